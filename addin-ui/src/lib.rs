@@ -1,0 +1,15 @@
+//! Liaison's task pane: the sidebar Outlook shows next to a calendar item or message.
+//!
+//! # Layout
+//! - [`app`]: the root component and the first screen.
+//! - [`office`]: the only module that touches Office.js; everything else speaks Rust types.
+//! - [`api`]: calls to Liaison's server.
+//!
+//! **Invariant:** the pane never decides a permission itself; it shows what
+//! `liaison_domain` and the server say.
+
+pub mod api;
+pub mod app;
+pub mod office;
+
+pub use app::App;

@@ -1,0 +1,78 @@
+//! The JSON types of Liaison's HTTP API: what the server answers and the task pane reads.
+//!
+//! Every error the API returns has the same envelope, [`ErrorBody`], with a stable
+//! [`ErrorCode`] that clients branch on and a human message they show.
+
+use serde::{Deserialize, Serialize};
+
+/// Stable machine codes of every error the API returns. Clients branch on these; the
+/// wording of [`ErrorBody::message`] may change, these never do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request body is not valid JSON or does not have the documented shape.
+    InvalidBody,
+    /// The request body is larger than the server accepts.
+    BodyTooLarge,
+    /// The body is not sent as `application/json`.
+    UnsupportedMediaType,
+    /// No route matches the path.
+    NotFound,
+    /// The route exists but not with this HTTP method.
+    MethodNotAllowed,
+    /// Too many requests from this client; retry after the `Retry-After` header.
+    RateLimited,
+    /// The server could not reach one of its dependencies (the record store, Microsoft 365).
+    Unavailable,
+    /// Something failed on the server; the cause is logged, never sent.
+    Internal,
+}
+
+/// The body of every error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    /// A sentence for people, without a trailing period.
+    pub message: String,
+    /// The request field the error is about, as a dotted path (`item.mode`), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// `GET /healthz`: whether the server and its record store answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    /// `ok` when every check passed, `degraded` otherwise.
+    pub status: HealthStatus,
+    /// The server's version (`CARGO_PKG_VERSION`).
+    pub version: String,
+    /// The record store's check.
+    pub store: HealthStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    Ok,
+    Degraded,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_body_omits_an_absent_field_and_names_the_code_in_snake_case() {
+        let body = ErrorBody {
+            code: ErrorCode::BodyTooLarge,
+            message: "too big".into(),
+            field: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"code":"body_too_large","message":"too big"}"#
+        );
+    }
+}

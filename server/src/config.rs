@@ -1,0 +1,377 @@
+//! The `liaison` command line and the configuration it resolves to.
+//!
+//! Every flag is also an environment variable (`LIAISON_*`), so a deployment configures the
+//! server without a file. [`ServerConfig`] is what the server runs on; tests build it directly.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+/// Liaison: a CRM sidebar for Outlook, and its server.
+#[derive(Debug, Parser)]
+#[command(name = "liaison", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Run the server with an in-process Microsoft 365 simulator and demo data: no tenant needed.
+    Demo(ServeArgs),
+    /// Apply the record store's migrations and exit.
+    Migrate(StoreArgs),
+    /// Print the add-in manifest with the public URL filled in.
+    Manifest(ManifestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub http: HttpArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct HttpArgs {
+    /// Address to listen on.
+    #[arg(long, env = "LIAISON_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// The URL Outlook and people reach this server at, e.g. `https://liaison.contoso.com`.
+    /// Defaults to the listen address (`https://localhost:PORT` with TLS).
+    #[arg(long, env = "LIAISON_PUBLIC_URL")]
+    pub public_url: Option<PublicUrl>,
+    /// Directory of the built task pane (trunk's output).
+    #[arg(long, env = "LIAISON_UI_DIR", default_value = "addin-ui/dist")]
+    pub ui_dir: PathBuf,
+    /// Serve HTTPS with a self-signed `localhost` certificate, created once in the data directory
+    /// and reused. For development and sideloading; trust the certificate once (the log says how).
+    #[arg(long, env = "LIAISON_TLS_SELF_SIGNED", conflicts_with_all = ["tls_cert", "tls_key"])]
+    pub tls_self_signed: bool,
+    /// PEM certificate chain to serve HTTPS with (needs --tls-key).
+    #[arg(long, env = "LIAISON_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "LIAISON_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// Record store: `sqlite://PATH` (embedded, the default) or `postgres://USER@HOST/DB`.
+    /// Defaults to `liaison.db` (`demo.db` for the demo) in the data directory.
+    #[arg(long, env = "LIAISON_DATABASE")]
+    pub database: Option<DatabaseUrl>,
+    /// Directory for the default SQLite store and the development certificate.
+    /// Defaults to the platform's data directory (`~/.local/share/liaison` on Linux).
+    #[arg(long, env = "LIAISON_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ManifestArgs {
+    /// The public HTTPS URL of the server, e.g. `https://liaison.contoso.com`.
+    #[arg(long, env = "LIAISON_PUBLIC_URL")]
+    pub public_url: PublicUrl,
+}
+
+impl StoreArgs {
+    /// The data directory: the flag, else the platform's data directory, else `./.liaison`.
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(|| {
+            dirs::data_dir()
+                .map(|d| d.join("liaison"))
+                .unwrap_or_else(|| PathBuf::from(".liaison"))
+        })
+    }
+
+    /// The store URL: the flag, else `liaison.db` in the data directory.
+    pub fn database_url(&self) -> anyhow::Result<DatabaseUrl> {
+        self.database_url_or("liaison.db")
+    }
+
+    fn database_url_or(&self, default_file: &str) -> anyhow::Result<DatabaseUrl> {
+        match &self.database {
+            Some(url) => Ok(url.clone()),
+            None => DatabaseUrl::sqlite_file(&self.data_dir().join(default_file)),
+        }
+    }
+}
+
+/// What only the demo (and the tests) have: the in-process Microsoft 365 simulator, whose
+/// seeded mailboxes the home page lists, and the Office.js stand-in the task pane can load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSettings {
+    pub simulator_url: String,
+    pub mailboxes: Vec<DemoMailbox>,
+}
+
+/// A seeded mailbox a person can open the task pane as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoMailbox {
+    pub display_name: String,
+    pub address: String,
+}
+
+/// How the server speaks TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tls {
+    /// Plain HTTP, e.g. behind a TLS-terminating proxy.
+    Off,
+    /// A self-signed `localhost` certificate kept in this directory.
+    SelfSigned { dir: PathBuf },
+    /// A certificate and key the operator provides.
+    Files { cert: PathBuf, key: PathBuf },
+}
+
+/// Everything the server runs on.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// The URL Outlook reaches the server at; `None` derives it from the bound address.
+    pub public_url: Option<PublicUrl>,
+    pub ui_dir: PathBuf,
+    pub tls: Tls,
+    pub database: DatabaseUrl,
+    /// `Some` only in `liaison demo` and in tests; never in a deployment.
+    pub demo: Option<DemoSettings>,
+}
+
+impl ServerConfig {
+    /// The configuration of `liaison serve`.
+    pub fn for_serve(args: ServeArgs) -> anyhow::Result<Self> {
+        let database = args.store.database_url()?;
+        Ok(Self::from_args(args, database))
+    }
+
+    /// The configuration of `liaison demo` before its simulator starts: its own SQLite file, so
+    /// a demo never touches a real store by accident.
+    pub fn for_demo(args: ServeArgs) -> anyhow::Result<Self> {
+        let database = args.store.database_url_or("demo.db")?;
+        Ok(Self::from_args(args, database))
+    }
+
+    fn from_args(args: ServeArgs, database: DatabaseUrl) -> Self {
+        let tls = match (
+            args.http.tls_self_signed,
+            args.http.tls_cert,
+            args.http.tls_key,
+        ) {
+            (true, _, _) => Tls::SelfSigned {
+                dir: args.store.data_dir().join("tls"),
+            },
+            (false, Some(cert), Some(key)) => Tls::Files { cert, key },
+            _ => Tls::Off,
+        };
+        Self {
+            listen: args.http.listen,
+            public_url: args.http.public_url,
+            ui_dir: args.http.ui_dir,
+            tls,
+            database,
+            demo: None,
+        }
+    }
+}
+
+/// An absolute `http(s)` URL with no query or fragment, kept without a trailing slash so that
+/// paths can be appended (`{public_url}/taskpane.html`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    /// The URL a server bound to `addr` is reached at: `localhost` for loopback and unspecified
+    /// addresses (what the development certificate names), the address itself otherwise.
+    pub fn for_bound_address(addr: SocketAddr, https: bool) -> Self {
+        let scheme = if https { "https" } else { "http" };
+        let host = match addr.ip() {
+            ip if ip.is_loopback() || ip.is_unspecified() => "localhost".to_owned(),
+            IpAddr::V4(ip) => ip.to_string(),
+            IpAddr::V6(ip) => format!("[{ip}]"),
+        };
+        Self(format!("{scheme}://{host}:{}", addr.port()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.0.starts_with("https://")
+    }
+}
+
+impl FromStr for PublicUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let url = url::Url::parse(s).map_err(|e| format!("not an absolute URL: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(
+                "the public URL must start with https:// (or http:// behind a proxy)".into(),
+            );
+        }
+        if url.host_str().is_none() {
+            return Err("the public URL needs a host".into());
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err("the public URL cannot have a query or a fragment".into());
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("the public URL cannot carry credentials".into());
+        }
+        Ok(Self(url.as_str().trim_end_matches('/').to_owned()))
+    }
+}
+
+impl fmt::Display for PublicUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A record store URL. Its `Debug` and `Display` hide any password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// An SQLite store in `path`.
+    pub fn sqlite_file(path: &std::path::Path) -> anyhow::Result<Self> {
+        let path = path
+            .to_str()
+            .with_context(|| format!("the data directory {} is not UTF-8", path.display()))?;
+        Ok(Self(format!("sqlite://{path}")))
+    }
+
+    /// The URL with its secret parts, for the driver only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.0.starts_with("postgres://") || self.0.starts_with("postgresql://")
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.0.starts_with("sqlite:")
+    }
+
+    fn redacted(&self) -> String {
+        match url::Url::parse(&self.0) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("REDACTED"));
+                url.to_string()
+            }
+            _ => self.0.clone(),
+        }
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let url = Self(s.to_owned());
+        if url.is_sqlite() || url.is_postgres() {
+            Ok(url)
+        } else {
+            Err("the database must be a sqlite:// or postgres:// URL".into())
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("DatabaseUrl")
+            .field(&self.redacted())
+            .finish()
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_url_drops_the_trailing_slash_and_refuses_queries() {
+        assert_eq!(
+            "https://crm.contoso.com/"
+                .parse::<PublicUrl>()
+                .unwrap()
+                .as_str(),
+            "https://crm.contoso.com"
+        );
+        assert!("https://crm.contoso.com/?a=b".parse::<PublicUrl>().is_err());
+        assert!("ftp://crm.contoso.com".parse::<PublicUrl>().is_err());
+        assert!("crm.contoso.com".parse::<PublicUrl>().is_err());
+    }
+
+    #[test]
+    fn the_public_url_of_a_loopback_address_is_localhost() {
+        let url = PublicUrl::for_bound_address("127.0.0.1:3000".parse().unwrap(), true);
+        assert_eq!(url.as_str(), "https://localhost:3000");
+        let url = PublicUrl::for_bound_address("10.1.2.3:80".parse().unwrap(), false);
+        assert_eq!(url.as_str(), "http://10.1.2.3:80");
+    }
+
+    #[test]
+    fn database_url_hides_its_password() {
+        let url: DatabaseUrl = "postgres://liaison:s3cret@db/liaison".parse().unwrap();
+        assert!(!format!("{url} {url:?}").contains("s3cret"));
+        assert!(url.expose().contains("s3cret"));
+    }
+
+    #[test]
+    fn every_flag_parses_from_the_command_line() {
+        let cli = Cli::try_parse_from([
+            "liaison",
+            "serve",
+            "--listen",
+            "0.0.0.0:8443",
+            "--public-url",
+            "https://crm.contoso.com",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--database",
+            "sqlite:///tmp/x.db",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("expected serve")
+        };
+        let config = ServerConfig::for_serve(args).unwrap();
+        assert_eq!(config.listen.port(), 8443);
+        assert_eq!(
+            config.tls,
+            Tls::Files {
+                cert: "c.pem".into(),
+                key: "k.pem".into()
+            }
+        );
+        assert_eq!(config.database.expose(), "sqlite:///tmp/x.db");
+    }
+
+    #[test]
+    fn tls_flags_that_contradict_each_other_are_refused() {
+        assert!(
+            Cli::try_parse_from(["liaison", "serve", "--tls-self-signed", "--tls-cert", "c"])
+                .is_err()
+        );
+        assert!(Cli::try_parse_from(["liaison", "serve", "--tls-cert", "c"]).is_err());
+    }
+}

@@ -1,0 +1,93 @@
+//! [`ApiError`]: the one way an API handler fails, and how it becomes a JSON response.
+//!
+//! Every error answer has the body [`ErrorBody`] with a stable [`ErrorCode`]. Causes of `5xx`
+//! answers are logged here, once, and never sent to the client.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use liaison_domain::api::{ErrorBody, ErrorCode};
+
+/// A handler's failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed; `field` names the part that is wrong.
+    #[error("{message}")]
+    BadRequest {
+        code: ErrorCode,
+        message: String,
+        field: Option<String>,
+    },
+    #[error("the request body is larger than {limit} bytes")]
+    BodyTooLarge { limit: usize },
+    #[error("the request body must be sent as application/json")]
+    UnsupportedMediaType,
+    #[error("no such resource")]
+    NotFound,
+    #[error("this resource does not answer that method")]
+    MethodNotAllowed,
+    #[error("the record store is unavailable")]
+    Unavailable(#[source] crate::store::StoreError),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Handlers return `Result<T>`.
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+impl ApiError {
+    /// A `400 invalid_body` about `field`.
+    pub fn invalid_body(field: Option<String>, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code: ErrorCode::InvalidBody,
+            message: message.into(),
+            field,
+        }
+    }
+
+    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+        match self {
+            Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, *code),
+            Self::BodyTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge),
+            Self::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::UnsupportedMediaType,
+            ),
+            Self::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if status.is_server_error() {
+            tracing::error!(error = ?self, "request failed");
+        }
+        let field = match &self {
+            Self::BadRequest { field, .. } => field.clone(),
+            _ => None,
+        };
+        let body = ErrorBody {
+            code,
+            message: self.to_string(),
+            field,
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_hides_its_cause() {
+        let error = ApiError::Internal(anyhow::anyhow!("password=hunter2"));
+        assert_eq!(error.to_string(), "internal error");
+        assert_eq!(error.status_and_code().0, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

@@ -1,0 +1,27 @@
+//! Liaison's server: serves the task pane and the add-in manifest, answers the API, and (in
+//! later parts) runs sign-in and the sync workers.
+//!
+//! # Layout
+//! - [`config`]: the `liaison` command line (every flag also a `LIAISON_*` variable) and the
+//!   resolved [`config::ServerConfig`].
+//! - [`startup`]: [`startup::Application`] binds, builds the router and runs until stopped.
+//! - [`router`]: every route by path; [`routes`]: the handlers.
+//! - [`error`]: [`error::ApiError`], the one way a handler fails, and its JSON body.
+//! - [`store`]: the record store seam ([`store::Store`]) and its SQLite and PostgreSQL backends.
+//! - [`manifest`]: renders `manifest.xml` for a public URL.
+//! - [`headers`]: the security headers per route class (CSP, HSTS, caching).
+//! - [`tls`]: the self-signed development certificate and the rustls set-up.
+//! - [`demo`]: `liaison demo`, the server with an in-process Microsoft 365 simulator.
+
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod headers;
+pub mod manifest;
+pub mod router;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod tls;

@@ -1,0 +1,44 @@
+//! Every route of the server, by path.
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::routing::get;
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+
+use crate::headers::{Https, security_headers};
+use crate::routes::{assets, fallback, health, home, manifest, taskpane};
+use crate::state::AppState;
+
+/// The largest request body the API reads. Every API request is a small JSON document.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub fn build(state: AppState, ui_dir: &std::path::Path, https: bool) -> Router {
+    let api = Router::new()
+        .fallback(fallback::api_not_found)
+        .method_not_allowed_fallback(fallback::api_method_not_allowed);
+
+    Router::new()
+        .route("/", get(home::get_home))
+        .route("/healthz", get(health::get_health))
+        .route("/manifest.xml", get(manifest::get_manifest))
+        .route("/taskpane.html", get(taskpane::get_task_pane))
+        .route("/assets/{name}", get(assets::get_asset))
+        .route("/dev/office.js", get(taskpane::get_office_js_stand_in))
+        .nest("/api", api)
+        // The task pane's wasm, JS and CSS, as trunk built them (names carry content hashes).
+        .fallback_service(ServeDir::new(ui_dir))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(Https(https), security_headers))
+        .layer(
+            // Spans name the method and path only: query strings can carry OAuth codes.
+            // Failures are logged once, where they happen (`ApiError`), not again here.
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::extract::Request| {
+                    tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+                })
+                .on_failure(()),
+        )
+        .with_state(state)
+}

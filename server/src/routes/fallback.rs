@@ -1,0 +1,13 @@
+//! Answers for paths and methods no route takes: JSON under `/api/`.
+
+use crate::error::ApiError;
+
+/// Any unknown `/api/*` path.
+pub async fn api_not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+/// A known `/api/*` path with a method it does not answer.
+pub async fn api_method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

@@ -1,0 +1,72 @@
+//! `GET /`: the server's front page for people: what this is, the manifest to deploy, and in the
+//! demo, one link per seeded mailbox that opens the task pane as that person.
+
+use axum::extract::State;
+use axum::response::Html;
+
+use crate::state::AppState;
+
+pub async fn get_home(State(state): State<AppState>) -> Html<String> {
+    let base = state.public_url.as_str();
+    let mut body = format!(
+        "<h1>Liaison</h1>\
+         <p>A CRM sidebar for Outlook: link calendar items, including those of calendars you \
+         manage as a delegate, to CRM records.</p>\
+         <h2>Deploy</h2>\
+         <ul>\
+         <li><a href=\"{base}/manifest.xml\">manifest.xml</a>: sideload it in Outlook \
+         (My add-ins → Add a custom add-in → Add from file) or upload it in the Microsoft 365 \
+         admin center (Integrated apps)</li>\
+         <li><a href=\"{base}/taskpane.html\">The task pane</a>, as Outlook loads it</li>\
+         <li><a href=\"{base}/healthz\">Health</a></li>\
+         </ul>"
+    );
+    if let Some(demo) = &state.demo {
+        body.push_str(
+            "<h2>Demo</h2><p>Open the task pane as one of the simulated tenant's people:</p><ul>",
+        );
+        for mailbox in &demo.mailboxes {
+            let query = format!(
+                "host=simulator&mailbox={}&name={}",
+                url_encode(&mailbox.address),
+                url_encode(&mailbox.display_name)
+            );
+            body.push_str(&format!(
+                "<li><a href=\"{base}/taskpane.html?{}\">{}</a> &lt;{}&gt;</li>",
+                escape_html(&query),
+                escape_html(&mailbox.display_name),
+                escape_html(&mailbox.address),
+            ));
+        }
+        body.push_str(&format!(
+            "</ul><p>Microsoft 365 simulator: <code>{}</code></p>",
+            escape_html(&demo.simulator_url)
+        ));
+    }
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Liaison</title><link rel=\"stylesheet\" href=\"/assets/site.css\">\
+         <link rel=\"icon\" href=\"/assets/icon-32.png\"></head><body><main>{body}</main></body></html>"
+    ))
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn url_encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}

@@ -1,0 +1,8 @@
+//! The HTTP handlers, one module per resource. [`crate::router`] maps paths to them.
+
+pub mod assets;
+pub mod fallback;
+pub mod health;
+pub mod home;
+pub mod manifest;
+pub mod taskpane;

@@ -1,0 +1,139 @@
+//! [`Application`]: opens the store, binds the socket, builds the router and serves until told
+//! to stop. Tests build it on port 0 and read [`Application::url`]; the socket is bound before
+//! `build` returns, so nothing needs to wait for it.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum_server::tls_rustls::RustlsConfig;
+
+use crate::config::{PublicUrl, ServerConfig};
+use crate::routes::taskpane::TaskPane;
+use crate::state::AppState;
+use crate::{manifest, router, store, tls};
+
+/// A bound, ready server.
+pub struct Application {
+    listener: std::net::TcpListener,
+    tls: Option<RustlsConfig>,
+    router: Router,
+    local_addr: SocketAddr,
+    public_url: PublicUrl,
+}
+
+impl Application {
+    pub async fn build(config: ServerConfig) -> anyhow::Result<Self> {
+        let store = store::connect(&config.database)
+            .await
+            .with_context(|| format!("cannot open the record store {}", config.database))?;
+        store.migrate().await?;
+        let tls = tls::rustls_config(&config.tls).await?;
+
+        let listener = std::net::TcpListener::bind(config.listen)
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        listener.set_nonblocking(true)?;
+        let local_addr = listener.local_addr()?;
+        let https = tls.is_some();
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| PublicUrl::for_bound_address(local_addr, https));
+        if !public_url.is_https() {
+            tracing::warn!(
+                "the public URL {public_url} is not HTTPS: Outlook loads add-ins only over HTTPS \
+                 (use --tls-self-signed, --tls-cert/--tls-key, or a TLS proxy and --public-url)"
+            );
+        }
+        let task_pane = TaskPane::load(&config.ui_dir);
+        if let TaskPane::Missing { reason } = &task_pane {
+            tracing::warn!("the task pane is not available: {reason}");
+        }
+
+        let state = AppState {
+            store,
+            manifest: manifest::render(&public_url).into(),
+            public_url: Arc::new(public_url.clone()),
+            task_pane: Arc::new(task_pane),
+            demo: config.demo.map(Arc::new),
+        };
+        let router = router::build(state, &config.ui_dir, https);
+        let scheme = if https { "https" } else { "http" };
+        tracing::info!("listening on {scheme}://{local_addr}");
+        Ok(Self {
+            listener,
+            tls,
+            router,
+            local_addr,
+            public_url,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The URL of the bound socket, e.g. `http://127.0.0.1:41234`.
+    pub fn url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.local_addr)
+    }
+
+    /// The URL Outlook and people are told to use.
+    pub fn public_url(&self) -> &PublicUrl {
+        &self.public_url
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        match self.tls {
+            None => {
+                let listener = tokio::net::TcpListener::from_std(self.listener)?;
+                axum::serve(listener, self.router)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+            Some(config) => {
+                let handle = axum_server::Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
+                    shutdown.await;
+                    stopper.graceful_shutdown(Some(Duration::from_secs(10)));
+                });
+                axum_server::from_tcp_rustls(self.listener, config)
+                    .handle(handle)
+                    .serve(self.router.into_make_service())
+                    .await
+            }
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
