@@ -1,1 +1,152 @@
-//! placeholder
+//! Helpers for Liaison's end-to-end suites: the real server on a random port against a real
+//! store and the Microsoft 365 simulator ([`TestApp`]), and headless Chromium driven through
+//! chromedriver ([`Browser`]).
+//!
+//! Nothing here skips: a missing browser or task pane build fails the test with what to do.
+
+mod browser;
+
+use std::path::PathBuf;
+
+use liaison_server::config::{DatabaseUrl, ServerConfig, Tls};
+use liaison_server::startup::Application;
+use m365_sim::{Seed, Simulator};
+
+pub use browser::Browser;
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Validates `xml` against the official Office add-in manifest schemas with
+/// `xmllint --nonet`, returning xmllint's complaint on failure. The schemas are in
+/// `../shared/reference/office-manifest-xsd/` beside the checkout, or `$LIAISON_MANIFEST_XSD_DIR`.
+pub fn validate_manifest(xml: &str) -> Result<(), String> {
+    let xsd_dir = std::env::var("LIAISON_MANIFEST_XSD_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../shared/reference/office-manifest-xsd")
+        });
+    let schema = xsd_dir.join("OfficeAppManifestV1_1.xsd");
+    assert!(
+        schema.exists(),
+        "{} is missing: the official schemas live in ../shared/reference/office-manifest-xsd          beside the checkout (or set LIAISON_MANIFEST_XSD_DIR)",
+        schema.display()
+    );
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), xml).unwrap();
+    let output = std::process::Command::new("xmllint")
+        .args(["--noout", "--nonet", "--schema"])
+        .arg(&schema)
+        .arg(file.path())
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("xmllint cannot run ({e}): apt-get install -y libxml2-utils")
+        });
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+/// Where trunk puts the built task pane.
+pub fn ui_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../addin-ui/dist")
+}
+
+/// Fails with instructions when the task pane has not been built.
+pub fn require_built_task_pane() {
+    let index = ui_dir().join("index.html");
+    assert!(
+        index.exists(),
+        "{} is missing: build the task pane first with scripts/build-ui \
+         (the README's test command does this)",
+        index.display()
+    );
+}
+
+/// A running Liaison server in demo mode with its own simulator and SQLite file.
+pub struct TestApp {
+    /// The server's base URL, e.g. `http://127.0.0.1:41234`.
+    pub url: String,
+    pub simulator: Simulator,
+    pub http: reqwest::Client,
+    _data: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// Starts the simulator and the server (plain HTTP, demo mode) on random ports.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(Tls::Off, true).await
+    }
+
+    /// Starts the simulator and the server with `tls`; `demo: false` runs it as a deployment
+    /// would (no Office.js stand-in).
+    pub async fn spawn_with(tls: Tls, demo: bool) -> Self {
+        liaison_server::telemetry::init();
+        let data = tempfile::tempdir().expect("a temporary directory");
+        let seed = Seed::contoso();
+        let simulator = Simulator::start(seed.clone())
+            .await
+            .expect("the simulator starts");
+        let tls = match tls {
+            Tls::SelfSigned { .. } => Tls::SelfSigned {
+                dir: data.path().join("tls"),
+            },
+            other => other,
+        };
+        let config = ServerConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            public_url: None,
+            ui_dir: ui_dir(),
+            tls,
+            database: DatabaseUrl::sqlite_file(&data.path().join("liaison.db")).unwrap(),
+            demo: demo.then(|| liaison_server::demo::settings(&seed, &simulator)),
+        };
+        let app = Application::build(config)
+            .await
+            .expect("the server starts");
+        let url = app.url();
+        tokio::spawn(app.run_until_stopped(std::future::pending()));
+        let http = reqwest::Client::builder()
+            .danger_accept_invalid_certs(true)
+            .build()
+            .unwrap();
+        Self {
+            url,
+            simulator,
+            http,
+            _data: data,
+        }
+    }
+
+    /// The data directory of this server (SQLite file, certificate).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data.path()
+    }
+
+    /// The task pane URL as the simulated Outlook host opens it for `mailbox`.
+    pub fn task_pane_in_simulated_outlook(&self, mailbox: &str, name: &str) -> String {
+        format!(
+            "{}/taskpane.html?host=simulator&mailbox={}&name={}",
+            self.url,
+            encode(mailbox),
+            encode(name)
+        )
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .expect("the server answers")
+    }
+}

@@ -1,0 +1,115 @@
+//! The server over real HTTP: health, JSON errors, security headers, TLS, static files.
+
+use liaison_domain::api::{ErrorBody, ErrorCode, Health, HealthStatus};
+use liaison_e2e::{TestApp, require_built_task_pane};
+use liaison_server::config::Tls;
+
+#[tokio::test]
+async fn healthz_reports_the_store_and_the_version() {
+    let app = TestApp::spawn().await;
+
+    let res = app.get("/healthz").await;
+
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let health: Health = res.json().await.unwrap();
+    assert_eq!(health.status, HealthStatus::Ok);
+    assert_eq!(health.store, HealthStatus::Ok);
+    assert_eq!(health.version, env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn an_unknown_api_path_gets_a_json_404() {
+    let app = TestApp::spawn().await;
+
+    let res = app.get("/api/no/such/thing").await;
+
+    assert_eq!(res.status(), 404);
+    let body: ErrorBody = res.json().await.unwrap();
+    assert_eq!(body.code, ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn the_task_pane_may_be_framed_only_by_outlook_and_runs_only_its_own_scripts() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+
+    let res = app.get("/taskpane.html").await;
+
+    assert_eq!(res.status(), 200);
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("frame-ancestors 'self' https://outlook.office.com"), "{csp}");
+    assert!(csp.contains("'sha256-"), "trunk's inline loader is allowed by hash: {csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    let html = res.text().await.unwrap();
+    assert!(html.contains(liaison_server::routes::taskpane::OFFICE_JS_CDN));
+}
+
+#[tokio::test]
+async fn only_the_demo_serves_the_office_js_stand_in() {
+    require_built_task_pane();
+    let demo = TestApp::spawn().await;
+    let deployment = TestApp::spawn_with(Tls::Off, false).await;
+    let simulated = "/taskpane.html?host=simulator&mailbox=ann%40contoso.com";
+
+    let demo_page = demo.get(simulated).await.text().await.unwrap();
+    let deployed_page = deployment.get(simulated).await.text().await.unwrap();
+
+    assert!(demo_page.contains("/dev/office.js"));
+    assert!(!deployed_page.contains("/dev/office.js"));
+    assert_eq!(deployment.get("/dev/office.js").await.status(), 404);
+    assert_eq!(demo.get("/dev/office.js").await.status(), 200);
+}
+
+#[tokio::test]
+async fn no_cross_origin_caller_is_allowed_to_read_the_api() {
+    let app = TestApp::spawn().await;
+
+    let res = app
+        .http
+        .get(format!("{}/healthz", app.url))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+}
+
+#[tokio::test]
+async fn the_icons_the_manifest_names_are_served() {
+    let app = TestApp::spawn().await;
+    for size in [16, 32, 64, 80, 128] {
+        let res = app.get(&format!("/assets/icon-{size}.png")).await;
+        assert_eq!(res.status(), 200, "icon-{size}.png");
+        assert_eq!(res.headers()["content-type"], "image/png");
+        let bytes = res.bytes().await.unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+        let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+        assert_eq!(width, size, "icon-{size}.png has the size its name says");
+    }
+}
+
+#[tokio::test]
+async fn with_a_self_signed_certificate_the_server_speaks_https_and_sends_hsts() {
+    let app = TestApp::spawn_with(Tls::SelfSigned { dir: "".into() }, true).await;
+    assert!(app.url.starts_with("https://"), "{}", app.url);
+
+    let res = app.get("/healthz").await;
+
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().contains_key("strict-transport-security"));
+    assert!(app.data_dir().join("tls/localhost.crt").exists());
+}
+
+#[tokio::test]
+async fn the_front_page_lists_the_demo_people() {
+    let app = TestApp::spawn().await;
+
+    let html = app.get("/").await.text().await.unwrap();
+
+    assert!(html.contains("manifest.xml"));
+    assert!(html.contains("Ann Editor"));
+    assert!(html.contains("host=simulator&amp;mailbox=ann%40contoso.com"));
+}
