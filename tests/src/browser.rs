@@ -37,7 +37,8 @@ impl Browser {
     pub async fn start() -> Self {
         let driver_path =
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-        let chromium_path = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let chromium_path =
+            std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         for path in [&driver_path, &chromium_path] {
             assert!(
                 std::path::Path::new(path).exists(),

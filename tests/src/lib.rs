@@ -46,9 +46,7 @@ pub fn validate_manifest(xml: &str) -> Result<(), String> {
         .arg(&schema)
         .arg(file.path())
         .output()
-        .unwrap_or_else(|e| {
-            panic!("xmllint cannot run ({e}): apt-get install -y libxml2-utils")
-        });
+        .unwrap_or_else(|e| panic!("xmllint cannot run ({e}): apt-get install -y libxml2-utils"));
     if output.status.success() {
         Ok(())
     } else {
@@ -110,9 +108,7 @@ impl TestApp {
             database: DatabaseUrl::sqlite_file(&data.path().join("liaison.db")).unwrap(),
             demo: demo.then(|| liaison_server::demo::settings(&seed, &simulator)),
         };
-        let app = Application::build(config)
-            .await
-            .expect("the server starts");
+        let app = Application::build(config).await.expect("the server starts");
         let url = app.url();
         tokio::spawn(app.run_until_stopped(std::future::pending()));
         let http = reqwest::Client::builder()

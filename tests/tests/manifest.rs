@@ -4,8 +4,8 @@ use liaison_e2e::{TestApp, validate_manifest};
 
 #[test]
 fn the_shipped_manifest_validates_against_the_official_schemas() {
-    let xml = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../manifest.xml"))
-        .unwrap();
+    let xml =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../manifest.xml")).unwrap();
     validate_manifest(&xml).unwrap();
 }
 

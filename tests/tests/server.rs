@@ -37,9 +37,18 @@ async fn the_task_pane_may_be_framed_only_by_outlook_and_runs_only_its_own_scrip
     let res = app.get("/taskpane.html").await;
 
     assert_eq!(res.status(), 200);
-    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.contains("frame-ancestors 'self' https://outlook.office.com"), "{csp}");
-    assert!(csp.contains("'sha256-"), "trunk's inline loader is allowed by hash: {csp}");
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("frame-ancestors 'self' https://outlook.office.com"),
+        "{csp}"
+    );
+    assert!(
+        csp.contains("'sha256-"),
+        "trunk's inline loader is allowed by hash: {csp}"
+    );
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     let html = res.text().await.unwrap();
     assert!(html.contains(liaison_server::routes::taskpane::OFFICE_JS_CDN));

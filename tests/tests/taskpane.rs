@@ -10,14 +10,23 @@ async fn outside_outlook_the_task_pane_says_to_open_it_in_outlook() {
     let browser = Browser::start().await;
     let client = browser.client();
 
-    client.goto(&format!("{}/taskpane.html", app.url)).await.unwrap();
+    client
+        .goto(&format!("{}/taskpane.html", app.url))
+        .await
+        .unwrap();
 
     let notice = client
         .wait()
         .for_element(Locator::Css(".lz-card--notice"))
         .await
         .unwrap();
-    assert!(notice.text().await.unwrap().contains("Open this in Outlook"));
+    assert!(
+        notice
+            .text()
+            .await
+            .unwrap()
+            .contains("Open this in Outlook")
+    );
     let title = client.find(Locator::Css("h1")).await.unwrap();
     assert_eq!(title.text().await.unwrap(), "Liaison");
     browser.close().await;
@@ -41,7 +50,10 @@ async fn in_outlook_the_task_pane_shows_the_signed_in_mailbox_and_reaches_the_se
         .await
         .unwrap();
     assert_eq!(address.text().await.unwrap(), "ann@contoso.com");
-    let name = client.find(Locator::Css(".lz-mailbox__name")).await.unwrap();
+    let name = client
+        .find(Locator::Css(".lz-mailbox__name"))
+        .await
+        .unwrap();
     assert_eq!(name.text().await.unwrap(), "Ann Editor");
     let status = client
         .wait()
@@ -50,7 +62,10 @@ async fn in_outlook_the_task_pane_shows_the_signed_in_mailbox_and_reaches_the_se
         .unwrap();
     assert_eq!(
         status.text().await.unwrap(),
-        format!("Connected to the Liaison server {}", env!("CARGO_PKG_VERSION"))
+        format!(
+            "Connected to the Liaison server {}",
+            env!("CARGO_PKG_VERSION")
+        )
     );
     browser.close().await;
 }
