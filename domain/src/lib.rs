@@ -1,8 +1,12 @@
 //! Liaison's pure core, shared by the server (authoritative) and the task pane (display).
 //!
 //! # Layout
-//! - [`api`]: the JSON types of the HTTP API (camelCase on the wire) and the error envelope.
+//! - [`permissions`]: the delegated-calendar permission rules — levels, capabilities, and a
+//!   verdict with a reason for every action. The only place these rules live.
+//! - [`api`]: the JSON types of the HTTP API (camelCase on the wire), their validation into
+//!   domain types, and the error envelope.
 //!
 //! **Invariant:** this crate does no IO and compiles to `wasm32-unknown-unknown`.
 
 pub mod api;
+pub mod permissions;

@@ -3,15 +3,27 @@
 //! Every error the API returns has the same envelope, [`ErrorBody`], with a stable
 //! [`ErrorCode`] that clients branch on and a human message they show.
 
+mod resolve;
+
 use serde::{Deserialize, Serialize};
+
+pub use resolve::{
+    AccessRequest, ActionVerdict, CrmRequest, FieldError, ItemRequest, ResolveRequest,
+    ResolveResponse,
+};
 
 /// Stable machine codes of every error the API returns. Clients branch on these; the
 /// wording of [`ErrorBody::message`] may change, these never do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
-    /// The request body is not valid JSON or does not have the documented shape.
+    /// The request body is not JSON (or nests deeper than the server reads).
+    InvalidJson,
+    /// The body is JSON but not of the documented shape: a missing or unknown field, a wrong
+    /// type, an unknown enum value.
     InvalidBody,
+    /// A field has the right type but a value the API does not accept.
+    InvalidValue,
     /// The request body is larger than the server accepts.
     BodyTooLarge,
     /// The body is not sent as `application/json`.

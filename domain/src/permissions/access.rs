@@ -1,0 +1,241 @@
+//! From what Outlook, Graph or EWS say about a delegate to [`Capabilities`] and a [`Level`].
+
+use serde::{Deserialize, Serialize};
+
+use super::Facts;
+
+/// One source's statement of the delegate's access to the owner's calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessSource {
+    /// `item.getSharedPropertiesAsync().delegatePermissions` from Office.js (reported by the
+    /// client: it can lower what the server verified, never raise it).
+    Office(OfficeBits),
+    /// Graph `calendarPermission.role` for the delegate.
+    Graph(GraphRole),
+    /// EWS `CalendarFolderPermissionLevel`.
+    Ews(EwsLevel),
+}
+
+/// `Office.MailboxEnums.DelegatePermissions`: a bit set of at most the six defined flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OfficeBits(u8);
+
+impl OfficeBits {
+    pub const READ: u8 = 1;
+    pub const WRITE: u8 = 2;
+    pub const DELETE_OWN: u8 = 4;
+    pub const DELETE_ALL: u8 = 8;
+    pub const EDIT_OWN: u8 = 16;
+    pub const EDIT_ALL: u8 = 32;
+    /// Every defined flag: Outlook's Editor.
+    pub const ALL: u8 = 63;
+    /// Outlook's Author: read, create, edit and delete own items.
+    pub const AUTHOR: u8 = Self::READ | Self::WRITE | Self::EDIT_OWN | Self::DELETE_OWN;
+
+    /// The bit set, or `None` when it has bits Office.js does not define.
+    pub fn new(bits: u32) -> Option<Self> {
+        u8::try_from(bits)
+            .ok()
+            .filter(|b| b & !Self::ALL == 0)
+            .map(Self)
+    }
+
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+}
+
+/// Graph `calendarRoleType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GraphRole {
+    None,
+    FreeBusyRead,
+    LimitedRead,
+    Read,
+    Write,
+    DelegateWithoutPrivateEventAccess,
+    DelegateWithPrivateEventAccess,
+    Custom,
+}
+
+/// EWS `CalendarFolderPermissionLevel`, as far as delegates go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EwsLevel {
+    None,
+    Reviewer,
+    Author,
+    Editor,
+    Custom,
+}
+
+/// What the delegate may do in the owner's calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Capabilities {
+    pub read: bool,
+    pub create: bool,
+    pub edit_own: bool,
+    pub edit_all: bool,
+    pub delete_own: bool,
+    pub delete_all: bool,
+    pub view_private: bool,
+}
+
+impl Capabilities {
+    /// Everything: the owner on their own calendar.
+    pub const OWNER: Self = Self {
+        read: true,
+        create: true,
+        edit_own: true,
+        edit_all: true,
+        delete_own: true,
+        delete_all: true,
+        view_private: true,
+    };
+
+    /// The calendar rights (without private visibility) as Office.js bits, with "all" implying
+    /// "own": whoever may edit every item may edit their own.
+    pub fn from_office_bits(bits: u8) -> Self {
+        let has = |flag: u8| bits & flag != 0;
+        Self {
+            read: has(OfficeBits::READ),
+            create: has(OfficeBits::WRITE),
+            edit_own: has(OfficeBits::EDIT_OWN) || has(OfficeBits::EDIT_ALL),
+            edit_all: has(OfficeBits::EDIT_ALL),
+            delete_own: has(OfficeBits::DELETE_OWN) || has(OfficeBits::DELETE_ALL),
+            delete_all: has(OfficeBits::DELETE_ALL),
+            // The bit set does not speak of private items: the delegate flag decides.
+            view_private: true,
+        }
+    }
+
+    /// The calendar rights as Office.js bits (private visibility left out).
+    pub fn office_bits(self) -> u8 {
+        [
+            (self.read, OfficeBits::READ),
+            (self.create, OfficeBits::WRITE),
+            (self.delete_own, OfficeBits::DELETE_OWN),
+            (self.delete_all, OfficeBits::DELETE_ALL),
+            (self.edit_own, OfficeBits::EDIT_OWN),
+            (self.edit_all, OfficeBits::EDIT_ALL),
+        ]
+        .iter()
+        .filter(|(has, _)| *has)
+        .fold(0, |bits, (_, flag)| bits | flag)
+    }
+
+    /// What both grant.
+    pub fn intersect(self, other: Self) -> Self {
+        Self {
+            read: self.read && other.read,
+            create: self.create && other.create,
+            edit_own: self.edit_own && other.edit_own,
+            edit_all: self.edit_all && other.edit_all,
+            delete_own: self.delete_own && other.delete_own,
+            delete_all: self.delete_all && other.delete_all,
+            view_private: self.view_private && other.view_private,
+        }
+    }
+
+    /// Whether `self` grants nothing that `other` does not.
+    pub fn is_within(self, other: Self) -> bool {
+        self.intersect(other) == self
+    }
+}
+
+impl AccessSource {
+    /// What this source grants. Sources that do not speak of private items grant it, so the
+    /// delegate's "can see private items" flag alone decides.
+    pub fn capabilities(&self) -> Capabilities {
+        let no_private = |bits| Capabilities {
+            view_private: false,
+            ..Capabilities::from_office_bits(bits)
+        };
+        match *self {
+            Self::Office(bits) => Capabilities::from_office_bits(bits.bits()),
+            Self::Ews(level) => Capabilities::from_office_bits(match level {
+                // "Custom" says nothing we can rely on: grant nothing rather than guess.
+                EwsLevel::None | EwsLevel::Custom => 0,
+                EwsLevel::Reviewer => OfficeBits::READ,
+                EwsLevel::Author => OfficeBits::AUTHOR,
+                EwsLevel::Editor => OfficeBits::ALL,
+            }),
+            Self::Graph(role) => match role {
+                // Free/busy and titles-only shares show no item details.
+                GraphRole::None
+                | GraphRole::FreeBusyRead
+                | GraphRole::LimitedRead
+                | GraphRole::Custom => no_private(0),
+                GraphRole::Read => no_private(OfficeBits::READ),
+                GraphRole::Write | GraphRole::DelegateWithoutPrivateEventAccess => {
+                    no_private(OfficeBits::ALL)
+                }
+                GraphRole::DelegateWithPrivateEventAccess => {
+                    Capabilities::from_office_bits(OfficeBits::ALL)
+                }
+            },
+        }
+    }
+
+    fn is_custom(&self) -> bool {
+        matches!(
+            self,
+            Self::Graph(GraphRole::Custom) | Self::Ews(EwsLevel::Custom)
+        )
+    }
+}
+
+/// The delegate's level, named as people know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Level {
+    /// The signed-in user's own calendar.
+    Owner,
+    Editor,
+    Author,
+    Reviewer,
+    /// A delegate with no calendar permissions who composes on the owner's behalf.
+    SendOnBehalf,
+    /// Rights that match no named level.
+    Custom,
+    None,
+}
+
+impl Level {
+    /// Whether a delegate at this level can ever save an item to the CRM, and so has a CRM
+    /// destination.
+    pub fn may_save_to_crm(self, capabilities: Capabilities) -> bool {
+        match self {
+            Self::Owner | Self::Editor | Self::Author | Self::SendOnBehalf => true,
+            Self::Custom => capabilities.edit_own,
+            Self::Reviewer | Self::None => false,
+        }
+    }
+}
+
+/// The level and capabilities `facts` give, by least privilege over every source.
+pub(super) fn level_and_capabilities(facts: &Facts) -> (Level, Capabilities) {
+    if facts.is_owner {
+        return (Level::Owner, Capabilities::OWNER);
+    }
+    let granted = facts
+        .access
+        .iter()
+        .map(AccessSource::capabilities)
+        .reduce(Capabilities::intersect)
+        .unwrap_or_default();
+    let capabilities = Capabilities {
+        view_private: granted.view_private && facts.can_view_private_items,
+        ..granted
+    };
+    let level = match capabilities.office_bits() {
+        0 if facts.send_on_behalf && !facts.access.is_empty() => Level::SendOnBehalf,
+        0 if facts.access.iter().any(AccessSource::is_custom) => Level::Custom,
+        0 => Level::None,
+        OfficeBits::READ => Level::Reviewer,
+        OfficeBits::AUTHOR => Level::Author,
+        OfficeBits::ALL => Level::Editor,
+        _ => Level::Custom,
+    };
+    (level, capabilities)
+}

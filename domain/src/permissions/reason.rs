@@ -1,0 +1,80 @@
+//! Why an action is refused: a stable machine code and a human message.
+
+use serde::{Deserialize, Serialize};
+
+/// A refusal's reason. The declaration order is the precedence: when several rules refuse, the
+/// first of them in this order is given. Never reorder; add new reasons where they belong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    NoCalendarAccess,
+    PrivateItem,
+    ReviewerReadOnly,
+    AuthorNotCreator,
+    ComposeOnly,
+    OrganizerSyncDisabled,
+    NotFound,
+    CrmNoAccess,
+    CrmReadOnly,
+}
+
+impl Reason {
+    /// Every reason, in precedence order.
+    pub const ALL: [Reason; 9] = [
+        Self::NoCalendarAccess,
+        Self::PrivateItem,
+        Self::ReviewerReadOnly,
+        Self::AuthorNotCreator,
+        Self::ComposeOnly,
+        Self::OrganizerSyncDisabled,
+        Self::NotFound,
+        Self::CrmNoAccess,
+        Self::CrmReadOnly,
+    ];
+
+    /// The stable code, as sent on the wire.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NoCalendarAccess => "no_calendar_access",
+            Self::PrivateItem => "private_item",
+            Self::ReviewerReadOnly => "reviewer_read_only",
+            Self::AuthorNotCreator => "author_not_creator",
+            Self::ComposeOnly => "compose_only",
+            Self::OrganizerSyncDisabled => "organizer_sync_disabled",
+            Self::NotFound => "not_found",
+            Self::CrmNoAccess => "crm_no_access",
+            Self::CrmReadOnly => "crm_read_only",
+        }
+    }
+
+    /// What the sidebar tells the person, and what they can do about it.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::NoCalendarAccess => {
+                "You have no access to this calendar: ask its owner to add you as a delegate \
+                 with Editor or Author permissions"
+            }
+            Self::PrivateItem => {
+                "This item is private: ask the Organizer to let you see their private items"
+            }
+            Self::ReviewerReadOnly => {
+                "Your access to this calendar is read-only: ask the Organizer for Editor or \
+                 Author permissions"
+            }
+            Self::AuthorNotCreator => {
+                "As an Author you can only process items you created: ask the Organizer for \
+                 Editor permissions"
+            }
+            Self::ComposeOnly => {
+                "With send-on-behalf rights only, you can save items only while you compose \
+                 them on the Organizer's behalf"
+            }
+            Self::OrganizerSyncDisabled => "Sync is not enabled for the Organizer",
+            Self::NotFound => "This item has no CRM event yet: save it to the CRM first",
+            Self::CrmNoAccess => "Insufficient CRM permissions to save this event",
+            Self::CrmReadOnly => {
+                "Insufficient CRM permissions to update this event — ask the Organizer for access"
+            }
+        }
+    }
+}
