@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -61,6 +62,10 @@ pub struct HttpArgs {
     /// PEM private key of --tls-cert.
     #[arg(long, env = "LIAISON_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Requests per second each client IP may make to the public API endpoints (bursts of
+    /// twice that). Behind a proxy all clients share its address: raise it accordingly.
+    #[arg(long, env = "LIAISON_RATE_LIMIT", default_value = "20")]
+    pub rate_limit: NonZeroU32,
 }
 
 #[derive(Debug, Args)]
@@ -140,6 +145,8 @@ pub struct ServerConfig {
     pub ui_dir: PathBuf,
     pub tls: Tls,
     pub database: DatabaseUrl,
+    /// Requests per second per client IP on the public API endpoints.
+    pub rate_limit: NonZeroU32,
     /// `Some` only in `liaison demo` and in tests; never in a deployment.
     pub demo: Option<DemoSettings>,
 }
@@ -176,6 +183,7 @@ impl ServerConfig {
             ui_dir: args.http.ui_dir,
             tls,
             database,
+            rate_limit: args.http.rate_limit,
             demo: None,
         }
     }

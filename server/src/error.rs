@@ -26,6 +26,10 @@ pub enum ApiError {
     NotFound,
     #[error("this resource does not answer that method")]
     MethodNotAllowed,
+    #[error("too many requests: retry after the time the Retry-After header gives")]
+    RateLimited,
+    #[error("the request took too long")]
+    Timeout,
     #[error("the record store is unavailable")]
     Unavailable(#[source] crate::store::StoreError),
     #[error("internal error")]
@@ -55,6 +59,8 @@ impl ApiError {
             ),
             Self::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+            Self::RateLimited => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            Self::Timeout => (StatusCode::REQUEST_TIMEOUT, ErrorCode::Timeout),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }

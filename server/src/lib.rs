@@ -6,7 +6,9 @@
 //!   resolved [`config::ServerConfig`].
 //! - [`startup`]: [`startup::Application`] binds, builds the router and runs until stopped.
 //! - [`router`]: every route by path; [`routes`]: the handlers.
-//! - [`error`]: [`error::ApiError`], the one way a handler fails, and its JSON body.
+//! - [`error`]: [`error::ApiError`], the one way a handler fails, and its JSON body;
+//!   [`extract`]: the JSON body extractor that names the bad field.
+//! - [`limits`] (body size, time) and [`rate_limit`] (per client): what every request lives within.
 //! - [`store`]: the record store seam ([`store::Store`]) and its SQLite and PostgreSQL backends.
 //! - [`manifest`]: renders `manifest.xml` for a public URL.
 //! - [`headers`]: the security headers per route class (CSP, HSTS, caching).
@@ -16,8 +18,11 @@
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod extract;
 pub mod headers;
+pub mod limits;
 pub mod manifest;
+pub mod rate_limit;
 pub mod router;
 pub mod routes;
 pub mod startup;

@@ -3,19 +3,31 @@
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 use crate::headers::{Https, security_headers};
-use crate::routes::{assets, fallback, health, home, manifest, taskpane};
+use crate::limits::{MAX_BODY_BYTES, time_limit};
+use crate::rate_limit::{ClientRateLimit, limit_per_client};
+use crate::routes::{assets, diagnostics, fallback, health, home, manifest, permissions, taskpane};
 use crate::state::AppState;
 
-/// The largest request body the API reads. Every API request is a small JSON document.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-pub fn build(state: AppState, ui_dir: &std::path::Path, https: bool) -> Router {
+pub fn build(
+    state: AppState,
+    ui_dir: &std::path::Path,
+    https: bool,
+    rate_limit: ClientRateLimit,
+) -> Router<()> {
+    // Endpoints that need no session, limited per client.
+    let public_api = Router::new()
+        .route(
+            "/permissions/resolve",
+            post(permissions::resolve_permissions),
+        )
+        .route_layer(middleware::from_fn_with_state(rate_limit, limit_per_client));
     let api = Router::new()
+        .merge(public_api)
         .fallback(fallback::api_not_found)
         .method_not_allowed_fallback(fallback::api_method_not_allowed);
 
@@ -26,10 +38,15 @@ pub fn build(state: AppState, ui_dir: &std::path::Path, https: bool) -> Router {
         .route("/taskpane.html", get(taskpane::get_task_pane))
         .route("/assets/{name}", get(assets::get_asset))
         .route("/dev/office.js", get(taskpane::get_office_js_stand_in))
+        .route(
+            "/diagnostics/permissions",
+            get(diagnostics::get_permission_diagnostics),
+        )
         .nest("/api", api)
         // The task pane's wasm, JS and CSS, as trunk built them (names carry content hashes).
         .fallback_service(ServeDir::new(ui_dir))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(time_limit))
         .layer(middleware::from_fn_with_state(Https(https), security_headers))
         .layer(
             // Spans name the method and path only: query strings can carry OAuth codes.

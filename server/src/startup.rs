@@ -12,6 +12,7 @@ use axum::Router;
 use axum_server::tls_rustls::RustlsConfig;
 
 use crate::config::{PublicUrl, ServerConfig};
+use crate::rate_limit::ClientRateLimit;
 use crate::routes::taskpane::TaskPane;
 use crate::state::AppState;
 use crate::{manifest, router, store, tls};
@@ -60,7 +61,8 @@ impl Application {
             task_pane: Arc::new(task_pane),
             demo: config.demo.map(Arc::new),
         };
-        let router = router::build(state, &config.ui_dir, https);
+        let rate_limit = ClientRateLimit::new(config.rate_limit);
+        let router = router::build(state, &config.ui_dir, https, rate_limit);
         let scheme = if https { "https" } else { "http" };
         tracing::info!("listening on {scheme}://{local_addr}");
         Ok(Self {
@@ -95,7 +97,10 @@ impl Application {
         match self.tls {
             None => {
                 let listener = tokio::net::TcpListener::from_std(self.listener)?;
-                axum::serve(listener, self.router)
+                let service = self
+                    .router
+                    .into_make_service_with_connect_info::<SocketAddr>();
+                axum::serve(listener, service)
                     .with_graceful_shutdown(shutdown)
                     .await
             }
@@ -108,7 +113,10 @@ impl Application {
                 });
                 axum_server::from_tcp_rustls(self.listener, config)
                     .handle(handle)
-                    .serve(self.router.into_make_service())
+                    .serve(
+                        self.router
+                            .into_make_service_with_connect_info::<SocketAddr>(),
+                    )
                     .await
             }
         }

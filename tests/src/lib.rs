@@ -82,19 +82,59 @@ pub struct TestApp {
 impl TestApp {
     /// Starts the simulator and the server (plain HTTP, demo mode) on random ports.
     pub async fn spawn() -> Self {
-        Self::spawn_with(Tls::Off, true).await
+        TestAppBuilder::default().spawn().await
     }
 
     /// Starts the simulator and the server with `tls`; `demo: false` runs it as a deployment
     /// would (no Office.js stand-in).
     pub async fn spawn_with(tls: Tls, demo: bool) -> Self {
+        TestAppBuilder {
+            tls,
+            demo,
+            ..TestAppBuilder::default()
+        }
+        .spawn()
+        .await
+    }
+
+    /// A server with a custom configuration.
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder::default()
+    }
+}
+
+/// How a [`TestApp`] is configured.
+pub struct TestAppBuilder {
+    pub tls: Tls,
+    pub demo: bool,
+    /// Requests per second per client on the public API; high by default so tests never trip it.
+    pub rate_limit: u32,
+}
+
+impl Default for TestAppBuilder {
+    fn default() -> Self {
+        Self {
+            tls: Tls::Off,
+            demo: true,
+            rate_limit: 100_000,
+        }
+    }
+}
+
+impl TestAppBuilder {
+    pub fn rate_limit(mut self, per_second: u32) -> Self {
+        self.rate_limit = per_second;
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
         liaison_server::telemetry::init();
         let data = tempfile::tempdir().expect("a temporary directory");
         let seed = Seed::contoso();
         let simulator = Simulator::start(seed.clone())
             .await
             .expect("the simulator starts");
-        let tls = match tls {
+        let tls = match self.tls {
             Tls::SelfSigned { .. } => Tls::SelfSigned {
                 dir: data.path().join("tls"),
             },
@@ -106,7 +146,10 @@ impl TestApp {
             ui_dir: ui_dir(),
             tls,
             database: DatabaseUrl::sqlite_file(&data.path().join("liaison.db")).unwrap(),
-            demo: demo.then(|| liaison_server::demo::settings(&seed, &simulator)),
+            rate_limit: std::num::NonZeroU32::new(self.rate_limit).expect("a rate above zero"),
+            demo: self
+                .demo
+                .then(|| liaison_server::demo::settings(&seed, &simulator)),
         };
         let app = Application::build(config).await.expect("the server starts");
         let url = app.url();
@@ -115,14 +158,16 @@ impl TestApp {
             .danger_accept_invalid_certs(true)
             .build()
             .unwrap();
-        Self {
+        TestApp {
             url,
             simulator,
             http,
             _data: data,
         }
     }
+}
 
+impl TestApp {
     /// The data directory of this server (SQLite file, certificate).
     pub fn data_dir(&self) -> &std::path::Path {
         self._data.path()
@@ -136,6 +181,17 @@ impl TestApp {
             encode(mailbox),
             encode(name)
         )
+    }
+
+    /// POSTs `body` as JSON to `path`.
+    pub async fn post_json(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.url))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("the server answers")
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -34,6 +34,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// Too many requests from this client; retry after the `Retry-After` header.
     RateLimited,
+    /// The request (or its body) took longer than the server waits.
+    Timeout,
     /// The server could not reach one of its dependencies (the record store, Microsoft 365).
     Unavailable,
     /// Something failed on the server; the cause is logged, never sent.

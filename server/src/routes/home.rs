@@ -18,6 +18,8 @@ pub async fn get_home(State(state): State<AppState>) -> Html<String> {
          (My add-ins → Add a custom add-in → Add from file) or upload it in the Microsoft 365 \
          admin center (Integrated apps)</li>\
          <li><a href=\"{base}/taskpane.html\">The task pane</a>, as Outlook loads it</li>\
+         <li><a href=\"{base}/diagnostics/permissions\">Permission check</a>: why can't a \
+         delegate do something?</li>\
          <li><a href=\"{base}/healthz\">Health</a></li>\
          </ul>"
     );
