@@ -1,0 +1,78 @@
+//! `liaison-bench`: Liaison's benchmarks. Each prints its figures; none asserts a time, because
+//! the machines are shared and noisy. Run them with `scripts/bench` (release builds).
+//!
+//! - `resolve`: the permission resolver in process, then the real server (a child process on
+//!   loopback) under load on `POST /api/permissions/resolve`, beside its `GET /healthz` as the
+//!   baseline: requests/s and p50/p99/p99.9 latency.
+
+mod load;
+mod resolver;
+mod server;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "liaison-bench", about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The permission resolver, in process and through the server.
+    Resolve {
+        /// Seconds of load per endpoint (after one second of warm-up).
+        #[arg(long, default_value = "5")]
+        seconds: u64,
+        /// Concurrent keep-alive connections.
+        #[arg(long, default_value = "16")]
+        connections: usize,
+        /// The `liaison` binary to start (default: beside this one).
+        #[arg(long)]
+        server_bin: Option<PathBuf>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Resolve {
+            seconds,
+            connections,
+            server_bin,
+        } => {
+            resolver::report();
+            let server = server::Server::start(server_bin).await?;
+            let load = load::Load {
+                duration: Duration::from_secs(seconds),
+                connections,
+            };
+            println!();
+            println!("{}", load::Report::header());
+            let health = load.run(&server, load::Request::get("/healthz")).await?;
+            println!(
+                "{}",
+                health.line("GET /healthz (baseline: one SQLite query)")
+            );
+            let body = resolver::spec_request().to_string();
+            let resolve = load
+                .run(
+                    &server,
+                    load::Request::post_json("/api/permissions/resolve", body),
+                )
+                .await?;
+            println!("{}", resolve.line("POST /api/permissions/resolve"));
+            println!(
+                "\n{connections} connections, {seconds} s each, server: {} (release), loopback, {} CPU cores",
+                server.binary.display(),
+                std::thread::available_parallelism().map_or(0, |n| n.get())
+            );
+            server.stop().await;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! The real `liaison` server as a child process on a free loopback port, with its own data
+//! directory, killed when the benchmark ends.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use tokio::process::{Child, Command};
+
+pub struct Server {
+    pub url: String,
+    pub binary: PathBuf,
+    child: Child,
+    _data: tempfile::TempDir,
+}
+
+impl Server {
+    pub async fn start(binary: Option<PathBuf>) -> anyhow::Result<Self> {
+        let binary = match binary {
+            Some(binary) => binary,
+            None => std::env::current_exe()?
+                .parent()
+                .context("the benchmark has no directory")?
+                .join("liaison"),
+        };
+        if !binary.exists() {
+            bail!(
+                "{} is missing: build it with `cargo build --release -p liaison-server` (scripts/bench does)",
+                binary.display()
+            );
+        }
+        let data = tempfile::tempdir()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = Command::new(&binary)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--data-dir")
+            .arg(data.path())
+            // The load comes from one address: the per-client limit must not be what is measured.
+            .args(["--rate-limit", "1000000000"])
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start {}", binary.display()))?;
+        let server = Self {
+            url: format!("http://127.0.0.1:{port}"),
+            binary,
+            child,
+            _data: data,
+        };
+        server.wait_until_ready().await?;
+        Ok(server)
+    }
+
+    async fn wait_until_ready(&self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = reqwest::Client::new();
+        loop {
+            if let Ok(res) = client.get(format!("{}/healthz", self.url)).send().await
+                && res.status().is_success()
+            {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("the server did not answer /healthz within 30 s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
