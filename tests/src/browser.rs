@@ -91,12 +91,17 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // Chromium and its helpers share chromedriver's process group: end them all. A direct
+        // killpg(2) with a typed group id, never a `kill` command line: procps-ng 4.0.2 misreads
+        // `kill -KILL -<pgid>` and signals every process the user may signal.
         #[cfg(unix)]
+        if let Ok(pid) = i32::try_from(self.driver.id())
+            && pid > 1
         {
-            let _ = Command::new("kill")
-                .args(["-KILL", &format!("-{}", self.driver.id())])
-                .stderr(Stdio::null())
-                .status();
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
