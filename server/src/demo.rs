@@ -1,12 +1,21 @@
 //! `liaison demo`: the server, an in-process Microsoft 365 simulator seeded with the Contoso
-//! tenant, and a banner with the URLs a person opens. No Microsoft tenant is needed.
+//! tenant, the CRM data that exercises every rule, and a banner with the URLs a person opens.
+//! No Microsoft tenant is needed.
+//!
+//! The demo's people (see `m365_sim::Seed::contoso`): Olga organizes with sync on; Ann is her
+//! Editor (sees private items), Arthur her Author, Rita her Reviewer, Sam sends on her behalf
+//! only. Otto organizes with sync off, with Ann as his Editor. Olga shares her CRM calendar with
+//! Ann, Arthur and Sam (edit) and Rita (view); her records are shared with some of them.
 
 use std::future::Future;
 
+use liaison_domain::api::RecordKind;
 use m365_sim::{Seed, Simulator};
 
 use crate::config::{DemoMailbox, DemoSettings, ServerConfig};
 use crate::startup::Application;
+use crate::store::model::{Delegation, NewRecord, Share, Tenant, User};
+use crate::store::{Store, StoreError};
 
 pub async fn run(
     mut config: ServerConfig,
@@ -16,6 +25,7 @@ pub async fn run(
     let simulator = Simulator::start(seed.clone()).await?;
     config.demo = Some(settings(&seed, &simulator));
     let app = Application::build(config).await?;
+    seed_store(app.store().as_ref(), &seed).await?;
     println!("{}", banner(&app, &simulator));
     app.run_until_stopped(shutdown).await?;
     simulator.stop().await;
@@ -36,6 +46,196 @@ pub fn settings(seed: &Seed, simulator: &Simulator) -> DemoSettings {
             })
             .collect(),
     }
+}
+
+/// Writes the demo's tenant, people, delegate access and CRM data. Idempotent: a restarted demo
+/// keeps what people did with it.
+pub async fn seed_store(store: &dyn Store, seed: &Seed) -> Result<(), StoreError> {
+    for tenant in &seed.tenants {
+        store
+            .upsert_tenant(&Tenant::new(&tenant.id, &tenant.display_name))
+            .await?;
+        let id_of = |mailbox: &str| {
+            tenant
+                .users
+                .iter()
+                .find(|u| u.mail == mailbox)
+                .map(|u| u.id.clone())
+                .unwrap_or_default()
+        };
+        for user in &tenant.users {
+            store
+                .upsert_user(&User {
+                    tenant_id: tenant.id.clone(),
+                    id: user.id.clone(),
+                    mailbox: user.mail.clone(),
+                    display_name: user.display_name.clone(),
+                    sync_enabled: user.mail != "otto@contoso.com",
+                })
+                .await?;
+        }
+        for grant in &tenant.delegations {
+            let delegation = Delegation {
+                calendar_bits: grant.calendar_bits,
+                can_view_private: grant.can_view_private,
+                send_on_behalf: grant.send_on_behalf,
+            };
+            store
+                .set_delegation(
+                    &tenant.id,
+                    &id_of(&grant.owner),
+                    &id_of(&grant.delegate),
+                    &delegation,
+                )
+                .await?;
+        }
+        let olga = id_of("olga@contoso.com");
+        for (delegate, share) in [
+            ("ann@contoso.com", Share::Edit),
+            ("arthur@contoso.com", Share::Edit),
+            ("sam@contoso.com", Share::Edit),
+            ("rita@contoso.com", Share::View),
+        ] {
+            store
+                .share_crm_calendar(&tenant.id, &olga, &id_of(delegate), share)
+                .await?;
+        }
+        for (id, kind, name, email, company, owner, shares) in demo_records() {
+            let record = NewRecord {
+                id: id.to_owned(),
+                kind,
+                name: name.to_owned(),
+                email: email.map(str::to_owned),
+                company: company.map(str::to_owned),
+                owner_id: id_of(owner),
+            };
+            match store.insert_record(&tenant.id, &record).await {
+                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+            for (mailbox, share) in shares {
+                store
+                    .share_record(&tenant.id, id, &id_of(mailbox), *share)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+type DemoRecord = (
+    &'static str,
+    RecordKind,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static str,
+    &'static [(&'static str, Share)],
+);
+
+/// Olga's CRM, with records shared for editing, for viewing, and not at all.
+fn demo_records() -> Vec<DemoRecord> {
+    const TEAM: &[(&str, Share)] = &[
+        ("ann@contoso.com", Share::Edit),
+        ("arthur@contoso.com", Share::View),
+        ("sam@contoso.com", Share::View),
+        ("rita@contoso.com", Share::View),
+    ];
+    const ANN: &[(&str, Share)] = &[("ann@contoso.com", Share::Edit)];
+    const NOBODY: &[(&str, Share)] = &[];
+    let olga = "olga@contoso.com";
+    vec![
+        (
+            "demo-acc-northwind",
+            RecordKind::Account,
+            "Northwind Traders",
+            None,
+            Some("Northwind Traders"),
+            olga,
+            TEAM,
+        ),
+        (
+            "demo-acc-adventure",
+            RecordKind::Account,
+            "Adventure Works Cycles",
+            None,
+            Some("Adventure Works"),
+            olga,
+            TEAM,
+        ),
+        (
+            "demo-acc-fabrikam",
+            RecordKind::Account,
+            "Fabrikam Pharmaceuticals",
+            None,
+            Some("Fabrikam"),
+            olga,
+            ANN,
+        ),
+        (
+            "demo-con-nancy",
+            RecordKind::Contact,
+            "Nancy Davolio",
+            Some("nancy.davolio@northwind.example"),
+            Some("Northwind Traders"),
+            olga,
+            TEAM,
+        ),
+        (
+            "demo-con-andrew",
+            RecordKind::Contact,
+            "Andrew Fuller",
+            Some("andrew.fuller@northwind.example"),
+            Some("Northwind Traders"),
+            olga,
+            TEAM,
+        ),
+        (
+            "demo-con-janet",
+            RecordKind::Contact,
+            "Janet Leverling",
+            Some("janet@adventure-works.example"),
+            Some("Adventure Works"),
+            olga,
+            TEAM,
+        ),
+        (
+            "demo-con-margaret",
+            RecordKind::Contact,
+            "Margaret Peacock",
+            Some("margaret@fabrikam.example"),
+            Some("Fabrikam"),
+            olga,
+            NOBODY,
+        ),
+        (
+            "demo-lead-steven",
+            RecordKind::Lead,
+            "Steven Buchanan",
+            Some("steven@tailspin.example"),
+            Some("Tailspin Toys"),
+            olga,
+            TEAM,
+        ),
+        (
+            "demo-opp-northwind",
+            RecordKind::Opportunity,
+            "Northwind renewal 2027",
+            None,
+            Some("Northwind Traders"),
+            olga,
+            TEAM,
+        ),
+        (
+            "demo-opp-adventure",
+            RecordKind::Opportunity,
+            "Adventure Works fleet deal",
+            None,
+            Some("Adventure Works"),
+            olga,
+            ANN,
+        ),
+    ]
 }
 
 fn banner(app: &Application, simulator: &Simulator) -> String {

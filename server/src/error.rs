@@ -24,6 +24,16 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("no such resource")]
     NotFound,
+    /// A resource named in the request does not exist for this tenant; `field` names it.
+    #[error("{message}")]
+    NotFoundField { field: String, message: String },
+    #[error("sign in to use this: no valid credentials came with the request")]
+    Unauthenticated,
+    /// A permission rule refused the action.
+    #[error("{}", .0.message())]
+    Refused(liaison_domain::permissions::Reason),
+    #[error("this Idempotency-Key was used with a different request")]
+    IdempotencyKeyReused,
     #[error("this resource does not answer that method")]
     MethodNotAllowed,
     #[error("too many requests: retry after the time the Retry-After header gives")]
@@ -57,7 +67,15 @@ impl ApiError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ErrorCode::UnsupportedMediaType,
             ),
-            Self::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Self::NotFound | Self::NotFoundField { .. } => {
+                (StatusCode::NOT_FOUND, ErrorCode::NotFound)
+            }
+            Self::Unauthenticated => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated),
+            Self::Refused(reason) => (StatusCode::FORBIDDEN, ErrorCode::from(*reason)),
+            Self::IdempotencyKeyReused => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::IdempotencyKeyReused,
+            ),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
             Self::RateLimited => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             Self::Timeout => (StatusCode::REQUEST_TIMEOUT, ErrorCode::Timeout),
@@ -69,20 +87,48 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
+        let status = self.status();
         if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
         }
-        let field = match &self {
-            Self::BadRequest { field, .. } => field.clone(),
-            _ => None,
-        };
-        let body = ErrorBody {
+        let body = self.body();
+        let mut res = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        res
+    }
+}
+
+impl ApiError {
+    /// The body this error answers with, for responses stored and replayed.
+    pub fn body(&self) -> ErrorBody {
+        let (_, code) = self.status_and_code();
+        ErrorBody {
             code,
             message: self.to_string(),
-            field,
-        };
-        (status, Json(body)).into_response()
+            field: match self {
+                Self::BadRequest { field, .. } => field.clone(),
+                Self::NotFoundField { field, .. } => Some(field.clone()),
+                _ => None,
+            },
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(error: crate::store::StoreError) -> Self {
+        match error {
+            crate::store::StoreError::Unavailable(_) => Self::Unavailable(error),
+            other => Self::Internal(anyhow::Error::new(other)),
+        }
     }
 }
 

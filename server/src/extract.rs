@@ -176,3 +176,24 @@ mod tests {
         assert_eq!(code, ErrorCode::InvalidJson);
     }
 }
+
+/// A query string of type `T`; a malformed one gets `400 invalid_body`, as JSON.
+#[derive(Debug)]
+pub struct AppQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for AppQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|axum::extract::Query(value)| AppQuery(value))
+            .map_err(|rejection| ApiError::invalid_body(None, rejection.body_text()))
+    }
+}

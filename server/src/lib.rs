@@ -5,7 +5,9 @@
 //! - [`config`]: the `liaison` command line (every flag also a `LIAISON_*` variable) and the
 //!   resolved [`config::ServerConfig`].
 //! - [`startup`]: [`startup::Application`] binds, builds the router and runs until stopped.
-//! - [`router`]: every route by path; [`routes`]: the handlers.
+//! - [`router`]: every route by path; [`routes`]: the handlers; [`items`]: the sidebar's work on
+//!   an item (context, save, unlink), where the facts are gathered and the rules applied.
+//! - [`auth`]: [`auth::Caller`], who is calling (development tokens until sign-in lands).
 //! - [`error`]: [`error::ApiError`], the one way a handler fails, and its JSON body;
 //!   [`extract`]: the JSON body extractor that names the bad field.
 //! - [`limits`] (body size, time) and [`rate_limit`] (per client): what every request lives within.
@@ -15,11 +17,13 @@
 //! - [`tls`]: the self-signed development certificate and the rustls set-up.
 //! - [`demo`]: `liaison demo`, the server with an in-process Microsoft 365 simulator.
 
+pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod headers;
+pub mod items;
 pub mod limits;
 pub mod manifest;
 pub mod rate_limit;

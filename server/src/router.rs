@@ -10,7 +10,9 @@ use tower_http::trace::TraceLayer;
 use crate::headers::{Https, security_headers};
 use crate::limits::{MAX_BODY_BYTES, time_limit};
 use crate::rate_limit::{ClientRateLimit, limit_per_client};
-use crate::routes::{assets, diagnostics, fallback, health, home, manifest, permissions, taskpane};
+use crate::routes::{
+    assets, crm, diagnostics, fallback, health, home, items, manifest, permissions, taskpane,
+};
 use crate::state::AppState;
 
 pub fn build(
@@ -26,8 +28,16 @@ pub fn build(
             post(permissions::resolve_permissions),
         )
         .route_layer(middleware::from_fn_with_state(rate_limit, limit_per_client));
+    // Endpoints of the signed-in user; each takes `auth::Caller`.
+    let user_api = Router::new()
+        .route("/items/context", post(items::get_item_context))
+        .route("/items/save", post(items::save_item))
+        .route("/items/unlink", post(items::unlink_item))
+        .route("/items/status", get(items::get_item_status))
+        .route("/crm/records", get(crm::search_records));
     let api = Router::new()
         .merge(public_api)
+        .merge(user_api)
         .fallback(fallback::api_not_found)
         .method_not_allowed_fallback(fallback::api_method_not_allowed);
 

@@ -15,6 +15,7 @@ use crate::config::{PublicUrl, ServerConfig};
 use crate::rate_limit::ClientRateLimit;
 use crate::routes::taskpane::TaskPane;
 use crate::state::AppState;
+use crate::store::Store;
 use crate::{manifest, router, store, tls};
 
 /// A bound, ready server.
@@ -24,6 +25,7 @@ pub struct Application {
     router: Router,
     local_addr: SocketAddr,
     public_url: PublicUrl,
+    store: Arc<dyn Store>,
 }
 
 impl Application {
@@ -55,7 +57,7 @@ impl Application {
         }
 
         let state = AppState {
-            store,
+            store: store.clone(),
             manifest: manifest::render(&public_url).into(),
             public_url: Arc::new(public_url.clone()),
             task_pane: Arc::new(task_pane),
@@ -71,7 +73,13 @@ impl Application {
             router,
             local_addr,
             public_url,
+            store,
         })
+    }
+
+    /// The record store the server runs on.
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
     }
 
     pub fn local_addr(&self) -> SocketAddr {

@@ -5,14 +5,18 @@
 //! Nothing here skips: a missing browser or task pane build fails the test with what to do.
 
 mod browser;
+pub mod test_db;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use liaison_server::config::{DatabaseUrl, ServerConfig, Tls};
+use liaison_server::config::{ServerConfig, Tls};
 use liaison_server::startup::Application;
 use m365_sim::{Seed, Simulator};
 
 pub use browser::Browser;
+use liaison_server::store::Store;
+use test_db::{Backend, TestDatabase};
 
 fn encode(text: &str) -> String {
     text.bytes()
@@ -76,6 +80,9 @@ pub struct TestApp {
     pub url: String,
     pub simulator: Simulator,
     pub http: reqwest::Client,
+    /// The server's record store, for arranging data and checking what a request changed.
+    pub store: Arc<dyn Store>,
+    _database: TestDatabase,
     _data: tempfile::TempDir,
 }
 
@@ -109,6 +116,7 @@ pub struct TestAppBuilder {
     pub demo: bool,
     /// Requests per second per client on the public API; high by default so tests never trip it.
     pub rate_limit: u32,
+    pub backend: Backend,
 }
 
 impl Default for TestAppBuilder {
@@ -117,6 +125,7 @@ impl Default for TestAppBuilder {
             tls: Tls::Off,
             demo: true,
             rate_limit: 100_000,
+            backend: Backend::Sqlite,
         }
     }
 }
@@ -127,9 +136,16 @@ impl TestAppBuilder {
         self
     }
 
+    /// Runs the server on this store backend (SQLite by default).
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.backend = backend;
+        self
+    }
+
     pub async fn spawn(self) -> TestApp {
         liaison_server::telemetry::init();
         let data = tempfile::tempdir().expect("a temporary directory");
+        let database = TestDatabase::create(&self.backend).await;
         let seed = Seed::contoso();
         let simulator = Simulator::start(seed.clone())
             .await
@@ -145,7 +161,7 @@ impl TestAppBuilder {
             public_url: None,
             ui_dir: ui_dir(),
             tls,
-            database: DatabaseUrl::sqlite_file(&data.path().join("liaison.db")).unwrap(),
+            database: database.url.clone(),
             rate_limit: std::num::NonZeroU32::new(self.rate_limit).expect("a rate above zero"),
             demo: self
                 .demo
@@ -153,6 +169,12 @@ impl TestAppBuilder {
         };
         let app = Application::build(config).await.expect("the server starts");
         let url = app.url();
+        let store = app.store();
+        if self.demo {
+            liaison_server::demo::seed_store(store.as_ref(), &seed)
+                .await
+                .expect("the demo data is written");
+        }
         tokio::spawn(app.run_until_stopped(std::future::pending()));
         let http = reqwest::Client::builder()
             .danger_accept_invalid_certs(true)
@@ -162,6 +184,8 @@ impl TestAppBuilder {
             url,
             simulator,
             http,
+            store,
+            _database: database,
             _data: data,
         }
     }
@@ -181,6 +205,52 @@ impl TestApp {
             encode(mailbox),
             encode(name)
         )
+    }
+
+    /// The seeded (Contoso) tenant's id.
+    pub fn tenant_id(&self) -> String {
+        Seed::contoso().tenants[0].id.clone()
+    }
+
+    /// The development token of the seeded user with this mailbox.
+    pub fn token(&self, mailbox: &str) -> String {
+        let seed = Seed::contoso();
+        let tenant = &seed.tenants[0];
+        let user = tenant
+            .users
+            .iter()
+            .find(|u| u.mail == mailbox)
+            .unwrap_or_else(|| panic!("{mailbox} is not a seeded user"));
+        liaison_server::auth::dev_token(&tenant.id, &user.id)
+    }
+
+    /// POSTs `body` as JSON to `path` as the seeded user `mailbox`.
+    pub async fn post_as(
+        &self,
+        mailbox: &str,
+        path: &str,
+        body: &serde_json::Value,
+        idempotency_key: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(self.token(mailbox))
+            .json(body);
+        if let Some(key) = idempotency_key {
+            request = request.header("idempotency-key", key);
+        }
+        request.send().await.expect("the server answers")
+    }
+
+    /// GETs `path` as the seeded user `mailbox`.
+    pub async fn get_as(&self, mailbox: &str, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(self.token(mailbox))
+            .send()
+            .await
+            .expect("the server answers")
     }
 
     /// POSTs `body` as JSON to `path`.

@@ -3,10 +3,15 @@
 //! Every error the API returns has the same envelope, [`ErrorBody`], with a stable
 //! [`ErrorCode`] that clients branch on and a human message they show.
 
+mod items;
 mod resolve;
 
 use serde::{Deserialize, Serialize};
 
+pub use items::{
+    CrmEvent, CrmRecord, EventDetails, ItemContext, ItemRef, ItemStatus, Person, RecordKind,
+    RecordPage, SaveItemRequest, SaveItemResponse, SaveOutcome, SyncState, UnlinkRequest,
+};
 pub use resolve::{
     AccessRequest, ActionVerdict, CrmRequest, FieldError, ItemRequest, ResolveRequest,
     ResolveResponse,
@@ -28,8 +33,23 @@ pub enum ErrorCode {
     BodyTooLarge,
     /// The body is not sent as `application/json`.
     UnsupportedMediaType,
-    /// No route matches the path.
+    /// No route matches the path, or the resource does not exist for this tenant.
     NotFound,
+    /// No valid credentials: sign in again.
+    Unauthenticated,
+    /// The same `Idempotency-Key` came with a different body.
+    IdempotencyKeyReused,
+    /// A request with this `Idempotency-Key` is still being processed; retry shortly.
+    IdempotencyKeyInProgress,
+    // The permission rules' refusals (`permissions::Reason`), answered with 403.
+    NoCalendarAccess,
+    PrivateItem,
+    ReviewerReadOnly,
+    AuthorNotCreator,
+    ComposeOnly,
+    OrganizerSyncDisabled,
+    CrmNoAccess,
+    CrmReadOnly,
     /// The route exists but not with this HTTP method.
     MethodNotAllowed,
     /// Too many requests from this client; retry after the `Retry-After` header.
@@ -88,5 +108,37 @@ mod tests {
             serde_json::to_string(&body).unwrap(),
             r#"{"code":"body_too_large","message":"too big"}"#
         );
+    }
+}
+
+impl From<crate::permissions::Reason> for ErrorCode {
+    /// A refusal's code on the wire is the rule's code (`reviewer_read_only`, …).
+    fn from(reason: crate::permissions::Reason) -> Self {
+        use crate::permissions::Reason;
+        match reason {
+            Reason::NoCalendarAccess => Self::NoCalendarAccess,
+            Reason::PrivateItem => Self::PrivateItem,
+            Reason::ReviewerReadOnly => Self::ReviewerReadOnly,
+            Reason::AuthorNotCreator => Self::AuthorNotCreator,
+            Reason::ComposeOnly => Self::ComposeOnly,
+            Reason::OrganizerSyncDisabled => Self::OrganizerSyncDisabled,
+            Reason::NotFound => Self::NotFound,
+            Reason::CrmNoAccess => Self::CrmNoAccess,
+            Reason::CrmReadOnly => Self::CrmReadOnly,
+        }
+    }
+}
+
+#[cfg(test)]
+mod refusal_code_tests {
+    use super::*;
+    use crate::permissions::Reason;
+
+    #[test]
+    fn every_refusal_keeps_its_rule_code_on_the_wire() {
+        for reason in Reason::ALL {
+            let code = serde_json::to_value(ErrorCode::from(reason)).unwrap();
+            assert_eq!(code, reason.code());
+        }
     }
 }

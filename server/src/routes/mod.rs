@@ -1,10 +1,12 @@
 //! The HTTP handlers, one module per resource. [`crate::router`] maps paths to them.
 
 pub mod assets;
+pub mod crm;
 pub mod diagnostics;
 pub mod fallback;
 pub mod health;
 pub mod home;
+pub mod items;
 pub mod manifest;
 pub mod permissions;
 pub mod taskpane;

@@ -1,19 +1,29 @@
 //! The record store: one [`Store`] trait, two backends chosen by the database URL.
 //!
-//! - [`sqlite`]: embedded, the default; one file, WAL journal.
-//! - [`postgres`]: for several server instances sharing one store.
+//! - `sqlite`: embedded, the default; one file, WAL journal.
+//! - `postgres`: for several server instances sharing one store.
 //!
-//! Each backend has its own migrations (`server/migrations/<backend>/`), applied at start-up and
-//! by `liaison migrate`. **Invariant:** a shipped migration is never edited; changes are new files.
+//! Both run the same SQL (`sql.rs`). Each backend has its own migrations
+//! (`server/migrations/<backend>/`), applied at start-up and by `liaison migrate`.
+//!
+//! **Invariants:** every method takes the tenant id and every query is scoped by it; a shipped
+//! migration is never edited; the audit log is append-only (enforced by triggers).
 
+pub mod model;
 mod postgres;
+mod sql;
 mod sqlite;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use liaison_domain::api::CrmRecord;
 
 use crate::config::DatabaseUrl;
+use model::{
+    AuditEntry, AuditRecord, Delegation, IdempotencyKey, Idempotent, NewRecord, RecordQuery,
+    SaveCommand, Share, StoredEvent, StoredResponse, StoredStatus, Tenant, User,
+};
 
 /// What can go wrong talking to the store.
 #[derive(Debug, thiserror::Error)]
@@ -22,10 +32,24 @@ pub enum StoreError {
     Unavailable(#[source] sqlx::Error),
     #[error("the record store's migrations failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("a row with this key exists already")]
+    Conflict(#[source] sqlx::Error),
     #[error("the record store failed: {0}")]
     Other(#[source] sqlx::Error),
     #[error("{0}")]
     Setup(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict(error),
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                Self::Unavailable(error)
+            }
+            _ => Self::Other(error),
+        }
+    }
 }
 
 /// Which backend a store runs on.
@@ -34,6 +58,29 @@ pub enum Backend {
     Sqlite,
     Postgres,
 }
+
+/// Tables whose rows tests and benchmarks count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountedTable {
+    CrmEvents,
+    CrmEventRecords,
+    AuditLog,
+    SaveOutbox,
+}
+
+impl CountedTable {
+    fn name(self) -> &'static str {
+        match self {
+            Self::CrmEvents => "crm_events",
+            Self::CrmEventRecords => "crm_event_records",
+            Self::AuditLog => "audit_log",
+            Self::SaveOutbox => "save_outbox",
+        }
+    }
+}
+
+/// Builds the response a save answers with, from what the save wrote.
+pub type Respond = dyn Fn(Option<&StoredEvent>, &StoredStatus) -> StoredResponse + Send + Sync;
 
 /// The record store, as the rest of the server sees it.
 #[async_trait]
@@ -45,6 +92,137 @@ pub trait Store: Send + Sync + 'static {
 
     /// Answers when the store can serve queries; `/healthz` uses it.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    async fn upsert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError>;
+    async fn tenant(&self, id: &str) -> Result<Option<Tenant>, StoreError>;
+
+    async fn upsert_user(&self, user: &User) -> Result<(), StoreError>;
+    async fn user(&self, tenant_id: &str, user_id: &str) -> Result<Option<User>, StoreError>;
+    /// The user with this mailbox in this tenant (case-insensitive).
+    async fn user_by_mailbox(
+        &self,
+        tenant_id: &str,
+        mailbox: &str,
+    ) -> Result<Option<User>, StoreError>;
+
+    /// Records the delegate access the server verified for `delegate_id` on `owner_id`'s calendar.
+    async fn set_delegation(
+        &self,
+        tenant_id: &str,
+        owner_id: &str,
+        delegate_id: &str,
+        delegation: &Delegation,
+    ) -> Result<(), StoreError>;
+    async fn delegation(
+        &self,
+        tenant_id: &str,
+        owner_id: &str,
+        delegate_id: &str,
+    ) -> Result<Option<Delegation>, StoreError>;
+
+    async fn insert_record(&self, tenant_id: &str, record: &NewRecord) -> Result<(), StoreError>;
+    async fn share_record(
+        &self,
+        tenant_id: &str,
+        record_id: &str,
+        user_id: &str,
+        share: Share,
+    ) -> Result<(), StoreError>;
+    /// The records `viewer_id` owns or has been shared, matching `query`, by name; at most
+    /// `query.limit` of them.
+    async fn search_records(
+        &self,
+        tenant_id: &str,
+        viewer_id: &str,
+        query: &RecordQuery,
+    ) -> Result<Vec<CrmRecord>, StoreError>;
+    /// Those of `ids` that exist in the tenant and `viewer_id` may see.
+    async fn visible_records(
+        &self,
+        tenant_id: &str,
+        viewer_id: &str,
+        ids: &[String],
+    ) -> Result<Vec<CrmRecord>, StoreError>;
+
+    /// An Organizer shares their CRM calendar with a Delegate.
+    async fn share_crm_calendar(
+        &self,
+        tenant_id: &str,
+        organizer_id: &str,
+        delegate_id: &str,
+        share: Share,
+    ) -> Result<(), StoreError>;
+    async fn crm_calendar_share(
+        &self,
+        tenant_id: &str,
+        organizer_id: &str,
+        delegate_id: &str,
+    ) -> Result<Option<Share>, StoreError>;
+
+    /// The CRM event of (organizer, iCalUId), with its linked records.
+    async fn find_event(
+        &self,
+        tenant_id: &str,
+        organizer_id: &str,
+        ical_uid: &str,
+    ) -> Result<Option<StoredEvent>, StoreError>;
+    async fn item_status(
+        &self,
+        tenant_id: &str,
+        organizer_id: &str,
+        ical_uid: &str,
+    ) -> Result<Option<StoredStatus>, StoreError>;
+
+    /// Carries out an allowed save in one transaction: the CRM event (created or updated) and
+    /// its links, or the outbox row when queued; the item's status; the audit line; and the
+    /// response under the idempotency key. All of it or none of it.
+    async fn save_item(
+        &self,
+        cmd: &SaveCommand,
+        audit: &AuditEntry,
+        respond: &Respond,
+    ) -> Result<Idempotent<StoredResponse>, StoreError>;
+
+    /// Removes one record from a CRM event; `false` when it was not linked.
+    async fn unlink_record(
+        &self,
+        tenant_id: &str,
+        event_id: &str,
+        record_id: &str,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+
+    /// Detaches an item from its CRM event (which stays, with its history).
+    async fn detach_item(
+        &self,
+        tenant_id: &str,
+        organizer_id: &str,
+        ical_uid: &str,
+        event_id: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    /// What an earlier request under `key` answered, if there was one.
+    async fn check_idempotency(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Idempotent<StoredResponse>>, StoreError>;
+
+    /// Writes a refusal to the audit log, with its response under the idempotency key.
+    async fn record_refusal(
+        &self,
+        audit: &AuditEntry,
+        idempotency: Option<(&IdempotencyKey, &StoredResponse)>,
+    ) -> Result<Idempotent<()>, StoreError>;
+
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+    /// The tenant's newest audit lines first.
+    async fn audit_log(&self, tenant_id: &str, limit: u32) -> Result<Vec<AuditRecord>, StoreError>;
+
+    /// Rows in `table`, across tenants (tests and benchmarks).
+    async fn count_rows(&self, table: CountedTable) -> Result<i64, StoreError>;
 }
 
 /// Opens the store `url` names (SQLite files are created when missing).
@@ -54,4 +232,12 @@ pub async fn connect(url: &DatabaseUrl) -> Result<Arc<dyn Store>, StoreError> {
     } else {
         Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
     }
+}
+
+/// Now, in UTC milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }

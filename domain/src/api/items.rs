@@ -1,0 +1,200 @@
+//! The item and CRM endpoints: an item's CRM context, saving it, unlinking it, its sync status,
+//! and searching CRM records.
+
+use serde::{Deserialize, Serialize};
+
+use super::resolve::ResolveResponse;
+use crate::permissions::{CreatedBy, ItemMode};
+
+/// Which calendar item, and what the sidebar knows of it. Every id went through Office.js
+/// `convertToRestId` before it got here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ItemRef {
+    /// The calendar owner's mailbox (Office.js `sharedProperties.owner`, or the user's own).
+    pub owner: String,
+    /// The meeting's `iCalUId`: with the Organizer, the identity of its CRM event.
+    pub ical_uid: String,
+    /// The Graph (REST) id of the item in the owner's mailbox, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graph_event_id: Option<String>,
+    /// `delegatePermissions` from Office.js, when the item is in a shared folder. It can lower
+    /// what the server verified, never raise it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_delegate_permissions: Option<u32>,
+    pub mode: ItemMode,
+    pub created_by: CreatedBy,
+    pub is_private: bool,
+    pub is_inbound_invite: bool,
+}
+
+/// `POST /api/items/context`: what the signed-in user may do with the item, and its CRM state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemContext {
+    /// The calendar owner, as the directory knows them.
+    pub owner: Person,
+    /// The verdicts, from the server-verified delegate level (lowered by the client's bits).
+    pub permissions: ResolveResponse,
+    /// The CRM event, when there is one and the user may see it.
+    pub crm_event: Option<CrmEvent>,
+    pub status: ItemStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Person {
+    pub mailbox: String,
+    pub display_name: String,
+}
+
+/// The details of the meeting a save writes into the CRM.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventDetails {
+    pub subject: String,
+    /// RFC 3339 instant (`2026-11-23T09:00:00Z`), or a date (`2026-11-23`) for all-day events.
+    pub start: String,
+    pub end: String,
+    /// The IANA or Windows time zone the meeting was created in.
+    pub time_zone: String,
+    #[serde(default)]
+    pub is_all_day: bool,
+    #[serde(default)]
+    pub location: String,
+}
+
+/// `POST /api/items/save` (with an `Idempotency-Key` header): create or update the item's CRM
+/// event and link records to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SaveItemRequest {
+    pub item: ItemRef,
+    pub event: EventDetails,
+    /// CRM records to link (added to those already linked).
+    #[serde(default)]
+    pub link_record_ids: Vec<String>,
+}
+
+/// How a save ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SaveOutcome {
+    /// Written to the CRM now (insta-sync on, or an update).
+    Synced,
+    /// Accepted and queued: the next sync session writes it (insta-sync off).
+    Queued,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SaveItemResponse {
+    pub outcome: SaveOutcome,
+    /// The CRM event as it is now; `null` while a first save is queued.
+    pub crm_event: Option<CrmEvent>,
+    pub status: ItemStatus,
+}
+
+/// `POST /api/items/unlink`: remove one record from the item's CRM event, or (without
+/// `recordId`) detach the item from its CRM event, which stays in the CRM with its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UnlinkRequest {
+    pub item: ItemRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<String>,
+}
+
+/// A CRM event as the sidebar shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CrmEvent {
+    pub id: String,
+    pub subject: String,
+    pub start: String,
+    pub end: String,
+    pub time_zone: String,
+    pub is_all_day: bool,
+    pub location: String,
+    pub is_private: bool,
+    pub cancelled: bool,
+    /// The Organizer's mailbox: whose CRM calendar holds the event.
+    pub organizer: String,
+    pub created_by: String,
+    pub modified_by: String,
+    pub records: Vec<CrmRecord>,
+}
+
+/// Per-item sync status, shown in the sidebar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemStatus {
+    pub state: SyncState,
+    /// RFC 3339, when synced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synced_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SyncState {
+    NotSynced,
+    Queued,
+    Synced,
+    Failed,
+}
+
+/// The kinds of CRM records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RecordKind {
+    Account,
+    Contact,
+    Lead,
+    Opportunity,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 4] = [Self::Account, Self::Contact, Self::Lead, Self::Opportunity];
+
+    /// The name stored in the database and used in query strings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Account => "account",
+            Self::Contact => "contact",
+            Self::Lead => "lead",
+            Self::Opportunity => "opportunity",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// A CRM record the user may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CrmRecord {
+    pub id: String,
+    pub kind: RecordKind,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+}
+
+/// `GET /api/crm/records?q=&kind=&limit=&cursor=`: one page of matching records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordPage {
+    pub records: Vec<CrmRecord>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}

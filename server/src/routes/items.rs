@@ -1,0 +1,77 @@
+//! The sidebar's item endpoints. The work is in [`crate::items`].
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use liaison_domain::api::{ItemContext, ItemRef, ItemStatus, SaveItemRequest, UnlinkRequest};
+use serde::Deserialize;
+
+use crate::auth::Caller;
+use crate::error::Result;
+use crate::extract::{AppJson, AppQuery};
+use crate::items;
+use crate::state::AppState;
+
+/// `POST /api/items/context`
+pub async fn get_item_context(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppJson(item): AppJson<ItemRef>,
+) -> Result<Json<ItemContext>> {
+    Ok(Json(
+        items::context(state.store.as_ref(), &caller, &item).await?,
+    ))
+}
+
+/// `POST /api/items/save`, with an optional `Idempotency-Key` header.
+pub async fn save_item(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    AppJson(request): AppJson<SaveItemRequest>,
+) -> Result<Response> {
+    let key = headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
+    let stored = items::save(state.store.as_ref(), &caller, &request, key).await?;
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    Ok((
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        stored.body,
+    )
+        .into_response())
+}
+
+/// `POST /api/items/unlink`
+pub async fn unlink_item(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppJson(request): AppJson<UnlinkRequest>,
+) -> Result<Json<ItemContext>> {
+    Ok(Json(
+        items::unlink(state.store.as_ref(), &caller, &request).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusQuery {
+    owner: String,
+    ical_uid: String,
+}
+
+/// `GET /api/items/status?owner=&icalUid=`
+pub async fn get_item_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppQuery(query): AppQuery<StatusQuery>,
+) -> Result<Json<ItemStatus>> {
+    Ok(Json(
+        items::status(state.store.as_ref(), &caller, &query.owner, &query.ical_uid).await?,
+    ))
+}

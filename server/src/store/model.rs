@@ -1,0 +1,246 @@
+//! The store's own types: what goes in and comes out of [`super::Store`]. API types are mapped
+//! to and from these at the edge (`crate::items`), never stored as they are.
+
+use liaison_domain::api::{CrmRecord, RecordKind};
+use liaison_domain::permissions::CrmAccess;
+
+/// A directory tenant and its settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    /// The directory tenant id (`tid`).
+    pub id: String,
+    pub name: String,
+    pub crm_category_name: String,
+    /// An Office `CategoryColor` preset name (`Preset7` is blue).
+    pub crm_category_color: String,
+    /// Saves are written at once (on) or by the next sync session (off).
+    pub insta_sync: bool,
+    pub sync_interval_minutes: i32,
+}
+
+impl Tenant {
+    /// A tenant with the product's defaults: a blue "CRM" category, insta-sync on, 15 minutes.
+    pub fn new(id: &str, name: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            crm_category_name: "CRM".to_owned(),
+            crm_category_color: "Preset7".to_owned(),
+            insta_sync: true,
+            sync_interval_minutes: 15,
+        }
+    }
+}
+
+/// A person, keyed by tenant and directory object id — never by e-mail alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub tenant_id: String,
+    /// The directory object id (`oid`).
+    pub id: String,
+    /// Lower-case SMTP address.
+    pub mailbox: String,
+    pub display_name: String,
+    /// The user connected their calendar to Liaison and turned sync on.
+    pub sync_enabled: bool,
+}
+
+/// Outlook delegate access, as the server verified it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delegation {
+    /// Office.js `DelegatePermissions` bits.
+    pub calendar_bits: u8,
+    pub can_view_private: bool,
+    pub send_on_behalf: bool,
+}
+
+/// Read or edit: what a share grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Share {
+    View,
+    Edit,
+}
+
+impl Share {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::View => "view",
+            Self::Edit => "edit",
+        }
+    }
+
+    pub(super) fn parse(text: &str) -> Option<Self> {
+        match text {
+            "view" => Some(Self::View),
+            "edit" => Some(Self::Edit),
+            _ => None,
+        }
+    }
+
+    /// The share as the permission rules see it.
+    pub fn crm_access(share: Option<Self>) -> CrmAccess {
+        match share {
+            None => CrmAccess::None,
+            Some(Self::View) => CrmAccess::Read,
+            Some(Self::Edit) => CrmAccess::Edit,
+        }
+    }
+}
+
+/// A CRM record to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRecord {
+    pub id: String,
+    pub kind: RecordKind,
+    pub name: String,
+    pub email: Option<String>,
+    pub company: Option<String>,
+    pub owner_id: String,
+}
+
+impl NewRecord {
+    /// The lower-case words search matches by prefix, each preceded by a space.
+    pub fn search_text(&self) -> String {
+        let mut text = String::new();
+        for part in [Some(&self.name), self.email.as_ref(), self.company.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            for word in part.split(|c: char| !c.is_alphanumeric() && c != '@' && c != '.') {
+                if !word.is_empty() {
+                    text.push(' ');
+                    text.push_str(&word.to_lowercase());
+                }
+            }
+            // The whole e-mail address too, so `ann@con` finds it.
+            if part.contains('@') {
+                text.push(' ');
+                text.push_str(&part.to_lowercase());
+            }
+        }
+        text
+    }
+}
+
+/// A search of the records a user may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordQuery {
+    /// Words; every one must start a word of the record (case-insensitive). Empty: everything.
+    pub words: Vec<String>,
+    pub kind: Option<RecordKind>,
+    pub limit: u32,
+    /// Keyset cursor: the `(name, id)` of the last record of the previous page.
+    pub after: Option<(String, String)>,
+}
+
+/// When an event takes place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventTime {
+    /// UTC instants, in milliseconds.
+    Timed { start_ms: i64, end_ms: i64 },
+    /// Dates (`YYYY-MM-DD`), end exclusive as Graph gives them.
+    AllDay {
+        start_date: String,
+        end_date: String,
+    },
+}
+
+/// What a save writes into a CRM event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventWrite {
+    pub subject: String,
+    pub time: EventTime,
+    pub time_zone: String,
+    pub location: String,
+    pub is_private: bool,
+}
+
+/// A CRM event as stored, with the records linked to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub id: String,
+    pub organizer_mailbox: String,
+    pub ical_uid: String,
+    pub write: EventWrite,
+    pub cancelled: bool,
+    pub created_by_mailbox: String,
+    pub modified_by_mailbox: String,
+    pub records: Vec<CrmRecord>,
+}
+
+/// Per-item sync status as stored; no row means "not synced".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredStatus {
+    pub state: String,
+    pub synced_at_ms: Option<i64>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+}
+
+/// A save the rules allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaveCommand {
+    pub tenant_id: String,
+    /// Who pressed Save.
+    pub actor_id: String,
+    pub organizer_id: String,
+    pub ical_uid: String,
+    /// The item's Graph id in the organizer's mailbox.
+    pub graph_event_id: Option<String>,
+    pub event: EventWrite,
+    /// Records to link; each must exist in the tenant and be visible to the actor (checked by
+    /// the caller before).
+    pub link_record_ids: Vec<String>,
+    /// Write now, or queue for the next sync session with this JSON payload.
+    pub queue_payload: Option<String>,
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+/// A client's `Idempotency-Key` and the hash of the request it came with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// A response kept for replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+/// What a write under an idempotency key came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Idempotent<T> {
+    /// Done now.
+    Fresh(T),
+    /// The key was used before with the same request: its first answer.
+    Replayed(StoredResponse),
+    /// The key was used before with another request.
+    KeyReused,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub tenant_id: String,
+    pub actor_id: String,
+    /// The calendar owner the actor acted for, when not themselves.
+    pub on_behalf_of_id: Option<String>,
+    /// `items.save`, `items.unlink`, `items.context`, …
+    pub action: String,
+    /// What was acted on, e.g. `olga@contoso.com/<iCalUId>`.
+    pub target: String,
+    pub allowed: bool,
+    /// The refusal's code.
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// An audit line as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub at_ms: i64,
+    pub entry: AuditEntry,
+}

@@ -1,0 +1,855 @@
+//! The SQL behind [`super::Store`], written once for both backends.
+//!
+//! SQLite and PostgreSQL accept the same statements here (`$n` parameters, `ON CONFLICT`,
+//! `RETURNING`, `excluded.`); [`impl_store!`] instantiates them for each backend's native pool
+//! and connection types, so each runs on its own driver with no translation layer.
+//!
+//! Write transactions start with a write, so SQLite takes its write lock at once (waiting up to
+//! its busy timeout) instead of failing to upgrade a read lock under contention.
+
+/// Implements [`super::Store`] for `$store` (a struct with a `pool` field) on `$db`.
+macro_rules! impl_store {
+    ($store:ty, $db:ty, $conn:ty, $backend:expr) => {
+        use async_trait::async_trait;
+        use liaison_domain::api::{CrmRecord, RecordKind};
+        use sqlx::Row;
+
+        use super::model::{
+            AuditEntry, AuditRecord, Delegation, EventTime, EventWrite, Idempotent,
+            IdempotencyKey, NewRecord, RecordQuery, SaveCommand, Share, StoredEvent,
+            StoredResponse, StoredStatus, Tenant, User,
+        };
+        use super::{Backend, Store, StoreError, now_ms};
+
+        type Tx<'a> = sqlx::Transaction<'a, $db>;
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn migrate(&self) -> Result<(), StoreError> {
+                Ok(MIGRATOR.run(&self.pool).await?)
+            }
+
+            async fn ping(&self) -> Result<(), StoreError> {
+                sqlx::query("SELECT 1")
+                    .execute(&self.pool)
+                    .await
+                    .map(drop)
+                    .map_err(StoreError::Unavailable)
+            }
+
+            async fn upsert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO tenants (id, name, crm_category_name, crm_category_color, \
+                     insta_sync, sync_interval_minutes, created_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+                     crm_category_name = excluded.crm_category_name, \
+                     crm_category_color = excluded.crm_category_color, \
+                     insta_sync = excluded.insta_sync, \
+                     sync_interval_minutes = excluded.sync_interval_minutes",
+                )
+                .bind(&tenant.id)
+                .bind(&tenant.name)
+                .bind(&tenant.crm_category_name)
+                .bind(&tenant.crm_category_color)
+                .bind(tenant.insta_sync)
+                .bind(tenant.sync_interval_minutes)
+                .bind(now_ms())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn tenant(&self, id: &str) -> Result<Option<Tenant>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, name, crm_category_name, crm_category_color, insta_sync, \
+                     sync_interval_minutes FROM tenants WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| {
+                    Ok(Tenant {
+                        id: r.try_get("id")?,
+                        name: r.try_get("name")?,
+                        crm_category_name: r.try_get("crm_category_name")?,
+                        crm_category_color: r.try_get("crm_category_color")?,
+                        insta_sync: r.try_get("insta_sync")?,
+                        sync_interval_minutes: r.try_get("sync_interval_minutes")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn upsert_user(&self, user: &User) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO users (tenant_id, id, mailbox, display_name, sync_enabled, \
+                     created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (tenant_id, id) DO UPDATE SET mailbox = excluded.mailbox, \
+                     display_name = excluded.display_name, sync_enabled = excluded.sync_enabled",
+                )
+                .bind(&user.tenant_id)
+                .bind(&user.id)
+                .bind(user.mailbox.to_lowercase())
+                .bind(&user.display_name)
+                .bind(user.sync_enabled)
+                .bind(now_ms())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn user(&self, tenant_id: &str, user_id: &str) -> Result<Option<User>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT tenant_id, id, mailbox, display_name, sync_enabled FROM users \
+                     WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant_id)
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| user_from(&r)).transpose()
+            }
+
+            async fn user_by_mailbox(
+                &self,
+                tenant_id: &str,
+                mailbox: &str,
+            ) -> Result<Option<User>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT tenant_id, id, mailbox, display_name, sync_enabled FROM users \
+                     WHERE tenant_id = $1 AND mailbox = $2",
+                )
+                .bind(tenant_id)
+                .bind(mailbox.trim().to_lowercase())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| user_from(&r)).transpose()
+            }
+
+            async fn set_delegation(
+                &self,
+                tenant_id: &str,
+                owner_id: &str,
+                delegate_id: &str,
+                delegation: &Delegation,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO calendar_delegations (tenant_id, owner_id, delegate_id, \
+                     calendar_bits, can_view_private, send_on_behalf, verified_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (tenant_id, owner_id, delegate_id) DO UPDATE SET \
+                     calendar_bits = excluded.calendar_bits, \
+                     can_view_private = excluded.can_view_private, \
+                     send_on_behalf = excluded.send_on_behalf, \
+                     verified_at_ms = excluded.verified_at_ms",
+                )
+                .bind(tenant_id)
+                .bind(owner_id)
+                .bind(delegate_id)
+                .bind(i32::from(delegation.calendar_bits))
+                .bind(delegation.can_view_private)
+                .bind(delegation.send_on_behalf)
+                .bind(now_ms())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn delegation(
+                &self,
+                tenant_id: &str,
+                owner_id: &str,
+                delegate_id: &str,
+            ) -> Result<Option<Delegation>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT calendar_bits, can_view_private, send_on_behalf \
+                     FROM calendar_delegations \
+                     WHERE tenant_id = $1 AND owner_id = $2 AND delegate_id = $3",
+                )
+                .bind(tenant_id)
+                .bind(owner_id)
+                .bind(delegate_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| {
+                    let bits: i32 = r.try_get("calendar_bits")?;
+                    Ok(Delegation {
+                        calendar_bits: u8::try_from(bits).unwrap_or(0) & 63,
+                        can_view_private: r.try_get("can_view_private")?,
+                        send_on_behalf: r.try_get("send_on_behalf")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn insert_record(&self, tenant_id: &str, record: &NewRecord) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO crm_records (tenant_id, id, kind, name, email, company, \
+                     owner_id, search_text, created_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(tenant_id)
+                .bind(&record.id)
+                .bind(record.kind.as_str())
+                .bind(&record.name)
+                .bind(&record.email)
+                .bind(&record.company)
+                .bind(&record.owner_id)
+                .bind(record.search_text())
+                .bind(now_ms())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn share_record(
+                &self,
+                tenant_id: &str,
+                record_id: &str,
+                user_id: &str,
+                share: Share,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO crm_record_shares (tenant_id, record_id, user_id, access) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, record_id, user_id) \
+                     DO UPDATE SET access = excluded.access",
+                )
+                .bind(tenant_id)
+                .bind(record_id)
+                .bind(user_id)
+                .bind(share.as_str())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn search_records(
+                &self,
+                tenant_id: &str,
+                viewer_id: &str,
+                query: &RecordQuery,
+            ) -> Result<Vec<CrmRecord>, StoreError> {
+                let mut sql = String::from(
+                    "SELECT r.id, r.kind, r.name, r.email, r.company FROM crm_records r \
+                     WHERE r.tenant_id = $1 AND (r.owner_id = $2 OR EXISTS (SELECT 1 FROM \
+                     crm_record_shares s WHERE s.tenant_id = r.tenant_id AND s.record_id = r.id \
+                     AND s.user_id = $2)) AND ($3 IS NULL OR r.kind = $3) \
+                     AND ($4 IS NULL OR r.name > $4 OR (r.name = $4 AND r.id > $5))",
+                );
+                for n in 0..query.words.len() {
+                    sql.push_str(&format!(" AND r.search_text LIKE ${} ESCAPE '\\'", n + 6));
+                }
+                sql.push_str(&format!(" ORDER BY r.name, r.id LIMIT ${}", query.words.len() + 6));
+                let (after_name, after_id) = match &query.after {
+                    Some((name, id)) => (Some(name.as_str()), Some(id.as_str())),
+                    None => (None, None),
+                };
+                let mut q = sqlx::query(&sql)
+                    .bind(tenant_id)
+                    .bind(viewer_id)
+                    .bind(query.kind.map(RecordKind::as_str))
+                    .bind(after_name)
+                    .bind(after_id);
+                for word in &query.words {
+                    q = q.bind(format!("% {}%", escape_like(&word.to_lowercase())));
+                }
+                let rows = q.bind(i64::from(query.limit)).fetch_all(&self.pool).await?;
+                rows.iter().map(record_from).collect()
+            }
+
+            async fn visible_records(
+                &self,
+                tenant_id: &str,
+                viewer_id: &str,
+                ids: &[String],
+            ) -> Result<Vec<CrmRecord>, StoreError> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let placeholders: Vec<String> = (0..ids.len()).map(|n| format!("${}", n + 3)).collect();
+                let sql = format!(
+                    "SELECT r.id, r.kind, r.name, r.email, r.company FROM crm_records r \
+                     WHERE r.tenant_id = $1 AND (r.owner_id = $2 OR EXISTS (SELECT 1 FROM \
+                     crm_record_shares s WHERE s.tenant_id = r.tenant_id AND s.record_id = r.id \
+                     AND s.user_id = $2)) AND r.id IN ({}) ORDER BY r.name, r.id",
+                    placeholders.join(", ")
+                );
+                let mut q = sqlx::query(&sql).bind(tenant_id).bind(viewer_id);
+                for id in ids {
+                    q = q.bind(id);
+                }
+                let rows = q.fetch_all(&self.pool).await?;
+                rows.iter().map(record_from).collect()
+            }
+
+            async fn share_crm_calendar(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+                delegate_id: &str,
+                share: Share,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO crm_calendar_shares (tenant_id, organizer_id, delegate_id, access) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, organizer_id, delegate_id) \
+                     DO UPDATE SET access = excluded.access",
+                )
+                .bind(tenant_id)
+                .bind(organizer_id)
+                .bind(delegate_id)
+                .bind(share.as_str())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn crm_calendar_share(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+                delegate_id: &str,
+            ) -> Result<Option<Share>, StoreError> {
+                let access: Option<String> = sqlx::query_scalar(
+                    "SELECT access FROM crm_calendar_shares \
+                     WHERE tenant_id = $1 AND organizer_id = $2 AND delegate_id = $3",
+                )
+                .bind(tenant_id)
+                .bind(organizer_id)
+                .bind(delegate_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(access.as_deref().and_then(Share::parse))
+            }
+
+            async fn find_event(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+                ical_uid: &str,
+            ) -> Result<Option<StoredEvent>, StoreError> {
+                let mut conn = self.pool.acquire().await.map_err(StoreError::Unavailable)?;
+                load_event(&mut conn, tenant_id, organizer_id, ical_uid).await
+            }
+
+            async fn item_status(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+                ical_uid: &str,
+            ) -> Result<Option<StoredStatus>, StoreError> {
+                let mut conn = self.pool.acquire().await.map_err(StoreError::Unavailable)?;
+                load_status(&mut conn, tenant_id, organizer_id, ical_uid).await
+            }
+
+            async fn save_item(
+                &self,
+                cmd: &SaveCommand,
+                audit: &AuditEntry,
+                respond: &super::Respond,
+            ) -> Result<Idempotent<StoredResponse>, StoreError> {
+                let mut tx = self.pool.begin().await.map_err(StoreError::Unavailable)?;
+                if let Some(key) = &cmd.idempotency
+                    && !claim_key(&mut tx, &cmd.tenant_id, &cmd.actor_id, key).await?
+                {
+                    tx.rollback().await?;
+                    return self.replay(&cmd.tenant_id, &cmd.actor_id, key).await;
+                }
+                let now = now_ms();
+                let tenant = cmd.tenant_id.as_str();
+                let event = match &cmd.queue_payload {
+                    Some(payload) => {
+                        sqlx::query(
+                            "INSERT INTO save_outbox (tenant_id, id, organizer_id, ical_uid, \
+                             requested_by_id, payload, created_at_ms) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        )
+                        .bind(tenant)
+                        .bind(uuid::Uuid::new_v4().to_string())
+                        .bind(&cmd.organizer_id)
+                        .bind(&cmd.ical_uid)
+                        .bind(&cmd.actor_id)
+                        .bind(payload)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                        set_status(&mut tx, tenant, &cmd.organizer_id, &cmd.ical_uid, "queued", None, now).await?;
+                        None
+                    }
+                    None => {
+                        let event_id = upsert_event(&mut tx, cmd, now).await?;
+                        for record_id in &cmd.link_record_ids {
+                            sqlx::query(
+                                "INSERT INTO crm_event_records (tenant_id, event_id, record_id, \
+                                 linked_by_id, linked_at_ms) VALUES ($1, $2, $3, $4, $5) \
+                                 ON CONFLICT (tenant_id, event_id, record_id) DO NOTHING",
+                            )
+                            .bind(tenant)
+                            .bind(&event_id)
+                            .bind(record_id)
+                            .bind(&cmd.actor_id)
+                            .bind(now)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        if let Some(graph_id) = &cmd.graph_event_id {
+                            sqlx::query(
+                                "INSERT INTO graph_event_links (tenant_id, mailbox_id, \
+                                 graph_event_id, event_id) VALUES ($1, $2, $3, $4) \
+                                 ON CONFLICT (tenant_id, mailbox_id, graph_event_id) \
+                                 DO UPDATE SET event_id = excluded.event_id",
+                            )
+                            .bind(tenant)
+                            .bind(&cmd.organizer_id)
+                            .bind(graph_id)
+                            .bind(&event_id)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        set_status(&mut tx, tenant, &cmd.organizer_id, &cmd.ical_uid, "synced", Some(now), now).await?;
+                        load_event(&mut tx, tenant, &cmd.organizer_id, &cmd.ical_uid).await?
+                    }
+                };
+                let status = load_status(&mut tx, tenant, &cmd.organizer_id, &cmd.ical_uid)
+                    .await?
+                    .ok_or_else(|| StoreError::Setup("the status just written is missing".into()))?;
+                append_audit(&mut tx, audit).await?;
+                let response = respond(event.as_ref(), &status);
+                if let Some(key) = &cmd.idempotency {
+                    store_response(&mut tx, &cmd.tenant_id, &cmd.actor_id, key, &response).await?;
+                }
+                tx.commit().await?;
+                Ok(Idempotent::Fresh(response))
+            }
+
+            async fn unlink_record(
+                &self,
+                tenant_id: &str,
+                event_id: &str,
+                record_id: &str,
+                audit: &AuditEntry,
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await.map_err(StoreError::Unavailable)?;
+                let removed = sqlx::query(
+                    "DELETE FROM crm_event_records \
+                     WHERE tenant_id = $1 AND event_id = $2 AND record_id = $3",
+                )
+                .bind(tenant_id)
+                .bind(event_id)
+                .bind(record_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if removed == 0 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn detach_item(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+                ical_uid: &str,
+                event_id: &str,
+                audit: &AuditEntry,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.map_err(StoreError::Unavailable)?;
+                sqlx::query("DELETE FROM graph_event_links WHERE tenant_id = $1 AND event_id = $2")
+                    .bind(tenant_id)
+                    .bind(event_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "DELETE FROM item_sync_status \
+                     WHERE tenant_id = $1 AND organizer_id = $2 AND ical_uid = $3",
+                )
+                .bind(tenant_id)
+                .bind(organizer_id)
+                .bind(ical_uid)
+                .execute(&mut *tx)
+                .await?;
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn check_idempotency(
+                &self,
+                tenant_id: &str,
+                user_id: &str,
+                key: &IdempotencyKey,
+            ) -> Result<Option<Idempotent<StoredResponse>>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT request_hash, status, response FROM idempotency_keys \
+                     WHERE tenant_id = $1 AND user_id = $2 AND key = $3",
+                )
+                .bind(tenant_id)
+                .bind(user_id)
+                .bind(&key.key)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| {
+                    let hash: String = r.try_get("request_hash")?;
+                    if hash != key.request_hash {
+                        return Ok(Idempotent::KeyReused);
+                    }
+                    let status: i32 = r.try_get("status")?;
+                    Ok(Idempotent::Replayed(StoredResponse {
+                        status: u16::try_from(status).unwrap_or(500),
+                        body: r.try_get("response")?,
+                    }))
+                })
+                .transpose()
+            }
+
+            async fn record_refusal(
+                &self,
+                audit: &AuditEntry,
+                idempotency: Option<(&IdempotencyKey, &StoredResponse)>,
+            ) -> Result<Idempotent<()>, StoreError> {
+                let mut tx = self.pool.begin().await.map_err(StoreError::Unavailable)?;
+                if let Some((key, response)) = idempotency {
+                    if !claim_key(&mut tx, &audit.tenant_id, &audit.actor_id, key).await? {
+                        tx.rollback().await?;
+                        return Ok(match self.replay(&audit.tenant_id, &audit.actor_id, key).await? {
+                            Idempotent::Replayed(stored) => Idempotent::Replayed(stored),
+                            _ => Idempotent::KeyReused,
+                        });
+                    }
+                    store_response(&mut tx, &audit.tenant_id, &audit.actor_id, key, response).await?;
+                }
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(Idempotent::Fresh(()))
+            }
+
+            async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.map_err(StoreError::Unavailable)?;
+                append_audit(&mut tx, entry).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn audit_log(&self, tenant_id: &str, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT at_ms, tenant_id, actor_id, on_behalf_of_id, action, target, outcome, \
+                     reason, detail FROM audit_log WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(tenant_id)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let outcome: String = r.try_get("outcome")?;
+                        Ok(AuditRecord {
+                            at_ms: r.try_get("at_ms")?,
+                            entry: AuditEntry {
+                                tenant_id: r.try_get("tenant_id")?,
+                                actor_id: r.try_get("actor_id")?,
+                                on_behalf_of_id: r.try_get("on_behalf_of_id")?,
+                                action: r.try_get("action")?,
+                                target: r.try_get("target")?,
+                                allowed: outcome == "allowed",
+                                reason: r.try_get("reason")?,
+                                detail: r.try_get("detail")?,
+                            },
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn count_rows(&self, table: super::CountedTable) -> Result<i64, StoreError> {
+                let sql = format!("SELECT COUNT(*) FROM {}", table.name());
+                Ok(sqlx::query_scalar(&sql).fetch_one(&self.pool).await?)
+            }
+        }
+
+        impl $store {
+            async fn replay(
+                &self,
+                tenant_id: &str,
+                user_id: &str,
+                key: &IdempotencyKey,
+            ) -> Result<Idempotent<StoredResponse>, StoreError> {
+                Ok(self
+                    .check_idempotency(tenant_id, user_id, key)
+                    .await?
+                    .unwrap_or(Idempotent::KeyReused))
+            }
+        }
+
+        /// Claims `key` for this transaction; `false` when it was claimed before.
+        async fn claim_key(
+            tx: &mut Tx<'_>,
+            tenant_id: &str,
+            user_id: &str,
+            key: &IdempotencyKey,
+        ) -> Result<bool, StoreError> {
+            let claimed = sqlx::query(
+                "INSERT INTO idempotency_keys (tenant_id, user_id, key, request_hash, status, \
+                 response, created_at_ms) VALUES ($1, $2, $3, $4, 0, '', $5) \
+                 ON CONFLICT (tenant_id, user_id, key) DO NOTHING",
+            )
+            .bind(tenant_id)
+            .bind(user_id)
+            .bind(&key.key)
+            .bind(&key.request_hash)
+            .bind(now_ms())
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            Ok(claimed == 1)
+        }
+
+        async fn store_response(
+            tx: &mut Tx<'_>,
+            tenant_id: &str,
+            user_id: &str,
+            key: &IdempotencyKey,
+            response: &StoredResponse,
+        ) -> Result<(), StoreError> {
+            sqlx::query(
+                "UPDATE idempotency_keys SET status = $1, response = $2 \
+                 WHERE tenant_id = $3 AND user_id = $4 AND key = $5",
+            )
+            .bind(i32::from(response.status))
+            .bind(&response.body)
+            .bind(tenant_id)
+            .bind(user_id)
+            .bind(&key.key)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        /// Creates or updates the one CRM event of (organizer, iCalUId); returns its id.
+        async fn upsert_event(tx: &mut Tx<'_>, cmd: &SaveCommand, now: i64) -> Result<String, StoreError> {
+            let (starts, ends, start_date, end_date) = match &cmd.event.time {
+                EventTime::Timed { start_ms, end_ms } => (Some(*start_ms), Some(*end_ms), None, None),
+                EventTime::AllDay { start_date, end_date } => {
+                    (None, None, Some(start_date.as_str()), Some(end_date.as_str()))
+                }
+            };
+            Ok(sqlx::query_scalar(
+                "INSERT INTO crm_events (tenant_id, id, organizer_id, ical_uid, subject, \
+                 starts_at_ms, ends_at_ms, start_date, end_date, time_zone, location, is_private, \
+                 created_by_id, modified_by_id, created_at_ms, updated_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                 ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
+                 subject = excluded.subject, starts_at_ms = excluded.starts_at_ms, \
+                 ends_at_ms = excluded.ends_at_ms, start_date = excluded.start_date, \
+                 end_date = excluded.end_date, time_zone = excluded.time_zone, \
+                 location = excluded.location, is_private = excluded.is_private, \
+                 modified_by_id = excluded.modified_by_id, updated_at_ms = excluded.updated_at_ms, \
+                 version = crm_events.version + 1 \
+                 RETURNING id",
+            )
+            .bind(&cmd.tenant_id)
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(&cmd.organizer_id)
+            .bind(&cmd.ical_uid)
+            .bind(&cmd.event.subject)
+            .bind(starts)
+            .bind(ends)
+            .bind(start_date)
+            .bind(end_date)
+            .bind(&cmd.event.time_zone)
+            .bind(&cmd.event.location)
+            .bind(cmd.event.is_private)
+            .bind(&cmd.actor_id)
+            .bind(&cmd.actor_id)
+            .bind(now)
+            .bind(now)
+            .fetch_one(&mut **tx)
+            .await?)
+        }
+
+        async fn set_status(
+            tx: &mut Tx<'_>,
+            tenant_id: &str,
+            organizer_id: &str,
+            ical_uid: &str,
+            state: &str,
+            synced_at: Option<i64>,
+            now: i64,
+        ) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO item_sync_status (tenant_id, organizer_id, ical_uid, state, \
+                 synced_at_ms, error_code, error_message, attempts, updated_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, NULL, NULL, 0, $6) \
+                 ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
+                 state = excluded.state, \
+                 synced_at_ms = COALESCE(excluded.synced_at_ms, item_sync_status.synced_at_ms), \
+                 error_code = NULL, error_message = NULL, updated_at_ms = excluded.updated_at_ms",
+            )
+            .bind(tenant_id)
+            .bind(organizer_id)
+            .bind(ical_uid)
+            .bind(state)
+            .bind(synced_at)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        async fn append_audit(tx: &mut Tx<'_>, entry: &AuditEntry) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO audit_log (at_ms, tenant_id, actor_id, on_behalf_of_id, action, \
+                 target, outcome, reason, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(now_ms())
+            .bind(&entry.tenant_id)
+            .bind(&entry.actor_id)
+            .bind(&entry.on_behalf_of_id)
+            .bind(&entry.action)
+            .bind(&entry.target)
+            .bind(if entry.allowed { "allowed" } else { "refused" })
+            .bind(&entry.reason)
+            .bind(&entry.detail)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        async fn load_event(
+            conn: &mut $conn,
+            tenant_id: &str,
+            organizer_id: &str,
+            ical_uid: &str,
+        ) -> Result<Option<StoredEvent>, StoreError> {
+            let Some(r) = sqlx::query(
+                "SELECT e.id, e.ical_uid, e.subject, e.starts_at_ms, e.ends_at_ms, e.start_date, \
+                 e.end_date, e.time_zone, e.location, e.is_private, e.cancelled_at_ms, \
+                 o.mailbox AS organizer_mailbox, c.mailbox AS created_by_mailbox, \
+                 m.mailbox AS modified_by_mailbox FROM crm_events e \
+                 JOIN users o ON o.tenant_id = e.tenant_id AND o.id = e.organizer_id \
+                 LEFT JOIN users c ON c.tenant_id = e.tenant_id AND c.id = e.created_by_id \
+                 LEFT JOIN users m ON m.tenant_id = e.tenant_id AND m.id = e.modified_by_id \
+                 WHERE e.tenant_id = $1 AND e.organizer_id = $2 AND e.ical_uid = $3",
+            )
+            .bind(tenant_id)
+            .bind(organizer_id)
+            .bind(ical_uid)
+            .fetch_optional(&mut *conn)
+            .await?
+            else {
+                return Ok(None);
+            };
+            let id: String = r.try_get("id")?;
+            let starts: Option<i64> = r.try_get("starts_at_ms")?;
+            let ends: Option<i64> = r.try_get("ends_at_ms")?;
+            let start_date: Option<String> = r.try_get("start_date")?;
+            let end_date: Option<String> = r.try_get("end_date")?;
+            let time = match (starts, ends, start_date, end_date) {
+                (Some(start_ms), Some(end_ms), _, _) => EventTime::Timed { start_ms, end_ms },
+                (_, _, Some(start_date), Some(end_date)) => EventTime::AllDay { start_date, end_date },
+                _ => return Err(StoreError::Setup(format!("CRM event {id} has no time"))),
+            };
+            let cancelled_at: Option<i64> = r.try_get("cancelled_at_ms")?;
+            let records = sqlx::query(
+                "SELECT r.id, r.kind, r.name, r.email, r.company FROM crm_event_records l \
+                 JOIN crm_records r ON r.tenant_id = l.tenant_id AND r.id = l.record_id \
+                 WHERE l.tenant_id = $1 AND l.event_id = $2 ORDER BY r.name, r.id",
+            )
+            .bind(tenant_id)
+            .bind(&id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(record_from)
+            .collect::<Result<Vec<_>, _>>()?;
+            Ok(Some(StoredEvent {
+                organizer_mailbox: r.try_get("organizer_mailbox")?,
+                ical_uid: r.try_get("ical_uid")?,
+                write: EventWrite {
+                    subject: r.try_get("subject")?,
+                    time,
+                    time_zone: r.try_get("time_zone")?,
+                    location: r.try_get("location")?,
+                    is_private: r.try_get("is_private")?,
+                },
+                cancelled: cancelled_at.is_some(),
+                created_by_mailbox: r
+                    .try_get::<Option<String>, _>("created_by_mailbox")?
+                    .unwrap_or_default(),
+                modified_by_mailbox: r
+                    .try_get::<Option<String>, _>("modified_by_mailbox")?
+                    .unwrap_or_default(),
+                records,
+                id,
+            }))
+        }
+
+        async fn load_status(
+            conn: &mut $conn,
+            tenant_id: &str,
+            organizer_id: &str,
+            ical_uid: &str,
+        ) -> Result<Option<StoredStatus>, StoreError> {
+            let row = sqlx::query(
+                "SELECT state, synced_at_ms, error_code, error_message FROM item_sync_status \
+                 WHERE tenant_id = $1 AND organizer_id = $2 AND ical_uid = $3",
+            )
+            .bind(tenant_id)
+            .bind(organizer_id)
+            .bind(ical_uid)
+            .fetch_optional(&mut *conn)
+            .await?;
+            row.map(|r| {
+                Ok(StoredStatus {
+                    state: r.try_get("state")?,
+                    synced_at_ms: r.try_get("synced_at_ms")?,
+                    error_code: r.try_get("error_code")?,
+                    error_message: r.try_get("error_message")?,
+                })
+            })
+            .transpose()
+        }
+
+        fn user_from(r: &<$db as sqlx::Database>::Row) -> Result<User, StoreError> {
+            Ok(User {
+                tenant_id: r.try_get("tenant_id")?,
+                id: r.try_get("id")?,
+                mailbox: r.try_get("mailbox")?,
+                display_name: r.try_get("display_name")?,
+                sync_enabled: r.try_get("sync_enabled")?,
+            })
+        }
+
+        fn record_from(r: &<$db as sqlx::Database>::Row) -> Result<CrmRecord, StoreError> {
+            let kind: String = r.try_get("kind")?;
+            Ok(CrmRecord {
+                id: r.try_get("id")?,
+                kind: RecordKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Setup(format!("unknown record kind {kind}")))?,
+                name: r.try_get("name")?,
+                email: r.try_get("email")?,
+                company: r.try_get("company")?,
+            })
+        }
+
+        /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+        fn escape_like(text: &str) -> String {
+            let mut out = String::with_capacity(text.len());
+            for c in text.chars() {
+                if matches!(c, '%' | '_' | '\\') {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            out
+        }
+    };
+}
+
+pub(super) use impl_store;
