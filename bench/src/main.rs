@@ -4,10 +4,13 @@
 //! - `resolve`: the permission resolver in process, then the real server (a child process on
 //!   loopback) under load on `POST /api/permissions/resolve`, beside its `GET /healthz` as the
 //!   baseline: requests/s and p50/p99/p99.9 latency.
+//! - `store`: CRM event upserts/s through the real save path on SQLite and PostgreSQL, beside a
+//!   raw batched insert of the same rows.
 
 mod load;
 mod resolver;
 mod server;
+mod store;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -34,6 +37,15 @@ enum Command {
         /// The `liaison` binary to start (default: beside this one).
         #[arg(long)]
         server_bin: Option<PathBuf>,
+    },
+    /// CRM event upserts per second on each store, beside raw batched inserts.
+    Store {
+        /// Events to save.
+        #[arg(long, default_value = "5000")]
+        events: usize,
+        /// A PostgreSQL server where a scratch database may be created.
+        #[arg(long, env = "TEST_DATABASE_URL")]
+        postgres: Option<String>,
     },
 }
 
@@ -73,6 +85,7 @@ async fn main() -> anyhow::Result<()> {
             );
             server.stop().await;
         }
+        Command::Store { events, postgres } => store::report(events, postgres).await?,
     }
     Ok(())
 }

@@ -1,0 +1,184 @@
+//! The record store: CRM event upserts per second through the real save path (one transaction
+//! per save: the event, a record link, the Graph link, the status, the audit line), on SQLite
+//! and PostgreSQL, beside a raw batched insert of the same rows into the same table — the
+//! physical limit of each backend on this machine.
+
+use std::time::Instant;
+
+use liaison_domain::api::RecordKind;
+use liaison_e2e::test_db::{Backend, TestDatabase};
+use liaison_server::store::model::{
+    AuditEntry, EventTime, EventWrite, NewRecord, SaveCommand, StoredResponse, Tenant, User,
+};
+use liaison_server::store::{self, Store};
+
+const TENANT: &str = "bench-tenant";
+const BATCH: usize = 500;
+
+pub async fn report(events: usize, postgres: Option<String>) -> anyhow::Result<()> {
+    let mut backends = vec![("SQLite", Backend::Sqlite)];
+    match postgres {
+        Some(url) => backends.push(("PostgreSQL", Backend::Postgres(url))),
+        None => println!("(PostgreSQL skipped: set TEST_DATABASE_URL or pass --postgres URL)"),
+    }
+    println!(
+        "{:<12} {:>12} {:>16} {:>16} {:>18}",
+        "store", "events", "first saves/s", "updates/s", "raw batched rows/s"
+    );
+    for (name, backend) in backends {
+        let (creates, updates) = {
+            let db = TestDatabase::create(&backend).await;
+            let store = prepared(&db).await?;
+            let creates = saves_per_second(store.as_ref(), events).await?;
+            let updates = saves_per_second(store.as_ref(), events).await?;
+            (creates, updates)
+        };
+        let raw = {
+            let db = TestDatabase::create(&backend).await;
+            prepared(&db).await?;
+            raw_rows_per_second(&db, events).await?
+        };
+        println!("{name:<12} {events:>12} {creates:>16.0} {updates:>16.0} {raw:>18.0}");
+    }
+    println!(
+        "\nOne save = one transaction (event upsert, record link, Graph link, status, audit line), \
+         one at a time; raw = multi-row INSERTs of {BATCH} events per statement in one transaction."
+    );
+    Ok(())
+}
+
+async fn prepared(db: &TestDatabase) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    let store = store::connect(&db.url).await?;
+    store.migrate().await?;
+    store.upsert_tenant(&Tenant::new(TENANT, "Bench")).await?;
+    for id in ["organizer", "delegate"] {
+        store
+            .upsert_user(&User {
+                tenant_id: TENANT.into(),
+                id: id.into(),
+                mailbox: format!("{id}@bench.example"),
+                display_name: id.into(),
+                sync_enabled: true,
+            })
+            .await?;
+    }
+    store
+        .insert_record(
+            TENANT,
+            &NewRecord {
+                id: "record".into(),
+                kind: RecordKind::Account,
+                name: "Northwind".into(),
+                email: None,
+                company: None,
+                owner_id: "organizer".into(),
+            },
+        )
+        .await?;
+    Ok(store)
+}
+
+fn command(n: usize) -> SaveCommand {
+    SaveCommand {
+        tenant_id: TENANT.into(),
+        actor_id: "delegate".into(),
+        organizer_id: "organizer".into(),
+        ical_uid: format!("uid-{n}"),
+        graph_event_id: Some(format!("graph-{n}")),
+        event: EventWrite {
+            subject: format!("Meeting {n}"),
+            time: EventTime::Timed {
+                start_ms: 1_795_420_800_000 + n as i64 * 3_600_000,
+                end_ms: 1_795_424_400_000 + n as i64 * 3_600_000,
+            },
+            time_zone: "Europe/Paris".into(),
+            location: String::new(),
+            is_private: false,
+        },
+        link_record_ids: vec!["record".into()],
+        queue_payload: None,
+        idempotency: None,
+    }
+}
+
+async fn saves_per_second(store: &dyn Store, events: usize) -> anyhow::Result<f64> {
+    let audit = AuditEntry {
+        tenant_id: TENANT.into(),
+        actor_id: "delegate".into(),
+        on_behalf_of_id: Some("organizer".into()),
+        action: "items.save".into(),
+        target: "bench".into(),
+        allowed: true,
+        reason: None,
+        detail: None,
+    };
+    let respond = |_: Option<&_>, _: &_| StoredResponse {
+        status: 200,
+        body: String::new(),
+    };
+    let started = Instant::now();
+    for n in 0..events {
+        store.save_item(&command(n), &audit, &respond).await?;
+    }
+    Ok(events as f64 / started.elapsed().as_secs_f64())
+}
+
+/// The same event rows, inserted `BATCH` per statement in one transaction.
+async fn raw_rows_per_second(db: &TestDatabase, events: usize) -> anyhow::Result<f64> {
+    const COLUMNS: usize = 12;
+    let statement = |rows: usize| {
+        let values: Vec<String> = (0..rows)
+            .map(|r| {
+                let p: Vec<String> = (1..=COLUMNS)
+                    .map(|c| format!("${}", r * COLUMNS + c))
+                    .collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        format!(
+            "INSERT INTO crm_events (tenant_id, id, organizer_id, ical_uid, subject, starts_at_ms, \
+             ends_at_ms, time_zone, created_by_id, modified_by_id, created_at_ms, updated_at_ms) \
+             VALUES {}",
+            values.join(", ")
+        )
+    };
+    macro_rules! run {
+        ($pool:expr) => {{
+            let pool = $pool;
+            let started = Instant::now();
+            let mut tx = pool.begin().await?;
+            let mut n = 0;
+            while n < events {
+                let rows = BATCH.min(events - n);
+                let sql = statement(rows);
+                let mut q = sqlx::query(&sql);
+                for i in n..n + rows {
+                    q = q
+                        .bind(TENANT)
+                        .bind(format!("id-{i}"))
+                        .bind("organizer")
+                        .bind(format!("uid-{i}"))
+                        .bind(format!("Meeting {i}"))
+                        .bind(1_795_420_800_000i64)
+                        .bind(1_795_424_400_000i64)
+                        .bind("Europe/Paris")
+                        .bind("delegate")
+                        .bind("delegate")
+                        .bind(1_795_420_800_000i64)
+                        .bind(1_795_420_800_000i64);
+                }
+                q.execute(&mut *tx).await?;
+                n += rows;
+            }
+            tx.commit().await?;
+            let elapsed = started.elapsed();
+            pool.close().await;
+            events as f64 / elapsed.as_secs_f64()
+        }};
+    }
+    Ok(if db.is_postgres() {
+        run!(sqlx::PgPool::connect(db.url.expose()).await?)
+    } else {
+        run!(sqlx::SqlitePool::connect(db.url.expose()).await?)
+    })
+}

@@ -1,0 +1,421 @@
+//! One story of the record store, run on SQLite and (when `TEST_DATABASE_URL` is set, always in
+//! CI) on PostgreSQL: each run on a database of its own.
+
+use liaison_domain::api::RecordKind;
+use liaison_e2e::test_db::{TestDatabase, backends};
+use liaison_server::store::model::{
+    AuditEntry, Delegation, EventTime, EventWrite, IdempotencyKey, Idempotent, NewRecord,
+    RecordQuery, SaveCommand, Share, StoredResponse, Tenant, User,
+};
+use liaison_server::store::{self, CountedTable, Store};
+
+const T: &str = "tenant-a";
+const OTHER: &str = "tenant-b";
+
+fn user(tenant: &str, id: &str, mailbox: &str) -> User {
+    User {
+        tenant_id: tenant.into(),
+        id: id.into(),
+        mailbox: mailbox.into(),
+        display_name: id.into(),
+        sync_enabled: true,
+    }
+}
+
+fn record(id: &str, kind: RecordKind, name: &str, owner: &str) -> NewRecord {
+    NewRecord {
+        id: id.into(),
+        kind,
+        name: name.into(),
+        email: Some(format!(
+            "{}@example.com",
+            name.to_lowercase().replace(' ', ".")
+        )),
+        company: Some("Northwind Traders".into()),
+        owner_id: owner.into(),
+    }
+}
+
+fn save(actor: &str, ical_uid: &str, key: Option<&str>) -> SaveCommand {
+    SaveCommand {
+        tenant_id: T.into(),
+        actor_id: actor.into(),
+        organizer_id: "olga".into(),
+        ical_uid: ical_uid.into(),
+        graph_event_id: Some(format!("graph-{ical_uid}")),
+        event: EventWrite {
+            subject: "Review".into(),
+            time: EventTime::Timed {
+                start_ms: 1_795_420_800_000,
+                end_ms: 1_795_424_400_000,
+            },
+            time_zone: "Europe/Paris".into(),
+            location: String::new(),
+            is_private: false,
+        },
+        link_record_ids: vec!["r1".into()],
+        queue_payload: None,
+        idempotency: key.map(|k| IdempotencyKey {
+            key: k.into(),
+            request_hash: "hash-1".into(),
+        }),
+    }
+}
+
+fn audit(actor: &str) -> AuditEntry {
+    AuditEntry {
+        tenant_id: T.into(),
+        actor_id: actor.into(),
+        on_behalf_of_id: Some("olga".into()),
+        action: "items.save".into(),
+        target: "olga@a.example/uid".into(),
+        allowed: true,
+        reason: None,
+        detail: None,
+    }
+}
+
+fn ok_response(
+    _: Option<&store::model::StoredEvent>,
+    _: &store::model::StoredStatus,
+) -> StoredResponse {
+    StoredResponse {
+        status: 200,
+        body: "{\"saved\":true}".into(),
+    }
+}
+
+#[tokio::test]
+async fn the_store_story_holds_on_every_backend() {
+    for backend in backends() {
+        let db = TestDatabase::create(&backend).await;
+        let store = store::connect(&db.url).await.unwrap();
+        store.migrate().await.unwrap();
+        store.migrate().await.unwrap();
+        story(store.as_ref()).await;
+        append_only_audit(&db).await;
+    }
+}
+
+async fn story(store: &dyn Store) {
+    // Tenants and people, keyed by tenant and object id.
+    store.upsert_tenant(&Tenant::new(T, "A")).await.unwrap();
+    store.upsert_tenant(&Tenant::new(OTHER, "B")).await.unwrap();
+    for (id, mailbox) in [
+        ("olga", "Olga@A.example"),
+        ("ann", "ann@a.example"),
+        ("rita", "rita@a.example"),
+    ] {
+        store.upsert_user(&user(T, id, mailbox)).await.unwrap();
+    }
+    store
+        .upsert_user(&user(OTHER, "olga", "olga@b.example"))
+        .await
+        .unwrap();
+    let olga = store
+        .user_by_mailbox(T, "OLGA@a.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (olga.id.as_str(), olga.mailbox.as_str()),
+        ("olga", "olga@a.example")
+    );
+    assert!(
+        store
+            .user_by_mailbox(OTHER, "olga@a.example")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let editor = Delegation {
+        calendar_bits: 63,
+        can_view_private: true,
+        send_on_behalf: true,
+    };
+    store
+        .set_delegation(T, "olga", "ann", &editor)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.delegation(T, "olga", "ann").await.unwrap(),
+        Some(editor)
+    );
+    assert_eq!(store.delegation(OTHER, "olga", "ann").await.unwrap(), None);
+
+    // Records, sharing, search.
+    for r in [
+        record("r1", RecordKind::Contact, "Nancy Davolio", "olga"),
+        record("r2", RecordKind::Contact, "Andrew Fuller", "olga"),
+        record("r3", RecordKind::Account, "Northwind Traders", "olga"),
+        record("r4", RecordKind::Lead, "Private Lead", "olga"),
+    ] {
+        store.insert_record(T, &r).await.unwrap();
+    }
+    assert!(matches!(
+        store
+            .insert_record(T, &record("r1", RecordKind::Contact, "Again", "olga"))
+            .await,
+        Err(store::StoreError::Conflict(_))
+    ));
+    for id in ["r1", "r2", "r3"] {
+        store.share_record(T, id, "ann", Share::View).await.unwrap();
+    }
+    let query = |words: &[&str], kind, limit, after| RecordQuery {
+        words: words.iter().map(|w| (*w).to_owned()).collect(),
+        kind,
+        limit,
+        after,
+    };
+    let names = |records: Vec<liaison_domain::api::CrmRecord>| -> Vec<String> {
+        records.into_iter().map(|r| r.name).collect()
+    };
+    assert_eq!(
+        names(
+            store
+                .search_records(T, "ann", &query(&["dav"], None, 10, None))
+                .await
+                .unwrap()
+        ),
+        ["Nancy Davolio"]
+    );
+    assert_eq!(
+        names(
+            store
+                .search_records(
+                    T,
+                    "ann",
+                    &query(&["north", "trad"], Some(RecordKind::Account), 10, None)
+                )
+                .await
+                .unwrap()
+        ),
+        ["Northwind Traders"]
+    );
+    assert_eq!(
+        store
+            .search_records(T, "ann", &query(&["private"], None, 10, None))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        store
+            .search_records(T, "olga", &query(&["private"], None, 10, None))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .search_records(T, "ann", &query(&["100%"], None, 10, None))
+            .await
+            .unwrap()
+            .len(),
+        0,
+        "LIKE wildcards are literal"
+    );
+    let first = store
+        .search_records(T, "ann", &query(&[], None, 2, None))
+        .await
+        .unwrap();
+    let last = first.last().unwrap();
+    let second = store
+        .search_records(
+            T,
+            "ann",
+            &query(&[], None, 2, Some((last.name.clone(), last.id.clone()))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(names(first), ["Andrew Fuller", "Nancy Davolio"]);
+    assert_eq!(names(second), ["Northwind Traders"]);
+    assert_eq!(
+        store
+            .search_records(OTHER, "olga", &query(&[], None, 10, None))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    let ids = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        store
+            .visible_records(T, "ann", &ids(&["r1", "r4", "nope"]))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .visible_records(OTHER, "olga", &ids(&["r1"]))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // CRM calendar sharing.
+    store
+        .share_crm_calendar(T, "olga", "ann", Share::Edit)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.crm_calendar_share(T, "olga", "ann").await.unwrap(),
+        Some(Share::Edit)
+    );
+    assert_eq!(
+        store.crm_calendar_share(T, "olga", "rita").await.unwrap(),
+        None
+    );
+
+    // Saves: one event per organizer + iCalUId, replay under a key, a reused key refused.
+    let first = store
+        .save_item(
+            &save("ann", "uid-1", Some("k1")),
+            &audit("ann"),
+            &ok_response,
+        )
+        .await
+        .unwrap();
+    assert_eq!(first, Idempotent::Fresh(ok_response(None, &dummy_status())));
+    let replay = store
+        .save_item(
+            &save("ann", "uid-1", Some("k1")),
+            &audit("ann"),
+            &ok_response,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        replay,
+        Idempotent::Replayed(ok_response(None, &dummy_status()))
+    );
+    let mut reused = save("ann", "uid-1", Some("k1"));
+    reused.idempotency.as_mut().unwrap().request_hash = "hash-2".into();
+    assert_eq!(
+        store
+            .save_item(&reused, &audit("ann"), &ok_response)
+            .await
+            .unwrap(),
+        Idempotent::KeyReused
+    );
+    store
+        .save_item(&save("olga", "uid-1", None), &audit("olga"), &ok_response)
+        .await
+        .unwrap();
+    assert_eq!(store.count_rows(CountedTable::CrmEvents).await.unwrap(), 1);
+    let event = store.find_event(T, "olga", "uid-1").await.unwrap().unwrap();
+    assert_eq!(event.created_by_mailbox, "ann@a.example");
+    assert_eq!(event.modified_by_mailbox, "olga@a.example");
+    assert_eq!(event.records.len(), 1);
+    assert!(
+        store
+            .find_event(OTHER, "olga", "uid-1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let status = store
+        .item_status(T, "olga", "uid-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.state, "synced");
+
+    // Unlink and detach; the event stays.
+    assert!(
+        store
+            .unlink_record(T, &event.id, "r1", &audit("ann"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .unlink_record(T, &event.id, "r1", &audit("ann"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .unlink_record(OTHER, &event.id, "r1", &audit("ann"))
+            .await
+            .unwrap()
+    );
+    store
+        .detach_item(T, "olga", "uid-1", &event.id, &audit("ann"))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .item_status(T, "olga", "uid-1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.count_rows(CountedTable::CrmEvents).await.unwrap(), 1);
+
+    // Refusals are audited, with their answer kept under the key.
+    let mut refusal = audit("rita");
+    refusal.allowed = false;
+    refusal.reason = Some("reviewer_read_only".into());
+    let key = IdempotencyKey {
+        key: "k2".into(),
+        request_hash: "h".into(),
+    };
+    let answer = StoredResponse {
+        status: 403,
+        body: "{}".into(),
+    };
+    assert_eq!(
+        store
+            .record_refusal(&refusal, Some((&key, &answer)))
+            .await
+            .unwrap(),
+        Idempotent::Fresh(())
+    );
+    assert_eq!(
+        store.check_idempotency(T, "rita", &key).await.unwrap(),
+        Some(Idempotent::Replayed(answer))
+    );
+    let log = store.audit_log(T, 100).await.unwrap();
+    assert_eq!(log[0].entry.reason.as_deref(), Some("reviewer_read_only"));
+    assert!(log.iter().all(|l| l.entry.tenant_id == T));
+    assert!(store.audit_log(OTHER, 100).await.unwrap().is_empty());
+}
+
+fn dummy_status() -> store::model::StoredStatus {
+    store::model::StoredStatus {
+        state: String::new(),
+        synced_at_ms: None,
+        error_code: None,
+        error_message: None,
+    }
+}
+
+/// The audit log refuses changes to what it holds, whoever asks.
+async fn append_only_audit(db: &TestDatabase) {
+    let url = db.url.expose().to_owned();
+    let (update, delete) = if db.is_postgres() {
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        let update = sqlx::query("UPDATE audit_log SET outcome = 'allowed'")
+            .execute(&pool)
+            .await;
+        let delete = sqlx::query("DELETE FROM audit_log").execute(&pool).await;
+        pool.close().await;
+        (update.is_err(), delete.is_err())
+    } else {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let update = sqlx::query("UPDATE audit_log SET outcome = 'allowed'")
+            .execute(&pool)
+            .await;
+        let delete = sqlx::query("DELETE FROM audit_log").execute(&pool).await;
+        pool.close().await;
+        (update.is_err(), delete.is_err())
+    };
+    assert!(update && delete, "UPDATE and DELETE on audit_log must fail");
+}
