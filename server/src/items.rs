@@ -316,15 +316,28 @@ async fn load(store: &dyn Store, caller: &Caller, item: &ItemRef) -> Result<Item
     })
 }
 
-/// The owner named by mailbox, in the caller's tenant only: another tenant's is "not found".
+/// The owner named by mailbox, in the caller's tenant only: another tenant's is "not found",
+/// and the attempt is audited (it may be a probe across tenants).
 async fn owner_in_tenant(store: &dyn Store, caller: &Caller, mailbox: &str) -> Result<User> {
+    if let Some(owner) = store.user_by_mailbox(caller.tenant_id(), mailbox).await? {
+        return Ok(owner);
+    }
     store
-        .user_by_mailbox(caller.tenant_id(), mailbox)
-        .await?
-        .ok_or_else(|| ApiError::NotFoundField {
-            field: "item.owner".into(),
-            message: "no such mailbox in your organization".into(),
+        .append_audit(&AuditEntry {
+            tenant_id: caller.tenant_id().to_owned(),
+            actor_id: caller.user.id.clone(),
+            on_behalf_of_id: None,
+            action: "items.owner".to_owned(),
+            target: mailbox.chars().take(320).collect(),
+            allowed: false,
+            reason: Some("not_found".to_owned()),
+            detail: Some("no such mailbox in the caller's tenant".to_owned()),
         })
+        .await?;
+    Err(ApiError::NotFoundField {
+        field: "item.owner".into(),
+        message: "no such mailbox in your organization".into(),
+    })
 }
 
 fn item_context(item: &Item, status: Option<&StoredStatus>) -> ItemContext {

@@ -421,6 +421,15 @@ async fn another_tenants_mailboxes_and_records_answer_404_and_change_nothing() {
                 .unwrap(),
         );
         assert_eq!(before, after);
+        let fabrikam_audit = app.store.audit_log("fabrikam-tid", 10).await.unwrap();
+        assert_eq!(
+            fabrikam_audit.len(),
+            1,
+            "Fiona's attempt is audited in her own tenant"
+        );
+        assert!(!fabrikam_audit[0].entry.allowed);
+        let contoso_audit = app.store.audit_log(&app.tenant_id(), 10).await.unwrap();
+        assert_eq!(contoso_audit.iter().filter(|l| !l.entry.allowed).count(), 2);
     }
 }
 
