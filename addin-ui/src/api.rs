@@ -1,9 +1,14 @@
-//! Calls to Liaison's server, which serves the pane, so every URL is same-origin.
+//! Calls to Liaison's server, which serves the pane, so every URL is same-origin. The session
+//! token lives in memory only: never in localStorage or a cookie.
 
 use std::fmt;
 
-use gloo_net::http::Request;
-use liaison_domain::api::{ErrorBody, Health};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use liaison_domain::api::{
+    ErrorBody, Health, ItemContext, ItemRef, RecordPage, SaveItemRequest, SaveItemResponse,
+    UnlinkRequest,
+};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Why a call to the server failed, in words a person can act on.
@@ -29,14 +34,98 @@ impl fmt::Display for ApiFailure {
 
 /// `GET /healthz`
 pub async fn health() -> Result<Health, ApiFailure> {
-    get_json("/healthz").await
+    read(Request::get("/healthz").send().await).await
 }
 
-async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
-    let res = Request::get(url)
-        .send()
-        .await
-        .map_err(|e| ApiFailure::Network(e.to_string()))?;
+/// A signed-in session: the bearer token the server gave, held in memory.
+#[derive(Clone, PartialEq)]
+pub struct Session {
+    token: String,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Session(..)")
+    }
+}
+
+#[derive(Serialize)]
+struct DevSessionRequest<'a> {
+    mailbox: &'a str,
+}
+
+#[derive(serde::Deserialize)]
+struct DevSession {
+    token: String,
+}
+
+impl Session {
+    /// Signs in as the Outlook user. The demo and the tests answer with a development session;
+    /// a deployment will answer through sign-in with Microsoft 365.
+    pub async fn sign_in(mailbox: &str) -> Result<Self, ApiFailure> {
+        let request = Request::post("/dev/session")
+            .json(&DevSessionRequest { mailbox })
+            .map_err(|e| ApiFailure::Unexpected(e.to_string()))?;
+        let session: DevSession = read(request.send().await).await?;
+        Ok(Self {
+            token: session.token,
+        })
+    }
+
+    /// `POST /api/items/context`
+    pub async fn context(&self, item: &ItemRef) -> Result<ItemContext, ApiFailure> {
+        self.post("/api/items/context", item, None).await
+    }
+
+    /// `POST /api/items/save` under `idempotency_key`.
+    pub async fn save(
+        &self,
+        request: &SaveItemRequest,
+        idempotency_key: &str,
+    ) -> Result<SaveItemResponse, ApiFailure> {
+        self.post("/api/items/save", request, Some(idempotency_key))
+            .await
+    }
+
+    /// `POST /api/items/unlink`
+    pub async fn unlink(&self, request: &UnlinkRequest) -> Result<ItemContext, ApiFailure> {
+        self.post("/api/items/unlink", request, None).await
+    }
+
+    /// `GET /api/crm/records?q=`
+    pub async fn search(&self, query: &str) -> Result<RecordPage, ApiFailure> {
+        let url = format!(
+            "/api/crm/records?limit=8&q={}",
+            String::from(js_sys::encode_uri_component(query))
+        );
+        read(self.authorized(Request::get(&url)).send().await).await
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        url: &str,
+        body: &B,
+        idempotency_key: Option<&str>,
+    ) -> Result<T, ApiFailure> {
+        let mut builder = self.authorized(Request::post(url));
+        if let Some(key) = idempotency_key {
+            builder = builder.header("Idempotency-Key", key);
+        }
+        let request = builder
+            .json(body)
+            .map_err(|e| ApiFailure::Unexpected(e.to_string()))?;
+        read(request.send().await).await
+    }
+
+    fn authorized(&self, builder: RequestBuilder) -> RequestBuilder {
+        builder.header("Authorization", &format!("Bearer {}", self.token))
+    }
+}
+
+async fn read<T: DeserializeOwned>(
+    sent: Result<Response, gloo_net::Error>,
+) -> Result<T, ApiFailure> {
+    let res = sent.map_err(|e| ApiFailure::Network(e.to_string()))?;
     if res.ok() {
         return res
             .json()
@@ -47,4 +136,16 @@ async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
         Ok(body) => Err(ApiFailure::Server(body)),
         Err(_) => Err(ApiFailure::Unexpected(format!("HTTP {}", res.status()))),
     }
+}
+
+/// A fresh key for one Save: a retry of the same click reuses it, the next click gets another.
+pub fn new_idempotency_key() -> String {
+    let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).ok();
+    crypto
+        .and_then(|c| {
+            let uuid = js_sys::Reflect::get(&c, &"randomUUID".into()).ok()?;
+            let uuid: js_sys::Function = wasm_bindgen::JsCast::dyn_into(uuid).ok()?;
+            uuid.call0(&c).ok()?.as_string()
+        })
+        .unwrap_or_else(|| format!("save-{}", js_sys::Date::now()))
 }

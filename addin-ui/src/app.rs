@@ -1,16 +1,15 @@
-//! The root component and the pane's first screen: who is signed in, and whether the server
-//! answers.
+//! The root component: where the pane runs, the Office theme, signing in, then the item.
 
 use leptos::prelude::*;
 
-use crate::api;
-use crate::office::{self, OfficeHost};
+use crate::api::{self, Session};
+use crate::office::{self, Mailbox, OfficeHost, Outlook, Theme};
+use crate::views::item::ItemView;
 
 /// The task pane.
 #[component]
 pub fn App() -> impl IntoView {
     let host = LocalResource::new(office::connect);
-    let health = LocalResource::new(api::health);
     view! {
         <main class="lz-pane">
             <header class="lz-pane__header">
@@ -19,68 +18,148 @@ pub fn App() -> impl IntoView {
             </header>
             <Suspense fallback=|| {
                 view! { <p class="lz-status" role="status">"Connecting to Outlook…"</p> }
-            }>{move || host.get().map(|host| view! { <HostView host /> })}</Suspense>
-            <footer class="lz-pane__footer">
-                <Suspense fallback=|| {
-                    view! { <p class="lz-status" role="status">"Checking the Liaison server…"</p> }
-                }>{move || health.get().map(|health| view! { <ServerStatus health /> })}</Suspense>
-            </footer>
+            }>
+                {move || {
+                    host.get()
+                        .map(|host| match host {
+                            OfficeHost::Outlook(outlook) => {
+                                apply_theme(outlook.theme.as_ref());
+                                view! { <InOutlook outlook /> }.into_any()
+                            }
+                            OfficeHost::Outside => view! { <OutsideOutlook /> }.into_any(),
+                        })
+                }}
+            </Suspense>
         </main>
     }
 }
 
-/// What the pane knows about its Office host.
+/// Follows Outlook's theme: dark or light tokens, and Outlook's own background and text colours.
+fn apply_theme(theme: Option<&Theme>) {
+    let Some(theme) = theme else { return };
+    let Some(root) = document().document_element() else {
+        return;
+    };
+    let _ = root.set_attribute("data-theme", if theme.is_dark() { "dark" } else { "light" });
+}
+
 #[component]
-fn HostView(host: OfficeHost) -> impl IntoView {
-    match host {
-        OfficeHost::Outlook {
-            mailbox: Some(mailbox),
-        } => view! {
-            <section class="lz-card" aria-labelledby="lz-signed-in">
-                <h2 id="lz-signed-in" class="lz-card__title">"Signed in to Outlook as"</h2>
-                <p class="lz-mailbox">
-                    <span class="lz-mailbox__name">{mailbox.display_name}</span>
-                    <span class="lz-mailbox__address">{mailbox.email_address}</span>
-                </p>
-            </section>
-        }
-        .into_any(),
-        OfficeHost::Outlook { mailbox: None } => view! {
-            <section class="lz-card">
+fn OutsideOutlook() -> impl IntoView {
+    view! {
+        <section class="lz-card lz-card--notice" role="note">
+            <h2 class="lz-card__title">"Open this in Outlook"</h2>
+            <p>
+                "Liaison is a sidebar for Outlook. Add it to Outlook with the manifest, then open a calendar item and choose Liaison."
+            </p>
+            <p>
+                <a href="/manifest.xml">"Get the manifest"</a>
+            </p>
+        </section>
+        <ServerStatus />
+    }
+}
+
+#[component]
+fn InOutlook(outlook: Outlook) -> impl IntoView {
+    let Some(mailbox) = outlook.mailbox else {
+        return view! {
+            <section class="lz-card lz-card--notice" role="alert">
                 <p>"Outlook did not say which mailbox is signed in."</p>
             </section>
         }
-        .into_any(),
-        OfficeHost::Outside => view! {
-            <section class="lz-card lz-card--notice" role="note">
-                <h2 class="lz-card__title">"Open this in Outlook"</h2>
-                <p>
-                    "Liaison is a sidebar for Outlook. Add it to Outlook with the manifest, then open a calendar item and choose Liaison."
-                </p>
-                <p>
-                    <a href="/manifest.xml">"Get the manifest"</a>
-                </p>
-            </section>
-        }
-        .into_any(),
+        .into_any();
+    };
+    let item = outlook.item;
+    let address = mailbox.email_address.clone();
+    let attempt = RwSignal::new(0u32);
+    let session = LocalResource::new(move || {
+        attempt.track();
+        let address = address.clone();
+        async move { Session::sign_in(&address).await }
+    });
+    view! {
+        <SignedInAs mailbox=mailbox.clone() />
+        <Suspense fallback=|| view! { <p class="lz-status" role="status">"Signing in…"</p> }>
+            {move || {
+                session
+                    .get()
+                    .map(|signed_in| match (signed_in, item.clone()) {
+                        (Ok(session), Some(item)) => {
+                            view! { <ItemView session item mailbox=mailbox.clone() /> }.into_any()
+                        }
+                        (Ok(_), None) => {
+                            view! {
+                                <p class="lz-card lz-empty">
+                                    "Open a calendar item to see it in the CRM."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        (Err(failure), _) => {
+                            view! {
+                                <section class="lz-card lz-card--notice" role="alert">
+                                    <h2 class="lz-card__title">"Sign in to Liaison"</h2>
+                                    <p>{format!("Signing in did not work: {failure}")}</p>
+                                    <button
+                                        class="lz-button lz-button--primary"
+                                        on:click=move |_| attempt.update(|n| *n += 1)
+                                    >
+                                        "Sign in"
+                                    </button>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+    .into_any()
+}
+
+#[component]
+fn SignedInAs(mailbox: Mailbox) -> impl IntoView {
+    view! {
+        <p class="lz-mailbox" aria-label="Signed in to Outlook as">
+            <span class="lz-mailbox__name">{mailbox.display_name}</span>
+            " "
+            <span class="lz-mailbox__address">{mailbox.email_address}</span>
+        </p>
     }
 }
 
 /// Whether the Liaison server answers.
 #[component]
-fn ServerStatus(health: Result<liaison_domain::api::Health, api::ApiFailure>) -> impl IntoView {
-    match health {
-        Ok(health) => view! {
-            <p class="lz-status lz-status--ok" role="status">
-                {format!("Connected to the Liaison server {}", health.version)}
-            </p>
-        }
-        .into_any(),
-        Err(failure) => view! {
-            <p class="lz-status lz-status--error" role="alert">
-                {format!("Not connected: {failure}")}
-            </p>
-        }
-        .into_any(),
+fn ServerStatus() -> impl IntoView {
+    let health = LocalResource::new(api::health);
+    view! {
+        <footer class="lz-pane__footer">
+            <Suspense fallback=|| {
+                view! { <p class="lz-status" role="status">"Checking the Liaison server…"</p> }
+            }>
+                {move || {
+                    health
+                        .get()
+                        .map(|health| match health {
+                            Ok(health) => {
+                                view! {
+                                    <p class="lz-status lz-status--ok" role="status">
+                                        {format!("Connected to the Liaison server {}", health.version)}
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            Err(failure) => {
+                                view! {
+                                    <p class="lz-status lz-status--error" role="alert">
+                                        {format!("Not connected: {failure}")}
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Suspense>
+        </footer>
     }
 }

@@ -3,13 +3,17 @@
 //! # Layout
 //! - [`app`]: the root component and the first screen.
 //! - [`office`]: the only module that touches Office.js; everything else speaks Rust types.
-//! - [`api`]: calls to Liaison's server.
+//! - [`api`]: calls to Liaison's server; the session token lives in memory only.
+//! - [`item`]: from what Office.js shows to what the server's API takes (pure).
+//! - [`views`]: the screens (the item view: access, records, save, unlink, category).
 //!
 //! **Invariant:** the pane never decides a permission itself; it shows what
 //! `liaison_domain` and the server say.
 
 pub mod api;
 pub mod app;
+pub mod item;
 pub mod office;
+pub mod views;
 
 pub use app::App;

@@ -1,31 +1,97 @@
-//! The boundary to Office.js: the only module that reads `window.Office`.
+//! The boundary to Office.js: the only module that reads `window.Office`. Everything the rest
+//! of the pane sees is a Rust type.
 //!
 //! Office.js is loaded by a script tag before the pane starts. Outside Outlook (a plain browser
 //! tab) either the script is absent or `Office.onReady` reports no host; both become
-//! [`OfficeHost::Outside`]. Every value read here is feature-detected, never assumed.
+//! [`OfficeHost::Outside`]. Every value read here is feature-detected, never assumed: an
+//! absent `getSharedPropertiesAsync` means the item is in the user's own calendar.
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Array, Function, Promise, Reflect};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 /// Where the pane is running.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum OfficeHost {
-    /// Inside Outlook (or the simulated Outlook host), with the signed-in user's mailbox when
-    /// Outlook reports it.
-    Outlook { mailbox: Option<Mailbox> },
+    /// Inside Outlook (or the simulated Outlook host).
+    Outlook(Outlook),
     /// In a browser tab or another Office application.
     Outside,
 }
 
-/// The signed-in user (the delegate, when the item belongs to someone else's calendar).
+/// What Outlook tells the pane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outlook {
+    /// The signed-in user (the delegate, when the item belongs to someone else's calendar).
+    pub mailbox: Option<Mailbox>,
+    /// The selected calendar item, when there is one.
+    pub item: Option<Appointment>,
+    /// Outlook's theme colours (Mailbox 1.14), when it gives them.
+    pub theme: Option<Theme>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mailbox {
     pub display_name: String,
     pub email_address: String,
+    pub time_zone: String,
 }
 
-/// Waits for Office.js and tells where the pane runs.
+/// A calendar item as Office.js shows it in read mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appointment {
+    /// The REST id (`convertToRestId(itemId, v2.0)`), never the raw EWS id.
+    pub rest_id: Option<String>,
+    /// The meeting's iCalendar UID, where the host gives it.
+    pub ical_uid: Option<String>,
+    pub subject: String,
+    /// ISO 8601 UTC (`Date.toISOString`).
+    pub start: String,
+    pub end: String,
+    pub location: String,
+    pub organizer: String,
+    pub is_private: bool,
+    pub is_compose: bool,
+    /// Present when the item is in a shared (delegated) calendar.
+    pub shared: Option<SharedProperties>,
+    pub categories: Vec<String>,
+}
+
+/// `item.getSharedPropertiesAsync()`: whose calendar, and what the user may do in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedProperties {
+    pub owner: String,
+    pub delegate_permissions: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Theme {
+    pub body_background: String,
+    pub body_foreground: String,
+}
+
+impl Theme {
+    /// Dark when the background is darker than mid-grey.
+    pub fn is_dark(&self) -> bool {
+        let hex = self.body_background.trim_start_matches('#');
+        let channel =
+            |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("ff"), 16).unwrap_or(255);
+        let luminance = 0.2126 * f64::from(channel(0))
+            + 0.7152 * f64::from(channel(2))
+            + 0.0722 * f64::from(channel(4));
+        hex.len() == 6 && luminance < 128.0
+    }
+}
+
+/// An Office.js call that failed, with Office's error name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficeError {
+    pub name: String,
+    pub message: String,
+}
+
+/// Waits for Office.js and reads what Outlook tells.
 pub async fn connect() -> OfficeHost {
     match try_connect().await {
         Ok(host) => host,
@@ -34,35 +100,164 @@ pub async fn connect() -> OfficeHost {
 }
 
 async fn try_connect() -> Result<OfficeHost, JsValue> {
-    let office = Reflect::get(&js_sys::global(), &"Office".into())?;
+    let office = get(&js_sys::global(), "Office");
     if office.is_undefined() || office.is_null() {
         return Ok(OfficeHost::Outside);
     }
-    let on_ready: Function = Reflect::get(&office, &"onReady".into())?.dyn_into()?;
+    let on_ready: Function = get(&office, "onReady").dyn_into()?;
     let ready: Promise = on_ready.call0(&office)?.dyn_into()?;
     let info = JsFuture::from(ready).await?;
-    if string_at(&info, &["host"]).as_deref() != Some("Outlook") {
+    if string(&info, "host").as_deref() != Some("Outlook") {
         return Ok(OfficeHost::Outside);
     }
-    let profile = ["context", "mailbox", "userProfile"];
-    let mailbox = string_at(&office, &[&profile[..], &["emailAddress"]].concat())
-        .filter(|address| !address.is_empty())
+    let mailbox = path(&office, &["context", "mailbox"]);
+    let profile = get(&mailbox, "userProfile");
+    let user = string(&profile, "emailAddress")
+        .filter(|a| !a.is_empty())
         .map(|email_address| Mailbox {
-            display_name: string_at(&office, &[&profile[..], &["displayName"]].concat())
-                .unwrap_or_default(),
+            display_name: string(&profile, "displayName").unwrap_or_default(),
             email_address,
+            time_zone: string(&profile, "timeZone").unwrap_or_else(|| "UTC".into()),
         });
-    Ok(OfficeHost::Outlook { mailbox })
+    let item = get(&mailbox, "item");
+    let item = if item.is_object() {
+        Some(appointment(&mailbox, &item).await?)
+    } else {
+        None
+    };
+    let theme = path(&office, &["context", "officeTheme"]);
+    let theme = string(&theme, "bodyBackgroundColor").map(|body_background| Theme {
+        body_background,
+        body_foreground: string(&theme, "bodyForegroundColor").unwrap_or_default(),
+    });
+    Ok(OfficeHost::Outlook(Outlook {
+        mailbox: user,
+        item,
+        theme,
+    }))
 }
 
-/// The string at `path` below `root`, if every step exists.
-fn string_at(root: &JsValue, path: &[&str]) -> Option<String> {
-    let mut value = root.clone();
-    for key in path {
-        if value.is_undefined() || value.is_null() {
-            return None;
+async fn appointment(mailbox: &JsValue, item: &JsValue) -> Result<Appointment, JsValue> {
+    // Read mode has plain values; compose mode has objects with getAsync.
+    let is_compose = !get(item, "subject").is_string();
+    let rest_id = match (
+        string(item, "itemId"),
+        get(mailbox, "convertToRestId").dyn_into::<Function>(),
+    ) {
+        (Some(id), Ok(convert)) => convert
+            .call2(mailbox, &id.into(), &"v2.0".into())
+            .ok()
+            .and_then(|v| v.as_string()),
+        (id, _) => id,
+    };
+    let shared = if get(item, "getSharedPropertiesAsync").is_function() {
+        let value = call_async(item, "getSharedPropertiesAsync", &[]).await.ok();
+        value.map(|v| SharedProperties {
+            owner: string(&v, "owner").unwrap_or_default(),
+            delegate_permissions: get(&v, "delegatePermissions").as_f64().unwrap_or(0.0) as u32,
+        })
+    } else {
+        None
+    };
+    let categories = match call_async(&get(item, "categories"), "getAsync", &[]).await {
+        Ok(list) => Array::from(&list)
+            .iter()
+            .filter_map(|c| string(&c, "displayName"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    Ok(Appointment {
+        rest_id,
+        ical_uid: string(item, "iCalUId"),
+        subject: string(item, "subject").unwrap_or_default(),
+        start: iso(&get(item, "start")),
+        end: iso(&get(item, "end")),
+        location: string(item, "location").unwrap_or_default(),
+        organizer: string(&get(item, "organizer"), "emailAddress").unwrap_or_default(),
+        is_private: string(item, "sensitivity").as_deref() == Some("private"),
+        is_compose,
+        shared,
+        categories,
+    })
+}
+
+/// Gives the selected item the category `name` (which must be in the master list).
+pub async fn add_category(name: &str) -> Result<(), OfficeError> {
+    let item = path(
+        &get(&js_sys::global(), "Office"),
+        &["context", "mailbox", "item"],
+    );
+    let names = Array::of1(&name.into());
+    call_async(&get(&item, "categories"), "addAsync", &[names.into()])
+        .await
+        .map(drop)
+        .map_err(|e| OfficeError {
+            name: string(&e, "name").unwrap_or_else(|| "Failed".into()),
+            message: string(&e, "message").unwrap_or_default(),
+        })
+}
+
+/// Calls an Office.js `…Async(args…, callback)` method and waits for its `AsyncResult`: the
+/// value when it succeeded, the error object when not.
+async fn call_async(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let function: Function = get(target, method).dyn_into()?;
+    let target = target.clone();
+    let args: Vec<JsValue> = args.to_vec();
+    let promise = Promise::new(&mut |resolve, reject| {
+        let rejected = reject.clone();
+        let callback = Closure::once_into_js(move |result: JsValue| {
+            if string(&result, "status").as_deref() == Some("succeeded") {
+                let _ = resolve.call1(&JsValue::NULL, &get(&result, "value"));
+            } else {
+                let _ = rejected.call1(&JsValue::NULL, &get(&result, "error"));
+            }
+        });
+        let call_args = Array::new();
+        for arg in &args {
+            call_args.push(arg);
         }
-        value = Reflect::get(&value, &(*key).into()).ok()?;
+        call_args.push(&callback);
+        if let Err(error) = function.apply(&target, &call_args) {
+            let _ = reject.call1(&JsValue::NULL, &error);
+        }
+    });
+    JsFuture::from(promise).await
+}
+
+fn iso(date: &JsValue) -> String {
+    date.dyn_ref::<js_sys::Date>()
+        .map(|d| String::from(d.to_iso_string()))
+        .unwrap_or_default()
+}
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    if target.is_undefined() || target.is_null() {
+        return JsValue::UNDEFINED;
     }
-    value.as_string()
+    Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn path(root: &JsValue, keys: &[&str]) -> JsValue {
+    keys.iter()
+        .fold(root.clone(), |value, key| get(&value, key))
+}
+
+fn string(target: &JsValue, key: &str) -> Option<String> {
+    get(target, key).as_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dark_background_is_dark() {
+        let theme = |bg: &str| Theme {
+            body_background: bg.into(),
+            body_foreground: String::new(),
+        };
+        assert!(theme("#292929").is_dark());
+        assert!(!theme("#ffffff").is_dark());
+        assert!(!theme("not a colour").is_dark());
+    }
 }

@@ -22,6 +22,33 @@ pub struct Tenant {
     pub users: Vec<User>,
     /// Who manages whose calendar, as Outlook's delegate settings say.
     pub delegations: Vec<Delegation>,
+    /// Calendar items, in their owners' calendars.
+    pub events: Vec<Event>,
+}
+
+/// A calendar item in one mailbox's calendar.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    /// The item's REST (Graph) id in the calendar owner's mailbox.
+    pub id: String,
+    /// The meeting's iCalendar UID, the same in every mailbox that has a copy.
+    pub ical_uid: String,
+    /// Whose calendar the item is in.
+    pub calendar_owner: String,
+    pub subject: String,
+    /// RFC 3339, UTC.
+    pub start: String,
+    pub end: String,
+    pub time_zone: String,
+    pub location: String,
+    /// Who created (organizes) it. A delegate who creates an item in the owner's calendar is
+    /// its organizer here, so the sidebar can tell who created it.
+    pub organizer: String,
+    pub organizer_name: String,
+    pub attendees: Vec<String>,
+    /// `normal` or `private`.
+    pub sensitivity: String,
+    pub categories: Vec<String>,
 }
 
 /// Outlook delegate access of one user to another's calendar.
@@ -46,6 +73,36 @@ pub struct User {
     pub display_name: String,
     /// The SMTP address, which is also the user principal name here.
     pub mail: String,
+}
+
+/// An hour-long event in `owner`'s calendar.
+fn event(
+    n: u8,
+    owner: &str,
+    subject: &str,
+    start: &str,
+    organizer: &str,
+    organizer_name: &str,
+    sensitivity: &str,
+) -> Event {
+    // `start` is `YYYY-MM-DDTHH:MM:SSZ` before 23:00: the end is the next hour.
+    let hour: u8 = start[11..13].parse().expect("an hour");
+    let end = format!("{}{:02}{}", &start[..11], hour + 1, &start[13..]);
+    Event {
+        id: format!("AAMkADemo{n:04}"),
+        ical_uid: format!("040000008200E00074C5B7101A82E0080000000000000000000000000000{n:04}"),
+        calendar_owner: format!("{owner}@contoso.com"),
+        subject: subject.into(),
+        start: start.into(),
+        end,
+        time_zone: "Europe/Paris".into(),
+        location: "Teams meeting".into(),
+        organizer: format!("{organizer}@contoso.com"),
+        organizer_name: organizer_name.into(),
+        attendees: vec!["nancy.davolio@northwind.example".into()],
+        sensitivity: sensitivity.into(),
+        categories: Vec::new(),
+    }
 }
 
 fn grant(owner: &str, delegate: &str, bits: u8, private: bool, on_behalf: bool) -> Delegation {
@@ -88,6 +145,84 @@ impl Seed {
                     grant("olga", "sam", 0, false, true),
                     grant("otto", "ann", 63, false, true),
                 ],
+                events: vec![
+                    event(
+                        1,
+                        "olga",
+                        "Northwind quarterly review",
+                        "2026-11-23T09:00:00Z",
+                        "olga",
+                        "Olga Organizer",
+                        "normal",
+                    ),
+                    event(
+                        2,
+                        "olga",
+                        "Adventure Works intro call",
+                        "2026-11-23T13:00:00Z",
+                        "ann",
+                        "Ann Editor",
+                        "normal",
+                    ),
+                    event(
+                        3,
+                        "olga",
+                        "Tailspin lead follow-up",
+                        "2026-11-24T10:00:00Z",
+                        "arthur",
+                        "Arthur Author",
+                        "normal",
+                    ),
+                    Event {
+                        organizer: "margaret@fabrikam.example".into(),
+                        organizer_name: "Margaret Peacock".into(),
+                        ..event(
+                            4,
+                            "olga",
+                            "Fabrikam partnership (invitation)",
+                            "2026-11-24T15:00:00Z",
+                            "olga",
+                            "",
+                            "normal",
+                        )
+                    },
+                    event(
+                        5,
+                        "olga",
+                        "Doctor's appointment",
+                        "2026-11-25T08:00:00Z",
+                        "olga",
+                        "Olga Organizer",
+                        "private",
+                    ),
+                    event(
+                        6,
+                        "otto",
+                        "Board preparation",
+                        "2026-11-25T14:00:00Z",
+                        "otto",
+                        "Otto Organizer",
+                        "normal",
+                    ),
+                    event(
+                        7,
+                        "ann",
+                        "Ann's planning session",
+                        "2026-11-26T09:00:00Z",
+                        "ann",
+                        "Ann Editor",
+                        "normal",
+                    ),
+                    event(
+                        8,
+                        "arthur",
+                        "Arthur's pipeline review",
+                        "2026-11-26T11:00:00Z",
+                        "arthur",
+                        "Arthur Author",
+                        "normal",
+                    ),
+                ],
             }],
         }
     }
@@ -97,5 +232,28 @@ impl Seed {
         self.tenants
             .iter()
             .find(|t| t.id == id_or_domain || t.domain.eq_ignore_ascii_case(id_or_domain))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeded_events_last_an_hour_and_belong_to_seeded_mailboxes() {
+        let seed = Seed::contoso();
+        let tenant = &seed.tenants[0];
+        for event in &tenant.events {
+            assert_eq!(&event.end[..11], &event.start[..11], "{}", event.subject);
+            let hours = |t: &str| t[11..13].parse::<u8>().unwrap();
+            assert_eq!(hours(&event.end), hours(&event.start) + 1);
+            assert!(tenant.users.iter().any(|u| u.mail == event.calendar_owner));
+        }
+        let review = tenant
+            .events
+            .iter()
+            .find(|e| e.subject.contains("pipeline"))
+            .unwrap();
+        assert_eq!(review.end, "2026-11-26T12:00:00Z");
     }
 }

@@ -116,13 +116,18 @@ impl StoreArgs {
 pub struct DemoSettings {
     pub simulator_url: String,
     pub mailboxes: Vec<DemoMailbox>,
+    /// The simulated tenant as the host page reads it.
+    pub world_json: String,
 }
 
 /// A seeded mailbox a person can open the task pane as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoMailbox {
     pub display_name: String,
+    /// Lower-case SMTP address.
     pub address: String,
+    pub tenant_id: String,
+    pub user_id: String,
 }
 
 /// How the server speaks TLS.

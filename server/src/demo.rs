@@ -39,12 +39,15 @@ pub fn settings(seed: &Seed, simulator: &Simulator) -> DemoSettings {
         mailboxes: seed
             .tenants
             .iter()
-            .flat_map(|t| &t.users)
-            .map(|u| DemoMailbox {
+            .flat_map(|t| t.users.iter().map(move |u| (t, u)))
+            .map(|(t, u)| DemoMailbox {
                 display_name: u.display_name.clone(),
-                address: u.mail.clone(),
+                address: u.mail.to_lowercase(),
+                tenant_id: t.id.clone(),
+                user_id: u.id.clone(),
             })
             .collect(),
+        world_json: serde_json::to_string(seed).unwrap_or_default(),
     }
 }
 
@@ -242,7 +245,8 @@ fn banner(app: &Application, simulator: &Simulator) -> String {
     let url = app.public_url();
     format!(
         "\nLiaison demo is running. Open:\n  \
-         {url}/                 start here: the demo's people, the manifest, the task pane\n  \
+         {url}/dev/outlook      a simulated Outlook: pick a person, open an item, use Liaison\n  \
+         {url}/                 the demo's people, the manifest, the task pane\n  \
          {url}/manifest.xml     the add-in manifest\n  \
          {url}/healthz          health\n\
          Microsoft 365 simulator: {}\n\

@@ -11,7 +11,8 @@ use crate::headers::{Https, security_headers};
 use crate::limits::{MAX_BODY_BYTES, time_limit};
 use crate::rate_limit::{ClientRateLimit, limit_per_client};
 use crate::routes::{
-    assets, crm, diagnostics, fallback, health, home, items, manifest, permissions, taskpane,
+    assets, crm, diagnostics, fallback, health, home, items, manifest, permissions, simulator,
+    taskpane,
 };
 use crate::state::AppState;
 
@@ -47,7 +48,12 @@ pub fn build(
         .route("/manifest.xml", get(manifest::get_manifest))
         .route("/taskpane.html", get(taskpane::get_task_pane))
         .route("/assets/{name}", get(assets::get_asset))
-        .route("/dev/office.js", get(taskpane::get_office_js_stand_in))
+        .route("/dev/office.js", get(simulator::get_office_js))
+        .route("/dev/outlook", get(simulator::get_outlook))
+        .route("/dev/outlook.js", get(simulator::get_outlook_js))
+        .route("/dev/outlook.css", get(simulator::get_outlook_css))
+        .route("/dev/outlook/world.json", get(simulator::get_world))
+        .route("/dev/session", post(simulator::create_dev_session))
         .route(
             "/diagnostics/permissions",
             get(diagnostics::get_permission_diagnostics),

@@ -1,7 +1,57 @@
-//! The task pane in headless Chromium, served by the real server.
+//! The task pane in headless Chromium, served by the real server, inside the simulated Outlook
+//! host (`/dev/outlook`) whose Office.js stand-in gives the pane the selected item.
 
-use fantoccini::Locator;
+use fantoccini::{Client, Locator};
 use liaison_e2e::{Browser, TestApp, require_built_task_pane};
+
+/// The demo's events (see `m365_sim::Seed::contoso`).
+const OLGAS_REVIEW: &str = "AAMkADemo0001"; // created by Olga
+const ARTHURS_FOLLOW_UP: &str = "AAMkADemo0003"; // created by Arthur in Olga's calendar
+const OLGAS_PRIVATE: &str = "AAMkADemo0005"; // private
+const OTTOS_BOARD_PREP: &str = "AAMkADemo0006"; // Otto's sync is off
+
+/// Opens the simulated Outlook as `mailbox` on `item` and enters the task pane's frame.
+async fn open_pane(app: &TestApp, browser: &Browser, mailbox: &str, item: &str, theme: &str) {
+    let client = browser.client();
+    client
+        .goto(&format!(
+            "{}/dev/outlook?mailbox={mailbox}&item={item}&theme={theme}",
+            app.url
+        ))
+        .await
+        .unwrap();
+    // The host sets the pane's address once it has loaded its world; enter the frame by index,
+    // which (unlike an element reference) survives the host re-rendering around it.
+    client
+        .wait()
+        .for_element(Locator::Css("#ol-pane[src*='taskpane']"))
+        .await
+        .unwrap();
+    client.enter_frame(0).await.unwrap();
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    client
+        .wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn attribute(client: &Client, css: &str, name: &str) -> String {
+    client
+        .wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .attr(name)
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
 
 #[tokio::test]
 async fn outside_outlook_the_task_pane_says_to_open_it_in_outlook() {
@@ -15,57 +65,217 @@ async fn outside_outlook_the_task_pane_says_to_open_it_in_outlook() {
         .await
         .unwrap();
 
-    let notice = client
-        .wait()
-        .for_element(Locator::Css(".lz-card--notice"))
-        .await
-        .unwrap();
     assert!(
-        notice
-            .text()
+        text(client, ".lz-card--notice")
             .await
-            .unwrap()
             .contains("Open this in Outlook")
     );
-    let title = client.find(Locator::Css("h1")).await.unwrap();
-    assert_eq!(title.text().await.unwrap(), "Liaison");
-    browser.close().await;
-}
-
-#[tokio::test]
-async fn in_outlook_the_task_pane_shows_the_signed_in_mailbox_and_reaches_the_server() {
-    require_built_task_pane();
-    let app = TestApp::spawn().await;
-    let browser = Browser::start().await;
-    let client = browser.client();
-
-    client
-        .goto(&app.task_pane_in_simulated_outlook("ann@contoso.com", "Ann Editor"))
-        .await
-        .unwrap();
-
-    let address = client
-        .wait()
-        .for_element(Locator::Css(".lz-mailbox__address"))
-        .await
-        .unwrap();
-    assert_eq!(address.text().await.unwrap(), "ann@contoso.com");
-    let name = client
-        .find(Locator::Css(".lz-mailbox__name"))
-        .await
-        .unwrap();
-    assert_eq!(name.text().await.unwrap(), "Ann Editor");
-    let status = client
-        .wait()
-        .for_element(Locator::Css(".lz-status--ok"))
-        .await
-        .unwrap();
+    assert_eq!(text(client, "h1").await, "Liaison");
     assert_eq!(
-        status.text().await.unwrap(),
+        text(client, ".lz-status--ok").await,
         format!(
             "Connected to the Liaison server {}",
             env!("CARGO_PKG_VERSION")
         )
     );
     browser.close().await;
+}
+
+#[tokio::test]
+async fn an_editor_links_a_contact_and_saves_the_organizers_event() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+    open_pane(&app, &browser, "ann@contoso.com", OLGAS_REVIEW, "light").await;
+
+    assert_eq!(
+        text(client, ".lz-mailbox__address").await,
+        "ann@contoso.com"
+    );
+    assert_eq!(attribute(client, ".lz-level", "data-level").await, "Editor");
+    assert_eq!(text(client, ".lz-whose").await, "Olga Organizer's calendar");
+    let search = client
+        .wait()
+        .for_element(Locator::Css(".lz-search input"))
+        .await
+        .unwrap();
+    search.send_keys("nan").await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("button[aria-label='Link Nancy Davolio']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(text(client, ".lz-chosen").await.contains("Nancy Davolio"));
+    client
+        .find(Locator::Css(".lz-save__button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        text(client, ".lz-result--ok").await,
+        "Saved to olga@contoso.com's CRM calendar"
+    );
+    assert_eq!(
+        text(client, ".lz-linked li .lz-record__name").await,
+        "Nancy Davolio"
+    );
+    assert_eq!(attribute(client, ".lz-sync", "data-state").await, "synced");
+    let event = app
+        .store
+        .find_event(
+            &app.tenant_id(),
+            "00000001-aaaa-4bbb-8ccc-000000000001",
+            &ical_uid(1),
+        )
+        .await
+        .unwrap()
+        .expect("the CRM event exists");
+    assert_eq!(event.created_by_mailbox, "ann@contoso.com");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn an_author_is_refused_on_the_organizers_item_and_saves_their_own() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+
+    open_pane(&app, &browser, "arthur@contoso.com", OLGAS_REVIEW, "light").await;
+    assert_eq!(
+        attribute(client, ".lz-refusal", "data-code").await,
+        "author_not_creator"
+    );
+    assert!(client.find(Locator::Css(".lz-save__button")).await.is_err());
+
+    client.enter_parent_frame().await.unwrap();
+    open_pane(
+        &app,
+        &browser,
+        "arthur@contoso.com",
+        ARTHURS_FOLLOW_UP,
+        "light",
+    )
+    .await;
+    client
+        .wait()
+        .for_element(Locator::Css(".lz-save__button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        text(client, ".lz-result--ok").await,
+        "Saved to olga@contoso.com's CRM calendar"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_reviewer_sees_the_read_only_sidebar() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+
+    open_pane(&app, &browser, "rita@contoso.com", OLGAS_REVIEW, "light").await;
+
+    assert_eq!(
+        attribute(client, ".lz-level", "data-level").await,
+        "Reviewer"
+    );
+    assert_eq!(
+        attribute(client, ".lz-refusal", "data-code").await,
+        "reviewer_read_only"
+    );
+    assert!(client.find(Locator::Css(".lz-save__button")).await.is_err());
+    assert!(
+        client
+            .find(Locator::Css(".lz-category button"))
+            .await
+            .is_err()
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_private_item_stays_hidden_from_a_delegate_who_may_not_see_private_items() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+
+    open_pane(&app, &browser, "arthur@contoso.com", OLGAS_PRIVATE, "light").await;
+
+    assert_eq!(
+        attribute(client, ".lz-refusal", "data-code").await,
+        "private_item"
+    );
+    assert!(client.find(Locator::Css(".lz-search")).await.is_err());
+    client.enter_parent_frame().await.unwrap();
+    let listed = text(client, &format!("button[data-event='{OLGAS_PRIVATE}']")).await;
+    assert_eq!(listed, "Private appointment", "the host hides it too");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn organizer_sync_off_gives_the_exact_message() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+
+    open_pane(&app, &browser, "ann@contoso.com", OTTOS_BOARD_PREP, "light").await;
+
+    assert_eq!(
+        attribute(client, ".lz-refusal", "data-code").await,
+        "organizer_sync_disabled"
+    );
+    assert_eq!(
+        text(client, ".lz-refusal").await,
+        "Sync is not enabled for the Organizer"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_pane_follows_outlooks_dark_theme() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+
+    open_pane(&app, &browser, "ann@contoso.com", OLGAS_REVIEW, "dark").await;
+    text(client, ".lz-level").await;
+
+    let theme = client
+        .execute(
+            "return document.documentElement.getAttribute('data-theme');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let background = client
+        .execute(
+            "return getComputedStyle(document.body).backgroundColor;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(theme, "dark");
+    assert_eq!(background, "rgb(41, 41, 41)");
+    browser.close().await;
+}
+
+/// The seeded event number `n`'s iCalUId.
+fn ical_uid(n: u8) -> String {
+    format!("040000008200E00074C5B7101A82E0080000000000000000000000000000{n:04}")
 }

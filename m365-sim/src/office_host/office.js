@@ -1,15 +1,70 @@
 // Office.js stand-in for Liaison's simulated Outlook host (demo and tests only).
-// It implements the subset of the Office.js API the task pane uses, with the same names,
-// shapes and enum values as Microsoft's runtime, so the pane's code cannot tell the difference.
+// It implements the subset of Office.js the task pane uses, with the same names, shapes, enum
+// values and callback conventions as Microsoft's runtime, so the pane cannot tell the difference.
+// Inside the host page (outlook.html) it reads the host through `window.parent.liaisonHost`;
+// opened on its own, it reads the signed-in mailbox from the query string (`mailbox`, `name`).
 (function () {
   "use strict";
+  var host = null;
+  try {
+    if (window.parent !== window && window.parent.liaisonHost) host = window.parent.liaisonHost;
+  } catch (e) { host = null; }
   var params = new URLSearchParams(window.location.search);
-  var userProfile = {
+
+  function succeeded(value) { return { status: "succeeded", value: value, error: null }; }
+  function failed(name, message) { return { status: "failed", value: null, error: { name: name, message: message, code: 9000 } }; }
+  function later(callback, result) { if (typeof callback === "function") setTimeout(function () { callback(result); }, 0); }
+  function lastArg(args) { return args[args.length - 1]; }
+
+  var userProfile = host ? host.profile() : {
     displayName: params.get("name") || "",
     emailAddress: params.get("mailbox") || "",
     timeZone: "UTC",
     accountType: "office365",
   };
+
+  // The selected appointment in read mode (Office.AppointmentRead).
+  function appointment(e) {
+    var item = {
+      itemType: "appointment",
+      itemId: e.id.replace(/-/g, "/"),
+      iCalUId: e.ical_uid,
+      subject: e.subject,
+      start: new Date(e.start),
+      end: new Date(e.end),
+      location: e.location,
+      sensitivity: e.sensitivity,
+      organizer: { emailAddress: e.organizer, displayName: e.organizer_name },
+      requiredAttendees: e.attendees.map(function (a) { return { emailAddress: a, displayName: a, recipientType: "externalUser" }; }),
+      optionalAttendees: [],
+      categories: {
+        getAsync: function () {
+          later(lastArg(arguments), succeeded(e.categories.map(function (name) {
+            var master = host.masterCategories().find(function (c) { return c.displayName === name; });
+            return { displayName: name, color: master ? master.color : "None" };
+          })));
+        },
+        addAsync: function (names) {
+          var unknown = names.filter(function (n) { return !host.masterCategories().some(function (c) { return c.displayName === n; }); });
+          if (unknown.length) { later(lastArg(arguments), failed("InvalidCategory", "Invalid category: " + unknown[0])); return; }
+          names.forEach(function (n) { host.addCategory(n); });
+          later(lastArg(arguments), succeeded(null));
+        },
+        removeAsync: function (names) {
+          names.forEach(function (n) { host.removeCategory(n); });
+          later(lastArg(arguments), succeeded(null));
+        },
+      },
+    };
+    // As in Outlook: the method exists only on items of a shared (delegated) folder.
+    var shared = host.shared();
+    if (shared) {
+      item.getSharedPropertiesAsync = function () { later(lastArg(arguments), succeeded(shared)); };
+    }
+    return item;
+  }
+
+  var selected = host && host.item() ? appointment(host.item()) : null;
   var info = { host: "Outlook", platform: "OfficeOnline" };
   var ready = Promise.resolve(info);
 
@@ -17,19 +72,27 @@
     HostType: { Outlook: "Outlook" },
     PlatformType: { OfficeOnline: "OfficeOnline", PC: "PC", Mac: "Mac" },
     AsyncResultStatus: { Succeeded: "succeeded", Failed: "failed" },
+    EventType: { ItemChanged: "olkItemSelectedChanged", OfficeThemeChanged: "officeThemeChanged" },
     MailboxEnums: {
       DelegatePermissions: { Read: 1, Write: 2, DeleteOwn: 4, DeleteAll: 8, EditOwn: 16, EditAll: 32 },
       RestVersion: { v1_0: "v1.0", v2_0: "v2.0", Beta: "beta" },
+      ItemType: { Message: "message", Appointment: "appointment" },
+      CategoryColor: { None: "None", Preset4: "Preset4", Preset7: "Preset7" },
     },
     onReady: function (callback) {
       if (typeof callback === "function") ready.then(callback);
       return ready;
     },
     context: {
+      officeTheme: host ? host.theme() : undefined,
       mailbox: {
         userProfile: userProfile,
         diagnostics: { hostName: "OutlookWebApp", hostVersion: "liaison-simulator" },
-        item: null,
+        item: selected,
+        convertToRestId: function (itemId) { return itemId.replace(/\//g, "-"); },
+        masterCategories: {
+          getAsync: function () { later(lastArg(arguments), succeeded(host ? host.masterCategories() : [])); },
+        },
       },
       requirements: {
         isSetSupported: function (name, version) {

@@ -25,7 +25,9 @@ pub async fn get_home(State(state): State<AppState>) -> Html<String> {
     );
     if let Some(demo) = &state.demo {
         body.push_str(
-            "<h2>Demo</h2><p>Open the task pane as one of the simulated tenant's people:</p><ul>",
+            "<h2>Demo</h2><p><a href=\"/dev/outlook\">Open the simulated Outlook</a>: pick a \
+             person, open an item of their calendar or of one they manage, and use Liaison \
+             beside it. Or open the bare task pane as one of the simulated tenant's people:</p><ul>",
         );
         for mailbox in &demo.mailboxes {
             let query = format!(

@@ -9,4 +9,5 @@ pub mod home;
 pub mod items;
 pub mod manifest;
 pub mod permissions;
+pub mod simulator;
 pub mod taskpane;

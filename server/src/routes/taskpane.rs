@@ -134,18 +134,6 @@ pub async fn get_task_pane(
     }
 }
 
-/// `GET /dev/office.js` (demo and tests only): the simulator's Office.js stand-in.
-pub async fn get_office_js_stand_in(State(state): State<AppState>) -> Response {
-    if state.demo.is_none() {
-        return StatusCode::NOT_FOUND.into_response();
-    }
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        m365_sim::office_host::OFFICE_JS,
-    )
-        .into_response()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,570 @@
+//! The item view: whose calendar, what the user may do in it and why not, the item's CRM event
+//! and records, linking records, saving, unlinking, the item's sync status, the CRM category.
+//!
+//! Every verdict shown comes from the server's answer (the permission core, run
+//! authoritatively there); the pane only displays it.
+
+use leptos::prelude::*;
+use liaison_domain::api::{
+    CrmRecord, ItemContext, ItemRef, ItemStatus, SaveOutcome, SyncState, UnlinkRequest,
+};
+use liaison_domain::permissions::{Action, Level};
+
+use crate::api::{self, ApiFailure, Session};
+use crate::item::{item_ref, save_request};
+use crate::office::{self, Appointment, Mailbox};
+
+/// The CRM category's name, as the tenant's default.
+const CRM_CATEGORY: &str = "CRM";
+
+#[component]
+pub fn ItemView(session: Session, item: Appointment, mailbox: Mailbox) -> impl IntoView {
+    let target = match item_ref(&item, &mailbox) {
+        Ok(target) => target,
+        Err(reason) => {
+            return view! { <p class="lz-card lz-card--notice" role="alert">{reason}</p> }
+                .into_any();
+        }
+    };
+    // Bumped after every change, so the context is read again.
+    let version = RwSignal::new(0u32);
+    // The last Save's answer: kept here, above the context that reloads after a save.
+    let last_save = RwSignal::new(None::<SaveAnswer>);
+    let context = {
+        let (session, target) = (session.clone(), target.clone());
+        LocalResource::new(move || {
+            version.track();
+            let (session, target) = (session.clone(), target.clone());
+            async move { session.context(&target).await }
+        })
+    };
+    view! {
+        <h2 class="lz-item__subject">{item.subject.clone()}</h2>
+        <Transition fallback=|| view! { <p class="lz-status" role="status">"Loading the item…"</p> }>
+            {move || {
+                context
+                    .get()
+                    .map(|answer| match answer {
+                        Ok(context) => {
+                            view! {
+                                <Context
+                                    context
+                                    session=session.clone()
+                                    item=item.clone()
+                                    mailbox=mailbox.clone()
+                                    target=target.clone()
+                                    version
+                                    last_save
+                                />
+                            }
+                                .into_any()
+                        }
+                        Err(failure) => {
+                            view! {
+                                <p class="lz-card lz-card--error" role="alert">
+                                    {format!("Liaison could not load this item: {failure}")}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// The loaded context of the item.
+#[component]
+fn Context(
+    context: ItemContext,
+    session: Session,
+    item: Appointment,
+    mailbox: Mailbox,
+    target: ItemRef,
+    version: RwSignal<u32>,
+    last_save: RwSignal<Option<SaveAnswer>>,
+) -> impl IntoView {
+    mark_context_shown();
+    let permissions = context.permissions.clone();
+    let allowed = move |action: Action| permissions.actions[&action].allowed;
+    let verdict_message = {
+        let permissions = context.permissions.clone();
+        move |action: Action| {
+            permissions.actions[&action]
+                .message
+                .clone()
+                .unwrap_or_default()
+        }
+    };
+    let verdict_code = {
+        let permissions = context.permissions.clone();
+        move |action: Action| {
+            permissions.actions[&action]
+                .reason
+                .map(|r| r.code().to_owned())
+                .unwrap_or_default()
+        }
+    };
+    let whose = if context.permissions.level == Level::Owner {
+        "Your calendar".to_owned()
+    } else {
+        format!("{}'s calendar", context.owner.display_name)
+    };
+    let level = level_text(context.permissions.level);
+    let may_view = allowed(Action::ViewDetails);
+    let linked: Vec<CrmRecord> = context
+        .crm_event
+        .as_ref()
+        .map(|e| e.records.clone())
+        .unwrap_or_default();
+    let may_unlink = allowed(Action::UnlinkFromCrm);
+    let may_save = allowed(Action::SaveToCrm);
+    let may_categorize = allowed(Action::CategorizeForSync);
+    let refused: Vec<(String, String)> = Action::ALL
+        .iter()
+        .filter(|a| !allowed(**a))
+        .map(|a| (action_text(*a).to_owned(), verdict_message(*a)))
+        .collect();
+
+    view! {
+        <section class="lz-card lz-context" aria-label="Your access">
+            <p class="lz-whose">{whose}</p>
+            <p class="lz-level" data-level=format!("{:?}", context.permissions.level)>{level}</p>
+            <Status status=context.status.clone() />
+        </section>
+        {(!may_view)
+            .then(|| {
+                view! {
+                    <p
+                        class="lz-card lz-card--notice lz-refusal"
+                        role="alert"
+                        data-code=verdict_code(Action::ViewDetails)
+                    >
+                        {verdict_message(Action::ViewDetails)}
+                    </p>
+                }
+            })}
+        {may_view
+            .then(|| {
+                view! {
+                    <Records
+                        linked
+                        may_unlink
+                        session=session.clone()
+                        target=target.clone()
+                        version
+                    />
+                    <SaveBox
+                        may_save
+                        refusal=verdict_message(Action::SaveToCrm)
+                        refusal_code=verdict_code(Action::SaveToCrm)
+                        session=session.clone()
+                        item=item.clone()
+                        mailbox=mailbox.clone()
+                        target=target.clone()
+                        version
+                        last_save
+                    />
+                    <CategoryButton may_categorize categorized=item.categories.iter().any(|c| c == CRM_CATEGORY) />
+                }
+            })}
+        <details class="lz-card lz-refused">
+            <summary>"What you can't do here, and why"</summary>
+            <ul>
+                {refused
+                    .into_iter()
+                    .map(|(action, message)| view! { <li><strong>{action}</strong>": "{message}</li> })
+                    .collect_view()}
+            </ul>
+        </details>
+    }
+}
+
+/// Linked records with Unlink, and the search that links more (on the next Save).
+#[component]
+fn Records(
+    linked: Vec<CrmRecord>,
+    may_unlink: bool,
+    session: Session,
+    target: ItemRef,
+    version: RwSignal<u32>,
+) -> impl IntoView {
+    let unlink = {
+        let (session, target) = (session.clone(), target.clone());
+        leptos::prelude::Action::new_local(move |record_id: &String| {
+            let request = UnlinkRequest {
+                item: target.clone(),
+                record_id: Some(record_id.clone()),
+            };
+            let session = session.clone();
+            async move { session.unlink(&request).await }
+        })
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = unlink.value().get() {
+            version.update(|v| *v += 1);
+        }
+    });
+    view! {
+        <section class="lz-card" aria-labelledby="lz-linked-title">
+            <h3 id="lz-linked-title" class="lz-card__title">"Linked CRM records"</h3>
+            {if linked.is_empty() {
+                view! { <p class="lz-empty">"None yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="lz-linked">
+                        {linked
+                            .into_iter()
+                            .map(|record| {
+                                let id = record.id.clone();
+                                view! {
+                                    <li data-record=record.id.clone()>
+                                        <span class="lz-record__name">{record.name.clone()}</span>
+                                        <span class="lz-record__kind">{kind_text(&record)}</span>
+                                        {may_unlink
+                                            .then(|| {
+                                                view! {
+                                                    <button
+                                                        class="lz-button lz-button--subtle"
+                                                        aria-label=format!("Unlink {}", record.name)
+                                                        on:click=move |_| {
+                                                            unlink.dispatch(id.clone());
+                                                        }
+                                                    >
+                                                        "Unlink"
+                                                    </button>
+                                                }
+                                            })}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+            {move || {
+                unlink
+                    .value()
+                    .get()
+                    .and_then(Result::err)
+                    .map(|f| view! { <p class="lz-status lz-status--error" role="alert">{f.to_string()}</p> })
+            }}
+        </section>
+    }
+}
+
+/// Records chosen to link, shared by the search and the Save button.
+#[derive(Clone, Copy)]
+struct Chosen(RwSignal<Vec<CrmRecord>>);
+
+/// The search for records to link, and Save.
+#[component]
+fn SaveBox(
+    may_save: bool,
+    refusal: String,
+    refusal_code: String,
+    session: Session,
+    item: Appointment,
+    mailbox: Mailbox,
+    target: ItemRef,
+    version: RwSignal<u32>,
+    last_save: RwSignal<Option<SaveAnswer>>,
+) -> impl IntoView {
+    if !may_save {
+        return view! {
+            <p class="lz-card lz-card--notice lz-refusal" role="alert" data-code=refusal_code>
+                {refusal}
+            </p>
+        }
+        .into_any();
+    }
+    let chosen = Chosen(RwSignal::new(Vec::new()));
+    // One key per Save click: a network retry of that click replays, the next click is new.
+    let save = {
+        let session = session.clone();
+        leptos::prelude::Action::new_local(move |records: &Vec<String>| {
+            let request = save_request(&item, &mailbox, target.clone(), records.clone());
+            let session = session.clone();
+            let key = api::new_idempotency_key();
+            async move { session.save(&request, &key).await }
+        })
+    };
+    Effect::new(move |_| {
+        let Some(answer) = save.value().get() else {
+            return;
+        };
+        if answer.is_ok() {
+            chosen.0.set(Vec::new());
+            version.update(|v| *v += 1);
+        }
+        last_save.set(Some(answer));
+    });
+    view! {
+        <Search session chosen />
+        <div class="lz-save">
+            <button
+                class="lz-button lz-button--primary lz-save__button"
+                disabled=move || save.pending().get()
+                on:click=move |_| {
+                    let ids = chosen.0.get().into_iter().map(|r| r.id).collect();
+                    save.dispatch(ids);
+                }
+            >
+                {move || if save.pending().get() { "Saving…" } else { "Save to CRM" }}
+            </button>
+            {move || last_save.get().map(|result| view! { <SaveResult result /> })}
+        </div>
+    }
+    .into_any()
+}
+
+/// What a Save answered.
+type SaveAnswer = Result<liaison_domain::api::SaveItemResponse, ApiFailure>;
+
+#[component]
+fn SaveResult(result: SaveAnswer) -> impl IntoView {
+    match result {
+        Ok(saved) => {
+            let text = match saved.outcome {
+                SaveOutcome::Synced => match &saved.crm_event {
+                    Some(event) => format!("Saved to {}'s CRM calendar", event.organizer),
+                    None => "Saved to the CRM".to_owned(),
+                },
+                SaveOutcome::Queued => {
+                    "Queued: the next sync session saves it to the CRM".to_owned()
+                }
+            };
+            view! { <p class="lz-result lz-result--ok" role="status">{text}</p> }.into_any()
+        }
+        Err(failure) => {
+            let code = match &failure {
+                ApiFailure::Server(body) => serde_code(&body.code),
+                _ => String::new(),
+            };
+            view! {
+                <p class="lz-result lz-result--error" role="alert" data-code=code>
+                    {failure.to_string()}
+                </p>
+            }
+            .into_any()
+        }
+    }
+}
+
+fn serde_code<T: serde::Serialize>(code: &T) -> String {
+    serde_json::to_value(code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+#[component]
+fn Search(session: Session, chosen: Chosen) -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let results = LocalResource::new(move || {
+        let q = query.get();
+        let session = session.clone();
+        async move {
+            if q.trim().is_empty() {
+                Ok(Vec::new())
+            } else {
+                session.search(&q).await.map(|page| page.records)
+            }
+        }
+    });
+    view! {
+        <section class="lz-card lz-search" aria-labelledby="lz-search-title">
+            <h3 id="lz-search-title" class="lz-card__title">"Link CRM records"</h3>
+            <label class="lz-field">
+                <span>"Search contacts, accounts, leads, opportunities"</span>
+                <input
+                    type="search"
+                    class="lz-input"
+                    placeholder="Name, e-mail or company"
+                    prop:value=move || query.get()
+                    on:input=move |ev| query.set(event_target_value(&ev))
+                />
+            </label>
+            <Transition fallback=|| ()>
+                {move || {
+                    results
+                        .get()
+                        .map(|found| match found {
+                            Ok(records) if records.is_empty() && !query.get().trim().is_empty() => {
+                                view! { <p class="lz-empty">"No records match."</p> }.into_any()
+                            }
+                            Ok(records) => {
+                                view! {
+                                    <ul class="lz-results">
+                                        {records
+                                            .into_iter()
+                                            .map(|record| {
+                                                let label = format!("Link {}", record.name);
+                                                let kind = kind_text(&record);
+                                                let name = record.name.clone();
+                                                let id = record.id.clone();
+                                                view! {
+                                                    <li class="lz-record-result" data-record=id>
+                                                        <span class="lz-record__name">{name}</span>
+                                                        <span class="lz-record__kind">{kind}</span>
+                                                        <button
+                                                            class="lz-button lz-button--subtle"
+                                                            aria-label=label
+                                                            on:click=move |_| {
+                                                                let record = record.clone();
+                                                                chosen
+                                                                    .0
+                                                                    .update(|c| {
+                                                                        if !c.iter().any(|r| r.id == record.id) {
+                                                                            c.push(record);
+                                                                        }
+                                                                    });
+                                                            }
+                                                        >
+                                                            "Link"
+                                                        </button>
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                                    .into_any()
+                            }
+                            Err(failure) => {
+                                view! { <p class="lz-status lz-status--error" role="alert">{failure.to_string()}</p> }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+            {move || {
+                let picked = chosen.0.get();
+                (!picked.is_empty())
+                    .then(|| {
+                        view! {
+                            <p class="lz-chosen" role="status">
+                                {format!(
+                                    "To link on Save: {}",
+                                    picked.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", "),
+                                )}
+                            </p>
+                        }
+                    })
+            }}
+        </section>
+    }
+}
+
+/// Gives the item the CRM category, so sync picks it up with no sidebar.
+#[component]
+fn CategoryButton(may_categorize: bool, categorized: bool) -> impl IntoView {
+    let done = RwSignal::new(categorized);
+    let add = leptos::prelude::Action::new_local(|_: &()| async {
+        office::add_category(CRM_CATEGORY).await
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = add.value().get() {
+            done.set(true);
+        }
+    });
+    (may_categorize).then(|| {
+        view! {
+            <div class="lz-category">
+                {move || {
+                    if done.get() {
+                        view! { <p class="lz-status" role="status">"This item has the CRM category: sync keeps it in the CRM."</p> }
+                            .into_any()
+                    } else {
+                        view! {
+                            <button class="lz-button" on:click=move |_| { add.dispatch(()); }>
+                                "Add the CRM category"
+                            </button>
+                        }
+                            .into_any()
+                    }
+                }}
+                {move || {
+                    add.value()
+                        .get()
+                        .and_then(Result::err)
+                        .map(|e| view! { <p class="lz-status lz-status--error" role="alert">{format!("Outlook refused: {} {}", e.name, e.message)}</p> })
+                }}
+            </div>
+        }
+    })
+}
+
+#[component]
+fn Status(status: ItemStatus) -> impl IntoView {
+    let text = match status.state {
+        SyncState::NotSynced => "Not in the CRM yet".to_owned(),
+        SyncState::Queued => "Queued for the next sync session".to_owned(),
+        SyncState::Synced => match status.synced_at {
+            Some(at) => format!(
+                "Synced to the CRM ({})",
+                at.get(..16).unwrap_or(&at).replace('T', " ")
+            ),
+            None => "Synced to the CRM".to_owned(),
+        },
+        SyncState::Failed => format!(
+            "Sync failed: {}",
+            status
+                .error_message
+                .unwrap_or_else(|| status.error_code.unwrap_or_default())
+        ),
+    };
+    view! { <p class="lz-sync" data-state=serde_code(&status.state)>{text}</p> }
+}
+
+fn level_text(level: Level) -> &'static str {
+    match level {
+        Level::Owner => "You own this calendar",
+        Level::Editor => "You are an Editor here: you can save any item to the CRM",
+        Level::Author => "You are an Author here: you can save the items you created",
+        Level::Reviewer => "You are a Reviewer here: read-only",
+        Level::SendOnBehalf => "You send on the owner's behalf: you can save items you compose",
+        Level::Custom => "You have custom permissions here",
+        Level::None => "You have no access to this calendar",
+    }
+}
+
+fn action_text(action: Action) -> &'static str {
+    match action {
+        Action::ViewSidebar => "Open the sidebar",
+        Action::ViewDetails => "See the details",
+        Action::SaveToCrm => "Save to the CRM",
+        Action::UpdateCrmEvent => "Update the CRM event",
+        Action::CategorizeForSync => "Add the CRM category",
+        Action::RespondToInvite => "Respond to invitations",
+        Action::CreateInviteOnBehalf => "Invite on the owner's behalf",
+        Action::SendAvailability => "Send availability",
+        Action::UnlinkFromCrm => "Unlink from the CRM",
+    }
+}
+
+fn kind_text(record: &CrmRecord) -> &'static str {
+    match record.kind {
+        liaison_domain::api::RecordKind::Account => "Account",
+        liaison_domain::api::RecordKind::Contact => "Contact",
+        liaison_domain::api::RecordKind::Lead => "Lead",
+        liaison_domain::api::RecordKind::Opportunity => "Opportunity",
+    }
+}
+
+/// Marks when the item context is on screen, for the load-time benchmark.
+fn mark_context_shown() {
+    let now = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| {
+            let now: js_sys::Function =
+                wasm_bindgen::JsCast::dyn_into(js_sys::Reflect::get(&p, &"now".into()).ok()?)
+                    .ok()?;
+            now.call0(&p).ok()
+        });
+    if let Some(now) = now {
+        let _ = js_sys::Reflect::set(&js_sys::global(), &"__liaisonContextShownAt".into(), &now);
+    }
+}

@@ -1,0 +1,3 @@
+//! The pane's screens.
+
+pub mod item;

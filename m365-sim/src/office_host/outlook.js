@@ -1,0 +1,125 @@
+// The simulated Outlook host: mailboxes, their calendars and the calendars they manage as
+// delegates, and the add-in's task pane for the selected item. The Office.js stand-in inside
+// the pane reads the host through `window.liaisonHost`, as Office.js reads Outlook.
+(function () {
+  "use strict";
+  var world = null;
+  var state = { user: null, item: null, dark: false };
+
+  function tenant() { return world.tenants[0]; }
+  function person(mail) { return tenant().users.find(function (u) { return u.mail === mail; }); }
+  function grant(owner, delegate) {
+    return tenant().delegations.find(function (d) { return d.owner === owner && d.delegate === delegate; });
+  }
+  function levelName(bits, onBehalf) {
+    return { 63: "Editor", 23: "Author", 1: "Reviewer" }[bits] || (bits === 0 && onBehalf ? "Send on behalf" : "Custom");
+  }
+
+  // What Office.js would answer for the selected item.
+  window.liaisonHost = {
+    profile: function () {
+      var u = person(state.user);
+      return { displayName: u.display_name, emailAddress: u.mail, timeZone: "Europe/Paris", accountType: "office365" };
+    },
+    item: function () { return state.item; },
+    // Shared-folder properties: only for items of someone else's calendar.
+    shared: function () {
+      if (!state.item || state.item.calendar_owner === state.user) return null;
+      var g = grant(state.item.calendar_owner, state.user);
+      return { owner: state.item.calendar_owner, targetMailbox: state.item.calendar_owner,
+               targetRestUrl: "https://outlook.office.com/api", delegatePermissions: g ? g.calendar_bits : 0 };
+    },
+    addCategory: function (name) {
+      if (state.item && state.item.categories.indexOf(name) < 0) state.item.categories.push(name);
+      renderItem();
+    },
+    removeCategory: function (name) {
+      if (state.item) state.item.categories = state.item.categories.filter(function (c) { return c !== name; });
+      renderItem();
+    },
+    masterCategories: function () {
+      return [{ displayName: "CRM", color: "Preset7" }, { displayName: "Personal", color: "Preset4" }];
+    },
+    theme: function () {
+      return state.dark
+        ? { bodyBackgroundColor: "#292929", bodyForegroundColor: "#ffffff", controlBackgroundColor: "#1f1f1f", controlForegroundColor: "#ffffff" }
+        : { bodyBackgroundColor: "#ffffff", bodyForegroundColor: "#242424", controlBackgroundColor: "#fafafa", controlForegroundColor: "#242424" };
+    },
+  };
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function renderUsers() {
+    var select = document.getElementById("ol-user");
+    tenant().users.forEach(function (u) {
+      var option = el("option", { value: u.mail }, u.display_name + " <" + u.mail + ">");
+      select.appendChild(option);
+    });
+    select.value = state.user;
+    select.onchange = function () { state.user = select.value; state.item = null; render(); };
+    var dark = document.getElementById("ol-dark");
+    dark.checked = state.dark;
+    dark.onchange = function () { state.dark = dark.checked; loadPane(); };
+  }
+
+  function renderCalendars() {
+    var nav = document.getElementById("ol-calendars");
+    nav.textContent = "";
+    var owners = [state.user].concat(tenant().delegations
+      .filter(function (d) { return d.delegate === state.user; })
+      .map(function (d) { return d.owner; }));
+    owners.forEach(function (owner) {
+      var g = grant(owner, state.user);
+      var heading = el("h2", {}, owner === state.user ? "My calendar" : person(owner).display_name + "'s calendar ");
+      if (g) heading.appendChild(el("small", {}, "(" + levelName(g.calendar_bits, g.send_on_behalf) + ")"));
+      nav.appendChild(heading);
+      tenant().events.filter(function (e) { return e.calendar_owner === owner; }).forEach(function (e) {
+        var private_ = e.sensitivity === "private" && owner !== state.user && !(g && g.can_view_private);
+        var button = el("button", { type: "button", "data-event": e.id }, private_ ? "Private appointment" : e.subject);
+        if (state.item && state.item.id === e.id) button.setAttribute("aria-current", "true");
+        button.onclick = function () { state.item = e; render(); };
+        nav.appendChild(button);
+      });
+    });
+  }
+
+  function renderItem() {
+    var section = document.getElementById("ol-item");
+    section.textContent = "";
+    var e = state.item;
+    if (!e) { section.appendChild(el("p", { "class": "ol-hint" }, "Choose a calendar item on the left.")); return; }
+    section.appendChild(el("h1", {}, e.subject));
+    var dl = el("dl");
+    [["When", e.start + " – " + e.end], ["Where", e.location], ["Organizer", e.organizer_name + " <" + e.organizer + ">"],
+     ["Calendar of", e.calendar_owner], ["Sensitivity", e.sensitivity], ["Categories", e.categories.join(", ") || "none"]]
+      .forEach(function (row) { dl.appendChild(el("dt", {}, row[0])); dl.appendChild(el("dd", {}, row[1])); });
+    section.appendChild(dl);
+  }
+
+  function loadPane() {
+    // Outlook opens the task pane anew for each appointment (appointments cannot be pinned).
+    document.getElementById("ol-pane").src = "/taskpane.html?host=simulator&t=" + Date.now();
+  }
+
+  function render() {
+    renderCalendars();
+    renderItem();
+    loadPane();
+  }
+
+  fetch("/dev/outlook/world.json").then(function (r) { return r.json(); }).then(function (w) {
+    world = w;
+    var params = new URLSearchParams(window.location.search);
+    state.user = params.get("mailbox") || tenant().users[0].mail;
+    state.dark = params.get("theme") === "dark";
+    var itemId = params.get("item");
+    state.item = tenant().events.find(function (e) { return e.id === itemId; }) || null;
+    renderUsers();
+    render();
+  });
+})();
