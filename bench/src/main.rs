@@ -4,10 +4,13 @@
 //! - `resolve`: the permission resolver in process, then the real server (a child process on
 //!   loopback) under load on `POST /api/permissions/resolve`, beside its `GET /healthz` as the
 //!   baseline: requests/s and p50/p99/p99.9 latency.
+//! - `pane`: the task pane's time from navigation to the item context shown, in headless
+//!   Chromium (its size comes from `scripts/bundle-size`).
 //! - `store`: CRM event upserts/s through the real save path on SQLite and PostgreSQL, beside a
 //!   raw batched insert of the same rows.
 
 mod load;
+mod pane;
 mod resolver;
 mod server;
 mod store;
@@ -34,6 +37,15 @@ enum Command {
         /// Concurrent keep-alive connections.
         #[arg(long, default_value = "16")]
         connections: usize,
+        /// The `liaison` binary to start (default: beside this one).
+        #[arg(long)]
+        server_bin: Option<PathBuf>,
+    },
+    /// The task pane's load time to the item context, in headless Chromium.
+    Pane {
+        /// Measured loads (after one warm-up).
+        #[arg(long, default_value = "9")]
+        runs: usize,
         /// The `liaison` binary to start (default: beside this one).
         #[arg(long)]
         server_bin: Option<PathBuf>,
@@ -86,6 +98,7 @@ async fn main() -> anyhow::Result<()> {
             server.stop().await;
         }
         Command::Store { events, postgres } => store::report(events, postgres).await?,
+        Command::Pane { runs, server_bin } => pane::report(runs, server_bin).await?,
     }
     Ok(())
 }

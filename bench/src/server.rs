@@ -16,7 +16,21 @@ pub struct Server {
 }
 
 impl Server {
+    /// `liaison serve` with the rate limit out of the way.
     pub async fn start(binary: Option<PathBuf>) -> anyhow::Result<Self> {
+        Self::launch(binary, "serve", &["--rate-limit", "1000000000"]).await
+    }
+
+    /// `liaison demo`: the simulator, the demo data and the simulated Outlook host.
+    pub async fn start_demo(binary: Option<PathBuf>) -> anyhow::Result<Self> {
+        Self::launch(binary, "demo", &[]).await
+    }
+
+    async fn launch(
+        binary: Option<PathBuf>,
+        command: &str,
+        extra: &[&str],
+    ) -> anyhow::Result<Self> {
         let binary = match binary {
             Some(binary) => binary,
             None => std::env::current_exe()?
@@ -35,11 +49,11 @@ impl Server {
             .local_addr()?
             .port();
         let child = Command::new(&binary)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args([command, "--listen", &format!("127.0.0.1:{port}")])
             .arg("--data-dir")
             .arg(data.path())
             // The load comes from one address: the per-client limit must not be what is measured.
-            .args(["--rate-limit", "1000000000"])
+            .args(extra)
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
