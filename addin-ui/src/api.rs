@@ -5,8 +5,8 @@ use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use liaison_domain::api::{
-    ErrorBody, Health, ItemContext, ItemRef, RecordPage, SaveItemRequest, SaveItemResponse,
-    UnlinkRequest,
+    ErrorBody, Health, ItemContext, ItemRef, Me, RecordPage, SaveItemRequest, SaveItemResponse,
+    SyncSetting, UnlinkRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -90,6 +90,20 @@ impl Session {
     /// `POST /api/items/unlink`
     pub async fn unlink(&self, request: &UnlinkRequest) -> Result<ItemContext, ApiFailure> {
         self.post("/api/items/unlink", request, None).await
+    }
+
+    /// `PUT /api/me/sync`: turns sync of the user's own calendar on or off.
+    pub async fn set_sync(&self, sync_enabled: bool) -> Result<Me, ApiFailure> {
+        let request = self
+            .authorized(Request::put("/api/me/sync"))
+            .json(&SyncSetting { sync_enabled })
+            .map_err(|e| ApiFailure::Unexpected(e.to_string()))?;
+        read(request.send().await).await
+    }
+
+    /// `GET /api/me`
+    pub async fn me(&self) -> Result<Me, ApiFailure> {
+        read(self.authorized(Request::get("/api/me")).send().await).await
     }
 
     /// `GET /api/crm/records?q=`

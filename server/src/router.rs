@@ -11,7 +11,7 @@ use crate::headers::{Https, security_headers};
 use crate::limits::{MAX_BODY_BYTES, time_limit};
 use crate::rate_limit::{ClientRateLimit, limit_per_client};
 use crate::routes::{
-    assets, crm, diagnostics, fallback, health, home, items, manifest, permissions, simulator,
+    assets, crm, diagnostics, fallback, health, home, items, manifest, me, permissions, simulator,
     taskpane,
 };
 use crate::state::AppState;
@@ -35,7 +35,9 @@ pub fn build(
         .route("/items/save", post(items::save_item))
         .route("/items/unlink", post(items::unlink_item))
         .route("/items/status", get(items::get_item_status))
-        .route("/crm/records", get(crm::search_records));
+        .route("/crm/records", get(crm::search_records))
+        .route("/me", get(me::get_me))
+        .route("/me/sync", axum::routing::put(me::set_sync));
     let api = Router::new()
         .merge(public_api)
         .merge(user_api)

@@ -623,3 +623,31 @@ async fn malformed_item_requests_get_a_400_naming_the_field() {
     }
     assert_eq!(events(&app).await, 0);
 }
+
+#[tokio::test]
+async fn an_organizer_who_turns_sync_on_lets_the_delegate_save_and_it_is_audited() {
+    let app = TestApp::spawn().await;
+    let body = save(item(OTTO, "uid-otto-sync", "owner"), &[]);
+    let before = app.post_as(ANN, "/api/items/save", &body, None).await;
+    assert_eq!(error(before).await.1.code, ErrorCode::OrganizerSyncDisabled);
+
+    let turned_on = app
+        .http
+        .put(format!("{}/api/me/sync", app.url))
+        .bearer_auth(app.token(OTTO))
+        .json(&json!({ "syncEnabled": true }))
+        .send()
+        .await
+        .unwrap();
+    let me: Value = turned_on.json().await.unwrap();
+    let after = app.post_as(ANN, "/api/items/save", &body, None).await;
+
+    assert_eq!(me["syncEnabled"], true);
+    assert_eq!(after.status(), 200);
+    let audit = app.store.audit_log(&app.tenant_id(), 10).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|l| l.entry.action == "settings.sync" && l.entry.detail.as_deref() == Some("on"))
+    );
+}

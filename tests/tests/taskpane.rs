@@ -279,3 +279,50 @@ async fn the_pane_follows_outlooks_dark_theme() {
 fn ical_uid(n: u8) -> String {
     format!("040000008200E00074C5B7101A82E0080000000000000000000000000000{n:04}")
 }
+
+#[tokio::test]
+async fn an_organizer_turns_sync_on_from_the_sidebar() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+
+    open_pane(
+        &app,
+        &browser,
+        "otto@contoso.com",
+        OTTOS_BOARD_PREP,
+        "light",
+    )
+    .await;
+    assert!(
+        text(client, ".lz-settings .lz-status")
+            .await
+            .starts_with("Off")
+    );
+    client
+        .find(Locator::Css(".lz-switch input"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    let mut on = String::new();
+    for _ in 0..50 {
+        on = text(client, ".lz-settings .lz-status").await;
+        if on.starts_with("On") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(on.starts_with("On"), "{on}");
+    let otto = app
+        .store
+        .user_by_mailbox(&app.tenant_id(), "otto@contoso.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(otto.sync_enabled);
+    browser.close().await;
+}

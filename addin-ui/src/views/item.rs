@@ -127,7 +127,9 @@ fn Context(
         .map(|a| (action_text(*a).to_owned(), verdict_message(*a)))
         .collect();
 
+    let is_owner = context.permissions.level == Level::Owner;
     view! {
+        {is_owner.then(|| view! { <SyncSwitch session=session.clone() /> })}
         <section class="lz-card lz-context" aria-label="Your access">
             <p class="lz-whose">{whose}</p>
             <p class="lz-level" data-level=format!("{:?}", context.permissions.level)>{level}</p>
@@ -495,6 +497,56 @@ fn CategoryButton(may_categorize: bool, categorized: bool) -> impl IntoView {
             </div>
         }
     })
+}
+
+/// The Organizer's own setting: sync their calendar with the CRM, so that delegates can save
+/// their items.
+#[component]
+fn SyncSwitch(session: Session) -> impl IntoView {
+    let me = {
+        let session = session.clone();
+        LocalResource::new(move || {
+            let session = session.clone();
+            async move { session.me().await }
+        })
+    };
+    let set = leptos::prelude::Action::new_local(move |enabled: &bool| {
+        let (session, enabled) = (session.clone(), *enabled);
+        async move { session.set_sync(enabled).await }
+    });
+    let enabled = move || match set.value().get() {
+        Some(Ok(me)) => Some(me.sync_enabled),
+        _ => me.get().and_then(Result::ok).map(|me| me.sync_enabled),
+    };
+    view! {
+        <section class="lz-card lz-settings" aria-label="Your settings">
+            <label class="lz-switch">
+                <input
+                    type="checkbox"
+                    role="switch"
+                    prop:checked=move || enabled().unwrap_or(false)
+                    disabled=move || enabled().is_none() || set.pending().get()
+                    on:change=move |ev| {
+                        set.dispatch(event_target_checked(&ev));
+                    }
+                />
+                " Sync my calendar with the CRM"
+            </label>
+            <p class="lz-status">
+                {move || match enabled() {
+                    Some(true) => "On: you and your delegates can save your items to the CRM.",
+                    Some(false) => "Off: your delegates cannot save your items to the CRM.",
+                    None => "",
+                }}
+            </p>
+            {move || {
+                set.value()
+                    .get()
+                    .and_then(Result::err)
+                    .map(|f| view! { <p class="lz-status lz-status--error" role="alert">{f.to_string()}</p> })
+            }}
+        </section>
+    }
 }
 
 #[component]

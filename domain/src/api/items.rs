@@ -198,3 +198,20 @@ pub struct RecordPage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
+
+/// `GET /api/me`, `PUT /api/me/sync`: the signed-in user and their own settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Me {
+    pub mailbox: String,
+    pub display_name: String,
+    /// Liaison syncs this user's calendar: what a delegate's first save of their items needs.
+    pub sync_enabled: bool,
+}
+
+/// `PUT /api/me/sync`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SyncSetting {
+    pub sync_enabled: bool,
+}

@@ -9,8 +9,9 @@ mod resolve;
 use serde::{Deserialize, Serialize};
 
 pub use items::{
-    CrmEvent, CrmRecord, EventDetails, ItemContext, ItemRef, ItemStatus, Person, RecordKind,
-    RecordPage, SaveItemRequest, SaveItemResponse, SaveOutcome, SyncState, UnlinkRequest,
+    CrmEvent, CrmRecord, EventDetails, ItemContext, ItemRef, ItemStatus, Me, Person, RecordKind,
+    RecordPage, SaveItemRequest, SaveItemResponse, SaveOutcome, SyncSetting, SyncState,
+    UnlinkRequest,
 };
 pub use resolve::{
     AccessRequest, ActionVerdict, CrmRequest, FieldError, ItemRequest, ResolveRequest,

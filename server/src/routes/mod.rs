@@ -8,6 +8,7 @@ pub mod health;
 pub mod home;
 pub mod items;
 pub mod manifest;
+pub mod me;
 pub mod permissions;
 pub mod simulator;
 pub mod taskpane;

@@ -1,0 +1,48 @@
+//! `GET /api/me` and `PUT /api/me/sync`: the signed-in user's own settings. Turning sync on is
+//! what lets delegates create CRM events for the user's items; every change is audited.
+
+use axum::Json;
+use axum::extract::State;
+use liaison_domain::api::{Me, SyncSetting};
+
+use crate::auth::Caller;
+use crate::error::Result;
+use crate::extract::AppJson;
+use crate::state::AppState;
+use crate::store::model::AuditEntry;
+
+pub async fn get_me(caller: Caller) -> Json<Me> {
+    Json(me(&caller.user))
+}
+
+pub async fn set_sync(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppJson(setting): AppJson<SyncSetting>,
+) -> Result<Json<Me>> {
+    let mut user = caller.user.clone();
+    user.sync_enabled = setting.sync_enabled;
+    state.store.upsert_user(&user).await?;
+    state
+        .store
+        .append_audit(&AuditEntry {
+            tenant_id: user.tenant_id.clone(),
+            actor_id: user.id.clone(),
+            on_behalf_of_id: None,
+            action: "settings.sync".into(),
+            target: user.mailbox.clone(),
+            allowed: true,
+            reason: None,
+            detail: Some(if setting.sync_enabled { "on" } else { "off" }.into()),
+        })
+        .await?;
+    Ok(Json(me(&user)))
+}
+
+fn me(user: &crate::store::model::User) -> Me {
+    Me {
+        mailbox: user.mailbox.clone(),
+        display_name: user.display_name.clone(),
+        sync_enabled: user.sync_enabled,
+    }
+}
