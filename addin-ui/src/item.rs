@@ -17,7 +17,12 @@ pub fn item_ref(item: &Appointment, user: &Mailbox) -> Result<ItemRef, String> {
         .as_ref()
         .map(|s| s.owner.clone())
         .unwrap_or_else(|| user.email_address.clone());
-    let created_by = created_by(&item.organizer, &owner, &user.email_address);
+    // A new meeting being composed (not saved yet, so no id) is the signed-in user's own.
+    let created_by = if item.is_compose && item.rest_id.is_none() {
+        CreatedBy::Delegate
+    } else {
+        created_by(&item.organizer, &owner, &user.email_address)
+    };
     Ok(ItemRef {
         owner,
         ical_uid,
@@ -125,6 +130,18 @@ mod tests {
         assert_eq!(
             (own_calendar.owner.as_str(), own_calendar.created_by),
             ("ann@contoso.com", CreatedBy::Owner)
+        );
+    }
+
+    #[test]
+    fn a_new_meeting_being_composed_is_the_users_own() {
+        let mut new = item("olga@contoso.com", Some("olga@contoso.com"));
+        new.is_compose = true;
+        new.rest_id = None;
+        let r = item_ref(&new, &user()).unwrap();
+        assert_eq!(
+            (r.mode, r.created_by),
+            (ItemMode::Compose, CreatedBy::Delegate)
         );
     }
 

@@ -166,15 +166,30 @@ async fn appointment(mailbox: &JsValue, item: &JsValue) -> Result<Appointment, J
             .collect(),
         Err(_) => Vec::new(),
     };
+    // In compose mode every field is an object read with getAsync (organizer: Mailbox 1.7).
+    let field = |name: &str| {
+        let value = get(item, name);
+        async move {
+            if is_compose {
+                call_async(&value, "getAsync", &[])
+                    .await
+                    .unwrap_or(JsValue::UNDEFINED)
+            } else {
+                value
+            }
+        }
+    };
+    let organizer = field("organizer").await;
+    let sensitivity = field("sensitivity").await;
     Ok(Appointment {
         rest_id,
         ical_uid: string(item, "iCalUId"),
-        subject: string(item, "subject").unwrap_or_default(),
-        start: iso(&get(item, "start")),
-        end: iso(&get(item, "end")),
-        location: string(item, "location").unwrap_or_default(),
-        organizer: string(&get(item, "organizer"), "emailAddress").unwrap_or_default(),
-        is_private: string(item, "sensitivity").as_deref() == Some("private"),
+        subject: field("subject").await.as_string().unwrap_or_default(),
+        start: iso(&field("start").await),
+        end: iso(&field("end").await),
+        location: field("location").await.as_string().unwrap_or_default(),
+        organizer: string(&organizer, "emailAddress").unwrap_or_default(),
+        is_private: sensitivity.as_string().as_deref() == Some("private"),
         is_compose,
         shared,
         categories,

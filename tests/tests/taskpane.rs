@@ -326,3 +326,49 @@ async fn an_organizer_turns_sync_on_from_the_sidebar() {
     assert!(otto.sync_enabled);
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_send_on_behalf_delegate_saves_only_what_they_compose() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+
+    open_pane(&app, &browser, "sam@contoso.com", OLGAS_REVIEW, "light").await;
+    assert_eq!(
+        attribute(client, ".lz-refusal", "data-code").await,
+        "compose_only"
+    );
+
+    client.enter_parent_frame().await.unwrap();
+    client
+        .goto(&format!(
+            "{}/dev/outlook?mailbox=sam@contoso.com&compose=olga@contoso.com",
+            app.url
+        ))
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("#ol-pane[src*='taskpane']"))
+        .await
+        .unwrap();
+    client.enter_frame(0).await.unwrap();
+    assert_eq!(
+        attribute(client, ".lz-level", "data-level").await,
+        "SendOnBehalf"
+    );
+    client
+        .wait()
+        .for_element(Locator::Css(".lz-save__button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        text(client, ".lz-result--ok").await,
+        "Saved to olga@contoso.com's CRM calendar"
+    );
+    browser.close().await;
+}

@@ -64,7 +64,33 @@
     return item;
   }
 
-  var selected = host && host.item() ? appointment(host.item()) : null;
+  // A new meeting being composed (Office.AppointmentCompose): every field is read with getAsync.
+  function composition(e) {
+    function field(value) {
+      return {
+        getAsync: function () { later(lastArg(arguments), succeeded(value)); },
+        setAsync: function (v) { value = v; later(lastArg(arguments), succeeded(null)); },
+      };
+    }
+    return {
+      itemType: "appointment",
+      iCalUId: e.ical_uid,
+      subject: field(e.subject),
+      start: field(new Date(e.start)),
+      end: field(new Date(e.end)),
+      location: field(e.location),
+      sensitivity: field(e.sensitivity),
+      organizer: field({ emailAddress: e.organizer, displayName: e.organizer_name }),
+      categories: { getAsync: function () { later(lastArg(arguments), succeeded([])); } },
+      getSharedPropertiesAsync: host.shared()
+        ? function () { later(lastArg(arguments), succeeded(host.shared())); }
+        : undefined,
+    };
+  }
+
+  var current = host ? host.item() : null;
+  var selected = current ? (current.compose ? composition(current) : appointment(current)) : null;
+  if (selected && selected.getSharedPropertiesAsync === undefined) delete selected.getSharedPropertiesAsync;
   var info = { host: "Outlook", platform: "OfficeOnline" };
   var ready = Promise.resolve(info);
 

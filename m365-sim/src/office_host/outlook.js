@@ -78,6 +78,12 @@
       var heading = el("h2", {}, owner === state.user ? "My calendar" : person(owner).display_name + "'s calendar ");
       if (g) heading.appendChild(el("small", {}, "(" + levelName(g.calendar_bits, g.send_on_behalf) + ")"));
       nav.appendChild(heading);
+      var mayCompose = owner === state.user || (g && ((g.calendar_bits & 2) !== 0 || g.send_on_behalf));
+      if (mayCompose) {
+        var compose = el("button", { type: "button", "class": "ol-new", "data-new": owner }, "+ New meeting");
+        compose.onclick = function () { state.item = newMeeting(owner); render(); };
+        nav.appendChild(compose);
+      }
       tenant().events.filter(function (e) { return e.calendar_owner === owner; }).forEach(function (e) {
         var private_ = e.sensitivity === "private" && owner !== state.user && !(g && g.can_view_private);
         var button = el("button", { type: "button", "data-event": e.id }, private_ ? "Private appointment" : e.subject);
@@ -86,6 +92,17 @@
         nav.appendChild(button);
       });
     });
+  }
+
+  // A meeting being composed in `owner`'s calendar, on their behalf when it is not the user's.
+  function newMeeting(owner) {
+    var n = Date.now();
+    return {
+      compose: true, id: "new-" + n, ical_uid: "liaison-demo-" + n, calendar_owner: owner,
+      subject: "New meeting", start: "2026-11-27T09:00:00Z", end: "2026-11-27T10:00:00Z",
+      time_zone: "Europe/Paris", location: "", organizer: state.user,
+      organizer_name: person(state.user).display_name, attendees: [], sensitivity: "normal", categories: [],
+    };
   }
 
   function renderItem() {
@@ -118,7 +135,9 @@
     state.user = params.get("mailbox") || tenant().users[0].mail;
     state.dark = params.get("theme") === "dark";
     var itemId = params.get("item");
-    state.item = tenant().events.find(function (e) { return e.id === itemId; }) || null;
+    var composeIn = params.get("compose");
+    state.item = composeIn ? newMeeting(composeIn)
+      : tenant().events.find(function (e) { return e.id === itemId; }) || null;
     renderUsers();
     render();
   });
