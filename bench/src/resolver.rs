@@ -7,18 +7,9 @@ use liaison_domain::api::ResolveRequest;
 use liaison_domain::permissions::{Facts, resolve};
 use serde_json::{Value, json};
 
-/// The spec's example request (§2).
+/// The spec's example request (§2), as JSON.
 pub fn spec_request() -> Value {
-    json!({
-      "delegate": "ann@contoso.com",
-      "owner": "olga@contoso.com",
-      "access": { "officeDelegatePermissions": 23 },
-      "canViewPrivateItems": false,
-      "sendOnBehalf": false,
-      "item": { "mode": "read", "createdBy": "delegate", "isPrivate": false, "isInboundInvite": false },
-      "organizerSyncEnabled": true,
-      "crm": { "eventExists": false, "delegateAccess": "none" }
-    })
+    serde_json::to_value(ResolveRequest::example()).expect("the example serializes")
 }
 
 /// Every bit set × creator × privacy × sync × CRM state: a spread of inputs, not one hot path.

@@ -1,25 +1,16 @@
 //! `POST /api/permissions/resolve` and the diagnostic page over real HTTP: the answers, and a
 //! clear 4xx for every malformed input — never a 500.
 
-use liaison_domain::api::{ErrorBody, ErrorCode, ResolveResponse};
+use liaison_domain::api::{ErrorBody, ErrorCode, ResolveRequest, ResolveResponse};
 use liaison_domain::permissions::{Action, Level, Reason};
 use liaison_e2e::TestApp;
 use serde_json::{Value, json};
 
 const RESOLVE: &str = "/api/permissions/resolve";
 
-/// The spec's example request (§2).
+/// The spec's example request (§2), as JSON.
 fn spec_request() -> Value {
-    json!({
-      "delegate": "ann@contoso.com",
-      "owner": "olga@contoso.com",
-      "access": { "officeDelegatePermissions": 23 },
-      "canViewPrivateItems": false,
-      "sendOnBehalf": false,
-      "item": { "mode": "read", "createdBy": "delegate", "isPrivate": false, "isInboundInvite": false },
-      "organizerSyncEnabled": true,
-      "crm": { "eventExists": false, "delegateAccess": "none" }
-    })
+    serde_json::to_value(ResolveRequest::example()).unwrap()
 }
 
 async fn refused(app: &TestApp, body: impl Into<reqwest::Body>) -> (u16, ErrorBody) {

@@ -12,12 +12,19 @@ const OTTOS_BOARD_PREP: &str = "AAMkADemo0006"; // Otto's sync is off
 
 /// Opens the simulated Outlook as `mailbox` on `item` and enters the task pane's frame.
 async fn open_pane(app: &TestApp, browser: &Browser, mailbox: &str, item: &str, theme: &str) {
+    open_host(
+        app,
+        browser,
+        &format!("mailbox={mailbox}&item={item}&theme={theme}"),
+    )
+    .await;
+}
+
+/// Opens the simulated Outlook with `query` and enters the task pane's frame.
+async fn open_host(app: &TestApp, browser: &Browser, query: &str) {
     let client = browser.client();
     client
-        .goto(&format!(
-            "{}/dev/outlook?mailbox={mailbox}&item={item}&theme={theme}",
-            app.url
-        ))
+        .goto(&format!("{}/dev/outlook?{query}", app.url))
         .await
         .unwrap();
     // The host sets the pane's address once it has loaded its world; enter the frame by index,
@@ -30,27 +37,37 @@ async fn open_pane(app: &TestApp, browser: &Browser, mailbox: &str, item: &str, 
     client.enter_frame(0).await.unwrap();
 }
 
+/// The text of the element `css` selects, once it is there. The pane re-renders after every
+/// change, so an element found a moment ago may be replaced: read it again when it went stale.
 async fn text(client: &Client, css: &str) -> String {
-    client
-        .wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
+    read(client, css, |element| async move { element.text().await }).await
 }
 
 async fn attribute(client: &Client, css: &str, name: &str) -> String {
-    client
-        .wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .attr(name)
-        .await
-        .unwrap()
-        .unwrap_or_default()
+    read(client, css, |element| async move {
+        element.attr(name).await.map(Option::unwrap_or_default)
+    })
+    .await
+}
+
+async fn read<F, Fut>(client: &Client, css: &str, get: F) -> String
+where
+    F: Fn(fantoccini::elements::Element) -> Fut,
+    Fut: std::future::Future<Output = Result<String, fantoccini::error::CmdError>>,
+{
+    let mut last_error = None;
+    for _ in 0..20 {
+        let element = client
+            .wait()
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        match get(element).await {
+            Ok(value) => return value,
+            Err(e) => last_error = Some(e),
+        }
+    }
+    panic!("{css} kept going stale: {last_error:?}")
 }
 
 #[tokio::test]
@@ -341,19 +358,12 @@ async fn a_send_on_behalf_delegate_saves_only_what_they_compose() {
     );
 
     client.enter_parent_frame().await.unwrap();
-    client
-        .goto(&format!(
-            "{}/dev/outlook?mailbox=sam@contoso.com&compose=olga@contoso.com",
-            app.url
-        ))
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("#ol-pane[src*='taskpane']"))
-        .await
-        .unwrap();
-    client.enter_frame(0).await.unwrap();
+    open_host(
+        &app,
+        &browser,
+        "mailbox=sam@contoso.com&compose=olga@contoso.com",
+    )
+    .await;
     assert_eq!(
         attribute(client, ".lz-level", "data-level").await,
         "SendOnBehalf"

@@ -97,6 +97,32 @@ impl FieldError {
 const MAX_ADDRESS_LEN: usize = 320;
 
 impl ResolveRequest {
+    /// The spec's example (§2): Ann, an Author in Olga's calendar, on an item she created, with
+    /// Olga's sync on and no CRM event yet.
+    pub fn example() -> Self {
+        Self {
+            delegate: "ann@contoso.com".into(),
+            owner: "olga@contoso.com".into(),
+            access: AccessRequest {
+                office_delegate_permissions: Some(23),
+                ..AccessRequest::default()
+            },
+            can_view_private_items: false,
+            send_on_behalf: false,
+            item: ItemRequest {
+                mode: ItemMode::Read,
+                created_by: CreatedBy::Delegate,
+                is_private: false,
+                is_inbound_invite: false,
+            },
+            organizer_sync_enabled: true,
+            crm: CrmRequest {
+                event_exists: false,
+                delegate_access: CrmAccess::None,
+            },
+        }
+    }
+
     /// The request as [`Facts`], or the first field that is not acceptable.
     pub fn to_facts(&self) -> Result<Facts, FieldError> {
         let delegate = mailbox("delegate", &self.delegate)?;
@@ -219,6 +245,12 @@ mod tests {
         let request: ResolveRequest = serde_json::from_str(json).unwrap();
         let response = ResolveResponse::from(resolve(&request.to_facts().unwrap()));
         serde_json::to_value(response).unwrap()
+    }
+
+    #[test]
+    fn the_spec_examples_json_is_the_example_request() {
+        let request: ResolveRequest = serde_json::from_str(SPEC_REQUEST).unwrap();
+        assert_eq!(request, ResolveRequest::example());
     }
 
     #[test]
