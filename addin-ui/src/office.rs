@@ -196,6 +196,24 @@ async fn appointment(mailbox: &JsValue, item: &JsValue) -> Result<Appointment, J
     })
 }
 
+/// The names in the mailbox's master category list (Mailbox 1.8). Delegates can read it but
+/// not add to it; an item can only be given a category that is in it.
+pub async fn master_categories() -> Result<Vec<String>, OfficeError> {
+    let masters = path(
+        &get(&js_sys::global(), "Office"),
+        &["context", "mailbox", "masterCategories"],
+    );
+    call_async(&masters, "getAsync", &[])
+        .await
+        .map(|list| {
+            Array::from(&list)
+                .iter()
+                .filter_map(|c| string(&c, "displayName"))
+                .collect()
+        })
+        .map_err(office_error)
+}
+
 /// Gives the selected item the category `name` (which must be in the master list).
 pub async fn add_category(name: &str) -> Result<(), OfficeError> {
     let item = path(
@@ -206,10 +224,14 @@ pub async fn add_category(name: &str) -> Result<(), OfficeError> {
     call_async(&get(&item, "categories"), "addAsync", &[names.into()])
         .await
         .map(drop)
-        .map_err(|e| OfficeError {
-            name: string(&e, "name").unwrap_or_else(|| "Failed".into()),
-            message: string(&e, "message").unwrap_or_default(),
-        })
+        .map_err(office_error)
+}
+
+fn office_error(error: JsValue) -> OfficeError {
+    OfficeError {
+        name: string(&error, "name").unwrap_or_else(|| "Failed".into()),
+        message: string(&error, "message").unwrap_or_default(),
+    }
 }
 
 /// Calls an Office.js `…Async(args…, callback)` method and waits for its `AsyncResult`: the

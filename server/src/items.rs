@@ -6,7 +6,7 @@
 //! written to the audit log; every allowed change too, in the same transaction as the change.
 
 use liaison_domain::api::{
-    CrmEvent, EventDetails, ItemContext, ItemRef, ItemStatus, Person, ResolveResponse,
+    CrmCategory, CrmEvent, EventDetails, ItemContext, ItemRef, ItemStatus, Person, ResolveResponse,
     SaveItemRequest, SaveItemResponse, SaveOutcome, SyncState, UnlinkRequest,
 };
 use liaison_domain::permissions::{
@@ -55,7 +55,15 @@ pub async fn context(store: &dyn Store, caller: &Caller, item: &ItemRef) -> Resu
     let status = store
         .item_status(caller.tenant_id(), &loaded.owner.id, &item.ical_uid)
         .await?;
-    Ok(item_context(&loaded, status.as_ref()))
+    let tenant = store
+        .tenant(caller.tenant_id())
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let category = CrmCategory {
+        name: tenant.crm_category_name,
+        color: tenant.crm_category_color,
+    };
+    Ok(item_context(&loaded, status.as_ref(), category))
 }
 
 /// `POST /api/items/save`: `(status, JSON body)`, replayed as first given under the same key.
@@ -340,7 +348,11 @@ async fn owner_in_tenant(store: &dyn Store, caller: &Caller, mailbox: &str) -> R
     })
 }
 
-fn item_context(item: &Item, status: Option<&StoredStatus>) -> ItemContext {
+fn item_context(
+    item: &Item,
+    status: Option<&StoredStatus>,
+    crm_category: CrmCategory,
+) -> ItemContext {
     let may_see_event = item.verdict(Action::ViewDetails).is_allowed()
         && item.resolution.actions[&Action::UpdateCrmEvent].reason()
             != Some(liaison_domain::permissions::Reason::CrmNoAccess);
@@ -352,6 +364,7 @@ fn item_context(item: &Item, status: Option<&StoredStatus>) -> ItemContext {
         permissions: ResolveResponse::from(item.resolution.clone()),
         crm_event: item.event.as_ref().filter(|_| may_see_event).map(crm_event),
         status: item_status(status),
+        crm_category,
     }
 }
 

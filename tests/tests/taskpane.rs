@@ -382,3 +382,43 @@ async fn a_send_on_behalf_delegate_saves_only_what_they_compose() {
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_crm_category_is_added_in_outlook_when_the_mailbox_has_it() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+
+    open_pane(&app, &browser, "ann@contoso.com", OLGAS_REVIEW, "light").await;
+    client
+        .wait()
+        .for_element(Locator::Css(".lz-category button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        text(client, ".lz-category .lz-status")
+            .await
+            .contains("has the CRM category")
+    );
+    client.enter_parent_frame().await.unwrap();
+    assert!(
+        text(client, "#ol-item dl").await.contains("CRM"),
+        "Outlook shows the category"
+    );
+
+    // A tenant whose category the mailbox's master list lacks.
+    let mut tenant = app.store.tenant(&app.tenant_id()).await.unwrap().unwrap();
+    tenant.crm_category_name = "Sales CRM".into();
+    app.store.upsert_tenant(&tenant).await.unwrap();
+    open_pane(&app, &browser, "ann@contoso.com", OLGAS_REVIEW, "light").await;
+    assert!(
+        text(client, ".lz-category .lz-status")
+            .await
+            .contains("not in this mailbox's category list")
+    );
+    browser.close().await;
+}

@@ -14,9 +14,6 @@ use crate::api::{self, ApiFailure, Session};
 use crate::item::{item_ref, save_request};
 use crate::office::{self, Appointment, Mailbox};
 
-/// The CRM category's name, as the tenant's default.
-const CRM_CATEGORY: &str = "CRM";
-
 #[component]
 pub fn ItemView(session: Session, item: Appointment, mailbox: Mailbox) -> impl IntoView {
     let target = match item_ref(&item, &mailbox) {
@@ -168,7 +165,11 @@ fn Context(
                         version
                         last_save
                     />
-                    <CategoryButton may_categorize categorized=item.categories.iter().any(|c| c == CRM_CATEGORY) />
+                    <CategoryButton
+                        may_categorize
+                        categorized=item.categories.contains(&context.crm_category.name)
+                        category=context.crm_category.name.clone()
+                    />
                 }
             })}
         <details class="lz-card lz-refused">
@@ -460,32 +461,65 @@ fn Search(session: Session, chosen: Chosen) -> impl IntoView {
     }
 }
 
-/// Gives the item the CRM category, so sync picks it up with no sidebar.
+/// Gives the item the tenant's CRM category, so sync picks it up with no sidebar. The category
+/// must be in the mailbox's master list, which delegates cannot change: say so instead.
 #[component]
-fn CategoryButton(may_categorize: bool, categorized: bool) -> impl IntoView {
+fn CategoryButton(may_categorize: bool, categorized: bool, category: String) -> impl IntoView {
     let done = RwSignal::new(categorized);
-    let add = leptos::prelude::Action::new_local(|_: &()| async {
-        office::add_category(CRM_CATEGORY).await
-    });
+    let in_master_list = {
+        let category = category.clone();
+        LocalResource::new(move || {
+            let category = category.clone();
+            async move {
+                office::master_categories()
+                    .await
+                    .map(|names| names.contains(&category))
+            }
+        })
+    };
+    let add = {
+        let category = category.clone();
+        leptos::prelude::Action::new_local(move |_: &()| {
+            let category = category.clone();
+            async move { office::add_category(&category).await }
+        })
+    };
     Effect::new(move |_| {
         if let Some(Ok(())) = add.value().get() {
             done.set(true);
         }
     });
-    (may_categorize).then(|| {
+    may_categorize.then(move || {
+        let category = category.clone();
         view! {
             <div class="lz-category">
                 {move || {
-                    if done.get() {
-                        view! { <p class="lz-status" role="status">"This item has the CRM category: sync keeps it in the CRM."</p> }
-                            .into_any()
-                    } else {
-                        view! {
-                            <button class="lz-button" on:click=move |_| { add.dispatch(()); }>
-                                "Add the CRM category"
-                            </button>
+                    let category = category.clone();
+                    match (done.get(), in_master_list.get()) {
+                        (true, _) => {
+                            view! {
+                                <p class="lz-status" role="status">
+                                    {format!("This item has the {category} category: sync keeps it in the CRM.")}
+                                </p>
+                            }
+                                .into_any()
                         }
-                            .into_any()
+                        (false, Some(Ok(false))) => {
+                            view! {
+                                <p class="lz-status" role="note">
+                                    {format!("The {category} category is not in this mailbox's category list: its owner adds it once in Outlook.")}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        (false, _) => {
+                            view! {
+                                <button class="lz-button" on:click=move |_| { add.dispatch(()); }>
+                                    {format!("Add the {category} category")}
+                                </button>
+                            }
+                                .into_any()
+                        }
                     }
                 }}
                 {move || {

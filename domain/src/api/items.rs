@@ -39,6 +39,17 @@ pub struct ItemContext {
     /// The CRM event, when there is one and the user may see it.
     pub crm_event: Option<CrmEvent>,
     pub status: ItemStatus,
+    /// The tenant's CRM category: giving an item this category syncs it.
+    pub crm_category: CrmCategory,
+}
+
+/// The Outlook category that marks items for the CRM.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CrmCategory {
+    pub name: String,
+    /// An Office `CategoryColor` preset (`Preset7` is blue).
+    pub color: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,8 +9,8 @@ mod resolve;
 use serde::{Deserialize, Serialize};
 
 pub use items::{
-    CrmEvent, CrmRecord, EventDetails, ItemContext, ItemRef, ItemStatus, Me, Person, RecordKind,
-    RecordPage, SaveItemRequest, SaveItemResponse, SaveOutcome, SyncSetting, SyncState,
+    CrmCategory, CrmEvent, CrmRecord, EventDetails, ItemContext, ItemRef, ItemStatus, Me, Person,
+    RecordKind, RecordPage, SaveItemRequest, SaveItemResponse, SaveOutcome, SyncSetting, SyncState,
     UnlinkRequest,
 };
 pub use resolve::{
