@@ -50,6 +50,18 @@ async fn attribute(client: &Client, css: &str, name: &str) -> String {
     .await
 }
 
+/// Clicks the element `css` selects, once it is there.
+async fn click(client: &Client, css: &str) {
+    client
+        .wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
 async fn read<F, Fut>(client: &Client, css: &str, get: F) -> String
 where
     F: Fn(fantoccini::elements::Element) -> Fut,
@@ -118,22 +130,9 @@ async fn an_editor_links_a_contact_and_saves_the_organizers_event() {
         .await
         .unwrap();
     search.send_keys("nan").await.unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("button[aria-label='Link Nancy Davolio']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, "button[aria-label='Link Nancy Davolio']").await;
     assert!(text(client, ".lz-chosen").await.contains("Nancy Davolio"));
-    client
-        .find(Locator::Css(".lz-save__button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, ".lz-save__button").await;
 
     assert_eq!(
         text(client, ".lz-result--ok").await,
@@ -181,14 +180,7 @@ async fn an_author_is_refused_on_the_organizers_item_and_saves_their_own() {
         "light",
     )
     .await;
-    client
-        .wait()
-        .for_element(Locator::Css(".lz-save__button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, ".lz-save__button").await;
     assert_eq!(
         text(client, ".lz-result--ok").await,
         "Saved to olga@contoso.com's CRM calendar"
@@ -317,13 +309,7 @@ async fn an_organizer_turns_sync_on_from_the_sidebar() {
             .await
             .starts_with("Off")
     );
-    client
-        .find(Locator::Css(".lz-switch input"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, ".lz-switch input").await;
 
     let mut on = String::new();
     for _ in 0..50 {
@@ -368,14 +354,7 @@ async fn a_send_on_behalf_delegate_saves_only_what_they_compose() {
         attribute(client, ".lz-level", "data-level").await,
         "SendOnBehalf"
     );
-    client
-        .wait()
-        .for_element(Locator::Css(".lz-save__button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, ".lz-save__button").await;
     assert_eq!(
         text(client, ".lz-result--ok").await,
         "Saved to olga@contoso.com's CRM calendar"
@@ -391,14 +370,7 @@ async fn the_crm_category_is_added_in_outlook_when_the_mailbox_has_it() {
     let client = browser.client();
 
     open_pane(&app, &browser, "ann@contoso.com", OLGAS_REVIEW, "light").await;
-    client
-        .wait()
-        .for_element(Locator::Css(".lz-category button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, ".lz-category button").await;
     assert!(
         text(client, ".lz-category .lz-status")
             .await
