@@ -276,10 +276,9 @@ async fn load(store: &dyn Store, caller: &Caller, item: &ItemRef) -> Result<Item
     // nothing verified there is no access at all, whatever the client says.
     let mut access = Vec::new();
     if let Some(delegation) = &delegation {
-        access.push(AccessSource::Office(
-            OfficeBits::new(delegation.calendar_bits.into())
-                .unwrap_or(OfficeBits::new(0).expect("0 is valid")),
-        ));
+        access.push(AccessSource::Office(OfficeBits::masked(
+            delegation.calendar_bits,
+        )));
         access.extend(client_bits.map(AccessSource::Office));
     }
     if sources_conflict(&access) {

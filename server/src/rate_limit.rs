@@ -27,7 +27,7 @@ pub struct ClientRateLimit {
 impl ClientRateLimit {
     /// `per_second` requests a second per client, with bursts of twice that.
     pub fn new(per_second: NonZeroU32) -> Self {
-        let burst = per_second.saturating_mul(NonZeroU32::new(2).expect("2 is not zero"));
+        let burst = per_second.saturating_mul(NonZeroU32::MIN.saturating_add(1));
         let quota = Quota::per_second(per_second).allow_burst(burst);
         let limiter = Arc::new(RateLimiter::keyed(quota));
         // Forget idle clients now and then, so memory follows the active ones only.

@@ -40,6 +40,11 @@ impl OfficeBits {
             .map(Self)
     }
 
+    /// The defined flags of `bits`, any others dropped (for values the server stored itself).
+    pub fn masked(bits: u8) -> Self {
+        Self(bits & Self::ALL)
+    }
+
     pub fn bits(self) -> u8 {
         self.0
     }

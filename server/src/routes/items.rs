@@ -31,6 +31,7 @@ pub async fn save_item(
     headers: HeaderMap,
     AppJson(request): AppJson<SaveItemRequest>,
 ) -> Result<Response> {
+    // A key that is not visible ASCII becomes "\0", which the key's validation refuses (400).
     let key = headers
         .get("idempotency-key")
         .map(|v| v.to_str().unwrap_or("\u{0}"));
