@@ -15,6 +15,7 @@
 //! - [`manifest`]: renders `manifest.xml` for a public URL.
 //! - [`headers`]: the security headers per route class (CSP, HSTS, caching).
 //! - [`tls`]: the self-signed development certificate and the rustls set-up.
+//! - [`graph`]: Microsoft Graph — so far the retry policy its client will follow.
 //! - [`demo`]: `liaison demo`, the server with an in-process Microsoft 365 simulator.
 
 pub mod auth;
@@ -22,6 +23,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod graph;
 pub mod headers;
 pub mod items;
 pub mod limits;
