@@ -12,7 +12,7 @@
 //!   [`extract`]: the JSON body extractor that names the bad field.
 //! - [`limits`] (body size, time) and [`rate_limit`] (per client): what every request lives within.
 //! - [`store`]: the record store seam ([`store::Store`]) and its SQLite and PostgreSQL backends.
-//! - [`manifest`]: renders `manifest.xml` for a public URL.
+//! - [`manifest`]: renders `manifest.xml` for a public URL; [`markup`]: escaping for HTML and XML.
 //! - [`headers`]: the security headers per route class (CSP, HSTS, caching).
 //! - [`tls`]: the self-signed development certificate and the rustls set-up.
 //! - [`graph`]: Microsoft Graph — so far the retry policy its client will follow.
@@ -28,6 +28,7 @@ pub mod headers;
 pub mod items;
 pub mod limits;
 pub mod manifest;
+pub mod markup;
 pub mod rate_limit;
 pub mod router;
 pub mod routes;

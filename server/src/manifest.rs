@@ -14,22 +14,7 @@ pub const TEMPLATE_ORIGIN: &str = "https://localhost:3000";
 
 /// The manifest with every URL pointing at `public_url`.
 pub fn render(public_url: &PublicUrl) -> String {
-    TEMPLATE.replace(TEMPLATE_ORIGIN, &escape_xml_attribute(public_url.as_str()))
-}
-
-fn escape_xml_attribute(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
+    TEMPLATE.replace(TEMPLATE_ORIGIN, &crate::markup::escape(public_url.as_str()))
 }
 
 #[cfg(test)]
@@ -53,6 +38,6 @@ mod tests {
 
     #[test]
     fn url_characters_that_break_xml_are_escaped() {
-        assert_eq!(escape_xml_attribute("a&b'c"), "a&amp;b&apos;c");
+        assert_eq!(crate::markup::escape("a&b'c"), "a&amp;b&apos;c");
     }
 }

@@ -83,25 +83,14 @@ fn Context(
     last_save: RwSignal<Option<SaveAnswer>>,
 ) -> impl IntoView {
     mark_context_shown();
-    let permissions = context.permissions.clone();
-    let allowed = move |action: Action| permissions.actions[&action].allowed;
-    let verdict_message = {
-        let permissions = context.permissions.clone();
-        move |action: Action| {
-            permissions.actions[&action]
-                .message
-                .clone()
-                .unwrap_or_default()
-        }
-    };
-    let verdict_code = {
-        let permissions = context.permissions.clone();
-        move |action: Action| {
-            permissions.actions[&action]
-                .reason
-                .map(|r| r.code().to_owned())
-                .unwrap_or_default()
-        }
+    let verdicts = &context.permissions.actions;
+    let allowed = |action: Action| verdicts[&action].allowed;
+    let verdict_message = |action: Action| verdicts[&action].message.clone().unwrap_or_default();
+    let verdict_code = |action: Action| {
+        verdicts[&action]
+            .reason
+            .map(|r| r.code().to_owned())
+            .unwrap_or_default()
     };
     let whose = if context.permissions.level == Level::Owner {
         "Your calendar".to_owned()

@@ -14,7 +14,7 @@ use liaison_domain::api::{
 use liaison_domain::permissions::{Action, resolve};
 use serde::de::DeserializeOwned;
 
-use crate::routes::home::escape_html;
+use crate::markup::escape;
 
 const SOURCES: [(&str, &str); 3] = [
     (
@@ -56,8 +56,8 @@ pub async fn get_permission_diagnostics(Query(mut form): Query<Form>) -> Html<St
         Ok((request, response)) => render_result(request, response),
         Err((field, message)) => format!(
             "<p class=\"refused\" role=\"alert\"><strong>{}</strong>: {}</p>",
-            escape_html(field),
-            escape_html(message)
+            escape(field),
+            escape(message)
         ),
     };
     Html(page(&render_form(&form), &result))
@@ -129,7 +129,7 @@ fn field_error(field: &str, message: &str) -> (String, String) {
 }
 
 fn render_form(form: &Form) -> String {
-    let text = |name: &str| escape_html(form.get(name).map(String::as_str).unwrap_or_default());
+    let text = |name: &str| escape(form.get(name).map(String::as_str).unwrap_or_default());
     let select = |name: &str, label: &str, options: &[(&str, &str)]| {
         let current = form.get(name).map(String::as_str).unwrap_or_default();
         let options: String = options
@@ -198,7 +198,7 @@ fn render_result(request: &ResolveRequest, response: &ResolveResponse) -> String
                     "<tr class=\"refused\"><th scope=\"row\">{name}</th><td>Refused</td>\
                      <td><code>{}</code> {}</td></tr>",
                     reason.code(),
-                    escape_html(message)
+                    escape(message)
                 ),
                 _ => format!(
                     "<tr class=\"allowed\"><th scope=\"row\">{name}</th><td>Allowed</td><td></td></tr>"
@@ -214,18 +214,18 @@ fn render_result(request: &ResolveRequest, response: &ResolveResponse) -> String
          <th scope=\"col\">Why</th></tr></thead><tbody>{rows}</tbody></table>\
          <h3>The same question to the API</h3>\
          <p><code>POST /api/permissions/resolve</code> with:</p><pre>{}</pre></section>",
-        escape_html(level.as_str().unwrap_or_default()),
+        escape(level.as_str().unwrap_or_default()),
         if granted.is_empty() {
             "none".to_owned()
         } else {
-            escape_html(&granted.join(", "))
+            escape(&granted.join(", "))
         },
         response
             .destination
             .as_deref()
-            .map(escape_html)
+            .map(escape)
             .unwrap_or_else(|| "none".to_owned()),
-        escape_html(&json),
+        escape(&json),
     )
 }
 

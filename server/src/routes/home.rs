@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::response::Html;
 
+use crate::markup::escape;
 use crate::state::AppState;
 
 pub async fn get_home(State(state): State<AppState>) -> Html<String> {
@@ -37,14 +38,14 @@ pub async fn get_home(State(state): State<AppState>) -> Html<String> {
             );
             body.push_str(&format!(
                 "<li><a href=\"{base}/taskpane.html?{}\">{}</a> &lt;{}&gt;</li>",
-                escape_html(&query),
-                escape_html(&mailbox.display_name),
-                escape_html(&mailbox.address),
+                escape(&query),
+                escape(&mailbox.display_name),
+                escape(&mailbox.address),
             ));
         }
         body.push_str(&format!(
             "</ul><p>Microsoft 365 simulator: <code>{}</code></p>",
-            escape_html(&demo.simulator_url)
+            escape(&demo.simulator_url)
         ));
     }
     Html(format!(
@@ -53,22 +54,6 @@ pub async fn get_home(State(state): State<AppState>) -> Html<String> {
          <title>Liaison</title><link rel=\"stylesheet\" href=\"/assets/site.css\">\
          <link rel=\"icon\" href=\"/assets/icon-32.png\"></head><body><main>{body}</main></body></html>"
     ))
-}
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn url_encode(text: &str) -> String {

@@ -127,7 +127,7 @@ pub async fn get_task_pane(
             StatusCode::SERVICE_UNAVAILABLE,
             Html(format!(
                 "<!doctype html><title>Liaison</title><h1>The task pane is not built</h1><p>{}</p>",
-                crate::routes::home::escape_html(reason)
+                crate::markup::escape(reason)
             )),
         )
             .into_response(),
