@@ -1,30 +1,57 @@
 //! A Microsoft 365 simulator: a real HTTP server speaking the subset of the Microsoft identity
-//! platform and Microsoft Graph that Liaison uses, over seeded tenants, users and calendars.
+//! platform and Microsoft Graph that Liaison uses (and a smaller Google Workspace surface), over
+//! seeded tenants, users, delegate grants and calendars.
 //!
 //! Liaison's demo and its tests point their Microsoft base URLs at [`Simulator::url`]; production
 //! points them at Microsoft. Nothing here is a mock of Liaison's own code: the seam is the URL.
+//! Tests steer it through [`Simulator`]: inject faults per route, read the request journal, rotate
+//! the signing keys, evict delta tokens, revoke grants.
 //!
 //! # Layout
-//! - [`seed`]: the tenants, users and delegate grants a simulator starts with.
-//! - `routes`: the HTTP surface (OpenID discovery, Graph users).
+//! - [`seed`]: the tenants, users, delegate grants and events a simulator starts with.
+//! - [`world`]: the mutable state (events with their change sequence, codes, refresh tokens,
+//!   consents); [`state`]: the world, keys and traffic every route shares, and token claims.
+//! - [`keys`]: RS256 signing keys, the JWKS document, rotation.
+//! - `identity`: discovery, authorize, token (code + PKCE, refresh, On-Behalf-Of), admin
+//!   consent, Office's add-in SSO token. `graph`: the Graph resources. `google`: Google.
+//! - [`traffic`]: fault injection, the 4-in-flight-per-mailbox limit, the journal.
 //! - [`office_host`]: the stand-in for Office.js that the simulated Outlook host page uses.
 
+mod google;
+mod graph;
+mod identity;
+pub mod keys;
 pub mod office_host;
 mod routes;
 pub mod seed;
+pub mod state;
+pub mod traffic;
+pub mod world;
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::ServiceExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tower::Layer;
 
 pub use seed::Seed;
+pub use state::{Claims, GRAPH_APP_ID, GLOBAL_ADMIN_ROLE, OUTLOOK_CLIENT_ID};
+pub use traffic::{Fault, FaultRule, JournalEntry};
+pub use world::AppRegistration;
+
+/// The client id of the Liaison app registration every simulator starts with.
+pub const LIAISON_CLIENT_ID: &str = "3f6d1b2e-5c4a-4e8f-9b7d-2a1c0e9f8d71";
+/// Its Google OAuth client id.
+pub const LIAISON_GOOGLE_CLIENT_ID: &str = "liaison-sim.apps.googleusercontent.com";
 
 /// A running simulator. Dropping it stops the server.
 pub struct Simulator {
     addr: SocketAddr,
+    state: Arc<state::SimState>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -39,10 +66,21 @@ impl Simulator {
     pub async fn start_on(addr: SocketAddr, seed: Seed) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let router = routes::router(Arc::new(seed));
+        let app = AppRegistration {
+            client_id: LIAISON_CLIENT_ID.into(),
+            client_secret: identity::random_token("sim-secret-"),
+            app_id_uri: format!("api://{LIAISON_CLIENT_ID}"),
+            redirect_uris: HashSet::new(),
+            google_client_id: LIAISON_GOOGLE_CLIENT_ID.into(),
+            google_client_secret: identity::random_token("sim-g-secret-"),
+        };
+        let base_url = format!("http://{addr}");
+        let state = Arc::new(state::SimState::new(world::World::new(seed, app), base_url));
+        let router = routes::router(state.clone());
+        let app = tower::util::MapRequestLayer::new(graph::rewrite_me).layer(router);
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let served = axum::serve(listener, router)
+            let served = axum::serve(listener, app.into_make_service())
                 .with_graceful_shutdown(async {
                     let _ = rx.await;
                 })
@@ -53,6 +91,7 @@ impl Simulator {
         });
         Ok(Self {
             addr,
+            state,
             shutdown: Some(tx),
             task: Some(task),
         })
@@ -66,6 +105,98 @@ impl Simulator {
     /// The bound socket address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Liaison's app registration (client ids, secrets, the App ID URI, redirect URIs).
+    pub fn app(&self) -> AppRegistration {
+        self.state.world().app.clone()
+    }
+
+    /// Registers a redirect URI (matched exactly) for both providers.
+    pub fn allow_redirect_uri(&self, uri: &str) {
+        self.state.world().app.redirect_uris.insert(uri.to_owned());
+    }
+
+    /// Injects a fault into matching requests.
+    pub fn inject(&self, rule: FaultRule) {
+        self.state.traffic.inject(rule);
+    }
+
+    pub fn clear_faults(&self) {
+        self.state.traffic.clear_faults();
+    }
+
+    /// Every request so far, in order of arrival.
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.state.traffic.journal()
+    }
+
+    pub fn clear_journal(&self) {
+        self.state.traffic.clear_journal();
+    }
+
+    /// The most Graph requests one mailbox (user id, lower-case) ever had in flight.
+    pub fn peak_in_flight(&self, mailbox: &str) -> u32 {
+        self.state.traffic.peak_in_flight(mailbox)
+    }
+
+    /// Publishes a new signing key and signs with it; returns its `kid`.
+    pub fn rotate_keys(&self) -> String {
+        self.state.rotate_keys()
+    }
+
+    /// Stops publishing every key but the current one.
+    pub fn retire_old_keys(&self) {
+        self.state.retire_old_keys();
+    }
+
+    /// Evicts every delta token handed out so far: using one answers `410 Gone`.
+    pub fn expire_delta_tokens(&self) {
+        let mut world = self.state.world();
+        world.delta_horizon = world.seq + 1;
+    }
+
+    /// Revokes a user's refresh tokens and consent (as a password reset or an admin would).
+    pub fn revoke_grants(&self, user_id: &str) {
+        let mut world = self.state.world();
+        world.refresh_tokens.retain(|_, g| g.user_id != user_id);
+        world.user_consents.retain(|(_, u)| u != user_id);
+    }
+
+    /// Records an administrator's consent for `tenant_id` (what the admin consent flow does).
+    pub fn grant_admin_consent(&self, tenant_id: &str) {
+        self.state
+            .world()
+            .admin_consents
+            .insert(tenant_id.to_owned());
+    }
+
+    /// Whether an administrator of `tenant_id` consented.
+    pub fn has_admin_consent(&self, tenant_id: &str) -> bool {
+        self.state.world().admin_consents.contains(tenant_id)
+    }
+
+    /// The claims the identity platform would issue to `user_id` for `aud`, to edit and sign
+    /// (forgery tests start from a valid token and change one thing).
+    pub fn claims_for(&self, tenant_id: &str, user_id: &str, aud: &str, scp: Option<&str>) -> Claims {
+        self.state.claims_for(tenant_id, user_id, aud, scp, 3600)
+    }
+
+    /// Signs `claims` with the current key.
+    pub fn sign(&self, claims: &Claims) -> String {
+        self.state.sign(claims)
+    }
+
+    /// A Graph access token for `user_id` with `scopes` (for the simulator's own tests).
+    pub fn graph_token(&self, tenant_id: &str, user_id: &str, scopes: &str) -> String {
+        self.state.mint(tenant_id, user_id, GRAPH_APP_ID, Some(scopes), 3600)
+    }
+
+    /// The current signing key's public modulus and exponent (base64url).
+    pub fn public_key_components(&self) -> (String, String) {
+        let keys = self.state.keys();
+        let (n, e) = keys.current().public_components();
+        (n.to_owned(), e.to_owned())
     }
 
     /// Stops the server and waits until it has closed its socket.

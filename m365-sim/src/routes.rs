@@ -1,97 +1,85 @@
-//! The simulator's HTTP surface, with the JSON shapes of Microsoft's documentation.
+//! The simulator's HTTP surface by path: the identity platform, Microsoft Graph, the Google
+//! surface, and the SSO token Office hands an add-in.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::json;
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
 
-use crate::seed::Seed;
+use crate::state::SimState;
+use crate::{google, graph, identity, traffic};
 
-pub(crate) fn router(seed: Arc<Seed>) -> Router {
-    Router::new()
+pub(crate) fn router(state: Arc<SimState>) -> Router {
+    let mut router = Router::new()
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
-            get(openid_configuration),
+            get(identity::openid_configuration),
         )
-        .route("/v1.0/users", get(list_users))
-        .fallback(graph_not_found)
-        .with_state(seed)
-}
-
-/// `GET /{tenant}/v2.0/.well-known/openid-configuration`: OpenID Connect discovery.
-async fn openid_configuration(
-    State(seed): State<Arc<Seed>>,
-    Path(tenant): Path<String>,
-    headers: axum::http::HeaderMap,
-) -> Response {
-    let Some(tenant) = seed.tenant(&tenant) else {
-        return aad_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_tenant",
-            "AADSTS90002: Tenant not found",
-        );
-    };
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let base = format!("http://{host}/{}", tenant.id);
-    Json(json!({
-        "issuer": format!("{base}/v2.0"),
-        "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
-        "token_endpoint": format!("{base}/oauth2/v2.0/token"),
-        "jwks_uri": format!("{base}/discovery/v2.0/keys"),
-        "response_types_supported": ["code"],
-        "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "tenant_region_scope": "EU",
-    }))
-    .into_response()
-}
-
-/// `GET /v1.0/users`: the seeded users of every tenant, in Graph's collection shape.
-async fn list_users(State(seed): State<Arc<Seed>>) -> Json<serde_json::Value> {
-    let users: Vec<_> = seed
-        .tenants
-        .iter()
-        .flat_map(|t| &t.users)
-        .map(|u| {
-            json!({
-                "id": u.id,
-                "displayName": u.display_name,
-                "mail": u.mail,
-                "userPrincipalName": u.mail,
-            })
-        })
-        .collect();
-    Json(json!({
-        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users",
-        "value": users,
-    }))
-}
-
-async fn graph_not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Json(json!({
-            "error": {
-                "code": "ResourceNotFound",
-                "message": "Resource not found for the segment.",
-            }
-        })),
-    )
-        .into_response()
-}
-
-fn aad_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (
-        status,
-        Json(json!({ "error": error, "error_description": description, "error_codes": [90002] })),
-    )
-        .into_response()
+        .route("/{tenant}/discovery/v2.0/keys", get(identity::keys))
+        .route(
+            "/{tenant}/oauth2/v2.0/authorize",
+            get(identity::authorize_page).post(identity::authorize_submit),
+        )
+        .route("/{tenant}/oauth2/v2.0/token", post(identity::token))
+        .route(
+            "/{tenant}/v2.0/adminconsent",
+            get(identity::admin_consent_page).post(identity::admin_consent_submit),
+        )
+        .route("/_office/sso-token", get(identity::office_sso_token))
+        .route(
+            "/google/.well-known/openid-configuration",
+            get(google::openid_configuration),
+        )
+        .route("/google/oauth2/v3/certs", get(google::certs))
+        .route(
+            "/google/o/oauth2/v2/auth",
+            get(google::authorize_page).post(google::authorize_submit),
+        )
+        .route("/google/token", post(google::token))
+        .route(
+            "/google/calendar/v3/calendars/{calendar}/events",
+            get(google::list_events),
+        )
+        .route("/v1.0/users", get(graph::list_users))
+        .route("/v1.0/users/{user}", get(graph::get_user))
+        .route("/v1.0/users/{user}/calendar", get(graph::get_calendar))
+        .route(
+            "/v1.0/users/{user}/calendar/calendarPermissions",
+            get(graph::calendar_permissions),
+        )
+        .route(
+            "/v1.0/users/{user}/outlook/masterCategories",
+            get(graph::list_categories).post(graph::create_category),
+        )
+        .route(
+            "/v1.0/users/{user}/calendar/getSchedule",
+            post(graph::get_schedule),
+        )
+        .route("/v1.0/$batch", post(graph::batch));
+    // Graph answers the same resources under `…/events` and `…/calendar/events`.
+    for prefix in ["/v1.0/users/{user}", "/v1.0/users/{user}/calendar"] {
+        router = router
+            .route(
+                &format!("{prefix}/events"),
+                get(graph::list_events).post(graph::create_event),
+            )
+            .route(
+                &format!("{prefix}/events/{{id}}"),
+                get(graph::get_event)
+                    .patch(graph::update_event)
+                    .delete(graph::delete_event),
+            )
+            .route(&format!("{prefix}/calendarView"), get(graph::calendar_view))
+            .route(
+                &format!("{prefix}/calendarView/delta"),
+                get(graph::calendar_view_delta),
+            );
+    }
+    let router = router
+        .fallback(graph::not_found_route)
+        .layer(from_fn_with_state(state.clone(), traffic::middleware))
+        .with_state(state.clone());
+    let _ = state.router.set(router.clone());
+    router
 }

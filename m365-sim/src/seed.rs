@@ -9,6 +9,19 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 pub struct Seed {
     pub tenants: Vec<Tenant>,
+    /// Accounts of the Google Workspace surface (a smaller world: people and their events).
+    pub google_accounts: Vec<GoogleAccount>,
+}
+
+/// A Google Workspace account with a primary calendar.
+#[derive(Debug, Clone, Serialize)]
+pub struct GoogleAccount {
+    /// The stable subject (`sub`) Google gives the account.
+    pub sub: String,
+    pub email: String,
+    pub name: String,
+    /// Summaries and UTC start times of the primary calendar's events.
+    pub events: Vec<(String, String)>,
 }
 
 /// A directory (Entra ID) tenant.
@@ -20,6 +33,8 @@ pub struct Tenant {
     /// The verified domain, e.g. `contoso.com`.
     pub domain: String,
     pub users: Vec<User>,
+    /// Mailboxes holding the Global Administrator role (they may grant tenant-wide consent).
+    pub admins: Vec<String>,
     /// Who manages whose calendar, as Outlook's delegate settings say.
     pub delegations: Vec<Delegation>,
     /// Calendar items, in their owners' calendars.
@@ -49,6 +64,9 @@ pub struct Event {
     /// `normal` or `private`.
     pub sensitivity: String,
     pub categories: Vec<String>,
+    /// Weekly occurrences when this is a series (its occurrences follow the first one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weekly_occurrences: Option<u8>,
 }
 
 /// Outlook delegate access of one user to another's calendar.
@@ -102,6 +120,7 @@ fn event(
         attendees: vec!["nancy.davolio@northwind.example".into()],
         sensitivity: sensitivity.into(),
         categories: Vec::new(),
+        weekly_occurrences: None,
     }
 }
 
@@ -137,7 +156,9 @@ impl Seed {
                     user(4, "Rita Reviewer", "rita@contoso.com"),
                     user(5, "Sam SendOnBehalf", "sam@contoso.com"),
                     user(6, "Otto Organizer", "otto@contoso.com"),
+                    user(7, "Adele Admin", "adele@contoso.com"),
                 ],
+                admins: vec!["adele@contoso.com".into()],
                 delegations: vec![
                     grant("olga", "ann", 63, true, true),
                     grant("olga", "arthur", 23, false, true),
@@ -222,9 +243,40 @@ impl Seed {
                         "Arthur Author",
                         "normal",
                     ),
+                    Event {
+                        weekly_occurrences: Some(4),
+                        ..event(
+                            9,
+                            "olga",
+                            "Weekly pipeline sync",
+                            "2026-11-27T08:00:00Z",
+                            "olga",
+                            "Olga Organizer",
+                            "normal",
+                        )
+                    },
                 ],
             }],
+            google_accounts: vec![GoogleAccount {
+                sub: "110248495921238986420".into(),
+                email: "olga@contoso-workspace.example".into(),
+                name: "Olga Organizer".into(),
+                events: vec![(
+                    "Lunch with Northwind".into(),
+                    "2026-11-23T12:00:00Z".into(),
+                )],
+            }],
         }
+    }
+
+    /// The tenant a mailbox belongs to, and the user.
+    pub fn user_by_mail(&self, mail: &str) -> Option<(&Tenant, &User)> {
+        self.tenants.iter().find_map(|t| {
+            t.users
+                .iter()
+                .find(|u| u.mail.eq_ignore_ascii_case(mail))
+                .map(|u| (t, u))
+        })
     }
 
     /// Finds a tenant by id or domain.

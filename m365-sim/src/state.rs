@@ -1,0 +1,207 @@
+//! [`SimState`]: the world, the signing keys and the traffic controls every route shares, and
+//! the claims of the tokens the simulator mints.
+
+use std::sync::{Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard};
+
+use axum::Router;
+use axum::http::{HeaderMap, header};
+use serde::{Deserialize, Serialize};
+
+use crate::keys::KeySet;
+use crate::traffic::Traffic;
+use crate::world::World;
+
+/// Microsoft Graph's application id: the audience of Graph access tokens.
+pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+/// Outlook's client id: the `azp` of the add-in SSO tokens Office asks for.
+pub const OUTLOOK_CLIENT_ID: &str = "ea5a67f6-b6f3-4338-b240-c655ddc3cc8e";
+/// The role template id of Global Administrator, carried in `wids`.
+pub const GLOBAL_ADMIN_ROLE: &str = "62e90394-69f5-4237-9190-012177145e10";
+
+pub struct SimState {
+    world: Mutex<World>,
+    keys: RwLock<KeySet>,
+    pub traffic: Traffic,
+    /// The base URL (`http://127.0.0.1:PORT`), known once the socket is bound.
+    pub base_url: String,
+    /// The routes, for `$batch` to run its inner requests through.
+    pub router: OnceLock<Router>,
+}
+
+/// The claims of every token the simulator signs (ID tokens, API tokens, Graph tokens).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Claims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: String,
+    pub tid: String,
+    pub oid: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub ver: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scp: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub azp: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub wids: Vec<String>,
+}
+
+pub fn now_s() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Now as Graph writes it (`2026-11-22T10:00:00Z`).
+pub fn now_rfc3339() -> String {
+    let secs = now_s();
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+impl SimState {
+    pub fn new(world: World, base_url: String) -> Self {
+        Self {
+            world: Mutex::new(world),
+            keys: RwLock::new(KeySet::new()),
+            traffic: Traffic::default(),
+            base_url,
+            router: OnceLock::new(),
+        }
+    }
+
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn keys(&self) -> RwLockReadGuard<'_, KeySet> {
+        self.keys.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn rotate_keys(&self) -> String {
+        self.keys
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .rotate()
+    }
+
+    pub fn retire_old_keys(&self) {
+        self.keys
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .retire_old();
+    }
+
+    /// The v2.0 issuer of `tenant_id`.
+    pub fn issuer(&self, tenant_id: &str) -> String {
+        format!("{}/{tenant_id}/v2.0", self.base_url)
+    }
+
+    /// Mints a token for `user_id` of `tenant_id` with `aud`, `scp` and a lifetime in seconds.
+    pub fn mint(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        aud: &str,
+        scp: Option<&str>,
+        lifetime: i64,
+    ) -> String {
+        self.sign(&self.claims_for(tenant_id, user_id, aud, scp, lifetime))
+    }
+
+    /// The claims the identity platform would put in a token for this user and audience.
+    pub fn claims_for(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        aud: &str,
+        scp: Option<&str>,
+        lifetime: i64,
+    ) -> Claims {
+        let now = now_s();
+        let world = self.world();
+        let user = world.find_user(user_id).map(|(_, u)| u);
+        let admin = world
+            .tenant(tenant_id)
+            .zip(user.as_ref())
+            .is_some_and(|(t, u)| t.admins.iter().any(|a| a.eq_ignore_ascii_case(&u.mail)));
+        Claims {
+            iss: self.issuer(tenant_id),
+            aud: aud.to_owned(),
+            sub: pairwise_sub(aud, user_id),
+            tid: tenant_id.to_owned(),
+            oid: user_id.to_owned(),
+            iat: now,
+            nbf: now,
+            exp: now + lifetime,
+            ver: "2.0".into(),
+            scp: scp.map(str::to_owned),
+            azp: None,
+            name: user.as_ref().map(|u| u.display_name.clone()),
+            preferred_username: user.as_ref().map(|u| u.mail.clone()),
+            email: user.as_ref().map(|u| u.mail.clone()),
+            nonce: None,
+            wids: if admin {
+                vec![GLOBAL_ADMIN_ROLE.into()]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// Signs arbitrary claims with the current key.
+    pub fn sign(&self, claims: &Claims) -> String {
+        self.keys().sign(claims)
+    }
+
+    /// The Graph caller of a request: the verified Graph token's claims.
+    pub fn graph_caller(&self, headers: &HeaderMap) -> Option<Claims> {
+        let token = headers
+            .get(header::AUTHORIZATION)?
+            .to_str()
+            .ok()?
+            .strip_prefix("Bearer ")?;
+        let claims: Claims = self.keys().verify(token)?;
+        (claims.aud == GRAPH_APP_ID).then_some(claims)
+    }
+
+    /// The user id behind a request's Graph token, lower-case.
+    pub fn caller_id(&self, headers: &HeaderMap) -> Option<String> {
+        self.graph_caller(headers).map(|c| c.oid.to_lowercase())
+    }
+}
+
+/// `sub` is pairwise: the same user has a different subject in each application.
+pub fn pairwise_sub(app: &str, user_id: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{app}|{user_id}"));
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
+}

@@ -1,0 +1,343 @@
+//! The simulator's mutable world: calendars and their events (with a change sequence for delta),
+//! the app registration, consents, and the grants the token endpoint has handed out.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Value, json};
+
+use crate::seed::{Seed, Tenant};
+
+/// The app registration of the client being simulated (Liaison).
+#[derive(Debug, Clone)]
+pub struct AppRegistration {
+    pub client_id: String,
+    pub client_secret: String,
+    /// The Application ID URI its API is exposed under, e.g. `api://{client id}`.
+    pub app_id_uri: String,
+    /// Redirect URIs, matched exactly (for both providers).
+    pub redirect_uris: HashSet<String>,
+    /// The client registered with the Google surface.
+    pub google_client_id: String,
+    pub google_client_secret: String,
+}
+
+/// A calendar item as Graph stores it in one mailbox.
+#[derive(Debug, Clone)]
+pub struct GraphEvent {
+    pub id: String,
+    pub tenant_id: String,
+    /// The mailbox (user id) whose calendar holds it.
+    pub mailbox: String,
+    pub ical_uid: String,
+    pub change_key: u64,
+    pub subject: String,
+    /// UTC, `YYYY-MM-DDTHH:MM:SS`.
+    pub start: String,
+    pub end: String,
+    pub time_zone: String,
+    pub location: String,
+    pub organizer_name: String,
+    pub organizer_address: String,
+    /// The user id of whoever created the item (a delegate creates in the owner's calendar).
+    pub created_by: String,
+    pub attendees: Vec<String>,
+    pub sensitivity: String,
+    pub categories: Vec<String>,
+    /// `singleInstance`, `occurrence`, `exception` or `seriesMaster`.
+    pub kind: &'static str,
+    pub series_master_id: Option<String>,
+    pub transaction_id: Option<String>,
+    pub deleted: bool,
+    /// The world's change sequence at its last change (for delta).
+    pub seq: u64,
+    pub created: String,
+    pub last_modified: String,
+}
+
+impl GraphEvent {
+    /// The event in Graph's JSON shape. `limited` hides what a delegate without private access
+    /// may not see of a private item (free/busy only).
+    pub fn to_json(&self, limited: bool) -> Value {
+        let time = |t: &str| json!({ "dateTime": format!("{t}.0000000"), "timeZone": "UTC" });
+        if limited {
+            return json!({
+                "id": self.id,
+                "@odata.etag": format!("W/\"{}\"", self.change_key()),
+                "changeKey": self.change_key(),
+                "sensitivity": self.sensitivity,
+                "showAs": "busy",
+                "type": self.kind,
+                "start": time(&self.start),
+                "end": time(&self.end),
+            });
+        }
+        json!({
+            "id": self.id,
+            "@odata.etag": format!("W/\"{}\"", self.change_key()),
+            "changeKey": self.change_key(),
+            "iCalUId": self.ical_uid,
+            "transactionId": self.transaction_id,
+            "subject": self.subject,
+            "bodyPreview": "",
+            "start": time(&self.start),
+            "end": time(&self.end),
+            "originalStartTimeZone": self.time_zone,
+            "originalEndTimeZone": self.time_zone,
+            "isAllDay": false,
+            "showAs": "busy",
+            "sensitivity": self.sensitivity,
+            "importance": "normal",
+            "categories": self.categories,
+            "organizer": { "emailAddress": { "name": self.organizer_name, "address": self.organizer_address } },
+            "attendees": self.attendees.iter().map(|a| json!({
+                "type": "required",
+                "status": { "response": "none", "time": "0001-01-01T00:00:00Z" },
+                "emailAddress": { "name": a, "address": a },
+            })).collect::<Vec<_>>(),
+            "isCancelled": false,
+            "type": self.kind,
+            "seriesMasterId": self.series_master_id,
+            "location": { "displayName": self.location, "locationType": "default" },
+            "createdDateTime": self.created,
+            "lastModifiedDateTime": self.last_modified,
+        })
+    }
+
+    pub fn change_key(&self) -> String {
+        format!("CK{:010}", self.change_key)
+    }
+
+    pub fn is_private(&self) -> bool {
+        self.sensitivity == "private" || self.sensitivity == "confidential"
+    }
+
+    /// Overlaps `[start, end)`; strings compare as instants (same fixed format).
+    pub fn overlaps(&self, start: &str, end: &str) -> bool {
+        self.start.as_str() < end && self.end.as_str() > start
+    }
+}
+
+/// What a code, refresh token or access token stands for.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub tenant_id: String,
+    pub user_id: String,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    /// For authorization codes: the redirect URI and PKCE challenge it was issued with.
+    pub redirect_uri: String,
+    pub code_challenge: Option<String>,
+    pub nonce: Option<String>,
+}
+
+/// A master category of one mailbox.
+#[derive(Debug, Clone)]
+pub struct Category {
+    pub id: String,
+    pub display_name: String,
+    pub color: String,
+}
+
+/// The whole mutable state.
+pub struct World {
+    pub seed: Seed,
+    pub app: AppRegistration,
+    pub events: Vec<GraphEvent>,
+    pub seq: u64,
+    /// Delta tokens minted before this sequence number are evicted (`410 Gone`).
+    pub delta_horizon: u64,
+    /// Authorization codes, redeemable once.
+    pub codes: HashMap<String, Grant>,
+    /// Live refresh tokens; using one replaces it (rotation).
+    pub refresh_tokens: HashMap<String, Grant>,
+    /// Codes already redeemed, to answer `AADSTS54005`.
+    pub redeemed_codes: HashSet<String>,
+    /// (tenant, user) pairs who consented for themselves.
+    pub user_consents: HashSet<(String, String)>,
+    /// Tenants whose administrator consented for everyone.
+    pub admin_consents: HashSet<String>,
+    /// Master categories per mailbox (user id).
+    pub categories: HashMap<String, Vec<Category>>,
+    /// Google access tokens → account `sub` (codes and refresh tokens share the maps above,
+    /// told apart by their client id).
+    pub google_access_tokens: HashMap<String, String>,
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` of an RFC 3339 UTC seed time.
+fn graph_time(rfc3339: &str) -> String {
+    rfc3339.trim_end_matches('Z').chars().take(19).collect()
+}
+
+/// Adds `days` to a `YYYY-MM-DD…` time (days < 28, enough for weekly series in one month span).
+fn add_days(time: &str, days: u32) -> String {
+    let year: i32 = time[0..4].parse().unwrap_or(2026);
+    let month: u32 = time[5..7].parse().unwrap_or(1);
+    let day: u32 = time[8..10].parse().unwrap_or(1);
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let (mut y, mut m, mut d) = (year, month, day + days);
+    while d > month_days[(m - 1) as usize] {
+        d -= month_days[(m - 1) as usize];
+        m += 1;
+        if m > 12 {
+            m = 1;
+            y += 1;
+        }
+    }
+    format!("{y:04}-{m:02}-{d:02}{}", &time[10..])
+}
+
+impl World {
+    pub fn new(seed: Seed, app: AppRegistration) -> Self {
+        let mut world = Self {
+            seed,
+            app,
+            events: Vec::new(),
+            seq: 0,
+            delta_horizon: 0,
+            codes: HashMap::new(),
+            refresh_tokens: HashMap::new(),
+            redeemed_codes: HashSet::new(),
+            user_consents: HashSet::new(),
+            admin_consents: HashSet::new(),
+            categories: HashMap::new(),
+            google_access_tokens: HashMap::new(),
+        };
+        let tenants = world.seed.tenants.clone();
+        for tenant in &tenants {
+            world.load_tenant(tenant);
+        }
+        world
+    }
+
+    fn load_tenant(&mut self, tenant: &Tenant) {
+        let id_of = |mail: &str| {
+            tenant
+                .users
+                .iter()
+                .find(|u| u.mail.eq_ignore_ascii_case(mail))
+                .map(|u| u.id.clone())
+        };
+        for user in &tenant.users {
+            self.categories.insert(
+                user.id.clone(),
+                vec![Category {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    display_name: "Red category".into(),
+                    color: "preset0".into(),
+                }],
+            );
+        }
+        for seeded in &tenant.events {
+            let Some(mailbox) = id_of(&seeded.calendar_owner) else {
+                continue;
+            };
+            self.seq += 1;
+            let base = GraphEvent {
+                id: seeded.id.clone(),
+                tenant_id: tenant.id.clone(),
+                mailbox: mailbox.clone(),
+                ical_uid: seeded.ical_uid.clone(),
+                change_key: self.seq,
+                subject: seeded.subject.clone(),
+                start: graph_time(&seeded.start),
+                end: graph_time(&seeded.end),
+                time_zone: seeded.time_zone.clone(),
+                location: seeded.location.clone(),
+                organizer_name: seeded.organizer_name.clone(),
+                organizer_address: seeded.organizer.clone(),
+                created_by: id_of(&seeded.organizer).unwrap_or_else(|| mailbox.clone()),
+                attendees: seeded.attendees.clone(),
+                sensitivity: seeded.sensitivity.clone(),
+                categories: seeded.categories.clone(),
+                kind: "singleInstance",
+                series_master_id: None,
+                transaction_id: None,
+                deleted: false,
+                seq: self.seq,
+                created: "2026-11-01T08:00:00Z".into(),
+                last_modified: "2026-11-01T08:00:00Z".into(),
+            };
+            match seeded.weekly_occurrences {
+                None => self.events.push(base),
+                Some(count) => {
+                    self.events.push(GraphEvent {
+                        kind: "seriesMaster",
+                        ..base.clone()
+                    });
+                    for n in 0..u32::from(count) {
+                        self.seq += 1;
+                        self.events.push(GraphEvent {
+                            id: format!("{}-{n}", base.id),
+                            ical_uid: format!("{}{n:02}", base.ical_uid),
+                            start: add_days(&base.start, 7 * n),
+                            end: add_days(&base.end, 7 * n),
+                            kind: "occurrence",
+                            series_master_id: Some(base.id.clone()),
+                            seq: self.seq,
+                            change_key: self.seq,
+                            ..base.clone()
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bumps the change sequence for `event`.
+    pub fn touch(&mut self, index: usize, now: &str) {
+        self.seq += 1;
+        let event = &mut self.events[index];
+        event.seq = self.seq;
+        event.change_key = self.seq;
+        event.last_modified = now.to_owned();
+    }
+
+    pub fn tenant(&self, id_or_domain: &str) -> Option<&Tenant> {
+        self.seed.tenant(id_or_domain)
+    }
+
+    /// The (tenant id, user) of a user id or mail address.
+    pub fn find_user(&self, id_or_mail: &str) -> Option<(String, crate::seed::User)> {
+        self.seed.tenants.iter().find_map(|t| {
+            t.users
+                .iter()
+                .find(|u| u.id == id_or_mail || u.mail.eq_ignore_ascii_case(id_or_mail))
+                .map(|u| (t.id.clone(), u.clone()))
+        })
+    }
+
+    /// Office delegate bits, private access and send-on-behalf of `delegate` on `owner`'s calendar.
+    pub fn delegation(&self, owner_id: &str, delegate_id: &str) -> Option<(u8, bool)> {
+        let (tenant_id, owner) = self.find_user(owner_id)?;
+        let (_, delegate) = self.find_user(delegate_id)?;
+        let tenant = self.tenant(&tenant_id)?;
+        tenant
+            .delegations
+            .iter()
+            .find(|d| {
+                d.owner.eq_ignore_ascii_case(&owner.mail)
+                    && d.delegate.eq_ignore_ascii_case(&delegate.mail)
+            })
+            .map(|d| (d.calendar_bits, d.can_view_private))
+    }
+
+    pub fn has_consent(&self, tenant_id: &str, user_id: &str) -> bool {
+        self.admin_consents.contains(tenant_id)
+            || self
+                .user_consents
+                .contains(&(tenant_id.to_owned(), user_id.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adding_days_crosses_months_and_years() {
+        assert_eq!(add_days("2026-11-27T08:00:00", 7), "2026-12-04T08:00:00");
+        assert_eq!(add_days("2026-12-30T08:00:00", 7), "2027-01-06T08:00:00");
+        assert_eq!(add_days("2028-02-27T08:00:00", 2), "2028-02-29T08:00:00");
+    }
+}
