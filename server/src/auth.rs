@@ -1,23 +1,24 @@
 //! Who is calling: [`Caller`], the signed-in user every authenticated endpoint takes.
 //!
-//! Until sign-in with Microsoft lands, the only credential is a **development token**,
-//! `Authorization: Bearer dev:<tenant id>:<directory object id>`, accepted only when the server
-//! runs as the demo or under test (`ServerConfig::demo`); a deployment refuses every token.
-//! Handlers take `Caller` and never look at the header, so the real identity replaces this
-//! extractor's inside without touching them.
+//! The only credential is a session token (`Authorization: Bearer lsn_…`) that sign-in handed
+//! the task pane (`crate::routes::auth`). The tenant and the user come from the session alone,
+//! never from the request.
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 
 use crate::error::ApiError;
+use crate::sessions;
 use crate::state::AppState;
 use crate::store::model::User;
 
-/// The authenticated user. The tenant comes from the credential alone, never from the request.
+/// The authenticated user.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub user: User,
+    /// The SHA-256 of the session token (to end the session).
+    pub session_hash: String,
 }
 
 impl Caller {
@@ -26,33 +27,33 @@ impl Caller {
     }
 }
 
-/// The development token for `user`.
-pub fn dev_token(tenant_id: &str, user_id: &str) -> String {
-    format!("dev:{tenant_id}:{user_id}")
+/// The bearer token of a request, if any.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
 }
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(ApiError::Unauthenticated)?;
-        if state.demo.is_none() {
-            return Err(ApiError::Unauthenticated);
-        }
-        let (tenant_id, user_id) = token
-            .strip_prefix("dev:")
-            .and_then(|rest| rest.split_once(':'))
+        let token = bearer(parts).ok_or(ApiError::Unauthenticated)?;
+        let (tenant_id, user_id) = sessions::resolve(state.store.as_ref(), token)
+            .await?
             .ok_or(ApiError::Unauthenticated)?;
         let user = state
             .store
-            .user(tenant_id, user_id)
+            .user(&tenant_id, &user_id)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
-        Ok(Self { user })
+        Ok(Self {
+            user,
+            session_hash: sessions::hash(token),
+        })
     }
 }

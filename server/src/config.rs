@@ -11,6 +11,10 @@ use std::str::FromStr;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::identity::{GoogleSettings, IdentitySettings, MicrosoftSettings};
+use crate::secrets::Keyring;
 
 /// Liaison: a CRM sidebar for Outlook, and its server.
 #[derive(Debug, Parser)]
@@ -30,6 +34,107 @@ pub enum Command {
     Migrate(StoreArgs),
     /// Print the add-in manifest with the public URL filled in.
     Manifest(ManifestArgs),
+    /// Check that every stored secret still decrypts (and, with --rewrap, re-encrypt them with
+    /// the newest key).
+    Doctor(DoctorArgs),
+    /// Print a new encryption key line for LIAISON_ENCRYPTION_KEYS.
+    NewKey,
+    /// Print docs/PERMISSIONS.md, generated from the scope registry.
+    Permissions,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+    /// Re-encrypt every secret sealed with an older key with the newest one.
+    #[arg(long)]
+    pub rewrap: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SecretArgs {
+    /// Keys that encrypt secrets at rest, `id:base64,id:base64…` (32 bytes each; the first
+    /// encrypts, all decrypt). Defaults to a key file created in the data directory.
+    /// `liaison new-key` prints a new one.
+    #[arg(long, env = "LIAISON_ENCRYPTION_KEYS", hide_env_values = true)]
+    pub encryption_keys: Option<SecretString>,
+}
+
+impl SecretArgs {
+    /// The keyring: the flag, else `encryption-keys` in the data directory (created if missing).
+    pub fn keyring(&self, data_dir: &std::path::Path) -> anyhow::Result<Keyring> {
+        match &self.encryption_keys {
+            Some(spec) => Keyring::parse(spec.expose_secret()),
+            None => Keyring::load_or_create(&data_dir.join("encryption-keys")),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct IdentityArgs {
+    /// Liaison's application (client) id in Microsoft Entra ID. Enables Microsoft sign-in.
+    #[arg(long, env = "LIAISON_MICROSOFT_CLIENT_ID", requires = "microsoft_client_secret")]
+    pub microsoft_client_id: Option<String>,
+    /// Its client secret.
+    #[arg(long, env = "LIAISON_MICROSOFT_CLIENT_SECRET", hide_env_values = true)]
+    pub microsoft_client_secret: Option<SecretString>,
+    /// The Application ID URI of Liaison's API (the manifest's WebApplicationInfo resource).
+    /// Defaults to `api://{public host}/{client id}`.
+    #[arg(long, env = "LIAISON_MICROSOFT_APP_ID_URI")]
+    pub microsoft_app_id_uri: Option<String>,
+    /// The identity platform's base URL.
+    #[arg(long, env = "LIAISON_MICROSOFT_AUTHORITY", default_value = "https://login.microsoftonline.com")]
+    pub microsoft_authority: String,
+    /// Microsoft Graph's base URL, with its version.
+    #[arg(long, env = "LIAISON_GRAPH_URL", default_value = "https://graph.microsoft.com/v1.0")]
+    pub graph_url: String,
+    /// Liaison's OAuth client id with Google. Enables Google calendar connections.
+    #[arg(long, env = "LIAISON_GOOGLE_CLIENT_ID", requires = "google_client_secret")]
+    pub google_client_id: Option<String>,
+    #[arg(long, env = "LIAISON_GOOGLE_CLIENT_SECRET", hide_env_values = true)]
+    pub google_client_secret: Option<SecretString>,
+}
+
+impl IdentityArgs {
+    pub fn settings(&self, public_url: Option<&PublicUrl>) -> IdentitySettings {
+        let microsoft = self
+            .microsoft_client_id
+            .clone()
+            .zip(self.microsoft_client_secret.clone())
+            .map(|(client_id, client_secret)| {
+                let host = public_url
+                    .and_then(|u| url::Url::parse(u.as_str()).ok())
+                    .and_then(|u| u.host_str().map(str::to_owned))
+                    .unwrap_or_else(|| "localhost".into());
+                MicrosoftSettings {
+                    app_id_uri: self
+                        .microsoft_app_id_uri
+                        .clone()
+                        .unwrap_or_else(|| format!("api://{host}/{client_id}")),
+                    authority: self.microsoft_authority.trim_end_matches('/').to_owned(),
+                    graph_url: self.graph_url.trim_end_matches('/').to_owned(),
+                    client_id,
+                    client_secret,
+                }
+            });
+        let google = self
+            .google_client_id
+            .clone()
+            .zip(self.google_client_secret.clone())
+            .map(|(client_id, client_secret)| GoogleSettings {
+                issuer: "https://accounts.google.com".into(),
+                auth_url: "https://accounts.google.com/o/oauth2/v2/auth".into(),
+                token_url: "https://oauth2.googleapis.com/token".into(),
+                jwks_url: "https://www.googleapis.com/oauth2/v3/certs".into(),
+                calendar_url: "https://www.googleapis.com/calendar/v3".into(),
+                client_id,
+                client_secret,
+            });
+        IdentitySettings { microsoft, google }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -38,6 +143,10 @@ pub struct ServeArgs {
     pub http: HttpArgs,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
 }
 
 #[derive(Debug, Args)]
@@ -154,23 +263,29 @@ pub struct ServerConfig {
     pub rate_limit: NonZeroU32,
     /// `Some` only in `liaison demo` and in tests; never in a deployment.
     pub demo: Option<DemoSettings>,
+    /// The identity providers; none configured means nobody can sign in.
+    pub identity: IdentitySettings,
+    /// Seals refresh tokens and PKCE verifiers at rest.
+    pub keyring: std::sync::Arc<Keyring>,
 }
 
 impl ServerConfig {
     /// The configuration of `liaison serve`.
     pub fn for_serve(args: ServeArgs) -> anyhow::Result<Self> {
         let database = args.store.database_url()?;
-        Ok(Self::from_args(args, database))
+        Self::from_args(args, database)
     }
 
     /// The configuration of `liaison demo` before its simulator starts: its own SQLite file, so
     /// a demo never touches a real store by accident.
     pub fn for_demo(args: ServeArgs) -> anyhow::Result<Self> {
         let database = args.store.database_url_or("demo.db")?;
-        Ok(Self::from_args(args, database))
+        Self::from_args(args, database)
     }
 
-    fn from_args(args: ServeArgs, database: DatabaseUrl) -> Self {
+    fn from_args(args: ServeArgs, database: DatabaseUrl) -> anyhow::Result<Self> {
+        let keyring = args.secrets.keyring(&args.store.data_dir())?;
+        let identity = args.identity.settings(args.http.public_url.as_ref());
         let tls = match (
             args.http.tls_self_signed,
             args.http.tls_cert,
@@ -182,7 +297,7 @@ impl ServerConfig {
             (false, Some(cert), Some(key)) => Tls::Files { cert, key },
             _ => Tls::Off,
         };
-        Self {
+        Ok(Self {
             listen: args.http.listen,
             public_url: args.http.public_url,
             ui_dir: args.http.ui_dir,
@@ -190,7 +305,9 @@ impl ServerConfig {
             database,
             rate_limit: args.http.rate_limit,
             demo: None,
-        }
+            identity,
+            keyring: std::sync::Arc::new(keyring),
+        })
     }
 }
 

@@ -12,7 +12,10 @@ use std::future::Future;
 use liaison_domain::api::RecordKind;
 use m365_sim::{Seed, Simulator};
 
-use crate::config::{DemoMailbox, DemoSettings, ServerConfig};
+use secrecy::SecretString;
+
+use crate::config::{DemoMailbox, DemoSettings, PublicUrl, ServerConfig};
+use crate::identity::{GoogleSettings, IdentitySettings, MicrosoftSettings};
 use crate::startup::Application;
 use crate::store::model::{Delegation, NewRecord, Share, Tenant, User};
 use crate::store::{Store, StoreError};
@@ -24,12 +27,45 @@ pub async fn run(
     let seed = Seed::contoso();
     let simulator = Simulator::start(seed.clone()).await?;
     config.demo = Some(settings(&seed, &simulator));
+    config.identity = identity_settings(&simulator);
     let app = Application::build(config).await?;
+    register_redirect_uris(&simulator, app.public_url());
     seed_store(app.store().as_ref(), &seed).await?;
     println!("{}", banner(&app, &simulator));
     app.run_until_stopped(shutdown).await?;
     simulator.stop().await;
     Ok(())
+}
+
+/// Microsoft and Google, both pointed at `simulator`, with the app registration it holds.
+pub fn identity_settings(simulator: &Simulator) -> IdentitySettings {
+    let app = simulator.app();
+    let base = simulator.url();
+    IdentitySettings {
+        microsoft: Some(MicrosoftSettings {
+            authority: base.clone(),
+            graph_url: format!("{base}/v1.0"),
+            client_id: app.client_id.clone(),
+            client_secret: SecretString::from(app.client_secret.clone()),
+            app_id_uri: app.app_id_uri.clone(),
+        }),
+        google: Some(GoogleSettings {
+            issuer: format!("{base}/google"),
+            auth_url: format!("{base}/google/o/oauth2/v2/auth"),
+            token_url: format!("{base}/google/token"),
+            jwks_url: format!("{base}/google/oauth2/v3/certs"),
+            calendar_url: format!("{base}/google/calendar/v3"),
+            client_id: app.google_client_id.clone(),
+            client_secret: SecretString::from(app.google_client_secret),
+        }),
+    }
+}
+
+/// Registers the server's callbacks with the simulator (as an admin registers them in Entra ID).
+pub fn register_redirect_uris(simulator: &Simulator, public_url: &PublicUrl) {
+    for provider in ["microsoft", "google"] {
+        simulator.allow_redirect_uri(&format!("{public_url}/auth/{provider}/callback"));
+    }
 }
 
 /// The demo settings for `seed` served by `simulator`.

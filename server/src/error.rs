@@ -42,6 +42,21 @@ pub enum ApiError {
     Timeout,
     #[error("the record store is unavailable")]
     Unavailable(#[source] crate::store::StoreError),
+    #[error("Liaison needs consent first: sign in and accept, or ask your administrator")]
+    ConsentRequired,
+    /// `claims` is the challenge to send back to the identity provider.
+    #[error("sign in again: your organization requires an interactive sign-in")]
+    InteractionRequired { claims: Option<String> },
+    #[error("{0}")]
+    InvalidSignIn(&'static str),
+    #[error("the calendar connection expired or was revoked: connect again")]
+    NeedsReconnect,
+    #[error("only a tenant administrator may do this")]
+    AdminRequired,
+    #[error("sign-in with {0} is not configured on this server")]
+    NotConfigured(&'static str),
+    #[error("the identity provider is unavailable")]
+    IdentityUnavailable,
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -79,7 +94,17 @@ impl ApiError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
             Self::RateLimited => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             Self::Timeout => (StatusCode::REQUEST_TIMEOUT, ErrorCode::Timeout),
-            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            Self::Unavailable(_) | Self::IdentityUnavailable => {
+                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
+            }
+            Self::ConsentRequired => (StatusCode::FORBIDDEN, ErrorCode::ConsentRequired),
+            Self::InteractionRequired { .. } => {
+                (StatusCode::UNAUTHORIZED, ErrorCode::InteractionRequired)
+            }
+            Self::InvalidSignIn(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidSignIn),
+            Self::NeedsReconnect => (StatusCode::CONFLICT, ErrorCode::NeedsReconnect),
+            Self::AdminRequired => (StatusCode::FORBIDDEN, ErrorCode::AdminRequired),
+            Self::NotConfigured(_) => (StatusCode::NOT_FOUND, ErrorCode::NotConfigured),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
@@ -92,12 +117,20 @@ impl IntoResponse for ApiError {
             tracing::error!(error = ?self, "request failed");
         }
         let body = self.body();
+        let challenge = match &self {
+            // Handed back so the client can re-authenticate with the claims the IdP asked for.
+            Self::InteractionRequired { claims } => format!(
+                "Bearer error=\"interaction_required\", claims=\"{}\"",
+                claims.as_deref().unwrap_or("").replace(['"', '\\'], "")
+            ),
+            _ => "Bearer".to_owned(),
+        };
         let mut res = (status, Json(body)).into_response();
-        if status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer"),
-            );
+        if status == StatusCode::UNAUTHORIZED
+            && let Ok(value) = axum::http::HeaderValue::from_str(&challenge)
+        {
+            res.headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, value);
         }
         res
     }

@@ -20,18 +20,24 @@
 
 pub mod auth;
 pub mod config;
+pub mod connections;
 pub mod demo;
+pub mod doctor;
 pub mod error;
 pub mod extract;
 pub mod graph;
 pub mod headers;
+pub mod identity;
 pub mod items;
 pub mod limits;
 pub mod manifest;
 pub mod markup;
 pub mod rate_limit;
 pub mod router;
+pub mod secrets;
+pub mod sessions;
 pub mod routes;
+pub mod scopes;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use liaison_server::config::{Cli, Command, ServerConfig};
-use liaison_server::{demo, manifest, startup, store, telemetry};
+use liaison_server::{demo, doctor, manifest, scopes, secrets, startup, store, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -26,6 +26,23 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Manifest(args) => {
             print!("{}", manifest::render(&args.public_url));
+        }
+        Command::Doctor(args) => {
+            let database = args.store.database_url()?;
+            let store = store::connect(&database).await?;
+            store.migrate().await?;
+            let keyring = args.secrets.keyring(&args.store.data_dir())?;
+            let report = doctor::check_secrets(store.as_ref(), &keyring, args.rewrap).await?;
+            println!("{report}");
+            if !report.healthy() {
+                std::process::exit(1);
+            }
+        }
+        Command::NewKey => {
+            println!("{}", secrets::Keyring::generate_key_line());
+        }
+        Command::Permissions => {
+            print!("{}", scopes::markdown());
         }
     }
     Ok(())

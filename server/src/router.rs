@@ -11,8 +11,8 @@ use crate::headers::{Https, security_headers};
 use crate::limits::{MAX_BODY_BYTES, time_limit};
 use crate::rate_limit::{ClientRateLimit, limit_per_client};
 use crate::routes::{
-    assets, crm, diagnostics, fallback, health, home, items, manifest, me, permissions, simulator,
-    taskpane,
+    assets, auth, crm, diagnostics, fallback, health, home, items, manifest, me, permissions,
+    simulator, taskpane,
 };
 use crate::state::AppState;
 
@@ -28,6 +28,8 @@ pub fn build(
             "/permissions/resolve",
             post(permissions::resolve_permissions),
         )
+        .route("/session/sso", post(auth::post_sso))
+        .route("/session/exchange", post(auth::post_exchange))
         .route_layer(middleware::from_fn_with_state(rate_limit, limit_per_client));
     // Endpoints of the signed-in user; each takes `auth::Caller`.
     let user_api = Router::new()
@@ -37,7 +39,13 @@ pub fn build(
         .route("/items/status", get(items::get_item_status))
         .route("/crm/records", get(crm::search_records))
         .route("/me", get(me::get_me))
-        .route("/me/sync", axum::routing::put(me::set_sync));
+        .route("/me/sync", axum::routing::put(me::set_sync))
+        .route("/session", axum::routing::delete(auth::delete_session))
+        .route("/connections/google", post(auth::post_connect_google))
+        .route(
+            "/connections/microsoft/check",
+            post(auth::post_check_microsoft),
+        );
     let api = Router::new()
         .merge(public_api)
         .merge(user_api)
@@ -55,7 +63,12 @@ pub fn build(
         .route("/dev/outlook.js", get(simulator::get_outlook_js))
         .route("/dev/outlook.css", get(simulator::get_outlook_css))
         .route("/dev/outlook/world.json", get(simulator::get_world))
-        .route("/dev/session", post(simulator::create_dev_session))
+        .route("/dev/office/sso-token", get(simulator::get_sso_token))
+        .route("/auth/microsoft/start", get(auth::get_microsoft_start))
+        .route("/auth/{provider}/callback", get(auth::get_callback))
+        .route("/auth/dialog.js", get(auth::get_dialog_js))
+        .route("/admin/consent", get(auth::get_admin_consent))
+        .route("/permissions", get(auth::get_permissions_page))
         .route(
             "/diagnostics/permissions",
             get(diagnostics::get_permission_diagnostics),

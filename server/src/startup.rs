@@ -12,6 +12,9 @@ use axum::Router;
 use axum_server::tls_rustls::RustlsConfig;
 
 use crate::config::{PublicUrl, ServerConfig};
+use crate::connections::AccessTokens;
+use crate::graph::client::GraphClient;
+use crate::identity::{self, Identity};
 use crate::rate_limit::ClientRateLimit;
 use crate::routes::taskpane::TaskPane;
 use crate::state::AppState;
@@ -56,12 +59,27 @@ impl Application {
             tracing::warn!("the task pane is not available: {reason}");
         }
 
+        let http = identity::http_client();
+        let graph = config
+            .identity
+            .microsoft
+            .as_ref()
+            .map(|ms| Arc::new(GraphClient::new(http.clone(), &ms.graph_url)));
+        let web_application = config
+            .identity
+            .microsoft
+            .as_ref()
+            .map(|ms| (ms.client_id.clone(), ms.app_id_uri.clone()));
         let state = AppState {
             store: store.clone(),
-            manifest: manifest::render(&public_url).into(),
+            manifest: manifest::render_with(&public_url, web_application.as_ref()).into(),
             public_url: Arc::new(public_url.clone()),
             task_pane: Arc::new(task_pane),
             demo: config.demo.map(Arc::new),
+            identity: Arc::new(Identity::new(config.identity.clone(), http)),
+            graph,
+            keyring: config.keyring.clone(),
+            access_tokens: Arc::new(AccessTokens::default()),
         };
         let rate_limit = ClientRateLimit::new(config.rate_limit);
         let router = router::build(state, &config.ui_dir, https, rate_limit);

@@ -3,7 +3,12 @@
 use std::sync::Arc;
 
 use crate::config::{DemoSettings, PublicUrl};
+use crate::connections::AccessTokens;
+use crate::error::ApiError;
+use crate::graph::client::GraphClient;
+use crate::identity::{Google, Identity, Microsoft};
 use crate::routes::taskpane::TaskPane;
+use crate::secrets::Keyring;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -17,4 +22,31 @@ pub struct AppState {
     pub task_pane: Arc<TaskPane>,
     /// Set only in the demo and in tests.
     pub demo: Option<Arc<DemoSettings>>,
+    pub identity: Arc<Identity>,
+    /// Graph, when Microsoft is configured.
+    pub graph: Option<Arc<GraphClient>>,
+    pub keyring: Arc<Keyring>,
+    pub access_tokens: Arc<AccessTokens>,
+}
+
+impl AppState {
+    pub fn microsoft(&self) -> Result<&Microsoft, ApiError> {
+        self.identity
+            .microsoft
+            .as_ref()
+            .ok_or(ApiError::NotConfigured("Microsoft"))
+    }
+
+    pub fn google(&self) -> Result<&Google, ApiError> {
+        self.identity
+            .google
+            .as_ref()
+            .ok_or(ApiError::NotConfigured("Google"))
+    }
+
+    pub fn graph(&self) -> Result<&GraphClient, ApiError> {
+        self.graph
+            .as_deref()
+            .ok_or(ApiError::NotConfigured("Microsoft"))
+    }
 }

@@ -218,6 +218,45 @@ pub struct Me {
     pub display_name: String,
     /// Liaison syncs this user's calendar: what a delegate's first save of their items needs.
     pub sync_enabled: bool,
+    /// The user's calendar connections.
+    #[serde(default)]
+    pub connections: Connections,
+}
+
+/// The state of each calendar connection a user can have.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connections {
+    pub microsoft: ConnectionState,
+    pub google: ConnectionState,
+}
+
+/// Connected, expired or revoked (sign in again), or never connected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    Connected,
+    NeedsReconnect,
+    #[default]
+    NotConnected,
+}
+
+/// `POST /api/session/sso`, `POST /api/session/exchange`: a task pane session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionGrant {
+    /// Send as `Authorization: Bearer …`; keep in memory only.
+    pub token: String,
+    /// When the session ends at the latest (UTC milliseconds).
+    pub expires_at_ms: i64,
+    pub me: Me,
+}
+
+/// `POST /api/session/exchange`: the sign-in dialog's one-time code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DialogCode {
+    pub code: String,
 }
 
 /// `PUT /api/me/sync`

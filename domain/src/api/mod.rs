@@ -9,9 +9,9 @@ mod resolve;
 use serde::{Deserialize, Serialize};
 
 pub use items::{
-    CrmCategory, CrmEvent, CrmRecord, EventDetails, ItemContext, ItemRef, ItemStatus, Me, Person,
-    RecordKind, RecordPage, SaveItemRequest, SaveItemResponse, SaveOutcome, SyncSetting, SyncState,
-    UnlinkRequest,
+    ConnectionState, Connections, CrmCategory, CrmEvent, CrmRecord, DialogCode, EventDetails,
+    ItemContext, ItemRef, ItemStatus, Me, Person, RecordKind, RecordPage, SaveItemRequest,
+    SaveItemResponse, SaveOutcome, SessionGrant, SyncSetting, SyncState, UnlinkRequest,
 };
 pub use resolve::{
     AccessRequest, ActionVerdict, CrmRequest, FieldError, ItemRequest, ResolveRequest,
@@ -59,6 +59,18 @@ pub enum ErrorCode {
     Timeout,
     /// The server could not reach one of its dependencies (the record store, Microsoft 365).
     Unavailable,
+    /// The user or an administrator has not consented to Liaison yet: sign in interactively.
+    ConsentRequired,
+    /// The identity provider needs the user at a sign-in page (MFA, Conditional Access).
+    InteractionRequired,
+    /// A sign-in callback whose `state` is unknown, used or from another provider.
+    InvalidSignIn,
+    /// The calendar connection expired or was revoked: connect again.
+    NeedsReconnect,
+    /// Only a tenant administrator may do this.
+    AdminRequired,
+    /// Sign-in with this provider is not configured on this server.
+    NotConfigured,
     /// Something failed on the server; the cause is logged, never sent.
     Internal,
 }

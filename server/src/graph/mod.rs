@@ -1,4 +1,5 @@
-//! Microsoft Graph. So far: [`retry`], the policy every Graph call follows on throttling and
-//! server errors. The client that uses it comes with sign-in (it needs the user's tokens).
+//! Microsoft Graph: [`client`], the one way Liaison calls Graph, and [`retry`], the policy it
+//! follows on throttling and server errors.
 
+pub mod client;
 pub mod retry;

@@ -1,18 +1,19 @@
-//! `GET /api/me` and `PUT /api/me/sync`: the signed-in user's own settings. Turning sync on is
-//! what lets delegates create CRM events for the user's items; every change is audited.
+//! `GET /api/me` and `PUT /api/me/sync`: the signed-in user, their connections and their own
+//! settings. Turning sync on is what lets delegates create CRM events for the user's items;
+//! every change is audited.
 
 use axum::Json;
 use axum::extract::State;
-use liaison_domain::api::{Me, SyncSetting};
+use liaison_domain::api::{ConnectionState, Connections, Me, SyncSetting};
 
 use crate::auth::Caller;
 use crate::error::Result;
 use crate::extract::AppJson;
 use crate::state::AppState;
-use crate::store::model::AuditEntry;
+use crate::store::model::{AuditEntry, ConnectionStatus, Provider, User};
 
-pub async fn get_me(caller: Caller) -> Json<Me> {
-    Json(me(&caller.user))
+pub async fn get_me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>> {
+    Ok(Json(me(&state, &caller.user).await?))
 }
 
 pub async fn set_sync(
@@ -36,13 +37,32 @@ pub async fn set_sync(
             detail: Some(if setting.sync_enabled { "on" } else { "off" }.into()),
         })
         .await?;
-    Ok(Json(me(&user)))
+    Ok(Json(me(&state, &user).await?))
 }
 
-fn me(user: &crate::store::model::User) -> Me {
-    Me {
+/// The user as the API shows them, with the state of their connections.
+pub async fn me(state: &AppState, user: &User) -> Result<Me> {
+    let mut connections = Connections::default();
+    for (provider, slot) in [
+        (Provider::Microsoft, &mut connections.microsoft),
+        (Provider::Google, &mut connections.google),
+    ] {
+        *slot = match state
+            .store
+            .connection(&user.tenant_id, &user.id, provider)
+            .await?
+        {
+            None => ConnectionState::NotConnected,
+            Some(c) if c.status == ConnectionStatus::NeedsReconnect => {
+                ConnectionState::NeedsReconnect
+            }
+            Some(_) => ConnectionState::Connected,
+        };
+    }
+    Ok(Me {
         mailbox: user.mailbox.clone(),
         display_name: user.display_name.clone(),
         sync_enabled: user.sync_enabled,
-    }
+        connections,
+    })
 }

@@ -1,6 +1,7 @@
 //! The HTTP handlers, one module per resource. [`crate::router`] maps paths to them.
 
 pub mod assets;
+pub mod auth;
 pub mod crm;
 pub mod diagnostics;
 pub mod fallback;

@@ -4,19 +4,16 @@
 //! - `GET /dev/outlook`: the host page (mailboxes, calendars, the task pane beside them).
 //! - `GET /dev/office.js`: the Office.js stand-in the pane loads with `?host=simulator`.
 //! - `GET /dev/outlook/world.json`: the simulated tenant (people, delegate grants, events).
-//! - `POST /dev/session`: the development sign-in: a session token for a seeded mailbox, held
-//!   by the pane in memory, as the real sign-in's token will be.
+//! - `GET /dev/office/sso-token?mailbox=…`: what Office's `getAccessToken` returns, fetched
+//!   from the simulator (Office, not the add-in, mints it; the Office.js stand-in asks here).
 
-use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use m365_sim::office_host;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::auth::dev_token;
 use crate::error::ApiError;
-use crate::extract::AppJson;
 use crate::state::AppState;
 
 pub async fn get_outlook(State(state): State<AppState>) -> Response {
@@ -53,33 +50,41 @@ pub async fn get_world(State(state): State<AppState>) -> Response {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SessionRequest {
+pub struct SsoTokenQuery {
     mailbox: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Session {
-    pub token: String,
-}
-
-/// `POST /dev/session`
-pub async fn create_dev_session(
+/// `GET /dev/office/sso-token`
+pub async fn get_sso_token(
     State(state): State<AppState>,
-    AppJson(request): AppJson<SessionRequest>,
-) -> Result<Json<Session>, ApiError> {
-    let Some(demo) = &state.demo else {
+    Query(query): Query<SsoTokenQuery>,
+) -> Result<Response, ApiError> {
+    let (Some(demo), Ok(ms)) = (&state.demo, state.microsoft()) else {
         return Err(ApiError::NotFound);
     };
-    let mailbox = request.mailbox.trim().to_lowercase();
-    let user = demo
-        .mailboxes
-        .iter()
-        .find(|m| m.address == mailbox)
-        .ok_or(ApiError::Unauthenticated)?;
-    Ok(Json(Session {
-        token: dev_token(&user.tenant_id, &user.user_id),
-    }))
+    let url = format!("{}/_office/sso-token", demo.simulator_url);
+    let response = state
+        .identity
+        .http
+        .get(url)
+        .query(&[
+            ("mailbox", query.mailbox.as_str()),
+            ("resource", ms.settings.app_id_uri.as_str()),
+        ])
+        .send()
+        .await
+        .map_err(|_| ApiError::IdentityUnavailable)?;
+    let status = response.status().as_u16();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|_| ApiError::IdentityUnavailable)?;
+    Ok((
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 fn demo_only(state: &AppState, page: impl FnOnce() -> Response) -> Response {

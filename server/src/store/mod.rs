@@ -21,8 +21,9 @@ use liaison_domain::api::CrmRecord;
 
 use crate::config::DatabaseUrl;
 use model::{
-    AuditEntry, AuditRecord, Delegation, IdempotencyKey, Idempotent, NewRecord, RecordQuery,
-    SaveCommand, Share, StoredEvent, StoredResponse, StoredStatus, Tenant, User,
+    AdminConsent, AuditEntry, AuditRecord, Connection, ConnectionStatus, Delegation,
+    IdempotencyKey, Idempotent, NewRecord, NewSession, Provider, RecordQuery, SaveCommand, Share,
+    SignInFlow, StoredEvent, StoredResponse, StoredStatus, Tenant, User,
 };
 
 /// What can go wrong talking to the store.
@@ -223,6 +224,70 @@ pub trait Store: Send + Sync + 'static {
 
     /// Rows in `table`, across tenants (tests and benchmarks).
     async fn count_rows(&self, table: CountedTable) -> Result<i64, StoreError>;
+
+    async fn create_session(&self, session: &NewSession) -> Result<(), StoreError>;
+    /// The (tenant, user) of a live session, marking it seen now. A session unseen since
+    /// `idle_cutoff_ms` or past its absolute end is dead.
+    async fn use_session(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+        idle_cutoff_ms: i64,
+    ) -> Result<Option<(String, String)>, StoreError>;
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    async fn put_sign_in_flow(&self, flow: &SignInFlow) -> Result<(), StoreError>;
+    /// Removes and returns the flow (once: a replayed `state` finds nothing), if not expired.
+    async fn take_sign_in_flow(
+        &self,
+        state_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<SignInFlow>, StoreError>;
+
+    async fn put_dialog_code(
+        &self,
+        code_hash: &str,
+        tenant_id: &str,
+        user_id: &str,
+        expires_at_ms: i64,
+    ) -> Result<(), StoreError>;
+    /// Removes and returns the (tenant, user) of a one-time dialog code, if not expired.
+    async fn take_dialog_code(
+        &self,
+        code_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(String, String)>, StoreError>;
+
+    async fn upsert_connection(&self, connection: &Connection) -> Result<(), StoreError>;
+    async fn connection(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        provider: Provider,
+    ) -> Result<Option<Connection>, StoreError>;
+    /// Every connection (for `liaison doctor`).
+    async fn connections(&self) -> Result<Vec<Connection>, StoreError>;
+    /// Replaces the sealed refresh token if it is still `expected` (one writer wins); `true`
+    /// when replaced.
+    async fn replace_refresh_token(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        provider: Provider,
+        expected: Option<&str>,
+        sealed: &str,
+    ) -> Result<bool, StoreError>;
+    async fn set_connection_status(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        provider: Provider,
+        status: ConnectionStatus,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError>;
+
+    async fn record_admin_consent(&self, consent: &AdminConsent) -> Result<(), StoreError>;
+    async fn admin_consent(&self, tenant_id: &str) -> Result<Option<AdminConsent>, StoreError>;
 }
 
 /// Opens the store `url` names (SQLite files are created when missing).

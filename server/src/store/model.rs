@@ -244,3 +244,122 @@ pub struct AuditRecord {
     pub at_ms: i64,
     pub entry: AuditEntry,
 }
+
+/// A task pane session as stored (the token itself is never stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub tenant_id: String,
+    pub user_id: String,
+    pub expires_at_ms: i64,
+}
+
+/// An identity provider Liaison signs people in with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    Microsoft,
+    Google,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Microsoft => "microsoft",
+            Self::Google => "google",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "microsoft" => Some(Self::Microsoft),
+            "google" => Some(Self::Google),
+            _ => None,
+        }
+    }
+}
+
+/// Why a sign-in redirect was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowPurpose {
+    /// Sign in (and connect the calendar): the end of the flow creates a session.
+    SignIn,
+    /// A signed-in person connects another account (Google).
+    Connect,
+    /// An administrator grants consent for the tenant.
+    AdminConsent,
+}
+
+impl FlowPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignIn => "sign_in",
+            Self::Connect => "connect",
+            Self::AdminConsent => "admin_consent",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "sign_in" => Some(Self::SignIn),
+            "connect" => Some(Self::Connect),
+            "admin_consent" => Some(Self::AdminConsent),
+            _ => None,
+        }
+    }
+}
+
+/// An OAuth redirect under way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInFlow {
+    pub state_hash: String,
+    pub provider: Provider,
+    pub purpose: FlowPurpose,
+    /// Sealed.
+    pub code_verifier: String,
+    pub nonce: String,
+    pub return_to: String,
+    pub dialog: bool,
+    /// The signed-in person who started it, if any.
+    pub started_by: Option<(String, String)>,
+    pub expires_at_ms: i64,
+}
+
+/// Connected or needing a new sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionStatus {
+    Connected,
+    NeedsReconnect,
+}
+
+impl ConnectionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connected => "connected",
+            Self::NeedsReconnect => "needs_reconnect",
+        }
+    }
+}
+
+/// A connected calendar account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    pub tenant_id: String,
+    pub user_id: String,
+    pub provider: Provider,
+    pub account: String,
+    pub account_email: String,
+    /// Sealed (`crate::secrets`); `None` when the provider gave none.
+    pub refresh_token: Option<String>,
+    pub scopes: String,
+    pub status: ConnectionStatus,
+    pub status_reason: Option<String>,
+}
+
+/// A tenant administrator's consent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminConsent {
+    pub tenant_id: String,
+    pub granted_by_id: String,
+    pub scopes: String,
+    pub granted_at_ms: i64,
+}

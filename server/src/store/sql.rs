@@ -15,8 +15,9 @@ macro_rules! impl_store {
         use sqlx::Row;
 
         use super::model::{
-            AuditEntry, AuditRecord, Delegation, EventTime, EventWrite, Idempotent,
-            IdempotencyKey, NewRecord, RecordQuery, SaveCommand, Share, StoredEvent,
+            AdminConsent, AuditEntry, AuditRecord, Connection, ConnectionStatus, Delegation,
+            EventTime, EventWrite, FlowPurpose, Idempotent, IdempotencyKey, NewRecord,
+            NewSession, Provider, RecordQuery, SaveCommand, Share, SignInFlow, StoredEvent,
             StoredResponse, StoredStatus, Tenant, User,
         };
         use super::{Backend, Store, StoreError, now_ms};
@@ -571,6 +572,292 @@ macro_rules! impl_store {
                 let sql = format!("SELECT COUNT(*) FROM {}", table.name());
                 Ok(sqlx::query_scalar(&sql).fetch_one(&self.pool).await?)
             }
+
+            async fn create_session(&self, session: &NewSession) -> Result<(), StoreError> {
+                let now = now_ms();
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at_ms, \
+                     last_seen_at_ms, expires_at_ms) VALUES ($1, $2, $3, $4, $4, $5)",
+                )
+                .bind(&session.token_hash)
+                .bind(&session.tenant_id)
+                .bind(&session.user_id)
+                .bind(now)
+                .bind(session.expires_at_ms)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn use_session(
+                &self,
+                token_hash: &str,
+                now_ms: i64,
+                idle_cutoff_ms: i64,
+            ) -> Result<Option<(String, String)>, StoreError> {
+                let row = sqlx::query(
+                    "UPDATE sessions SET last_seen_at_ms = $2 WHERE token_hash = $1 \
+                     AND expires_at_ms > $2 AND last_seen_at_ms > $3 \
+                     RETURNING tenant_id, user_id",
+                )
+                .bind(token_hash)
+                .bind(now_ms)
+                .bind(idle_cutoff_ms)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| Ok((r.try_get("tenant_id")?, r.try_get("user_id")?)))
+                    .transpose()
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn put_sign_in_flow(&self, flow: &SignInFlow) -> Result<(), StoreError> {
+                let (tenant_id, user_id) = flow.started_by.clone().unzip();
+                sqlx::query(
+                    "INSERT INTO sign_in_flows (state_hash, provider, purpose, code_verifier, \
+                     nonce, return_to, dialog, tenant_id, user_id, expires_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(&flow.state_hash)
+                .bind(flow.provider.as_str())
+                .bind(flow.purpose.as_str())
+                .bind(&flow.code_verifier)
+                .bind(&flow.nonce)
+                .bind(&flow.return_to)
+                .bind(flow.dialog)
+                .bind(tenant_id)
+                .bind(user_id)
+                .bind(flow.expires_at_ms)
+                .execute(&self.pool)
+                .await?;
+                // Flows nobody finished are dropped here, so the table stays small.
+                sqlx::query("DELETE FROM sign_in_flows WHERE expires_at_ms < $1")
+                    .bind(now_ms())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn take_sign_in_flow(
+                &self,
+                state_hash: &str,
+                now_ms: i64,
+            ) -> Result<Option<SignInFlow>, StoreError> {
+                let row = sqlx::query(
+                    "DELETE FROM sign_in_flows WHERE state_hash = $1 RETURNING provider, \
+                     purpose, code_verifier, nonce, return_to, dialog, tenant_id, user_id, \
+                     expires_at_ms",
+                )
+                .bind(state_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(r) = row else { return Ok(None) };
+                let expires_at_ms: i64 = r.try_get("expires_at_ms")?;
+                if expires_at_ms <= now_ms {
+                    return Ok(None);
+                }
+                let provider: String = r.try_get("provider")?;
+                let purpose: String = r.try_get("purpose")?;
+                let tenant_id: Option<String> = r.try_get("tenant_id")?;
+                let user_id: Option<String> = r.try_get("user_id")?;
+                Ok(Some(SignInFlow {
+                    state_hash: state_hash.to_owned(),
+                    provider: Provider::parse(&provider)
+                        .ok_or_else(|| StoreError::Setup(format!("unknown provider {provider}")))?,
+                    purpose: FlowPurpose::parse(&purpose)
+                        .ok_or_else(|| StoreError::Setup(format!("unknown purpose {purpose}")))?,
+                    code_verifier: r.try_get("code_verifier")?,
+                    nonce: r.try_get("nonce")?,
+                    return_to: r.try_get("return_to")?,
+                    dialog: r.try_get("dialog")?,
+                    started_by: tenant_id.zip(user_id),
+                    expires_at_ms,
+                }))
+            }
+
+            async fn put_dialog_code(
+                &self,
+                code_hash: &str,
+                tenant_id: &str,
+                user_id: &str,
+                expires_at_ms: i64,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO dialog_codes (code_hash, tenant_id, user_id, expires_at_ms) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(code_hash)
+                .bind(tenant_id)
+                .bind(user_id)
+                .bind(expires_at_ms)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn take_dialog_code(
+                &self,
+                code_hash: &str,
+                now_ms: i64,
+            ) -> Result<Option<(String, String)>, StoreError> {
+                let row = sqlx::query(
+                    "DELETE FROM dialog_codes WHERE code_hash = $1 \
+                     RETURNING tenant_id, user_id, expires_at_ms",
+                )
+                .bind(code_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(r) = row else { return Ok(None) };
+                let expires_at_ms: i64 = r.try_get("expires_at_ms")?;
+                if expires_at_ms <= now_ms {
+                    return Ok(None);
+                }
+                Ok(Some((r.try_get("tenant_id")?, r.try_get("user_id")?)))
+            }
+
+            async fn upsert_connection(&self, c: &Connection) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO connections (tenant_id, user_id, provider, account, \
+                     account_email, refresh_token, scopes, status, status_reason, updated_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     ON CONFLICT (tenant_id, user_id, provider) DO UPDATE SET \
+                     account = excluded.account, account_email = excluded.account_email, \
+                     refresh_token = excluded.refresh_token, scopes = excluded.scopes, \
+                     status = excluded.status, status_reason = excluded.status_reason, \
+                     updated_at_ms = excluded.updated_at_ms",
+                )
+                .bind(&c.tenant_id)
+                .bind(&c.user_id)
+                .bind(c.provider.as_str())
+                .bind(&c.account)
+                .bind(&c.account_email)
+                .bind(&c.refresh_token)
+                .bind(&c.scopes)
+                .bind(c.status.as_str())
+                .bind(&c.status_reason)
+                .bind(now_ms())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn connection(
+                &self,
+                tenant_id: &str,
+                user_id: &str,
+                provider: Provider,
+            ) -> Result<Option<Connection>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT tenant_id, user_id, provider, account, account_email, \
+                     refresh_token, scopes, status, status_reason FROM connections \
+                     WHERE tenant_id = $1 AND user_id = $2 AND provider = $3",
+                )
+                .bind(tenant_id)
+                .bind(user_id)
+                .bind(provider.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| connection_from(&r)).transpose()
+            }
+
+            async fn connections(&self) -> Result<Vec<Connection>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT tenant_id, user_id, provider, account, account_email, \
+                     refresh_token, scopes, status, status_reason FROM connections \
+                     ORDER BY tenant_id, user_id, provider",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(connection_from).collect()
+            }
+
+            async fn replace_refresh_token(
+                &self,
+                tenant_id: &str,
+                user_id: &str,
+                provider: Provider,
+                expected: Option<&str>,
+                sealed: &str,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE connections SET refresh_token = $4, updated_at_ms = $6 \
+                     WHERE tenant_id = $1 AND user_id = $2 AND provider = $3 \
+                     AND (refresh_token = $5 OR (refresh_token IS NULL AND $5 IS NULL))",
+                )
+                .bind(tenant_id)
+                .bind(user_id)
+                .bind(provider.as_str())
+                .bind(sealed)
+                .bind(expected)
+                .bind(now_ms())
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn set_connection_status(
+                &self,
+                tenant_id: &str,
+                user_id: &str,
+                provider: Provider,
+                status: ConnectionStatus,
+                reason: Option<&str>,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE connections SET status = $4, status_reason = $5, updated_at_ms = $6 \
+                     WHERE tenant_id = $1 AND user_id = $2 AND provider = $3",
+                )
+                .bind(tenant_id)
+                .bind(user_id)
+                .bind(provider.as_str())
+                .bind(status.as_str())
+                .bind(reason)
+                .bind(now_ms())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn record_admin_consent(&self, consent: &AdminConsent) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO admin_consents (tenant_id, granted_by_id, scopes, granted_at_ms) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id) DO UPDATE SET \
+                     granted_by_id = excluded.granted_by_id, scopes = excluded.scopes, \
+                     granted_at_ms = excluded.granted_at_ms",
+                )
+                .bind(&consent.tenant_id)
+                .bind(&consent.granted_by_id)
+                .bind(&consent.scopes)
+                .bind(consent.granted_at_ms)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn admin_consent(&self, tenant_id: &str) -> Result<Option<AdminConsent>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT tenant_id, granted_by_id, scopes, granted_at_ms FROM admin_consents \
+                     WHERE tenant_id = $1",
+                )
+                .bind(tenant_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| {
+                    Ok(AdminConsent {
+                        tenant_id: r.try_get("tenant_id")?,
+                        granted_by_id: r.try_get("granted_by_id")?,
+                        scopes: r.try_get("scopes")?,
+                        granted_at_ms: r.try_get("granted_at_ms")?,
+                    })
+                })
+                .transpose()
+            }
         }
 
         impl $store {
@@ -814,6 +1101,27 @@ macro_rules! impl_store {
                 })
             })
             .transpose()
+        }
+
+        fn connection_from(r: &<$db as sqlx::Database>::Row) -> Result<Connection, StoreError> {
+            let provider: String = r.try_get("provider")?;
+            let status: String = r.try_get("status")?;
+            Ok(Connection {
+                tenant_id: r.try_get("tenant_id")?,
+                user_id: r.try_get("user_id")?,
+                provider: Provider::parse(&provider)
+                    .ok_or_else(|| StoreError::Setup(format!("unknown provider {provider}")))?,
+                account: r.try_get("account")?,
+                account_email: r.try_get("account_email")?,
+                refresh_token: r.try_get("refresh_token")?,
+                scopes: r.try_get("scopes")?,
+                status: if status == "needs_reconnect" {
+                    ConnectionStatus::NeedsReconnect
+                } else {
+                    ConnectionStatus::Connected
+                },
+                status_reason: r.try_get("status_reason")?,
+            })
         }
 
         fn user_from(r: &<$db as sqlx::Database>::Row) -> Result<User, StoreError> {

@@ -1,0 +1,491 @@
+//! The Microsoft Graph client: base URL from configuration, `Prefer: IdType="ImmutableId"` and
+//! UTC times on every call, paging by `@odata.nextLink`, `$batch` in chunks of 20, retries by
+//! [`super::retry`] (honouring `Retry-After`, sending `Retry-Attempt`), at most 4 requests in
+//! flight per mailbox, and typed errors. Tokens are passed in per call and never logged.
+//!
+//! Each call names its [`Operation`], which names the one scope it needs: the scope registry
+//! (`crate::scopes`) is tested against [`Operation::ALL`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use reqwest::{Method, StatusCode, header};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+
+use super::retry;
+
+/// Graph's concurrency limit per app and mailbox.
+pub const MAX_IN_FLIGHT_PER_MAILBOX: usize = 4;
+/// Graph's limit of requests per `$batch`.
+pub const MAX_BATCH: usize = 20;
+
+/// Every Graph call Liaison makes, and the delegated scope it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// `GET /me`
+    Me,
+    /// `GET /me/calendar/calendarPermissions` (the Organizer's delegates)
+    CalendarPermissions,
+    /// `GET /me/calendarView/delta` (the Organizer's sync)
+    CalendarViewDelta,
+    /// `PATCH /me/events/{id}` with `categories` only (the CRM category write-back)
+    WriteCategories,
+    /// `GET /users/{owner}/calendar` as a delegate (what the delegate may see)
+    SharedCalendar,
+}
+
+impl Operation {
+    pub const ALL: [Self; 5] = [
+        Self::Me,
+        Self::CalendarPermissions,
+        Self::CalendarViewDelta,
+        Self::WriteCategories,
+        Self::SharedCalendar,
+    ];
+
+    pub fn scope(self) -> &'static str {
+        match self {
+            Self::Me => "User.Read",
+            Self::CalendarPermissions | Self::CalendarViewDelta | Self::WriteCategories => {
+                "Calendars.ReadWrite"
+            }
+            Self::SharedCalendar => "Calendars.Read.Shared",
+        }
+    }
+
+    fn idempotent(self) -> bool {
+        // A PATCH that sets the whole category list is safe to repeat.
+        true
+    }
+}
+
+/// Why a Graph call failed (after retries).
+#[derive(Debug, thiserror::Error)]
+pub enum GraphError {
+    /// The token is expired or revoked: refresh and try once more, or reconnect.
+    #[error("Graph refused the token (401)")]
+    Unauthorized,
+    #[error("Graph denied access ({code})")]
+    Forbidden { code: String },
+    #[error("not found in Graph ({code})")]
+    NotFound { code: String },
+    /// A delta link was evicted: start a full round (`location` is Graph's suggestion).
+    #[error("the sync state is gone; start over")]
+    SyncStateGone { location: Option<String> },
+    /// Still throttled or failing after the retries the policy allows.
+    #[error("Graph answered {status} ({code}) after {attempts} attempts")]
+    Service {
+        status: u16,
+        code: String,
+        attempts: u32,
+    },
+    #[error("Graph could not be reached: {0}")]
+    Transport(String),
+    #[error("Graph's answer could not be read: {0}")]
+    Decode(String),
+}
+
+/// One request of a `$batch`.
+#[derive(Debug, Clone)]
+pub struct BatchPart {
+    pub id: String,
+    pub method: &'static str,
+    /// Relative to the version root, e.g. `/me/events/AAMk…`.
+    pub url: String,
+    pub body: Option<Value>,
+}
+
+/// One answer of a `$batch`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BatchAnswer {
+    pub id: String,
+    pub status: u16,
+    #[serde(default)]
+    pub headers: HashMap<String, String>,
+    #[serde(default)]
+    pub body: Value,
+}
+
+pub struct GraphClient {
+    http: reqwest::Client,
+    /// e.g. `https://graph.microsoft.com/v1.0`, without a trailing slash.
+    base_url: String,
+    mailboxes: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl GraphClient {
+    pub fn new(http: reqwest::Client, base_url: &str) -> Self {
+        Self {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            mailboxes: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn limiter(&self, mailbox: &str) -> Arc<Semaphore> {
+        self.mailboxes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(mailbox.to_lowercase())
+            .or_insert_with(|| Arc::new(Semaphore::new(MAX_IN_FLIGHT_PER_MAILBOX)))
+            .clone()
+    }
+
+    /// Sends one request for `mailbox` (its in-flight limit applies) and retries by the policy.
+    /// `path_or_url` is a path under the base URL or a full link Graph returned.
+    pub async fn send(
+        &self,
+        op: Operation,
+        token: &SecretString,
+        mailbox: &str,
+        method: Method,
+        path_or_url: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, GraphError> {
+        let url = if path_or_url.starts_with("http://") || path_or_url.starts_with("https://") {
+            path_or_url.to_owned()
+        } else {
+            format!("{}{path_or_url}", self.base_url)
+        };
+        let limiter = self.limiter(mailbox);
+        let mut waited = Duration::ZERO;
+        let mut retry = 0u32;
+        loop {
+            let outcome = {
+                let _permit = limiter
+                    .acquire()
+                    .await
+                    .map_err(|_| GraphError::Transport("the client is shutting down".into()))?;
+                self.attempt(token, method.clone(), &url, body, retry).await
+            };
+            let (status, retry_after, error) = match outcome {
+                Ok(value) => return Ok(value),
+                Err(Attempt::Final(error)) => return Err(error),
+                Err(Attempt::Retryable {
+                    status,
+                    retry_after,
+                    error,
+                }) => (status, retry_after, error),
+            };
+            retry += 1;
+            let wait = retry::delay(&retry::Failure {
+                retry,
+                status,
+                idempotent: op.idempotent() || method == Method::GET,
+                retry_after: retry_after.as_deref(),
+                waited,
+                now: SystemTime::now(),
+                jitter: rand::random::<f64>(),
+            });
+            let Some(wait) = wait else {
+                return Err(match error {
+                    GraphError::Service { status, code, .. } => GraphError::Service {
+                        status,
+                        code,
+                        attempts: retry,
+                    },
+                    other => other,
+                });
+            };
+            tracing::debug!(?op, retry, wait_ms = wait.as_millis() as u64, ?status, "retrying a Graph call");
+            tokio::time::sleep(wait).await;
+            waited += wait;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        token: &SecretString,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        retry: u32,
+    ) -> Result<Value, Attempt> {
+        let mut request = self
+            .http
+            .request(method, url)
+            .bearer_auth(token.expose_secret())
+            .header("Prefer", "IdType=\"ImmutableId\"")
+            .header("Prefer", "outlook.timezone=\"UTC\"")
+            .timeout(Duration::from_secs(30));
+        if retry > 0 {
+            request = request.header("Retry-Attempt", retry.to_string());
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| Attempt::Retryable {
+            status: None,
+            retry_after: None,
+            error: GraphError::Transport(e.without_url().to_string()),
+        })?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = response.bytes().await.map_err(|e| Attempt::Retryable {
+            status: None,
+            retry_after: None,
+            error: GraphError::Transport(e.without_url().to_string()),
+        })?;
+        if status.is_success() {
+            if bytes.is_empty() {
+                return Ok(Value::Null);
+            }
+            return serde_json::from_slice(&bytes)
+                .map_err(|e| Attempt::Final(GraphError::Decode(e.to_string())));
+        }
+        let code = serde_json::from_slice::<Value>(&bytes)
+            .ok()
+            .and_then(|v| v["error"]["code"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        Err(match status {
+            StatusCode::UNAUTHORIZED => Attempt::Final(GraphError::Unauthorized),
+            StatusCode::FORBIDDEN => Attempt::Final(GraphError::Forbidden { code }),
+            StatusCode::NOT_FOUND => Attempt::Final(GraphError::NotFound { code }),
+            StatusCode::GONE => Attempt::Final(GraphError::SyncStateGone { location }),
+            _ if code.eq_ignore_ascii_case("syncStateNotFound")
+                || code.eq_ignore_ascii_case("resyncRequired") =>
+            {
+                Attempt::Final(GraphError::SyncStateGone { location })
+            }
+            _ => Attempt::Retryable {
+                status: Some(status.as_u16()),
+                retry_after,
+                error: GraphError::Service {
+                    status: status.as_u16(),
+                    code,
+                    attempts: 1,
+                },
+            },
+        })
+    }
+
+    /// `GET /me`.
+    pub async fn me(&self, token: &SecretString, mailbox: &str) -> Result<GraphUser, GraphError> {
+        let value = self
+            .send(Operation::Me, token, mailbox, Method::GET, "/me", None)
+            .await?;
+        serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
+    }
+
+    /// The Organizer's delegates and sharees (`/me/calendar/calendarPermissions`), all pages.
+    pub async fn calendar_permissions(
+        &self,
+        token: &SecretString,
+        mailbox: &str,
+    ) -> Result<Vec<CalendarPermission>, GraphError> {
+        let items = self
+            .all_pages(
+                Operation::CalendarPermissions,
+                token,
+                mailbox,
+                "/me/calendar/calendarPermissions",
+            )
+            .await?;
+        items
+            .into_iter()
+            .map(|v| serde_json::from_value(v).map_err(|e| GraphError::Decode(e.to_string())))
+            .collect()
+    }
+
+    /// The owner's calendar as the delegate sees it.
+    pub async fn shared_calendar(
+        &self,
+        token: &SecretString,
+        owner_id: &str,
+    ) -> Result<SharedCalendar, GraphError> {
+        let path = format!("/users/{}/calendar", encode_segment(owner_id));
+        let value = self
+            .send(Operation::SharedCalendar, token, owner_id, Method::GET, &path, None)
+            .await?;
+        serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
+    }
+
+    /// One page of the Organizer's `calendarView/delta`: the first round's page when `link` is
+    /// `None` (for the window), else the page `link` points at.
+    pub async fn delta_page(
+        &self,
+        token: &SecretString,
+        mailbox: &str,
+        link: Option<&str>,
+        window: (&str, &str),
+    ) -> Result<DeltaPage, GraphError> {
+        let first;
+        let target = match link {
+            Some(link) => link,
+            None => {
+                first = format!(
+                    "/me/calendarView/delta?startDateTime={}&endDateTime={}",
+                    encode_segment(window.0),
+                    encode_segment(window.1)
+                );
+                &first
+            }
+        };
+        let value = self
+            .send(Operation::CalendarViewDelta, token, mailbox, Method::GET, target, None)
+            .await?;
+        serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
+    }
+
+    /// Sets an event's whole category list (the only write Liaison makes to Outlook items).
+    pub async fn write_categories(
+        &self,
+        token: &SecretString,
+        mailbox: &str,
+        event_id: &str,
+        categories: &[String],
+    ) -> Result<(), GraphError> {
+        let path = format!("/me/events/{}", encode_segment(event_id));
+        self.send(
+            Operation::WriteCategories,
+            token,
+            mailbox,
+            Method::PATCH,
+            &path,
+            Some(&json!({ "categories": categories })),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Sends `parts` in `$batch` requests of at most 20 and returns every answer (any order).
+    /// Each batch counts as one request in flight for `mailbox`; the retry policy applies to the
+    /// batch, and inner `429`s come back as answers for the caller to retry.
+    pub async fn batch(
+        &self,
+        op: Operation,
+        token: &SecretString,
+        mailbox: &str,
+        parts: &[BatchPart],
+    ) -> Result<Vec<BatchAnswer>, GraphError> {
+        let mut answers = Vec::with_capacity(parts.len());
+        for chunk in parts.chunks(MAX_BATCH) {
+            let requests: Vec<Value> = chunk
+                .iter()
+                .map(|p| {
+                    let mut request = json!({ "id": p.id, "method": p.method, "url": p.url });
+                    if let Some(body) = &p.body {
+                        request["body"] = body.clone();
+                        request["headers"] = json!({ "Content-Type": "application/json" });
+                    }
+                    request
+                })
+                .collect();
+            let value = self
+                .send(
+                    op,
+                    token,
+                    mailbox,
+                    Method::POST,
+                    "/$batch",
+                    Some(&json!({ "requests": requests })),
+                )
+                .await?;
+            #[derive(Deserialize)]
+            struct Responses {
+                responses: Vec<BatchAnswer>,
+            }
+            let responses: Responses =
+                serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))?;
+            answers.extend(responses.responses);
+        }
+        Ok(answers)
+    }
+
+    /// Every item of a collection, following `@odata.nextLink` verbatim.
+    pub async fn all_pages(
+        &self,
+        op: Operation,
+        token: &SecretString,
+        mailbox: &str,
+        path: &str,
+    ) -> Result<Vec<Value>, GraphError> {
+        let mut items = Vec::new();
+        let mut next = Some(path.to_owned());
+        while let Some(target) = next.take() {
+            let mut page = self
+                .send(op, token, mailbox, Method::GET, &target, None)
+                .await?;
+            if let Some(values) = page["value"].as_array_mut() {
+                items.append(values);
+            }
+            next = page["@odata.nextLink"].as_str().map(str::to_owned);
+        }
+        Ok(items)
+    }
+}
+
+/// How one attempt ended, short of success.
+enum Attempt {
+    Final(GraphError),
+    Retryable {
+        status: Option<u16>,
+        retry_after: Option<String>,
+        error: GraphError,
+    },
+}
+
+/// Percent-encodes one path segment or query value (ids may hold `/`, `+`, `=`).
+fn encode_segment(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphUser {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub mail: Option<String>,
+    pub user_principal_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarPermission {
+    pub role: String,
+    pub email_address: EmailAddress,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EmailAddress {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedCalendar {
+    #[serde(default)]
+    pub can_edit: bool,
+    #[serde(default)]
+    pub can_view_private_items: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeltaPage {
+    #[serde(default)]
+    pub value: Vec<Value>,
+    #[serde(rename = "@odata.nextLink")]
+    pub next_link: Option<String>,
+    #[serde(rename = "@odata.deltaLink")]
+    pub delta_link: Option<String>,
+}

@@ -1,0 +1,137 @@
+//! A signing-key cache that follows Microsoft's key-rollover guidance: keys are cached by `kid`
+//! and refreshed hourly; a token signed with an unknown `kid` triggers at most one refresh per
+//! five minutes; when the keys document cannot be fetched the last good set stays in use.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::DecodingKey;
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+/// Refresh the set this often even when every `kid` is known.
+const REFRESH_EVERY: Duration = Duration::from_secs(60 * 60);
+/// At most one refresh per this long for an unknown `kid` (forged tokens cannot hammer the IdP).
+const UNKNOWN_KID_PAUSE: Duration = Duration::from_secs(5 * 60);
+/// After a failed fetch, wait this long before the next attempt.
+const AFTER_FAILURE: Duration = Duration::from_secs(60);
+
+/// One verification key and the issuer the keys document binds it to (Microsoft publishes a
+/// templated `issuer` per key; Google publishes none).
+#[derive(Clone)]
+pub struct CachedKey {
+    pub decoding: DecodingKey,
+    pub issuer: Option<String>,
+}
+
+#[derive(Default)]
+struct Cached {
+    keys: HashMap<String, CachedKey>,
+    fetched_at: Option<Instant>,
+    failed_at: Option<Instant>,
+    unknown_kid_refresh_at: Option<Instant>,
+}
+
+pub struct JwksCache {
+    url: String,
+    http: reqwest::Client,
+    cached: Mutex<Cached>,
+}
+
+#[derive(Deserialize)]
+struct Document {
+    keys: Vec<Jwk>,
+}
+
+#[derive(Deserialize)]
+struct Jwk {
+    kty: String,
+    kid: Option<String>,
+    n: Option<String>,
+    e: Option<String>,
+    #[serde(rename = "use")]
+    usage: Option<String>,
+    issuer: Option<String>,
+}
+
+impl JwksCache {
+    pub fn new(url: String, http: reqwest::Client) -> Self {
+        Self {
+            url,
+            http,
+            cached: Mutex::new(Cached::default()),
+        }
+    }
+
+    /// The key `kid`, refreshing the set when it is stale or the `kid` is new (within limits).
+    pub async fn key(&self, kid: &str) -> Option<CachedKey> {
+        let mut cached = self.cached.lock().await;
+        let stale = cached
+            .fetched_at
+            .is_none_or(|at| at.elapsed() >= REFRESH_EVERY)
+            && cached
+                .failed_at
+                .is_none_or(|at| at.elapsed() >= AFTER_FAILURE);
+        if stale {
+            self.refresh(&mut cached).await;
+        }
+        if let Some(key) = cached.keys.get(kid) {
+            return Some(key.clone());
+        }
+        let may_refresh = cached
+            .unknown_kid_refresh_at
+            .is_none_or(|at| at.elapsed() >= UNKNOWN_KID_PAUSE);
+        if !stale && may_refresh {
+            cached.unknown_kid_refresh_at = Some(Instant::now());
+            self.refresh(&mut cached).await;
+        }
+        cached.keys.get(kid).cloned()
+    }
+
+    /// Fetches the keys document; on failure keeps the last good set (and says so).
+    async fn refresh(&self, cached: &mut Cached) {
+        match self.fetch().await {
+            Ok(keys) => {
+                cached.keys = keys;
+                cached.fetched_at = Some(Instant::now());
+                cached.failed_at = None;
+            }
+            Err(error) => {
+                cached.failed_at = Some(Instant::now());
+                tracing::warn!(url = %self.url, %error, keys = cached.keys.len(),
+                    "cannot refresh the signing keys; keeping the last good set");
+            }
+        }
+    }
+
+    async fn fetch(&self) -> anyhow::Result<HashMap<String, CachedKey>> {
+        let response = self
+            .http
+            .get(&self.url)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await?
+            .error_for_status()?;
+        let document: Document = response.json().await?;
+        let mut keys = HashMap::new();
+        for jwk in document.keys {
+            if jwk.kty != "RSA" || jwk.usage.as_deref().is_some_and(|u| u != "sig") {
+                continue;
+            }
+            let (Some(kid), Some(n), Some(e)) = (jwk.kid, jwk.n, jwk.e) else {
+                continue;
+            };
+            if let Ok(decoding) = DecodingKey::from_rsa_components(&n, &e) {
+                keys.insert(
+                    kid,
+                    CachedKey {
+                        decoding,
+                        issuer: jwk.issuer,
+                    },
+                );
+            }
+        }
+        anyhow::ensure!(!keys.is_empty(), "the keys document holds no RSA signing key");
+        Ok(keys)
+    }
+}

@@ -1,0 +1,172 @@
+//! Validating the tokens Liaison receives — and only those meant for it: the add-in's SSO token
+//! (an access token for Liaison's API) and the ID tokens of a sign-in. Graph tokens are never
+//! inspected.
+//!
+//! Every check of the security checklist: RS256 only (so `alg: none` and HS256 signed with the
+//! public key fail), a known `kid`, the exact issuer (Microsoft: the template filled with the
+//! token's `tid`, which must be a GUID, and the key's own issuer agreeing), the audience, `exp`
+//! and `nbf` with a minute of leeway, the nonce for ID tokens, `access_as_user` for API tokens.
+
+use jsonwebtoken::{Algorithm, Validation};
+use serde::Deserialize;
+
+use super::jwks::JwksCache;
+
+/// Why a token was refused. Each is a 401; the variant is for logs and tests, never for clients.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("not a JWT")]
+    Malformed,
+    #[error("algorithm {0} is not accepted (RS256 only)")]
+    Algorithm(String),
+    #[error("no key with this kid")]
+    UnknownKey,
+    #[error("signature, audience or time check failed: {0}")]
+    Invalid(String),
+    #[error("the issuer does not match")]
+    Issuer,
+    #[error("the tenant id is not a GUID")]
+    Tenant,
+    #[error("the nonce does not match")]
+    Nonce,
+    #[error("the token does not grant access_as_user")]
+    Scope,
+}
+
+/// The claims Liaison reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenClaims {
+    pub iss: String,
+    pub sub: String,
+    #[serde(default)]
+    pub tid: Option<String>,
+    #[serde(default)]
+    pub oid: Option<String>,
+    #[serde(default)]
+    pub scp: Option<String>,
+    #[serde(default)]
+    pub azp: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub preferred_username: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub nonce: Option<String>,
+    /// Directory role template ids (Global Administrator and others).
+    #[serde(default)]
+    pub wids: Vec<String>,
+}
+
+/// What a token must be.
+pub struct Expectation<'a> {
+    /// Accepted `aud` values.
+    pub audiences: &'a [&'a str],
+    pub issuer: IssuerRule<'a>,
+    /// For ID tokens: the nonce the flow sent.
+    pub nonce: Option<&'a str>,
+    /// For API tokens: a scope `scp` must hold.
+    pub scope: Option<&'a str>,
+}
+
+/// How the issuer is checked.
+pub enum IssuerRule<'a> {
+    /// Microsoft multi-tenant: `{authority}/{tid}/v2.0`, with a GUID `tid`.
+    MicrosoftTemplate { authority: &'a str },
+    /// One of these exact values (Google).
+    Exact(&'a [&'a str]),
+}
+
+/// Validates `token` against `keys` and `expect`.
+pub async fn validate(
+    token: &str,
+    keys: &JwksCache,
+    expect: &Expectation<'_>,
+) -> Result<TokenClaims, TokenError> {
+    let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+    if header.alg != Algorithm::RS256 {
+        return Err(TokenError::Algorithm(format!("{:?}", header.alg)));
+    }
+    let kid = header.kid.ok_or(TokenError::UnknownKey)?;
+    let key = keys.key(&kid).await.ok_or(TokenError::UnknownKey)?;
+
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_audience(expect.audiences);
+    validation.leeway = 60;
+    validation.validate_nbf = true;
+    validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+    let claims = jsonwebtoken::decode::<TokenClaims>(token, &key.decoding, &validation)
+        .map_err(|e| TokenError::Invalid(e.kind_name()))?
+        .claims;
+
+    match &expect.issuer {
+        IssuerRule::MicrosoftTemplate { authority } => {
+            let tid = claims.tid.as_deref().ok_or(TokenError::Tenant)?;
+            if !is_guid(tid) || !claims.oid.as_deref().is_some_and(is_guid) {
+                return Err(TokenError::Tenant);
+            }
+            let expected = format!("{authority}/{tid}/v2.0");
+            if claims.iss != expected {
+                return Err(TokenError::Issuer);
+            }
+            // A key published with a templated issuer is valid for any tenant once filled in;
+            // one with a concrete issuer only for that issuer.
+            if let Some(key_issuer) = &key.issuer
+                && key_issuer.replace("{tenantid}", tid) != expected
+            {
+                return Err(TokenError::Issuer);
+            }
+        }
+        IssuerRule::Exact(allowed) => {
+            if !allowed.contains(&claims.iss.as_str()) {
+                return Err(TokenError::Issuer);
+            }
+        }
+    }
+    if let Some(nonce) = expect.nonce
+        && claims.nonce.as_deref() != Some(nonce)
+    {
+        return Err(TokenError::Nonce);
+    }
+    if let Some(scope) = expect.scope
+        && !claims
+            .scp
+            .as_deref()
+            .unwrap_or("")
+            .split(' ')
+            .any(|s| s == scope)
+    {
+        return Err(TokenError::Scope);
+    }
+    Ok(claims)
+}
+
+/// A lower-case hyphenated GUID.
+pub fn is_guid(text: &str) -> bool {
+    uuid::Uuid::parse_str(text).is_ok_and(|u| u.hyphenated().to_string() == text)
+}
+
+trait KindName {
+    fn kind_name(&self) -> String;
+}
+
+impl KindName for jsonwebtoken::errors::Error {
+    fn kind_name(&self) -> String {
+        format!("{:?}", self.kind())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_canonical_guids_are_tenant_ids() {
+        assert!(is_guid("6f1c2a5e-2b1d-4c1e-9a57-7c0d3e1b9a01"));
+        assert!(!is_guid("6F1C2A5E-2B1D-4C1E-9A57-7C0D3E1B9A01"));
+        assert!(!is_guid("6f1c2a5e2b1d4c1e9a577c0d3e1b9a01"));
+        assert!(!is_guid("common"));
+        assert!(!is_guid("evil/../6f1c2a5e-2b1d-4c1e-9a57-7c0d3e1b9a01"));
+    }
+}

@@ -1,0 +1,74 @@
+//! Task pane sessions and the one-time values of sign-in: opaque random tokens (256 bits) of
+//! which the store keeps only the SHA-256. A session ends after [`IDLE`] without use or
+//! [`LIFETIME`] in all; the pane keeps its token in memory only.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::Digest;
+
+use crate::store::model::NewSession;
+use crate::store::{Store, StoreError, now_ms};
+
+/// A session's absolute lifetime.
+pub const LIFETIME_MS: i64 = 8 * 60 * 60 * 1000;
+/// A session unused this long is over.
+pub const IDLE_MS: i64 = 60 * 60 * 1000;
+/// How long the sign-in dialog's one-time code may wait to be exchanged.
+pub const DIALOG_CODE_MS: i64 = 2 * 60 * 1000;
+/// How long a sign-in redirect may take.
+pub const FLOW_MS: i64 = 10 * 60 * 1000;
+
+/// A new random token, `prefix` + 43 base64url characters.
+pub fn new_token(prefix: &str) -> String {
+    let bytes: [u8; 32] = rand::random();
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// What the store keeps of a token.
+pub fn hash(token: &str) -> String {
+    let digest = sha2::Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A session for the user; returns the token and when it ends (UTC ms).
+pub async fn start(
+    store: &dyn Store,
+    tenant_id: &str,
+    user_id: &str,
+) -> Result<(String, i64), StoreError> {
+    let token = new_token("lsn_");
+    let expires_at_ms = now_ms() + LIFETIME_MS;
+    store
+        .create_session(&NewSession {
+            token_hash: hash(&token),
+            tenant_id: tenant_id.to_owned(),
+            user_id: user_id.to_owned(),
+            expires_at_ms,
+        })
+        .await?;
+    Ok((token, expires_at_ms))
+}
+
+/// The (tenant, user) of a live session token.
+pub async fn resolve(
+    store: &dyn Store,
+    token: &str,
+) -> Result<Option<(String, String)>, StoreError> {
+    let now = now_ms();
+    store.use_session(&hash(token), now, now - IDLE_MS).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_stored_only_as_hashes() {
+        let a = new_token("lsn_");
+        let b = new_token("lsn_");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 4 + 43);
+        assert_eq!(hash(&a).len(), 64);
+        assert!(!hash(&a).contains(&a[4..]));
+    }
+}
