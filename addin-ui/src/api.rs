@@ -5,9 +5,11 @@ use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use liaison_domain::api::{
-    ErrorBody, Health, ItemContext, ItemRef, Me, RecordPage, SaveItemRequest, SaveItemResponse,
-    SyncSetting, UnlinkRequest,
+    DialogCode, ErrorBody, Health, ItemContext, ItemRef, Me, RecordPage, SaveItemRequest,
+    SaveItemResponse, SessionGrant, SyncSetting, UnlinkRequest,
 };
+
+use crate::office;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -49,27 +51,35 @@ impl fmt::Debug for Session {
     }
 }
 
-#[derive(Serialize)]
-struct DevSessionRequest<'a> {
-    mailbox: &'a str,
-}
-
-#[derive(serde::Deserialize)]
-struct DevSession {
-    token: String,
-}
-
 impl Session {
-    /// Signs in as the Outlook user. The demo and the tests answer with a development session;
-    /// a deployment will answer through sign-in with Microsoft 365.
-    pub async fn sign_in(mailbox: &str) -> Result<Self, ApiFailure> {
-        let request = Request::post("/dev/session")
-            .json(&DevSessionRequest { mailbox })
+    /// Signs in silently with Office SSO: the token Office gives goes to the server, which
+    /// answers a session. Fails (e.g. `consent_required`) when an interactive sign-in is needed.
+    pub async fn sign_in() -> Result<Self, ApiFailure> {
+        let sso = office::sso_token().await.map_err(ApiFailure::Unexpected)?;
+        let grant: SessionGrant = read(
+            Request::post("/api/session/sso")
+                .header("Authorization", &format!("Bearer {sso}"))
+                .send()
+                .await,
+        )
+        .await?;
+        Ok(Self { token: grant.token })
+    }
+
+    /// Signs in through the Office dialog (Microsoft's sign-in and consent pages); the dialog
+    /// hands back a one-time code, never a token, which the server trades for a session.
+    pub async fn sign_in_with_dialog() -> Result<Self, ApiFailure> {
+        let origin = web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default();
+        let code = office::dialog_message(&format!("{origin}/auth/microsoft/start?dialog=1"))
+            .await
+            .map_err(ApiFailure::Unexpected)?;
+        let request = Request::post("/api/session/exchange")
+            .json(&DialogCode { code })
             .map_err(|e| ApiFailure::Unexpected(e.to_string()))?;
-        let session: DevSession = read(request.send().await).await?;
-        Ok(Self {
-            token: session.token,
-        })
+        let grant: SessionGrant = read(request.send().await).await?;
+        Ok(Self { token: grant.token })
     }
 
     /// `POST /api/items/context`

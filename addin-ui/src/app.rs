@@ -72,10 +72,17 @@ fn InOutlook(outlook: Outlook) -> impl IntoView {
     let item = outlook.item;
     let address = mailbox.email_address.clone();
     let attempt = RwSignal::new(0u32);
+    let _ = address;
+    // First silently (Office SSO); after a failure, the person's click opens the sign-in dialog.
     let session = LocalResource::new(move || {
-        attempt.track();
-        let address = address.clone();
-        async move { Session::sign_in(&address).await }
+        let interactive = attempt.get() > 0;
+        async move {
+            if interactive {
+                Session::sign_in_with_dialog().await
+            } else {
+                Session::sign_in().await
+            }
+        }
     });
     view! {
         <SignedInAs mailbox=mailbox.clone() />

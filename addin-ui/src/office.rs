@@ -198,6 +198,81 @@ async fn appointment(mailbox: &JsValue, item: &JsValue) -> Result<Appointment, J
 
 /// The names in the mailbox's master category list (Mailbox 1.8). Delegates can read it but
 /// not add to it; an item can only be given a category that is in it.
+/// Office SSO (`Office.auth.getAccessToken`): a token for Liaison's own API, which the server
+/// validates and exchanges. Fails when the host has no SSO or the user must consent first.
+pub async fn sso_token() -> Result<String, String> {
+    let office = office_global().ok_or("Office.js is not loaded")?;
+    let auth = get(&office, "auth");
+    let Ok(get_token) = get(&auth, "getAccessToken").dyn_into::<Function>() else {
+        return Err("this Office host has no single sign-on".into());
+    };
+    let options = js_sys::Object::new();
+    let _ = Reflect::set(&options, &"allowSignInPrompt".into(), &JsValue::TRUE);
+    let _ = Reflect::set(&options, &"allowConsentPrompt".into(), &JsValue::TRUE);
+    let promise: Promise = get_token
+        .call1(&auth, &options)
+        .and_then(|p| p.dyn_into())
+        .map_err(|e| describe(&e))?;
+    JsFuture::from(promise)
+        .await
+        .map_err(|e| describe(&e))?
+        .as_string()
+        .ok_or_else(|| "Office returned no token".into())
+}
+
+/// Office's dialog (`displayDialogAsync`, never in an iframe: identity providers refuse to be
+/// framed): opens `url` and resolves with the first message the dialog sends, then closes it.
+pub async fn dialog_message(url: &str) -> Result<String, String> {
+    let office = office_global().ok_or("Office.js is not loaded")?;
+    let ui = path(&office, &["context", "ui"]);
+    let Ok(display) = get(&ui, "displayDialogAsync").dyn_into::<Function>() else {
+        return Err("this Office host cannot open dialogs".into());
+    };
+    let event = path(&office, &["EventType", "DialogMessageReceived"]);
+    let url = url.to_owned();
+    let promise = Promise::new(&mut |resolve, reject| {
+        let options = js_sys::Object::new();
+        let _ = Reflect::set(&options, &"height".into(), &JsValue::from(60));
+        let _ = Reflect::set(&options, &"width".into(), &JsValue::from(30));
+        let event = event.clone();
+        let on_open = Closure::once_into_js(move |result: JsValue| {
+            let dialog = get(&result, "value");
+            if get(&result, "status").as_string().as_deref() != Some("succeeded") {
+                let _ = reject.call1(&JsValue::NULL, &get(&result, "error"));
+                return;
+            }
+            let closer = dialog.clone();
+            let on_message = Closure::once_into_js(move |arg: JsValue| {
+                if let Ok(close) = get(&closer, "close").dyn_into::<Function>() {
+                    let _ = close.call0(&closer);
+                }
+                let _ = resolve.call1(&JsValue::NULL, &get(&arg, "message"));
+            });
+            if let Ok(add) = get(&dialog, "addEventHandler").dyn_into::<Function>() {
+                let _ = add.call2(&dialog, &event, &on_message);
+            }
+        });
+        let _ = display.call3(&ui, &JsValue::from_str(&url), &options, &on_open);
+    });
+    JsFuture::from(promise)
+        .await
+        .map_err(|e| describe(&e))?
+        .as_string()
+        .ok_or_else(|| "the dialog sent no message".into())
+}
+
+fn office_global() -> Option<JsValue> {
+    let window = web_sys::window()?;
+    let office = Reflect::get(&window, &"Office".into()).ok()?;
+    (!office.is_undefined()).then_some(office)
+}
+
+fn describe(error: &JsValue) -> String {
+    string(error, "message")
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "Office reported an error".into())
+}
+
 pub async fn master_categories() -> Result<Vec<String>, OfficeError> {
     let masters = path(
         &get(&js_sys::global(), "Office"),

@@ -10,7 +10,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use serde_json::json;
 
-use crate::identity::{AuthorizeDecision, TokenForm, client_credentials, escape, pkce_matches, random_token};
+use crate::identity::{
+    AuthorizeDecision, TokenForm, client_credentials, escape, pkce_matches, random_token,
+};
 use crate::state::{Claims, SimState, now_s};
 use crate::world::Grant;
 
@@ -43,23 +45,38 @@ pub async fn certs(State(state): State<Arc<SimState>>) -> Json<serde_json::Value
 }
 
 fn error_json(status: StatusCode, error: &str, description: &str) -> Response {
-    (status, Json(json!({ "error": error, "error_description": description }))).into_response()
+    (
+        status,
+        Json(json!({ "error": error, "error_description": description })),
+    )
+        .into_response()
 }
 
 fn check(state: &SimState, params: &HashMap<String, String>) -> Result<String, Response> {
     let world = state.world();
     if params.get("client_id") != Some(&world.app.google_client_id) {
-        return Err((StatusCode::BAD_REQUEST, Html("<h1>Error 401: invalid_client</h1>")).into_response());
+        return Err((
+            StatusCode::BAD_REQUEST,
+            Html("<h1>Error 401: invalid_client</h1>"),
+        )
+            .into_response());
     }
     let redirect_uri = params.get("redirect_uri").cloned().unwrap_or_default();
     if !world.app.redirect_uris.contains(&redirect_uri) {
-        return Err((StatusCode::BAD_REQUEST, Html("<h1>Error 400: redirect_uri_mismatch</h1>")).into_response());
+        return Err((
+            StatusCode::BAD_REQUEST,
+            Html("<h1>Error 400: redirect_uri_mismatch</h1>"),
+        )
+            .into_response());
     }
     Ok(redirect_uri)
 }
 
 /// `GET /google/o/oauth2/v2/auth`: choose an account.
-pub async fn authorize_page(State(state): State<Arc<SimState>>, Query(params): Query<HashMap<String, String>>) -> Response {
+pub async fn authorize_page(
+    State(state): State<Arc<SimState>>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     if let Err(page) = check(&state, &params) {
         return page;
     }
@@ -112,19 +129,25 @@ pub async fn authorize_submit(
                 let mut world = state.world();
                 let client_id = world.app.google_client_id.clone();
                 let offline = params.get("access_type").map(String::as_str) == Some("offline");
-                let mut scopes: Vec<String> = params.get("scope").map(|s| s.split_whitespace().map(str::to_owned).collect()).unwrap_or_default();
+                let mut scopes: Vec<String> = params
+                    .get("scope")
+                    .map(|s| s.split_whitespace().map(str::to_owned).collect())
+                    .unwrap_or_default();
                 if offline {
                     scopes.push("offline_access".into());
                 }
-                world.codes.insert(code.clone(), Grant {
-                    tenant_id: GOOGLE.into(),
-                    user_id: account.sub.clone(),
-                    client_id,
-                    scopes,
-                    redirect_uri: redirect_uri.clone(),
-                    code_challenge: params.get("code_challenge").cloned(),
-                    nonce: params.get("nonce").cloned(),
-                });
+                world.codes.insert(
+                    code.clone(),
+                    Grant {
+                        tenant_id: GOOGLE.into(),
+                        user_id: account.sub.clone(),
+                        client_id,
+                        scopes,
+                        redirect_uri: redirect_uri.clone(),
+                        code_challenge: params.get("code_challenge").cloned(),
+                        nonce: params.get("nonce").cloned(),
+                    },
+                );
                 query.append_pair("code", &code);
             }
             _ => {
@@ -139,42 +162,89 @@ pub async fn authorize_submit(
 }
 
 /// `POST /google/token`
-pub async fn token(State(state): State<Arc<SimState>>, headers: HeaderMap, Form(form): Form<TokenForm>) -> Response {
+pub async fn token(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Response {
     let (client_id, secret) = client_credentials(&headers, &form);
     let (google_id, google_secret) = {
         let world = state.world();
-        (world.app.google_client_id.clone(), world.app.google_client_secret.clone())
+        (
+            world.app.google_client_id.clone(),
+            world.app.google_client_secret.clone(),
+        )
     };
-    if client_id.as_deref() != Some(google_id.as_str()) || secret.as_deref() != Some(google_secret.as_str()) {
-        return error_json(StatusCode::UNAUTHORIZED, "invalid_client", "The OAuth client was not found.");
+    if client_id.as_deref() != Some(google_id.as_str())
+        || secret.as_deref() != Some(google_secret.as_str())
+    {
+        return error_json(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "The OAuth client was not found.",
+        );
     }
     let (grant, first) = match form.grant_type.as_deref() {
         Some("authorization_code") => {
-            let grant = state.world().codes.remove(form.code.as_deref().unwrap_or("")).filter(|g| g.client_id == google_id);
+            let grant = state
+                .world()
+                .codes
+                .remove(form.code.as_deref().unwrap_or(""))
+                .filter(|g| g.client_id == google_id);
             let Some(grant) = grant else {
-                return error_json(StatusCode::BAD_REQUEST, "invalid_grant", "Malformed auth code.");
+                return error_json(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "Malformed auth code.",
+                );
             };
             if form.redirect_uri.as_deref() != Some(grant.redirect_uri.as_str()) {
-                return error_json(StatusCode::BAD_REQUEST, "redirect_uri_mismatch", "Bad Request");
+                return error_json(
+                    StatusCode::BAD_REQUEST,
+                    "redirect_uri_mismatch",
+                    "Bad Request",
+                );
             }
             if let Some(challenge) = &grant.code_challenge
                 && !pkce_matches(challenge, form.code_verifier.as_deref())
             {
-                return error_json(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid code verifier.");
+                return error_json(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "Invalid code verifier.",
+                );
             }
             (grant, true)
         }
         Some("refresh_token") => {
-            let grant = state.world().refresh_tokens.get(form.refresh_token.as_deref().unwrap_or("")).cloned().filter(|g| g.client_id == google_id);
+            let grant = state
+                .world()
+                .refresh_tokens
+                .get(form.refresh_token.as_deref().unwrap_or(""))
+                .cloned()
+                .filter(|g| g.client_id == google_id);
             let Some(grant) = grant else {
-                return error_json(StatusCode::BAD_REQUEST, "invalid_grant", "Token has been expired or revoked.");
+                return error_json(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "Token has been expired or revoked.",
+                );
             };
             (grant, false)
         }
-        _ => return error_json(StatusCode::BAD_REQUEST, "unsupported_grant_type", "Invalid grant_type."),
+        _ => {
+            return error_json(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "Invalid grant_type.",
+            );
+        }
     };
     let access_token = random_token("sim.g.at.");
-    state.world().google_access_tokens.insert(access_token.clone(), grant.user_id.clone());
+    state
+        .world()
+        .google_access_tokens
+        .insert(access_token.clone(), grant.user_id.clone());
     let mut body = json!({
         "access_token": access_token,
         "expires_in": 3599,
@@ -184,11 +254,20 @@ pub async fn token(State(state): State<Arc<SimState>>, headers: HeaderMap, Form(
     if first && grant.scopes.iter().any(|s| s == "offline_access") {
         // Google does not rotate refresh tokens: the same one keeps working until revoked.
         let refresh = random_token("sim.g.rt.");
-        state.world().refresh_tokens.insert(refresh.clone(), grant.clone());
+        state
+            .world()
+            .refresh_tokens
+            .insert(refresh.clone(), grant.clone());
         body["refresh_token"] = json!(refresh);
     }
     if first && grant.scopes.iter().any(|s| s == "openid") {
-        let account = state.world().seed.google_accounts.iter().find(|a| a.sub == grant.user_id).cloned();
+        let account = state
+            .world()
+            .seed
+            .google_accounts
+            .iter()
+            .find(|a| a.sub == grant.user_id)
+            .cloned();
         let now = now_s();
         let claims = Claims {
             iss: issuer(&state),
@@ -209,8 +288,16 @@ pub async fn token(State(state): State<Arc<SimState>>, headers: HeaderMap, Form(
 }
 
 /// `GET /google/calendar/v3/calendars/{calendar}/events`
-pub async fn list_events(State(state): State<Arc<SimState>>, headers: HeaderMap, Path(calendar): Path<String>) -> Response {
-    let token = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+pub async fn list_events(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path(calendar): Path<String>,
+) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
     let world = state.world();
     let Some(sub) = world.google_access_tokens.get(token) else {
         return (StatusCode::UNAUTHORIZED, Json(json!({ "error": { "code": 401, "message": "Request had invalid authentication credentials.", "status": "UNAUTHENTICATED" } }))).into_response();
@@ -219,18 +306,29 @@ pub async fn list_events(State(state): State<Arc<SimState>>, headers: HeaderMap,
         return StatusCode::NOT_FOUND.into_response();
     };
     if calendar != "primary" && !calendar.eq_ignore_ascii_case(&account.email) {
-        return (StatusCode::NOT_FOUND, Json(json!({ "error": { "code": 404, "message": "Not Found" } }))).into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": { "code": 404, "message": "Not Found" } })),
+        )
+            .into_response();
     }
-    let items: Vec<_> = account.events.iter().enumerate().map(|(i, (summary, start))| json!({
-        "kind": "calendar#event",
-        "id": format!("gev{i:04}"),
-        "etag": format!("\"{i}\""),
-        "status": "confirmed",
-        "summary": summary,
-        "iCalUID": format!("gev{i:04}@google.com"),
-        "start": { "dateTime": start, "timeZone": "UTC" },
-        "end": { "dateTime": start, "timeZone": "UTC" },
-        "organizer": { "email": account.email, "self": true },
-    })).collect();
+    let items: Vec<_> = account
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, (summary, start))| {
+            json!({
+                "kind": "calendar#event",
+                "id": format!("gev{i:04}"),
+                "etag": format!("\"{i}\""),
+                "status": "confirmed",
+                "summary": summary,
+                "iCalUID": format!("gev{i:04}@google.com"),
+                "start": { "dateTime": start, "timeZone": "UTC" },
+                "end": { "dateTime": start, "timeZone": "UTC" },
+                "organizer": { "email": account.email, "self": true },
+            })
+        })
+        .collect();
     Json(json!({ "kind": "calendar#events", "summary": account.email, "accessRole": "owner", "items": items, "nextSyncToken": "sim-sync-1" })).into_response()
 }

@@ -5,11 +5,11 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures::StreamExt;
@@ -35,11 +35,21 @@ const MAX_BATCH: usize = 20;
 type GraphResult = Result<Response, Response>;
 
 fn denied() -> Response {
-    graph_error(StatusCode::FORBIDDEN, "ErrorAccessDenied", "Access is denied. Check credentials and try again.", None)
+    graph_error(
+        StatusCode::FORBIDDEN,
+        "ErrorAccessDenied",
+        "Access is denied. Check credentials and try again.",
+        None,
+    )
 }
 
 fn not_found() -> Response {
-    graph_error(StatusCode::NOT_FOUND, "ErrorItemNotFound", "The specified object was not found in the store.", None)
+    graph_error(
+        StatusCode::NOT_FOUND,
+        "ErrorItemNotFound",
+        "The specified object was not found in the store.",
+        None,
+    )
 }
 
 fn bad_request(code: &str, message: &str) -> Response {
@@ -51,7 +61,11 @@ pub fn rewrite_me(mut request: Request<Body>) -> Request<Body> {
     let path = request.uri().path();
     if path == "/v1.0/me" || path.starts_with("/v1.0/me/") {
         let rest = &path["/v1.0/me".len()..];
-        let query = request.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+        let query = request
+            .uri()
+            .query()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
         if let Ok(uri) = format!("/v1.0/users/me{rest}{query}").parse::<Uri>() {
             *request.uri_mut() = uri;
         }
@@ -62,7 +76,12 @@ pub fn rewrite_me(mut request: Request<Body>) -> Request<Body> {
 /// The verified caller of a Graph request.
 fn caller(state: &SimState, headers: &HeaderMap) -> Result<Claims, Response> {
     state.graph_caller(headers).ok_or_else(|| {
-        graph_error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", "Access token is empty, invalid or expired.", None)
+        graph_error(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            "Access token is empty, invalid or expired.",
+            None,
+        )
     })
 }
 
@@ -102,7 +121,12 @@ impl Access {
             if !has_scope(claims, scopes) {
                 return Err(denied());
             }
-            return Ok(Self { owner, own: true, bits: 63, private: true });
+            return Ok(Self {
+                owner,
+                own: true,
+                bits: 63,
+                private: true,
+            });
         }
         let shared: &[&str] = if write {
             &["Calendars.ReadWrite.Shared"]
@@ -116,7 +140,12 @@ impl Access {
         if bits & READ == 0 {
             return Err(denied());
         }
-        Ok(Self { owner, own: false, bits, private })
+        Ok(Self {
+            owner,
+            own: false,
+            bits,
+            private,
+        })
     }
 
     fn limited(&self, event: &GraphEvent) -> bool {
@@ -124,11 +153,15 @@ impl Access {
     }
 
     fn may_edit(&self, event: &GraphEvent, caller: &str) -> bool {
-        self.own || self.bits & EDIT_ALL != 0 || (self.bits & EDIT_OWN != 0 && event.created_by == caller)
+        self.own
+            || self.bits & EDIT_ALL != 0
+            || (self.bits & EDIT_OWN != 0 && event.created_by == caller)
     }
 
     fn may_delete(&self, event: &GraphEvent, caller: &str) -> bool {
-        self.own || self.bits & DELETE_ALL != 0 || (self.bits & DELETE_OWN != 0 && event.created_by == caller)
+        self.own
+            || self.bits & DELETE_ALL != 0
+            || (self.bits & DELETE_OWN != 0 && event.created_by == caller)
     }
 }
 
@@ -146,12 +179,25 @@ fn page_size(headers: &HeaderMap) -> usize {
 }
 
 /// `GET /v1.0/users/{user}` (and `/me`).
-pub async fn get_user(State(state): State<Arc<SimState>>, headers: HeaderMap, Path(user): Path<String>) -> GraphResult {
+pub async fn get_user(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> GraphResult {
     let claims = caller(&state, &headers)?;
     let world = state.world();
-    let id = if user == "me" { claims.oid.as_str() } else { user.as_str() };
+    let id = if user == "me" {
+        claims.oid.as_str()
+    } else {
+        user.as_str()
+    };
     let Some((tenant, u)) = world.find_user(id).filter(|(t, _)| *t == claims.tid) else {
-        return Err(graph_error(StatusCode::NOT_FOUND, "Request_ResourceNotFound", "Resource does not exist.", None));
+        return Err(graph_error(
+            StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            "Resource does not exist.",
+            None,
+        ));
     };
     let _ = tenant;
     Ok(Json(json!({
@@ -178,11 +224,17 @@ pub async fn list_users(State(state): State<Arc<SimState>>) -> Json<Value> {
         .flat_map(|t| &t.users)
         .map(|u| json!({ "id": u.id, "displayName": u.display_name, "mail": u.mail, "userPrincipalName": u.mail }))
         .collect();
-    Json(json!({ "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users", "value": users }))
+    Json(
+        json!({ "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users", "value": users }),
+    )
 }
 
 /// `GET /v1.0/users/{user}/calendar`
-pub async fn get_calendar(State(state): State<Arc<SimState>>, headers: HeaderMap, Path(user): Path<String>) -> GraphResult {
+pub async fn get_calendar(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> GraphResult {
     let claims = caller(&state, &headers)?;
     let world = state.world();
     let access = Access::resolve(&world, &claims, &user, false)?;
@@ -219,7 +271,11 @@ fn role_of(bits: u8, private: bool) -> &'static str {
 
 /// `GET /v1.0/users/{user}/calendar/calendarPermissions`: the owner sees every entry; anyone
 /// else gets an empty collection.
-pub async fn calendar_permissions(State(state): State<Arc<SimState>>, headers: HeaderMap, Path(user): Path<String>) -> GraphResult {
+pub async fn calendar_permissions(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> GraphResult {
     let claims = caller(&state, &headers)?;
     let world = state.world();
     let access = Access::resolve(&world, &claims, &user, false)?;
@@ -235,8 +291,17 @@ pub async fn calendar_permissions(State(state): State<Arc<SimState>>, headers: H
         }));
         let (tenant_id, owner) = world.find_user(&access.owner).ok_or_else(not_found)?;
         if let Some(tenant) = world.tenant(&tenant_id) {
-            for grant in tenant.delegations.iter().filter(|d| d.owner.eq_ignore_ascii_case(&owner.mail) && d.calendar_bits != 0) {
-                let name = tenant.users.iter().find(|u| u.mail == grant.delegate).map(|u| u.display_name.clone()).unwrap_or_default();
+            for grant in tenant
+                .delegations
+                .iter()
+                .filter(|d| d.owner.eq_ignore_ascii_case(&owner.mail) && d.calendar_bits != 0)
+            {
+                let name = tenant
+                    .users
+                    .iter()
+                    .find(|u| u.mail == grant.delegate)
+                    .map(|u| u.display_name.clone())
+                    .unwrap_or_default();
                 value.push(json!({
                     "id": URL_SAFE_NO_PAD.encode(format!("delegate:{}", grant.delegate)),
                     "isRemovable": true,
@@ -293,7 +358,10 @@ pub async fn list_events(
         .collect();
     let skip = query.get("$skip").and_then(|s| s.parse().ok()).unwrap_or(0);
     let base = format!("{}/v1.0/users/{}/events", state.base_url, access.owner);
-    Ok(Json(page(items, skip, page_size(&headers), |n| format!("{base}?$skip={n}"))).into_response())
+    Ok(Json(page(items, skip, page_size(&headers), |n| {
+        format!("{base}?$skip={n}")
+    }))
+    .into_response())
 }
 
 /// Graph times in a query (`2026-11-23T00:00:00Z`, with or without offset/fraction) as the
@@ -303,7 +371,10 @@ fn window_time(value: Option<&String>, name: &str) -> Result<String, Response> {
         bad_request("ErrorInvalidParameter", &format!("This request requires a time window specified by the query string parameters StartDateTime and EndDateTime; {name} is missing."))
     })?;
     if value.len() < 19 || value.as_bytes()[10] != b'T' {
-        return Err(bad_request("ErrorInvalidParameter", &format!("The value of {name} is not a valid date and time.")));
+        return Err(bad_request(
+            "ErrorInvalidParameter",
+            &format!("The value of {name} is not a valid date and time."),
+        ));
     }
     Ok(value[..19].to_owned())
 }
@@ -323,15 +394,33 @@ pub async fn calendar_view(
     let mut events: Vec<&GraphEvent> = world
         .events
         .iter()
-        .filter(|e| e.mailbox == access.owner && !e.deleted && e.kind != "seriesMaster" && e.overlaps(&start, &end))
+        .filter(|e| {
+            e.mailbox == access.owner
+                && !e.deleted
+                && e.kind != "seriesMaster"
+                && e.overlaps(&start, &end)
+        })
         .collect();
     events.sort_by(|a, b| (&a.start, &a.id).cmp(&(&b.start, &b.id)));
-    let items = events.iter().map(|e| e.to_json(access.limited(e))).collect();
+    let items = events
+        .iter()
+        .map(|e| e.to_json(access.limited(e)))
+        .collect();
     let skip = query.get("$skip").and_then(|s| s.parse().ok()).unwrap_or(0);
-    let base = format!("{}/v1.0/users/{}/calendarView", state.base_url, access.owner);
+    let base = format!(
+        "{}/v1.0/users/{}/calendarView",
+        state.base_url, access.owner
+    );
     let (qs, qe) = (query["startDateTime"].clone(), query["endDateTime"].clone());
     Ok(Json(page(items, skip, page_size(&headers), |n| {
-        format!("{base}?{}", encode_query(&[("startDateTime", &qs), ("endDateTime", &qe), ("$skip", &n.to_string())]))
+        format!(
+            "{base}?{}",
+            encode_query(&[
+                ("startDateTime", &qs),
+                ("endDateTime", &qe),
+                ("$skip", &n.to_string())
+            ])
+        )
     }))
     .into_response())
 }
@@ -369,32 +458,65 @@ pub async fn calendar_view_delta(
     let claims = caller(&state, &headers)?;
     let world = state.world();
     let access = Access::resolve(&world, &claims, &user, false)?;
-    let base = format!("{}/v1.0/users/{}/calendarView/delta", state.base_url, access.owner);
+    let base = format!(
+        "{}/v1.0/users/{}/calendarView/delta",
+        state.base_url, access.owner
+    );
     let round = if let Some(token) = query.get("$skiptoken").or_else(|| query.get("$deltatoken")) {
         let Some(mut round) = decode_state(token) else {
-            return Err(bad_request("BadRequest", "The delta or skip token is malformed."));
+            return Err(bad_request(
+                "BadRequest",
+                "The delta or skip token is malformed.",
+            ));
         };
         if round.since > 0 && round.since < world.delta_horizon {
-            let mut gone = graph_error(StatusCode::GONE, "syncStateNotFound", "The sync state generation is not found. Please start a new sync.", None);
-            let restart = format!("{base}?{}", encode_query(&[("startDateTime", &format!("{}Z", round.s)), ("endDateTime", &format!("{}Z", round.e))]));
+            let mut gone = graph_error(
+                StatusCode::GONE,
+                "syncStateNotFound",
+                "The sync state generation is not found. Please start a new sync.",
+                None,
+            );
+            let restart = format!(
+                "{base}?{}",
+                encode_query(&[
+                    ("startDateTime", &format!("{}Z", round.s)),
+                    ("endDateTime", &format!("{}Z", round.e))
+                ])
+            );
             if let Ok(value) = HeaderValue::from_str(&restart) {
                 gone.headers_mut().insert(header::LOCATION, value);
             }
             return Err(gone);
         }
         if query.contains_key("$deltatoken") {
-            round = DeltaState { since: round.upto, upto: world.seq, skip: 0, ..round };
+            round = DeltaState {
+                since: round.upto,
+                upto: world.seq,
+                skip: 0,
+                ..round
+            };
         }
         round
     } else {
         let start = window_time(query.get("startDateTime"), "startDateTime")?;
         let end = window_time(query.get("endDateTime"), "endDateTime")?;
-        DeltaState { s: start, e: end, since: 0, upto: world.seq, skip: 0 }
+        DeltaState {
+            s: start,
+            e: end,
+            since: 0,
+            upto: world.seq,
+            skip: 0,
+        }
     };
     let mut changed: Vec<&GraphEvent> = world
         .events
         .iter()
-        .filter(|e| e.mailbox == access.owner && e.kind != "seriesMaster" && e.seq > round.since && e.seq <= round.upto)
+        .filter(|e| {
+            e.mailbox == access.owner
+                && e.kind != "seriesMaster"
+                && e.seq > round.since
+                && e.seq <= round.upto
+        })
         .filter(|e| round.since > 0 || (!e.deleted && e.overlaps(&round.s, &round.e)))
         .collect();
     changed.sort_by(|a, b| (a.seq, &a.id).cmp(&(b.seq, &b.id)));
@@ -413,10 +535,17 @@ pub async fn calendar_view_delta(
         .collect();
     let mut body = json!({ "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(event)", "value": value });
     if round.skip + size < changed.len() {
-        let next = DeltaState { skip: round.skip + size, ..round };
+        let next = DeltaState {
+            skip: round.skip + size,
+            ..round
+        };
         body["@odata.nextLink"] = json!(format!("{base}?$skiptoken={}", encode_state(&next)));
     } else {
-        let done = DeltaState { since: round.upto, skip: 0, ..round };
+        let done = DeltaState {
+            since: round.upto,
+            skip: 0,
+            ..round
+        };
         body["@odata.deltaLink"] = json!(format!("{base}?$deltatoken={}", encode_state(&done)));
     }
     Ok(Json(body).into_response())
@@ -451,12 +580,20 @@ struct LocationWrite {
 }
 
 fn parse_write(body: &[u8]) -> Result<EventWrite, Response> {
-    serde_json::from_slice(body).map_err(|e| bad_request("RequestBodyRead", &format!("Cannot read the request body: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        bad_request(
+            "RequestBodyRead",
+            &format!("Cannot read the request body: {e}"),
+        )
+    })
 }
 
 fn time_of(value: &DateTimeZone) -> Result<String, Response> {
     if value.date_time.len() < 19 {
-        return Err(bad_request("ErrorInvalidRequest", "dateTime is not a valid date and time."));
+        return Err(bad_request(
+            "ErrorInvalidRequest",
+            "dateTime is not a valid date and time.",
+        ));
     }
     Ok(value.date_time[..19].to_owned())
 }
@@ -477,12 +614,18 @@ pub async fn create_event(
         return Err(denied());
     }
     if let Some(tx) = &write.transaction_id
-        && let Some(existing) = world.events.iter().find(|e| e.mailbox == access.owner && e.transaction_id.as_ref() == Some(tx))
+        && let Some(existing) = world
+            .events
+            .iter()
+            .find(|e| e.mailbox == access.owner && e.transaction_id.as_ref() == Some(tx))
     {
         return Ok((StatusCode::CREATED, Json(existing.to_json(false))).into_response());
     }
     let (Some(start), Some(end), Some(subject)) = (&write.start, &write.end, &write.subject) else {
-        return Err(bad_request("ErrorInvalidRequest", "An event needs a subject, a start and an end."));
+        return Err(bad_request(
+            "ErrorInvalidRequest",
+            "An event needs a subject, a start and an end.",
+        ));
     };
     let (start, end) = (time_of(start)?, time_of(end)?);
     let (_, owner) = world.find_user(&access.owner).ok_or_else(not_found)?;
@@ -491,10 +634,17 @@ pub async fn create_event(
     let seq = world.seq;
     let n = world.events.len();
     let event = GraphEvent {
-        id: format!("AAMkSim{n:06}{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+        id: format!(
+            "AAMkSim{n:06}{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        ),
         tenant_id: claims.tid.clone(),
         mailbox: access.owner.clone(),
-        ical_uid: format!("040000008200E00074C5B7101A82E008{}", uuid::Uuid::new_v4().simple()).to_uppercase(),
+        ical_uid: format!(
+            "040000008200E00074C5B7101A82E008{}",
+            uuid::Uuid::new_v4().simple()
+        )
+        .to_uppercase(),
         change_key: seq,
         subject: subject.clone(),
         start,
@@ -504,7 +654,12 @@ pub async fn create_event(
         organizer_name: owner.display_name.clone(),
         organizer_address: owner.mail.clone(),
         created_by: claims.oid.clone(),
-        attendees: write.attendees.unwrap_or_default().iter().filter_map(|a| a["emailAddress"]["address"].as_str().map(str::to_owned)).collect(),
+        attendees: write
+            .attendees
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|a| a["emailAddress"]["address"].as_str().map(str::to_owned))
+            .collect(),
         sensitivity: write.sensitivity.unwrap_or_else(|| "normal".into()),
         categories: write.categories.unwrap_or_default(),
         kind: "singleInstance",
@@ -529,7 +684,11 @@ fn find_event(world: &World, owner: &str, id: &str) -> Result<usize, Response> {
 }
 
 /// `GET /v1.0/users/{user}/events/{id}`
-pub async fn get_event(State(state): State<Arc<SimState>>, headers: HeaderMap, Path((user, id)): Path<(String, String)>) -> GraphResult {
+pub async fn get_event(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path((user, id)): Path<(String, String)>,
+) -> GraphResult {
     let claims = caller(&state, &headers)?;
     let world = state.world();
     let access = Access::resolve(&world, &claims, &user, false)?;
@@ -557,7 +716,12 @@ pub async fn update_event(
     if let Some(expected) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok())
         && expected != format!("W/\"{}\"", world.events[index].change_key())
     {
-        return Err(graph_error(StatusCode::PRECONDITION_FAILED, "ErrorIrresolvableConflict", "The change key passed in the request does not match the current change key for the item.", None));
+        return Err(graph_error(
+            StatusCode::PRECONDITION_FAILED,
+            "ErrorIrresolvableConflict",
+            "The change key passed in the request does not match the current change key for the item.",
+            None,
+        ));
     }
     let start = write.start.as_ref().map(time_of).transpose()?;
     let end = write.end.as_ref().map(time_of).transpose()?;
@@ -591,7 +755,11 @@ pub async fn update_event(
 
 /// `DELETE /v1.0/users/{user}/events/{id}`: `204`. Deleting a series master deletes its
 /// occurrences.
-pub async fn delete_event(State(state): State<Arc<SimState>>, headers: HeaderMap, Path((user, id)): Path<(String, String)>) -> GraphResult {
+pub async fn delete_event(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path((user, id)): Path<(String, String)>,
+) -> GraphResult {
     let claims = caller(&state, &headers)?;
     let mut world = state.world();
     let access = Access::resolve(&world, &claims, &user, true)?;
@@ -616,12 +784,19 @@ pub async fn delete_event(State(state): State<Arc<SimState>>, headers: HeaderMap
 
 /// `GET /v1.0/users/{user}/outlook/masterCategories` (the owner only: there is no `.Shared`
 /// mailbox-settings scope).
-pub async fn list_categories(State(state): State<Arc<SimState>>, headers: HeaderMap, Path(user): Path<String>) -> GraphResult {
+pub async fn list_categories(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> GraphResult {
     let claims = caller(&state, &headers)?;
     if !(user == "me" || user == claims.oid) {
         return Err(denied());
     }
-    if !has_scope(&claims, &["MailboxSettings.Read", "MailboxSettings.ReadWrite"]) {
+    if !has_scope(
+        &claims,
+        &["MailboxSettings.Read", "MailboxSettings.ReadWrite"],
+    ) {
         return Err(denied());
     }
     let world = state.world();
@@ -650,21 +825,32 @@ pub async fn create_category(
     body: axum::body::Bytes,
 ) -> GraphResult {
     let claims = caller(&state, &headers)?;
-    if !(user == "me" || user == claims.oid) || !has_scope(&claims, &["MailboxSettings.ReadWrite"]) {
+    if !(user == "me" || user == claims.oid) || !has_scope(&claims, &["MailboxSettings.ReadWrite"])
+    {
         return Err(denied());
     }
-    let write: CategoryWrite = serde_json::from_slice(&body).map_err(|e| bad_request("RequestBodyRead", &e.to_string()))?;
+    let write: CategoryWrite = serde_json::from_slice(&body)
+        .map_err(|e| bad_request("RequestBodyRead", &e.to_string()))?;
     let mut world = state.world();
     let list = world.categories.entry(claims.oid.clone()).or_default();
-    if list.iter().any(|c| c.display_name.eq_ignore_ascii_case(&write.display_name)) {
-        return Err(graph_error(StatusCode::CONFLICT, "ErrorDuplicateCategoryName", "A category with that name already exists.", None));
+    if list
+        .iter()
+        .any(|c| c.display_name.eq_ignore_ascii_case(&write.display_name))
+    {
+        return Err(graph_error(
+            StatusCode::CONFLICT,
+            "ErrorDuplicateCategoryName",
+            "A category with that name already exists.",
+            None,
+        ));
     }
     let category = Category {
         id: uuid::Uuid::new_v4().to_string(),
         display_name: write.display_name,
         color: write.color.unwrap_or_else(|| "none".into()),
     };
-    let json = json!({ "id": category.id, "displayName": category.display_name, "color": category.color });
+    let json =
+        json!({ "id": category.id, "displayName": category.display_name, "color": category.color });
     list.push(category);
     Ok((StatusCode::CREATED, Json(json)).into_response())
 }
@@ -680,11 +866,14 @@ pub struct ScheduleRequest {
 
 /// Minutes since the epoch of a fixed-format UTC time (for slot arithmetic only).
 fn minutes(time: &str) -> i64 {
-    let n = |r: std::ops::Range<usize>| time.get(r).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let n =
+        |r: std::ops::Range<usize>| time.get(r).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let (y, m, d) = (n(0..4), n(5..7), n(8..10));
     let days_before_month = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
     let leap = |y: i64| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let mut days = (1970..y).map(|y| if leap(y) { 366 } else { 365 }).sum::<i64>();
+    let mut days = (1970..y)
+        .map(|y| if leap(y) { 366 } else { 365 })
+        .sum::<i64>();
     days += days_before_month[(m.clamp(1, 12) - 1) as usize] + d - 1;
     if m > 2 && leap(y) {
         days += 1;
@@ -703,15 +892,22 @@ pub async fn get_schedule(
     if !has_scope(&claims, &["Calendars.Read", "Calendars.ReadWrite"]) {
         return Err(denied());
     }
-    let request: ScheduleRequest = serde_json::from_slice(&body).map_err(|e| bad_request("RequestBodyRead", &e.to_string()))?;
+    let request: ScheduleRequest = serde_json::from_slice(&body)
+        .map_err(|e| bad_request("RequestBodyRead", &e.to_string()))?;
     let interval = i64::from(request.availability_view_interval.unwrap_or(30));
     if !(5..=1440).contains(&interval) {
-        return Err(bad_request("ErrorInvalidParameter", "availabilityViewInterval must be between 5 and 1440."));
+        return Err(bad_request(
+            "ErrorInvalidParameter",
+            "availabilityViewInterval must be between 5 and 1440.",
+        ));
     }
     let (start, end) = (time_of(&request.start_time)?, time_of(&request.end_time)?);
     let (from, to) = (minutes(&start), minutes(&end));
     if to <= from {
-        return Err(bad_request("ErrorInvalidParameter", "The end time must be after the start time."));
+        return Err(bad_request(
+            "ErrorInvalidParameter",
+            "The end time must be after the start time.",
+        ));
     }
     let world = state.world();
     let value: Vec<Value> = request
@@ -770,18 +966,38 @@ struct BatchItem {
 /// `POST /v1.0/$batch`: up to 20 requests, each through the same routes (and so the same
 /// throttling) as if sent alone; unordered batches run at most 4 at a time, `dependsOn` runs in
 /// order and a failed dependency gives `424`.
-pub async fn batch(State(state): State<Arc<SimState>>, headers: HeaderMap, body: axum::body::Bytes) -> GraphResult {
-    let request: BatchRequest = serde_json::from_slice(&body).map_err(|e| bad_request("BadRequest", &format!("Invalid batch payload: {e}")))?;
+pub async fn batch(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> GraphResult {
+    let request: BatchRequest = serde_json::from_slice(&body)
+        .map_err(|e| bad_request("BadRequest", &format!("Invalid batch payload: {e}")))?;
     if request.requests.len() > MAX_BATCH {
-        return Err(bad_request("BadRequest", "Batch request exceeds the limit of 20 requests."));
+        return Err(bad_request(
+            "BadRequest",
+            "Batch request exceeds the limit of 20 requests.",
+        ));
     }
-    let mut ids: Vec<String> = request.requests.iter().map(|r| r.id.to_lowercase()).collect();
+    let mut ids: Vec<String> = request
+        .requests
+        .iter()
+        .map(|r| r.id.to_lowercase())
+        .collect();
     ids.sort();
     if ids.windows(2).any(|w| w[0] == w[1]) {
-        return Err(bad_request("BadRequest", "Batch request ids must be unique."));
+        return Err(bad_request(
+            "BadRequest",
+            "Batch request ids must be unique.",
+        ));
     }
     let Some(router) = state.router.get().cloned() else {
-        return Err(graph_error(StatusCode::SERVICE_UNAVAILABLE, "serviceNotAvailable", "Starting.", None));
+        return Err(graph_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "serviceNotAvailable",
+            "Starting.",
+            None,
+        ));
     };
     let authorization = headers.get(header::AUTHORIZATION).cloned();
     let run = |item: BatchItem| {
@@ -797,9 +1013,16 @@ pub async fn batch(State(state): State<Arc<SimState>>, headers: HeaderMap, body:
             for (name, value) in &item.headers {
                 builder = builder.header(name.as_str(), value.as_str());
             }
-            let body = item.body.as_ref().map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty);
+            let body = item
+                .body
+                .as_ref()
+                .map(|b| Body::from(b.to_string()))
+                .unwrap_or_else(Body::empty);
             let response = match builder.body(body) {
-                Ok(req) => router.oneshot(rewrite_me(req)).await.unwrap_or_else(|e| match e {}),
+                Ok(req) => router
+                    .oneshot(rewrite_me(req))
+                    .await
+                    .unwrap_or_else(|e| match e {}),
                 Err(_) => bad_request("BadRequest", "Invalid inner request."),
             };
             let status = response.status().as_u16();
@@ -809,7 +1032,9 @@ pub async fn batch(State(state): State<Arc<SimState>>, headers: HeaderMap, body:
                     inner_headers.insert(name.to_string(), json!(v));
                 }
             }
-            let bytes = axum::body::to_bytes(response.into_body(), 4 << 20).await.unwrap_or_default();
+            let bytes = axum::body::to_bytes(response.into_body(), 4 << 20)
+                .await
+                .unwrap_or_default();
             let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
             (item.id, status, Value::Object(inner_headers), body)
         }
@@ -845,5 +1070,10 @@ pub async fn batch(State(state): State<Arc<SimState>>, headers: HeaderMap, body:
 
 /// Anything else under Graph.
 pub async fn not_found_route() -> Response {
-    graph_error(StatusCode::NOT_FOUND, "ResourceNotFound", "Resource not found for the segment.", None)
+    graph_error(
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+        "Resource not found for the segment.",
+        None,
+    )
 }

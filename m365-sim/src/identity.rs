@@ -128,7 +128,13 @@ pub fn escape(text: &str) -> String {
 }
 
 /// `error`+`error_description` back to the client's redirect URI.
-fn redirect_error(redirect_uri: &str, error: &str, code: u32, text: &str, state: Option<&str>) -> Response {
+fn redirect_error(
+    redirect_uri: &str,
+    error: &str,
+    code: u32,
+    text: &str,
+    state: Option<&str>,
+) -> Response {
     let mut url = match url::Url::parse(redirect_uri) {
         Ok(url) => url,
         Err(_) => return error_page(StatusCode::BAD_REQUEST, 50011, "Bad redirect URI."),
@@ -258,12 +264,22 @@ pub async fn authorize_submit(
     };
     let client_state = params.state.as_deref();
     if params.response_type.as_deref() != Some("code") {
-        return redirect_error(&redirect_uri, "unsupported_response_type", 700054,
-            "response_type 'code' is the only one enabled for this application.", client_state);
+        return redirect_error(
+            &redirect_uri,
+            "unsupported_response_type",
+            700054,
+            "response_type 'code' is the only one enabled for this application.",
+            client_state,
+        );
     }
     if decision.decision != "accept" {
-        return redirect_error(&redirect_uri, "access_denied", 65004,
-            "User declined to consent to access the app.", client_state);
+        return redirect_error(
+            &redirect_uri,
+            "access_denied",
+            65004,
+            "User declined to consent to access the app.",
+            client_state,
+        );
     }
     let scopes: Vec<String> = params
         .scope
@@ -273,22 +289,35 @@ pub async fn authorize_submit(
         .map(str::to_owned)
         .collect();
     if let Some(bad) = scopes.iter().find(|s| !known_scope(s)) {
-        return redirect_error(&redirect_uri, "invalid_scope", 70011,
+        return redirect_error(
+            &redirect_uri,
+            "invalid_scope",
+            70011,
             &format!("The provided value for the input parameter 'scope' is not valid: {bad}."),
-            client_state);
+            client_state,
+        );
     }
     match params.code_challenge_method.as_deref() {
         None | Some("S256") | Some("plain") => {}
         Some(_) => {
-            return redirect_error(&redirect_uri, "invalid_request", 501491,
-                "Invalid code_challenge_method.", client_state);
+            return redirect_error(
+                &redirect_uri,
+                "invalid_request",
+                501491,
+                "Invalid code_challenge_method.",
+                client_state,
+            );
         }
     }
     let Some((tenant_id, user)) = tenant_users(&state, &tenant)
         .into_iter()
         .find(|(_, u)| u.mail.eq_ignore_ascii_case(&decision.user))
     else {
-        return error_page(StatusCode::BAD_REQUEST, 50034, "The user account does not exist.");
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            50034,
+            "The user account does not exist.",
+        );
     };
     let code = random_token("sim.code.");
     {
@@ -362,7 +391,10 @@ pub struct TokenForm {
 }
 
 /// The client id and secret from HTTP Basic or the form.
-pub fn client_credentials(headers: &HeaderMap, form: &TokenForm) -> (Option<String>, Option<String>) {
+pub fn client_credentials(
+    headers: &HeaderMap,
+    form: &TokenForm,
+) -> (Option<String>, Option<String>) {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -396,20 +428,32 @@ pub async fn token(
     {
         let world = state.world();
         if client_id.as_deref() != Some(world.app.client_id.as_str()) {
-            return aad_error(StatusCode::BAD_REQUEST, "unauthorized_client", 700016,
-                "Application not found in the directory.");
+            return aad_error(
+                StatusCode::BAD_REQUEST,
+                "unauthorized_client",
+                700016,
+                "Application not found in the directory.",
+            );
         }
         if secret.as_deref() != Some(world.app.client_secret.as_str()) {
-            return aad_error(StatusCode::UNAUTHORIZED, "invalid_client", 7000215,
-                "Invalid client secret provided.");
+            return aad_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000215,
+                "Invalid client secret provided.",
+            );
         }
     }
     match form.grant_type.as_deref() {
         Some("authorization_code") => redeem_code(&state, &form),
         Some("refresh_token") => redeem_refresh_token(&state, &form),
         Some("urn:ietf:params:oauth:grant-type:jwt-bearer") => on_behalf_of(&state, &form),
-        _ => aad_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", 70003,
-            "The app requested an unsupported grant type."),
+        _ => aad_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            70003,
+            "The app requested an unsupported grant type.",
+        ),
     }
 }
 
@@ -419,31 +463,51 @@ fn redeem_code(state: &SimState, form: &TokenForm) -> Response {
         let mut world = state.world();
         let client_id = world.app.client_id.clone();
         // A code issued to another client (the Google surface's) is not this client's.
-        match world.codes.remove(&code).filter(|g| g.client_id == client_id) {
+        match world
+            .codes
+            .remove(&code)
+            .filter(|g| g.client_id == client_id)
+        {
             Some(grant) => {
                 world.redeemed_codes.insert(code);
                 grant
             }
             None if world.redeemed_codes.contains(&code) => {
-                return aad_error(StatusCode::BAD_REQUEST, "invalid_grant", 54005,
+                return aad_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    54005,
                     "OAuth2 Authorization code was already redeemed, please retry with a new \
-                     valid code or use an existing refresh token.");
+                     valid code or use an existing refresh token.",
+                );
             }
             None => {
-                return aad_error(StatusCode::BAD_REQUEST, "invalid_grant", 70000,
-                    "The provided authorization code is invalid or has expired.");
+                return aad_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    70000,
+                    "The provided authorization code is invalid or has expired.",
+                );
             }
         }
     };
     if form.redirect_uri.as_deref() != Some(grant.redirect_uri.as_str()) {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_grant", 50148,
-            "The redirect_uri does not match the one in the authorization request.");
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            50148,
+            "The redirect_uri does not match the one in the authorization request.",
+        );
     }
     if let Some(challenge) = &grant.code_challenge {
         if !pkce_matches(challenge, form.code_verifier.as_deref()) {
-            return aad_error(StatusCode::BAD_REQUEST, "invalid_grant", 501481,
+            return aad_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                501481,
                 "The Code_Verifier does not match the code_challenge supplied in the \
-                 authorization request.");
+                 authorization request.",
+            );
         }
     }
     issue(state, &grant, true)
@@ -454,19 +518,35 @@ fn redeem_refresh_token(state: &SimState, form: &TokenForm) -> Response {
     let grant = {
         let mut world = state.world();
         let client_id = world.app.client_id.clone();
-        world.refresh_tokens.remove(&presented).filter(|g| g.client_id == client_id)
+        world
+            .refresh_tokens
+            .remove(&presented)
+            .filter(|g| g.client_id == client_id)
     };
     let Some(grant) = grant else {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_grant", 70000,
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            70000,
             "The provided value for the 'refresh_token' is not valid: it is unknown, was \
-             revoked or was already used.");
+             revoked or was already used.",
+        );
     };
     if let Some(requested) = &form.scope {
-        let wanted = graph_scopes(&requested.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
+        let wanted = graph_scopes(
+            &requested
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>(),
+        );
         let granted = graph_scopes(&grant.scopes);
         if wanted.iter().any(|s| !granted.contains(s)) {
-            return aad_error(StatusCode::BAD_REQUEST, "invalid_scope", 70011,
-                "The requested scope exceeds the scope originally granted.");
+            return aad_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_scope",
+                70011,
+                "The requested scope exceeds the scope originally granted.",
+            );
         }
     }
     issue(state, &grant, false)
@@ -474,25 +554,41 @@ fn redeem_refresh_token(state: &SimState, form: &TokenForm) -> Response {
 
 fn on_behalf_of(state: &SimState, form: &TokenForm) -> Response {
     if form.requested_token_use.as_deref() != Some("on_behalf_of") {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_request", 900144,
-            "The request body must contain the parameter 'requested_token_use'.");
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            "The request body must contain the parameter 'requested_token_use'.",
+        );
     }
     let assertion = form.assertion.as_deref().unwrap_or("");
     let Some(claims) = state.keys().verify::<Claims>(assertion) else {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_grant", 50013,
-            "Assertion failed signature validation or has expired.");
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            50013,
+            "Assertion failed signature validation or has expired.",
+        );
     };
     let (client_id, app_id_uri) = {
         let world = state.world();
         (world.app.client_id.clone(), world.app.app_id_uri.clone())
     };
     if claims.aud != client_id && claims.aud != app_id_uri {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_grant", 50013,
-            "Assertion audience does not match the Client app presenting the assertion.");
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            50013,
+            "Assertion audience does not match the Client app presenting the assertion.",
+        );
     }
     if !state.world().has_consent(&claims.tid, &claims.oid) {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_grant", 65001,
-            "The user or administrator has not consented to use the application.");
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            65001,
+            "The user or administrator has not consented to use the application.",
+        );
     }
     let scopes: Vec<String> = form
         .scope
@@ -502,8 +598,12 @@ fn on_behalf_of(state: &SimState, form: &TokenForm) -> Response {
         .map(str::to_owned)
         .collect();
     if let Some(bad) = scopes.iter().find(|s| !known_scope(s)) {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_scope", 70011,
-            &format!("The provided value for the input parameter 'scope' is not valid: {bad}."));
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            70011,
+            &format!("The provided value for the input parameter 'scope' is not valid: {bad}."),
+        );
     }
     let grant = Grant {
         tenant_id: claims.tid,
@@ -522,7 +622,13 @@ fn on_behalf_of(state: &SimState, form: &TokenForm) -> Response {
 fn issue(state: &SimState, grant: &Grant, first: bool) -> Response {
     let graph = graph_scopes(&grant.scopes);
     let scp = graph.join(" ");
-    let access_token = state.mint(&grant.tenant_id, &grant.user_id, GRAPH_APP_ID, Some(&scp), ACCESS_TOKEN_SECONDS);
+    let access_token = state.mint(
+        &grant.tenant_id,
+        &grant.user_id,
+        GRAPH_APP_ID,
+        Some(&scp),
+        ACCESS_TOKEN_SECONDS,
+    );
     let mut body = json!({
         "token_type": "Bearer",
         "scope": graph.iter().map(|s| format!("{GRAPH_RESOURCE}{s}")).collect::<Vec<_>>().join(" "),
@@ -533,11 +639,20 @@ fn issue(state: &SimState, grant: &Grant, first: bool) -> Response {
     let has = |s: &str| grant.scopes.iter().any(|g| g == s);
     if has("offline_access") {
         let refresh = random_token("sim.rt.");
-        state.world().refresh_tokens.insert(refresh.clone(), grant.clone());
+        state
+            .world()
+            .refresh_tokens
+            .insert(refresh.clone(), grant.clone());
         body["refresh_token"] = json!(refresh);
     }
     if first && has("openid") {
-        let mut claims = state.claims_for(&grant.tenant_id, &grant.user_id, &grant.client_id, None, ACCESS_TOKEN_SECONDS);
+        let mut claims = state.claims_for(
+            &grant.tenant_id,
+            &grant.user_id,
+            &grant.client_id,
+            None,
+            ACCESS_TOKEN_SECONDS,
+        );
         claims.nonce = grant.nonce.clone();
         if !has("email") {
             claims.email = None;
@@ -585,21 +700,40 @@ pub async fn admin_consent_page(
     .into_response()
 }
 
-fn check_admin_consent(state: &SimState, tenant: &str, params: &AdminConsentParams) -> Result<String, Response> {
+fn check_admin_consent(
+    state: &SimState,
+    tenant: &str,
+    params: &AdminConsentParams,
+) -> Result<String, Response> {
     if tenant == "common" {
-        return Err(error_page(StatusCode::BAD_REQUEST, 90130,
-            "Admin consent is not supported on the /common endpoint."));
+        return Err(error_page(
+            StatusCode::BAD_REQUEST,
+            90130,
+            "Admin consent is not supported on the /common endpoint.",
+        ));
     }
     let world = state.world();
     if world.tenant(tenant).is_none() {
-        return Err(error_page(StatusCode::BAD_REQUEST, 90002, "Tenant not found."));
+        return Err(error_page(
+            StatusCode::BAD_REQUEST,
+            90002,
+            "Tenant not found.",
+        ));
     }
     if params.client_id.as_deref() != Some(world.app.client_id.as_str()) {
-        return Err(error_page(StatusCode::BAD_REQUEST, 700016, "Application not found."));
+        return Err(error_page(
+            StatusCode::BAD_REQUEST,
+            700016,
+            "Application not found.",
+        ));
     }
     let redirect_uri = params.redirect_uri.clone().unwrap_or_default();
     if !world.app.redirect_uris.contains(&redirect_uri) {
-        return Err(error_page(StatusCode::BAD_REQUEST, 50011, "The redirect URI does not match."));
+        return Err(error_page(
+            StatusCode::BAD_REQUEST,
+            50011,
+            "The redirect URI does not match.",
+        ));
     }
     Ok(redirect_uri)
 }
@@ -620,7 +754,12 @@ pub async fn admin_consent_submit(
         let Some(t) = world.tenant(&tenant) else {
             return error_page(StatusCode::BAD_REQUEST, 90002, "Tenant not found.");
         };
-        (t.id.clone(), t.admins.iter().any(|a| a.eq_ignore_ascii_case(&decision.user)))
+        (
+            t.id.clone(),
+            t.admins
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(&decision.user)),
+        )
     };
     let mut url = match url::Url::parse(&redirect_uri) {
         Ok(url) => url,
@@ -631,11 +770,16 @@ pub async fn admin_consent_submit(
         query.append_pair("admin_consent", "True");
         if decision.decision != "accept" {
             query.append_pair("error", "access_denied");
-            query.append_pair("error_description", "AADSTS65004: User declined to consent.");
+            query.append_pair(
+                "error_description",
+                "AADSTS65004: User declined to consent.",
+            );
         } else if !is_admin {
             query.append_pair("error", "consent_required");
-            query.append_pair("error_description",
-                "AADSTS90094: An administrator must grant permission for this app.");
+            query.append_pair(
+                "error_description",
+                "AADSTS90094: An administrator must grant permission for this app.",
+            );
         } else {
             state.world().admin_consents.insert(tenant_id.clone());
             query.append_pair("tenant", &tenant_id);
@@ -665,15 +809,39 @@ pub async fn office_sso_token(
     };
     if !known {
         // Office's code for a manifest whose WebApplicationInfo is not registered.
-        return (cors, (StatusCode::BAD_REQUEST, Json(json!({ "code": 13004, "message": "Invalid resource." })))).into_response();
+        return (
+            cors,
+            (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "code": 13004, "message": "Invalid resource." })),
+            ),
+        )
+            .into_response();
     }
     let Some((tenant_id, user)) = state.world().find_user(mailbox) else {
-        return (cors, (StatusCode::BAD_REQUEST, Json(json!({ "code": 13001, "message": "The user is not signed in to Office." })))).into_response();
+        return (
+            cors,
+            (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "code": 13001, "message": "The user is not signed in to Office." })),
+            ),
+        )
+            .into_response();
     };
-    let mut claims = state.claims_for(&tenant_id, &user.id, &client_id, Some("access_as_user"), ACCESS_TOKEN_SECONDS);
+    let mut claims = state.claims_for(
+        &tenant_id,
+        &user.id,
+        &client_id,
+        Some("access_as_user"),
+        ACCESS_TOKEN_SECONDS,
+    );
     claims.azp = Some(OUTLOOK_CLIENT_ID.into());
     let token = state.sign(&claims);
-    (cors, Json(json!({ "token": token, "expires_at": now_s() + ACCESS_TOKEN_SECONDS }))).into_response()
+    (
+        cors,
+        Json(json!({ "token": token, "expires_at": now_s() + ACCESS_TOKEN_SECONDS })),
+    )
+        .into_response()
 }
 
 /// Whether `verifier` answers the S256 (or plain) `challenge`.

@@ -39,7 +39,7 @@ use tokio::task::JoinHandle;
 use tower::Layer;
 
 pub use seed::Seed;
-pub use state::{Claims, GRAPH_APP_ID, GLOBAL_ADMIN_ROLE, OUTLOOK_CLIENT_ID};
+pub use state::{Claims, GLOBAL_ADMIN_ROLE, GRAPH_APP_ID, OUTLOOK_CLIENT_ID};
 pub use traffic::{Fault, FaultRule, JournalEntry};
 pub use world::AppRegistration;
 
@@ -178,7 +178,13 @@ impl Simulator {
 
     /// The claims the identity platform would issue to `user_id` for `aud`, to edit and sign
     /// (forgery tests start from a valid token and change one thing).
-    pub fn claims_for(&self, tenant_id: &str, user_id: &str, aud: &str, scp: Option<&str>) -> Claims {
+    pub fn claims_for(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        aud: &str,
+        scp: Option<&str>,
+    ) -> Claims {
         self.state.claims_for(tenant_id, user_id, aud, scp, 3600)
     }
 
@@ -189,7 +195,8 @@ impl Simulator {
 
     /// A Graph access token for `user_id` with `scopes` (for the simulator's own tests).
     pub fn graph_token(&self, tenant_id: &str, user_id: &str, scopes: &str) -> String {
-        self.state.mint(tenant_id, user_id, GRAPH_APP_ID, Some(scopes), 3600)
+        self.state
+            .mint(tenant_id, user_id, GRAPH_APP_ID, Some(scopes), 3600)
     }
 
     /// The current signing key's public modulus and exponent (base64url).

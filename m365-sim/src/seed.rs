@@ -261,10 +261,7 @@ impl Seed {
                 sub: "110248495921238986420".into(),
                 email: "olga@contoso-workspace.example".into(),
                 name: "Olga Organizer".into(),
-                events: vec![(
-                    "Lunch with Northwind".into(),
-                    "2026-11-23T12:00:00Z".into(),
-                )],
+                events: vec![("Lunch with Northwind".into(), "2026-11-23T12:00:00Z".into())],
             }],
         }
     }

@@ -172,7 +172,11 @@ impl Drop for InFlight<'_> {
 }
 
 /// The middleware around every route.
-pub async fn middleware(State(state): State<Arc<SimState>>, request: Request, next: Next) -> Response {
+pub async fn middleware(
+    State(state): State<Arc<SimState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let traffic = &state.traffic;
     let seq = traffic.arrivals.fetch_add(1, Ordering::SeqCst) + 1;
     let method = request.method().clone();
@@ -230,7 +234,12 @@ pub async fn middleware(State(state): State<Arc<SimState>>, request: Request, ne
             } else {
                 "serviceNotAvailable"
             };
-            return graph_error(status, code, "Injected by the simulator.", retry_after.as_deref());
+            return graph_error(
+                status,
+                code,
+                "Injected by the simulator.",
+                retry_after.as_deref(),
+            );
         }
         Some(Fault::Reset) => {
             traffic.record(entry(0, Some("reset")));
@@ -288,8 +297,7 @@ fn reset() -> Response {
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
-fn futures_fail()
--> impl futures::Stream<Item = Result<axum::body::Bytes, std::io::Error>> + Send {
+fn futures_fail() -> impl futures::Stream<Item = Result<axum::body::Bytes, std::io::Error>> + Send {
     struct Broken(bool);
     impl futures::Stream for Broken {
         type Item = Result<axum::body::Bytes, std::io::Error>;

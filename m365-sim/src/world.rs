@@ -174,7 +174,20 @@ fn add_days(time: &str, days: u32) -> String {
     let month: u32 = time[5..7].parse().unwrap_or(1);
     let day: u32 = time[8..10].parse().unwrap_or(1);
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     let (mut y, mut m, mut d) = (year, month, day + days);
     while d > month_days[(m - 1) as usize] {
         d -= month_days[(m - 1) as usize];

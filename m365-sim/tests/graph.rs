@@ -14,9 +14,22 @@ const ARTHUR: &str = "00000003-aaaa-4bbb-8ccc-000000000003";
 const WINDOW: &str = "startDateTime=2026-11-01T00:00:00Z&endDateTime=2027-01-01T00:00:00Z";
 
 async fn get(sim: &Simulator, token: &str, path: &str) -> (u16, Value) {
-    let url = if path.starts_with("http") { path.to_owned() } else { format!("{}/v1.0{path}", sim.url()) };
-    let res = reqwest::Client::new().get(url).bearer_auth(token).header("Prefer", "odata.maxpagesize=4").send().await.unwrap();
-    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+    let url = if path.starts_with("http") {
+        path.to_owned()
+    } else {
+        format!("{}/v1.0{path}", sim.url())
+    };
+    let res = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .header("Prefer", "odata.maxpagesize=4")
+        .send()
+        .await
+        .unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -28,12 +41,23 @@ async fn delegates_reach_the_owners_calendar_by_their_level() {
     assert_eq!(status, 200);
     assert_eq!(body["value"][0]["subject"], "Northwind quarterly review");
     let (_, private) = get(&sim, &ann, &format!("/users/{OLGA}/events/AAMkADemo0005")).await;
-    assert_eq!(private["subject"], "Doctor's appointment", "Ann sees private items");
+    assert_eq!(
+        private["subject"], "Doctor's appointment",
+        "Ann sees private items"
+    );
 
     // Arthur (Author, no private access) sees the private item as free/busy only.
     let arthur = sim.graph_token(TENANT, ARTHUR, shared);
-    let (_, body) = get(&sim, &arthur, "/users/olga@contoso.com/events/AAMkADemo0005").await;
-    assert!(body.get("subject").is_none() && body["sensitivity"] == "private", "{body}");
+    let (_, body) = get(
+        &sim,
+        &arthur,
+        "/users/olga@contoso.com/events/AAMkADemo0005",
+    )
+    .await;
+    assert!(
+        body.get("subject").is_none() && body["sensitivity"] == "private",
+        "{body}"
+    );
 
     // Rita (Reviewer) may read but not create.
     let rita = sim.graph_token(TENANT, RITA, shared);
@@ -46,13 +70,36 @@ async fn delegates_reach_the_owners_calendar_by_their_level() {
 
     // Without a .Shared scope nobody reads another mailbox; calendarPermissions is owner-only.
     let own_only = sim.graph_token(TENANT, ANN, "Calendars.ReadWrite");
-    assert_eq!(get(&sim, &own_only, &format!("/users/{OLGA}/calendar")).await.0, 403);
-    let (_, perms) = get(&sim, &ann, &format!("/users/{OLGA}/calendar/calendarPermissions")).await;
+    assert_eq!(
+        get(&sim, &own_only, &format!("/users/{OLGA}/calendar"))
+            .await
+            .0,
+        403
+    );
+    let (_, perms) = get(
+        &sim,
+        &ann,
+        &format!("/users/{OLGA}/calendar/calendarPermissions"),
+    )
+    .await;
     assert_eq!(perms["value"].as_array().unwrap().len(), 0);
     let olga = sim.graph_token(TENANT, OLGA, "Calendars.ReadWrite");
     let (_, perms) = get(&sim, &olga, "/me/calendar/calendarPermissions").await;
-    let roles: Vec<&str> = perms["value"].as_array().unwrap().iter().map(|p| p["role"].as_str().unwrap()).collect();
-    assert_eq!(roles, ["freeBusyRead", "delegateWithPrivateEventAccess", "custom", "read"]);
+    let roles: Vec<&str> = perms["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            "freeBusyRead",
+            "delegateWithPrivateEventAccess",
+            "custom",
+            "read"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -66,8 +113,17 @@ async fn delta_rounds_page_then_go_quiet_then_carry_changes_and_removals() {
         let (status, body) = get(&sim, &olga, &link).await;
         assert_eq!(status, 200);
         pages += 1;
-        seen.extend(body["value"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_owned()));
-        match (body["@odata.nextLink"].as_str(), body["@odata.deltaLink"].as_str()) {
+        seen.extend(
+            body["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_str().unwrap().to_owned()),
+        );
+        match (
+            body["@odata.nextLink"].as_str(),
+            body["@odata.deltaLink"].as_str(),
+        ) {
             (Some(next), None) => link = next.to_owned(),
             (None, Some(delta)) => break delta.to_owned(),
             other => panic!("a page ends with exactly one link: {other:?}"),
@@ -75,17 +131,30 @@ async fn delta_rounds_page_then_go_quiet_then_carry_changes_and_removals() {
     };
     // Olga's 4 single events + 4 occurrences of the weekly series, in pages of 4.
     assert_eq!((seen.len(), pages), (9, 3), "{seen:?}");
-    assert!(!seen.contains(&"AAMkADemo0009".to_owned()), "series masters are not instances");
+    assert!(
+        !seen.contains(&"AAMkADemo0009".to_owned()),
+        "series masters are not instances"
+    );
 
     let (_, quiet) = get(&sim, &olga, &delta_link).await;
     assert_eq!(quiet["value"].as_array().unwrap().len(), 0);
     let next_round = quiet["@odata.deltaLink"].as_str().unwrap().to_owned();
 
     let client = reqwest::Client::new();
-    let patched = client.patch(format!("{}/v1.0/me/events/AAMkADemo0001", sim.url())).bearer_auth(&olga)
-        .json(&json!({ "categories": ["CRM"] })).send().await.unwrap();
+    let patched = client
+        .patch(format!("{}/v1.0/me/events/AAMkADemo0001", sim.url()))
+        .bearer_auth(&olga)
+        .json(&json!({ "categories": ["CRM"] }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(patched.status(), 200);
-    let deleted = client.delete(format!("{}/v1.0/me/events/AAMkADemo0002", sim.url())).bearer_auth(&olga).send().await.unwrap();
+    let deleted = client
+        .delete(format!("{}/v1.0/me/events/AAMkADemo0002", sim.url()))
+        .bearer_auth(&olga)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(deleted.status(), 204);
     let (_, changes) = get(&sim, &olga, &next_round).await;
     let items = changes["value"].as_array().unwrap();
@@ -94,17 +163,32 @@ async fn delta_rounds_page_then_go_quiet_then_carry_changes_and_removals() {
     assert_eq!(items[1]["@removed"]["reason"], "deleted");
 
     sim.expire_delta_tokens();
-    let res = client.get(changes["@odata.deltaLink"].as_str().unwrap()).bearer_auth(&olga).send().await.unwrap();
+    let res = client
+        .get(changes["@odata.deltaLink"].as_str().unwrap())
+        .bearer_auth(&olga)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 410);
     assert!(res.headers().contains_key("location"));
-    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "syncStateNotFound");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "syncStateNotFound"
+    );
 }
 
 #[tokio::test]
 async fn injected_faults_answer_with_retry_after_and_are_journalled() {
     let sim = Simulator::start(Seed::contoso()).await.unwrap();
     let olga = sim.graph_token(TENANT, OLGA, "Calendars.Read");
-    sim.inject(FaultRule::new("/calendarView", 2, Fault::Status { status: 429, retry_after: Some("2.128".into()) }));
+    sim.inject(FaultRule::new(
+        "/calendarView",
+        2,
+        Fault::Status {
+            status: 429,
+            retry_after: Some("2.128".into()),
+        },
+    ));
     let client = reqwest::Client::new();
     let url = format!("{}/v1.0/me/calendarView?{WINDOW}", sim.url());
     for expected in [429, 429, 200] {
@@ -112,7 +196,10 @@ async fn injected_faults_answer_with_retry_after_and_are_journalled() {
         assert_eq!(res.status(), expected);
         if expected == 429 {
             assert_eq!(res.headers()["retry-after"], "2.128");
-            assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "TooManyRequests");
+            assert_eq!(
+                res.json::<Value>().await.unwrap()["error"]["code"],
+                "TooManyRequests"
+            );
         }
     }
     let journal = sim.journal();
@@ -126,10 +213,16 @@ async fn injected_faults_answer_with_retry_after_and_are_journalled() {
 async fn a_fifth_request_in_flight_for_one_mailbox_is_throttled() {
     let sim = Simulator::start(Seed::contoso()).await.unwrap();
     let olga = sim.graph_token(TENANT, OLGA, "Calendars.Read");
-    sim.inject(FaultRule::new("/calendar", 4, Fault::Delay(Duration::from_millis(400))));
+    sim.inject(FaultRule::new(
+        "/calendar",
+        4,
+        Fault::Delay(Duration::from_millis(400)),
+    ));
     let client = reqwest::Client::new();
     let url = format!("{}/v1.0/users/{OLGA}/calendar", sim.url());
-    let slow: Vec<_> = (0..4).map(|_| tokio::spawn(client.get(&url).bearer_auth(&olga).send())).collect();
+    let slow: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(client.get(&url).bearer_auth(&olga).send()))
+        .collect();
     tokio::time::sleep(Duration::from_millis(150)).await;
     let fifth = client.get(&url).bearer_auth(&olga).send().await.unwrap();
     assert_eq!(fifth.status(), 429);
@@ -137,7 +230,11 @@ async fn a_fifth_request_in_flight_for_one_mailbox_is_throttled() {
         assert_eq!(request.await.unwrap().unwrap().status(), 200);
     }
     assert_eq!(sim.peak_in_flight(OLGA), 4);
-    assert!(sim.journal().iter().any(|e| e.injected.as_deref() == Some("mailbox_concurrency")));
+    assert!(
+        sim.journal()
+            .iter()
+            .any(|e| e.injected.as_deref() == Some("mailbox_concurrency"))
+    );
 }
 
 #[tokio::test]
@@ -146,7 +243,13 @@ async fn batch_runs_inner_requests_and_refuses_more_than_twenty() {
     let olga = sim.graph_token(TENANT, OLGA, "Calendars.Read User.Read");
     let client = reqwest::Client::new();
     let batch = |n: usize| json!({ "requests": (0..n).map(|i| json!({ "id": i.to_string(), "method": "GET", "url": if i == 0 { "/me".to_owned() } else { format!("/me/events/AAMkADemo000{}", i % 8 + 1) } })).collect::<Vec<_>>() });
-    let res = client.post(format!("{}/v1.0/$batch", sim.url())).bearer_auth(&olga).json(&batch(3)).send().await.unwrap();
+    let res = client
+        .post(format!("{}/v1.0/$batch", sim.url()))
+        .bearer_auth(&olga)
+        .json(&batch(3))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     let mut responses = body["responses"].as_array().unwrap().clone();
@@ -155,6 +258,12 @@ async fn batch_runs_inner_requests_and_refuses_more_than_twenty() {
     assert_eq!(responses[1]["body"]["id"], "AAMkADemo0002");
     assert_eq!(responses[2]["status"], 200);
 
-    let res = client.post(format!("{}/v1.0/$batch", sim.url())).bearer_auth(&olga).json(&batch(21)).send().await.unwrap();
+    let res = client
+        .post(format!("{}/v1.0/$batch", sim.url()))
+        .bearer_auth(&olga)
+        .json(&batch(21))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
 }

@@ -18,11 +18,20 @@ fn client() -> reqwest::Client {
 }
 
 fn query_of(location: &str) -> std::collections::HashMap<String, String> {
-    url::Url::parse(location).unwrap().query_pairs().into_owned().collect()
+    url::Url::parse(location)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect()
 }
 
 /// Walks the authorize page as `mailbox` and returns the redirect's query.
-async fn authorize(sim: &Simulator, mailbox: &str, scope: &str, verifier: &str) -> std::collections::HashMap<String, String> {
+async fn authorize(
+    sim: &Simulator,
+    mailbox: &str,
+    scope: &str,
+    verifier: &str,
+) -> std::collections::HashMap<String, String> {
     let challenge = URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
     let url = format!(
         "{}/organizations/oauth2/v2.0/authorize?client_id={}&response_type=code&redirect_uri={}&scope={}&state=s1&nonce=n1&code_challenge={challenge}&code_challenge_method=S256",
@@ -74,31 +83,72 @@ async fn code_with_pkce_signs_in_once_and_refresh_tokens_rotate() {
     let sim = Simulator::start(Seed::contoso()).await.unwrap();
     sim.allow_redirect_uri(REDIRECT);
     let verifier = "a-verifier-of-at-least-forty-three-characters-123456";
-    let q = authorize(&sim, "olga@contoso.com", "openid profile offline_access User.Read", verifier).await;
+    let q = authorize(
+        &sim,
+        "olga@contoso.com",
+        "openid profile offline_access User.Read",
+        verifier,
+    )
+    .await;
     assert_eq!(q["state"], "s1");
 
-    let (status, body) = token(&sim, &[("grant_type", "authorization_code"), ("code", &q["code"]), ("redirect_uri", REDIRECT), ("code_verifier", verifier)]).await;
+    let (status, body) = token(
+        &sim,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &q["code"]),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier),
+        ],
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let id = claims(body["id_token"].as_str().unwrap());
     assert_eq!(id["tid"], TENANT);
     assert_eq!(id["nonce"], "n1");
     assert_eq!(id["aud"], m365_sim::LIAISON_CLIENT_ID);
     assert_eq!(id["iss"], format!("{}/{TENANT}/v2.0", sim.url()));
-    assert_eq!(claims(body["access_token"].as_str().unwrap())["aud"], m365_sim::GRAPH_APP_ID);
+    assert_eq!(
+        claims(body["access_token"].as_str().unwrap())["aud"],
+        m365_sim::GRAPH_APP_ID
+    );
 
     // The code works once.
-    let (status, again) = token(&sim, &[("grant_type", "authorization_code"), ("code", &q["code"]), ("redirect_uri", REDIRECT), ("code_verifier", verifier)]).await;
-    assert_eq!((status, again["error"].as_str()), (400, Some("invalid_grant")));
+    let (status, again) = token(
+        &sim,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &q["code"]),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, again["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
     assert_eq!(again["error_codes"][0], 54005);
 
     // Refresh rotates: the new token works, the old one does not.
     let first = body["refresh_token"].as_str().unwrap().to_owned();
-    let (status, refreshed) = token(&sim, &[("grant_type", "refresh_token"), ("refresh_token", &first)]).await;
+    let (status, refreshed) = token(
+        &sim,
+        &[("grant_type", "refresh_token"), ("refresh_token", &first)],
+    )
+    .await;
     assert_eq!(status, 200);
     let second = refreshed["refresh_token"].as_str().unwrap();
     assert_ne!(second, first);
-    let (status, reused) = token(&sim, &[("grant_type", "refresh_token"), ("refresh_token", &first)]).await;
-    assert_eq!((status, reused["error"].as_str()), (400, Some("invalid_grant")));
+    let (status, reused) = token(
+        &sim,
+        &[("grant_type", "refresh_token"), ("refresh_token", &first)],
+    )
+    .await;
+    assert_eq!(
+        (status, reused["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
 }
 
 #[tokio::test]
@@ -107,8 +157,23 @@ async fn a_wrong_verifier_or_redirect_uri_is_refused() {
     sim.allow_redirect_uri(REDIRECT);
     let verifier = "the-right-verifier-0123456789-0123456789-0123456789";
     let q = authorize(&sim, "ann@contoso.com", "openid User.Read", verifier).await;
-    let (status, body) = token(&sim, &[("grant_type", "authorization_code"), ("code", &q["code"]), ("redirect_uri", REDIRECT), ("code_verifier", "another-verifier-0123456789-0123456789-01234567")]).await;
-    assert_eq!((status, body["error_codes"][0].as_u64()), (400, Some(501481)));
+    let (status, body) = token(
+        &sim,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &q["code"]),
+            ("redirect_uri", REDIRECT),
+            (
+                "code_verifier",
+                "another-verifier-0123456789-0123456789-01234567",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error_codes"][0].as_u64()),
+        (400, Some(501481))
+    );
 
     // An unregistered redirect URI never gets a redirect.
     let res = client()
@@ -124,23 +189,43 @@ async fn a_wrong_verifier_or_redirect_uri_is_refused() {
 async fn on_behalf_of_needs_consent_and_a_token_meant_for_the_app() {
     let sim = Simulator::start(Seed::contoso()).await.unwrap();
     let sso: Value = client()
-        .get(format!("{}/_office/sso-token?mailbox=ann@contoso.com&resource={}", sim.url(), urlencode(&sim.app().app_id_uri)))
-        .send().await.unwrap().json().await.unwrap();
+        .get(format!(
+            "{}/_office/sso-token?mailbox=ann@contoso.com&resource={}",
+            sim.url(),
+            urlencode(&sim.app().app_id_uri)
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let assertion = sso["token"].as_str().unwrap().to_owned();
     assert_eq!(claims(&assertion)["scp"], "access_as_user");
     let obo = |assertion: String| {
         let sim = &sim;
         async move {
-            token(sim, &[
-                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
-                ("assertion", &assertion),
-                ("scope", "https://graph.microsoft.com/Calendars.ReadWrite.Shared offline_access"),
-                ("requested_token_use", "on_behalf_of"),
-            ]).await
+            token(
+                sim,
+                &[
+                    ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                    ("assertion", &assertion),
+                    (
+                        "scope",
+                        "https://graph.microsoft.com/Calendars.ReadWrite.Shared offline_access",
+                    ),
+                    ("requested_token_use", "on_behalf_of"),
+                ],
+            )
+            .await
         }
     };
     let (status, body) = obo(assertion.clone()).await;
-    assert_eq!((status, body["error_codes"][0].as_u64()), (400, Some(65001)), "{body}");
+    assert_eq!(
+        (status, body["error_codes"][0].as_u64()),
+        (400, Some(65001)),
+        "{body}"
+    );
 
     sim.grant_admin_consent(TENANT);
     let (status, body) = obo(assertion).await;
@@ -151,7 +236,10 @@ async fn on_behalf_of_needs_consent_and_a_token_meant_for_the_app() {
 
     // A token meant for Graph is not an assertion for this app.
     let (status, body) = obo(graph_token).await;
-    assert_eq!((status, body["error_codes"][0].as_u64()), (400, Some(50013)));
+    assert_eq!(
+        (status, body["error_codes"][0].as_u64()),
+        (400, Some(50013))
+    );
 }
 
 #[tokio::test]
@@ -160,16 +248,36 @@ async fn admin_consent_is_recorded_only_for_an_administrator() {
     sim.allow_redirect_uri(REDIRECT);
     let url = format!(
         "{}/{TENANT}/v2.0/adminconsent?client_id={}&scope={}&redirect_uri={}&state=xyz",
-        sim.url(), m365_sim::LIAISON_CLIENT_ID, urlencode("https://graph.microsoft.com/.default"), urlencode(REDIRECT)
+        sim.url(),
+        m365_sim::LIAISON_CLIENT_ID,
+        urlencode("https://graph.microsoft.com/.default"),
+        urlencode(REDIRECT)
     );
-    let res = client().post(&url).form(&[("user", "olga@contoso.com"), ("decision", "accept")]).send().await.unwrap();
+    let res = client()
+        .post(&url)
+        .form(&[("user", "olga@contoso.com"), ("decision", "accept")])
+        .send()
+        .await
+        .unwrap();
     let q = query_of(res.headers()["location"].to_str().unwrap());
     assert_eq!(q["error"], "consent_required");
     assert!(!sim.has_admin_consent(TENANT));
 
-    let res = client().post(&url).form(&[("user", "adele@contoso.com"), ("decision", "accept")]).send().await.unwrap();
+    let res = client()
+        .post(&url)
+        .form(&[("user", "adele@contoso.com"), ("decision", "accept")])
+        .send()
+        .await
+        .unwrap();
     let q = query_of(res.headers()["location"].to_str().unwrap());
-    assert_eq!((q["admin_consent"].as_str(), q["tenant"].as_str(), q["state"].as_str()), ("True", TENANT, "xyz"));
+    assert_eq!(
+        (
+            q["admin_consent"].as_str(),
+            q["tenant"].as_str(),
+            q["state"].as_str()
+        ),
+        ("True", TENANT, "xyz")
+    );
     assert!(sim.has_admin_consent(TENANT));
 }
 
@@ -178,14 +286,24 @@ async fn keys_rotate_and_stay_published_until_retired() {
     let sim = Simulator::start(Seed::contoso()).await.unwrap();
     let jwks = |sim: &Simulator| {
         let url = format!("{}/{TENANT}/discovery/v2.0/keys", sim.url());
-        async move { reqwest::get(url).await.unwrap().json::<Value>().await.unwrap() }
+        async move {
+            reqwest::get(url)
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
     };
     assert_eq!(jwks(&sim).await["keys"].as_array().unwrap().len(), 1);
     let kid = sim.rotate_keys();
     let keys = jwks(&sim).await;
     assert_eq!(keys["keys"].as_array().unwrap().len(), 2);
     assert_eq!(keys["keys"][0]["kid"], kid.as_str());
-    assert_eq!(keys["keys"][0]["issuer"], format!("{}/{{tenantid}}/v2.0", sim.url()));
+    assert_eq!(
+        keys["keys"][0]["issuer"],
+        format!("{}/{{tenantid}}/v2.0", sim.url())
+    );
     sim.retire_old_keys();
     assert_eq!(jwks(&sim).await["keys"].as_array().unwrap().len(), 1);
 }

@@ -76,7 +76,11 @@ impl SecretArgs {
 #[derive(Debug, Args)]
 pub struct IdentityArgs {
     /// Liaison's application (client) id in Microsoft Entra ID. Enables Microsoft sign-in.
-    #[arg(long, env = "LIAISON_MICROSOFT_CLIENT_ID", requires = "microsoft_client_secret")]
+    #[arg(
+        long,
+        env = "LIAISON_MICROSOFT_CLIENT_ID",
+        requires = "microsoft_client_secret"
+    )]
     pub microsoft_client_id: Option<String>,
     /// Its client secret.
     #[arg(long, env = "LIAISON_MICROSOFT_CLIENT_SECRET", hide_env_values = true)]
@@ -86,13 +90,25 @@ pub struct IdentityArgs {
     #[arg(long, env = "LIAISON_MICROSOFT_APP_ID_URI")]
     pub microsoft_app_id_uri: Option<String>,
     /// The identity platform's base URL.
-    #[arg(long, env = "LIAISON_MICROSOFT_AUTHORITY", default_value = "https://login.microsoftonline.com")]
+    #[arg(
+        long,
+        env = "LIAISON_MICROSOFT_AUTHORITY",
+        default_value = "https://login.microsoftonline.com"
+    )]
     pub microsoft_authority: String,
     /// Microsoft Graph's base URL, with its version.
-    #[arg(long, env = "LIAISON_GRAPH_URL", default_value = "https://graph.microsoft.com/v1.0")]
+    #[arg(
+        long,
+        env = "LIAISON_GRAPH_URL",
+        default_value = "https://graph.microsoft.com/v1.0"
+    )]
     pub graph_url: String,
     /// Liaison's OAuth client id with Google. Enables Google calendar connections.
-    #[arg(long, env = "LIAISON_GOOGLE_CLIENT_ID", requires = "google_client_secret")]
+    #[arg(
+        long,
+        env = "LIAISON_GOOGLE_CLIENT_ID",
+        requires = "google_client_secret"
+    )]
     pub google_client_id: Option<String>,
     #[arg(long, env = "LIAISON_GOOGLE_CLIENT_SECRET", hide_env_values = true)]
     pub google_client_secret: Option<SecretString>,

@@ -70,10 +70,11 @@ pub async fn save(
     tokens: &TokenSet,
 ) -> Result<(), ApiError> {
     let owner = owner_key(user_id, provider);
-    let sealed = tokens
-        .refresh_token
-        .as_ref()
-        .map(|rt| state.keyring.seal(rt.expose_secret(), aad(tenant_id, &owner)));
+    let sealed = tokens.refresh_token.as_ref().map(|rt| {
+        state
+            .keyring
+            .seal(rt.expose_secret(), aad(tenant_id, &owner))
+    });
     state
         .store
         .upsert_connection(&Connection {
@@ -89,26 +90,27 @@ pub async fn save(
         })
         .await?;
     if let Some(expires_in) = tokens.expires_in {
-        let slot = state
-            .access_tokens
-            .slot(format!("{tenant_id}/{owner}"));
+        let slot = state.access_tokens.slot(format!("{tenant_id}/{owner}"));
         *slot.lock().await = Some((tokens.access_token.clone(), Instant::now() + expires_in));
     }
     Ok(())
 }
 
-/// An access token for the user's `provider` account, refreshing it when needed.
+/// An access token for the user's `provider` account, refreshing it when needed (or always,
+/// with `force`: checking a connection must ask the provider).
 pub async fn access_token(
     state: &AppState,
     tenant_id: &str,
     user_id: &str,
     provider: Provider,
+    force: bool,
 ) -> Result<SecretString, ApiError> {
     let owner = owner_key(user_id, provider);
     let slot = state.access_tokens.slot(format!("{tenant_id}/{owner}"));
     // One refresh in flight per account: the others wait here and reuse its result.
     let mut cached = slot.lock().await;
-    if let Some((token, until)) = cached.as_ref()
+    if !force
+        && let Some((token, until)) = cached.as_ref()
         && *until > Instant::now() + Duration::from_secs(60)
     {
         return Ok(token.clone());
@@ -164,7 +166,10 @@ pub async fn access_token(
             .replace_refresh_token(tenant_id, user_id, provider, Some(&sealed), &new_sealed)
             .await?;
         if !replaced {
-            tracing::warn!(provider = provider.as_str(), "the refresh token changed meanwhile; keeping the newer one");
+            tracing::warn!(
+                provider = provider.as_str(),
+                "the refresh token changed meanwhile; keeping the newer one"
+            );
         }
     }
     let lifetime = tokens.expires_in.unwrap_or(Duration::from_secs(300));
@@ -200,6 +205,9 @@ async fn mark_needs_reconnect(
             detail: None,
         })
         .await?;
-    tracing::info!(provider = connection.provider.as_str(), "a connection needs a new sign-in");
+    tracing::info!(
+        provider = connection.provider.as_str(),
+        "a connection needs a new sign-in"
+    );
     Ok(())
 }

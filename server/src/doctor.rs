@@ -44,7 +44,10 @@ impl fmt::Display for Report {
             for failure in &self.failures {
                 writeln!(f, "  {failure}")?;
             }
-            write!(f, "restore the missing key, or ask these people to connect again")
+            write!(
+                f,
+                "restore the missing key, or ask these people to connect again"
+            )
         }
     }
 }

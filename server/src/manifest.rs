@@ -59,10 +59,15 @@ mod tests {
     fn office_sso_is_declared_when_the_app_registration_is_known() {
         let url: PublicUrl = "https://crm.contoso.com".parse().unwrap();
         assert!(!render(&url).contains("WebApplicationInfo"));
-        let app = ("3f6d1b2e-5c4a-4e8f-9b7d-2a1c0e9f8d71".to_owned(), "api://crm.contoso.com/3f6d1b2e-5c4a-4e8f-9b7d-2a1c0e9f8d71".to_owned());
+        let app = (
+            "3f6d1b2e-5c4a-4e8f-9b7d-2a1c0e9f8d71".to_owned(),
+            "api://crm.contoso.com/3f6d1b2e-5c4a-4e8f-9b7d-2a1c0e9f8d71".to_owned(),
+        );
         let xml = render_with(&url, Some(&app));
         assert!(xml.contains("<Id>3f6d1b2e-5c4a-4e8f-9b7d-2a1c0e9f8d71</Id>"));
-        assert!(xml.contains("<Resource>api://crm.contoso.com/3f6d1b2e-5c4a-4e8f-9b7d-2a1c0e9f8d71</Resource>"));
+        assert!(xml.contains(
+            "<Resource>api://crm.contoso.com/3f6d1b2e-5c4a-4e8f-9b7d-2a1c0e9f8d71</Resource>"
+        ));
     }
 
     #[test]

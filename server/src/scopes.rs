@@ -187,7 +187,11 @@ pub fn markdown() -> String {
                 scope.allows,
                 scope.why,
                 used.join(", "),
-                if scope.admin_only { "administrator" } else { "user or administrator" },
+                if scope.admin_only {
+                    "administrator"
+                } else {
+                    "user or administrator"
+                },
             ));
         }
         out.push('\n');
@@ -207,7 +211,11 @@ mod tests {
     #[test]
     fn every_requested_scope_is_used_by_a_feature() {
         for scope in SCOPES {
-            assert!(!scope.used_by.is_empty(), "{} is used by nothing", scope.name);
+            assert!(
+                !scope.used_by.is_empty(),
+                "{} is used by nothing",
+                scope.name
+            );
         }
     }
 

@@ -240,8 +240,7 @@ fn today() -> (i64, i64, i64) {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64 / 86_400)
         .unwrap_or(0);
-    let date = time::Date::from_julian_day((days + 2_440_588) as i32)
-        .unwrap_or(time::Date::MIN);
+    let date = time::Date::from_julian_day((days + 2_440_588) as i32).unwrap_or(time::Date::MIN);
     (
         i64::from(date.year()),
         i64::from(u8::from(date.month())),
@@ -280,8 +279,14 @@ mod tests {
         assert!(sealed.starts_with("v1:a:"));
         assert!(!sealed.contains("rt-secret-value"));
         assert_ne!(sealed, keys.seal("rt-secret-value", A), "nonces are fresh");
-        assert_eq!(keys.open(&sealed, A).unwrap().expose_secret(), "rt-secret-value");
-        assert_eq!(format!("{:?}", keys.open(&sealed, A).unwrap()), "SecretBox<str>([REDACTED])");
+        assert_eq!(
+            keys.open(&sealed, A).unwrap().expose_secret(),
+            "rt-secret-value"
+        );
+        assert_eq!(
+            format!("{:?}", keys.open(&sealed, A).unwrap()),
+            "SecretBox<str>([REDACTED])"
+        );
     }
 
     #[test]
@@ -289,9 +294,18 @@ mod tests {
         let keys = ring(&key_a());
         let sealed = keys.seal("rt", A);
         for other in [
-            Aad { tenant_id: "t2", ..A },
-            Aad { owner_id: "u2", ..A },
-            Aad { column: "code_verifier", ..A },
+            Aad {
+                tenant_id: "t2",
+                ..A
+            },
+            Aad {
+                owner_id: "u2",
+                ..A
+            },
+            Aad {
+                column: "code_verifier",
+                ..A
+            },
         ] {
             assert_eq!(keys.open(&sealed, other).unwrap_err(), SecretError::Corrupt);
         }

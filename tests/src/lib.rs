@@ -82,6 +82,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The server's record store, for arranging data and checking what a request changed.
     pub store: Arc<dyn Store>,
+    sessions: tokio::sync::Mutex<std::collections::HashMap<String, String>>,
     _database: TestDatabase,
     _data: tempfile::TempDir,
 }
@@ -117,6 +118,8 @@ pub struct TestAppBuilder {
     /// Requests per second per client on the public API; high by default so tests never trip it.
     pub rate_limit: u32,
     pub backend: Backend,
+    /// The tenant's administrator consented (so Office SSO works without a dialog).
+    pub consented: bool,
 }
 
 impl Default for TestAppBuilder {
@@ -126,6 +129,7 @@ impl Default for TestAppBuilder {
             demo: true,
             rate_limit: 100_000,
             backend: Backend::Sqlite,
+            consented: true,
         }
     }
 }
@@ -139,6 +143,12 @@ impl TestAppBuilder {
     /// Runs the server on this store backend (SQLite by default).
     pub fn backend(mut self, backend: Backend) -> Self {
         self.backend = backend;
+        self
+    }
+
+    /// Starts with no consent in the tenant (the first sign-in must consent).
+    pub fn without_consent(mut self) -> Self {
+        self.consented = false;
         self
     }
 
@@ -166,8 +176,21 @@ impl TestAppBuilder {
             demo: self
                 .demo
                 .then(|| liaison_server::demo::settings(&seed, &simulator)),
+            identity: if self.demo {
+                liaison_server::demo::identity_settings(&simulator)
+            } else {
+                Default::default()
+            },
+            keyring: std::sync::Arc::new(
+                liaison_server::secrets::Keyring::load_or_create(&data.path().join("keys"))
+                    .expect("an encryption key"),
+            ),
         };
+        if self.consented {
+            simulator.grant_admin_consent(&seed.tenants[0].id);
+        }
         let app = Application::build(config).await.expect("the server starts");
+        liaison_server::demo::register_redirect_uris(&simulator, app.public_url());
         let url = app.url();
         let store = app.store();
         if self.demo {
@@ -185,6 +208,7 @@ impl TestAppBuilder {
             simulator,
             http,
             store,
+            sessions: Default::default(),
             _database: database,
             _data: data,
         }
@@ -212,16 +236,46 @@ impl TestApp {
         Seed::contoso().tenants[0].id.clone()
     }
 
-    /// The development token of the seeded user with this mailbox.
-    pub fn token(&self, mailbox: &str) -> String {
-        let seed = Seed::contoso();
-        let tenant = &seed.tenants[0];
-        let user = tenant
-            .users
-            .iter()
-            .find(|u| u.mail == mailbox)
-            .unwrap_or_else(|| panic!("{mailbox} is not a seeded user"));
-        liaison_server::auth::dev_token(&tenant.id, &user.id)
+    /// The token Office would hand the add-in for `mailbox` (an access token for Liaison's API).
+    pub async fn office_sso_token(&self, mailbox: &str) -> String {
+        let body: serde_json::Value = self
+            .http
+            .get(format!("{}/_office/sso-token", self.simulator.url()))
+            .query(&[
+                ("mailbox", mailbox),
+                ("resource", &self.simulator.app().app_id_uri),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["token"].as_str().expect("an SSO token").to_owned()
+    }
+
+    /// A session token of the seeded user `mailbox`, signed in through Office SSO (once per
+    /// user and test server).
+    pub async fn token(&self, mailbox: &str) -> String {
+        if let Some(token) = self.sessions.lock().await.get(mailbox) {
+            return token.clone();
+        }
+        let sso = self.office_sso_token(mailbox).await;
+        let response = self
+            .http
+            .post(format!("{}/api/session/sso", self.url))
+            .bearer_auth(sso)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "Office SSO signs {mailbox} in");
+        let grant: serde_json::Value = response.json().await.unwrap();
+        let token = grant["token"].as_str().unwrap().to_owned();
+        self.sessions
+            .lock()
+            .await
+            .insert(mailbox.to_owned(), token.clone());
+        token
     }
 
     /// POSTs `body` as JSON to `path` as the seeded user `mailbox`.
@@ -235,7 +289,7 @@ impl TestApp {
         let mut request = self
             .http
             .post(format!("{}{path}", self.url))
-            .bearer_auth(self.token(mailbox))
+            .bearer_auth(self.token(mailbox).await)
             .json(body);
         if let Some(key) = idempotency_key {
             request = request.header("idempotency-key", key);
@@ -247,7 +301,7 @@ impl TestApp {
     pub async fn get_as(&self, mailbox: &str, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", self.url))
-            .bearer_auth(self.token(mailbox))
+            .bearer_auth(self.token(mailbox).await)
             .send()
             .await
             .expect("the server answers")

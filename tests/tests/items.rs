@@ -283,7 +283,11 @@ async fn the_same_key_and_body_replay_the_first_answer_and_another_body_is_refus
         assert_eq!(error.code, ErrorCode::IdempotencyKeyReused);
         assert_eq!(events(&app).await, 1);
         let audit = app.store.audit_log(&app.tenant_id(), 10).await.unwrap();
-        assert_eq!(audit.len(), 1, "a replay does not act again");
+        let saves = audit
+            .iter()
+            .filter(|a| !a.entry.action.starts_with("sign_in"))
+            .count();
+        assert_eq!(saves, 1, "a replay does not act again");
     }
 }
 
@@ -317,12 +321,13 @@ async fn concurrent_identical_saves_make_one_crm_event() {
 
 /// `n` identical saves by Ann, all in flight at once; their statuses.
 async fn futures(app: &TestApp, body: &Value, key: Option<&str>, n: usize) -> Vec<u16> {
+    let token = app.token(ANN).await;
     let tasks: Vec<_> = (0..n)
         .map(|_| {
             let mut request = app
                 .http
                 .post(format!("{}/api/items/save", app.url))
-                .bearer_auth(app.token(ANN))
+                .bearer_auth(&token)
                 .json(body);
             if let Some(key) = key {
                 request = request.header("idempotency-key", key);
@@ -370,7 +375,10 @@ async fn another_tenants_mailboxes_and_records_answer_404_and_change_nothing() {
             )
             .await
             .unwrap();
-        let fiona = liaison_server::auth::dev_token("fabrikam-tid", "fiona-oid");
+        let (fiona, _) =
+            liaison_server::sessions::start(app.store.as_ref(), "fabrikam-tid", "fiona-oid")
+                .await
+                .unwrap();
         let before = (
             events(&app).await,
             app.store
@@ -452,7 +460,7 @@ async fn without_a_valid_token_every_item_endpoint_answers_401() {
     let dev_in_production = deployment
         .http
         .post(format!("{}/api/items/save", deployment.url))
-        .bearer_auth(app.token(ANN))
+        .bearer_auth(app.token(ANN).await)
         .json(&body)
         .send()
         .await
@@ -634,7 +642,7 @@ async fn an_organizer_who_turns_sync_on_lets_the_delegate_save_and_it_is_audited
     let turned_on = app
         .http
         .put(format!("{}/api/me/sync", app.url))
-        .bearer_auth(app.token(OTTO))
+        .bearer_auth(app.token(OTTO).await)
         .json(&json!({ "syncEnabled": true }))
         .send()
         .await

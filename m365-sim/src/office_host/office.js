@@ -94,11 +94,49 @@
   var info = { host: "Outlook", platform: "OfficeOnline" };
   var ready = Promise.resolve(info);
 
+  // Office SSO: Office (here, the Liaison demo server asking the simulator) mints a token for
+  // the add-in's own API. Errors carry Office's codes (13001: not signed in, 13012: no SSO).
+  var auth = {
+    getAccessToken: function () {
+      if (!userProfile.emailAddress) return Promise.reject({ code: 13001, message: "No user is signed in to Office." });
+      return fetch("/dev/office/sso-token?mailbox=" + encodeURIComponent(userProfile.emailAddress))
+        .then(function (r) { return r.json(); })
+        .then(function (body) {
+          if (body.token) return body.token;
+          throw { code: body.code || 13012, message: body.message || "Single sign-on is not available." };
+        });
+    },
+  };
+
+  // The Office dialog: a separate window (never an iframe); the page in it calls
+  // messageParent, which arrives here as DialogMessageReceived. Both ends check the origin.
+  var ui = {
+    displayDialogAsync: function (url, options, callback) {
+      var popup = window.open(url, "office-dialog", "popup,width=480,height=640");
+      if (!popup) { later(callback, failed("DialogBlocked", "The dialog could not be opened.")); return; }
+      var handlers = [];
+      function onMessage(event) {
+        if (event.source !== popup || event.origin !== window.location.origin) return;
+        if (!event.data || typeof event.data.officeDialogMessage !== "string") return;
+        handlers.forEach(function (h) { h({ message: event.data.officeDialogMessage, origin: event.origin }); });
+      }
+      window.addEventListener("message", onMessage);
+      later(callback, succeeded({
+        addEventHandler: function (type, handler) { handlers.push(handler); },
+        close: function () { window.removeEventListener("message", onMessage); try { popup.close(); } catch (e) { /* gone */ } },
+      }));
+    },
+    messageParent: function (message) {
+      if (window.opener) window.opener.postMessage({ officeDialogMessage: String(message) }, window.location.origin);
+    },
+  };
+
   window.Office = {
     HostType: { Outlook: "Outlook" },
+    auth: auth,
     PlatformType: { OfficeOnline: "OfficeOnline", PC: "PC", Mac: "Mac" },
     AsyncResultStatus: { Succeeded: "succeeded", Failed: "failed" },
-    EventType: { ItemChanged: "olkItemSelectedChanged", OfficeThemeChanged: "officeThemeChanged" },
+    EventType: { ItemChanged: "olkItemSelectedChanged", OfficeThemeChanged: "officeThemeChanged", DialogMessageReceived: "dialogMessageReceived" },
     MailboxEnums: {
       DelegatePermissions: { Read: 1, Write: 2, DeleteOwn: 4, DeleteAll: 8, EditOwn: 16, EditAll: 32 },
       RestVersion: { v1_0: "v1.0", v2_0: "v2.0", Beta: "beta" },
@@ -110,6 +148,7 @@
       return ready;
     },
     context: {
+      ui: ui,
       officeTheme: host ? host.theme() : undefined,
       mailbox: {
         userProfile: userProfile,

@@ -195,7 +195,13 @@ impl GraphClient {
                     other => other,
                 });
             };
-            tracing::debug!(?op, retry, wait_ms = wait.as_millis() as u64, ?status, "retrying a Graph call");
+            tracing::debug!(
+                ?op,
+                retry,
+                wait_ms = wait.as_millis() as u64,
+                ?status,
+                "retrying a Graph call"
+            );
             tokio::time::sleep(wait).await;
             waited += wait;
         }
@@ -312,7 +318,14 @@ impl GraphClient {
     ) -> Result<SharedCalendar, GraphError> {
         let path = format!("/users/{}/calendar", encode_segment(owner_id));
         let value = self
-            .send(Operation::SharedCalendar, token, owner_id, Method::GET, &path, None)
+            .send(
+                Operation::SharedCalendar,
+                token,
+                owner_id,
+                Method::GET,
+                &path,
+                None,
+            )
             .await?;
         serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
     }
@@ -339,7 +352,14 @@ impl GraphClient {
             }
         };
         let value = self
-            .send(Operation::CalendarViewDelta, token, mailbox, Method::GET, target, None)
+            .send(
+                Operation::CalendarViewDelta,
+                token,
+                mailbox,
+                Method::GET,
+                target,
+                None,
+            )
             .await?;
         serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
     }

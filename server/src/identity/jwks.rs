@@ -131,7 +131,10 @@ impl JwksCache {
                 );
             }
         }
-        anyhow::ensure!(!keys.is_empty(), "the keys document holds no RSA signing key");
+        anyhow::ensure!(
+            !keys.is_empty(),
+            "the keys document holds no RSA signing key"
+        );
         Ok(keys)
     }
 }

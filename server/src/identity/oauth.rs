@@ -159,9 +159,7 @@ pub async fn refresh(
     scopes: &[&str],
 ) -> Result<TokenSet, OAuthError> {
     let response = client(endpoints, None)?
-        .exchange_refresh_token(&RefreshToken::new(
-            refresh_token.expose_secret().to_owned(),
-        ))
+        .exchange_refresh_token(&RefreshToken::new(refresh_token.expose_secret().to_owned()))
         .add_scopes(scopes.iter().map(|s| Scope::new((*s).to_owned())))
         .request_async(http)
         .await
@@ -184,9 +182,7 @@ fn token_set(response: &TokenResponseWithId) -> TokenSet {
     }
 }
 
-fn map_error<E: std::error::Error>(
-    error: RequestTokenError<E, BasicErrorResponse>,
-) -> OAuthError {
+fn map_error<E: std::error::Error>(error: RequestTokenError<E, BasicErrorResponse>) -> OAuthError {
     match error {
         RequestTokenError::ServerResponse(response) => {
             let description = response.error_description().cloned().unwrap_or_default();
@@ -242,10 +238,7 @@ pub async fn on_behalf_of(
         .post(token_url)
         .timeout(Duration::from_secs(30))
         .form(&[
-            (
-                "grant_type",
-                "urn:ietf:params:oauth:grant-type:jwt-bearer",
-            ),
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
             ("client_id", client_id),
             ("client_secret", client_secret.expose_secret()),
             ("assertion", assertion),

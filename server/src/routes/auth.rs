@@ -55,7 +55,14 @@ fn verifier_aad(state_hash: &str) -> Aad<'_> {
     }
 }
 
-fn audit(tenant_id: &str, actor_id: &str, action: &str, target: &str, allowed: bool, reason: Option<&str>) -> AuditEntry {
+fn audit(
+    tenant_id: &str,
+    actor_id: &str,
+    action: &str,
+    target: &str,
+    allowed: bool,
+    reason: Option<&str>,
+) -> AuditEntry {
     AuditEntry {
         tenant_id: tenant_id.to_owned(),
         actor_id: actor_id.to_owned(),
@@ -70,7 +77,13 @@ fn audit(tenant_id: &str, actor_id: &str, action: &str, target: &str, allowed: b
 
 /// The tenant and the user a validated Microsoft token names, created on first sight; the
 /// user's Liaison settings are kept.
-async fn upsert_person(state: &AppState, tid: &str, oid: &str, mailbox: &str, name: &str) -> Result<User> {
+async fn upsert_person(
+    state: &AppState,
+    tid: &str,
+    oid: &str,
+    mailbox: &str,
+    name: &str,
+) -> Result<User> {
     if state.store.tenant(tid).await?.is_none() {
         let domain = mailbox.rsplit_once('@').map(|(_, d)| d).unwrap_or(tid);
         state.store.upsert_tenant(&Tenant::new(tid, domain)).await?;
@@ -80,7 +93,11 @@ async fn upsert_person(state: &AppState, tid: &str, oid: &str, mailbox: &str, na
         tenant_id: tid.to_owned(),
         id: oid.to_owned(),
         mailbox: mailbox.to_lowercase(),
-        display_name: if name.is_empty() { mailbox.to_owned() } else { name.to_owned() },
+        display_name: if name.is_empty() {
+            mailbox.to_owned()
+        } else {
+            name.to_owned()
+        },
         sync_enabled: existing.as_ref().is_some_and(|u| u.sync_enabled),
     };
     if existing.as_ref() != Some(&user) {
@@ -102,7 +119,10 @@ fn oauth_error(error: OAuthError) -> ApiError {
 }
 
 /// `POST /api/session/sso`
-pub async fn post_sso(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<SessionGrant>> {
+pub async fn post_sso(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<SessionGrant>> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -128,14 +148,34 @@ pub async fn post_sso(State(state): State<AppState>, headers: HeaderMap) -> Resu
     .await
     .map_err(oauth_error)?;
     let mailbox = claims.preferred_username.clone().unwrap_or_default();
-    let user = upsert_person(&state, &tid, &oid, &mailbox, claims.name.as_deref().unwrap_or("")).await?;
-    connections::save(&state, &tid, &oid, Provider::Microsoft, &oid, &user.mailbox, &tokens).await?;
-    state.store.append_audit(&audit(&tid, &oid, "sign_in.sso", &user.mailbox, true, None)).await?;
+    let user = upsert_person(
+        &state,
+        &tid,
+        &oid,
+        &mailbox,
+        claims.name.as_deref().unwrap_or(""),
+    )
+    .await?;
+    connections::save(
+        &state,
+        &tid,
+        &oid,
+        Provider::Microsoft,
+        &oid,
+        &user.mailbox,
+        &tokens,
+    )
+    .await?;
+    state
+        .store
+        .append_audit(&audit(&tid, &oid, "sign_in.sso", &user.mailbox, true, None))
+        .await?;
     grant(&state, &user).await
 }
 
 async fn grant(state: &AppState, user: &User) -> Result<Json<SessionGrant>> {
-    let (token, expires_at_ms) = sessions::start(state.store.as_ref(), &user.tenant_id, &user.id).await?;
+    let (token, expires_at_ms) =
+        sessions::start(state.store.as_ref(), &user.tenant_id, &user.id).await?;
     Ok(Json(SessionGrant {
         token,
         expires_at_ms,
@@ -179,7 +219,13 @@ async fn start_flow(
         Provider::Google => {
             let google = state.google()?;
             let scopes = scopes::requested(Provider::Google);
-            oauth::authorize(&google.oauth(), &redirect_uri, &scopes, &nonce, &[("access_type", "offline"), ("prompt", "consent")])
+            oauth::authorize(
+                &google.oauth(),
+                &redirect_uri,
+                &scopes,
+                &nonce,
+                &[("access_type", "offline"), ("prompt", "consent")],
+            )
         }
     }
     .map_err(oauth_error)?;
@@ -187,7 +233,10 @@ async fn start_flow(
     state
         .store
         .put_sign_in_flow(&SignInFlow {
-            code_verifier: state.keyring.seal(authorization.verifier.expose_secret(), verifier_aad(&state_hash)),
+            code_verifier: state.keyring.seal(
+                authorization.verifier.expose_secret(),
+                verifier_aad(&state_hash),
+            ),
             state_hash,
             provider,
             purpose,
@@ -202,22 +251,49 @@ async fn start_flow(
 }
 
 /// `GET /auth/microsoft/start`
-pub async fn get_microsoft_start(State(state): State<AppState>, Query(params): Query<StartParams>) -> Result<Response> {
+pub async fn get_microsoft_start(
+    State(state): State<AppState>,
+    Query(params): Query<StartParams>,
+) -> Result<Response> {
     let dialog = params.dialog.as_deref() == Some("1");
-    let url = start_flow(&state, Provider::Microsoft, FlowPurpose::SignIn, dialog, None).await?;
+    let url = start_flow(
+        &state,
+        Provider::Microsoft,
+        FlowPurpose::SignIn,
+        dialog,
+        None,
+    )
+    .await?;
     Ok(Redirect::to(url.as_str()).into_response())
 }
 
 /// `POST /api/connections/google`: the URL a signed-in person opens to connect Google.
-pub async fn post_connect_google(State(state): State<AppState>, caller: Caller) -> Result<Json<serde_json::Value>> {
+pub async fn post_connect_google(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<serde_json::Value>> {
     let started_by = Some((caller.user.tenant_id.clone(), caller.user.id.clone()));
-    let url = start_flow(&state, Provider::Google, FlowPurpose::Connect, true, started_by).await?;
+    let url = start_flow(
+        &state,
+        Provider::Google,
+        FlowPurpose::Connect,
+        true,
+        started_by,
+    )
+    .await?;
     Ok(Json(json!({ "authorizeUrl": url.as_str() })))
 }
 
 /// `GET /admin/consent`: an administrator signs in first.
 pub async fn get_admin_consent(State(state): State<AppState>) -> Result<Response> {
-    let url = start_flow(&state, Provider::Microsoft, FlowPurpose::AdminConsent, false, None).await?;
+    let url = start_flow(
+        &state,
+        Provider::Microsoft,
+        FlowPurpose::AdminConsent,
+        false,
+        None,
+    )
+    .await?;
     Ok(Redirect::to(url.as_str()).into_response())
 }
 
@@ -240,32 +316,53 @@ pub async fn get_callback(
         Ok(response) => response,
         Err(error) => {
             let status = error.status();
-            page(&state, status, "Sign-in did not complete", &error.to_string(), None)
+            page(
+                &state,
+                status,
+                "Sign-in did not complete",
+                &error.to_string(),
+                None,
+            )
         }
     }
 }
 
 async fn callback(state: &AppState, provider: &str, params: CallbackParams) -> Result<Response> {
     let provider = Provider::parse(provider).ok_or(ApiError::NotFound)?;
-    let presented = params.state.as_deref().ok_or(ApiError::InvalidSignIn("the sign-in state is missing"))?;
+    let presented = params
+        .state
+        .as_deref()
+        .ok_or(ApiError::InvalidSignIn("the sign-in state is missing"))?;
     let flow = state
         .store
         .take_sign_in_flow(&sessions::hash(presented), now_ms())
         .await?
-        .ok_or(ApiError::InvalidSignIn("this sign-in is unknown, expired or already used: start again"))?;
+        .ok_or(ApiError::InvalidSignIn(
+            "this sign-in is unknown, expired or already used: start again",
+        ))?;
     if flow.provider != provider {
         // Mix-up defence: a code is only redeemed with the provider that started the flow.
-        return Err(ApiError::InvalidSignIn("this sign-in was started with another provider"));
+        return Err(ApiError::InvalidSignIn(
+            "this sign-in was started with another provider",
+        ));
     }
     if let Some(error) = &params.error {
         tracing::info!(provider = provider.as_str(), error = %error, "the identity provider ended a sign-in with an error");
-        return Ok(page(state, StatusCode::BAD_REQUEST, "Sign-in did not complete",
-            &format!("The sign-in was cancelled or refused ({error})."), flow.dialog.then_some("error")));
+        return Ok(page(
+            state,
+            StatusCode::BAD_REQUEST,
+            "Sign-in did not complete",
+            &format!("The sign-in was cancelled or refused ({error})."),
+            flow.dialog.then_some("error"),
+        ));
     }
     if flow.purpose == FlowPurpose::AdminConsent && flow.started_by.is_some() {
         return finish_admin_consent(state, &flow, &params).await;
     }
-    let code = params.code.as_deref().ok_or(ApiError::InvalidSignIn("the sign-in code is missing"))?;
+    let code = params
+        .code
+        .as_deref()
+        .ok_or(ApiError::InvalidSignIn("the sign-in code is missing"))?;
     let verifier = state
         .keyring
         .open(&flow.code_verifier, verifier_aad(&flow.state_hash))
@@ -274,14 +371,26 @@ async fn callback(state: &AppState, provider: &str, params: CallbackParams) -> R
     match provider {
         Provider::Microsoft => {
             let ms = state.microsoft()?;
-            let tokens = oauth::exchange_code(&state.identity.http, &ms.oauth(), &redirect_uri, code, &verifier)
+            let tokens = oauth::exchange_code(
+                &state.identity.http,
+                &ms.oauth(),
+                &redirect_uri,
+                code,
+                &verifier,
+            )
+            .await
+            .map_err(oauth_error)?;
+            let id_token = tokens
+                .id_token
+                .as_deref()
+                .ok_or(ApiError::Unauthenticated)?;
+            let claims = ms
+                .validate_id_token(id_token, &flow.nonce)
                 .await
-                .map_err(oauth_error)?;
-            let id_token = tokens.id_token.as_deref().ok_or(ApiError::Unauthenticated)?;
-            let claims = ms.validate_id_token(id_token, &flow.nonce).await.map_err(|reason| {
-                tracing::info!(%reason, "refused an ID token");
-                ApiError::Unauthenticated
-            })?;
+                .map_err(|reason| {
+                    tracing::info!(%reason, "refused an ID token");
+                    ApiError::Unauthenticated
+                })?;
             let (tid, oid) = ids(&claims)?;
             if flow.purpose == FlowPurpose::AdminConsent {
                 return start_admin_consent(state, &claims, &tid, &oid).await;
@@ -298,40 +407,112 @@ async fn callback(state: &AppState, provider: &str, params: CallbackParams) -> R
                 .and_then(|p| p.mail.clone().or_else(|| p.user_principal_name.clone()))
                 .or_else(|| claims.preferred_username.clone())
                 .unwrap_or_default();
-            let name = profile.and_then(|p| p.display_name).or(claims.name.clone()).unwrap_or_default();
+            let name = profile
+                .and_then(|p| p.display_name)
+                .or(claims.name.clone())
+                .unwrap_or_default();
             let user = upsert_person(state, &tid, &oid, &mailbox, &name).await?;
-            connections::save(state, &tid, &oid, Provider::Microsoft, &oid, &user.mailbox, &tokens).await?;
+            connections::save(
+                state,
+                &tid,
+                &oid,
+                Provider::Microsoft,
+                &oid,
+                &user.mailbox,
+                &tokens,
+            )
+            .await?;
             verify_delegates(state, &user, &tokens.access_token).await;
-            state.store.append_audit(&audit(&tid, &oid, "sign_in.code", &user.mailbox, true, None)).await?;
+            state
+                .store
+                .append_audit(&audit(
+                    &tid,
+                    &oid,
+                    "sign_in.code",
+                    &user.mailbox,
+                    true,
+                    None,
+                ))
+                .await?;
             if flow.dialog {
                 let dialog_code = sessions::new_token("ldc_");
                 state
                     .store
-                    .put_dialog_code(&sessions::hash(&dialog_code), &tid, &oid, now_ms() + sessions::DIALOG_CODE_MS)
+                    .put_dialog_code(
+                        &sessions::hash(&dialog_code),
+                        &tid,
+                        &oid,
+                        now_ms() + sessions::DIALOG_CODE_MS,
+                    )
                     .await?;
-                return Ok(page(state, StatusCode::OK, "Signed in",
-                    &format!("Signed in as {}. Returning to Outlook…", user.display_name), Some(&dialog_code)));
+                return Ok(page(
+                    state,
+                    StatusCode::OK,
+                    "Signed in",
+                    &format!("Signed in as {}. Returning to Outlook…", user.display_name),
+                    Some(&dialog_code),
+                ));
             }
-            Ok(page(state, StatusCode::OK, "Signed in",
-                &format!("Signed in as {} and your calendar is connected. You can close this window.", user.display_name), None))
+            Ok(page(
+                state,
+                StatusCode::OK,
+                "Signed in",
+                &format!(
+                    "Signed in as {} and your calendar is connected. You can close this window.",
+                    user.display_name
+                ),
+                None,
+            ))
         }
         Provider::Google => {
             let google = state.google()?;
-            let (tid, uid) = flow.started_by.clone().ok_or(ApiError::InvalidSignIn("connect Google from the sidebar"))?;
-            let tokens = oauth::exchange_code(&state.identity.http, &google.oauth(), &redirect_uri, code, &verifier)
+            let (tid, uid) = flow
+                .started_by
+                .clone()
+                .ok_or(ApiError::InvalidSignIn("connect Google from the sidebar"))?;
+            let tokens = oauth::exchange_code(
+                &state.identity.http,
+                &google.oauth(),
+                &redirect_uri,
+                code,
+                &verifier,
+            )
+            .await
+            .map_err(oauth_error)?;
+            let id_token = tokens
+                .id_token
+                .as_deref()
+                .ok_or(ApiError::Unauthenticated)?;
+            let claims = google
+                .validate_id_token(id_token, &flow.nonce)
                 .await
-                .map_err(oauth_error)?;
-            let id_token = tokens.id_token.as_deref().ok_or(ApiError::Unauthenticated)?;
-            let claims = google.validate_id_token(id_token, &flow.nonce).await.map_err(|reason| {
-                tracing::info!(%reason, "refused a Google ID token");
-                ApiError::Unauthenticated
-            })?;
+                .map_err(|reason| {
+                    tracing::info!(%reason, "refused a Google ID token");
+                    ApiError::Unauthenticated
+                })?;
             let account = format!("{}|{}", claims.iss, claims.sub);
             let email = claims.email.clone().unwrap_or_default();
-            connections::save(state, &tid, &uid, Provider::Google, &account, &email, &tokens).await?;
-            state.store.append_audit(&audit(&tid, &uid, "connection.google", &email, true, None)).await?;
-            Ok(page(state, StatusCode::OK, "Google Workspace connected",
-                &format!("{email} is connected. You can close this window."), flow.dialog.then_some("connected")))
+            connections::save(
+                state,
+                &tid,
+                &uid,
+                Provider::Google,
+                &account,
+                &email,
+                &tokens,
+            )
+            .await?;
+            state
+                .store
+                .append_audit(&audit(&tid, &uid, "connection.google", &email, true, None))
+                .await?;
+            Ok(page(
+                state,
+                StatusCode::OK,
+                "Google Workspace connected",
+                &format!("{email} is connected. You can close this window."),
+                flow.dialog.then_some("connected"),
+            ))
         }
     }
 }
@@ -354,24 +535,57 @@ async fn verify_delegates(state: &AppState, user: &User, token: &secrecy::Secret
             "read" => (1, false),
             _ => continue,
         };
-        let Some(address) = permission.email_address.address else { continue };
-        let Ok(Some(delegate)) = state.store.user_by_mailbox(&user.tenant_id, &address.to_lowercase()).await else { continue };
-        let existing = state.store.delegation(&user.tenant_id, &user.id, &delegate.id).await.ok().flatten();
+        let Some(address) = permission.email_address.address else {
+            continue;
+        };
+        let Ok(Some(delegate)) = state
+            .store
+            .user_by_mailbox(&user.tenant_id, &address.to_lowercase())
+            .await
+        else {
+            continue;
+        };
+        let existing = state
+            .store
+            .delegation(&user.tenant_id, &user.id, &delegate.id)
+            .await
+            .ok()
+            .flatten();
         let delegation = Delegation {
             calendar_bits: bits,
             can_view_private: private,
             send_on_behalf: existing.is_some_and(|d| d.send_on_behalf),
         };
-        if let Err(error) = state.store.set_delegation(&user.tenant_id, &user.id, &delegate.id, &delegation).await {
+        if let Err(error) = state
+            .store
+            .set_delegation(&user.tenant_id, &user.id, &delegate.id, &delegation)
+            .await
+        {
             tracing::warn!(%error, "cannot record a verified delegation");
         }
     }
 }
 
 /// The administrator signed in: check the role, then send them to grant consent.
-async fn start_admin_consent(state: &AppState, claims: &TokenClaims, tid: &str, oid: &str) -> Result<Response> {
+async fn start_admin_consent(
+    state: &AppState,
+    claims: &TokenClaims,
+    tid: &str,
+    oid: &str,
+) -> Result<Response> {
     if !claims.wids.iter().any(|w| w == GLOBAL_ADMIN_ROLE) {
-        state.store.append_audit(&audit(tid, oid, "admin.consent", tid, false, Some("not_an_administrator"))).await.ok();
+        state
+            .store
+            .append_audit(&audit(
+                tid,
+                oid,
+                "admin.consent",
+                tid,
+                false,
+                Some("not_an_administrator"),
+            ))
+            .await
+            .ok();
         return Err(ApiError::AdminRequired);
     }
     let ms = state.microsoft()?;
@@ -391,7 +605,8 @@ async fn start_admin_consent(state: &AppState, claims: &TokenClaims, tid: &str, 
             expires_at_ms: now_ms() + sessions::FLOW_MS,
         })
         .await?;
-    let mut url = url::Url::parse(&ms.admin_consent_url(tid)).map_err(|e| ApiError::Internal(e.into()))?;
+    let mut url =
+        url::Url::parse(&ms.admin_consent_url(tid)).map_err(|e| ApiError::Internal(e.into()))?;
     url.query_pairs_mut()
         .append_pair("client_id", &ms.settings.client_id)
         .append_pair("scope", &scopes::graph_permissions().join(" "))
@@ -400,14 +615,34 @@ async fn start_admin_consent(state: &AppState, claims: &TokenClaims, tid: &str, 
     Ok(Redirect::to(url.as_str()).into_response())
 }
 
-async fn finish_admin_consent(state: &AppState, flow: &SignInFlow, params: &CallbackParams) -> Result<Response> {
+async fn finish_admin_consent(
+    state: &AppState,
+    flow: &SignInFlow,
+    params: &CallbackParams,
+) -> Result<Response> {
     let Some((tid, oid)) = &flow.started_by else {
-        return Err(ApiError::InvalidSignIn("admin consent must start at /admin/consent"));
+        return Err(ApiError::InvalidSignIn(
+            "admin consent must start at /admin/consent",
+        ));
     };
     // The returned `tenant` can be forged: it must be the signed-in administrator's tenant.
-    if params.admin_consent.as_deref() != Some("True") || params.tenant.as_deref() != Some(tid.as_str()) {
-        state.store.append_audit(&audit(tid, oid, "admin.consent", tid, false, Some("tenant_mismatch"))).await?;
-        return Err(ApiError::InvalidSignIn("the consent answer does not match your tenant"));
+    if params.admin_consent.as_deref() != Some("True")
+        || params.tenant.as_deref() != Some(tid.as_str())
+    {
+        state
+            .store
+            .append_audit(&audit(
+                tid,
+                oid,
+                "admin.consent",
+                tid,
+                false,
+                Some("tenant_mismatch"),
+            ))
+            .await?;
+        return Err(ApiError::InvalidSignIn(
+            "the consent answer does not match your tenant",
+        ));
     }
     let granted = scopes::graph_permissions().join(" ");
     state
@@ -419,19 +654,34 @@ async fn finish_admin_consent(state: &AppState, flow: &SignInFlow, params: &Call
             granted_at_ms: now_ms(),
         })
         .await?;
-    state.store.append_audit(&audit(tid, oid, "admin.consent", tid, true, None)).await?;
-    Ok(page(state, StatusCode::OK, "Consent granted",
-        "Liaison may now be used by everyone in your organization. Deploy manifest.xml from the Microsoft 365 admin center.", None))
+    state
+        .store
+        .append_audit(&audit(tid, oid, "admin.consent", tid, true, None))
+        .await?;
+    Ok(page(
+        state,
+        StatusCode::OK,
+        "Consent granted",
+        "Liaison may now be used by everyone in your organization. Deploy manifest.xml from the Microsoft 365 admin center.",
+        None,
+    ))
 }
 
 /// `POST /api/session/exchange`
-pub async fn post_exchange(State(state): State<AppState>, AppJson(request): AppJson<DialogCode>) -> Result<Json<SessionGrant>> {
+pub async fn post_exchange(
+    State(state): State<AppState>,
+    AppJson(request): AppJson<DialogCode>,
+) -> Result<Json<SessionGrant>> {
     let (tid, oid) = state
         .store
         .take_dialog_code(&sessions::hash(&request.code), now_ms())
         .await?
         .ok_or(ApiError::Unauthenticated)?;
-    let user = state.store.user(&tid, &oid).await?.ok_or(ApiError::Unauthenticated)?;
+    let user = state
+        .store
+        .user(&tid, &oid)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
     grant(&state, &user).await
 }
 
@@ -442,14 +692,22 @@ pub async fn delete_session(State(state): State<AppState>, caller: Caller) -> Re
 }
 
 /// `POST /api/connections/microsoft/check`: refresh the connection and read the profile.
-pub async fn post_check_microsoft(State(state): State<AppState>, caller: Caller) -> Result<Json<liaison_domain::api::Me>> {
+pub async fn post_check_microsoft(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<liaison_domain::api::Me>> {
     let user = &caller.user;
-    let token = connections::access_token(&state, &user.tenant_id, &user.id, Provider::Microsoft).await;
+    let token =
+        connections::access_token(&state, &user.tenant_id, &user.id, Provider::Microsoft, true)
+            .await;
     match token {
         Ok(token) => match state.graph()?.me(&token, &user.id).await {
             Ok(_) | Err(GraphError::Forbidden { .. }) => {}
             Err(GraphError::Unauthorized) => {
-                state.access_tokens.forget(&user.tenant_id, &user.id, Provider::Microsoft).await;
+                state
+                    .access_tokens
+                    .forget(&user.tenant_id, &user.id, Provider::Microsoft)
+                    .await;
             }
             Err(error) => {
                 tracing::warn!(%error, "checking a connection against Graph failed");
@@ -464,10 +722,22 @@ pub async fn post_check_microsoft(State(state): State<AppState>, caller: Caller)
 
 /// The page a browser lands on after a redirect. In the sign-in dialog, it hands
 /// `dialog_message` (a one-time code, or an outcome) to the task pane through Office.js.
-fn page(state: &AppState, status: StatusCode, title: &str, text: &str, dialog_message: Option<&str>) -> Response {
-    let office_js = if state.demo.is_some() { "/dev/office.js" } else { OFFICE_JS };
+fn page(
+    state: &AppState,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+    dialog_message: Option<&str>,
+) -> Response {
+    let office_js = if state.demo.is_some() {
+        "/dev/office.js"
+    } else {
+        OFFICE_JS
+    };
     let scripts = match dialog_message {
-        Some(_) => format!("<script src=\"{office_js}\"></script><script src=\"/auth/dialog.js\"></script>"),
+        Some(_) => format!(
+            "<script src=\"{office_js}\"></script><script src=\"/auth/dialog.js\"></script>"
+        ),
         None => String::new(),
     };
     let html = format!(
@@ -486,9 +756,13 @@ fn page(state: &AppState, status: StatusCode, title: &str, text: &str, dialog_me
         crate::headers::OFFICE_JS_ORIGIN
     );
     if let Ok(value) = HeaderValue::from_str(&csp) {
-        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
     }
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

@@ -1,0 +1,584 @@
+//! Sign-in against the Microsoft 365 simulator: Office SSO with On-Behalf-Of, the dialog's code
+//! flow, Google, admin consent, every token forgery of the security checklist, key rollover,
+//! "needs reconnect", secrets at rest, and Graph retries proven from the simulator's journal.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use liaison_domain::api::{ErrorBody, ErrorCode};
+use liaison_e2e::TestApp;
+use m365_sim::{Claims, Fault, FaultRule, GRAPH_APP_ID, LIAISON_CLIENT_ID};
+use serde_json::Value;
+
+const ANN: &str = "ann@contoso.com";
+const ANN_ID: &str = "00000002-aaaa-4bbb-8ccc-000000000002";
+const OLGA_ID: &str = "00000001-aaaa-4bbb-8ccc-000000000001";
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn sso(app: &TestApp, token: &str) -> reqwest::Response {
+    app.http
+        .post(format!("{}/api/session/sso", app.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// Follows a server redirect to the simulator's page, picks `mailbox`, accepts, and returns
+/// the callback URL the simulator sends the browser back to.
+async fn through_simulator(authorize_url: &str, mailbox: &str) -> String {
+    let res = no_redirects()
+        .post(authorize_url)
+        .form(&[("user", mailbox), ("decision", "accept")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "the simulator redirects back");
+    location(&res)
+}
+
+/// The dialog's message (`data-dialog-message`) on the page a callback answers.
+fn dialog_message(page: &str) -> String {
+    let start = page.find("data-dialog-message=\"").expect("a dialog page") + 21;
+    page[start..start + page[start..].find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn office_sso_signs_a_seeded_user_in_and_keeps_the_refresh_token_sealed() {
+    let app = TestApp::spawn().await;
+    let res = sso(&app, &app.office_sso_token(ANN).await).await;
+    assert_eq!(res.status(), 200);
+    let grant: Value = res.json().await.unwrap();
+    assert_eq!(grant["me"]["mailbox"], ANN);
+    assert_eq!(grant["me"]["connections"]["microsoft"], "connected");
+    let token = grant["token"].as_str().unwrap();
+    assert!(token.starts_with("lsn_"));
+
+    let me = app
+        .http
+        .get(format!("{}/api/me", app.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+
+    // At rest: a sealed envelope, never the refresh token the simulator issued.
+    let connection = app
+        .store
+        .connection(
+            &app.tenant_id(),
+            ANN_ID,
+            liaison_server::store::model::Provider::Microsoft,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let sealed = connection.refresh_token.unwrap();
+    assert!(sealed.starts_with("v1:"), "{sealed}");
+    assert!(!sealed.contains("sim.rt."));
+
+    // Signing out ends the session.
+    let out = app
+        .http
+        .delete(format!("{}/api/session", app.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    let after = app
+        .http
+        .get(format!("{}/api/me", app.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401);
+}
+
+#[tokio::test]
+async fn without_consent_sso_says_so_and_the_dialog_flow_signs_in_with_a_one_time_code() {
+    let app = TestApp::builder().without_consent().spawn().await;
+    let res = sso(&app, &app.office_sso_token(ANN).await).await;
+    assert_eq!(res.status(), 403);
+    let body: ErrorBody = res.json().await.unwrap();
+    assert_eq!(body.code, ErrorCode::ConsentRequired);
+
+    // The dialog's first page is on Liaison's origin; it redirects to the identity platform.
+    let start = no_redirects()
+        .get(format!("{}/auth/microsoft/start?dialog=1", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(start.status(), 303);
+    let authorize = location(&start);
+    let query: std::collections::HashMap<String, String> = url::Url::parse(&authorize)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    assert_eq!(query["code_challenge_method"], "S256");
+    assert_eq!(
+        query["redirect_uri"],
+        format!(
+            "{}/auth/microsoft/callback",
+            app.url.replace("127.0.0.1", "localhost")
+        )
+    );
+    assert!(query.contains_key("nonce") && query.contains_key("state"));
+
+    let callback = through_simulator(&authorize, ANN).await;
+    let page = no_redirects().get(&callback).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let code = dialog_message(&html);
+    assert!(
+        code.starts_with("ldc_"),
+        "the dialog carries a one-time code, not a token"
+    );
+
+    let exchange = |code: String| {
+        let app = &app;
+        async move {
+            app.http
+                .post(format!("{}/api/session/exchange", app.url))
+                .json(&serde_json::json!({ "code": code }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first = exchange(code.clone()).await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(exchange(code).await.status(), 401, "the code works once");
+
+    // The callback's state is one-time too: replaying it is refused.
+    let replay = no_redirects().get(&callback).send().await.unwrap();
+    assert_eq!(replay.status(), 400);
+    // And consenting once is enough for SSO from now on.
+    assert_eq!(
+        sso(&app, &app.office_sso_token(ANN).await).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_code_sent_to_the_other_providers_callback_is_refused() {
+    let app = TestApp::spawn().await;
+    let token = app.token(ANN).await;
+    let connect: Value = app
+        .http
+        .post(format!("{}/api/connections/google", app.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let authorize = connect["authorizeUrl"].as_str().unwrap();
+    let google_callback = through_simulator(authorize, "olga@contoso-workspace.example").await;
+    // Mix-up: the Google code and state, delivered to the Microsoft callback.
+    let swapped = google_callback.replace("/auth/google/callback", "/auth/microsoft/callback");
+    let res = no_redirects().get(&swapped).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+
+    // Started again and delivered where it belongs, Google connects.
+    let connect: Value = app
+        .http
+        .post(format!("{}/api/connections/google", app.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let callback = through_simulator(
+        connect["authorizeUrl"].as_str().unwrap(),
+        "olga@contoso-workspace.example",
+    )
+    .await;
+    let res = no_redirects().get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let me: Value = app
+        .http
+        .get(format!("{}/api/me", app.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["connections"]["google"], "connected");
+}
+
+#[tokio::test]
+async fn only_an_administrator_grants_tenant_consent_and_the_tenant_comes_from_the_sign_in() {
+    let app = TestApp::builder().without_consent().spawn().await;
+    let consent = |mailbox: &'static str| {
+        let app = &app;
+        async move {
+            let start = no_redirects()
+                .get(format!("{}/admin/consent", app.url))
+                .send()
+                .await
+                .unwrap();
+            let callback = through_simulator(&location(&start), mailbox).await;
+            no_redirects().get(&callback).send().await.unwrap()
+        }
+    };
+    assert_eq!(consent("olga@contoso.com").await.status(), 403);
+    assert!(
+        app.store
+            .admin_consent(&app.tenant_id())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let to_consent_page = consent("adele@contoso.com").await;
+    assert_eq!(to_consent_page.status(), 303);
+    let consent_url = location(&to_consent_page);
+    assert!(consent_url.contains("/v2.0/adminconsent"));
+    let back = through_simulator(&consent_url, "adele@contoso.com").await;
+
+    // A forged tenant in the answer is refused…
+    let forged = back.replace(
+        &format!("tenant={}", app.tenant_id()),
+        "tenant=11111111-2222-4333-8444-555555555555",
+    );
+    assert_eq!(
+        no_redirects().get(&forged).send().await.unwrap().status(),
+        400
+    );
+    assert!(
+        app.store
+            .admin_consent(&app.tenant_id())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // …and (its state being spent) so is the genuine one: the admin starts again.
+    let again = consent("adele@contoso.com").await;
+    let back = through_simulator(&location(&again), "adele@contoso.com").await;
+    assert_eq!(
+        no_redirects().get(&back).send().await.unwrap().status(),
+        200
+    );
+    let recorded = app
+        .store
+        .admin_consent(&app.tenant_id())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        recorded.granted_by_id,
+        "00000007-aaaa-4bbb-8ccc-000000000007"
+    );
+    assert!(app.simulator.has_admin_consent(&app.tenant_id()));
+}
+
+/// Every forged SSO token of the checklist gets 401 and creates no session.
+#[tokio::test]
+async fn every_forged_token_is_refused() {
+    let app = TestApp::spawn().await;
+    let sim = &app.simulator;
+    let tid = app.tenant_id();
+    let good = || sim.claims_for(&tid, ANN_ID, LIAISON_CLIENT_ID, Some("access_as_user"));
+    let now = good().iat;
+    let mut forgeries: Vec<(&str, String)> = vec![
+        (
+            "wrong audience",
+            sim.sign(&Claims {
+                aud: "api://someone-else".into(),
+                ..good()
+            }),
+        ),
+        (
+            "wrong issuer",
+            sim.sign(&Claims {
+                iss: "https://evil.example/v2.0".into(),
+                ..good()
+            }),
+        ),
+        (
+            "tid not the issuer's",
+            sim.sign(&Claims {
+                tid: "11111111-2222-4333-8444-555555555555".into(),
+                ..good()
+            }),
+        ),
+        ("tid not a GUID", {
+            let c = good();
+            sim.sign(&Claims {
+                iss: c.iss.replace(&tid, "common"),
+                tid: "common".into(),
+                ..c
+            })
+        }),
+        (
+            "expired",
+            sim.sign(&Claims {
+                exp: now - 600,
+                iat: now - 4000,
+                nbf: now - 4000,
+                ..good()
+            }),
+        ),
+        (
+            "not yet valid",
+            sim.sign(&Claims {
+                nbf: now + 600,
+                ..good()
+            }),
+        ),
+        (
+            "no access_as_user",
+            sim.sign(&Claims {
+                scp: Some("User.Read".into()),
+                ..good()
+            }),
+        ),
+        (
+            "meant for Graph",
+            sim.graph_token(&tid, ANN_ID, "User.Read"),
+        ),
+        (
+            "a Graph-audience token with the API scope",
+            sim.sign(&Claims {
+                aud: GRAPH_APP_ID.into(),
+                ..good()
+            }),
+        ),
+    ];
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&good()).unwrap());
+    forgeries.push((
+        "alg none",
+        format!(
+            "{}.{payload}.",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#)
+        ),
+    ));
+    let (n, _) = sim.public_key_components();
+    let mut hs = Header::new(Algorithm::HS256);
+    hs.kid = Some("irrelevant".into());
+    forgeries.push((
+        "HS256 signed with the public key",
+        jsonwebtoken::encode(&hs, &good(), &EncodingKey::from_secret(n.as_bytes())).unwrap(),
+    ));
+    let valid = sim.sign(&good());
+    let kid_of = |jwt: &str| {
+        let header: Value = serde_json::from_slice(
+            &URL_SAFE_NO_PAD
+                .decode(jwt.split('.').next().unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        header["kid"].as_str().unwrap().to_owned()
+    };
+    let real_kid = kid_of(&valid);
+    let mut parts: Vec<String> = valid.split('.').map(str::to_owned).collect();
+    parts[0] = URL_SAFE_NO_PAD.encode(format!(
+        r#"{{"alg":"RS256","typ":"JWT","kid":"{real_kid}x"}}"#
+    ));
+    forgeries.push(("unknown kid", parts.join(".")));
+    let mut tampered: Vec<String> = valid.split('.').map(str::to_owned).collect();
+    tampered[1] = URL_SAFE_NO_PAD.encode(
+        serde_json::to_vec(&Claims {
+            oid: OLGA_ID.into(),
+            ..good()
+        })
+        .unwrap(),
+    );
+    forgeries.push((
+        "payload swapped under a valid signature",
+        tampered.join("."),
+    ));
+    forgeries.push(("garbage", "not-a-jwt".into()));
+
+    let sessions_before = app
+        .store
+        .count_rows(liaison_server::store::CountedTable::AuditLog)
+        .await
+        .unwrap();
+    for (name, token) in &forgeries {
+        let res = sso(&app, token).await;
+        assert_eq!(res.status(), 401, "{name}");
+        let body: ErrorBody = res.json().await.unwrap();
+        assert_eq!(body.code, ErrorCode::Unauthenticated, "{name}");
+        // The same token as a session credential is refused too.
+        let me = app
+            .http
+            .get(format!("{}/api/me", app.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), 401, "{name} as a session");
+    }
+    assert_eq!(
+        app.store
+            .count_rows(liaison_server::store::CountedTable::AuditLog)
+            .await
+            .unwrap(),
+        sessions_before,
+        "no forgery signed anyone in"
+    );
+    // The genuine token still works.
+    assert_eq!(sso(&app, &valid).await.status(), 200);
+}
+
+#[tokio::test]
+async fn keys_rotate_and_old_keys_keep_working_while_the_keys_endpoint_fails() {
+    let app = TestApp::spawn().await;
+    assert_eq!(
+        sso(&app, &app.office_sso_token(ANN).await).await.status(),
+        200
+    );
+
+    // A new key signs: the unknown kid makes Liaison fetch the keys once more.
+    app.simulator.rotate_keys();
+    assert_eq!(
+        sso(&app, &app.office_sso_token(ANN).await).await.status(),
+        200
+    );
+    let fetches = app
+        .simulator
+        .journal()
+        .iter()
+        .filter(|e| e.uri.contains("/discovery/v2.0/keys"))
+        .count();
+    assert_eq!(fetches, 2);
+
+    // The keys endpoint breaks: the cached keys still validate.
+    app.simulator.inject(FaultRule::new(
+        "/discovery/v2.0/keys",
+        100,
+        Fault::Status {
+            status: 500,
+            retry_after: None,
+        },
+    ));
+    assert_eq!(
+        sso(&app, &app.office_sso_token(ANN).await).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_grant_puts_the_connection_in_needs_reconnect() {
+    let app = TestApp::spawn().await;
+    let token = app.token(ANN).await;
+    let check = || async {
+        app.http
+            .post(format!("{}/api/connections/microsoft/check", app.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    assert_eq!(check().await["connections"]["microsoft"], "connected");
+
+    // An administrator revokes Ann's grants; her next access token needs a refresh.
+    app.simulator.revoke_grants(ANN_ID);
+    let me = check().await;
+    assert_eq!(me["connections"]["microsoft"], "needs_reconnect");
+    let audit = app.store.audit_log(&app.tenant_id(), 20).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.entry.action == "connection.needs_reconnect")
+    );
+}
+
+#[tokio::test]
+async fn graph_throttling_is_retried_as_retry_after_says_and_the_journal_proves_it() {
+    let app = TestApp::spawn().await;
+    let token = app.token(ANN).await;
+    app.simulator.clear_journal();
+    app.simulator.inject(FaultRule::new(
+        "/v1.0/users/me",
+        1,
+        Fault::Status {
+            status: 429,
+            retry_after: Some("0.2".into()),
+        },
+    ));
+    app.simulator.inject(FaultRule::new(
+        "/v1.0/users/me",
+        1,
+        Fault::Status {
+            status: 503,
+            retry_after: Some("1".into()),
+        },
+    ));
+    let res = app
+        .http
+        .post(format!("{}/api/connections/microsoft/check", app.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let graph: Vec<_> = app
+        .simulator
+        .journal()
+        .into_iter()
+        .filter(|e| e.uri.starts_with("/v1.0/users/me"))
+        .collect();
+    let seen: Vec<(u16, Option<String>)> = graph
+        .iter()
+        .map(|e| (e.status, e.retry_attempt.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (429, None),
+            (503, Some("1".into())),
+            (200, Some("2".into()))
+        ],
+        "one request, then a retry per failure, counted in Retry-Attempt"
+    );
+
+    // A 400 is not retried; four failures in a row give up after three retries.
+    app.simulator.clear_journal();
+    app.simulator.inject(FaultRule::new(
+        "/v1.0/users/me",
+        4,
+        Fault::Status {
+            status: 504,
+            retry_after: Some("0".into()),
+        },
+    ));
+    let res = app
+        .http
+        .post(format!("{}/api/connections/microsoft/check", app.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    let attempts = app
+        .simulator
+        .journal()
+        .iter()
+        .filter(|e| e.uri.starts_with("/v1.0/users/me"))
+        .count();
+    assert_eq!(attempts, 4, "the first attempt and three retries");
+}
