@@ -499,16 +499,16 @@ fn redeem_code(state: &SimState, form: &TokenForm) -> Response {
             "The redirect_uri does not match the one in the authorization request.",
         );
     }
-    if let Some(challenge) = &grant.code_challenge {
-        if !pkce_matches(challenge, form.code_verifier.as_deref()) {
-            return aad_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_grant",
-                501481,
-                "The Code_Verifier does not match the code_challenge supplied in the \
-                 authorization request.",
-            );
-        }
+    if let Some(challenge) = &grant.code_challenge
+        && !pkce_matches(challenge, form.code_verifier.as_deref())
+    {
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            501481,
+            "The Code_Verifier does not match the code_challenge supplied in the \
+             authorization request.",
+        );
     }
     issue(state, &grant, true)
 }
