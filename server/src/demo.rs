@@ -283,6 +283,9 @@ fn banner(app: &Application, simulator: &Simulator) -> String {
         "\nLiaison demo is running. Open:\n  \
          {url}/dev/outlook      a simulated Outlook: pick a person, open an item, use Liaison\n  \
          {url}/                 the demo's people, the manifest, the task pane\n  \
+         {url}/admin/consent    grant consent for the tenant first (sign in as Adele Admin);\n  \
+                                  without it, each person accepts in the sidebar's sign-in dialog\n  \
+         {url}/permissions      what Liaison asks Microsoft 365 and Google for, and why\n  \
          {url}/manifest.xml     the add-in manifest\n  \
          {url}/healthz          health\n\
          Microsoft 365 simulator: {}\n\
