@@ -1,5 +1,5 @@
 //! Liaison's server: serves the task pane and the add-in manifest, answers the API, and (in
-//! later parts) runs sign-in and the sync workers.
+//! later parts) the sync workers; signs people in with Microsoft 365 and Google.
 //!
 //! # Layout
 //! - [`config`]: the `liaison` command line (every flag also a `LIAISON_*` variable) and the
@@ -7,7 +7,9 @@
 //! - [`startup`]: [`startup::Application`] binds, builds the router and runs until stopped.
 //! - [`router`]: every route by path; [`routes`]: the handlers; [`items`]: the sidebar's work on
 //!   an item (context, save, unlink), where the facts are gathered and the rules applied.
-//! - [`auth`]: [`auth::Caller`], who is calling (development tokens until sign-in lands).
+//! - [`auth`]: [`auth::Caller`], the user of a live session; [`sessions`]: session tokens;
+//!   [`identity`]: providers and token validation; [`connections`]: sealed refresh tokens;
+//!   [`secrets`]: the encryption envelope; [`scopes`]: the scope registry; [`doctor`].
 //! - [`error`]: [`error::ApiError`], the one way a handler fails, and its JSON body;
 //!   [`extract`]: the JSON body extractor that names the bad field.
 //! - [`limits`] (body size, time) and [`rate_limit`] (per client): what every request lives within.
@@ -15,7 +17,7 @@
 //! - [`manifest`]: renders `manifest.xml` for a public URL; [`markup`]: escaping for HTML and XML.
 //! - [`headers`]: the security headers per route class (CSP, HSTS, caching).
 //! - [`tls`]: the self-signed development certificate and the rustls set-up.
-//! - [`graph`]: Microsoft Graph — so far the retry policy its client will follow.
+//! - [`graph`]: the Microsoft Graph client and its retry policy.
 //! - [`demo`]: `liaison demo`, the server with an in-process Microsoft 365 simulator.
 
 pub mod auth;

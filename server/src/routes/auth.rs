@@ -123,11 +123,7 @@ pub async fn post_sso(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<SessionGrant>> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(ApiError::Unauthenticated)?;
+    let token = crate::auth::bearer(&headers).ok_or(ApiError::Unauthenticated)?;
     let ms = state.microsoft()?;
     let claims = ms.validate_sso_token(token).await.map_err(|reason| {
         tracing::info!(%reason, "refused an SSO token");
@@ -229,14 +225,34 @@ async fn start_flow(
         }
     }
     .map_err(oauth_error)?;
-    let state_hash = sessions::hash(&authorization.state);
+    remember_flow(
+        state,
+        &authorization.state,
+        authorization.verifier.expose_secret(),
+        nonce,
+        (provider, purpose),
+        dialog,
+        started_by,
+    )
+    .await?;
+    Ok(authorization.url)
+}
+
+/// Stores a redirect under way by the hash of its one-time `state`, its verifier sealed.
+async fn remember_flow(
+    state: &AppState,
+    one_time_state: &str,
+    verifier: &str,
+    nonce: String,
+    (provider, purpose): (Provider, FlowPurpose),
+    dialog: bool,
+    started_by: Option<(String, String)>,
+) -> Result<()> {
+    let state_hash = sessions::hash(one_time_state);
     state
         .store
         .put_sign_in_flow(&SignInFlow {
-            code_verifier: state.keyring.seal(
-                authorization.verifier.expose_secret(),
-                verifier_aad(&state_hash),
-            ),
+            code_verifier: state.keyring.seal(verifier, verifier_aad(&state_hash)),
             state_hash,
             provider,
             purpose,
@@ -247,7 +263,7 @@ async fn start_flow(
             expires_at_ms: now_ms() + sessions::FLOW_MS,
         })
         .await?;
-    Ok(authorization.url)
+    Ok(())
 }
 
 /// `GET /auth/microsoft/start`
@@ -371,21 +387,10 @@ async fn callback(state: &AppState, provider: &str, params: CallbackParams) -> R
     match provider {
         Provider::Microsoft => {
             let ms = state.microsoft()?;
-            let tokens = oauth::exchange_code(
-                &state.identity.http,
-                &ms.oauth(),
-                &redirect_uri,
-                code,
-                &verifier,
-            )
-            .await
-            .map_err(oauth_error)?;
-            let id_token = tokens
-                .id_token
-                .as_deref()
-                .ok_or(ApiError::Unauthenticated)?;
+            let (tokens, id_token) =
+                redeem(state, &ms.oauth(), &redirect_uri, code, &verifier).await?;
             let claims = ms
-                .validate_id_token(id_token, &flow.nonce)
+                .validate_id_token(&id_token, &flow.nonce)
                 .await
                 .map_err(|reason| {
                     tracing::info!(%reason, "refused an ID token");
@@ -470,21 +475,10 @@ async fn callback(state: &AppState, provider: &str, params: CallbackParams) -> R
                 .started_by
                 .clone()
                 .ok_or(ApiError::InvalidSignIn("connect Google from the sidebar"))?;
-            let tokens = oauth::exchange_code(
-                &state.identity.http,
-                &google.oauth(),
-                &redirect_uri,
-                code,
-                &verifier,
-            )
-            .await
-            .map_err(oauth_error)?;
-            let id_token = tokens
-                .id_token
-                .as_deref()
-                .ok_or(ApiError::Unauthenticated)?;
+            let (tokens, id_token) =
+                redeem(state, &google.oauth(), &redirect_uri, code, &verifier).await?;
             let claims = google
-                .validate_id_token(id_token, &flow.nonce)
+                .validate_id_token(&id_token, &flow.nonce)
                 .await
                 .map_err(|reason| {
                     tracing::info!(%reason, "refused a Google ID token");
@@ -515,6 +509,27 @@ async fn callback(state: &AppState, provider: &str, params: CallbackParams) -> R
             ))
         }
     }
+}
+
+/// Redeems a sign-in code; a sign-in without an ID token is no sign-in.
+async fn redeem(
+    state: &AppState,
+    endpoints: &oauth::Endpoints,
+    redirect_uri: &str,
+    code: &str,
+    verifier: &secrecy::SecretString,
+) -> Result<(oauth::TokenSet, String)> {
+    let tokens = oauth::exchange_code(
+        &state.identity.http,
+        endpoints,
+        redirect_uri,
+        code,
+        verifier,
+    )
+    .await
+    .map_err(oauth_error)?;
+    let id_token = tokens.id_token.clone().ok_or(ApiError::Unauthenticated)?;
+    Ok((tokens, id_token))
 }
 
 /// Reads the Organizer's delegates from Graph and records the levels Graph states plainly
@@ -590,21 +605,17 @@ async fn start_admin_consent(
     }
     let ms = state.microsoft()?;
     let consent_state = sessions::new_token("");
-    let state_hash = sessions::hash(&consent_state);
-    state
-        .store
-        .put_sign_in_flow(&SignInFlow {
-            code_verifier: state.keyring.seal("-", verifier_aad(&state_hash)),
-            state_hash,
-            provider: Provider::Microsoft,
-            purpose: FlowPurpose::AdminConsent,
-            nonce: String::new(),
-            return_to: "/".into(),
-            dialog: false,
-            started_by: Some((tid.to_owned(), oid.to_owned())),
-            expires_at_ms: now_ms() + sessions::FLOW_MS,
-        })
-        .await?;
+    // The consent leg has no code to redeem: no verifier, no nonce.
+    remember_flow(
+        state,
+        &consent_state,
+        "-",
+        String::new(),
+        (Provider::Microsoft, FlowPurpose::AdminConsent),
+        false,
+        Some((tid.to_owned(), oid.to_owned())),
+    )
+    .await?;
     let mut url =
         url::Url::parse(&ms.admin_consent_url(tid)).map_err(|e| ApiError::Internal(e.into()))?;
     url.query_pairs_mut()
