@@ -1,6 +1,6 @@
 //! Task pane sessions and the one-time values of sign-in: opaque random tokens (256 bits) of
-//! which the store keeps only the SHA-256. A session ends after [`IDLE`] without use or
-//! [`LIFETIME`] in all; the pane keeps its token in memory only.
+//! which the store keeps only the SHA-256. A session ends after [`IDLE_MS`] without use or
+//! [`LIFETIME_MS`] in all; the pane keeps its token in memory only.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
