@@ -98,6 +98,7 @@ fn command(n: usize) -> SaveCommand {
         link_record_ids: vec!["record".into()],
         queue_payload: None,
         idempotency: None,
+        outbox_id: None,
     }
 }
 

@@ -15,6 +15,7 @@
 //! - `identity`: discovery, authorize, token (code + PKCE, refresh, On-Behalf-Of), admin
 //!   consent, Office's add-in SSO token. `graph`: the Graph resources. `google`: Google.
 //! - [`traffic`]: fault injection, the 4-in-flight-per-mailbox limit, the journal.
+//! - [`outlook`]: what people do in Outlook (create, categorise, move, cancel, series).
 //! - [`office_host`]: the stand-in for Office.js that the simulated Outlook host page uses.
 
 // The simulator's helpers fail with the HTTP answer itself (`Result<_, Response>`), which is
@@ -26,6 +27,7 @@ mod graph;
 mod identity;
 pub mod keys;
 pub mod office_host;
+pub mod outlook;
 mod routes;
 pub mod seed;
 pub mod state;
@@ -152,6 +154,11 @@ impl Simulator {
     /// Stops publishing every key but the current one.
     pub fn retire_old_keys(&self) {
         self.state.retire_old_keys();
+    }
+
+    /// Outlook, as mailbox owners use it: meetings, categories, series (changes show in delta).
+    pub fn outlook(&self) -> outlook::Outlook<'_> {
+        outlook::Outlook { state: &self.state }
     }
 
     /// Evicts every delta token handed out so far: using one answers `410 Gone`.

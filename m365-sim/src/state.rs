@@ -65,7 +65,11 @@ pub fn now_s() -> i64 {
 
 /// Now as Graph writes it (`2026-11-22T10:00:00Z`).
 pub fn now_rfc3339() -> String {
-    let secs = now_s();
+    rfc3339(now_s())
+}
+
+/// Seconds since the Unix epoch as `2026-11-22T10:00:00Z`.
+pub fn rfc3339(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     // Civil from days (Howard Hinnant's algorithm).

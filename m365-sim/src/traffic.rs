@@ -39,6 +39,9 @@ pub struct FaultRule {
     pub path_contains: String,
     pub times: u32,
     pub fault: Fault,
+    /// Only every `every`-th matching request gets the fault (1: each one).
+    pub every: u32,
+    seen: u32,
 }
 
 impl FaultRule {
@@ -48,6 +51,16 @@ impl FaultRule {
             path_contains: path_contains.to_owned(),
             times,
             fault,
+            every: 1,
+            seen: 0,
+        }
+    }
+
+    /// Every `n`-th matching request (for the whole run) gets the fault: `n = 10` is 10 %.
+    pub fn every(path_contains: &str, n: u32, fault: Fault) -> Self {
+        Self {
+            every: n.max(1),
+            ..Self::new(path_contains, u32::MAX, fault)
         }
     }
 
@@ -112,10 +125,14 @@ impl Traffic {
 
     fn take_fault(&self, method: &Method, uri: &str) -> Option<Fault> {
         let mut rules = lock(&self.rules);
-        let index = rules.iter().position(|r| {
-            r.times > 0
+        let index = rules.iter_mut().position(|r| {
+            let matches = r.times > 0
                 && r.method.as_ref().is_none_or(|m| m == method)
-                && uri.contains(&r.path_contains)
+                && uri.contains(&r.path_contains);
+            if matches {
+                r.seen += 1;
+            }
+            matches && r.seen % r.every == 0
         })?;
         rules[index].times -= 1;
         let fault = rules[index].fault.clone();

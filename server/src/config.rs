@@ -41,6 +41,52 @@ pub enum Command {
     NewKey,
     /// Print docs/PERMISSIONS.md, generated from the scope registry.
     Permissions,
+    /// Let an Organizer's sync sessions run again after the circuit breaker stopped them.
+    SyncResume(SyncResumeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncResumeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The Organizer's mailbox, e.g. `olga@contoso.com`.
+    #[arg(long)]
+    pub mailbox: String,
+    /// The directory tenant id (`tid`) of the mailbox.
+    #[arg(long)]
+    pub tenant: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Seconds between the sync worker's looks for due jobs ("Sync now" and turning sync on
+    /// wake it at once). Each Organizer's interval is the tenant's setting (15 minutes).
+    #[arg(long, env = "LIAISON_SYNC_POLL_SECONDS", default_value = "30")]
+    pub sync_poll_seconds: u64,
+    /// How long a worker holds a job without renewing it before another may take it over.
+    #[arg(long, env = "LIAISON_SYNC_LEASE_SECONDS", default_value = "120")]
+    pub sync_lease_seconds: u64,
+    /// The synced window: days back from today…
+    #[arg(long, env = "LIAISON_SYNC_DAYS_BACK", default_value = "30")]
+    pub sync_days_back: i64,
+    /// …and days ahead.
+    #[arg(long, env = "LIAISON_SYNC_DAYS_AHEAD", default_value = "365")]
+    pub sync_days_ahead: i64,
+    /// Do not run the sync worker in this instance (another instance on the same store does).
+    #[arg(long, env = "LIAISON_NO_SYNC_WORKER")]
+    pub no_sync_worker: bool,
+}
+
+impl SyncArgs {
+    pub fn settings(&self) -> crate::sync::SyncSettings {
+        crate::sync::SyncSettings {
+            worker: !self.no_sync_worker,
+            poll: std::time::Duration::from_secs(self.sync_poll_seconds.max(1)),
+            lease: std::time::Duration::from_secs(self.sync_lease_seconds.max(10)),
+            days_back: self.sync_days_back.clamp(0, 3650),
+            days_ahead: self.sync_days_ahead.clamp(1, 3650),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +209,8 @@ pub struct ServeArgs {
     pub identity: IdentityArgs,
     #[command(flatten)]
     pub secrets: SecretArgs,
+    #[command(flatten)]
+    pub sync: SyncArgs,
 }
 
 #[derive(Debug, Args)]
@@ -283,6 +331,7 @@ pub struct ServerConfig {
     pub identity: IdentitySettings,
     /// Seals refresh tokens and PKCE verifiers at rest.
     pub keyring: std::sync::Arc<Keyring>,
+    pub sync: crate::sync::SyncSettings,
 }
 
 impl ServerConfig {
@@ -323,6 +372,7 @@ impl ServerConfig {
             demo: None,
             identity,
             keyring: std::sync::Arc::new(keyring),
+            sync: args.sync.settings(),
         })
     }
 }

@@ -51,6 +51,13 @@ pub enum ApiError {
     InvalidSignIn(&'static str),
     #[error("the calendar connection expired or was revoked: connect again")]
     NeedsReconnect,
+    #[error("a sync session for this calendar is running already")]
+    SyncInProgress,
+    #[error(
+        "sync is stopped for this calendar: a session would have cancelled an unusual share of \
+         its CRM events; an administrator must check and resume it (liaison sync resume)"
+    )]
+    SyncStopped,
     #[error("only a tenant administrator may do this")]
     AdminRequired,
     #[error("sign-in with {0} is not configured on this server")]
@@ -103,6 +110,8 @@ impl ApiError {
             }
             Self::InvalidSignIn(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidSignIn),
             Self::NeedsReconnect => (StatusCode::CONFLICT, ErrorCode::NeedsReconnect),
+            Self::SyncInProgress => (StatusCode::CONFLICT, ErrorCode::SyncInProgress),
+            Self::SyncStopped => (StatusCode::CONFLICT, ErrorCode::SyncStopped),
             Self::AdminRequired => (StatusCode::FORBIDDEN, ErrorCode::AdminRequired),
             Self::NotConfigured(_) => (StatusCode::NOT_FOUND, ErrorCode::NotConfigured),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),

@@ -21,8 +21,8 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Result};
 use crate::store::Store;
 use crate::store::model::{
-    AuditEntry, EventTime, EventWrite, IdempotencyKey, Idempotent, SaveCommand, Share, StoredEvent,
-    StoredResponse, StoredStatus, User,
+    AuditEntry, EventTime, EventWrite, IdempotencyKey, Idempotent, QueuedSave, SaveCommand, Share,
+    StoredEvent, StoredResponse, StoredStatus, User,
 };
 
 /// The longest `iCalUId` accepted (Exchange's are about 100 characters).
@@ -132,6 +132,7 @@ pub async fn save(
         link_record_ids: links,
         queue_payload: queue.then(|| serde_json::to_string(request).unwrap_or_default()),
         idempotency: key.clone(),
+        outbox_id: None,
     };
     audit.allowed = true;
     audit.detail = Some(if queue { "queued" } else { "synced" }.to_owned());
@@ -155,6 +156,47 @@ pub async fn save(
         Idempotent::Fresh(response) | Idempotent::Replayed(response) => Ok(response),
         Idempotent::KeyReused => Err(ApiError::IdempotencyKeyReused),
     }
+}
+
+/// Carries out a save the outbox held, for the Organizer's sync session: written as the
+/// requester asked (the rules were applied when it was accepted), its outbox row removed in
+/// the same transaction, audited under the requester on the Organizer's behalf.
+pub async fn carry_out_queued(
+    store: &dyn Store,
+    organizer: &User,
+    queued: &QueuedSave,
+) -> Result<()> {
+    let request: SaveItemRequest = serde_json::from_str(&queued.payload)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("a queued save cannot be read: {e}")))?;
+    let event = event_write(&request.event, request.item.is_private)?;
+    let cmd = SaveCommand {
+        tenant_id: organizer.tenant_id.clone(),
+        actor_id: queued.requested_by_id.clone(),
+        organizer_id: organizer.id.clone(),
+        ical_uid: request.item.ical_uid.clone(),
+        graph_event_id: request.item.graph_event_id.clone(),
+        event,
+        link_record_ids: unique(&request.link_record_ids),
+        queue_payload: None,
+        idempotency: None,
+        outbox_id: Some(queued.id.clone()),
+    };
+    let audit = AuditEntry {
+        tenant_id: organizer.tenant_id.clone(),
+        actor_id: queued.requested_by_id.clone(),
+        on_behalf_of_id: (queued.requested_by_id != organizer.id).then(|| organizer.id.clone()),
+        action: "items.save".to_owned(),
+        target: format!("{}/{}", organizer.mailbox, request.item.ical_uid),
+        allowed: true,
+        reason: None,
+        detail: Some("queued save written by the sync session".to_owned()),
+    };
+    let respond = |_: Option<&StoredEvent>, _: &StoredStatus| StoredResponse {
+        status: 200,
+        body: String::new(),
+    };
+    store.save_item(&cmd, &audit, &respond).await?;
+    Ok(())
 }
 
 /// `POST /api/items/unlink`: the item's context after the change.

@@ -1,5 +1,5 @@
-//! Liaison's server: serves the task pane and the add-in manifest, answers the API, and (in
-//! later parts) the sync workers; signs people in with Microsoft 365 and Google.
+//! Liaison's server: serves the task pane and the add-in manifest, answers the API, runs the sync
+//! workers; signs people in with Microsoft 365 and Google.
 //!
 //! # Layout
 //! - [`config`]: the `liaison` command line (every flag also a `LIAISON_*` variable) and the
@@ -18,11 +18,14 @@
 //! - [`headers`]: the security headers per route class (CSP, HSTS, caching).
 //! - [`tls`]: the self-signed development certificate and the rustls set-up.
 //! - [`graph`]: the Microsoft Graph client and its retry policy.
+//! - [`sync`]: the sync engine (sessions per Organizer, the worker, leases); [`crash`]: the
+//!   named crash points of the crash-and-restart tests (a no-op without their feature).
 //! - [`demo`]: `liaison demo`, the server with an in-process Microsoft 365 simulator.
 
 pub mod auth;
 pub mod config;
 pub mod connections;
+pub mod crash;
 pub mod demo;
 pub mod doctor;
 pub mod error;
@@ -43,5 +46,6 @@ pub mod sessions;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod sync;
 pub mod telemetry;
 pub mod tls;

@@ -44,6 +44,15 @@ async fn main() -> anyhow::Result<()> {
         Command::Permissions => {
             print!("{}", scopes::markdown());
         }
+        Command::SyncResume(args) => {
+            let store = store::connect(&args.store.database_url()?).await?;
+            store.migrate().await?;
+            let Some(user) = store.user_by_mailbox(&args.tenant, &args.mailbox).await? else {
+                anyhow::bail!("no mailbox {} in tenant {}", args.mailbox, args.tenant);
+            };
+            store.reset_sync_breaker(&user.tenant_id, &user.id).await?;
+            println!("sync sessions of {} may run again", user.mailbox);
+        }
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use crate::limits::{MAX_BODY_BYTES, time_limit};
 use crate::rate_limit::{ClientRateLimit, limit_per_client};
 use crate::routes::{
     assets, auth, crm, diagnostics, fallback, health, home, items, manifest, me, permissions,
-    simulator, taskpane,
+    simulator, sync, taskpane,
 };
 use crate::state::AppState;
 
@@ -40,6 +40,12 @@ pub fn build(
         .route("/crm/records", get(crm::search_records))
         .route("/me", get(me::get_me))
         .route("/me/sync", axum::routing::put(me::set_sync))
+        .route("/sync", get(sync::get_status))
+        .route("/sync/run", post(sync::post_run))
+        .route(
+            "/crm/events/{id}",
+            axum::routing::delete(sync::delete_event),
+        )
         .route("/session", axum::routing::delete(auth::delete_session))
         .route("/connections/google", post(auth::post_connect_google))
         .route(

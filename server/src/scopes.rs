@@ -3,8 +3,9 @@
 //! `docs/PERMISSIONS.md` are all generated from [`SCOPES`]; tests fail when a scope is requested
 //! that no feature uses, or a Graph call needs a scope that is not requested.
 //!
-//! Not requested, on purpose: `Mail.Send` and `Mail.*` (Liaison sends no mail), `MailboxSettings.*`
-//! (the CRM category is created by the task pane through Office.js), any application
+//! Not requested, on purpose: `Mail.Send` and `Mail.*` (Liaison sends no mail),
+//! `MailboxSettings.Read` alone (the sync session must create the CRM category when it is
+//! missing, so it asks `MailboxSettings.ReadWrite` and nothing broader), any application
 //! permission, and `Calendars.ReadWrite.Shared` (a delegate's saves go to the CRM; the only
 //! write to Outlook, the category, goes through the Organizer's own connection).
 
@@ -23,6 +24,8 @@ pub enum Feature {
     OrganizerCalendar,
     /// Confirm on the server what a delegate may see of the Organizer's calendar.
     DelegateAccess,
+    /// Find the CRM category in the Organizer's master list, or create it there.
+    CrmCategory,
     /// Read a Google Workspace calendar's events.
     GoogleCalendar,
 }
@@ -35,6 +38,7 @@ impl Feature {
             Self::Profile => "your profile",
             Self::OrganizerCalendar => "Organizer calendar sync",
             Self::DelegateAccess => "delegate permission check",
+            Self::CrmCategory => "the CRM category",
             Self::GoogleCalendar => "Google calendar connection",
         }
     }
@@ -106,6 +110,16 @@ pub const SCOPES: &[ScopeInfo] = &[
         why: "When you work in someone else's calendar, the server confirms what you can see \
               there instead of trusting the browser.",
         used_by: &[Feature::DelegateAccess],
+        admin_only: false,
+    },
+    ScopeInfo {
+        provider: Provider::Microsoft,
+        name: "MailboxSettings.ReadWrite",
+        allows: "Read and write your mailbox settings.",
+        why: "Sync sessions find the CRM category in the Organizer's category list by its id \
+              (so renaming it keeps working) and add it when it is missing. Liaison reads and \
+              writes nothing else there.",
+        used_by: &[Feature::CrmCategory],
         admin_only: false,
     },
     ScopeInfo {
@@ -246,7 +260,6 @@ mod tests {
         for unwanted in [
             "Mail.Send",
             "Mail.Read",
-            "MailboxSettings.ReadWrite",
             "Calendars.ReadWrite.Shared",
             "User.Read.All",
             ".default",

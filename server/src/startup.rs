@@ -80,7 +80,9 @@ impl Application {
             graph,
             keyring: config.keyring.clone(),
             access_tokens: Arc::new(AccessTokens::default()),
+            sync: Arc::new(crate::sync::Sync::new(config.sync.clone())),
         };
+        crate::sync::spawn_worker(state.clone());
         let rate_limit = ClientRateLimit::new(config.rate_limit);
         let router = router::build(state, &config.ui_dir, https, rate_limit);
         let scheme = if https { "https" } else { "http" };

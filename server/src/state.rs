@@ -27,6 +27,7 @@ pub struct AppState {
     pub graph: Option<Arc<GraphClient>>,
     pub keyring: Arc<Keyring>,
     pub access_tokens: Arc<AccessTokens>,
+    pub sync: Arc<crate::sync::Sync>,
 }
 
 impl AppState {

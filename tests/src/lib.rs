@@ -120,6 +120,8 @@ pub struct TestAppBuilder {
     pub backend: Backend,
     /// The tenant's administrator consented (so Office SSO works without a dialog).
     pub consented: bool,
+    /// Sync settings; the background worker is off so tests run sessions themselves.
+    pub sync: liaison_server::sync::SyncSettings,
 }
 
 impl Default for TestAppBuilder {
@@ -130,6 +132,10 @@ impl Default for TestAppBuilder {
             rate_limit: 100_000,
             backend: Backend::Sqlite,
             consented: true,
+            sync: liaison_server::sync::SyncSettings {
+                worker: false,
+                ..Default::default()
+            },
         }
     }
 }
@@ -181,6 +187,7 @@ impl TestAppBuilder {
             } else {
                 Default::default()
             },
+            sync: self.sync.clone(),
             keyring: std::sync::Arc::new(
                 liaison_server::secrets::Keyring::load_or_create(&data.path().join("keys"))
                     .expect("an encryption key"),

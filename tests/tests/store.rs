@@ -59,6 +59,7 @@ fn save(actor: &str, ical_uid: &str, key: Option<&str>) -> SaveCommand {
             key: k.into(),
             request_hash: "hash-1".into(),
         }),
+        outbox_id: None,
     }
 }
 

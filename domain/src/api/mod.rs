@@ -5,6 +5,7 @@
 
 mod items;
 mod resolve;
+mod sync;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,7 @@ pub use resolve::{
     AccessRequest, ActionVerdict, CrmRequest, FieldError, ItemRequest, ResolveRequest,
     ResolveResponse,
 };
+pub use sync::{SyncReport, SyncRun, SyncStatus};
 
 /// Stable machine codes of every error the API returns. Clients branch on these; the
 /// wording of [`ErrorBody::message`] may change, these never do.
@@ -69,6 +71,11 @@ pub enum ErrorCode {
     NeedsReconnect,
     /// Only a tenant administrator may do this.
     AdminRequired,
+    /// A sync session for this calendar is running already; wait for it.
+    SyncInProgress,
+    /// The circuit breaker stopped this calendar's sync (a session would have cancelled an
+    /// unusual share of events); an administrator must resume it.
+    SyncStopped,
     /// Sign-in with this provider is not configured on this server.
     NotConfigured,
     /// Something failed on the server; the cause is logged, never sent.

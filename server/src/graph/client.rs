@@ -22,6 +22,8 @@ use super::retry;
 pub const MAX_IN_FLIGHT_PER_MAILBOX: usize = 4;
 /// Graph's limit of requests per `$batch`.
 pub const MAX_BATCH: usize = 20;
+/// Items per page asked of collections (`odata.maxpagesize`): fewer round trips for a full sync.
+pub const PAGE_SIZE: usize = 100;
 
 /// Every Graph call Liaison makes, and the delegated scope it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,15 +38,18 @@ pub enum Operation {
     WriteCategories,
     /// `GET /users/{owner}/calendar` as a delegate (what the delegate may see)
     SharedCalendar,
+    /// `GET`/`POST /me/outlook/masterCategories` (the CRM category in the Organizer's list)
+    MasterCategories,
 }
 
 impl Operation {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Me,
         Self::CalendarPermissions,
         Self::CalendarViewDelta,
         Self::WriteCategories,
         Self::SharedCalendar,
+        Self::MasterCategories,
     ];
 
     pub fn scope(self) -> &'static str {
@@ -54,12 +59,14 @@ impl Operation {
                 "Calendars.ReadWrite"
             }
             Self::SharedCalendar => "Calendars.Read.Shared",
+            Self::MasterCategories => "MailboxSettings.ReadWrite",
         }
     }
 
     fn idempotent(self) -> bool {
-        // A PATCH that sets the whole category list is safe to repeat.
-        true
+        // A PATCH that sets the whole category list is safe to repeat; creating a master
+        // category is not (a repeat answers 409, which the caller reads as "exists").
+        self != Self::MasterCategories
     }
 }
 
@@ -219,8 +226,13 @@ impl GraphClient {
             .http
             .request(method, url)
             .bearer_auth(token.expose_secret())
-            .header("Prefer", "IdType=\"ImmutableId\"")
-            .header("Prefer", "outlook.timezone=\"UTC\"")
+            // One header: some servers read only the first `Prefer`.
+            .header(
+                "Prefer",
+                format!(
+                    "IdType=\"ImmutableId\", outlook.timezone=\"UTC\", odata.maxpagesize={PAGE_SIZE}"
+                ),
+            )
             .timeout(Duration::from_secs(30));
         if retry > 0 {
             request = request.header("Retry-Attempt", retry.to_string());
@@ -385,6 +397,69 @@ impl GraphClient {
         .map(drop)
     }
 
+    /// The categories an event of the Organizer's calendar carries now.
+    pub async fn event_categories(
+        &self,
+        token: &SecretString,
+        mailbox: &str,
+        event_id: &str,
+    ) -> Result<Vec<String>, GraphError> {
+        let path = format!("/me/events/{}?$select=categories", encode_segment(event_id));
+        let value = self
+            .send(
+                Operation::WriteCategories,
+                token,
+                mailbox,
+                Method::GET,
+                &path,
+                None,
+            )
+            .await?;
+        serde_json::from_value(value["categories"].clone())
+            .map_err(|e| GraphError::Decode(e.to_string()))
+    }
+
+    /// The Organizer's master category list.
+    pub async fn master_categories(
+        &self,
+        token: &SecretString,
+        mailbox: &str,
+    ) -> Result<Vec<MasterCategory>, GraphError> {
+        let items = self
+            .all_pages(
+                Operation::MasterCategories,
+                token,
+                mailbox,
+                "/me/outlook/masterCategories",
+            )
+            .await?;
+        items
+            .into_iter()
+            .map(|v| serde_json::from_value(v).map_err(|e| GraphError::Decode(e.to_string())))
+            .collect()
+    }
+
+    /// Adds a category to the Organizer's master list.
+    pub async fn create_master_category(
+        &self,
+        token: &SecretString,
+        mailbox: &str,
+        name: &str,
+        color: &str,
+    ) -> Result<MasterCategory, GraphError> {
+        let value = self
+            .send(
+                Operation::MasterCategories,
+                token,
+                mailbox,
+                Method::POST,
+                "/me/outlook/masterCategories",
+                Some(&json!({ "displayName": name, "color": color.to_lowercase() })),
+            )
+            .await?;
+        serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
+    }
+
     /// Sends `parts` in `$batch` requests of at most 20 and returns every answer (any order).
     /// Each batch counts as one request in flight for `mailbox`; the retry policy applies to the
     /// batch, and inner `429`s come back as answers for the caller to retry.
@@ -498,6 +573,14 @@ pub struct SharedCalendar {
     pub can_edit: bool,
     #[serde(default)]
     pub can_view_private_items: bool,
+}
+
+/// A category of a mailbox's master list.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MasterCategory {
+    pub id: String,
+    pub display_name: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

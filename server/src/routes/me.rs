@@ -1,6 +1,6 @@
 //! `GET /api/me` and `PUT /api/me/sync`: the signed-in user, their connections and their own
 //! settings. Turning sync on is what lets delegates create CRM events for the user's items;
-//! every change is audited.
+//! every change is audited, and turning it on schedules the first sync session.
 
 use axum::Json;
 use axum::extract::State;
@@ -37,6 +37,12 @@ pub async fn set_sync(
             detail: Some(if setting.sync_enabled { "on" } else { "off" }.into()),
         })
         .await?;
+    if user.sync_enabled {
+        state
+            .sync
+            .schedule(&state, &user.tenant_id, &user.id)
+            .await?;
+    }
     Ok(Json(me(&state, &user).await?))
 }
 

@@ -12,4 +12,5 @@ pub mod manifest;
 pub mod me;
 pub mod permissions;
 pub mod simulator;
+pub mod sync;
 pub mod taskpane;

@@ -21,9 +21,10 @@ use liaison_domain::api::CrmRecord;
 
 use crate::config::DatabaseUrl;
 use model::{
-    AdminConsent, AuditEntry, AuditRecord, Connection, ConnectionStatus, Delegation,
-    IdempotencyKey, Idempotent, NewRecord, NewSession, Provider, RecordQuery, SaveCommand, Share,
-    SignInFlow, StoredEvent, StoredResponse, StoredStatus, Tenant, User,
+    AdminConsent, AuditEntry, AuditRecord, CategoryRemoval, Connection, ConnectionStatus,
+    Delegation, GraphLink, IdempotencyKey, Idempotent, JobOutcome, Lease, NewRecord, NewSession,
+    Provider, QueuedSave, RecordQuery, SaveCommand, Share, SignInFlow, StoredEvent, StoredResponse,
+    StoredStatus, SyncCursor, SyncJob, SyncJobStatus, SyncWindow, SyncWrite, Tenant, User,
 };
 
 /// What can go wrong talking to the store.
@@ -284,6 +285,106 @@ pub trait Store: Send + Sync + 'static {
         provider: Provider,
         status: ConnectionStatus,
         reason: Option<&str>,
+    ) -> Result<(), StoreError>;
+
+    /// Creates the Organizer's sync job if it has none (due at once); a job left by an earlier
+    /// sign-in is kept with its cursor.
+    async fn ensure_sync_job(
+        &self,
+        tenant_id: &str,
+        organizer_id: &str,
+        window: &SyncWindow,
+        now_ms: i64,
+    ) -> Result<(), StoreError>;
+    /// Leases a job to `lease.worker`: the given Organizer's (whether due or not: "Sync now"), or
+    /// else the most overdue one. Never a job another worker holds unexpired, nor one whose
+    /// breaker tripped. PostgreSQL picks with `FOR UPDATE SKIP LOCKED`; SQLite's single writer
+    /// makes the same statement atomic.
+    async fn claim_sync_job(
+        &self,
+        only: Option<(&str, &str)>,
+        lease: &Lease,
+        now_ms: i64,
+    ) -> Result<Option<SyncJob>, StoreError>;
+    /// Writes one batch of a session's changes, with the cursor when it is the round's last,
+    /// in one transaction that first renews the lease. `false` (and nothing written) when the
+    /// worker no longer holds it.
+    async fn apply_sync(
+        &self,
+        job: &SyncJob,
+        writes: &[SyncWrite],
+        cursor: Option<&SyncCursor>,
+        lease_until_ms: i64,
+        now_ms: i64,
+    ) -> Result<bool, StoreError>;
+    /// Releases the lease with the session's outcome (only if `worker` still holds it).
+    async fn finish_sync_job(
+        &self,
+        tenant_id: &str,
+        organizer_id: &str,
+        worker: &str,
+        outcome: &JobOutcome,
+        now_ms: i64,
+    ) -> Result<(), StoreError>;
+    async fn sync_job_status(
+        &self,
+        tenant_id: &str,
+        organizer_id: &str,
+    ) -> Result<Option<SyncJobStatus>, StoreError>;
+    /// Lets sessions run again after the circuit breaker stopped them (an admin checked): the
+    /// next session makes the cancellations it finds, then the breaker guards again.
+    async fn reset_sync_breaker(
+        &self,
+        tenant_id: &str,
+        organizer_id: &str,
+    ) -> Result<(), StoreError>;
+    /// What the CRM knows of these Graph items of the Organizer's mailbox.
+    async fn graph_links(
+        &self,
+        tenant_id: &str,
+        organizer_id: &str,
+        graph_ids: &[String],
+    ) -> Result<Vec<(String, GraphLink)>, StoreError>;
+    /// The Organizer's CRM events that are neither cancelled nor deleted (the breaker's base).
+    async fn active_synced_events(
+        &self,
+        tenant_id: &str,
+        organizer_id: &str,
+    ) -> Result<i64, StoreError>;
+    /// The Organizer's queued saves, oldest first.
+    async fn queued_saves(
+        &self,
+        tenant_id: &str,
+        organizer_id: &str,
+    ) -> Result<Vec<QueuedSave>, StoreError>;
+    /// Deletes a CRM event in the CRM (kept as history, never synced again) and owes Outlook
+    /// the removal of its category on every linked item; `false` when there is no such event.
+    async fn delete_crm_event(
+        &self,
+        tenant_id: &str,
+        event_id: &str,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// The Organizer of a CRM event not deleted yet.
+    async fn event_organizer(
+        &self,
+        tenant_id: &str,
+        event_id: &str,
+    ) -> Result<Option<String>, StoreError>;
+    /// The category removals owed to the Organizer's items.
+    async fn category_removals(
+        &self,
+        tenant_id: &str,
+        organizer_id: &str,
+    ) -> Result<Vec<CategoryRemoval>, StoreError>;
+    /// A removal done (`None`) or failed (`Some(message)`: kept for the next session, the
+    /// item's status shows it).
+    async fn finish_category_removal(
+        &self,
+        tenant_id: &str,
+        organizer_id: &str,
+        removal: &CategoryRemoval,
+        failure: Option<&str>,
     ) -> Result<(), StoreError>;
 
     async fn record_admin_consent(&self, consent: &AdminConsent) -> Result<(), StoreError>;

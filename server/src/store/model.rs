@@ -194,6 +194,9 @@ pub struct SaveCommand {
     /// Write now, or queue for the next sync session with this JSON payload.
     pub queue_payload: Option<String>,
     pub idempotency: Option<IdempotencyKey>,
+    /// The queued save this command carries out (a sync session draining the outbox): its
+    /// outbox row goes in the same transaction.
+    pub outbox_id: Option<String>,
 }
 
 /// A client's `Idempotency-Key` and the hash of the request it came with.
@@ -362,4 +365,121 @@ pub struct AdminConsent {
     pub granted_by_id: String,
     pub scopes: String,
     pub granted_at_ms: i64,
+}
+
+/// A save waiting in the outbox for the Organizer's next sync session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedSave {
+    pub id: String,
+    pub requested_by_id: String,
+    /// The save request, as JSON.
+    pub payload: String,
+}
+
+/// A worker's hold on a sync job, until `until_ms` unless renewed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub worker: String,
+    pub until_ms: i64,
+}
+
+/// The calendarView window of a delta cursor (UTC, RFC 3339).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncWindow {
+    pub start: String,
+    pub end: String,
+}
+
+/// A claimed sync job: everything a session needs to resume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncJob {
+    pub tenant_id: String,
+    pub organizer_id: String,
+    pub delta_link: Option<String>,
+    pub window: SyncWindow,
+    pub category_id: Option<String>,
+    pub category_name: Option<String>,
+    /// An administrator resumed the job after the breaker stopped it: the next session may
+    /// make the cancellations it found.
+    pub breaker_confirmed: bool,
+    pub lease: Lease,
+}
+
+/// How a job looks from outside (the sidebar's settings, the admin).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncJobStatus {
+    pub due_at_ms: i64,
+    pub running: bool,
+    pub runs: i64,
+    pub has_cursor: bool,
+    pub last_finished_at_ms: Option<i64>,
+    pub last_error_code: Option<String>,
+    pub last_error_message: Option<String>,
+    pub breaker_tripped: bool,
+}
+
+/// What a Graph item already is to the CRM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphLink {
+    pub event_id: String,
+    pub ical_uid: String,
+    pub via_category: bool,
+    pub following: bool,
+    pub event_type: String,
+    /// Deleted in the CRM: never synced again.
+    pub deleted: bool,
+}
+
+/// One Graph item as a sync session writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncedItem {
+    pub graph_id: String,
+    pub ical_uid: String,
+    pub write: EventWrite,
+    /// `singleInstance`, `occurrence`, `exception` or `seriesMaster`.
+    pub event_type: String,
+    pub series_master_graph_id: Option<String>,
+    /// Synced because it carries the CRM category (else: it was saved from the sidebar).
+    pub via_category: bool,
+}
+
+/// One change a sync session makes to the CRM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncWrite {
+    /// Create or update the CRM event of the item (never one deleted in the CRM).
+    Upsert(Box<SyncedItem>),
+    /// The item was deleted or cancelled in Outlook: the CRM event is marked cancelled.
+    Cancel { graph_id: String },
+    /// The CRM category was removed: the CRM event stays, its changes are no longer followed.
+    Unfollow { graph_id: String },
+    /// A single item became a series: its CRM event now stands for the series master.
+    BecameSeries { graph_id: String },
+}
+
+/// The cursor a complete delta round leaves, committed with its last changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncCursor {
+    pub delta_link: String,
+    pub window: SyncWindow,
+    pub category_id: String,
+    pub category_name: String,
+}
+
+/// How a session ended, for the job's next run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobOutcome {
+    pub next_due_ms: i64,
+    /// `(code, message)` of the failure, if it failed.
+    pub error: Option<(String, String)>,
+    /// The circuit breaker tripped: no session runs until an admin resets it.
+    pub trip_breaker: bool,
+}
+
+/// A category removal owed to Outlook (a CRM event was deleted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryRemoval {
+    pub graph_event_id: String,
+    pub event_id: String,
+    pub ical_uid: String,
+    pub attempts: i32,
 }

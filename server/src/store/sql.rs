@@ -15,10 +15,11 @@ macro_rules! impl_store {
         use sqlx::Row;
 
         use super::model::{
-            AdminConsent, AuditEntry, AuditRecord, Connection, ConnectionStatus, Delegation,
-            EventTime, EventWrite, FlowPurpose, Idempotent, IdempotencyKey, NewRecord,
-            NewSession, Provider, RecordQuery, SaveCommand, Share, SignInFlow, StoredEvent,
-            StoredResponse, StoredStatus, Tenant, User,
+            AdminConsent, AuditEntry, AuditRecord, CategoryRemoval, Connection,
+            ConnectionStatus, Delegation, EventTime, EventWrite, FlowPurpose, GraphLink,
+            Idempotent, IdempotencyKey, JobOutcome, Lease, NewRecord, NewSession, Provider,
+            QueuedSave, RecordQuery, SaveCommand, Share, SignInFlow, StoredEvent, StoredResponse,
+            StoredStatus, SyncCursor, SyncJob, SyncJobStatus, SyncWindow, SyncWrite, Tenant, User,
         };
         use super::{Backend, Store, StoreError, now_ms};
 
@@ -382,7 +383,23 @@ macro_rules! impl_store {
                         None
                     }
                     None => {
-                        let event_id = upsert_event(&mut tx, cmd, now).await?;
+                        let event_id = upsert_event(
+                            &mut tx,
+                            EventKey { tenant, organizer: &cmd.organizer_id, ical_uid: &cmd.ical_uid },
+                            &cmd.event,
+                            &cmd.actor_id,
+                            None,
+                            now,
+                        )
+                        .await?
+                        .ok_or_else(|| StoreError::Setup("a save found no CRM event to write".into()))?;
+                        if let Some(outbox_id) = &cmd.outbox_id {
+                            sqlx::query("DELETE FROM save_outbox WHERE tenant_id = $1 AND id = $2")
+                                .bind(tenant)
+                                .bind(outbox_id)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
                         for record_id in &cmd.link_record_ids {
                             sqlx::query(
                                 "INSERT INTO crm_event_records (tenant_id, event_id, record_id, \
@@ -824,6 +841,414 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn ensure_sync_job(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+                window: &SyncWindow,
+                now_ms: i64,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO sync_jobs (tenant_id, organizer_id, window_start, window_end, \
+                     due_at_ms) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (tenant_id, organizer_id) DO NOTHING",
+                )
+                .bind(tenant_id)
+                .bind(organizer_id)
+                .bind(&window.start)
+                .bind(&window.end)
+                .bind(now_ms)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn claim_sync_job(
+                &self,
+                only: Option<(&str, &str)>,
+                lease: &Lease,
+                now_ms: i64,
+            ) -> Result<Option<SyncJob>, StoreError> {
+                // The pick and the lease are one statement; PostgreSQL skips rows another
+                // claimer has locked instead of waiting for them.
+                let lock = match $backend {
+                    Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+                    Backend::Sqlite => "",
+                };
+                let sql = format!(
+                    "UPDATE sync_jobs SET leased_by = $1, lease_until_ms = $2, runs = runs + 1 \
+                     WHERE (tenant_id, organizer_id) = (SELECT tenant_id, organizer_id \
+                     FROM sync_jobs WHERE (lease_until_ms IS NULL OR lease_until_ms < $3) \
+                     AND breaker_tripped_at_ms IS NULL AND (CAST($4 AS TEXT) IS NULL \
+                     AND due_at_ms <= $3 OR tenant_id = $4 AND organizer_id = $5) \
+                     ORDER BY due_at_ms LIMIT 1{lock}) \
+                     RETURNING tenant_id, organizer_id, delta_link, window_start, window_end, \
+                     category_id, category_name, breaker_confirmed"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(&lease.worker)
+                    .bind(lease.until_ms)
+                    .bind(now_ms)
+                    .bind(only.map(|o| o.0))
+                    .bind(only.map(|o| o.1))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| {
+                    Ok(SyncJob {
+                        tenant_id: r.try_get("tenant_id")?,
+                        organizer_id: r.try_get("organizer_id")?,
+                        delta_link: r.try_get("delta_link")?,
+                        window: SyncWindow {
+                            start: r.try_get("window_start")?,
+                            end: r.try_get("window_end")?,
+                        },
+                        category_id: r.try_get("category_id")?,
+                        category_name: r.try_get("category_name")?,
+                        breaker_confirmed: r.try_get("breaker_confirmed")?,
+                        lease: lease.clone(),
+                    })
+                })
+                .transpose()
+            }
+
+            async fn apply_sync(
+                &self,
+                job: &SyncJob,
+                writes: &[SyncWrite],
+                cursor: Option<&SyncCursor>,
+                lease_until_ms: i64,
+                now_ms: i64,
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await.map_err(StoreError::Unavailable)?;
+                // The fence: renewing the lease is the transaction's first write, so a worker
+                // whose lease expired (and was taken over) writes nothing.
+                let held = sqlx::query(
+                    "UPDATE sync_jobs SET lease_until_ms = $1 WHERE tenant_id = $2 \
+                     AND organizer_id = $3 AND leased_by = $4 AND lease_until_ms >= $5",
+                )
+                .bind(lease_until_ms)
+                .bind(&job.tenant_id)
+                .bind(&job.organizer_id)
+                .bind(&job.lease.worker)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if held != 1 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                for write in writes {
+                    apply_write(&mut tx, job, write, now_ms).await?;
+                }
+                if let Some(cursor) = cursor {
+                    sqlx::query(
+                        "UPDATE sync_jobs SET delta_link = $1, window_start = $2, window_end = $3, \
+                         category_id = $4, category_name = $5 WHERE tenant_id = $6 AND organizer_id = $7",
+                    )
+                    .bind(&cursor.delta_link)
+                    .bind(&cursor.window.start)
+                    .bind(&cursor.window.end)
+                    .bind(&cursor.category_id)
+                    .bind(&cursor.category_name)
+                    .bind(&job.tenant_id)
+                    .bind(&job.organizer_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn finish_sync_job(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+                worker: &str,
+                outcome: &JobOutcome,
+                now_ms: i64,
+            ) -> Result<(), StoreError> {
+                let (code, message) = match &outcome.error {
+                    Some((code, message)) => (Some(code.as_str()), Some(message.as_str())),
+                    None => (None, None),
+                };
+                sqlx::query(
+                    "UPDATE sync_jobs SET leased_by = NULL, lease_until_ms = NULL, due_at_ms = $1, \
+                     last_finished_at_ms = $2, last_error_code = $3, last_error_message = $4, \
+                     breaker_tripped_at_ms = CASE WHEN $5 THEN $2 ELSE breaker_tripped_at_ms END, \
+                     breaker_confirmed = CASE WHEN $5 THEN FALSE ELSE breaker_confirmed AND $3 IS NOT NULL END \
+                     WHERE tenant_id = $6 AND organizer_id = $7 AND leased_by = $8",
+                )
+                .bind(outcome.next_due_ms)
+                .bind(now_ms)
+                .bind(code)
+                .bind(message)
+                .bind(outcome.trip_breaker)
+                .bind(tenant_id)
+                .bind(organizer_id)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn sync_job_status(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+            ) -> Result<Option<SyncJobStatus>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT due_at_ms, lease_until_ms, runs, delta_link, last_finished_at_ms, \
+                     last_error_code, last_error_message, breaker_tripped_at_ms FROM sync_jobs \
+                     WHERE tenant_id = $1 AND organizer_id = $2",
+                )
+                .bind(tenant_id)
+                .bind(organizer_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                let now = now_ms();
+                row.map(|r| {
+                    Ok(SyncJobStatus {
+                        due_at_ms: r.try_get("due_at_ms")?,
+                        running: r
+                            .try_get::<Option<i64>, _>("lease_until_ms")?
+                            .is_some_and(|until| until >= now),
+                        runs: r.try_get("runs")?,
+                        has_cursor: r.try_get::<Option<String>, _>("delta_link")?.is_some(),
+                        last_finished_at_ms: r.try_get("last_finished_at_ms")?,
+                        last_error_code: r.try_get("last_error_code")?,
+                        last_error_message: r.try_get("last_error_message")?,
+                        breaker_tripped: r
+                            .try_get::<Option<i64>, _>("breaker_tripped_at_ms")?
+                            .is_some(),
+                    })
+                })
+                .transpose()
+            }
+
+            async fn reset_sync_breaker(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE sync_jobs SET breaker_tripped_at_ms = NULL, breaker_confirmed = TRUE, \
+                     last_error_code = NULL, last_error_message = NULL, due_at_ms = 0 WHERE tenant_id = $1 AND organizer_id = $2",
+                )
+                .bind(tenant_id)
+                .bind(organizer_id)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn graph_links(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+                graph_ids: &[String],
+            ) -> Result<Vec<(String, GraphLink)>, StoreError> {
+                let mut conn = self.pool.acquire().await.map_err(StoreError::Unavailable)?;
+                let mut links = Vec::new();
+                for id in graph_ids {
+                    if let Some(link) = graph_link(&mut conn, tenant_id, organizer_id, id).await? {
+                        links.push((id.clone(), link));
+                    }
+                }
+                Ok(links)
+            }
+
+            async fn active_synced_events(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+            ) -> Result<i64, StoreError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM crm_events WHERE tenant_id = $1 AND organizer_id = $2 \
+                     AND cancelled_at_ms IS NULL AND deleted_at_ms IS NULL",
+                )
+                .bind(tenant_id)
+                .bind(organizer_id)
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn queued_saves(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+            ) -> Result<Vec<QueuedSave>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, requested_by_id, payload FROM save_outbox WHERE tenant_id = $1 \
+                     AND organizer_id = $2 ORDER BY created_at_ms, id",
+                )
+                .bind(tenant_id)
+                .bind(organizer_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(QueuedSave {
+                            id: r.try_get("id")?,
+                            requested_by_id: r.try_get("requested_by_id")?,
+                            payload: r.try_get("payload")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn delete_crm_event(
+                &self,
+                tenant_id: &str,
+                event_id: &str,
+                audit: &AuditEntry,
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await.map_err(StoreError::Unavailable)?;
+                let now = now_ms();
+                let deleted = sqlx::query(
+                    "UPDATE crm_events SET deleted_at_ms = $1, updated_at_ms = $1, \
+                     version = version + 1 WHERE tenant_id = $2 AND id = $3 \
+                     AND deleted_at_ms IS NULL",
+                )
+                .bind(now)
+                .bind(tenant_id)
+                .bind(event_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if deleted == 0 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "INSERT INTO category_removals (tenant_id, mailbox_id, graph_event_id, \
+                     event_id, requested_at_ms) SELECT tenant_id, mailbox_id, graph_event_id, \
+                     event_id, $1 FROM graph_event_links WHERE tenant_id = $2 AND event_id = $3 \
+                     ON CONFLICT (tenant_id, mailbox_id, graph_event_id) DO NOTHING",
+                )
+                .bind(now)
+                .bind(tenant_id)
+                .bind(event_id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE graph_event_links SET following = FALSE WHERE tenant_id = $1 \
+                     AND event_id = $2",
+                )
+                .bind(tenant_id)
+                .bind(event_id)
+                .execute(&mut *tx)
+                .await?;
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn event_organizer(
+                &self,
+                tenant_id: &str,
+                event_id: &str,
+            ) -> Result<Option<String>, StoreError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT organizer_id FROM crm_events WHERE tenant_id = $1 AND id = $2 \
+                     AND deleted_at_ms IS NULL",
+                )
+                .bind(tenant_id)
+                .bind(event_id)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn category_removals(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+            ) -> Result<Vec<CategoryRemoval>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT r.graph_event_id, r.event_id, r.attempts, e.ical_uid \
+                     FROM category_removals r JOIN crm_events e \
+                     ON e.tenant_id = r.tenant_id AND e.id = r.event_id \
+                     WHERE r.tenant_id = $1 AND r.mailbox_id = $2 ORDER BY r.requested_at_ms",
+                )
+                .bind(tenant_id)
+                .bind(organizer_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(CategoryRemoval {
+                            graph_event_id: r.try_get("graph_event_id")?,
+                            event_id: r.try_get("event_id")?,
+                            ical_uid: r.try_get("ical_uid")?,
+                            attempts: r.try_get("attempts")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn finish_category_removal(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+                removal: &CategoryRemoval,
+                failure: Option<&str>,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.map_err(StoreError::Unavailable)?;
+                let now = now_ms();
+                match failure {
+                    None => {
+                        sqlx::query(
+                            "DELETE FROM category_removals WHERE tenant_id = $1 AND mailbox_id = $2 \
+                             AND graph_event_id = $3",
+                        )
+                        .bind(tenant_id)
+                        .bind(organizer_id)
+                        .bind(&removal.graph_event_id)
+                        .execute(&mut *tx)
+                        .await?;
+                        sqlx::query(
+                            "DELETE FROM item_sync_status WHERE tenant_id = $1 \
+                             AND organizer_id = $2 AND ical_uid = $3",
+                        )
+                        .bind(tenant_id)
+                        .bind(organizer_id)
+                        .bind(&removal.ical_uid)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    Some(message) => {
+                        sqlx::query(
+                            "UPDATE category_removals SET attempts = attempts + 1, last_error = $1 \
+                             WHERE tenant_id = $2 AND mailbox_id = $3 AND graph_event_id = $4",
+                        )
+                        .bind(message)
+                        .bind(tenant_id)
+                        .bind(organizer_id)
+                        .bind(&removal.graph_event_id)
+                        .execute(&mut *tx)
+                        .await?;
+                        sqlx::query(
+                            "INSERT INTO item_sync_status (tenant_id, organizer_id, ical_uid, state, \
+                             error_code, error_message, attempts, updated_at_ms) \
+                             VALUES ($1, $2, $3, 'failed', 'category_not_removed', $4, 1, $5) \
+                             ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
+                             state = 'failed', error_code = excluded.error_code, \
+                             error_message = excluded.error_message, \
+                             attempts = item_sync_status.attempts + 1, updated_at_ms = excluded.updated_at_ms",
+                        )
+                        .bind(tenant_id)
+                        .bind(organizer_id)
+                        .bind(&removal.ical_uid)
+                        .bind(message)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn record_admin_consent(&self, consent: &AdminConsent) -> Result<(), StoreError> {
                 sqlx::query(
                     "INSERT INTO admin_consents (tenant_id, granted_by_id, scopes, granted_at_ms) \
@@ -918,46 +1343,185 @@ macro_rules! impl_store {
             Ok(())
         }
 
-        /// Creates or updates the one CRM event of (organizer, iCalUId); returns its id.
-        async fn upsert_event(tx: &mut Tx<'_>, cmd: &SaveCommand, now: i64) -> Result<String, StoreError> {
-            let (starts, ends, start_date, end_date) = match &cmd.event.time {
+        /// The key of a CRM event: one per (tenant, Organizer, iCalUId).
+        #[derive(Clone, Copy)]
+        struct EventKey<'a> {
+            tenant: &'a str,
+            organizer: &'a str,
+            ical_uid: &'a str,
+        }
+
+        /// Creates or updates the one CRM event of (organizer, iCalUId); returns its id. A sync
+        /// write (`recurrence` set) also sets the recurrence fields and lifts a cancellation, but
+        /// never brings back an event deleted in the CRM (`None`); a save from the sidebar does.
+        async fn upsert_event(
+            tx: &mut Tx<'_>,
+            key: EventKey<'_>,
+            write: &EventWrite,
+            actor_id: &str,
+            recurrence: Option<(&str, Option<&str>)>,
+            now: i64,
+        ) -> Result<Option<String>, StoreError> {
+            let (starts, ends, start_date, end_date) = match &write.time {
                 EventTime::Timed { start_ms, end_ms } => (Some(*start_ms), Some(*end_ms), None, None),
                 EventTime::AllDay { start_date, end_date } => {
                     (None, None, Some(start_date.as_str()), Some(end_date.as_str()))
                 }
             };
+            let (event_type, series_master) = match recurrence {
+                Some((kind, master)) => (Some(kind), master),
+                None => (None, None),
+            };
             Ok(sqlx::query_scalar(
                 "INSERT INTO crm_events (tenant_id, id, organizer_id, ical_uid, subject, \
                  starts_at_ms, ends_at_ms, start_date, end_date, time_zone, location, is_private, \
-                 created_by_id, modified_by_id, created_at_ms, updated_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                 created_by_id, modified_by_id, created_at_ms, updated_at_ms, event_type, \
+                 series_master_graph_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                 COALESCE($17, 'singleInstance'), $18) \
                  ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
                  subject = excluded.subject, starts_at_ms = excluded.starts_at_ms, \
                  ends_at_ms = excluded.ends_at_ms, start_date = excluded.start_date, \
                  end_date = excluded.end_date, time_zone = excluded.time_zone, \
                  location = excluded.location, is_private = excluded.is_private, \
                  modified_by_id = excluded.modified_by_id, updated_at_ms = excluded.updated_at_ms, \
-                 version = crm_events.version + 1 \
+                 event_type = CASE WHEN $17 IS NULL THEN crm_events.event_type ELSE excluded.event_type END, \
+                 series_master_graph_id = CASE WHEN $17 IS NULL THEN crm_events.series_master_graph_id \
+                 ELSE excluded.series_master_graph_id END, \
+                 cancelled_at_ms = CASE WHEN $17 IS NULL THEN crm_events.cancelled_at_ms ELSE NULL END, \
+                 deleted_at_ms = NULL, version = crm_events.version + 1 \
+                 WHERE crm_events.deleted_at_ms IS NULL OR $17 IS NULL \
                  RETURNING id",
             )
-            .bind(&cmd.tenant_id)
+            .bind(key.tenant)
             .bind(uuid::Uuid::new_v4().to_string())
-            .bind(&cmd.organizer_id)
-            .bind(&cmd.ical_uid)
-            .bind(&cmd.event.subject)
+            .bind(key.organizer)
+            .bind(key.ical_uid)
+            .bind(&write.subject)
             .bind(starts)
             .bind(ends)
             .bind(start_date)
             .bind(end_date)
-            .bind(&cmd.event.time_zone)
-            .bind(&cmd.event.location)
-            .bind(cmd.event.is_private)
-            .bind(&cmd.actor_id)
-            .bind(&cmd.actor_id)
+            .bind(&write.time_zone)
+            .bind(&write.location)
+            .bind(write.is_private)
+            .bind(actor_id)
+            .bind(actor_id)
             .bind(now)
             .bind(now)
-            .fetch_one(&mut **tx)
+            .bind(event_type)
+            .bind(series_master)
+            .fetch_optional(&mut **tx)
             .await?)
+        }
+
+        /// The link of a Graph item of the Organizer's mailbox, with its CRM event's state.
+        async fn graph_link(
+            conn: &mut $conn,
+            tenant_id: &str,
+            organizer_id: &str,
+            graph_id: &str,
+        ) -> Result<Option<GraphLink>, StoreError> {
+            let row = sqlx::query(
+                "SELECT l.event_id, l.via_category, l.following, e.ical_uid, e.event_type, \
+                 e.deleted_at_ms FROM graph_event_links l \
+                 JOIN crm_events e ON e.tenant_id = l.tenant_id AND e.id = l.event_id \
+                 WHERE l.tenant_id = $1 AND l.mailbox_id = $2 AND l.graph_event_id = $3",
+            )
+            .bind(tenant_id)
+            .bind(organizer_id)
+            .bind(graph_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            row.map(|r| link_from(&r)).transpose()
+        }
+
+        fn link_from(r: &<$db as sqlx::Database>::Row) -> Result<GraphLink, StoreError> {
+            Ok(GraphLink {
+                event_id: r.try_get("event_id")?,
+                ical_uid: r.try_get("ical_uid")?,
+                via_category: r.try_get("via_category")?,
+                following: r.try_get("following")?,
+                event_type: r.try_get("event_type")?,
+                deleted: r.try_get::<Option<i64>, _>("deleted_at_ms")?.is_some(),
+            })
+        }
+
+        /// Writes one change of a sync session.
+        async fn apply_write(
+            tx: &mut Tx<'_>,
+            job: &SyncJob,
+            write: &SyncWrite,
+            now: i64,
+        ) -> Result<(), StoreError> {
+            let tenant = job.tenant_id.as_str();
+            let organizer = job.organizer_id.as_str();
+            match write {
+                SyncWrite::Upsert(item) => {
+                    let key = EventKey { tenant, organizer, ical_uid: &item.ical_uid };
+                    let recurrence = Some((item.event_type.as_str(), item.series_master_graph_id.as_deref()));
+                    let Some(event_id) =
+                        upsert_event(tx, key, &item.write, organizer, recurrence, now).await?
+                    else {
+                        return Ok(());
+                    };
+                    sqlx::query(
+                        "INSERT INTO graph_event_links (tenant_id, mailbox_id, graph_event_id, \
+                         event_id, via_category, following) VALUES ($1, $2, $3, $4, $5, TRUE) \
+                         ON CONFLICT (tenant_id, mailbox_id, graph_event_id) DO UPDATE SET \
+                         event_id = excluded.event_id, following = TRUE, \
+                         via_category = graph_event_links.via_category OR excluded.via_category",
+                    )
+                    .bind(tenant)
+                    .bind(organizer)
+                    .bind(&item.graph_id)
+                    .bind(&event_id)
+                    .bind(item.via_category)
+                    .execute(&mut **tx)
+                    .await?;
+                    set_status(tx, tenant, organizer, &item.ical_uid, "synced", Some(now), now).await?;
+                }
+                SyncWrite::Cancel { graph_id } => {
+                    sqlx::query(
+                        "UPDATE crm_events SET cancelled_at_ms = $1, updated_at_ms = $1, \
+                         version = version + 1 WHERE tenant_id = $2 AND cancelled_at_ms IS NULL \
+                         AND id = (SELECT event_id FROM graph_event_links WHERE tenant_id = $2 \
+                         AND mailbox_id = $3 AND graph_event_id = $4 AND following)",
+                    )
+                    .bind(now)
+                    .bind(tenant)
+                    .bind(organizer)
+                    .bind(graph_id)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                SyncWrite::Unfollow { graph_id } => {
+                    sqlx::query(
+                        "UPDATE graph_event_links SET following = FALSE WHERE tenant_id = $1 \
+                         AND mailbox_id = $2 AND graph_event_id = $3",
+                    )
+                    .bind(tenant)
+                    .bind(organizer)
+                    .bind(graph_id)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                SyncWrite::BecameSeries { graph_id } => {
+                    sqlx::query(
+                        "UPDATE crm_events SET event_type = 'seriesMaster', updated_at_ms = $1, \
+                         version = version + 1 WHERE tenant_id = $2 AND event_type <> 'seriesMaster' \
+                         AND id = (SELECT event_id FROM graph_event_links WHERE tenant_id = $2 \
+                         AND mailbox_id = $3 AND graph_event_id = $4)",
+                    )
+                    .bind(now)
+                    .bind(tenant)
+                    .bind(organizer)
+                    .bind(graph_id)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+            }
+            Ok(())
         }
 
         async fn set_status(

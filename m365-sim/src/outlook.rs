@@ -1,0 +1,263 @@
+//! What people do in Outlook itself, for tests and the demo to play: create meetings, give them
+//! categories, move, cancel, turn a single meeting into a series, shift a series, move or cancel
+//! one occurrence. Each change bumps the world's change sequence exactly as a Graph write would,
+//! so Liaison sees it through `calendarView/delta` like any other change.
+
+use crate::state::{SimState, now_rfc3339, rfc3339};
+use crate::world::{GraphEvent, World};
+
+/// A meeting to put in someone's calendar.
+#[derive(Debug, Clone)]
+pub struct NewMeeting {
+    pub subject: String,
+    /// Seconds since the Unix epoch.
+    pub start_s: i64,
+    pub minutes: i64,
+    pub categories: Vec<String>,
+    pub sensitivity: String,
+}
+
+impl NewMeeting {
+    pub fn new(subject: &str, start_s: i64, minutes: i64) -> Self {
+        Self {
+            subject: subject.to_owned(),
+            start_s,
+            minutes,
+            categories: Vec::new(),
+            sensitivity: "normal".to_owned(),
+        }
+    }
+
+    pub fn category(mut self, name: &str) -> Self {
+        self.categories.push(name.to_owned());
+        self
+    }
+}
+
+/// Outlook, as the owner of a mailbox uses it.
+pub struct Outlook<'a> {
+    pub(crate) state: &'a SimState,
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`, the simulator's stored time format.
+fn stored_time(secs: i64) -> String {
+    rfc3339(secs).trim_end_matches('Z').to_owned()
+}
+
+impl Outlook<'_> {
+    /// Creates a single meeting in `owner`'s calendar (user id or address); returns its id.
+    pub fn create(&self, owner: &str, meeting: &NewMeeting) -> String {
+        self.create_many(owner, std::slice::from_ref(meeting))
+            .pop()
+            .unwrap_or_default()
+    }
+
+    /// Creates many meetings at once (one lock, for large calendars); returns their ids.
+    pub fn create_many(&self, owner: &str, meetings: &[NewMeeting]) -> Vec<String> {
+        let mut world = self.state.world();
+        let Some((tenant_id, user)) = world.find_user(owner) else {
+            return Vec::new();
+        };
+        let now = now_rfc3339();
+        let mut ids = Vec::with_capacity(meetings.len());
+        for meeting in meetings {
+            world.seq += 1;
+            let seq = world.seq;
+            let id = format!("AAMk-{}", uuid::Uuid::new_v4().simple());
+            world.events.push(GraphEvent {
+                id: id.clone(),
+                tenant_id: tenant_id.clone(),
+                mailbox: user.id.clone(),
+                ical_uid: format!(
+                    "040000008200E00074C5B7101A82E008{}",
+                    uuid::Uuid::new_v4().simple()
+                ),
+                change_key: seq,
+                subject: meeting.subject.clone(),
+                start: stored_time(meeting.start_s),
+                end: stored_time(meeting.start_s + meeting.minutes * 60),
+                time_zone: "UTC".into(),
+                location: String::new(),
+                organizer_name: user.display_name.clone(),
+                organizer_address: user.mail.clone(),
+                created_by: user.id.clone(),
+                attendees: Vec::new(),
+                sensitivity: meeting.sensitivity.clone(),
+                categories: meeting.categories.clone(),
+                kind: "singleInstance",
+                series_master_id: None,
+                transaction_id: None,
+                deleted: false,
+                seq,
+                created: now.clone(),
+                last_modified: now.clone(),
+            });
+            ids.push(id);
+        }
+        ids
+    }
+
+    /// Changes an event (not its occurrences) and records the change.
+    pub fn edit(&self, id: &str, change: impl FnOnce(&mut GraphEvent)) {
+        let mut world = self.state.world();
+        if let Some(i) = live(&world, id) {
+            change(&mut world.events[i]);
+            if world.events[i].kind == "occurrence" {
+                world.events[i].kind = "exception";
+            }
+            world.touch(i, &now_rfc3339());
+        }
+    }
+
+    /// Replaces the categories of an event; on a series master, of every occurrence too.
+    pub fn set_categories(&self, id: &str, categories: &[&str]) {
+        let categories: Vec<String> = categories.iter().map(|c| (*c).to_owned()).collect();
+        self.each_of_series(id, |event| event.categories = categories.clone());
+    }
+
+    /// Moves an event by `minutes`; a series master moves its whole series ("series shifted").
+    pub fn shift(&self, id: &str, minutes: i64) {
+        self.each_of_series(id, |event| {
+            event.start = shifted(&event.start, minutes);
+            event.end = shifted(&event.end, minutes);
+        });
+    }
+
+    /// Deletes (or cancels) an event; a series master takes its occurrences with it.
+    pub fn delete(&self, id: &str) {
+        self.each_of_series(id, |event| event.deleted = true);
+    }
+
+    /// Turns a single meeting into a weekly series of `count` ("single becomes series"): the
+    /// item becomes the series master (which leaves the calendar view) and occurrences appear.
+    /// Returns the occurrence ids.
+    pub fn make_weekly_series(&self, id: &str, count: u32) -> Vec<String> {
+        let mut world = self.state.world();
+        let Some(i) = live(&world, id) else {
+            return Vec::new();
+        };
+        let now = now_rfc3339();
+        let single = world.events[i].clone();
+        // What calendarView shows of the old single item goes; the master itself is not shown.
+        world.events[i].kind = "seriesMaster";
+        world.touch(i, &now);
+        world.seq += 1;
+        let seq = world.seq;
+        world.events.push(GraphEvent {
+            deleted: true,
+            seq,
+            ..single.clone()
+        });
+        let mut ids = Vec::new();
+        for n in 0..count {
+            world.seq += 1;
+            let occurrence = GraphEvent {
+                id: format!("{}-{n}", single.id),
+                ical_uid: format!("{}{n:02}", single.ical_uid),
+                start: shifted(&single.start, i64::from(n) * 7 * 24 * 60),
+                end: shifted(&single.end, i64::from(n) * 7 * 24 * 60),
+                kind: "occurrence",
+                series_master_id: Some(single.id.clone()),
+                seq: world.seq,
+                change_key: world.seq,
+                last_modified: now.clone(),
+                ..single.clone()
+            };
+            ids.push(occurrence.id.clone());
+            world.events.push(occurrence);
+        }
+        ids
+    }
+
+    /// The live events of a mailbox (user id or address), series masters included.
+    pub fn events_of(&self, owner: &str) -> Vec<GraphEvent> {
+        let world = self.state.world();
+        let Some((_, user)) = world.find_user(owner) else {
+            return Vec::new();
+        };
+        world
+            .events
+            .iter()
+            .filter(|e| e.mailbox == user.id && !e.deleted)
+            .cloned()
+            .collect()
+    }
+
+    /// The names in a mailbox's master category list.
+    pub fn master_categories(&self, owner: &str) -> Vec<String> {
+        let world = self.state.world();
+        let Some((_, user)) = world.find_user(owner) else {
+            return Vec::new();
+        };
+        world
+            .categories
+            .get(&user.id)
+            .map(|list| list.iter().map(|c| c.display_name.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    fn each_of_series(&self, id: &str, mut change: impl FnMut(&mut GraphEvent)) {
+        let mut world = self.state.world();
+        let now = now_rfc3339();
+        let targets: Vec<usize> = world
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                !e.deleted && (e.id == id || e.series_master_id.as_deref() == Some(id))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        for i in targets {
+            change(&mut world.events[i]);
+            // An occurrence changed on its own becomes an exception of its series.
+            if world.events[i].id == id && world.events[i].kind == "occurrence" {
+                world.events[i].kind = "exception";
+            }
+            world.touch(i, &now);
+        }
+    }
+}
+
+fn live(world: &World, id: &str) -> Option<usize> {
+    world.events.iter().position(|e| e.id == id && !e.deleted)
+}
+
+/// A stored time moved by `minutes`.
+fn shifted(time: &str, minutes: i64) -> String {
+    let parse = |r: std::ops::Range<usize>| time.get(r).and_then(|s| s.parse::<i64>().ok());
+    let (Some(y), Some(m), Some(d), Some(h), Some(min), Some(s)) = (
+        parse(0..4),
+        parse(5..7),
+        parse(8..10),
+        parse(11..13),
+        parse(14..16),
+        parse(17..19),
+    ) else {
+        return time.to_owned();
+    };
+    // Days from civil (Howard Hinnant's algorithm), the inverse of `rfc3339`.
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    stored_time(days * 86_400 + h * 3600 + min * 60 + s + minutes * 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shifting_crosses_days_months_and_years() {
+        assert_eq!(shifted("2026-11-27T08:00:00", 60), "2026-11-27T09:00:00");
+        assert_eq!(shifted("2026-12-31T23:30:00", 60), "2027-01-01T00:30:00");
+        assert_eq!(shifted("2026-03-01T00:00:00", -1), "2026-02-28T23:59:00");
+        assert_eq!(
+            shifted("2026-11-27T08:00:00", 7 * 24 * 60),
+            "2026-12-04T08:00:00"
+        );
+    }
+}

@@ -1,0 +1,361 @@
+//! What a complete delta round means for the CRM: pure functions from Graph's items and what
+//! the CRM already knows of them to the [`SyncWrite`]s a session commits, and the circuit
+//! breaker's rule. No I/O here, so every rule is tested directly.
+//!
+//! The rules (PRODUCT.md §3 and §7):
+//! - an item carrying the CRM category is created or updated in the CRM (identity: Organizer +
+//!   `iCalUId`); an item saved from the sidebar follows its changes without the category;
+//! - removing the category stops syncing and keeps the CRM event;
+//! - a deleted or cancelled item marks its CRM event cancelled, never erased;
+//! - a single item that left the view because it became a series master is not a deletion;
+//! - an event deleted in the CRM is never brought back.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+use crate::store::model::{EventTime, EventWrite, GraphLink, SyncWrite, SyncedItem};
+
+/// Below this many cancellations a session never trips the breaker.
+pub const BREAKER_MIN_CANCELLATIONS: usize = 20;
+/// A session that would cancel more than this share of the Organizer's active CRM events stops.
+pub const BREAKER_MAX_SHARE: f64 = 0.3;
+
+/// One item of a delta round, as far as sync cares.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeltaItem {
+    /// Deleted, or moved out of the window (`@removed`).
+    Removed {
+        id: String,
+    },
+    Live(Box<LiveItem>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveItem {
+    pub id: String,
+    /// Absent on what a delegate sees of a private item (never for the Organizer's own token).
+    pub ical_uid: Option<String>,
+    pub categories: Vec<String>,
+    pub cancelled: bool,
+    pub event_type: String,
+    pub series_master_id: Option<String>,
+    pub write: Option<EventWrite>,
+}
+
+impl DeltaItem {
+    /// Reads one element of a delta page's `value`; `None` when it has no id.
+    pub fn parse(value: &Value) -> Option<Self> {
+        let id = value["id"].as_str()?.to_owned();
+        if value.get("@removed").is_some() {
+            return Some(Self::Removed { id });
+        }
+        let text = |key: &str| value[key].as_str().map(str::to_owned);
+        Some(Self::Live(Box::new(LiveItem {
+            ical_uid: text("iCalUId").filter(|u| !u.is_empty()),
+            categories: value["categories"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|c| c.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            cancelled: value["isCancelled"].as_bool().unwrap_or(false),
+            event_type: text("type").unwrap_or_else(|| "singleInstance".to_owned()),
+            series_master_id: text("seriesMasterId"),
+            write: event_write(value),
+            id,
+        })))
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Removed { id } => id,
+            Self::Live(item) => &item.id,
+        }
+    }
+}
+
+/// The CRM fields of a Graph event (times in UTC, as the client asks Graph for them).
+fn event_write(value: &Value) -> Option<EventWrite> {
+    let all_day = value["isAllDay"].as_bool().unwrap_or(false);
+    let start = value["start"]["dateTime"].as_str()?;
+    let end = value["end"]["dateTime"].as_str()?;
+    let time = if all_day {
+        EventTime::AllDay {
+            start_date: start.get(..10)?.to_owned(),
+            end_date: end.get(..10)?.to_owned(),
+        }
+    } else {
+        EventTime::Timed {
+            start_ms: utc_ms(start)?,
+            end_ms: utc_ms(end)?,
+        }
+    };
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    Some(EventWrite {
+        subject: text(&value["subject"]),
+        time,
+        time_zone: value["originalStartTimeZone"]
+            .as_str()
+            .filter(|z| !z.is_empty())
+            .unwrap_or("UTC")
+            .to_owned(),
+        location: text(&value["location"]["displayName"]),
+        is_private: matches!(
+            value["sensitivity"].as_str(),
+            Some("private" | "confidential")
+        ),
+    })
+}
+
+/// `2026-11-27T08:00:00.0000000` (UTC, Graph's format) or RFC 3339, as UTC milliseconds.
+fn utc_ms(text: &str) -> Option<i64> {
+    let parsed = OffsetDateTime::parse(text, &Rfc3339).ok().or_else(|| {
+        let format =
+            time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+        PrimitiveDateTime::parse(text.get(..19)?, format)
+            .ok()
+            .map(PrimitiveDateTime::assume_utc)
+    })?;
+    i64::try_from(parsed.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
+/// The writes a complete round makes, in round order (the last state of an item wins).
+pub fn plan(
+    round: &[DeltaItem],
+    links: &HashMap<String, GraphLink>,
+    category: &str,
+) -> Vec<SyncWrite> {
+    // Graph may list an item twice in one round; only its last state counts.
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    for (i, item) in round.iter().enumerate() {
+        last.insert(item.id(), i);
+    }
+    // Series masters of this round's occurrences: a "removed" master is a single item that
+    // became a series, not a deletion.
+    let masters: HashSet<&str> = round
+        .iter()
+        .filter_map(|item| match item {
+            DeltaItem::Live(live) => live.series_master_id.as_deref(),
+            DeltaItem::Removed { .. } => None,
+        })
+        .collect();
+    let mut writes = Vec::new();
+    for (i, item) in round.iter().enumerate() {
+        if last.get(item.id()) != Some(&i) {
+            continue;
+        }
+        let link = links.get(item.id());
+        match item {
+            DeltaItem::Removed { id } => {
+                if masters.contains(id.as_str()) {
+                    if link.is_some() {
+                        writes.push(SyncWrite::BecameSeries {
+                            graph_id: id.clone(),
+                        });
+                    }
+                } else if link.is_some_and(|l| l.following && !l.deleted) {
+                    writes.push(SyncWrite::Cancel {
+                        graph_id: id.clone(),
+                    });
+                }
+            }
+            DeltaItem::Live(live) => {
+                if let Some(write) = decide(live, link, category) {
+                    writes.push(write);
+                }
+            }
+        }
+    }
+    writes
+}
+
+fn decide(live: &LiveItem, link: Option<&GraphLink>, category: &str) -> Option<SyncWrite> {
+    if link.is_some_and(|l| l.deleted) {
+        return None;
+    }
+    let following = link.is_some_and(|l| l.following);
+    if live.cancelled {
+        return following.then(|| SyncWrite::Cancel {
+            graph_id: live.id.clone(),
+        });
+    }
+    let tagged = live
+        .categories
+        .iter()
+        .any(|c| c.trim().eq_ignore_ascii_case(category.trim()));
+    let upsert = |via_category| {
+        Some(SyncWrite::Upsert(Box::new(SyncedItem {
+            graph_id: live.id.clone(),
+            ical_uid: live.ical_uid.clone()?,
+            write: live.write.clone()?,
+            event_type: live.event_type.clone(),
+            series_master_graph_id: live.series_master_id.clone(),
+            via_category,
+        })))
+    };
+    match link {
+        _ if tagged => upsert(true),
+        Some(l) if l.following && l.via_category => Some(SyncWrite::Unfollow {
+            graph_id: live.id.clone(),
+        }),
+        Some(l) if l.following => upsert(false),
+        _ => None,
+    }
+}
+
+/// Whether a session that would cancel `cancellations` of the Organizer's `active` CRM events
+/// must stop and ask an admin instead (a mass deletion is more likely a fault than a decision).
+pub fn breaker_trips(cancellations: usize, active: i64) -> bool {
+    if cancellations < BREAKER_MIN_CANCELLATIONS {
+        return false;
+    }
+    let active = active.max(1) as f64;
+    cancellations as f64 / active > BREAKER_MAX_SHARE
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn live(id: &str, categories: &[&str]) -> DeltaItem {
+        DeltaItem::parse(&json!({
+            "id": id, "iCalUId": format!("uid-{id}"), "subject": "Review",
+            "categories": categories, "type": "singleInstance",
+            "start": { "dateTime": "2026-11-27T08:00:00.0000000", "timeZone": "UTC" },
+            "end": { "dateTime": "2026-11-27T09:00:00.0000000", "timeZone": "UTC" },
+            "originalStartTimeZone": "W. Europe Standard Time",
+            "location": { "displayName": "Room 1" }, "sensitivity": "normal",
+        }))
+        .unwrap()
+    }
+
+    fn link(via_category: bool, following: bool) -> GraphLink {
+        GraphLink {
+            event_id: "e1".into(),
+            ical_uid: "uid-a".into(),
+            via_category,
+            following,
+            event_type: "singleInstance".into(),
+            deleted: false,
+        }
+    }
+
+    fn links(entries: &[(&str, GraphLink)]) -> HashMap<String, GraphLink> {
+        entries
+            .iter()
+            .map(|(id, l)| ((*id).to_owned(), l.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_graph_event_becomes_a_utc_crm_write() {
+        let DeltaItem::Live(item) = live("a", &["CRM"]) else {
+            panic!("live")
+        };
+        let write = item.write.unwrap();
+        assert_eq!(
+            write.time,
+            EventTime::Timed {
+                start_ms: 1_795_766_400_000,
+                end_ms: 1_795_770_000_000
+            }
+        );
+        assert_eq!(write.time_zone, "W. Europe Standard Time");
+        assert_eq!(write.location, "Room 1");
+        assert_eq!(item.ical_uid.as_deref(), Some("uid-a"));
+    }
+
+    #[test]
+    fn the_category_decides_and_its_name_matches_without_case() {
+        let writes = plan(
+            &[live("a", &["crm"]), live("b", &["Red"])],
+            &HashMap::new(),
+            "CRM",
+        );
+        assert_eq!(writes.len(), 1);
+        assert!(matches!(&writes[0], SyncWrite::Upsert(i) if i.graph_id == "a" && i.via_category));
+    }
+
+    #[test]
+    fn removing_the_category_stops_following_but_a_sidebar_save_keeps_following() {
+        let known = links(&[("a", link(true, true)), ("b", link(false, true))]);
+        let writes = plan(&[live("a", &[]), live("b", &[])], &known, "CRM");
+        assert_eq!(
+            writes[0],
+            SyncWrite::Unfollow {
+                graph_id: "a".into()
+            }
+        );
+        assert!(matches!(&writes[1], SyncWrite::Upsert(i) if i.graph_id == "b" && !i.via_category));
+    }
+
+    #[test]
+    fn deletions_cancel_only_what_is_followed_and_never_erase() {
+        let known = links(&[("a", link(true, true)), ("b", link(true, false))]);
+        let round = [
+            DeltaItem::Removed { id: "a".into() },
+            DeltaItem::Removed { id: "b".into() },
+            DeltaItem::Removed { id: "c".into() },
+        ];
+        assert_eq!(
+            plan(&round, &known, "CRM"),
+            vec![SyncWrite::Cancel {
+                graph_id: "a".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_single_item_turned_series_is_not_a_deletion() {
+        let known = links(&[("m", link(true, true))]);
+        let mut occurrence = live("m-0", &["CRM"]);
+        if let DeltaItem::Live(item) = &mut occurrence {
+            item.event_type = "occurrence".into();
+            item.series_master_id = Some("m".into());
+        }
+        let writes = plan(
+            &[DeltaItem::Removed { id: "m".into() }, occurrence],
+            &known,
+            "CRM",
+        );
+        assert_eq!(
+            writes[0],
+            SyncWrite::BecameSeries {
+                graph_id: "m".into()
+            }
+        );
+        assert!(matches!(&writes[1], SyncWrite::Upsert(i) if i.event_type == "occurrence"));
+    }
+
+    #[test]
+    fn the_last_state_of_an_item_in_a_round_wins() {
+        let known = links(&[("a", link(true, true))]);
+        let round = [DeltaItem::Removed { id: "a".into() }, live("a", &["CRM"])];
+        let writes = plan(&round, &known, "CRM");
+        assert_eq!(writes.len(), 1);
+        assert!(matches!(&writes[0], SyncWrite::Upsert(_)));
+    }
+
+    #[test]
+    fn an_event_deleted_in_the_crm_is_never_brought_back() {
+        let mut deleted = link(true, false);
+        deleted.deleted = true;
+        let known = links(&[("a", deleted)]);
+        assert!(plan(&[live("a", &["CRM"])], &known, "CRM").is_empty());
+    }
+
+    #[test]
+    fn the_breaker_trips_on_an_unusual_share_only() {
+        assert!(!breaker_trips(BREAKER_MIN_CANCELLATIONS - 1, 20));
+        assert!(!breaker_trips(25, 1000));
+        assert!(breaker_trips(400, 1000));
+        assert!(breaker_trips(25, 0));
+    }
+}

@@ -1,0 +1,455 @@
+//! One sync session for one Organizer, run by whichever worker leased the job:
+//!
+//! 1. one delta round of the Organizer's `calendarView` (incremental from the stored link, or
+//!    full: first session, moved window, or `410`/`syncStateNotFound`), fetched completely
+//!    before anything is written — a partial fetch never deletes or cancels anything;
+//! 2. the outbox: saves queued while insta-sync was off are written, each in the transaction
+//!    that removes it from the outbox (after Graph accepted the Organizer's connection, so
+//!    with a connection that needs reconnecting they wait);
+//! 3. the CRM category, found in the Organizer's master list by id (followed when renamed) or
+//!    created there — only when the round has items, so a quiet session costs one request;
+//! 4. the plan ([`super::plan`]), the circuit breaker, then the writes in chunks, each in a
+//!    transaction that first renews the lease; the new delta link goes in the last one, so the
+//!    cursor is never ahead of the changes (earlier chunks are idempotent upserts, safely
+//!    written again if the session dies before the cursor);
+//! 5. down-sync: the CRM category comes off Outlook items whose CRM event was deleted.
+
+use std::collections::HashMap;
+
+use secrecy::SecretString;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use liaison_domain::api::SyncReport;
+
+use super::SyncSettings;
+use super::plan::{self, DeltaItem};
+use crate::connections;
+use crate::crash;
+use crate::error::ApiError;
+use crate::graph::client::{GraphClient, GraphError};
+use crate::items;
+use crate::state::AppState;
+use crate::store::model::{
+    GraphLink, JobOutcome, Provider, SyncCursor, SyncJob, SyncWindow, SyncWrite, User,
+};
+use crate::store::{StoreError, now_ms};
+
+/// Writes per transaction: small enough not to hold SQLite's write lock for long.
+const CHUNK: usize = 500;
+
+/// Why a session stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("the Organizer's calendar connection needs a new sign-in")]
+    NeedsReconnect,
+    #[error("another worker took over the job (this one's lease expired)")]
+    LeaseLost,
+    #[error(
+        "the session would cancel {cancellations} of {active} CRM events; stopped for an administrator to check"
+    )]
+    BreakerTripped { cancellations: usize, active: i64 },
+    #[error("Microsoft Graph: {0}")]
+    Graph(#[from] GraphError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Api(ApiError),
+}
+
+impl From<ApiError> for SyncError {
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::NeedsReconnect => Self::NeedsReconnect,
+            other => Self::Api(other),
+        }
+    }
+}
+
+impl SyncError {
+    /// The stable code stored on the job and shown to the Organizer.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NeedsReconnect => "needs_reconnect",
+            Self::LeaseLost => "lease_lost",
+            Self::BreakerTripped { .. } => "sync_stopped",
+            Self::Graph(GraphError::Forbidden { .. }) => "graph_forbidden",
+            Self::Graph(_) | Self::Store(StoreError::Unavailable(_)) => "unavailable",
+            Self::Store(_) | Self::Api(_) => "internal",
+        }
+    }
+}
+
+/// Runs a session on a claimed job and releases the job with its outcome.
+pub async fn run(
+    state: &AppState,
+    settings: &SyncSettings,
+    job: SyncJob,
+) -> Result<SyncReport, SyncError> {
+    let result = run_claimed(state, settings, &job).await;
+    let now = now_ms();
+    let interval_ms = match state.store.tenant(&job.tenant_id).await {
+        Ok(Some(tenant)) => i64::from(tenant.sync_interval_minutes) * 60_000,
+        _ => 15 * 60_000,
+    };
+    let outcome = match &result {
+        Ok(_) => JobOutcome {
+            next_due_ms: now + interval_ms,
+            error: None,
+            trip_breaker: false,
+        },
+        Err(SyncError::LeaseLost) => return result,
+        Err(error) => {
+            tracing::warn!(code = error.code(), %error, "a sync session failed");
+            JobOutcome {
+                // A failed session is tried again sooner, but never in a tight loop.
+                next_due_ms: now + (interval_ms / 3).max(60_000),
+                error: Some((error.code().to_owned(), error.to_string())),
+                trip_breaker: matches!(error, SyncError::BreakerTripped { .. }),
+            }
+        }
+    };
+    state
+        .store
+        .finish_sync_job(
+            &job.tenant_id,
+            &job.organizer_id,
+            &job.lease.worker,
+            &outcome,
+            now,
+        )
+        .await?;
+    result
+}
+
+async fn run_claimed(
+    state: &AppState,
+    settings: &SyncSettings,
+    job: &SyncJob,
+) -> Result<SyncReport, SyncError> {
+    let mut report = SyncReport::default();
+    let store = state.store.as_ref();
+    let Some(organizer) = store.user(&job.tenant_id, &job.organizer_id).await? else {
+        return Ok(report);
+    };
+    if !organizer.sync_enabled {
+        return Ok(report);
+    }
+    let tenant = store
+        .tenant(&job.tenant_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+
+    let graph = state.graph()?;
+    let mut token = Token::get(state, &organizer).await?;
+    let desired = settings.window(now_ms());
+    let resume = job
+        .delta_link
+        .clone()
+        .filter(|_| !window_moved(&job.window, &desired));
+    let window = if resume.is_some() {
+        job.window.clone()
+    } else {
+        desired
+    };
+    let (round, delta_link, full) = fetch_round(
+        state,
+        graph,
+        &mut token,
+        &organizer,
+        resume,
+        &window,
+        &mut report,
+    )
+    .await?;
+    report.full = full;
+    report.changed_items = u32::try_from(round.len()).unwrap_or(u32::MAX);
+
+    // Queued saves are written only once Graph has answered with the Organizer's connection:
+    // with a connection that needs reconnecting they wait in the outbox.
+    for queued in store
+        .queued_saves(&job.tenant_id, &job.organizer_id)
+        .await?
+    {
+        items::carry_out_queued(store, &organizer, &queued).await?;
+        crash::point("sync.queued_save_written");
+        report.queued_saves_written += 1;
+    }
+
+    let (category_id, category_name) = match (&job.category_id, &job.category_name) {
+        (Some(id), Some(name)) if round.is_empty() => (id.clone(), name.clone()),
+        _ => {
+            crm_category(
+                graph,
+                &mut token,
+                &organizer,
+                job,
+                (&tenant.crm_category_name, &tenant.crm_category_color),
+                &mut report,
+            )
+            .await?
+        }
+    };
+
+    let ids: Vec<String> = round.iter().map(|i| i.id().to_owned()).collect();
+    let links: HashMap<String, GraphLink> = store
+        .graph_links(&job.tenant_id, &job.organizer_id, &ids)
+        .await?
+        .into_iter()
+        .collect();
+    let writes = plan::plan(&round, &links, &category_name);
+    let cancellations = writes
+        .iter()
+        .filter(|w| matches!(w, SyncWrite::Cancel { .. }))
+        .count();
+    if cancellations > 0 && !job.breaker_confirmed {
+        let active = store
+            .active_synced_events(&job.tenant_id, &job.organizer_id)
+            .await?;
+        if plan::breaker_trips(cancellations, active) {
+            return Err(SyncError::BreakerTripped {
+                cancellations,
+                active,
+            });
+        }
+    }
+    for write in &writes {
+        match write {
+            SyncWrite::Upsert(_) => report.upserted += 1,
+            SyncWrite::Cancel { .. } => report.cancelled += 1,
+            SyncWrite::Unfollow { .. } => report.unfollowed += 1,
+            SyncWrite::BecameSeries { .. } => {}
+        }
+    }
+    let cursor = SyncCursor {
+        delta_link,
+        window,
+        category_id,
+        category_name: category_name.clone(),
+    };
+    let chunks: Vec<&[SyncWrite]> = if writes.is_empty() {
+        vec![&[]]
+    } else {
+        writes.chunks(CHUNK).collect()
+    };
+    let last = chunks.len() - 1;
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let now = now_ms();
+        let held = store
+            .apply_sync(
+                job,
+                chunk,
+                (i == last).then_some(&cursor),
+                now + settings.lease_ms(),
+                now,
+            )
+            .await?;
+        if !held {
+            return Err(SyncError::LeaseLost);
+        }
+        if i == last {
+            crash::point("sync.cursor_committed");
+        } else {
+            crash::point("sync.chunk_committed");
+        }
+    }
+
+    remove_categories(
+        graph,
+        &mut token,
+        &organizer,
+        &category_name,
+        state,
+        &mut report,
+    )
+    .await?;
+    Ok(report)
+}
+
+/// The Organizer's Graph token, refreshed once when Graph refuses it.
+struct Token {
+    value: SecretString,
+    refreshed: bool,
+}
+
+impl Token {
+    async fn get(state: &AppState, organizer: &User) -> Result<Self, SyncError> {
+        let value = connections::access_token(
+            state,
+            &organizer.tenant_id,
+            &organizer.id,
+            Provider::Microsoft,
+            false,
+        )
+        .await?;
+        Ok(Self {
+            value,
+            refreshed: false,
+        })
+    }
+
+    /// After a `401`: a fresh token once (`true`), then the failure stands (`false`).
+    async fn refresh(&mut self, state: &AppState, organizer: &User) -> Result<bool, SyncError> {
+        if self.refreshed {
+            return Ok(false);
+        }
+        self.refreshed = true;
+        self.value = connections::access_token(
+            state,
+            &organizer.tenant_id,
+            &organizer.id,
+            Provider::Microsoft,
+            true,
+        )
+        .await?;
+        Ok(true)
+    }
+}
+
+/// Fetches a whole delta round: `(items, new delta link, full?)`. A `410` on an incremental
+/// round restarts it in full once.
+async fn fetch_round(
+    state: &AppState,
+    graph: &GraphClient,
+    token: &mut Token,
+    organizer: &User,
+    resume: Option<String>,
+    window: &SyncWindow,
+    report: &mut SyncReport,
+) -> Result<(Vec<DeltaItem>, String, bool), SyncError> {
+    let mut full = resume.is_none();
+    let mut link = resume;
+    let mut round = Vec::new();
+    loop {
+        report.graph_requests += 1;
+        let page = graph
+            .delta_page(
+                &token.value,
+                &organizer.id,
+                link.as_deref(),
+                (&window.start, &window.end),
+            )
+            .await;
+        match page {
+            Ok(page) => {
+                crash::point("sync.page_fetched");
+                round.extend(page.value.iter().filter_map(DeltaItem::parse));
+                if let Some(next) = page.next_link {
+                    link = Some(next);
+                    continue;
+                }
+                let delta_link = page.delta_link.ok_or_else(|| {
+                    GraphError::Decode("a delta round ended without a deltaLink".into())
+                })?;
+                return Ok((round, delta_link, full));
+            }
+            Err(GraphError::SyncStateGone { .. }) if !full => {
+                tracing::info!("Graph evicted the delta link; starting a full round");
+                full = true;
+                link = None;
+                round.clear();
+            }
+            Err(GraphError::Unauthorized) if token.refresh(state, organizer).await? => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+}
+
+/// The CRM category's `(id, current name)` in the Organizer's master list, created if missing.
+async fn crm_category(
+    graph: &GraphClient,
+    token: &mut Token,
+    organizer: &User,
+    job: &SyncJob,
+    (name, color): (&str, &str),
+    report: &mut SyncReport,
+) -> Result<(String, String), SyncError> {
+    report.graph_requests += 1;
+    let list = graph.master_categories(&token.value, &organizer.id).await?;
+    let known = job
+        .category_id
+        .as_ref()
+        .and_then(|id| list.iter().find(|c| &c.id == id))
+        .or_else(|| {
+            list.iter()
+                .find(|c| c.display_name.trim().eq_ignore_ascii_case(name.trim()))
+        });
+    if let Some(category) = known {
+        return Ok((category.id.clone(), category.display_name.clone()));
+    }
+    report.graph_requests += 1;
+    let created = graph
+        .create_master_category(&token.value, &organizer.id, name, color)
+        .await?;
+    Ok((created.id, created.display_name))
+}
+
+/// Takes the CRM category off the Outlook items whose CRM event was deleted; what fails stays
+/// owed (and shows on the item) for the next session.
+async fn remove_categories(
+    graph: &GraphClient,
+    token: &mut Token,
+    organizer: &User,
+    category: &str,
+    state: &AppState,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let store = state.store.as_ref();
+    let owed = store
+        .category_removals(&organizer.tenant_id, &organizer.id)
+        .await?;
+    for removal in owed {
+        report.graph_requests += 1;
+        let outcome = match graph
+            .event_categories(&token.value, &organizer.id, &removal.graph_event_id)
+            .await
+        {
+            Ok(categories) => {
+                let kept: Vec<String> = categories
+                    .into_iter()
+                    .filter(|c| !c.trim().eq_ignore_ascii_case(category.trim()))
+                    .collect();
+                report.graph_requests += 1;
+                graph
+                    .write_categories(&token.value, &organizer.id, &removal.graph_event_id, &kept)
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        let failure = match outcome {
+            // Gone from Outlook: nothing left to take the category off.
+            Ok(()) | Err(GraphError::NotFound { .. }) => {
+                report.categories_removed += 1;
+                None
+            }
+            Err(GraphError::Forbidden { .. }) => Some(
+                "The CRM event was deleted, but Liaison may not remove the CRM category from \
+                 this Outlook item; remove it by hand."
+                    .to_owned(),
+            ),
+            Err(error) => Some(format!(
+                "The CRM event was deleted; removing the CRM category in Outlook failed ({error}) \
+                 and will be tried again."
+            )),
+        };
+        store
+            .finish_category_removal(
+                &organizer.tenant_id,
+                &organizer.id,
+                &removal,
+                failure.as_deref(),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// The stored window is a week or more behind the one wanted now: start a new full round (the
+/// upserts are idempotent, so nothing duplicates).
+fn window_moved(stored: &SyncWindow, desired: &SyncWindow) -> bool {
+    let parse = |t: &str| OffsetDateTime::parse(t, &Rfc3339).ok();
+    match (parse(&stored.start), parse(&desired.start)) {
+        (Some(stored), Some(desired)) => desired - stored >= time::Duration::days(7),
+        _ => true,
+    }
+}

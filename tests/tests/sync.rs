@@ -1,0 +1,469 @@
+//! Sync sessions end to end: the real server and store, the Microsoft 365 simulator playing
+//! Outlook (people create, categorise, move and cancel meetings there), "Sync now" over HTTP.
+//! The category path needs no sidebar at all.
+
+use std::collections::BTreeMap;
+
+use liaison_domain::api::{ErrorBody, ErrorCode, SyncRun, SyncStatus};
+use liaison_e2e::TestApp;
+use liaison_e2e::test_db::backends;
+use liaison_server::store::CountedTable;
+use liaison_server::store::model::{EventTime, StoredEvent};
+use m365_sim::outlook::NewMeeting;
+use m365_sim::{Fault, FaultRule};
+use serde_json::{Value, json};
+
+const OLGA: &str = "olga@contoso.com";
+const ANN: &str = "ann@contoso.com";
+const OLGA_ID: &str = "00000001-aaaa-4bbb-8ccc-000000000001";
+
+/// 09:00 UTC `days` from today (inside the synced window).
+fn day(days: i64) -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    (now / 86_400 + days) * 86_400 + 9 * 3600
+}
+
+fn meeting(subject: &str, days: i64) -> NewMeeting {
+    NewMeeting::new(subject, day(days), 60)
+}
+
+async fn sync_now(app: &TestApp) -> liaison_domain::api::SyncReport {
+    let res = app.post_as(OLGA, "/api/sync/run", &json!({}), None).await;
+    assert_eq!(
+        res.status(),
+        200,
+        "the session finishes: {:?}",
+        res.text().await
+    );
+    match res.json::<SyncRun>().await.unwrap() {
+        SyncRun::Finished { report } => report,
+        SyncRun::Running => panic!("a small session finishes within the request"),
+    }
+}
+
+async fn sync_error(app: &TestApp) -> (u16, ErrorBody) {
+    let res = app.post_as(OLGA, "/api/sync/run", &json!({}), None).await;
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+/// The CRM event of one of Olga's meetings, by its Graph id.
+async fn crm_event(app: &TestApp, graph_id: &str) -> Option<StoredEvent> {
+    let uid = app
+        .simulator
+        .outlook()
+        .events_of(OLGA)
+        .into_iter()
+        .find(|e| e.id == graph_id)
+        .map(|e| e.ical_uid)?;
+    app.store
+        .find_event(&app.tenant_id(), OLGA_ID, &uid)
+        .await
+        .unwrap()
+}
+
+async fn events(app: &TestApp) -> i64 {
+    app.store.count_rows(CountedTable::CrmEvents).await.unwrap()
+}
+
+fn start_ms(event: &StoredEvent) -> i64 {
+    match event.write.time {
+        EventTime::Timed { start_ms, .. } => start_ms,
+        EventTime::AllDay { .. } => panic!("timed"),
+    }
+}
+
+#[tokio::test]
+async fn a_meeting_given_the_crm_category_in_outlook_syncs_with_no_sidebar() {
+    for backend in backends() {
+        let app = TestApp::builder().backend(backend).spawn().await;
+        let outlook = app.simulator.outlook();
+        let tagged = outlook.create(OLGA, &meeting("Contoso renewal", 2).category("CRM"));
+        let plain = outlook.create(OLGA, &meeting("Lunch", 2));
+
+        let report = sync_now(&app).await;
+
+        assert!(report.full);
+        assert_eq!(report.upserted, 1);
+        let event = crm_event(&app, &tagged).await.expect("synced");
+        assert_eq!(event.write.subject, "Contoso renewal");
+        assert_eq!(start_ms(&event), day(2) * 1000);
+        assert!(crm_event(&app, &plain).await.is_none());
+        assert!(
+            outlook.master_categories(OLGA).iter().any(|c| c == "CRM"),
+            "the CRM category is created in the Organizer's master list"
+        );
+        let status: Value = app
+            .get_as(
+                OLGA,
+                &format!(
+                    "/api/items/status?owner=olga%40contoso.com&icalUid={}",
+                    event.ical_uid
+                ),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(status["state"], "synced");
+
+        // A quiet incremental session: one Graph request, nothing written.
+        app.simulator.clear_journal();
+        let quiet = sync_now(&app).await;
+        assert!(!quiet.full);
+        assert_eq!((quiet.changed_items, quiet.upserted), (0, 0));
+        let graph_requests: Vec<_> = app
+            .simulator
+            .journal()
+            .into_iter()
+            .filter(|e| e.uri.starts_with("/v1.0/"))
+            .collect();
+        assert_eq!(graph_requests.len(), 1, "{graph_requests:?}");
+        assert!(
+            graph_requests[0].uri.contains("deltatoken="),
+            "{graph_requests:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn changes_follow_removing_the_category_keeps_the_event_and_deleting_cancels_it() {
+    let app = TestApp::spawn().await;
+    let outlook = app.simulator.outlook();
+    let moved = outlook.create(OLGA, &meeting("Pipeline review", 3).category("CRM"));
+    let untagged = outlook.create(OLGA, &meeting("Partner call", 4).category("CRM"));
+    let cancelled = outlook.create(OLGA, &meeting("Demo", 5).category("CRM"));
+    sync_now(&app).await;
+
+    outlook.shift(&moved, 120);
+    outlook.edit(&moved, |e| e.subject = "Pipeline review (moved)".into());
+    outlook.set_categories(&untagged, &[]);
+    outlook.edit(&untagged, |e| {
+        e.subject = "Partner call, renamed after".into()
+    });
+    outlook.delete(&cancelled);
+    let before = events(&app).await;
+    let report = sync_now(&app).await;
+
+    assert_eq!(
+        (report.upserted, report.unfollowed, report.cancelled),
+        (1, 1, 1)
+    );
+    let event = crm_event(&app, &moved).await.unwrap();
+    assert_eq!(event.write.subject, "Pipeline review (moved)");
+    assert_eq!(start_ms(&event), day(3) * 1000 + 2 * 3_600_000);
+    let kept = crm_event(&app, &untagged).await.expect("kept");
+    assert_eq!(kept.write.subject, "Partner call", "no longer followed");
+    assert!(!kept.cancelled);
+    assert_eq!(events(&app).await, before, "nothing erased");
+
+    // The cancelled one: found through the store's own list (it left Outlook).
+    let tenant = app.tenant_id();
+    let cancelled_events = app
+        .store
+        .graph_links(&tenant, OLGA_ID, std::slice::from_ref(&cancelled))
+        .await
+        .unwrap();
+    let uid = &cancelled_events[0].1.ical_uid;
+    let event = app
+        .store
+        .find_event(&tenant, OLGA_ID, uid)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        event.cancelled,
+        "deleting in Outlook marks the CRM event cancelled"
+    );
+}
+
+#[tokio::test]
+async fn recurring_meetings_single_becomes_series_shifted_moved_and_cancelled_occurrences() {
+    let app = TestApp::spawn().await;
+    let outlook = app.simulator.outlook();
+    let single = outlook.create(OLGA, &meeting("Weekly pipeline", 1).category("CRM"));
+    sync_now(&app).await;
+    assert_eq!(events(&app).await, 1);
+
+    // Single becomes series: the item turns series master, occurrences appear.
+    let occurrences = outlook.make_weekly_series(&single, 3);
+    let report = sync_now(&app).await;
+    assert_eq!((report.upserted, report.cancelled), (3, 0), "{report:?}");
+    assert_eq!(
+        events(&app).await,
+        4,
+        "the master's CRM event stays; one per occurrence"
+    );
+    let tenant = app.tenant_id();
+    let master = app
+        .store
+        .graph_links(&tenant, OLGA_ID, std::slice::from_ref(&single))
+        .await
+        .unwrap();
+    assert_eq!(master[0].1.event_type, "seriesMaster");
+    let first = crm_event(&app, &occurrences[0]).await.unwrap();
+    assert_eq!(start_ms(&first), day(1) * 1000);
+
+    // Series shifted by an hour: every occurrence follows.
+    outlook.shift(&single, 60);
+    assert_eq!(sync_now(&app).await.upserted, 3);
+    for (n, id) in occurrences.iter().enumerate() {
+        let event = crm_event(&app, id).await.unwrap();
+        assert_eq!(
+            start_ms(&event),
+            (day(1) + n as i64 * 7 * 86_400 + 3600) * 1000
+        );
+    }
+
+    // One occurrence moved (an exception), another cancelled.
+    outlook.shift(&occurrences[1], 30);
+    outlook.delete(&occurrences[2]);
+    let report = sync_now(&app).await;
+    assert_eq!((report.upserted, report.cancelled), (1, 1));
+    let links = app
+        .store
+        .graph_links(&tenant, OLGA_ID, &occurrences)
+        .await
+        .unwrap();
+    let by_id: BTreeMap<_, _> = links.into_iter().collect();
+    assert_eq!(by_id[&occurrences[1]].event_type, "exception");
+    let cancelled = app
+        .store
+        .find_event(&tenant, OLGA_ID, &by_id[&occurrences[2]].ical_uid)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(cancelled.cancelled);
+    assert!(!crm_event(&app, &occurrences[0]).await.unwrap().cancelled);
+}
+
+#[tokio::test]
+async fn a_queued_save_is_written_by_the_next_session_and_waits_while_the_connection_needs_reconnect()
+ {
+    let app = TestApp::spawn().await;
+    let mut tenant = app.store.tenant(&app.tenant_id()).await.unwrap().unwrap();
+    tenant.insta_sync = false;
+    app.store.upsert_tenant(&tenant).await.unwrap();
+    let save = |uid: &str| {
+        json!({
+            "item": { "owner": OLGA, "icalUid": uid, "mode": "read", "createdBy": "owner",
+                      "isPrivate": false, "isInboundInvite": false },
+            "event": { "subject": "Queued review", "start": "2026-11-23T09:00:00Z",
+                       "end": "2026-11-23T10:00:00Z", "timeZone": "UTC" },
+            "linkRecordIds": []
+        })
+    };
+    let res = app
+        .post_as(ANN, "/api/items/save", &save("uid-queued"), None)
+        .await;
+    assert_eq!(res.status(), 200);
+    sync_now(&app).await; // Olga signs in (her connection) and the first session runs.
+    let outbox = || async {
+        app.store
+            .count_rows(CountedTable::SaveOutbox)
+            .await
+            .unwrap()
+    };
+    assert_eq!(outbox().await, 0);
+    let event = app
+        .store
+        .find_event(&app.tenant_id(), OLGA_ID, "uid-queued")
+        .await
+        .unwrap();
+    assert_eq!(
+        event.unwrap().created_by_mailbox,
+        ANN,
+        "written as Ann asked"
+    );
+
+    // Olga's grant is revoked; Graph refuses the cached token: needs reconnect, save kept.
+    app.post_as(ANN, "/api/items/save", &save("uid-waits"), None)
+        .await;
+    app.simulator.revoke_grants(OLGA_ID);
+    app.simulator.inject(FaultRule::new(
+        "calendarView/delta",
+        1,
+        Fault::Status {
+            status: 401,
+            retry_after: None,
+        },
+    ));
+    let (status, body) = sync_error(&app).await;
+    assert_eq!((status, body.code), (409, ErrorCode::NeedsReconnect));
+    assert_eq!(outbox().await, 1, "the queued save waits");
+    let me: Value = app.get_as(OLGA, "/api/me").await.json().await.unwrap();
+    assert_eq!(me["connections"]["microsoft"], "needs_reconnect");
+    let sync: SyncStatus = app.get_as(OLGA, "/api/sync").await.json().await.unwrap();
+    assert_eq!(sync.error_code.as_deref(), Some("needs_reconnect"));
+}
+
+#[tokio::test]
+async fn an_evicted_delta_link_means_a_full_round_without_duplicates() {
+    let app = TestApp::spawn().await;
+    let outlook = app.simulator.outlook();
+    let ids: Vec<String> = (0..30)
+        .map(|n| {
+            outlook.create(
+                OLGA,
+                &meeting(&format!("Meeting {n}"), 1 + n % 20).category("CRM"),
+            )
+        })
+        .collect();
+    sync_now(&app).await;
+    assert_eq!(events(&app).await, 30);
+
+    app.simulator.expire_delta_tokens();
+    outlook.edit(&ids[7], |e| e.subject = "Meeting 7, changed".into());
+    let report = sync_now(&app).await;
+
+    assert!(report.full, "Graph's 410 restarted the round in full");
+    assert_eq!(events(&app).await, 30, "no duplicates");
+    assert_eq!(
+        crm_event(&app, &ids[7]).await.unwrap().write.subject,
+        "Meeting 7, changed"
+    );
+    let gone = app
+        .simulator
+        .journal()
+        .iter()
+        .filter(|e| e.status == 410)
+        .count();
+    assert_eq!(gone, 1);
+    assert!(!sync_now(&app).await.full, "the new link works");
+}
+
+#[tokio::test]
+async fn a_session_that_would_cancel_an_unusual_share_stops_until_an_admin_resumes_it() {
+    let app = TestApp::spawn().await;
+    let outlook = app.simulator.outlook();
+    let ids: Vec<String> = (0..40)
+        .map(|n| {
+            outlook.create(
+                OLGA,
+                &meeting(&format!("Account call {n}"), 1 + n % 30).category("CRM"),
+            )
+        })
+        .collect();
+    sync_now(&app).await;
+    for id in &ids[..25] {
+        outlook.delete(id);
+    }
+
+    let (status, body) = sync_error(&app).await;
+
+    assert_eq!((status, body.code), (409, ErrorCode::SyncStopped));
+    let tenant = app.tenant_id();
+    assert_eq!(
+        app.store
+            .active_synced_events(&tenant, OLGA_ID)
+            .await
+            .unwrap(),
+        40,
+        "nothing cancelled"
+    );
+    let sync: SyncStatus = app.get_as(OLGA, "/api/sync").await.json().await.unwrap();
+    assert!(sync.stopped);
+    assert_eq!(
+        sync_error(&app).await.1.code,
+        ErrorCode::SyncStopped,
+        "stays stopped"
+    );
+
+    app.store
+        .reset_sync_breaker(&tenant, OLGA_ID)
+        .await
+        .unwrap();
+    let report = sync_now(&app).await;
+    assert_eq!(
+        report.cancelled, 25,
+        "the cursor had not moved: the same deletions come again"
+    );
+    assert_eq!(
+        app.store
+            .active_synced_events(&tenant, OLGA_ID)
+            .await
+            .unwrap(),
+        15
+    );
+}
+
+#[tokio::test]
+async fn a_crm_event_deleted_in_the_crm_loses_its_category_in_outlook_or_the_item_says_why() {
+    let app = TestApp::spawn().await;
+    let outlook = app.simulator.outlook();
+    let removed = outlook.create(
+        OLGA,
+        &meeting("Old deal", 2)
+            .category("CRM")
+            .category("Red category"),
+    );
+    let refused = outlook.create(OLGA, &meeting("Other deal", 3).category("CRM"));
+    sync_now(&app).await;
+    for id in [&removed, &refused] {
+        let event = crm_event(&app, id).await.unwrap();
+        let res = app
+            .http
+            .delete(format!("{}/api/crm/events/{}", app.url, event.id))
+            .bearer_auth(app.token(OLGA).await)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+    }
+    // Ann may not delete Olga's CRM events (no CRM calendar share): she learns nothing.
+    let event = crm_event(&app, &removed).await.unwrap();
+    let res = app
+        .http
+        .delete(format!("{}/api/crm/events/{}", app.url, event.id))
+        .bearer_auth(app.token(ANN).await)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status() == 404 || res.status() == 403);
+
+    // Outlook refuses the write on the second item (once: the session's PATCH, in order).
+    app.simulator.inject(
+        FaultRule::new(
+            &refused,
+            1,
+            Fault::Status {
+                status: 403,
+                retry_after: None,
+            },
+        )
+        .on(reqwest::Method::PATCH),
+    );
+    let report = sync_now(&app).await;
+
+    assert_eq!(report.categories_removed, 1);
+    let categories = |id: &str| {
+        outlook
+            .events_of(OLGA)
+            .into_iter()
+            .find(|e| e.id == id)
+            .unwrap()
+            .categories
+    };
+    assert_eq!(categories(&removed), vec!["Red category".to_owned()]);
+    assert_eq!(categories(&refused), vec!["CRM".to_owned()]);
+    let uid = crm_event(&app, &refused).await.unwrap().ical_uid;
+    let status: Value = app
+        .get_as(
+            OLGA,
+            &format!("/api/items/status?owner=olga%40contoso.com&icalUid={uid}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["state"], "failed");
+    assert_eq!(status["errorCode"], "category_not_removed");
+
+    // The next session retries, and the deleted event is never brought back.
+    let report = sync_now(&app).await;
+    assert_eq!(report.categories_removed, 1);
+    assert_eq!(report.upserted, 0);
+    assert_eq!(categories(&refused), Vec::<String>::new());
+}
