@@ -55,7 +55,7 @@ pub enum ApiError {
     SyncInProgress,
     #[error(
         "sync is stopped for this calendar: a session would have cancelled an unusual share of \
-         its CRM events; an administrator must check and resume it (liaison sync resume)"
+         its CRM events; an administrator must check and resume it (liaison sync-resume)"
     )]
     SyncStopped,
     #[error("only a tenant administrator may do this")]

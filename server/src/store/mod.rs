@@ -345,6 +345,16 @@ pub trait Store: Send + Sync + 'static {
         organizer_id: &str,
         graph_ids: &[String],
     ) -> Result<Vec<(String, GraphLink)>, StoreError>;
+    /// The Graph ids of the Organizer's followed items whose CRM event is live and starts in
+    /// `[start_ms, end_ms)`, series masters aside (calendarView never lists them): after a
+    /// complete full round, those it did not list are gone from Outlook.
+    async fn followed_in_window(
+        &self,
+        tenant_id: &str,
+        organizer_id: &str,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> Result<Vec<String>, StoreError>;
     /// The Organizer's CRM events that are neither cancelled nor deleted (the breaker's base).
     async fn active_synced_events(
         &self,

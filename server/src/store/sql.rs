@@ -1058,6 +1058,29 @@ macro_rules! impl_store {
                 Ok(links)
             }
 
+            async fn followed_in_window(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+                start_ms: i64,
+                end_ms: i64,
+            ) -> Result<Vec<String>, StoreError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT l.graph_event_id FROM graph_event_links l JOIN crm_events e \
+                     ON e.tenant_id = l.tenant_id AND e.id = l.event_id \
+                     WHERE l.tenant_id = $1 AND l.mailbox_id = $2 AND l.following \
+                     AND e.cancelled_at_ms IS NULL AND e.deleted_at_ms IS NULL \
+                     AND e.event_type <> 'seriesMaster' \
+                     AND e.starts_at_ms >= $3 AND e.starts_at_ms < $4",
+                )
+                .bind(tenant_id)
+                .bind(organizer_id)
+                .bind(start_ms)
+                .bind(end_ms)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
             async fn active_synced_events(
                 &self,
                 tenant_id: &str,

@@ -2,7 +2,9 @@
 //!
 //! 1. one delta round of the Organizer's `calendarView` (incremental from the stored link, or
 //!    full: first session, moved window, or `410`/`syncStateNotFound`), fetched completely
-//!    before anything is written — a partial fetch never deletes or cancels anything;
+//!    before anything is written — a partial fetch never deletes or cancels anything; after a
+//!    complete full round, followed items it did not list count as removed (deleted while the
+//!    delta link was evicted);
 //! 2. the outbox: saves queued while insta-sync was off are written, each in the transaction
 //!    that removes it from the outbox (after Graph accepted the Organizer's connection, so
 //!    with a connection that needs reconnecting they wait);
@@ -152,7 +154,7 @@ async fn run_claimed(
     } else {
         desired
     };
-    let (round, delta_link, full) = fetch_round(
+    let (mut round, delta_link, full) = fetch_round(
         state,
         graph,
         &mut token,
@@ -163,6 +165,12 @@ async fn run_claimed(
     )
     .await?;
     report.full = full;
+    if full {
+        // A full round lists what exists, not what was deleted: a followed item it did not
+        // list (complete, so nothing was missed) is gone — deleted while Graph had evicted
+        // the delta link, or before Liaison's first round with this window.
+        round.extend(vanished(store, job, &window, &round).await?);
+    }
     report.changed_items = u32::try_from(round.len()).unwrap_or(u32::MAX);
 
     // Queued saves are written only once Graph has answered with the Organizer's connection:
@@ -442,6 +450,31 @@ async fn remove_categories(
             .await?;
     }
     Ok(())
+}
+
+/// The followed items a complete full round did not list, as removals.
+async fn vanished(
+    store: &dyn crate::store::Store,
+    job: &SyncJob,
+    window: &SyncWindow,
+    round: &[DeltaItem],
+) -> Result<Vec<DeltaItem>, SyncError> {
+    let ms = |t: &str| {
+        OffsetDateTime::parse(t, &Rfc3339)
+            .map(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
+            .ok()
+    };
+    let (Some(start), Some(end)) = (ms(&window.start), ms(&window.end)) else {
+        return Ok(Vec::new());
+    };
+    let listed: std::collections::HashSet<&str> = round.iter().map(DeltaItem::id).collect();
+    Ok(store
+        .followed_in_window(&job.tenant_id, &job.organizer_id, start, end)
+        .await?
+        .into_iter()
+        .filter(|id| !listed.contains(id.as_str()))
+        .map(|id| DeltaItem::Removed { id })
+        .collect())
 }
 
 /// The stored window is a week or more behind the one wanted now: start a new full round (the
