@@ -82,7 +82,7 @@ impl SyncArgs {
         crate::sync::SyncSettings {
             worker: !self.no_sync_worker,
             poll: std::time::Duration::from_secs(self.sync_poll_seconds.max(1)),
-            lease: std::time::Duration::from_secs(self.sync_lease_seconds.max(10)),
+            lease: std::time::Duration::from_secs(self.sync_lease_seconds.max(1)),
             days_back: self.sync_days_back.clamp(0, 3650),
             days_ahead: self.sync_days_ahead.clamp(1, 3650),
         }

@@ -157,6 +157,7 @@ pub async fn access_token(
             return Err(ApiError::IdentityUnavailable);
         }
     };
+    crate::crash::point("connections.refreshed");
     if let Some(rotated) = &tokens.refresh_token {
         let new_sealed = state
             .keyring

@@ -2,7 +2,7 @@
 //! workers; signs people in with Microsoft 365 and Google.
 //!
 //! # Layout
-//! - [`config`]: the `liaison` command line (every flag also a `LIAISON_*` variable) and the
+//! - [`config`]: the `liaison` command line ([`cli`] carries out its commands) (every flag also a `LIAISON_*` variable) and the
 //!   resolved [`config::ServerConfig`].
 //! - [`startup`]: [`startup::Application`] binds, builds the router and runs until stopped.
 //! - [`router`]: every route by path; [`routes`]: the handlers; [`items`]: the sidebar's work on
@@ -23,6 +23,7 @@
 //! - [`demo`]: `liaison demo`, the server with an in-process Microsoft 365 simulator.
 
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod connections;
 pub mod crash;

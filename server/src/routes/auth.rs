@@ -162,6 +162,8 @@ pub async fn post_sso(
         &tokens,
     )
     .await?;
+    // As with the dialog: the Organizer's own delegate list becomes the verified delegations.
+    verify_delegates(&state, &user, &tokens.access_token).await;
     state
         .store
         .append_audit(&audit(&tid, &oid, "sign_in.sso", &user.mailbox, true, None))

@@ -36,6 +36,7 @@ pub async fn save_item(
         .get("idempotency-key")
         .map(|v| v.to_str().unwrap_or("\u{0}"));
     let stored = items::save(state.store.as_ref(), &caller, &request, key).await?;
+    crate::crash::point("items.saved");
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     Ok((
         status,

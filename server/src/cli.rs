@@ -1,0 +1,56 @@
+//! The `liaison` command line: each subcommand, carried out. `main.rs` parses the arguments and
+//! calls [`run`]; the crash-and-restart tests build the same command line with crash points.
+
+use crate::config::{Cli, Command, ServerConfig};
+use crate::{demo, doctor, manifest, scopes, secrets, startup, store};
+
+/// Carries out one `liaison` command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => {
+            let config = ServerConfig::for_serve(args)?;
+            let app = startup::Application::build(config).await?;
+            app.run_until_stopped(startup::shutdown_signal()).await?;
+        }
+        Command::Demo(args) => {
+            let config = ServerConfig::for_demo(args)?;
+            demo::run(config, startup::shutdown_signal()).await?;
+        }
+        Command::Migrate(args) => {
+            let database = args.database_url()?;
+            let store = store::connect(&database).await?;
+            store.migrate().await?;
+            tracing::info!(store = %database, "migrations applied");
+        }
+        Command::Manifest(args) => {
+            print!("{}", manifest::render(&args.public_url));
+        }
+        Command::Doctor(args) => {
+            let database = args.store.database_url()?;
+            let store = store::connect(&database).await?;
+            store.migrate().await?;
+            let keyring = args.secrets.keyring(&args.store.data_dir())?;
+            let report = doctor::check_secrets(store.as_ref(), &keyring, args.rewrap).await?;
+            println!("{report}");
+            if !report.healthy() {
+                std::process::exit(1);
+            }
+        }
+        Command::NewKey => {
+            println!("{}", secrets::Keyring::generate_key_line());
+        }
+        Command::Permissions => {
+            print!("{}", scopes::markdown());
+        }
+        Command::SyncResume(args) => {
+            let store = store::connect(&args.store.database_url()?).await?;
+            store.migrate().await?;
+            let Some(user) = store.user_by_mailbox(&args.tenant, &args.mailbox).await? else {
+                anyhow::bail!("no mailbox {} in tenant {}", args.mailbox, args.tenant);
+            };
+            store.reset_sync_breaker(&user.tenant_id, &user.id).await?;
+            println!("sync sessions of {} may run again", user.mailbox);
+        }
+    }
+    Ok(())
+}
