@@ -8,12 +8,15 @@
 //!   Chromium (its size comes from `scripts/bundle-size`).
 //! - `store`: CRM event upserts/s through the real save path on SQLite and PostgreSQL, beside a
 //!   raw batched insert of the same rows.
+//! - `sync`: a full sync of 10,000 events (events/s, Graph requests) and a quiet incremental
+//!   session (Graph requests) on SQLite and PostgreSQL, beside the raw insert rate.
 
 mod load;
 mod pane;
 mod resolver;
 mod server;
 mod store;
+mod sync;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -59,6 +62,18 @@ enum Command {
         #[arg(long, env = "TEST_DATABASE_URL")]
         postgres: Option<String>,
     },
+    /// Full and quiet sync sessions on each store, through the server and the simulator.
+    Sync {
+        /// Events in the Organizer's calendar.
+        #[arg(long, default_value = "10000")]
+        events: usize,
+        /// The simulator's latency per delta page, in milliseconds.
+        #[arg(long, default_value = "50")]
+        page_latency_ms: u64,
+        /// A PostgreSQL server where a scratch database may be created.
+        #[arg(long, env = "TEST_DATABASE_URL")]
+        postgres: Option<String>,
+    },
 }
 
 #[tokio::main]
@@ -98,6 +113,11 @@ async fn main() -> anyhow::Result<()> {
             server.stop().await;
         }
         Command::Store { events, postgres } => store::report(events, postgres).await?,
+        Command::Sync {
+            events,
+            page_latency_ms,
+            postgres,
+        } => sync::report(events, page_latency_ms, postgres).await?,
         Command::Pane { runs, server_bin } => pane::report(runs, server_bin).await?,
     }
     Ok(())

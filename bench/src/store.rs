@@ -47,7 +47,7 @@ pub async fn report(events: usize, postgres: Option<String>) -> anyhow::Result<(
     Ok(())
 }
 
-async fn prepared(db: &TestDatabase) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+pub async fn prepared(db: &TestDatabase) -> anyhow::Result<std::sync::Arc<dyn Store>> {
     let store = store::connect(&db.url).await?;
     store.migrate().await?;
     store.upsert_tenant(&Tenant::new(TENANT, "Bench")).await?;
@@ -125,7 +125,7 @@ async fn saves_per_second(store: &dyn Store, events: usize) -> anyhow::Result<f6
 }
 
 /// The same event rows, inserted `BATCH` per statement in one transaction.
-async fn raw_rows_per_second(db: &TestDatabase, events: usize) -> anyhow::Result<f64> {
+pub async fn raw_rows_per_second(db: &TestDatabase, events: usize) -> anyhow::Result<f64> {
     const COLUMNS: usize = 12;
     let statement = |rows: usize| {
         let values: Vec<String> = (0..rows)

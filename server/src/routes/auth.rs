@@ -172,6 +172,13 @@ pub async fn post_sso(
 }
 
 async fn grant(state: &AppState, user: &User) -> Result<Json<SessionGrant>> {
+    if user.sync_enabled {
+        // An Organizer with sync on who signs in (again) gets their sessions going.
+        state
+            .sync
+            .schedule(state, &user.tenant_id, &user.id)
+            .await?;
+    }
     let (token, expires_at_ms) =
         sessions::start(state.store.as_ref(), &user.tenant_id, &user.id).await?;
     Ok(Json(SessionGrant {
