@@ -81,7 +81,25 @@ impl Simulator {
             google_client_secret: identity::random_token("sim-g-secret-"),
         };
         let base_url = format!("http://{addr}");
-        let state = Arc::new(state::SimState::new(world::World::new(seed, app), base_url));
+        let mut world = world::World::new(seed, app);
+        let (outbox, mut outgoing) = tokio::sync::mpsc::unbounded_channel::<world::Outgoing>();
+        world.outbox = Some(outbox);
+        let state = Arc::new(state::SimState::new(world, base_url));
+        // Change and lifecycle notifications go out in order, as Graph's webhooks would.
+        let deliveries = state.clone();
+        tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            while let Some(message) = outgoing.recv().await {
+                let status = http
+                    .post(&message.url)
+                    .json(&message.body)
+                    .timeout(std::time::Duration::from_secs(10))
+                    .send()
+                    .await
+                    .map_or(0, |r| r.status().as_u16());
+                deliveries.traffic.delivered(&message.url, status);
+            }
+        });
         let router = routes::router(state.clone());
         let app = tower::util::MapRequestLayer::new(graph::rewrite_me).layer(router);
         let (tx, rx) = oneshot::channel::<()>();
@@ -159,6 +177,27 @@ impl Simulator {
     /// Outlook, as mailbox owners use it: meetings, categories, series (changes show in delta).
     pub fn outlook(&self) -> outlook::Outlook<'_> {
         outlook::Outlook { state: &self.state }
+    }
+
+    /// Sends a subscription's lifecycle event (`reauthorizationRequired`, `subscriptionRemoved`
+    /// — which also ends it — or `missed`) to its lifecycle URL.
+    pub fn lifecycle_event(&self, subscription_id: &str, event: &str) {
+        self.state.world().lifecycle(subscription_id, event);
+    }
+
+    /// The live subscriptions: `(id, mailbox user id, expiry in seconds since the epoch)`.
+    pub fn subscriptions(&self) -> Vec<(String, String, i64)> {
+        self.state
+            .world()
+            .subscriptions
+            .values()
+            .map(|s| (s.id.clone(), s.mailbox.clone(), s.expires_s))
+            .collect()
+    }
+
+    /// Notifications delivered so far: `(URL, the subscriber's status)`, in order.
+    pub fn deliveries(&self) -> Vec<(String, u16)> {
+        self.state.traffic.deliveries()
     }
 
     /// Evicts every delta token handed out so far: using one answers `410 Gone`.

@@ -92,6 +92,7 @@ impl Outlook<'_> {
                 created: now.clone(),
                 last_modified: now.clone(),
             });
+            world.notify(world.events.len() - 1, "created");
             ids.push(id);
         }
         ids
@@ -165,6 +166,7 @@ impl Outlook<'_> {
             };
             ids.push(occurrence.id.clone());
             world.events.push(occurrence);
+            world.notify(world.events.len() - 1, "created");
         }
         ids
     }

@@ -56,7 +56,12 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
             "/v1.0/users/{user}/calendar/getSchedule",
             post(graph::get_schedule),
         )
-        .route("/v1.0/$batch", post(graph::batch));
+        .route("/v1.0/$batch", post(graph::batch))
+        .route("/v1.0/subscriptions", post(graph::create_subscription))
+        .route(
+            "/v1.0/subscriptions/{id}",
+            axum::routing::patch(graph::renew_subscription).delete(graph::delete_subscription),
+        );
     // Graph answers the same resources under `…/events` and `…/calendar/events`.
     for prefix in ["/v1.0/users/{user}", "/v1.0/users/{user}/calendar"] {
         router = router

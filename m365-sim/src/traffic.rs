@@ -94,6 +94,7 @@ pub struct Traffic {
     journal: std::sync::Mutex<Vec<JournalEntry>>,
     arrivals: AtomicU64,
     in_flight: std::sync::Mutex<HashMap<String, (u32, u32)>>,
+    deliveries: std::sync::Mutex<Vec<(String, u16)>>,
 }
 
 /// Graph's concurrency limit per app and mailbox.
@@ -110,6 +111,15 @@ impl Traffic {
 
     pub fn journal(&self) -> Vec<JournalEntry> {
         lock(&self.journal).clone()
+    }
+
+    /// Records a notification delivered to `url` and the status it got.
+    pub fn delivered(&self, url: &str, status: u16) {
+        lock(&self.deliveries).push((url.to_owned(), status));
+    }
+
+    pub fn deliveries(&self) -> Vec<(String, u16)> {
+        lock(&self.deliveries).clone()
     }
 
     pub fn clear_journal(&self) {

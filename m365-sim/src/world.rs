@@ -161,6 +161,32 @@ pub struct World {
     /// Google access tokens → account `sub` (codes and refresh tokens share the maps above,
     /// told apart by their client id).
     pub google_access_tokens: HashMap<String, String>,
+    /// Change-notification subscriptions, by id.
+    pub subscriptions: HashMap<String, Subscription>,
+    /// Where notifications go out (a task of the running simulator POSTs them).
+    pub outbox: Option<tokio::sync::mpsc::UnboundedSender<Outgoing>>,
+}
+
+/// A Graph change-notification subscription on a mailbox's events.
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub id: String,
+    pub tenant_id: String,
+    /// The mailbox (user id) whose events it watches.
+    pub mailbox: String,
+    pub resource: String,
+    pub notification_url: String,
+    pub lifecycle_url: Option<String>,
+    pub client_state: Option<String>,
+    /// Seconds since the Unix epoch.
+    pub expires_s: i64,
+}
+
+/// A notification on its way to a subscriber.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub url: String,
+    pub body: Value,
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` of an RFC 3339 UTC seed time.
@@ -215,6 +241,8 @@ impl World {
             admin_consents: HashSet::new(),
             categories: HashMap::new(),
             google_access_tokens: HashMap::new(),
+            subscriptions: HashMap::new(),
+            outbox: None,
         };
         let tenants = world.seed.tenants.clone();
         for tenant in &tenants {
@@ -304,6 +332,57 @@ impl World {
         event.seq = self.seq;
         event.change_key = self.seq;
         event.last_modified = now.to_owned();
+        let change = if event.deleted { "deleted" } else { "updated" };
+        self.notify(index, change);
+    }
+
+    /// Sends the change of `events[index]` to every live subscription on its mailbox.
+    pub fn notify(&self, index: usize, change_type: &str) {
+        let Some(outbox) = &self.outbox else {
+            return;
+        };
+        let event = &self.events[index];
+        let now = crate::state::now_s();
+        for sub in self
+            .subscriptions
+            .values()
+            .filter(|s| s.mailbox == event.mailbox && s.expires_s > now)
+        {
+            let _ = outbox.send(Outgoing {
+                url: sub.notification_url.clone(),
+                body: json!({ "value": [{
+                    "subscriptionId": sub.id,
+                    "subscriptionExpirationDateTime": crate::state::rfc3339(sub.expires_s),
+                    "clientState": sub.client_state,
+                    "changeType": change_type,
+                    "resource": format!("Users/{}/Events/{}", event.mailbox, event.id),
+                    "tenantId": sub.tenant_id,
+                    "resourceData": { "@odata.type": "#Microsoft.Graph.Event", "id": event.id },
+                }]}),
+            });
+        }
+    }
+
+    /// Sends a lifecycle event (`reauthorizationRequired`, `subscriptionRemoved`, `missed`).
+    pub fn lifecycle(&mut self, subscription_id: &str, event: &str) {
+        let Some(sub) = self.subscriptions.get(subscription_id).cloned() else {
+            return;
+        };
+        if event == "subscriptionRemoved" {
+            self.subscriptions.remove(subscription_id);
+        }
+        if let (Some(outbox), Some(url)) = (&self.outbox, &sub.lifecycle_url) {
+            let _ = outbox.send(Outgoing {
+                url: url.clone(),
+                body: json!({ "value": [{
+                    "subscriptionId": sub.id,
+                    "subscriptionExpirationDateTime": crate::state::rfc3339(sub.expires_s),
+                    "clientState": sub.client_state,
+                    "lifecycleEvent": event,
+                    "tenantId": sub.tenant_id,
+                }]}),
+            });
+        }
     }
 
     pub fn tenant(&self, id_or_domain: &str) -> Option<&Tenant> {

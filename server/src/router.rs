@@ -30,6 +30,15 @@ pub fn build(
         )
         .route("/session/sso", post(auth::post_sso))
         .route("/session/exchange", post(auth::post_exchange))
+        // Microsoft Graph's webhooks (validated by clientState, not by a session).
+        .route(
+            "/graph/notifications",
+            post(crate::sync::notifications::post_notifications),
+        )
+        .route(
+            "/graph/lifecycle",
+            post(crate::sync::notifications::post_lifecycle),
+        )
         .route_layer(middleware::from_fn_with_state(rate_limit, limit_per_client));
     // Endpoints of the signed-in user; each takes `auth::Caller`.
     let user_api = Router::new()

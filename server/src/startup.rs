@@ -70,6 +70,9 @@ impl Application {
             .microsoft
             .as_ref()
             .map(|ms| (ms.client_id.clone(), ms.app_id_uri.clone()));
+        // Graph reaches only HTTPS endpoints; the demo's simulator reaches the demo server.
+        let notification_base = (public_url.is_https() || config.demo.is_some())
+            .then(|| format!("{public_url}/api/graph"));
         let state = AppState {
             store: store.clone(),
             manifest: manifest::render_with(&public_url, web_application.as_ref()).into(),
@@ -80,7 +83,10 @@ impl Application {
             graph,
             keyring: config.keyring.clone(),
             access_tokens: Arc::new(AccessTokens::default()),
-            sync: Arc::new(crate::sync::Sync::new(config.sync.clone())),
+            sync: Arc::new(crate::sync::Sync::new(
+                config.sync.clone(),
+                notification_base,
+            )),
         };
         crate::sync::spawn_worker(state.clone());
         let rate_limit = ClientRateLimit::new(config.rate_limit);

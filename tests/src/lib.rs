@@ -152,6 +152,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Runs the server with these sync settings (the worker is off by default).
+    pub fn sync(mut self, settings: liaison_server::sync::SyncSettings) -> Self {
+        self.sync = settings;
+        self
+    }
+
     /// Starts with no consent in the tenant (the first sign-in must consent).
     pub fn without_consent(mut self) -> Self {
         self.consented = false;

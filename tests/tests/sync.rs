@@ -467,3 +467,88 @@ async fn a_crm_event_deleted_in_the_crm_loses_its_category_in_outlook_or_the_ite
     assert_eq!(report.upserted, 0);
     assert_eq!(categories(&refused), Vec::<String>::new());
 }
+
+/// Waits (up to 20 s) until `done` holds.
+async fn eventually<F, Fut>(what: &str, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if done().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{what} did not happen within 20 s");
+}
+
+#[tokio::test]
+async fn change_notifications_start_a_session_and_lifecycle_events_keep_the_subscription() {
+    // The worker runs, but its poll is an hour: only notifications can bring it early.
+    let app = TestApp::builder()
+        .sync(liaison_server::sync::SyncSettings {
+            worker: true,
+            poll: std::time::Duration::from_secs(3600),
+            ..Default::default()
+        })
+        .spawn()
+        .await;
+    app.token(OLGA).await; // signing in schedules Olga's first session
+    let runs = || async {
+        let status: SyncStatus = app.get_as(OLGA, "/api/sync").await.json().await.unwrap();
+        (status.runs, status.running)
+    };
+    eventually("the first session", || async { runs().await == (1, false) }).await;
+    let subscriptions = app.simulator.subscriptions();
+    assert_eq!(
+        subscriptions.len(),
+        1,
+        "validated and created by the first session"
+    );
+    assert_eq!(subscriptions[0].1, OLGA_ID);
+
+    let id = app
+        .simulator
+        .outlook()
+        .create(OLGA, &meeting("Booked by phone", 2).category("CRM"));
+    eventually("the notified session", || async {
+        crm_event(&app, &id).await.is_some()
+    })
+    .await;
+    assert!(
+        app.simulator
+            .deliveries()
+            .iter()
+            .any(|(url, status)| url.ends_with("/api/graph/notifications") && *status == 202),
+        "{:?}",
+        app.simulator.deliveries()
+    );
+
+    // A forged notification (wrong clientState) is ignored.
+    let before = runs().await.0;
+    let forged = app
+        .post_json(
+            "/api/graph/notifications",
+            json!({ "value": [{ "subscriptionId": subscriptions[0].0, "clientState": "guess" }] })
+                .to_string(),
+        )
+        .await;
+    assert_eq!(forged.status(), 202);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        runs().await.0,
+        before,
+        "no session for a forged notification"
+    );
+
+    // Graph removes the subscription: the next session (started by the lifecycle event)
+    // subscribes again.
+    app.simulator
+        .lifecycle_event(&subscriptions[0].0, "subscriptionRemoved");
+    eventually("a new subscription", || async {
+        let now = app.simulator.subscriptions();
+        now.len() == 1 && now[0].0 != subscriptions[0].0
+    })
+    .await;
+}

@@ -45,3 +45,15 @@ CREATE TABLE category_removals (
     last_error TEXT,
     PRIMARY KEY (tenant_id, mailbox_id, graph_event_id)
 );
+
+-- Graph change notifications on the Organizer's events: a hint that starts a session early
+-- (the interval poll stays the safety net). The clientState is kept only as its SHA-256.
+CREATE TABLE graph_subscriptions (
+    tenant_id TEXT NOT NULL,
+    organizer_id TEXT NOT NULL,
+    subscription_id TEXT NOT NULL UNIQUE,
+    client_state_hash TEXT NOT NULL,
+    expires_at_ms BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, organizer_id),
+    FOREIGN KEY (tenant_id, organizer_id) REFERENCES users (tenant_id, id)
+);

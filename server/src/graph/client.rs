@@ -40,24 +40,28 @@ pub enum Operation {
     SharedCalendar,
     /// `GET`/`POST /me/outlook/masterCategories` (the CRM category in the Organizer's list)
     MasterCategories,
+    /// `POST`/`PATCH /subscriptions` on `/me/events` (change notifications for sync)
+    Subscriptions,
 }
 
 impl Operation {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Me,
         Self::CalendarPermissions,
         Self::CalendarViewDelta,
         Self::WriteCategories,
         Self::SharedCalendar,
         Self::MasterCategories,
+        Self::Subscriptions,
     ];
 
     pub fn scope(self) -> &'static str {
         match self {
             Self::Me => "User.Read",
-            Self::CalendarPermissions | Self::CalendarViewDelta | Self::WriteCategories => {
-                "Calendars.ReadWrite"
-            }
+            Self::CalendarPermissions
+            | Self::CalendarViewDelta
+            | Self::WriteCategories
+            | Self::Subscriptions => "Calendars.ReadWrite",
             Self::SharedCalendar => "Calendars.Read.Shared",
             Self::MasterCategories => "MailboxSettings.ReadWrite",
         }
@@ -66,7 +70,7 @@ impl Operation {
     fn idempotent(self) -> bool {
         // A PATCH that sets the whole category list is safe to repeat; creating a master
         // category is not (a repeat answers 409, which the caller reads as "exists").
-        self != Self::MasterCategories
+        !matches!(self, Self::MasterCategories | Self::Subscriptions)
     }
 }
 
@@ -458,6 +462,60 @@ impl GraphClient {
             )
             .await?;
         serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
+    }
+
+    /// Subscribes to change notifications on the Organizer's events; Graph first checks that
+    /// `notification_url` echoes its validation token. Returns the subscription id.
+    pub async fn create_subscription(
+        &self,
+        token: &SecretString,
+        mailbox: &str,
+        urls: (&str, &str),
+        client_state: &str,
+        expires: &str,
+    ) -> Result<String, GraphError> {
+        let value = self
+            .send(
+                Operation::Subscriptions,
+                token,
+                mailbox,
+                Method::POST,
+                "/subscriptions",
+                Some(&json!({
+                    "changeType": "created,updated,deleted",
+                    "notificationUrl": urls.0,
+                    "lifecycleNotificationUrl": urls.1,
+                    "resource": "/me/events",
+                    "expirationDateTime": expires,
+                    "clientState": client_state,
+                })),
+            )
+            .await?;
+        value["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| GraphError::Decode("a subscription without an id".into()))
+    }
+
+    /// Extends a subscription to `expires`.
+    pub async fn renew_subscription(
+        &self,
+        token: &SecretString,
+        mailbox: &str,
+        id: &str,
+        expires: &str,
+    ) -> Result<(), GraphError> {
+        let path = format!("/subscriptions/{}", encode_segment(id));
+        self.send(
+            Operation::Subscriptions,
+            token,
+            mailbox,
+            Method::PATCH,
+            &path,
+            Some(&json!({ "expirationDateTime": expires })),
+        )
+        .await
+        .map(drop)
     }
 
     /// Sends `parts` in `$batch` requests of at most 20 and returns every answer (any order).

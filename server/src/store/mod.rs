@@ -22,9 +22,10 @@ use liaison_domain::api::CrmRecord;
 use crate::config::DatabaseUrl;
 use model::{
     AdminConsent, AuditEntry, AuditRecord, CategoryRemoval, Connection, ConnectionStatus,
-    Delegation, GraphLink, IdempotencyKey, Idempotent, JobOutcome, Lease, NewRecord, NewSession,
-    Provider, QueuedSave, RecordQuery, SaveCommand, Share, SignInFlow, StoredEvent, StoredResponse,
-    StoredStatus, SyncCursor, SyncJob, SyncJobStatus, SyncWindow, SyncWrite, Tenant, User,
+    Delegation, GraphLink, GraphSubscription, IdempotencyKey, Idempotent, JobOutcome, Lease,
+    NewRecord, NewSession, Provider, QueuedSave, RecordQuery, SaveCommand, Share, SignInFlow,
+    StoredEvent, StoredResponse, StoredStatus, SyncCursor, SyncJob, SyncJobStatus, SyncWindow,
+    SyncWrite, Tenant, User,
 };
 
 /// What can go wrong talking to the store.
@@ -396,6 +397,29 @@ pub trait Store: Send + Sync + 'static {
         removal: &CategoryRemoval,
         failure: Option<&str>,
     ) -> Result<(), StoreError>;
+
+    /// Records (or replaces) the Organizer's change-notification subscription.
+    async fn put_subscription(&self, subscription: &GraphSubscription) -> Result<(), StoreError>;
+    /// The subscription with this Graph id.
+    async fn subscription(
+        &self,
+        subscription_id: &str,
+    ) -> Result<Option<GraphSubscription>, StoreError>;
+    /// The Organizer's subscription, if any.
+    async fn organizer_subscription(
+        &self,
+        tenant_id: &str,
+        organizer_id: &str,
+    ) -> Result<Option<GraphSubscription>, StoreError>;
+    /// Sets when a subscription expires (`0`: renew it at the next session).
+    async fn set_subscription_expiry(
+        &self,
+        subscription_id: &str,
+        expires_at_ms: i64,
+    ) -> Result<(), StoreError>;
+    async fn delete_subscription(&self, subscription_id: &str) -> Result<(), StoreError>;
+    /// Makes the Organizer's job due now (a change notification came).
+    async fn request_sync(&self, tenant_id: &str, organizer_id: &str) -> Result<(), StoreError>;
 
     async fn record_admin_consent(&self, consent: &AdminConsent) -> Result<(), StoreError>;
     async fn admin_consent(&self, tenant_id: &str) -> Result<Option<AdminConsent>, StoreError>;

@@ -483,3 +483,14 @@ pub struct CategoryRemoval {
     pub ical_uid: String,
     pub attempts: i32,
 }
+
+/// A Graph change-notification subscription on an Organizer's events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphSubscription {
+    pub tenant_id: String,
+    pub organizer_id: String,
+    pub subscription_id: String,
+    /// SHA-256 (hex) of the `clientState` Graph echoes in every notification.
+    pub client_state_hash: String,
+    pub expires_at_ms: i64,
+}

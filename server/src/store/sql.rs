@@ -16,7 +16,7 @@ macro_rules! impl_store {
 
         use super::model::{
             AdminConsent, AuditEntry, AuditRecord, CategoryRemoval, Connection,
-            ConnectionStatus, Delegation, EventTime, EventWrite, FlowPurpose, GraphLink,
+            ConnectionStatus, Delegation, EventTime, EventWrite, FlowPurpose, GraphLink, GraphSubscription,
             Idempotent, IdempotencyKey, JobOutcome, Lease, NewRecord, NewSession, Provider,
             QueuedSave, RecordQuery, SaveCommand, Share, SignInFlow, StoredEvent, StoredResponse,
             StoredStatus, SyncCursor, SyncJob, SyncJobStatus, SyncWindow, SyncWrite, Tenant, User,
@@ -1167,6 +1167,94 @@ macro_rules! impl_store {
                 Ok(true)
             }
 
+            async fn put_subscription(&self, sub: &GraphSubscription) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO graph_subscriptions (tenant_id, organizer_id, subscription_id, \
+                     client_state_hash, expires_at_ms) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (tenant_id, organizer_id) DO UPDATE SET \
+                     subscription_id = excluded.subscription_id, \
+                     client_state_hash = excluded.client_state_hash, \
+                     expires_at_ms = excluded.expires_at_ms",
+                )
+                .bind(&sub.tenant_id)
+                .bind(&sub.organizer_id)
+                .bind(&sub.subscription_id)
+                .bind(&sub.client_state_hash)
+                .bind(sub.expires_at_ms)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn subscription(
+                &self,
+                subscription_id: &str,
+            ) -> Result<Option<GraphSubscription>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT tenant_id, organizer_id, subscription_id, client_state_hash, \
+                     expires_at_ms FROM graph_subscriptions WHERE subscription_id = $1",
+                )
+                .bind(subscription_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| subscription_from(&r)).transpose()
+            }
+
+            async fn organizer_subscription(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+            ) -> Result<Option<GraphSubscription>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT tenant_id, organizer_id, subscription_id, client_state_hash, \
+                     expires_at_ms FROM graph_subscriptions WHERE tenant_id = $1 \
+                     AND organizer_id = $2",
+                )
+                .bind(tenant_id)
+                .bind(organizer_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| subscription_from(&r)).transpose()
+            }
+
+            async fn set_subscription_expiry(
+                &self,
+                subscription_id: &str,
+                expires_at_ms: i64,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE graph_subscriptions SET expires_at_ms = $1 WHERE subscription_id = $2",
+                )
+                .bind(expires_at_ms)
+                .bind(subscription_id)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn delete_subscription(&self, subscription_id: &str) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM graph_subscriptions WHERE subscription_id = $1")
+                    .bind(subscription_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn request_sync(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE sync_jobs SET due_at_ms = 0 WHERE tenant_id = $1 AND organizer_id = $2",
+                )
+                .bind(tenant_id)
+                .bind(organizer_id)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
             async fn event_organizer(
                 &self,
                 tenant_id: &str,
@@ -1457,6 +1545,18 @@ macro_rules! impl_store {
             .fetch_optional(&mut *conn)
             .await?;
             row.map(|r| link_from(&r)).transpose()
+        }
+
+        fn subscription_from(
+            r: &<$db as sqlx::Database>::Row,
+        ) -> Result<GraphSubscription, StoreError> {
+            Ok(GraphSubscription {
+                tenant_id: r.try_get("tenant_id")?,
+                organizer_id: r.try_get("organizer_id")?,
+                subscription_id: r.try_get("subscription_id")?,
+                client_state_hash: r.try_get("client_state_hash")?,
+                expires_at_ms: r.try_get("expires_at_ms")?,
+            })
         }
 
         fn link_from(r: &<$db as sqlx::Database>::Row) -> Result<GraphLink, StoreError> {

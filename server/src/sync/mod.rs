@@ -8,6 +8,7 @@
 //!   PostgreSQL store share the work, a job never runs twice at once, and a dead worker's job
 //!   is taken over when its lease expires.
 
+pub mod notifications;
 pub mod plan;
 pub mod session;
 
@@ -76,13 +77,17 @@ pub struct Sync {
     pub settings: SyncSettings,
     /// This process's worker name in leases.
     pub worker_id: String,
+    /// Where Graph sends change notifications (`{public URL}/api/graph`), when it can reach
+    /// this server: an HTTPS public URL, or the demo's simulator. `None`: polling only.
+    pub notification_base: Option<String>,
     wake: Notify,
 }
 
 impl Sync {
-    pub fn new(settings: SyncSettings) -> Self {
+    pub fn new(settings: SyncSettings, notification_base: Option<String>) -> Self {
         Self {
             settings,
+            notification_base,
             worker_id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
             wake: Notify::new(),
         }
@@ -93,6 +98,11 @@ impl Sync {
             worker: self.worker_id.clone(),
             until_ms: now_ms() + self.settings.lease_ms(),
         }
+    }
+
+    /// Wakes the worker (a job became due).
+    pub fn wake(&self) {
+        self.wake.notify_one();
     }
 
     /// Makes sure the Organizer has a job and wakes the worker for it.

@@ -14,7 +14,8 @@
 //!    transaction that first renews the lease; the new delta link goes in the last one, so the
 //!    cursor is never ahead of the changes (earlier chunks are idempotent upserts, safely
 //!    written again if the session dies before the cursor);
-//! 5. down-sync: the CRM category comes off Outlook items whose CRM event was deleted.
+//! 5. the change-notification subscription kept alive ([`super::notifications`]);
+//! 6. down-sync: the CRM category comes off Outlook items whose CRM event was deleted.
 
 use std::collections::HashMap;
 
@@ -262,6 +263,8 @@ async fn run_claimed(
         }
     }
 
+    report.graph_requests +=
+        super::notifications::keep_alive(state, graph, &token.value, &organizer).await?;
     remove_categories(
         graph,
         &mut token,
