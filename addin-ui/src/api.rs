@@ -6,7 +6,7 @@ use std::fmt;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use liaison_domain::api::{
     DialogCode, ErrorBody, Health, ItemContext, ItemRef, Me, RecordPage, SaveItemRequest,
-    SaveItemResponse, SessionGrant, SyncSetting, UnlinkRequest,
+    SaveItemResponse, SessionGrant, SyncRun, SyncSetting, UnlinkRequest,
 };
 
 use crate::office;
@@ -109,6 +109,12 @@ impl Session {
             .json(&SyncSetting { sync_enabled })
             .map_err(|e| ApiFailure::Unexpected(e.to_string()))?;
         read(request.send().await).await
+    }
+
+    /// `POST /api/sync/run`: "Sync now" for the user's own calendar.
+    pub async fn sync_now(&self) -> Result<SyncRun, ApiFailure> {
+        self.post("/api/sync/run", &serde_json::json!({}), None)
+            .await
     }
 
     /// `GET /api/me`

@@ -1181,7 +1181,7 @@ pub async fn create_subscription(
     }
     let expires_s = expiry(write.expiration_date_time.as_deref())?;
     let token = crate::identity::random_token("validation-");
-    let validated = reqwest::Client::new()
+    let validated = crate::state::webhook_client()
         .post(&url)
         .query(&[("validationToken", &token)])
         .timeout(std::time::Duration::from_secs(10))

@@ -88,7 +88,7 @@ impl Simulator {
         // Change and lifecycle notifications go out in order, as Graph's webhooks would.
         let deliveries = state.clone();
         tokio::spawn(async move {
-            let http = reqwest::Client::new();
+            let http = state::webhook_client();
             while let Some(message) = outgoing.recv().await {
                 let status = http
                     .post(&message.url)

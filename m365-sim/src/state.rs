@@ -56,6 +56,15 @@ pub struct Claims {
     pub wids: Vec<String>,
 }
 
+/// The client the simulator calls subscribers' webhooks with. It accepts the self-signed
+/// certificate of a local `liaison demo --tls-self-signed` (this is a simulator, on loopback).
+pub fn webhook_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap_or_default()
+}
+
 pub fn now_s() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

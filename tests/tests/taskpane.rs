@@ -394,3 +394,49 @@ async fn the_crm_category_is_added_in_outlook_when_the_mailbox_has_it() {
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn an_organizer_syncs_now_and_is_told_when_the_connection_needs_reconnecting() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+    app.simulator.outlook().create(
+        "olga@contoso.com",
+        &m365_sim::outlook::NewMeeting::new(
+            "Tagged in Outlook",
+            liaison_server::store::now_ms() / 1000 + 86_400,
+            30,
+        )
+        .category("CRM"),
+    );
+
+    open_pane(&app, &browser, "olga@contoso.com", OLGAS_REVIEW, "light").await;
+    click(client, ".lz-sync-now").await;
+    let mut result = String::new();
+    for _ in 0..100 {
+        result = text(client, ".lz-sync-result").await;
+        if !result.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(result.starts_with("Synced: 1 saved to the CRM"), "{result}");
+
+    // Olga's grant is revoked and Graph refuses the token: the pane says to reconnect.
+    app.simulator
+        .revoke_grants("00000001-aaaa-4bbb-8ccc-000000000001");
+    app.simulator.inject(m365_sim::FaultRule::new(
+        "calendarView/delta",
+        1,
+        m365_sim::Fault::Status {
+            status: 401,
+            retry_after: None,
+        },
+    ));
+    click(client, ".lz-sync-now").await;
+    let alert = text(client, ".lz-reconnect").await;
+    assert!(alert.contains("sign in again"), "{alert}");
+    assert!(alert.contains("Reconnect"));
+    browser.close().await;
+}

@@ -352,6 +352,9 @@ fn serde_code<T: serde::Serialize>(code: &T) -> String {
         .unwrap_or_default()
 }
 
+/// How long typing must pause before the search asks the server.
+const SEARCH_DEBOUNCE_MS: i32 = 250;
+
 #[component]
 fn Search(session: Session, chosen: Chosen) -> impl IntoView {
     let query = RwSignal::new(String::new());
@@ -360,10 +363,15 @@ fn Search(session: Session, chosen: Chosen) -> impl IntoView {
         let session = session.clone();
         async move {
             if q.trim().is_empty() {
-                Ok(Vec::new())
-            } else {
-                session.search(&q).await.map(|page| page.records)
+                return Ok(Vec::new());
             }
+            // Debounce: a keystroke within the pause makes this search stale; the newer one
+            // (a new run of this resource) asks instead.
+            office::sleep(SEARCH_DEBOUNCE_MS).await;
+            if query.get_untracked() != q {
+                return Ok(Vec::new());
+            }
+            session.search(&q).await.map(|page| page.records)
         }
     });
     view! {
@@ -522,8 +530,8 @@ fn CategoryButton(may_categorize: bool, categorized: bool, category: String) -> 
     })
 }
 
-/// The Organizer's own setting: sync their calendar with the CRM, so that delegates can save
-/// their items.
+/// The Organizer's own settings: sync their calendar with the CRM (so that delegates can save
+/// their items), "Sync now", and the state of their calendar connection.
 #[component]
 fn SyncSwitch(session: Session) -> impl IntoView {
     let me = {
@@ -533,13 +541,34 @@ fn SyncSwitch(session: Session) -> impl IntoView {
             async move { session.me().await }
         })
     };
-    let set = leptos::prelude::Action::new_local(move |enabled: &bool| {
-        let (session, enabled) = (session.clone(), *enabled);
-        async move { session.set_sync(enabled).await }
+    let set = {
+        let session = session.clone();
+        leptos::prelude::Action::new_local(move |enabled: &bool| {
+            let (session, enabled) = (session.clone(), *enabled);
+            async move { session.set_sync(enabled).await }
+        })
+    };
+    let sync_now = leptos::prelude::Action::new_local(move |(): &()| {
+        let session = session.clone();
+        async move { session.sync_now().await }
+    });
+    // Signing in again through the dialog stores a fresh connection; then `me` is read again.
+    let reconnect = leptos::prelude::Action::new_local(move |(): &()| async move {
+        let result = Session::sign_in_with_dialog().await.map(drop);
+        me.refetch();
+        result
     });
     let enabled = move || match set.value().get() {
         Some(Ok(me)) => Some(me.sync_enabled),
         _ => me.get().and_then(Result::ok).map(|me| me.sync_enabled),
+    };
+    let needs_reconnect = move || {
+        me.get().and_then(Result::ok).is_some_and(|me| {
+            me.connections.microsoft == liaison_domain::api::ConnectionState::NeedsReconnect
+        }) || matches!(
+            sync_now.value().get(),
+            Some(Err(ApiFailure::Server(ref body))) if body.code == liaison_domain::api::ErrorCode::NeedsReconnect
+        )
     };
     view! {
         <section class="lz-card lz-settings" aria-label="Your settings">
@@ -568,6 +597,32 @@ fn SyncSwitch(session: Session) -> impl IntoView {
                     .and_then(Result::err)
                     .map(|f| view! { <p class="lz-status lz-status--error" role="alert">{f.to_string()}</p> })
             }}
+            {move || needs_reconnect().then(|| view! {
+                <div class="lz-reconnect" role="alert">
+                    <p class="lz-status lz-status--error">
+                        "Your calendar connection expired or was revoked: sign in again to keep syncing. Queued saves wait until then."
+                    </p>
+                    <button class="lz-button" disabled=move || reconnect.pending().get() on:click=move |_| { reconnect.dispatch(()); }>
+                        "Reconnect"
+                    </button>
+                </div>
+            })}
+            {move || (enabled() == Some(true) && !needs_reconnect()).then(|| view! {
+                <button class="lz-button lz-sync-now" disabled=move || sync_now.pending().get() on:click=move |_| { sync_now.dispatch(()); }>
+                    {move || if sync_now.pending().get() { "Syncing…" } else { "Sync now" }}
+                </button>
+            })}
+            <p class="lz-status lz-sync-result" aria-live="polite">
+                {move || match sync_now.value().get() {
+                    Some(Ok(liaison_domain::api::SyncRun::Finished { report })) => format!(
+                        "Synced: {} saved to the CRM, {} cancelled, {} no longer followed.",
+                        report.upserted, report.cancelled, report.unfollowed
+                    ),
+                    Some(Ok(liaison_domain::api::SyncRun::Running)) => "Syncing in the background…".to_owned(),
+                    Some(Err(failure)) => failure.to_string(),
+                    None => String::new(),
+                }}
+            </p>
         </section>
     }
 }
