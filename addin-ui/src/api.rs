@@ -111,9 +111,9 @@ impl Session {
         read(request.send().await).await
     }
 
-    /// `POST /api/sync/run`: "Sync now" for the user's own calendar.
+    /// `POST /api/sync/run`: "Sync now" for the user's own calendar (an empty JSON object).
     pub async fn sync_now(&self) -> Result<SyncRun, ApiFailure> {
-        self.post("/api/sync/run", &serde_json::json!({}), None)
+        self.post("/api/sync/run", &NoBody {}, None)
             .await
     }
 
@@ -179,3 +179,7 @@ pub fn new_idempotency_key() -> String {
         })
         .unwrap_or_else(|| format!("save-{}", js_sys::Date::now()))
 }
+
+/// `{}`: the body of a POST that carries nothing.
+#[derive(Serialize)]
+struct NoBody {}

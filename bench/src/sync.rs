@@ -96,9 +96,9 @@ fn graph_requests(app: &TestApp) -> usize {
 async fn sync(app: &TestApp) -> anyhow::Result<SyncReport> {
     let res = app.post_as(OLGA, "/api/sync/run", &json!({}), None).await;
     anyhow::ensure!(res.status().is_success(), "sync: {}", res.text().await?);
-    match res.json::<SyncRun>().await? {
-        SyncRun::Finished { report } => Ok(report),
-        SyncRun::Running => loop {
+    match res.json::<SyncRun>().await?.report {
+        Some(report) => Ok(report),
+        None => loop {
             tokio::time::sleep(Duration::from_millis(200)).await;
             let status: SyncStatus = app.get_as(OLGA, "/api/sync").await.json().await?;
             if !status.running {

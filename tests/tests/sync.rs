@@ -38,10 +38,11 @@ async fn sync_now(app: &TestApp) -> liaison_domain::api::SyncReport {
         "the session finishes: {:?}",
         res.text().await
     );
-    match res.json::<SyncRun>().await.unwrap() {
-        SyncRun::Finished { report } => report,
-        SyncRun::Running => panic!("a small session finishes within the request"),
-    }
+    res.json::<SyncRun>()
+        .await
+        .unwrap()
+        .report
+        .expect("a small session finishes within the request")
 }
 
 async fn sync_error(app: &TestApp) -> (u16, ErrorBody) {

@@ -30,7 +30,10 @@ async fn sync_until_done(app: &TestApp) -> u32 {
         if res.status() == 200
             && matches!(
                 res.json::<SyncRun>().await.unwrap(),
-                SyncRun::Finished { .. }
+                SyncRun {
+                    report: Some(_),
+                    ..
+                }
             )
         {
             return attempt;

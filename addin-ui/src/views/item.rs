@@ -614,11 +614,11 @@ fn SyncSwitch(session: Session) -> impl IntoView {
             })}
             <p class="lz-status lz-sync-result" aria-live="polite">
                 {move || match sync_now.value().get() {
-                    Some(Ok(liaison_domain::api::SyncRun::Finished { report })) => format!(
+                    Some(Ok(liaison_domain::api::SyncRun { report: Some(report), .. })) => format!(
                         "Synced: {} saved to the CRM, {} cancelled, {} no longer followed.",
                         report.upserted, report.cancelled, report.unfollowed
                     ),
-                    Some(Ok(liaison_domain::api::SyncRun::Running)) => "Syncing in the background…".to_owned(),
+                    Some(Ok(_)) => "Syncing in the background…".to_owned(),
                     Some(Err(failure)) => failure.to_string(),
                     None => String::new(),
                 }}

@@ -24,14 +24,15 @@ pub struct SyncReport {
     pub categories_removed: u32,
 }
 
-/// The answer of `POST /api/sync/run`.
+/// The answer of `POST /api/sync/run`: the report when the session finished within the
+/// request, else `running` (it goes on; `GET /api/sync` tells when it ends). A plain struct,
+/// not a tagged enum: the task pane reads it, and tagged enums cost it kilobytes of wasm.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "state")]
-pub enum SyncRun {
-    /// The session finished within the request.
-    Finished { report: SyncReport },
-    /// The session goes on in the background; `GET /api/sync` tells when it ends.
-    Running,
+#[serde(rename_all = "camelCase")]
+pub struct SyncRun {
+    pub running: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<SyncReport>,
 }
 
 /// `GET /api/sync`: the Organizer's sync job.

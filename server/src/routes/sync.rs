@@ -44,7 +44,13 @@ pub async fn post_run(
     let worker = state.clone();
     let session = tokio::spawn(async move { worker.sync.run(&worker, job).await });
     match tokio::time::timeout(WAIT, session).await {
-        Ok(Ok(Ok(report))) => Ok((StatusCode::OK, Json(SyncRun::Finished { report }))),
+        Ok(Ok(Ok(report))) => Ok((
+            StatusCode::OK,
+            Json(SyncRun {
+                running: false,
+                report: Some(report),
+            }),
+        )),
         Ok(Ok(Err(error))) => Err(match error {
             SyncError::NeedsReconnect => ApiError::NeedsReconnect,
             SyncError::BreakerTripped { .. } => ApiError::SyncStopped,
@@ -59,7 +65,13 @@ pub async fn post_run(
         Ok(Err(join)) => Err(ApiError::Internal(anyhow::anyhow!(
             "a sync session panicked: {join}"
         ))),
-        Err(_) => Ok((StatusCode::ACCEPTED, Json(SyncRun::Running))),
+        Err(_) => Ok((
+            StatusCode::ACCEPTED,
+            Json(SyncRun {
+                running: true,
+                report: None,
+            }),
+        )),
     }
 }
 
