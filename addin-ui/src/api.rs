@@ -113,8 +113,7 @@ impl Session {
 
     /// `POST /api/sync/run`: "Sync now" for the user's own calendar (an empty JSON object).
     pub async fn sync_now(&self) -> Result<SyncRun, ApiFailure> {
-        self.post("/api/sync/run", &NoBody {}, None)
-            .await
+        self.post("/api/sync/run", &NoBody {}, None).await
     }
 
     /// `GET /api/me`
