@@ -72,12 +72,9 @@ struct Crm {
 fn model_sync(items: &mut [Item], crm: &mut HashMap<usize, Crm>) {
     for (i, item) in items.iter_mut().enumerate() {
         match crm.get_mut(&i) {
-            Some(c) if c.deleted => {
-                // Down-sync: the category comes off the Outlook item.
-                if item.alive {
-                    item.tagged = false;
-                }
-            }
+            // Down-sync: the category comes off the Outlook item.
+            Some(c) if c.deleted && item.alive => item.tagged = false,
+            Some(c) if c.deleted => {}
             Some(c) if !item.alive => {
                 if c.following {
                     c.cancelled = true;
