@@ -75,11 +75,8 @@ fn model_sync(items: &mut [Item], crm: &mut HashMap<usize, Crm>) {
             // Down-sync: the category comes off the Outlook item.
             Some(c) if c.deleted && item.alive => item.tagged = false,
             Some(c) if c.deleted => {}
-            Some(c) if !item.alive => {
-                if c.following {
-                    c.cancelled = true;
-                }
-            }
+            Some(c) if !item.alive && c.following => c.cancelled = true,
+            Some(_) if !item.alive => {}
             _ if item.alive && item.tagged => {
                 crm.insert(
                     i,
