@@ -1048,11 +1048,25 @@ macro_rules! impl_store {
                 organizer_id: &str,
                 graph_ids: &[String],
             ) -> Result<Vec<(String, GraphLink)>, StoreError> {
-                let mut conn = self.pool.acquire().await.map_err(StoreError::Unavailable)?;
                 let mut links = Vec::new();
-                for id in graph_ids {
-                    if let Some(link) = graph_link(&mut conn, tenant_id, organizer_id, id).await? {
-                        links.push((id.clone(), link));
+                // A few hundred ids per statement: well under both backends' parameter limits.
+                for chunk in graph_ids.chunks(500) {
+                    let placeholders: Vec<String> =
+                        (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+                    let sql = format!(
+                        "SELECT l.graph_event_id, l.event_id, l.via_category, l.following, \
+                         e.ical_uid, e.event_type, e.deleted_at_ms FROM graph_event_links l \
+                         JOIN crm_events e ON e.tenant_id = l.tenant_id AND e.id = l.event_id \
+                         WHERE l.tenant_id = $1 AND l.mailbox_id = $2 \
+                         AND l.graph_event_id IN ({})",
+                        placeholders.join(", ")
+                    );
+                    let mut query = sqlx::query(&sql).bind(tenant_id).bind(organizer_id);
+                    for id in chunk {
+                        query = query.bind(id);
+                    }
+                    for row in query.fetch_all(&self.pool).await? {
+                        links.push((row.try_get("graph_event_id")?, link_from(&row)?));
                     }
                 }
                 Ok(links)
@@ -1524,27 +1538,6 @@ macro_rules! impl_store {
             .bind(series_master)
             .fetch_optional(&mut **tx)
             .await?)
-        }
-
-        /// The link of a Graph item of the Organizer's mailbox, with its CRM event's state.
-        async fn graph_link(
-            conn: &mut $conn,
-            tenant_id: &str,
-            organizer_id: &str,
-            graph_id: &str,
-        ) -> Result<Option<GraphLink>, StoreError> {
-            let row = sqlx::query(
-                "SELECT l.event_id, l.via_category, l.following, e.ical_uid, e.event_type, \
-                 e.deleted_at_ms FROM graph_event_links l \
-                 JOIN crm_events e ON e.tenant_id = l.tenant_id AND e.id = l.event_id \
-                 WHERE l.tenant_id = $1 AND l.mailbox_id = $2 AND l.graph_event_id = $3",
-            )
-            .bind(tenant_id)
-            .bind(organizer_id)
-            .bind(graph_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-            row.map(|r| link_from(&r)).transpose()
         }
 
         fn subscription_from(
