@@ -358,6 +358,16 @@ fn string(target: &JsValue, key: &str) -> Option<String> {
     get(target, key).as_string()
 }
 
+/// Waits `ms` milliseconds (the browser's `setTimeout`; the pane's only timer).
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,14 +382,4 @@ mod tests {
         assert!(!theme("#ffffff").is_dark());
         assert!(!theme("not a colour").is_dark());
     }
-}
-
-/// Waits `ms` milliseconds (the browser's `setTimeout`; the pane's only timer).
-pub async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
