@@ -13,6 +13,7 @@ use crate::server::Server;
 
 pub async fn report(runs: usize, server_bin: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     let server = Server::start_demo(server_bin).await?;
+    server.grant_demo_admin_consent().await?;
     let browser = Browser::start().await;
     let client = browser.client();
     let mut times = Vec::with_capacity(runs);

@@ -86,6 +86,38 @@ impl Server {
         }
     }
 
+    /// Grants the demo tenant's admin consent as its administrator would: `/admin/consent`, the
+    /// simulator's sign-in (Adele Admin), then its consent page — so that Office SSO signs the
+    /// task pane in without a dialog.
+    pub async fn grant_demo_admin_consent(&self) -> anyhow::Result<()> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let location = |res: reqwest::Response| -> anyhow::Result<String> {
+            res.headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .with_context(|| format!("no redirect from {}", res.url()))
+        };
+        let pick = [("user", "adele@contoso.com"), ("decision", "accept")];
+        let sign_in = location(
+            http.get(format!("{}/admin/consent", self.url))
+                .send()
+                .await?,
+        )?;
+        let callback = location(http.post(&sign_in).form(&pick).send().await?)?;
+        let consent = location(http.get(&callback).send().await?)?;
+        let granted = location(http.post(&consent).form(&pick).send().await?)?;
+        let page = http.get(&granted).send().await?;
+        anyhow::ensure!(
+            page.status().is_success(),
+            "admin consent: {}",
+            page.status()
+        );
+        Ok(())
+    }
+
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
