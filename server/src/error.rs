@@ -64,6 +64,10 @@ pub enum ApiError {
     NotConfigured(&'static str),
     #[error("the identity provider is unavailable")]
     IdentityUnavailable,
+    #[error(
+        "Microsoft Graph did not answer after retries; the session runs again later from where it stopped"
+    )]
+    GraphUnavailable,
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -101,7 +105,7 @@ impl ApiError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
             Self::RateLimited => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             Self::Timeout => (StatusCode::REQUEST_TIMEOUT, ErrorCode::Timeout),
-            Self::Unavailable(_) | Self::IdentityUnavailable => {
+            Self::Unavailable(_) | Self::IdentityUnavailable | Self::GraphUnavailable => {
                 (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
             }
             Self::ConsentRequired => (StatusCode::FORBIDDEN, ErrorCode::ConsentRequired),

@@ -59,7 +59,7 @@ pub async fn post_run(
             SyncError::Store(error) => error.into(),
             SyncError::Graph(error) => {
                 tracing::warn!(%error, "a sync session failed at Microsoft Graph");
-                ApiError::IdentityUnavailable
+                ApiError::GraphUnavailable
             }
         }),
         Ok(Err(join)) => Err(ApiError::Internal(anyhow::anyhow!(
