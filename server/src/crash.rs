@@ -1,7 +1,8 @@
 //! Named crash points for the crash-and-restart tests: with the `crash-points` feature, and
 //! `LIAISON_CRASH_AT=<point>:<n>` set, the process aborts (as `kill -9` would end it: no
 //! destructors, no flush) the `n`-th time it passes `<point>`. Without the feature every point
-//! compiles to nothing; the release binary has none.
+//! compiles to nothing: `cargo build -p liaison-server` (what `scripts/demo` and a deployment
+//! build) has none; only builds that include the test crate turn the feature on.
 //!
 //! Points: `sync.page_fetched` (a delta page read, nothing committed), `sync.chunk_committed`
 //! (changes committed, the cursor not yet), `sync.cursor_committed` (before the lease is
