@@ -11,6 +11,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use liaison_e2e::test_db::{Backend, TestDatabase, backends};
+use liaison_server::config::DatabaseUrl;
 use liaison_server::store::{self, CountedTable, Store};
 use m365_sim::outlook::NewMeeting;
 use m365_sim::{Seed, Simulator};
@@ -42,7 +44,12 @@ fn free_port() -> u16 {
 }
 
 /// Starts `liaison serve` on the data directory, armed to crash at `crash` if given.
-async fn start(sim: &Simulator, data: &Path, crash: Option<&str>) -> Server {
+async fn start(
+    sim: &Simulator,
+    data: &Path,
+    database: &DatabaseUrl,
+    crash: Option<&str>,
+) -> Server {
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
     let app = sim.app();
@@ -51,6 +58,7 @@ async fn start(sim: &Simulator, data: &Path, crash: Option<&str>) -> Server {
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .arg("--data-dir")
         .arg(data)
+        .args(["--database", database.expose()])
         .args(["--public-url", &format!("http://localhost:{port}")])
         .args(["--microsoft-client-id", &app.client_id])
         .args(["--microsoft-client-secret", &app.client_secret])
@@ -163,16 +171,20 @@ async fn assert_crm_matches_outlook(store: &dyn Store, sim: &Simulator, tenant: 
 
 #[tokio::test]
 async fn killed_at_every_named_point_the_server_restarts_with_nothing_lost_or_duplicated() {
+    for backend in backends() {
+        story(&backend).await;
+    }
+}
+
+async fn story(backend: &Backend) {
     let seed = Seed::contoso();
     let tenant = seed.tenants[0].id.clone();
     let sim = Simulator::start(seed).await.unwrap();
     sim.grant_admin_consent(&tenant);
     let data = tempfile::tempdir().unwrap();
-    let store = store::connect(
-        &liaison_server::config::DatabaseUrl::sqlite_file(&data.path().join("liaison.db")).unwrap(),
-    )
-    .await
-    .unwrap();
+    let db = TestDatabase::create(backend).await;
+    let database = db.url.clone();
+    let store = store::connect(&database).await.unwrap();
     store.migrate().await.unwrap();
     let outlook = sim.outlook();
     let base = (liaison_server::store::now_ms() / 86_400_000 + 1) * 86_400;
@@ -197,7 +209,7 @@ async fn killed_at_every_named_point_the_server_restarts_with_nothing_lost_or_du
     ];
     let mut accepted: Vec<String> = Vec::new();
     let mut crashes = 0;
-    let server = start(&sim, data.path(), None).await;
+    let server = start(&sim, data.path(), &database, None).await;
     // Ann first, so Olga's sign-in finds her and records her as a verified delegate.
     let ann = sign_in(&sim, &server, ANN).await;
     let olga = sign_in(&sim, &server, OLGA).await;
@@ -228,7 +240,7 @@ async fn killed_at_every_named_point_the_server_restarts_with_nothing_lost_or_du
         t.insta_sync = insta;
         store.upsert_tenant(&t).await.unwrap();
 
-        let server = start(&sim, data.path(), Some(point)).await;
+        let server = start(&sim, data.path(), &database, Some(point)).await;
         let uid = format!("uid-crash-{round}");
         let key = format!("key-{round}");
         let saved = post(&server, &ann, "/api/items/save", &save(&uid), Some(&key)).await;
@@ -247,7 +259,7 @@ async fn killed_at_every_named_point_the_server_restarts_with_nothing_lost_or_du
 
         // Restart unarmed: the client retries its save with the same key, then syncs (once
         // the dead process's lease has expired).
-        let server = start(&sim, data.path(), None).await;
+        let server = start(&sim, data.path(), &database, None).await;
         if synced.is_err() {
             tokio::time::sleep(LEASE + Duration::from_millis(200)).await;
         }
@@ -300,8 +312,36 @@ async fn killed_at_every_named_point_the_server_restarts_with_nothing_lost_or_du
             "{events} CRM events"
         );
     }
+    assert_eq!(crashes, points.len(), "every armed point was reached");
+
+    // Two instances on one store, asked to sync the same calendar at once: one runs the
+    // session, the other is told it is running (or runs after it); never both at once.
+    for id in ids.iter().step_by(3) {
+        outlook.edit(id, |e| e.subject.push_str(" (two instances)"));
+    }
+    let mut t = store.tenant(&tenant).await.unwrap().unwrap();
+    t.insta_sync = true;
+    store.upsert_tenant(&t).await.unwrap();
+    let (a, b) = (
+        start(&sim, data.path(), &database, None).await,
+        start(&sim, data.path(), &database, None).await,
+    );
+    let olga = sign_in(&sim, &a, OLGA).await;
+    let empty = json!({});
+    let (first, second) = tokio::join!(
+        post(&a, &olga, "/api/sync/run", &empty, None),
+        post(&b, &olga, "/api/sync/run", &empty, None),
+    );
+    let mut statuses = [first.unwrap(), second.unwrap()];
+    statuses.sort_unstable();
     assert!(
-        crashes >= points.len() - 1,
-        "the armed points were reached ({crashes} crashes)"
+        statuses == [200, 409] || statuses == [200, 200],
+        "two instances: {statuses:?}"
+    );
+    assert_crm_matches_outlook(store.as_ref(), &sim, &tenant).await;
+    let events = store.count_rows(CountedTable::CrmEvents).await.unwrap();
+    assert!(
+        events as usize <= ids.len() + accepted.len(),
+        "{events} CRM events"
     );
 }
