@@ -3,6 +3,13 @@
 //! one occurrence. Each change bumps the world's change sequence exactly as a Graph write would,
 //! so Liaison sees it through `calendarView/delta` like any other change.
 
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+
 use crate::state::{SimState, now_rfc3339, rfc3339};
 use crate::world::{GraphEvent, World};
 
@@ -219,6 +226,28 @@ impl Outlook<'_> {
             world.touch(i, &now);
         }
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CategoriesWrite {
+    event_id: String,
+    categories: Vec<String>,
+}
+
+/// `PUT /_outlook/events/categories`: the simulated Outlook page (through the demo server)
+/// sets an item's categories as its user did in Outlook. `404` for an unknown item.
+pub async fn put_categories(
+    State(state): State<Arc<SimState>>,
+    Json(write): Json<CategoriesWrite>,
+) -> StatusCode {
+    let outlook = Outlook { state: &state };
+    if live(&state.world(), &write.event_id).is_none() {
+        return StatusCode::NOT_FOUND;
+    }
+    let names: Vec<&str> = write.categories.iter().map(String::as_str).collect();
+    outlook.set_categories(&write.event_id, &names);
+    StatusCode::NO_CONTENT
 }
 
 fn live(world: &World, id: &str) -> Option<usize> {

@@ -28,6 +28,10 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
         )
         .route("/_office/sso-token", get(identity::office_sso_token))
         .route(
+            "/_outlook/events/categories",
+            axum::routing::put(crate::outlook::put_categories),
+        )
+        .route(
             "/google/.well-known/openid-configuration",
             get(google::openid_configuration),
         )

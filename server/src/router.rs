@@ -79,6 +79,10 @@ pub fn build(
         .route("/dev/outlook.css", get(simulator::get_outlook_css))
         .route("/dev/outlook/world.json", get(simulator::get_world))
         .route("/dev/office/sso-token", get(simulator::get_sso_token))
+        .route(
+            "/dev/outlook/categories",
+            axum::routing::put(simulator::put_categories),
+        )
         .route("/auth/microsoft/start", get(auth::get_microsoft_start))
         .route("/auth/{provider}/callback", get(auth::get_callback))
         .route("/auth/dialog.js", get(auth::get_dialog_js))

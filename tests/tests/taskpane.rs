@@ -381,6 +381,49 @@ async fn the_crm_category_is_added_in_outlook_when_the_mailbox_has_it() {
         text(client, "#ol-item dl").await.contains("CRM"),
         "Outlook shows the category"
     );
+    // …and stores it: Olga's next sync session brings the item into the CRM, no Save needed.
+    let mut stored = Vec::new();
+    for _ in 0..50 {
+        stored = app
+            .simulator
+            .outlook()
+            .events_of("olga@contoso.com")
+            .into_iter()
+            .find(|e| e.id == OLGAS_REVIEW)
+            .unwrap()
+            .categories;
+        if !stored.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(stored, vec!["CRM".to_owned()]);
+    let olga_id = "00000001-aaaa-4bbb-8ccc-000000000001";
+    let before = app
+        .store
+        .find_event(&app.tenant_id(), olga_id, &ical_uid(1))
+        .await
+        .unwrap();
+    assert!(before.is_none());
+    let olga = app.token("olga@contoso.com").await;
+    let run: serde_json::Value = app
+        .http
+        .post(format!("{}/api/sync/run", app.url))
+        .bearer_auth(olga)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(run["report"]["upserted"].as_u64() >= Some(1), "{run}");
+    let event = app
+        .store
+        .find_event(&app.tenant_id(), olga_id, &ical_uid(1))
+        .await
+        .unwrap();
+    assert!(event.is_some(), "the categorised item is in the CRM");
 
     // A tenant whose category the mailbox's master list lacks.
     let mut tenant = app.store.tenant(&app.tenant_id()).await.unwrap().unwrap();

@@ -31,10 +31,12 @@
     },
     addCategory: function (name) {
       if (state.item && state.item.categories.indexOf(name) < 0) state.item.categories.push(name);
+      saveCategories();
       renderItem();
     },
     removeCategory: function (name) {
       if (state.item) state.item.categories = state.item.categories.filter(function (c) { return c !== name; });
+      saveCategories();
       renderItem();
     },
     masterCategories: function () {
@@ -46,6 +48,17 @@
         : { bodyBackgroundColor: "#ffffff", bodyForegroundColor: "#242424", controlBackgroundColor: "#fafafa", controlForegroundColor: "#242424" };
     },
   };
+
+  // The item's categories go to the simulator too, as Outlook would store them: the next sync
+  // session (or the change notification it sends) sees them.
+  function saveCategories() {
+    if (!state.item) return;
+    fetch("/dev/outlook/categories", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ eventId: state.item.id, categories: state.item.categories }),
+    });
+  }
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);

@@ -102,3 +102,35 @@ fn script(source: &'static str) -> Response {
     )
         .into_response()
 }
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CategoriesWrite {
+    event_id: String,
+    categories: Vec<String>,
+}
+
+/// `PUT /dev/outlook/categories` (demo only): the simulated Outlook stores an item's categories
+/// in the simulator, where sync sessions read them through Graph.
+pub async fn put_categories(
+    State(state): State<AppState>,
+    crate::extract::AppJson(write): crate::extract::AppJson<CategoriesWrite>,
+) -> Result<StatusCode, ApiError> {
+    let Some(demo) = &state.demo else {
+        return Err(ApiError::NotFound);
+    };
+    let url = format!("{}/_outlook/events/categories", demo.simulator_url);
+    let response = state
+        .identity
+        .http
+        .put(url)
+        .json(&serde_json::json!({ "eventId": write.event_id, "categories": write.categories }))
+        .send()
+        .await
+        .map_err(|_| ApiError::IdentityUnavailable)?;
+    if response.status().is_success() {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
