@@ -14,11 +14,10 @@ use liaison_domain::permissions::{
     sources_conflict,
 };
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Result};
+use crate::instant::{from_rfc3339, to_rfc3339};
 use crate::store::Store;
 use crate::store::model::{
     AuditEntry, EventTime, EventWrite, IdempotencyKey, Idempotent, QueuedSave, SaveCommand, Share,
@@ -468,14 +467,12 @@ fn event_write(details: &EventDetails, is_private: bool) -> Result<EventWrite> {
         }
     } else {
         let instant = |field: &str, text: &str| {
-            OffsetDateTime::parse(text, &Rfc3339)
-                .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
-                .map_err(|_| {
-                    invalid(
-                        field,
-                        "must be an RFC 3339 time such as 2026-11-23T09:00:00Z",
-                    )
-                })
+            from_rfc3339(text).ok_or_else(|| {
+                invalid(
+                    field,
+                    "must be an RFC 3339 time such as 2026-11-23T09:00:00Z",
+                )
+            })
         };
         let (start_ms, end_ms) = (
             instant("event.start", &details.start)?,
@@ -497,7 +494,9 @@ fn event_write(details: &EventDetails, is_private: bool) -> Result<EventWrite> {
 
 fn crm_event(event: &StoredEvent) -> CrmEvent {
     let (start, end, is_all_day) = match &event.write.time {
-        EventTime::Timed { start_ms, end_ms } => (rfc3339(*start_ms), rfc3339(*end_ms), false),
+        EventTime::Timed { start_ms, end_ms } => {
+            (to_rfc3339(*start_ms), to_rfc3339(*end_ms), false)
+        }
         EventTime::AllDay {
             start_date,
             end_date,
@@ -535,17 +534,10 @@ fn item_status(status: Option<&StoredStatus>) -> ItemStatus {
             "synced" => SyncState::Synced,
             _ => SyncState::Failed,
         },
-        synced_at: status.synced_at_ms.map(rfc3339),
+        synced_at: status.synced_at_ms.map(to_rfc3339),
         error_code: status.error_code.clone(),
         error_message: status.error_message.clone(),
     }
-}
-
-fn rfc3339(ms: i64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
 }
 
 fn unique(ids: &[String]) -> Vec<String> {
@@ -603,7 +595,7 @@ mod tests {
                 end_ms: 1_795_424_400_000
             }
         );
-        assert_eq!(rfc3339(1_795_420_800_000), "2026-11-23T08:00:00Z");
+        assert_eq!(to_rfc3339(1_795_420_800_000), "2026-11-23T08:00:00Z");
         assert_eq!(write.time_zone, "Europe/Paris");
     }
 

@@ -10,6 +10,7 @@
 //! - [`auth`]: [`auth::Caller`], the user of a live session; [`sessions`]: session tokens;
 //!   [`identity`]: providers and token validation; [`connections`]: sealed refresh tokens;
 //!   [`secrets`]: the encryption envelope; [`scopes`]: the scope registry; [`doctor`].
+//! - [`instant`]: UTC milliseconds to and from RFC 3339.
 //! - [`error`]: [`error::ApiError`], the one way a handler fails, and its JSON body;
 //!   [`extract`]: the JSON body extractor that names the bad field.
 //! - [`limits`] (body size, time) and [`rate_limit`] (per client): what every request lives within.
@@ -34,6 +35,7 @@ pub mod extract;
 pub mod graph;
 pub mod headers;
 pub mod identity;
+pub mod instant;
 pub mod items;
 pub mod limits;
 pub mod manifest;

@@ -9,11 +9,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use liaison_domain::api::{SyncRun, SyncStatus};
 use liaison_domain::permissions::Reason;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Result};
+use crate::instant::to_rfc3339;
 use crate::state::AppState;
 use crate::store::model::{AuditEntry, Share};
 use crate::sync::SyncError;
@@ -80,11 +79,6 @@ pub async fn get_status(State(state): State<AppState>, caller: Caller) -> Result
         .store
         .sync_job_status(caller.tenant_id(), &caller.user.id)
         .await?;
-    let at = |ms: i64| {
-        OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-            .ok()
-            .and_then(|t| t.format(&Rfc3339).ok())
-    };
     Ok(Json(SyncStatus {
         sync_enabled: caller.user.sync_enabled,
         running: job.as_ref().is_some_and(|j| j.running),
@@ -92,8 +86,8 @@ pub async fn get_status(State(state): State<AppState>, caller: Caller) -> Result
         last_finished_at: job
             .as_ref()
             .and_then(|j| j.last_finished_at_ms)
-            .and_then(at),
-        next_due_at: job.as_ref().and_then(|j| at(j.due_at_ms)),
+            .map(to_rfc3339),
+        next_due_at: job.as_ref().map(|j| to_rfc3339(j.due_at_ms)),
         error_code: job.as_ref().and_then(|j| j.last_error_code.clone()),
         error_message: job.as_ref().and_then(|j| j.last_error_message.clone()),
         stopped: job.as_ref().is_some_and(|j| j.breaker_tripped),

@@ -16,10 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use liaison_domain::api::SyncReport;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use tokio::sync::Notify;
 
+use crate::instant::to_rfc3339;
 use crate::state::AppState;
 use crate::store::model::{Lease, SyncJob, SyncWindow};
 use crate::store::{StoreError, now_ms};
@@ -58,16 +57,11 @@ impl SyncSettings {
 
     /// The window wanted at `now_ms`, from midnight UTC `days_back` ago to `days_ahead` on.
     pub fn window(&self, now_ms: i64) -> SyncWindow {
-        let day = now_ms.div_euclid(86_400_000) * 86_400;
-        let at = |seconds: i64| {
-            OffsetDateTime::from_unix_timestamp(seconds)
-                .ok()
-                .and_then(|t| t.format(&Rfc3339).ok())
-                .unwrap_or_default()
-        };
+        const DAY_MS: i64 = 86_400_000;
+        let midnight = now_ms.div_euclid(DAY_MS) * DAY_MS;
         SyncWindow {
-            start: at(day - self.days_back * 86_400),
-            end: at(day + self.days_ahead * 86_400),
+            start: to_rfc3339(midnight - self.days_back * DAY_MS),
+            end: to_rfc3339(midnight + self.days_ahead * DAY_MS),
         }
     }
 }

@@ -14,10 +14,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::graph::client::{GraphClient, GraphError};
+use crate::instant::to_rfc3339;
 use crate::sessions::{hash, new_token};
 use crate::state::AppState;
 use crate::store::model::{GraphSubscription, User};
@@ -156,10 +155,7 @@ pub async fn keep_alive(
         return Ok(0);
     }
     let expires_at_ms = now + LIFETIME_MS;
-    let expires = OffsetDateTime::from_unix_timestamp_nanos(i128::from(expires_at_ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default();
+    let expires = to_rfc3339(expires_at_ms);
     let mut requests = 0;
     if let Some(sub) = &current {
         requests += 1;

@@ -13,9 +13,9 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
-use time::format_description::well_known::Rfc3339;
-use time::{OffsetDateTime, PrimitiveDateTime};
+use time::PrimitiveDateTime;
 
+use crate::instant::from_rfc3339;
 use crate::store::model::{EventTime, EventWrite, GraphLink, SyncWrite, SyncedItem};
 
 /// Below this many cancellations a session never trips the breaker.
@@ -114,14 +114,12 @@ fn event_write(value: &Value) -> Option<EventWrite> {
 
 /// `2026-11-27T08:00:00.0000000` (UTC, Graph's format) or RFC 3339, as UTC milliseconds.
 fn utc_ms(text: &str) -> Option<i64> {
-    let parsed = OffsetDateTime::parse(text, &Rfc3339).ok().or_else(|| {
+    from_rfc3339(text).or_else(|| {
         let format =
             time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
-        PrimitiveDateTime::parse(text.get(..19)?, format)
-            .ok()
-            .map(PrimitiveDateTime::assume_utc)
-    })?;
-    i64::try_from(parsed.unix_timestamp_nanos() / 1_000_000).ok()
+        let parsed = PrimitiveDateTime::parse(text.get(..19)?, format).ok()?;
+        i64::try_from(parsed.assume_utc().unix_timestamp_nanos() / 1_000_000).ok()
+    })
 }
 
 /// The writes a complete round makes, in round order (the last state of an item wins).

@@ -20,8 +20,6 @@
 use std::collections::HashMap;
 
 use secrecy::SecretString;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use liaison_domain::api::SyncReport;
 
@@ -31,6 +29,7 @@ use crate::connections;
 use crate::crash;
 use crate::error::ApiError;
 use crate::graph::client::{GraphClient, GraphError};
+use crate::instant::from_rfc3339;
 use crate::items;
 use crate::state::AppState;
 use crate::store::model::{
@@ -462,12 +461,7 @@ async fn vanished(
     window: &SyncWindow,
     round: &[DeltaItem],
 ) -> Result<Vec<DeltaItem>, SyncError> {
-    let ms = |t: &str| {
-        OffsetDateTime::parse(t, &Rfc3339)
-            .map(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
-            .ok()
-    };
-    let (Some(start), Some(end)) = (ms(&window.start), ms(&window.end)) else {
+    let (Some(start), Some(end)) = (from_rfc3339(&window.start), from_rfc3339(&window.end)) else {
         return Ok(Vec::new());
     };
     let listed: std::collections::HashSet<&str> = round.iter().map(DeltaItem::id).collect();
@@ -483,9 +477,9 @@ async fn vanished(
 /// The stored window is a week or more behind the one wanted now: start a new full round (the
 /// upserts are idempotent, so nothing duplicates).
 fn window_moved(stored: &SyncWindow, desired: &SyncWindow) -> bool {
-    let parse = |t: &str| OffsetDateTime::parse(t, &Rfc3339).ok();
-    match (parse(&stored.start), parse(&desired.start)) {
-        (Some(stored), Some(desired)) => desired - stored >= time::Duration::days(7),
+    const WEEK_MS: i64 = 7 * 86_400_000;
+    match (from_rfc3339(&stored.start), from_rfc3339(&desired.start)) {
+        (Some(stored), Some(desired)) => desired - stored >= WEEK_MS,
         _ => true,
     }
 }
