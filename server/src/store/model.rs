@@ -368,7 +368,7 @@ pub struct AdminConsent {
 }
 
 /// A save waiting in the outbox for the Organizer's next sync session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct QueuedSave {
     pub id: String,
     pub requested_by_id: String,
@@ -476,7 +476,7 @@ pub struct JobOutcome {
 }
 
 /// A category removal owed to Outlook (a CRM event was deleted).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CategoryRemoval {
     pub graph_event_id: String,
     pub event_id: String,
@@ -485,7 +485,7 @@ pub struct CategoryRemoval {
 }
 
 /// A Graph change-notification subscription on an Organizer's events.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct GraphSubscription {
     pub tenant_id: String,
     pub organizer_id: String,

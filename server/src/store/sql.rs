@@ -25,6 +25,10 @@ macro_rules! impl_store {
 
         type Tx<'a> = sqlx::Transaction<'a, $db>;
 
+        /// A subscription's row, as `GraphSubscription` reads it.
+        const SUBSCRIPTION_COLUMNS: &str = "SELECT tenant_id, organizer_id, subscription_id, \
+             client_state_hash, expires_at_ms FROM graph_subscriptions";
+
         #[async_trait]
         impl Store for $store {
             fn backend(&self) -> Backend {
@@ -1115,23 +1119,14 @@ macro_rules! impl_store {
                 tenant_id: &str,
                 organizer_id: &str,
             ) -> Result<Vec<QueuedSave>, StoreError> {
-                let rows = sqlx::query(
+                Ok(sqlx::query_as::<_, QueuedSave>(
                     "SELECT id, requested_by_id, payload FROM save_outbox WHERE tenant_id = $1 \
                      AND organizer_id = $2 ORDER BY created_at_ms, id",
                 )
                 .bind(tenant_id)
                 .bind(organizer_id)
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(QueuedSave {
-                            id: r.try_get("id")?,
-                            requested_by_id: r.try_get("requested_by_id")?,
-                            payload: r.try_get("payload")?,
-                        })
-                    })
-                    .collect()
+                .await?)
             }
 
             async fn delete_crm_event(
@@ -1204,14 +1199,12 @@ macro_rules! impl_store {
                 &self,
                 subscription_id: &str,
             ) -> Result<Option<GraphSubscription>, StoreError> {
-                let row = sqlx::query(
-                    "SELECT tenant_id, organizer_id, subscription_id, client_state_hash, \
-                     expires_at_ms FROM graph_subscriptions WHERE subscription_id = $1",
-                )
+                Ok(sqlx::query_as::<_, GraphSubscription>(&format!(
+                    "{SUBSCRIPTION_COLUMNS} WHERE subscription_id = $1"
+                ))
                 .bind(subscription_id)
                 .fetch_optional(&self.pool)
-                .await?;
-                row.map(|r| subscription_from(&r)).transpose()
+                .await?)
             }
 
             async fn organizer_subscription(
@@ -1219,16 +1212,13 @@ macro_rules! impl_store {
                 tenant_id: &str,
                 organizer_id: &str,
             ) -> Result<Option<GraphSubscription>, StoreError> {
-                let row = sqlx::query(
-                    "SELECT tenant_id, organizer_id, subscription_id, client_state_hash, \
-                     expires_at_ms FROM graph_subscriptions WHERE tenant_id = $1 \
-                     AND organizer_id = $2",
-                )
+                Ok(sqlx::query_as::<_, GraphSubscription>(&format!(
+                    "{SUBSCRIPTION_COLUMNS} WHERE tenant_id = $1 AND organizer_id = $2"
+                ))
                 .bind(tenant_id)
                 .bind(organizer_id)
                 .fetch_optional(&self.pool)
-                .await?;
-                row.map(|r| subscription_from(&r)).transpose()
+                .await?)
             }
 
             async fn set_subscription_expiry(
@@ -1289,7 +1279,7 @@ macro_rules! impl_store {
                 tenant_id: &str,
                 organizer_id: &str,
             ) -> Result<Vec<CategoryRemoval>, StoreError> {
-                let rows = sqlx::query(
+                Ok(sqlx::query_as::<_, CategoryRemoval>(
                     "SELECT r.graph_event_id, r.event_id, r.attempts, e.ical_uid \
                      FROM category_removals r JOIN crm_events e \
                      ON e.tenant_id = r.tenant_id AND e.id = r.event_id \
@@ -1298,17 +1288,7 @@ macro_rules! impl_store {
                 .bind(tenant_id)
                 .bind(organizer_id)
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(CategoryRemoval {
-                            graph_event_id: r.try_get("graph_event_id")?,
-                            event_id: r.try_get("event_id")?,
-                            ical_uid: r.try_get("ical_uid")?,
-                            attempts: r.try_get("attempts")?,
-                        })
-                    })
-                    .collect()
+                .await?)
             }
 
             async fn finish_category_removal(
@@ -1538,18 +1518,6 @@ macro_rules! impl_store {
             .bind(series_master)
             .fetch_optional(&mut **tx)
             .await?)
-        }
-
-        fn subscription_from(
-            r: &<$db as sqlx::Database>::Row,
-        ) -> Result<GraphSubscription, StoreError> {
-            Ok(GraphSubscription {
-                tenant_id: r.try_get("tenant_id")?,
-                organizer_id: r.try_get("organizer_id")?,
-                subscription_id: r.try_get("subscription_id")?,
-                client_state_hash: r.try_get("client_state_hash")?,
-                expires_at_ms: r.try_get("expires_at_ms")?,
-            })
         }
 
         fn link_from(r: &<$db as sqlx::Database>::Row) -> Result<GraphLink, StoreError> {
