@@ -1096,30 +1096,12 @@ const MAX_SUBSCRIPTION_SECONDS: i64 = 4230 * 60;
 /// Seconds since the epoch of an RFC 3339 UTC time, clamped to Graph's maximum lifetime.
 fn expiry(text: Option<&str>) -> Result<i64, Response> {
     let now = crate::state::now_s();
-    let parsed = text
-        .and_then(|t| {
-            let t = t.trim_end_matches('Z');
-            let n = |r: std::ops::Range<usize>| t.get(r).and_then(|s| s.parse::<i64>().ok());
-            let (y, m, d, h, mi, s) = (
-                n(0..4)?,
-                n(5..7)?,
-                n(8..10)?,
-                n(11..13)?,
-                n(14..16)?,
-                n(17..19)?,
-            );
-            let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-            let era = y.div_euclid(400);
-            let yoe = y - era * 400;
-            let doe = yoe * 365 + yoe / 4 - yoe / 100 + (153 * m + 2) / 5 + d - 1;
-            Some((era * 146_097 + doe - 719_468) * 86_400 + h * 3600 + mi * 60 + s)
-        })
-        .ok_or_else(|| {
-            bad_request(
-                "InvalidRequest",
-                "expirationDateTime is missing or malformed.",
-            )
-        })?;
+    let parsed = text.and_then(crate::state::epoch_seconds).ok_or_else(|| {
+        bad_request(
+            "InvalidRequest",
+            "expirationDateTime is missing or malformed.",
+        )
+    })?;
     if parsed <= now {
         return Err(bad_request(
             "InvalidRequest",

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use crate::state::{SimState, now_rfc3339, rfc3339};
+use crate::state::{SimState, epoch_seconds, now_rfc3339, rfc3339};
 use crate::world::{GraphEvent, World};
 
 /// A meeting to put in someone's calendar.
@@ -256,25 +256,10 @@ fn live(world: &World, id: &str) -> Option<usize> {
 
 /// A stored time moved by `minutes`.
 fn shifted(time: &str, minutes: i64) -> String {
-    let parse = |r: std::ops::Range<usize>| time.get(r).and_then(|s| s.parse::<i64>().ok());
-    let (Some(y), Some(m), Some(d), Some(h), Some(min), Some(s)) = (
-        parse(0..4),
-        parse(5..7),
-        parse(8..10),
-        parse(11..13),
-        parse(14..16),
-        parse(17..19),
-    ) else {
-        return time.to_owned();
-    };
-    // Days from civil (Howard Hinnant's algorithm), the inverse of `rfc3339`.
-    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    stored_time(days * 86_400 + h * 3600 + min * 60 + s + minutes * 60)
+    match epoch_seconds(time) {
+        Some(seconds) => stored_time(seconds + minutes * 60),
+        None => time.to_owned(),
+    }
 }
 
 #[cfg(test)]

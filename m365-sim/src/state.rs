@@ -77,6 +77,26 @@ pub fn now_rfc3339() -> String {
     rfc3339(now_s())
 }
 
+/// `2026-11-22T10:00:00` (a trailing `Z` or fraction is ignored) as seconds since the Unix
+/// epoch, UTC: the inverse of [`rfc3339`].
+pub fn epoch_seconds(time: &str) -> Option<i64> {
+    let n = |r: std::ops::Range<usize>| time.get(r).and_then(|s| s.parse::<i64>().ok());
+    let (y, m, d, h, min, s) = (
+        n(0..4)?,
+        n(5..7)?,
+        n(8..10)?,
+        n(11..13)?,
+        n(14..16)?,
+        n(17..19)?,
+    );
+    // Days from civil (Howard Hinnant's algorithm).
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + (153 * m + 2) / 5 + d - 1;
+    Some((era * 146_097 + doe - 719_468) * 86_400 + h * 3600 + min * 60 + s)
+}
+
 /// Seconds since the Unix epoch as `2026-11-22T10:00:00Z`.
 pub fn rfc3339(secs: i64) -> String {
     let days = secs.div_euclid(86_400);

@@ -251,20 +251,7 @@ impl TestApp {
 
     /// The token Office would hand the add-in for `mailbox` (an access token for Liaison's API).
     pub async fn office_sso_token(&self, mailbox: &str) -> String {
-        let body: serde_json::Value = self
-            .http
-            .get(format!("{}/_office/sso-token", self.simulator.url()))
-            .query(&[
-                ("mailbox", mailbox),
-                ("resource", &self.simulator.app().app_id_uri),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body["token"].as_str().expect("an SSO token").to_owned()
+        office_sso_token(&self.http, &self.simulator, mailbox).await
     }
 
     /// A session token of the seeded user `mailbox`, signed in through Office SSO (once per
@@ -273,17 +260,7 @@ impl TestApp {
         if let Some(token) = self.sessions.lock().await.get(mailbox) {
             return token.clone();
         }
-        let sso = self.office_sso_token(mailbox).await;
-        let response = self
-            .http
-            .post(format!("{}/api/session/sso", self.url))
-            .bearer_auth(sso)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "Office SSO signs {mailbox} in");
-        let grant: serde_json::Value = response.json().await.unwrap();
-        let token = grant["token"].as_str().unwrap().to_owned();
+        let token = sign_in_with_office_sso(&self.http, &self.simulator, &self.url, mailbox).await;
         self.sessions
             .lock()
             .await
@@ -338,4 +315,44 @@ impl TestApp {
             .await
             .expect("the server answers")
     }
+}
+
+/// The token Office would hand the add-in for `mailbox`, from the simulator.
+pub async fn office_sso_token(
+    http: &reqwest::Client,
+    simulator: &Simulator,
+    mailbox: &str,
+) -> String {
+    let body: serde_json::Value = http
+        .get(format!("{}/_office/sso-token", simulator.url()))
+        .query(&[
+            ("mailbox", mailbox),
+            ("resource", &simulator.app().app_id_uri),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["token"].as_str().expect("an SSO token").to_owned()
+}
+
+/// Signs `mailbox` in to the server at `server_url` through Office SSO; its session token.
+pub async fn sign_in_with_office_sso(
+    http: &reqwest::Client,
+    simulator: &Simulator,
+    server_url: &str,
+    mailbox: &str,
+) -> String {
+    let sso = office_sso_token(http, simulator, mailbox).await;
+    let response = http
+        .post(format!("{server_url}/api/session/sso"))
+        .bearer_auth(sso)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "Office SSO signs {mailbox} in");
+    let grant: serde_json::Value = response.json().await.unwrap();
+    grant["token"].as_str().unwrap().to_owned()
 }

@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use liaison_e2e::sign_in_with_office_sso;
 use liaison_e2e::test_db::{Backend, TestDatabase, backends};
 use liaison_server::config::DatabaseUrl;
 use liaison_server::store::{self, CountedTable, Store};
@@ -94,26 +95,7 @@ async fn start(
 
 /// Signs `mailbox` in through Office SSO; the session lives in the store, across restarts.
 async fn sign_in(sim: &Simulator, server: &Server, mailbox: &str) -> String {
-    let http = reqwest::Client::new();
-    let sso: Value = http
-        .get(format!("{}/_office/sso-token", sim.url()))
-        .query(&[("mailbox", mailbox), ("resource", &sim.app().app_id_uri)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let grant: Value = http
-        .post(format!("{}/api/session/sso", server.url))
-        .bearer_auth(sso["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    grant["token"].as_str().expect("signed in").to_owned()
+    sign_in_with_office_sso(&reqwest::Client::new(), sim, &server.url, mailbox).await
 }
 
 /// `Ok(status)`, or `Err` when the server died before answering.

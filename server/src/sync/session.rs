@@ -33,7 +33,7 @@ use crate::instant::from_rfc3339;
 use crate::items;
 use crate::state::AppState;
 use crate::store::model::{
-    GraphLink, JobOutcome, Provider, SyncCursor, SyncJob, SyncWindow, SyncWrite, User,
+    GraphLink, JobOutcome, Provider, SyncCursor, SyncJob, SyncWindow, SyncWrite, Tenant, User,
 };
 use crate::store::{StoreError, now_ms};
 
@@ -88,12 +88,18 @@ pub async fn run(
     settings: &SyncSettings,
     job: SyncJob,
 ) -> Result<SyncReport, SyncError> {
-    let result = run_claimed(state, settings, &job).await;
-    let now = now_ms();
-    let interval_ms = match state.store.tenant(&job.tenant_id).await {
+    // Read once: the session needs the CRM category, the release the interval.
+    let tenant = state.store.tenant(&job.tenant_id).await;
+    let interval_ms = match &tenant {
         Ok(Some(tenant)) => i64::from(tenant.sync_interval_minutes) * 60_000,
         _ => 15 * 60_000,
     };
+    let result = match tenant {
+        Ok(Some(tenant)) => run_claimed(state, settings, &job, &tenant).await,
+        Ok(None) => Err(SyncError::Api(ApiError::NotFound)),
+        Err(error) => Err(error.into()),
+    };
+    let now = now_ms();
     let outcome = match &result {
         Ok(_) => JobOutcome {
             next_due_ms: now + interval_ms,
@@ -128,6 +134,7 @@ async fn run_claimed(
     state: &AppState,
     settings: &SyncSettings,
     job: &SyncJob,
+    tenant: &Tenant,
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
     let store = state.store.as_ref();
@@ -137,10 +144,6 @@ async fn run_claimed(
     if !organizer.sync_enabled {
         return Ok(report);
     }
-    let tenant = store
-        .tenant(&job.tenant_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
 
     let graph = state.graph()?;
     let mut token = Token::get(state, &organizer).await?;
