@@ -151,17 +151,26 @@ impl Session {
     }
 }
 
+/// Reads an answer as `T`, or its error body as an [`ApiFailure`].
 async fn read<T: DeserializeOwned>(
     sent: Result<Response, gloo_net::Error>,
 ) -> Result<T, ApiFailure> {
+    // The waiting is not generic (one copy of it); only the parse below is per type.
+    let body = read_body(sent).await?;
+    serde_json::from_str(&body).map_err(|e| ApiFailure::Unexpected(e.to_string()))
+}
+
+/// The body of a successful answer; an error answer as its [`ErrorBody`].
+async fn read_body(sent: Result<Response, gloo_net::Error>) -> Result<String, ApiFailure> {
     let res = sent.map_err(|e| ApiFailure::Network(e.to_string()))?;
+    let body = res
+        .text()
+        .await
+        .map_err(|e| ApiFailure::Network(e.to_string()))?;
     if res.ok() {
-        return res
-            .json()
-            .await
-            .map_err(|e| ApiFailure::Unexpected(e.to_string()));
+        return Ok(body);
     }
-    match res.json::<ErrorBody>().await {
+    match serde_json::from_str::<ErrorBody>(&body) {
         Ok(body) => Err(ApiFailure::Server(body)),
         Err(_) => Err(ApiFailure::Unexpected(format!("HTTP {}", res.status()))),
     }
@@ -176,7 +185,8 @@ pub fn new_idempotency_key() -> String {
             let uuid: js_sys::Function = wasm_bindgen::JsCast::dyn_into(uuid).ok()?;
             uuid.call0(&c).ok()?.as_string()
         })
-        .unwrap_or_else(|| format!("save-{}", js_sys::Date::now()))
+        // Whole milliseconds: formatting a float would add a float printer to the pane.
+        .unwrap_or_else(|| format!("save-{}", js_sys::Date::now() as u64))
 }
 
 /// `{}`: the body of a POST that carries nothing.

@@ -4,32 +4,28 @@ use leptos::prelude::*;
 
 use crate::api::{self, Session};
 use crate::office::{self, Mailbox, OfficeHost, Outlook, Theme};
+use crate::remote::Remote;
 use crate::views::item::ItemView;
 
 /// The task pane.
 #[component]
 pub fn App() -> impl IntoView {
-    let host = LocalResource::new(office::connect);
+    let host = Remote::new();
+    host.run(office::connect());
     view! {
         <main class="lz-pane">
             <header class="lz-pane__header">
                 <img class="lz-pane__logo" src="/assets/icon-32.png" alt="" width="24" height="24" />
                 <h1 class="lz-pane__title">"Liaison"</h1>
             </header>
-            <Suspense fallback=|| {
-                view! { <p class="lz-status" role="status">"Connecting to Outlook…"</p> }
-            }>
-                {move || {
-                    host.get()
-                        .map(|host| match host {
-                            OfficeHost::Outlook(outlook) => {
-                                apply_theme(outlook.theme.as_ref());
-                                view! { <InOutlook outlook /> }.into_any()
-                            }
-                            OfficeHost::Outside => view! { <OutsideOutlook /> }.into_any(),
-                        })
-                }}
-            </Suspense>
+            {move || match host.answer() {
+                None => view! { <p class="lz-status" role="status">"Connecting to Outlook…"</p> }.into_any(),
+                Some(OfficeHost::Outlook(outlook)) => {
+                    apply_theme(outlook.theme.as_ref());
+                    view! { <InOutlook outlook=*outlook /> }.into_any()
+                }
+                Some(OfficeHost::Outside) => view! { <OutsideOutlook /> }.into_any(),
+            }}
         </main>
     }
 }
@@ -70,27 +66,14 @@ fn InOutlook(outlook: Outlook) -> impl IntoView {
         .into_any();
     };
     let item = outlook.item;
-    let address = mailbox.email_address.clone();
-    let attempt = RwSignal::new(0u32);
-    let _ = address;
     // First silently (Office SSO); after a failure, the person's click opens the sign-in dialog.
-    let session = LocalResource::new(move || {
-        let interactive = attempt.get() > 0;
-        async move {
-            if interactive {
-                Session::sign_in_with_dialog().await
-            } else {
-                Session::sign_in().await
-            }
-        }
-    });
+    let session = Remote::new();
+    session.run(Session::sign_in());
     view! {
         <SignedInAs mailbox=mailbox.clone() />
-        <Suspense fallback=|| view! { <p class="lz-status" role="status">"Signing in…"</p> }>
-            {move || {
-                session
-                    .get()
-                    .map(|signed_in| match (signed_in, item.clone()) {
+        {move || match session.answer() {
+            None => view! { <p class="lz-status" role="status">"Signing in…"</p> }.into_any(),
+            Some(signed_in) => match (signed_in, item.clone()) {
                         (Ok(session), Some(item)) => {
                             view! { <ItemView session item mailbox=mailbox.clone() /> }.into_any()
                         }
@@ -109,7 +92,8 @@ fn InOutlook(outlook: Outlook) -> impl IntoView {
                                     <p>{format!("Signing in did not work: {failure}")}</p>
                                     <button
                                         class="lz-button lz-button--primary"
-                                        on:click=move |_| attempt.update(|n| *n += 1)
+                                        disabled=move || session.running()
+                                        on:click=move |_| session.run(Session::sign_in_with_dialog())
                                     >
                                         "Sign in"
                                     </button>
@@ -117,9 +101,8 @@ fn InOutlook(outlook: Outlook) -> impl IntoView {
                             }
                                 .into_any()
                         }
-                    })
-            }}
-        </Suspense>
+            },
+        }}
     }
     .into_any()
 }
@@ -138,17 +121,14 @@ fn SignedInAs(mailbox: Mailbox) -> impl IntoView {
 /// Whether the Liaison server answers.
 #[component]
 fn ServerStatus() -> impl IntoView {
-    let health = LocalResource::new(api::health);
+    let health = Remote::new();
+    health.run(api::health());
     view! {
         <footer class="lz-pane__footer">
-            <Suspense fallback=|| {
-                view! { <p class="lz-status" role="status">"Checking the Liaison server…"</p> }
-            }>
                 {move || {
-                    health
-                        .get()
-                        .map(|health| match health {
-                            Ok(health) => {
+                    match health.answer() {
+                            None => view! { <p class="lz-status" role="status">"Checking the Liaison server…"</p> }.into_any(),
+                            Some(Ok(health)) => {
                                 view! {
                                     <p class="lz-status lz-status--ok" role="status">
                                         {format!("Connected to the Liaison server {}", health.version)}
@@ -156,7 +136,7 @@ fn ServerStatus() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            Err(failure) => {
+                            Some(Err(failure)) => {
                                 view! {
                                     <p class="lz-status lz-status--error" role="alert">
                                         {format!("Not connected: {failure}")}
@@ -164,9 +144,8 @@ fn ServerStatus() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                        })
+                        }
                 }}
-            </Suspense>
         </footer>
     }
 }

@@ -4,6 +4,7 @@
 //! - [`app`]: the root component and the first screen.
 //! - [`office`]: the only module that touches Office.js; everything else speaks Rust types.
 //! - [`api`]: calls to Liaison's server; the session token lives in memory only.
+//! - [`remote`]: calls that take time, as signals (the answer, whether one is running).
 //! - [`item`]: from what Office.js shows to what the server's API takes (pure).
 //! - [`views`]: the screens (the item view: access, records, save, unlink, category).
 //!
@@ -14,6 +15,7 @@ pub mod api;
 pub mod app;
 pub mod item;
 pub mod office;
+pub mod remote;
 pub mod views;
 
 pub use app::App;

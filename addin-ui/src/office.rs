@@ -15,7 +15,7 @@ use wasm_bindgen_futures::JsFuture;
 #[derive(Debug, Clone, PartialEq)]
 pub enum OfficeHost {
     /// Inside Outlook (or the simulated Outlook host).
-    Outlook(Outlook),
+    Outlook(Box<Outlook>),
     /// In a browser tab or another Office application.
     Outside,
 }
@@ -130,11 +130,11 @@ async fn try_connect() -> Result<OfficeHost, JsValue> {
         body_background,
         body_foreground: string(&theme, "bodyForegroundColor").unwrap_or_default(),
     });
-    Ok(OfficeHost::Outlook(Outlook {
+    Ok(OfficeHost::Outlook(Box::new(Outlook {
         mailbox: user,
         item,
         theme,
-    }))
+    })))
 }
 
 async fn appointment(mailbox: &JsValue, item: &JsValue) -> Result<Appointment, JsValue> {

@@ -13,6 +13,7 @@ use liaison_domain::permissions::{Action, Level};
 use crate::api::{self, ApiFailure, Session};
 use crate::item::{item_ref, save_request};
 use crate::office::{self, Appointment, Mailbox};
+use crate::remote::Remote;
 
 #[component]
 pub fn ItemView(session: Session, item: Appointment, mailbox: Mailbox) -> impl IntoView {
@@ -23,26 +24,24 @@ pub fn ItemView(session: Session, item: Appointment, mailbox: Mailbox) -> impl I
                 .into_any();
         }
     };
-    // Bumped after every change, so the context is read again.
-    let version = RwSignal::new(0u32);
     // The last Save's answer: kept here, above the context that reloads after a save.
     let last_save = RwSignal::new(None::<SaveAnswer>);
-    let context = {
+    // Read now, and again after each change (the previous context stays shown meanwhile).
+    let context = Remote::new();
+    let reload = {
         let (session, target) = (session.clone(), target.clone());
-        LocalResource::new(move || {
-            version.track();
+        Reload(StoredValue::new(Box::new(move || {
             let (session, target) = (session.clone(), target.clone());
-            async move { session.context(&target).await }
-        })
+            context.run(async move { session.context(&target).await });
+        })))
     };
+    reload.run();
     view! {
         <h2 class="lz-item__subject">{item.subject.clone()}</h2>
-        <Transition fallback=|| view! { <p class="lz-status" role="status">"Loading the item…"</p> }>
             {move || {
-                context
-                    .get()
-                    .map(|answer| match answer {
-                        Ok(context) => {
+                match context.answer() {
+                        None => view! { <p class="lz-status" role="status">"Loading the item…"</p> }.into_any(),
+                        Some(Ok(context)) => {
                             view! {
                                 <Context
                                     context
@@ -50,13 +49,13 @@ pub fn ItemView(session: Session, item: Appointment, mailbox: Mailbox) -> impl I
                                     item=item.clone()
                                     mailbox=mailbox.clone()
                                     target=target.clone()
-                                    version
+                                    reload
                                     last_save
                                 />
                             }
                                 .into_any()
                         }
-                        Err(failure) => {
+                        Some(Err(failure)) => {
                             view! {
                                 <p class="lz-card lz-card--error" role="alert">
                                     {format!("Liaison could not load this item: {failure}")}
@@ -64,11 +63,21 @@ pub fn ItemView(session: Session, item: Appointment, mailbox: Mailbox) -> impl I
                             }
                                 .into_any()
                         }
-                    })
+                    }
             }}
-        </Transition>
     }
     .into_any()
+}
+
+/// Reads the item's context again, after a change (a save, an unlink) made it stale.
+#[derive(Clone, Copy)]
+struct Reload(StoredValue<Box<dyn Fn() + Send + Sync>>);
+
+impl Reload {
+    fn run(self) {
+        // Nothing to reload once the item view is gone.
+        self.0.try_with_value(|reload| reload());
+    }
 }
 
 /// The loaded context of the item.
@@ -79,7 +88,7 @@ fn Context(
     item: Appointment,
     mailbox: Mailbox,
     target: ItemRef,
-    version: RwSignal<u32>,
+    reload: Reload,
     last_save: RwSignal<Option<SaveAnswer>>,
 ) -> impl IntoView {
     mark_context_shown();
@@ -141,7 +150,7 @@ fn Context(
                         may_unlink
                         session=session.clone()
                         target=target.clone()
-                        version
+                        reload
                     />
                     <SaveBox
                         may_save
@@ -151,7 +160,7 @@ fn Context(
                         item=item.clone()
                         mailbox=mailbox.clone()
                         target=target.clone()
-                        version
+                        reload
                         last_save
                     />
                     <CategoryButton
@@ -180,24 +189,23 @@ fn Records(
     may_unlink: bool,
     session: Session,
     target: ItemRef,
-    version: RwSignal<u32>,
+    reload: Reload,
 ) -> impl IntoView {
-    let unlink = {
-        let (session, target) = (session.clone(), target.clone());
-        leptos::prelude::Action::new_local(move |record_id: &String| {
-            let request = UnlinkRequest {
-                item: target.clone(),
-                record_id: Some(record_id.clone()),
-            };
-            let session = session.clone();
-            async move { session.unlink(&request).await }
-        })
+    let unlink = Remote::new();
+    let start_unlink = move |record_id: String| {
+        let request = UnlinkRequest {
+            item: target.clone(),
+            record_id: Some(record_id),
+        };
+        let session = session.clone();
+        unlink.run(async move {
+            let answer = session.unlink(&request).await;
+            if answer.is_ok() {
+                reload.run();
+            }
+            answer.map(drop)
+        });
     };
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = unlink.value().get() {
-            version.update(|v| *v += 1);
-        }
-    });
     view! {
         <section class="lz-card" aria-labelledby="lz-linked-title">
             <h3 id="lz-linked-title" class="lz-card__title">"Linked CRM records"</h3>
@@ -210,6 +218,7 @@ fn Records(
                             .into_iter()
                             .map(|record| {
                                 let id = record.id.clone();
+                                let start_unlink = start_unlink.clone();
                                 view! {
                                     <li data-record=record.id.clone()>
                                         <span class="lz-record__name">{record.name.clone()}</span>
@@ -220,9 +229,7 @@ fn Records(
                                                     <button
                                                         class="lz-button lz-button--subtle"
                                                         aria-label=format!("Unlink {}", record.name)
-                                                        on:click=move |_| {
-                                                            unlink.dispatch(id.clone());
-                                                        }
+                                                        on:click=move |_| start_unlink(id.clone())
                                                     >
                                                         "Unlink"
                                                     </button>
@@ -238,8 +245,7 @@ fn Records(
             }}
             {move || {
                 unlink
-                    .value()
-                    .get()
+                    .answer()
                     .and_then(Result::err)
                     .map(|f| view! { <p class="lz-status lz-status--error" role="alert">{f.to_string()}</p> })
             }}
@@ -261,7 +267,7 @@ fn SaveBox(
     item: Appointment,
     mailbox: Mailbox,
     target: ItemRef,
-    version: RwSignal<u32>,
+    reload: Reload,
     last_save: RwSignal<Option<SaveAnswer>>,
 ) -> impl IntoView {
     if !may_save {
@@ -274,37 +280,34 @@ fn SaveBox(
     }
     let chosen = Chosen(RwSignal::new(Vec::new()));
     // One key per Save click: a network retry of that click replays, the next click is new.
-    let save = {
+    // The answer goes to `last_save`, above the context that reloads after the save.
+    let save = Remote::<()>::new();
+    let start_save = {
         let session = session.clone();
-        leptos::prelude::Action::new_local(move |records: &Vec<String>| {
-            let request = save_request(&item, &mailbox, target.clone(), records.clone());
+        move || {
+            let ids = chosen.0.get().into_iter().map(|r| r.id).collect();
+            let request = save_request(&item, &mailbox, target.clone(), ids);
             let session = session.clone();
             let key = api::new_idempotency_key();
-            async move { session.save(&request, &key).await }
-        })
-    };
-    Effect::new(move |_| {
-        let Some(answer) = save.value().get() else {
-            return;
-        };
-        if answer.is_ok() {
-            chosen.0.set(Vec::new());
-            version.update(|v| *v += 1);
+            save.run(async move {
+                let answer = session.save(&request, &key).await;
+                if answer.is_ok() {
+                    chosen.0.try_set(Vec::new());
+                    reload.run();
+                }
+                last_save.try_set(Some(answer));
+            });
         }
-        last_save.set(Some(answer));
-    });
+    };
     view! {
         <Search session chosen />
         <div class="lz-save">
             <button
                 class="lz-button lz-button--primary lz-save__button"
-                disabled=move || save.pending().get()
-                on:click=move |_| {
-                    let ids = chosen.0.get().into_iter().map(|r| r.id).collect();
-                    save.dispatch(ids);
-                }
+                disabled=move || save.running()
+                on:click=move |_| start_save()
             >
-                {move || if save.pending().get() { "Saving…" } else { "Save to CRM" }}
+                {move || if save.running() { "Saving…" } else { "Save to CRM" }}
             </button>
             {move || last_save.get().map(|result| view! { <SaveResult result /> })}
         </div>
@@ -345,10 +348,10 @@ fn SaveResult(result: SaveAnswer) -> impl IntoView {
     }
 }
 
+/// The wire name of a unit enum value (`author_not_creator`, `synced`): its JSON string.
 fn serde_code<T: serde::Serialize>(code: &T) -> String {
-    serde_json::to_value(code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
+    serde_json::to_string(code)
+        .map(|json| json.trim_matches('"').to_owned())
         .unwrap_or_default()
 }
 
@@ -358,22 +361,23 @@ const SEARCH_DEBOUNCE_MS: i32 = 250;
 #[component]
 fn Search(session: Session, chosen: Chosen) -> impl IntoView {
     let query = RwSignal::new(String::new());
-    let results = LocalResource::new(move || {
-        let q = query.get();
+    let results = Remote::new();
+    let search = move |q: String| {
+        query.set(q.clone());
         let session = session.clone();
-        async move {
+        results.run(async move {
             if q.trim().is_empty() {
                 return Ok(Vec::new());
             }
             // Debounce: a keystroke within the pause makes this search stale; the newer one
-            // (a new run of this resource) asks instead.
+            // asks instead (and only the latest call's answer is shown anyway).
             office::sleep(SEARCH_DEBOUNCE_MS).await;
-            if query.get_untracked() != q {
+            if query.try_get_untracked().as_ref() != Some(&q) {
                 return Ok(Vec::new());
             }
             session.search(&q).await.map(|page| page.records)
-        }
-    });
+        });
+    };
     view! {
         <section class="lz-card lz-search" aria-labelledby="lz-search-title">
             <h3 id="lz-search-title" class="lz-card__title">"Link CRM records"</h3>
@@ -384,13 +388,12 @@ fn Search(session: Session, chosen: Chosen) -> impl IntoView {
                     class="lz-input"
                     placeholder="Name, e-mail or company"
                     prop:value=move || query.get()
-                    on:input=move |ev| query.set(event_target_value(&ev))
+                    on:input=move |ev| search(event_target_value(&ev))
                 />
             </label>
-            <Transition fallback=|| ()>
                 {move || {
                     results
-                        .get()
+                        .answer()
                         .map(|found| match found {
                             Ok(records) if records.is_empty() && !query.get().trim().is_empty() => {
                                 view! { <p class="lz-empty">"No records match."</p> }.into_any()
@@ -439,7 +442,6 @@ fn Search(session: Session, chosen: Chosen) -> impl IntoView {
                             }
                         })
                 }}
-            </Transition>
             {move || {
                 let picked = chosen.0.get();
                 (!picked.is_empty())
@@ -463,36 +465,36 @@ fn Search(session: Session, chosen: Chosen) -> impl IntoView {
 #[component]
 fn CategoryButton(may_categorize: bool, categorized: bool, category: String) -> impl IntoView {
     let done = RwSignal::new(categorized);
-    let in_master_list = {
+    let in_master_list = Remote::new();
+    {
         let category = category.clone();
-        LocalResource::new(move || {
-            let category = category.clone();
-            async move {
-                office::master_categories()
-                    .await
-                    .map(|names| names.contains(&category))
-            }
-        })
-    };
-    let add = {
+        in_master_list.run(async move {
+            office::master_categories()
+                .await
+                .map(|names| names.contains(&category))
+        });
+    }
+    let add = Remote::new();
+    let start_add = {
         let category = category.clone();
-        leptos::prelude::Action::new_local(move |_: &()| {
+        move || {
             let category = category.clone();
-            async move { office::add_category(&category).await }
-        })
-    };
-    Effect::new(move |_| {
-        if let Some(Ok(())) = add.value().get() {
-            done.set(true);
+            add.run(async move {
+                let answer = office::add_category(&category).await;
+                if answer.is_ok() {
+                    done.try_set(true);
+                }
+                answer
+            });
         }
-    });
+    };
     may_categorize.then(move || {
         let category = category.clone();
         view! {
             <div class="lz-category">
                 {move || {
                     let category = category.clone();
-                    match (done.get(), in_master_list.get()) {
+                    match (done.get(), in_master_list.answer()) {
                         (true, _) => {
                             view! {
                                 <p class="lz-status" role="status">
@@ -510,8 +512,9 @@ fn CategoryButton(may_categorize: bool, categorized: bool, category: String) -> 
                                 .into_any()
                         }
                         (false, _) => {
+                            let start_add = start_add.clone();
                             view! {
-                                <button class="lz-button" on:click=move |_| { add.dispatch(()); }>
+                                <button class="lz-button" on:click=move |_| start_add()>
                                     {format!("Add the {category} category")}
                                 </button>
                             }
@@ -520,8 +523,7 @@ fn CategoryButton(may_categorize: bool, categorized: bool, category: String) -> 
                     }
                 }}
                 {move || {
-                    add.value()
-                        .get()
+                    add.answer()
                         .and_then(Result::err)
                         .map(|e| view! { <p class="lz-status lz-status--error" role="alert">{format!("Outlook refused: {} {}", e.name, e.message)}</p> })
                 }}
@@ -534,39 +536,51 @@ fn CategoryButton(may_categorize: bool, categorized: bool, category: String) -> 
 /// their items), "Sync now", and the state of their calendar connection.
 #[component]
 fn SyncSwitch(session: Session) -> impl IntoView {
-    let me = {
+    // `me` is the user's settings and connection, as read or as the switch last set them.
+    let me = Remote::new();
+    let read_me = {
         let session = session.clone();
-        LocalResource::new(move || {
+        move || {
             let session = session.clone();
-            async move { session.me().await }
-        })
+            me.run(async move { session.me().await });
+        }
     };
-    let set = {
+    read_me();
+    let set = Remote::new();
+    let start_set = {
         let session = session.clone();
-        leptos::prelude::Action::new_local(move |enabled: &bool| {
-            let (session, enabled) = (session.clone(), *enabled);
-            async move { session.set_sync(enabled).await }
-        })
+        move |enabled: bool| {
+            let session = session.clone();
+            set.run(async move {
+                let answer = session.set_sync(enabled).await;
+                if let Ok(settings) = &answer {
+                    me.set_answer(Ok(settings.clone()));
+                }
+                answer.map(drop)
+            });
+        }
     };
-    let sync_now = leptos::prelude::Action::new_local(move |(): &()| {
+    let sync_now = Remote::new();
+    let start_sync_now = move || {
         let session = session.clone();
-        async move { session.sync_now().await }
-    });
+        sync_now.run(async move { session.sync_now().await });
+    };
     // Signing in again through the dialog stores a fresh connection; then `me` is read again.
-    let reconnect = leptos::prelude::Action::new_local(move |(): &()| async move {
-        let result = Session::sign_in_with_dialog().await.map(drop);
-        me.refetch();
-        result
-    });
-    let enabled = move || match set.value().get() {
-        Some(Ok(me)) => Some(me.sync_enabled),
-        _ => me.get().and_then(Result::ok).map(|me| me.sync_enabled),
+    let reconnect = Remote::new();
+    let start_reconnect = move || {
+        let read_me = read_me.clone();
+        reconnect.run(async move {
+            let result = Session::sign_in_with_dialog().await.map(drop);
+            read_me();
+            result
+        });
     };
+    let enabled = move || me.answer().and_then(Result::ok).map(|me| me.sync_enabled);
     let needs_reconnect = move || {
-        me.get().and_then(Result::ok).is_some_and(|me| {
+        me.answer().and_then(Result::ok).is_some_and(|me| {
             me.connections.microsoft == liaison_domain::api::ConnectionState::NeedsReconnect
         }) || matches!(
-            sync_now.value().get(),
+            sync_now.answer(),
             Some(Err(ApiFailure::Server(ref body))) if body.code == liaison_domain::api::ErrorCode::NeedsReconnect
         )
     };
@@ -577,10 +591,8 @@ fn SyncSwitch(session: Session) -> impl IntoView {
                     type="checkbox"
                     role="switch"
                     prop:checked=move || enabled().unwrap_or(false)
-                    disabled=move || enabled().is_none() || set.pending().get()
-                    on:change=move |ev| {
-                        set.dispatch(event_target_checked(&ev));
-                    }
+                    disabled=move || enabled().is_none() || set.running()
+                    on:change=move |ev| start_set(event_target_checked(&ev))
                 />
                 " Sync my calendar with the CRM"
             </label>
@@ -592,8 +604,7 @@ fn SyncSwitch(session: Session) -> impl IntoView {
                 }}
             </p>
             {move || {
-                set.value()
-                    .get()
+                set.answer()
                     .and_then(Result::err)
                     .map(|f| view! { <p class="lz-status lz-status--error" role="alert">{f.to_string()}</p> })
             }}
@@ -602,18 +613,24 @@ fn SyncSwitch(session: Session) -> impl IntoView {
                     <p class="lz-status lz-status--error">
                         "Your calendar connection expired or was revoked: sign in again to keep syncing. Queued saves wait until then."
                     </p>
-                    <button class="lz-button" disabled=move || reconnect.pending().get() on:click=move |_| { reconnect.dispatch(()); }>
+                    <button class="lz-button" disabled=move || reconnect.running() on:click={
+                        let start_reconnect = start_reconnect.clone();
+                        move |_| start_reconnect()
+                    }>
                         "Reconnect"
                     </button>
                 </div>
             })}
             {move || (enabled() == Some(true) && !needs_reconnect()).then(|| view! {
-                <button class="lz-button lz-sync-now" disabled=move || sync_now.pending().get() on:click=move |_| { sync_now.dispatch(()); }>
-                    {move || if sync_now.pending().get() { "Syncing…" } else { "Sync now" }}
+                <button class="lz-button lz-sync-now" disabled=move || sync_now.running() on:click={
+                    let start_sync_now = start_sync_now.clone();
+                    move |_| start_sync_now()
+                }>
+                    {move || if sync_now.running() { "Syncing…" } else { "Sync now" }}
                 </button>
             })}
             <p class="lz-status lz-sync-result" aria-live="polite">
-                {move || match sync_now.value().get() {
+                {move || match sync_now.answer() {
                     Some(Ok(liaison_domain::api::SyncRun { report: Some(report), .. })) => format!(
                         "Synced: {} saved to the CRM, {} cancelled, {} no longer followed.",
                         report.upserted, report.cancelled, report.unfollowed
