@@ -68,6 +68,13 @@ impl<T: Send + Sync + 'static> Remote<T> {
         self.answer.try_set(Some(answer));
     }
 
+    /// Forgets the answer (it no longer holds) and any call still under way.
+    pub fn forget(self) {
+        self.latest.try_update_value(|n| *n = n.wrapping_add(1));
+        self.answer.try_set(None);
+        self.running.try_set(false);
+    }
+
     /// Whether a call is under way (tracked).
     pub fn running(self) -> bool {
         self.running.get()
@@ -132,5 +139,15 @@ mod browser_tests {
         assert!(remote.running());
         sleep(60).await;
         assert_eq!(remote.answer(), Some("third"));
+
+        // Forgetting clears the answer, and a call still under way never lands.
+        remote.run(async {
+            sleep(20).await;
+            "fourth"
+        });
+        remote.forget();
+        assert_eq!((remote.answer(), remote.running()), (None, false));
+        sleep(60).await;
+        assert_eq!(remote.answer(), None);
     }
 }

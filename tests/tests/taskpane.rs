@@ -22,9 +22,20 @@ async fn open_pane(app: &TestApp, browser: &Browser, mailbox: &str, item: &str, 
 
 /// Opens the simulated Outlook with `query` and enters the task pane's frame.
 async fn open_host(app: &TestApp, browser: &Browser, query: &str) {
+    open_host_at(&app.url, browser, query).await;
+}
+
+/// The server's public address (`http://localhost:…`, where the identity platform sends the
+/// sign-in dialog back): Office passes the dialog's message only to a pane of that origin.
+fn public_url(app: &TestApp) -> String {
+    app.url.replace("127.0.0.1", "localhost")
+}
+
+/// Opens the simulated Outlook served at `base` with `query` and enters the task pane's frame.
+async fn open_host_at(base: &str, browser: &Browser, query: &str) {
     let client = browser.client();
     client
-        .goto(&format!("{}/dev/outlook?{query}", app.url))
+        .goto(&format!("{base}/dev/outlook?{query}"))
         .await
         .unwrap();
     // The host sets the pane's address once it has loaded its world; enter the frame by index,
@@ -60,6 +71,46 @@ async fn click(client: &Client, css: &str) {
         .click()
         .await
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// In the sign-in dialog the pane opened (a popup window, as Office opens it): picks
+/// `mailbox`'s account on the identity platform's page and accepts; then, once the dialog has
+/// messaged the pane and closed, goes back into the pane's frame.
+async fn sign_in_through_the_dialog(client: &Client, mailbox: &str) {
+    let host_window = client.window().await.unwrap();
+    let mut dialog = None;
+    for _ in 0..100 {
+        let windows = client.windows().await.unwrap();
+        dialog = windows.into_iter().find(|w| *w != host_window);
+        if dialog.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let dialog = dialog.expect("the pane opened no sign-in dialog");
+    client.switch_to_window(dialog).await.unwrap();
+    click(client, &format!("input[name=user][value='{mailbox}']")).await;
+    // The dialog may close before the click's navigation settles: only the outcome counts.
+    let accept = client
+        .wait()
+        .for_element(Locator::Css("#accept"))
+        .await
+        .unwrap();
+    let _ = accept.click().await;
+    let mut open = usize::MAX;
+    for _ in 0..100 {
+        open = client.windows().await.unwrap().len();
+        if open == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        open, 1,
+        "the pane did not close the dialog after its message"
+    );
+    client.switch_to_window(host_window).await.unwrap();
+    client.enter_frame(0).await.unwrap();
 }
 
 async fn read<F, Fut>(client: &Client, css: &str, get: F) -> String
@@ -454,7 +505,13 @@ async fn an_organizer_syncs_now_and_is_told_when_the_connection_needs_reconnecti
         .category("CRM"),
     );
 
-    open_pane(&app, &browser, "olga@contoso.com", OLGAS_REVIEW, "light").await;
+    // On the public address: Reconnect's sign-in dialog comes back there.
+    open_host_at(
+        &public_url(&app),
+        &browser,
+        &format!("mailbox=olga@contoso.com&item={OLGAS_REVIEW}&theme=light"),
+    )
+    .await;
     click(client, ".lz-sync-now").await;
     let mut result = String::new();
     for _ in 0..100 {
@@ -481,5 +538,50 @@ async fn an_organizer_syncs_now_and_is_told_when_the_connection_needs_reconnecti
     let alert = text(client, ".lz-reconnect").await;
     assert!(alert.contains("sign in again"), "{alert}");
     assert!(alert.contains("Reconnect"));
+
+    // Reconnect: Olga signs in again in the dialog; the connection is fresh, Sync now works.
+    click(client, ".lz-reconnect button").await;
+    sign_in_through_the_dialog(client, "olga@contoso.com").await;
+    click(client, ".lz-sync-now").await;
+    let mut result = String::new();
+    for _ in 0..100 {
+        result = text(client, ".lz-sync-result").await;
+        if result.starts_with("Synced") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(result.starts_with("Synced: "), "{result}");
+    assert!(
+        client.find(Locator::Css(".lz-reconnect")).await.is_err(),
+        "the Reconnect prompt stays after reconnecting"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_first_sign_in_consents_in_the_dialog_then_office_sso_is_enough() {
+    require_built_task_pane();
+    let app = TestApp::builder().without_consent().spawn().await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+    let query = format!("mailbox=olga@contoso.com&item={OLGAS_REVIEW}&theme=light");
+
+    // No consent in the tenant: Office SSO cannot sign Olga in, the pane asks her to.
+    open_host_at(&public_url(&app), &browser, &query).await;
+    let card = text(client, "section[role=alert]").await;
+    assert!(card.starts_with("Sign in to Liaison"), "{card}");
+    click(client, "section[role=alert] .lz-button--primary").await;
+    sign_in_through_the_dialog(client, "olga@contoso.com").await;
+    assert_eq!(text(client, ".lz-whose").await, "Your calendar");
+
+    // She consented in the dialog: the next time the pane opens, SSO signs her in silently.
+    open_host_at(&public_url(&app), &browser, &query).await;
+    assert_eq!(text(client, ".lz-whose").await, "Your calendar");
+    assert_eq!(
+        client.windows().await.unwrap().len(),
+        1,
+        "no dialog this time"
+    );
     browser.close().await;
 }

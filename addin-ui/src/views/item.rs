@@ -571,7 +571,11 @@ fn SyncSwitch(session: Session) -> impl IntoView {
         let read_me = read_me.clone();
         reconnect.run(async move {
             let result = Session::sign_in_with_dialog().await.map(drop);
-            read_me();
+            if result.is_ok() {
+                // The refusal that asked for it is answered: forget it, read the state again.
+                sync_now.forget();
+                read_me();
+            }
             result
         });
     };
@@ -619,6 +623,9 @@ fn SyncSwitch(session: Session) -> impl IntoView {
                     }>
                         "Reconnect"
                     </button>
+                    {move || reconnect.answer().and_then(Result::err).map(|f| view! {
+                        <p class="lz-status lz-status--error">{format!("Signing in again did not work: {f}")}</p>
+                    })}
                 </div>
             })}
             {move || (enabled() == Some(true) && !needs_reconnect()).then(|| view! {

@@ -92,7 +92,14 @@
   var selected = current ? (current.compose ? composition(current) : appointment(current)) : null;
   if (selected && selected.getSharedPropertiesAsync === undefined) delete selected.getSharedPropertiesAsync;
   var info = { host: "Outlook", platform: "OfficeOnline" };
-  var ready = Promise.resolve(info);
+  // As Office.js: ready once the page's DOM is parsed too (scripts in <head> may wait on it).
+  var ready = new Promise(function (resolve) {
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", function () { resolve(info); });
+    } else {
+      resolve(info);
+    }
+  });
 
   // Office SSO: Office (here, the Liaison demo server asking the simulator) mints a token for
   // the add-in's own API. Errors carry Office's codes (13001: not signed in, 13012: no SSO).

@@ -756,7 +756,7 @@ fn page(
     };
     let scripts = match dialog_message {
         Some(_) => format!(
-            "<script src=\"{office_js}\"></script><script src=\"/auth/dialog.js\"></script>"
+            "<script src=\"{office_js}\"></script><script defer src=\"/auth/dialog.js\"></script>"
         ),
         None => String::new(),
     };
@@ -787,6 +787,7 @@ fn page(
 }
 
 /// `GET /auth/dialog.js`: hands the page's message to the task pane, then the dialog is done.
+/// Loaded with `defer`: it reads `#result`, which the parser has not reached in `<head>`.
 pub async fn get_dialog_js() -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
