@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use gloo_net::http::{Request, RequestBuilder, Response};
+use gloo_net::http::{Request, RequestBuilder};
 use liaison_domain::api::{
     DialogCode, ErrorBody, Health, ItemContext, ItemRef, Me, RecordPage, SaveItemRequest,
     SaveItemResponse, SessionGrant, SyncRun, SyncSetting, UnlinkRequest,
@@ -36,7 +36,7 @@ impl fmt::Display for ApiFailure {
 
 /// `GET /healthz`
 pub async fn health() -> Result<Health, ApiFailure> {
-    read(Request::get("/healthz").send().await).await
+    parse(send(without_body(Request::get("/healthz"))).await)
 }
 
 /// A signed-in session: the bearer token the server gave, held in memory.
@@ -56,13 +56,9 @@ impl Session {
     /// answers a session. Fails (e.g. `consent_required`) when an interactive sign-in is needed.
     pub async fn sign_in() -> Result<Self, ApiFailure> {
         let sso = office::sso_token().await.map_err(ApiFailure::Unexpected)?;
-        let grant: SessionGrant = read(
-            Request::post("/api/session/sso")
-                .header("Authorization", &format!("Bearer {sso}"))
-                .send()
-                .await,
-        )
-        .await?;
+        let request =
+            Request::post("/api/session/sso").header("Authorization", &format!("Bearer {sso}"));
+        let grant: SessionGrant = parse(send(without_body(request)).await)?;
         Ok(Self { token: grant.token })
     }
 
@@ -75,16 +71,17 @@ impl Session {
         let code = office::dialog_message(&format!("{origin}/auth/microsoft/start?dialog=1"))
             .await
             .map_err(ApiFailure::Unexpected)?;
-        let request = Request::post("/api/session/exchange")
-            .json(&DialogCode { code })
-            .map_err(|e| ApiFailure::Unexpected(e.to_string()))?;
-        let grant: SessionGrant = read(request.send().await).await?;
+        let request = with_json(Request::post("/api/session/exchange"), &DialogCode { code });
+        let grant: SessionGrant = parse(send(request).await)?;
         Ok(Self { token: grant.token })
     }
 
     /// `POST /api/items/context`
     pub async fn context(&self, item: &ItemRef) -> Result<ItemContext, ApiFailure> {
-        self.post("/api/items/context", item, None).await
+        parse(
+            self.post("/api/items/context", with_json_body(item), None)
+                .await,
+        )
     }
 
     /// `POST /api/items/save` under `idempotency_key`.
@@ -93,32 +90,38 @@ impl Session {
         request: &SaveItemRequest,
         idempotency_key: &str,
     ) -> Result<SaveItemResponse, ApiFailure> {
-        self.post("/api/items/save", request, Some(idempotency_key))
-            .await
+        let body = with_json_body(request);
+        parse(
+            self.post("/api/items/save", body, Some(idempotency_key))
+                .await,
+        )
     }
 
     /// `POST /api/items/unlink`
     pub async fn unlink(&self, request: &UnlinkRequest) -> Result<ItemContext, ApiFailure> {
-        self.post("/api/items/unlink", request, None).await
+        parse(
+            self.post("/api/items/unlink", with_json_body(request), None)
+                .await,
+        )
     }
 
     /// `PUT /api/me/sync`: turns sync of the user's own calendar on or off.
     pub async fn set_sync(&self, sync_enabled: bool) -> Result<Me, ApiFailure> {
-        let request = self
-            .authorized(Request::put("/api/me/sync"))
-            .json(&SyncSetting { sync_enabled })
-            .map_err(|e| ApiFailure::Unexpected(e.to_string()))?;
-        read(request.send().await).await
+        let request = with_json(
+            self.authorized(Request::put("/api/me/sync")),
+            &SyncSetting { sync_enabled },
+        );
+        parse(send(request).await)
     }
 
     /// `POST /api/sync/run`: "Sync now" for the user's own calendar (an empty JSON object).
     pub async fn sync_now(&self) -> Result<SyncRun, ApiFailure> {
-        self.post("/api/sync/run", &NoBody {}, None).await
+        parse(self.post("/api/sync/run", Ok("{}".to_owned()), None).await)
     }
 
     /// `GET /api/me`
     pub async fn me(&self) -> Result<Me, ApiFailure> {
-        read(self.authorized(Request::get("/api/me")).send().await).await
+        parse(send(without_body(self.authorized(Request::get("/api/me")))).await)
     }
 
     /// `GET /api/crm/records?q=`
@@ -127,23 +130,27 @@ impl Session {
             "/api/crm/records?limit=8&q={}",
             String::from(js_sys::encode_uri_component(query))
         );
-        read(self.authorized(Request::get(&url)).send().await).await
+        parse(send(without_body(self.authorized(Request::get(&url)))).await)
     }
 
-    async fn post<B: Serialize, T: DeserializeOwned>(
+    /// A JSON `POST` with the session, under an idempotency key when there is one.
+    async fn post(
         &self,
         url: &str,
-        body: &B,
+        body: Result<String, ApiFailure>,
         idempotency_key: Option<&str>,
-    ) -> Result<T, ApiFailure> {
+    ) -> Result<String, ApiFailure> {
         let mut builder = self.authorized(Request::post(url));
         if let Some(key) = idempotency_key {
             builder = builder.header("Idempotency-Key", key);
         }
-        let request = builder
-            .json(body)
-            .map_err(|e| ApiFailure::Unexpected(e.to_string()))?;
-        read(request.send().await).await
+        let request = body.and_then(|body| {
+            builder
+                .header("Content-Type", "application/json")
+                .body(body)
+                .map_err(|e| ApiFailure::Unexpected(e.to_string()))
+        });
+        send(request).await
     }
 
     fn authorized(&self, builder: RequestBuilder) -> RequestBuilder {
@@ -151,18 +158,16 @@ impl Session {
     }
 }
 
-/// Reads an answer as `T`, or its error body as an [`ApiFailure`].
-async fn read<T: DeserializeOwned>(
-    sent: Result<Response, gloo_net::Error>,
-) -> Result<T, ApiFailure> {
-    // The waiting is not generic (one copy of it); only the parse below is per type.
-    let body = read_body(sent).await?;
-    serde_json::from_str(&body).map_err(|e| ApiFailure::Unexpected(e.to_string()))
-}
+// Waiting on the network is one function for every call, not one copy per answer type (a
+// generic async function is compiled once per type, which the pane's download pays for):
+// the generic parts — writing a body, reading an answer — stay synchronous.
 
-/// The body of a successful answer; an error answer as its [`ErrorBody`].
-async fn read_body(sent: Result<Response, gloo_net::Error>) -> Result<String, ApiFailure> {
-    let res = sent.map_err(|e| ApiFailure::Network(e.to_string()))?;
+/// Sends `request`: the body of a successful answer; an error answer as its [`ErrorBody`].
+async fn send(request: Result<Request, ApiFailure>) -> Result<String, ApiFailure> {
+    let res = request?
+        .send()
+        .await
+        .map_err(|e| ApiFailure::Network(e.to_string()))?;
     let body = res
         .text()
         .await
@@ -174,6 +179,30 @@ async fn read_body(sent: Result<Response, gloo_net::Error>) -> Result<String, Ap
         Ok(body) => Err(ApiFailure::Server(body)),
         Err(_) => Err(ApiFailure::Unexpected(format!("HTTP {}", res.status()))),
     }
+}
+
+/// A request with no body.
+fn without_body(builder: RequestBuilder) -> Result<Request, ApiFailure> {
+    builder
+        .build()
+        .map_err(|e| ApiFailure::Unexpected(e.to_string()))
+}
+
+/// Reads an answer's body as `T`.
+fn parse<T: DeserializeOwned>(body: Result<String, ApiFailure>) -> Result<T, ApiFailure> {
+    serde_json::from_str(&body?).map_err(|e| ApiFailure::Unexpected(e.to_string()))
+}
+
+/// `body` as JSON.
+fn with_json_body<B: Serialize>(body: &B) -> Result<String, ApiFailure> {
+    serde_json::to_string(body).map_err(|e| ApiFailure::Unexpected(e.to_string()))
+}
+
+/// `builder` with `body` as its JSON body.
+fn with_json<B: Serialize>(builder: RequestBuilder, body: &B) -> Result<Request, ApiFailure> {
+    builder
+        .json(body)
+        .map_err(|e| ApiFailure::Unexpected(e.to_string()))
 }
 
 /// A fresh key for one Save: a retry of the same click reuses it, the next click gets another.
@@ -188,7 +217,3 @@ pub fn new_idempotency_key() -> String {
         // Whole milliseconds: formatting a float would add a float printer to the pane.
         .unwrap_or_else(|| format!("save-{}", js_sys::Date::now() as u64))
 }
-
-/// `{}`: the body of a POST that carries nothing.
-#[derive(Serialize)]
-struct NoBody {}

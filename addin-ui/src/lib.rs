@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`app`]: the root component and the first screen.
+//! - [`focus`]: keeps the keyboard focus when the item's context is rendered again.
 //! - [`office`]: the only module that touches Office.js; everything else speaks Rust types.
 //! - [`api`]: calls to Liaison's server; the session token lives in memory only.
 //! - [`remote`]: calls that take time, as signals (the answer, whether one is running).
@@ -13,6 +14,7 @@
 
 pub mod api;
 pub mod app;
+pub mod focus;
 pub mod item;
 pub mod office;
 pub mod remote;

@@ -208,6 +208,164 @@ async fn an_editor_links_a_contact_and_saves_the_organizers_event() {
     browser.close().await;
 }
 
+/// Presses `key` once, on whatever has the keyboard focus (as a person would).
+async fn press(client: &Client, key: fantoccini::key::Key) {
+    chord(client, &[key]).await;
+}
+
+/// Presses `keys` together (held down in order, released in reverse).
+async fn chord(client: &Client, keys: &[fantoccini::key::Key]) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let mut actions = KeyActions::new("keyboard".into());
+    for key in keys {
+        actions = actions.then(KeyAction::Down {
+            value: (*key).into(),
+        });
+    }
+    for key in keys.iter().rev() {
+        actions = actions.then(KeyAction::Up {
+            value: (*key).into(),
+        });
+    }
+    client.perform_actions(actions).await.unwrap();
+}
+
+/// The focused element's tag and accessible name (its `aria-label`, else its `<label>`'s text,
+/// else its own text).
+async fn focused(client: &Client) -> (String, String) {
+    let answer = client
+        .execute(
+            "const e = document.activeElement; \
+             const label = e.labels && e.labels.length ? e.labels[0].textContent : e.textContent; \
+             return [e.tagName.toLowerCase(), e.getAttribute('aria-label') || label.trim()];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let tag = answer[0].as_str().unwrap_or_default().to_owned();
+    let name = answer[1].as_str().unwrap_or_default().to_owned();
+    (tag, name)
+}
+
+/// Presses Tab until the focus is on the control named `name`; every stop on the way must be a
+/// real control with a name (what a screen reader announces).
+async fn tab_to(client: &Client, name: &str) {
+    tab_through(client, name, &[fantoccini::key::Key::Tab]).await;
+}
+
+/// As [`tab_to`], backwards (Shift+Tab).
+async fn tab_back_to(client: &Client, name: &str) {
+    use fantoccini::key::Key;
+    tab_through(client, name, &[Key::Shift, Key::Tab]).await;
+}
+
+async fn tab_through(client: &Client, name: &str, keys: &[fantoccini::key::Key]) {
+    let mut stops = Vec::new();
+    for _ in 0..30 {
+        chord(client, keys).await;
+        let (tag, label) = focused(client).await;
+        assert!(
+            ["button", "input", "a", "summary"].contains(&tag.as_str()),
+            "focus went to a <{tag}>: {stops:?}"
+        );
+        assert!(!label.is_empty(), "a <{tag}> without a name: {stops:?}");
+        if label == name {
+            return;
+        }
+        stops.push(label);
+    }
+    panic!("Tab never reached {name}: {stops:?}");
+}
+
+#[tokio::test]
+async fn an_editor_links_saves_and_unlinks_by_keyboard_in_a_320_px_pane() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+    open_pane(&app, &browser, "ann@contoso.com", OLGAS_REVIEW, "light").await;
+    assert_eq!(text(client, ".lz-whose").await, "Olga Organizer's calendar");
+
+    // Outlook's task pane is 320 px wide: nothing may scroll sideways.
+    let widths = client
+        .execute(
+            "const root = document.documentElement; \
+             return [window.innerWidth, root.scrollWidth <= root.clientWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(widths[0], 320, "the host gives the pane 320 px");
+    assert_eq!(widths[1], true, "the pane scrolls sideways");
+
+    // Keyboard only, once the pane has the focus (a click on its title): Tab to the search
+    // box, type, Tab to the result's Link, Enter, then Tab to Save, Enter.
+    click(client, ".lz-pane__title").await;
+    tab_to(client, "Search contacts, accounts, leads, opportunities").await;
+    client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys("nan")
+        .await
+        .unwrap();
+    text(client, "button[aria-label='Link Nancy Davolio']").await;
+    tab_to(client, "Link Nancy Davolio").await;
+    press(client, fantoccini::key::Key::Enter).await;
+    assert!(text(client, ".lz-chosen").await.contains("Nancy Davolio"));
+    tab_to(client, "Save to CRM").await;
+    press(client, fantoccini::key::Key::Enter).await;
+    assert_eq!(
+        text(client, ".lz-result--ok").await,
+        "Saved to olga@contoso.com's CRM calendar"
+    );
+
+    // The context is read again after the save and re-rendered (the record is linked, the
+    // item synced); the focus stayed on Save, and it shows.
+    assert_eq!(
+        text(client, ".lz-linked li .lz-record__name").await,
+        "Nancy Davolio"
+    );
+    assert_eq!(attribute(client, ".lz-sync", "data-state").await, "synced");
+    assert_eq!(
+        focused(client).await,
+        ("button".into(), "Save to CRM".into())
+    );
+    let outline = client
+        .execute(
+            "return getComputedStyle(document.activeElement).outlineStyle;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(outline, "solid", "no visible focus on the focused control");
+
+    // Unlink, again from the keyboard: the record leaves the pane and the CRM event.
+    tab_back_to(client, "Unlink Nancy Davolio").await;
+    press(client, fantoccini::key::Key::Enter).await;
+    assert_eq!(
+        text(client, "section[aria-labelledby=lz-linked-title] .lz-empty").await,
+        "None yet."
+    );
+    // Its button is gone: the focus is on the list's heading, not lost to the page.
+    assert_eq!(
+        focused(client).await,
+        ("h3".into(), "Linked CRM records".into())
+    );
+    let event = app
+        .store
+        .find_event(
+            &app.tenant_id(),
+            "00000001-aaaa-4bbb-8ccc-000000000001",
+            &ical_uid(1),
+        )
+        .await
+        .unwrap()
+        .expect("the CRM event stays");
+    assert!(event.records.is_empty(), "{:?}", event.records);
+    browser.close().await;
+}
+
 #[tokio::test]
 async fn an_author_is_refused_on_the_organizers_item_and_saves_their_own() {
     require_built_task_pane();

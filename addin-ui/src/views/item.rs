@@ -11,6 +11,7 @@ use liaison_domain::api::{
 use liaison_domain::permissions::{Action, Level};
 
 use crate::api::{self, ApiFailure, Session};
+use crate::focus;
 use crate::item::{item_ref, save_request};
 use crate::office::{self, Appointment, Mailbox};
 use crate::remote::Remote;
@@ -39,6 +40,10 @@ pub fn ItemView(session: Session, item: Appointment, mailbox: Mailbox) -> impl I
     view! {
         <h2 class="lz-item__subject">{item.subject.clone()}</h2>
             {move || {
+                // A reload replaces the controls: the focused one (by id) gets the focus back.
+                if let Some(id) = focus::focused_id() {
+                    focus::restore(id, LINKED_TITLE);
+                }
                 match context.answer() {
                         None => view! { <p class="lz-status" role="status">"Loading the item…"</p> }.into_any(),
                         Some(Ok(context)) => {
@@ -68,6 +73,9 @@ pub fn ItemView(session: Session, item: Appointment, mailbox: Mailbox) -> impl I
     }
     .into_any()
 }
+
+/// The id of the linked records' heading.
+const LINKED_TITLE: &str = "lz-linked-title";
 
 /// Reads the item's context again, after a change (a save, an unlink) made it stale.
 #[derive(Clone, Copy)]
@@ -207,8 +215,9 @@ fn Records(
         });
     };
     view! {
-        <section class="lz-card" aria-labelledby="lz-linked-title">
-            <h3 id="lz-linked-title" class="lz-card__title">"Linked CRM records"</h3>
+        <section class="lz-card" aria-labelledby=LINKED_TITLE>
+            // Focusable from script only: where the focus goes when its Unlink button is gone.
+            <h3 id=LINKED_TITLE class="lz-card__title" tabindex="-1">"Linked CRM records"</h3>
             {if linked.is_empty() {
                 view! { <p class="lz-empty">"None yet."</p> }.into_any()
             } else {
@@ -228,6 +237,7 @@ fn Records(
                                                 view! {
                                                     <button
                                                         class="lz-button lz-button--subtle"
+                                                        id=format!("lz-unlink-{}", record.id)
                                                         aria-label=format!("Unlink {}", record.name)
                                                         on:click=move |_| start_unlink(id.clone())
                                                     >
@@ -304,8 +314,14 @@ fn SaveBox(
         <div class="lz-save">
             <button
                 class="lz-button lz-button--primary lz-save__button"
-                disabled=move || save.running()
-                on:click=move |_| start_save()
+                id="lz-save"
+                // Not `disabled`: a disabled button loses the keyboard focus.
+                aria-disabled=move || save.running().to_string()
+                on:click=move |_| {
+                    if !save.running() {
+                        start_save();
+                    }
+                }
             >
                 {move || if save.running() { "Saving…" } else { "Save to CRM" }}
             </button>
