@@ -161,6 +161,33 @@ async fn outside_outlook_the_task_pane_says_to_open_it_in_outlook() {
     browser.close().await;
 }
 
+/// After a Save of Olga's review with Nancy Davolio: the pane says where it went, and the
+/// context, read again, shows the link and the synced state.
+async fn assert_saved_with_nancy(client: &Client) {
+    assert_eq!(
+        text(client, ".lz-result--ok").await,
+        "Saved to olga@contoso.com's CRM calendar"
+    );
+    assert_eq!(
+        text(client, ".lz-linked li .lz-record__name").await,
+        "Nancy Davolio"
+    );
+    assert_eq!(attribute(client, ".lz-sync", "data-state").await, "synced");
+}
+
+/// The CRM event of Olga's review (the demo's first event), which must exist.
+async fn olgas_review_in_the_crm(app: &TestApp) -> liaison_server::store::model::StoredEvent {
+    app.store
+        .find_event(
+            &app.tenant_id(),
+            "00000001-aaaa-4bbb-8ccc-000000000001",
+            &ical_uid(1),
+        )
+        .await
+        .unwrap()
+        .expect("the CRM event of Olga's review")
+}
+
 #[tokio::test]
 async fn an_editor_links_a_contact_and_saves_the_organizers_event() {
     require_built_task_pane();
@@ -185,25 +212,8 @@ async fn an_editor_links_a_contact_and_saves_the_organizers_event() {
     assert!(text(client, ".lz-chosen").await.contains("Nancy Davolio"));
     click(client, ".lz-save__button").await;
 
-    assert_eq!(
-        text(client, ".lz-result--ok").await,
-        "Saved to olga@contoso.com's CRM calendar"
-    );
-    assert_eq!(
-        text(client, ".lz-linked li .lz-record__name").await,
-        "Nancy Davolio"
-    );
-    assert_eq!(attribute(client, ".lz-sync", "data-state").await, "synced");
-    let event = app
-        .store
-        .find_event(
-            &app.tenant_id(),
-            "00000001-aaaa-4bbb-8ccc-000000000001",
-            &ical_uid(1),
-        )
-        .await
-        .unwrap()
-        .expect("the CRM event exists");
+    assert_saved_with_nancy(client).await;
+    let event = olgas_review_in_the_crm(&app).await;
     assert_eq!(event.created_by_mailbox, "ann@contoso.com");
     browser.close().await;
 }
@@ -315,18 +325,9 @@ async fn an_editor_links_saves_and_unlinks_by_keyboard_in_a_320_px_pane() {
     assert!(text(client, ".lz-chosen").await.contains("Nancy Davolio"));
     tab_to(client, "Save to CRM").await;
     press(client, fantoccini::key::Key::Enter).await;
-    assert_eq!(
-        text(client, ".lz-result--ok").await,
-        "Saved to olga@contoso.com's CRM calendar"
-    );
-
-    // The context is read again after the save and re-rendered (the record is linked, the
-    // item synced); the focus stayed on Save, and it shows.
-    assert_eq!(
-        text(client, ".lz-linked li .lz-record__name").await,
-        "Nancy Davolio"
-    );
-    assert_eq!(attribute(client, ".lz-sync", "data-state").await, "synced");
+    // The context is read again after the save and re-rendered; the focus stayed on Save, and
+    // it shows.
+    assert_saved_with_nancy(client).await;
     assert_eq!(
         focused(client).await,
         ("button".into(), "Save to CRM".into())
@@ -352,16 +353,7 @@ async fn an_editor_links_saves_and_unlinks_by_keyboard_in_a_320_px_pane() {
         focused(client).await,
         ("h3".into(), "Linked CRM records".into())
     );
-    let event = app
-        .store
-        .find_event(
-            &app.tenant_id(),
-            "00000001-aaaa-4bbb-8ccc-000000000001",
-            &ical_uid(1),
-        )
-        .await
-        .unwrap()
-        .expect("the CRM event stays");
+    let event = olgas_review_in_the_crm(&app).await;
     assert!(event.records.is_empty(), "{:?}", event.records);
     browser.close().await;
 }
