@@ -5,8 +5,8 @@ use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder};
 use liaison_domain::api::{
-    DialogCode, ErrorBody, Health, ItemContext, ItemRef, Me, RecordPage, SaveItemRequest,
-    SaveItemResponse, SessionGrant, SyncRun, SyncSetting, UnlinkRequest,
+    DialogCode, ErrorBody, ErrorCode, Health, ItemContext, ItemRef, Me, RecordPage,
+    SaveItemRequest, SaveItemResponse, SessionGrant, SyncRun, SyncSetting, UnlinkRequest,
 };
 
 use crate::office;
@@ -22,6 +22,17 @@ pub enum ApiFailure {
     Server(ErrorBody),
     /// The server answered something this pane does not understand.
     Unexpected(String),
+    /// Office (single sign-on, the dialog) refused or failed.
+    Office(String),
+}
+
+impl ApiFailure {
+    /// Whether this only asks the person to sign in interactively (nobody has consented yet, or
+    /// the identity provider wants them at its page) rather than reporting a fault.
+    pub fn asks_to_sign_in(&self) -> bool {
+        matches!(self, Self::Server(body)
+            if matches!(body.code, ErrorCode::ConsentRequired | ErrorCode::InteractionRequired))
+    }
 }
 
 impl fmt::Display for ApiFailure {
@@ -30,6 +41,7 @@ impl fmt::Display for ApiFailure {
             Self::Network(e) => write!(f, "the Liaison server cannot be reached ({e})"),
             Self::Server(body) => f.write_str(&body.message),
             Self::Unexpected(e) => write!(f, "the Liaison server gave an unexpected answer ({e})"),
+            Self::Office(e) => write!(f, "Outlook said: {e}"),
         }
     }
 }
@@ -55,7 +67,7 @@ impl Session {
     /// Signs in silently with Office SSO: the token Office gives goes to the server, which
     /// answers a session. Fails (e.g. `consent_required`) when an interactive sign-in is needed.
     pub async fn sign_in() -> Result<Self, ApiFailure> {
-        let sso = office::sso_token().await.map_err(ApiFailure::Unexpected)?;
+        let sso = office::sso_token().await.map_err(ApiFailure::Office)?;
         let request =
             Request::post("/api/session/sso").header("Authorization", &format!("Bearer {sso}"));
         let grant: SessionGrant = parse(send(without_body(request)).await)?;
@@ -70,7 +82,7 @@ impl Session {
             .unwrap_or_default();
         let code = office::dialog_message(&format!("{origin}/auth/microsoft/start?dialog=1"))
             .await
-            .map_err(ApiFailure::Unexpected)?;
+            .map_err(ApiFailure::Office)?;
         let request = with_json(Request::post("/api/session/exchange"), &DialogCode { code });
         let grant: SessionGrant = parse(send(request).await)?;
         Ok(Self { token: grant.token })
@@ -216,4 +228,32 @@ pub fn new_idempotency_key() -> String {
         })
         // Whole milliseconds: formatting a float would add a float printer to the pane.
         .unwrap_or_else(|| format!("save-{}", js_sys::Date::now() as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(code: ErrorCode) -> ApiFailure {
+        ApiFailure::Server(ErrorBody {
+            code,
+            message: "m".into(),
+            field: None,
+        })
+    }
+
+    #[test]
+    fn only_consent_and_interaction_ask_to_sign_in() {
+        assert!(server(ErrorCode::ConsentRequired).asks_to_sign_in());
+        assert!(server(ErrorCode::InteractionRequired).asks_to_sign_in());
+        assert!(!server(ErrorCode::Unauthenticated).asks_to_sign_in());
+        assert!(!ApiFailure::Office("13001".into()).asks_to_sign_in());
+        assert!(!ApiFailure::Network("offline".into()).asks_to_sign_in());
+    }
+
+    #[test]
+    fn an_office_failure_is_not_blamed_on_the_server() {
+        let said = ApiFailure::Office("The user is not signed in to Office".into()).to_string();
+        assert_eq!(said, "Outlook said: The user is not signed in to Office");
+    }
 }

@@ -86,10 +86,15 @@ fn InOutlook(outlook: Outlook) -> impl IntoView {
                                 .into_any()
                         }
                         (Err(failure), _) => {
+                            let why = if failure.asks_to_sign_in() {
+                                failure.to_string()
+                            } else {
+                                format!("Signing in did not work: {failure}")
+                            };
                             view! {
                                 <section class="lz-card lz-card--notice" role="alert">
                                     <h2 class="lz-card__title">"Sign in to Liaison"</h2>
-                                    <p>{format!("Signing in did not work: {failure}")}</p>
+                                    <p>{why}</p>
                                     <button
                                         class="lz-button lz-button--primary"
                                         disabled=move || session.running()

@@ -721,6 +721,12 @@ async fn a_first_sign_in_consents_in_the_dialog_then_office_sso_is_enough() {
     open_host_at(&public_url(&app), &browser, &query).await;
     let card = text(client, "section[role=alert]").await;
     assert!(card.starts_with("Sign in to Liaison"), "{card}");
+    // Nothing failed: nobody has consented yet, and the card says so as an instruction.
+    assert!(
+        card.contains("Liaison needs consent first: sign in and accept, or ask your administrator")
+            && !card.contains("did not work"),
+        "{card}"
+    );
     click(client, "section[role=alert] .lz-button--primary").await;
     sign_in_through_the_dialog(client, "olga@contoso.com").await;
     assert_eq!(text(client, ".lz-whose").await, "Your calendar");
