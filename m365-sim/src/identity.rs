@@ -691,8 +691,10 @@ pub async fn admin_consent_page(
         .collect();
     Html(format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>Permissions requested \
-         — accept for your organization</title></head><body><h1>Permissions requested</h1>\
-         <p>Scope: <code>{}</code></p><form method=post><ul id=accounts>{users}</ul>\
+         — accept for your organization</title></head><body><h1>Permissions requested — \
+         accept for your organization</h1><p>Scope: <code>{}</code></p>\
+         <p>Only a tenant administrator can accept for everyone in the organization.</p>\
+         <form method=post><ul id=accounts>{users}</ul>\
          <button id=accept name=decision value=accept>Accept</button> \
          <button id=cancel name=decision value=cancel>Cancel</button></form></body></html>",
         escape(params.scope.as_deref().unwrap_or(""))
