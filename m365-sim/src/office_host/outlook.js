@@ -118,6 +118,16 @@
     };
   }
 
+  // Outlook shows times in the person's time zone, not as ISO strings.
+  function when(e) {
+    var start = new Date(e.start), end = new Date(e.end);
+    var day = { weekday: "short", day: "numeric", month: "short", year: "numeric" };
+    var time = { hour: "2-digit", minute: "2-digit" };
+    return start.toLocaleDateString(undefined, day) + " " + start.toLocaleTimeString(undefined, time) +
+      " – " + (start.toDateString() === end.toDateString() ? "" : end.toLocaleDateString(undefined, day) + " ") +
+      end.toLocaleTimeString(undefined, time);
+  }
+
   function renderItem() {
     var section = document.getElementById("ol-item");
     section.textContent = "";
@@ -125,7 +135,7 @@
     if (!e) { section.appendChild(el("p", { "class": "ol-hint" }, "Choose a calendar item on the left.")); return; }
     section.appendChild(el("h1", {}, e.subject));
     var dl = el("dl");
-    [["When", e.start + " – " + e.end], ["Where", e.location], ["Organizer", e.organizer_name + " <" + e.organizer + ">"],
+    [["When", when(e)], ["Where", e.location], ["Organizer", e.organizer_name + " <" + e.organizer + ">"],
      ["Calendar of", e.calendar_owner], ["Sensitivity", e.sensitivity], ["Categories", e.categories.join(", ") || "none"]]
       .forEach(function (row) { dl.appendChild(el("dt", {}, row[0])); dl.appendChild(el("dd", {}, row[1])); });
     section.appendChild(dl);
