@@ -83,17 +83,17 @@ impl Session {
         let code = office::dialog_message(&format!("{origin}/auth/microsoft/start?dialog=1"))
             .await
             .map_err(ApiFailure::Office)?;
-        let request = with_json(Request::post("/api/session/exchange"), &DialogCode { code });
+        let request = json_request(
+            Request::post("/api/session/exchange"),
+            to_json(&DialogCode { code }),
+        );
         let grant: SessionGrant = parse(send(request).await)?;
         Ok(Self { token: grant.token })
     }
 
     /// `POST /api/items/context`
     pub async fn context(&self, item: &ItemRef) -> Result<ItemContext, ApiFailure> {
-        parse(
-            self.post("/api/items/context", with_json_body(item), None)
-                .await,
-        )
+        parse(send(self.post("/api/items/context", to_json(item), None)).await)
     }
 
     /// `POST /api/items/save` under `idempotency_key`.
@@ -102,33 +102,27 @@ impl Session {
         request: &SaveItemRequest,
         idempotency_key: &str,
     ) -> Result<SaveItemResponse, ApiFailure> {
-        let body = with_json_body(request);
-        parse(
-            self.post("/api/items/save", body, Some(idempotency_key))
-                .await,
-        )
+        let body = to_json(request);
+        parse(send(self.post("/api/items/save", body, Some(idempotency_key))).await)
     }
 
     /// `POST /api/items/unlink`
     pub async fn unlink(&self, request: &UnlinkRequest) -> Result<ItemContext, ApiFailure> {
-        parse(
-            self.post("/api/items/unlink", with_json_body(request), None)
-                .await,
-        )
+        parse(send(self.post("/api/items/unlink", to_json(request), None)).await)
     }
 
     /// `PUT /api/me/sync`: turns sync of the user's own calendar on or off.
     pub async fn set_sync(&self, sync_enabled: bool) -> Result<Me, ApiFailure> {
-        let request = with_json(
+        let request = json_request(
             self.authorized(Request::put("/api/me/sync")),
-            &SyncSetting { sync_enabled },
+            to_json(&SyncSetting { sync_enabled }),
         );
         parse(send(request).await)
     }
 
     /// `POST /api/sync/run`: "Sync now" for the user's own calendar (an empty JSON object).
     pub async fn sync_now(&self) -> Result<SyncRun, ApiFailure> {
-        parse(self.post("/api/sync/run", Ok("{}".to_owned()), None).await)
+        parse(send(self.post("/api/sync/run", Ok("{}".to_owned()), None)).await)
     }
 
     /// `GET /api/me`
@@ -146,23 +140,17 @@ impl Session {
     }
 
     /// A JSON `POST` with the session, under an idempotency key when there is one.
-    async fn post(
+    fn post(
         &self,
         url: &str,
         body: Result<String, ApiFailure>,
         idempotency_key: Option<&str>,
-    ) -> Result<String, ApiFailure> {
+    ) -> Result<Request, ApiFailure> {
         let mut builder = self.authorized(Request::post(url));
         if let Some(key) = idempotency_key {
             builder = builder.header("Idempotency-Key", key);
         }
-        let request = body.and_then(|body| {
-            builder
-                .header("Content-Type", "application/json")
-                .body(body)
-                .map_err(|e| ApiFailure::Unexpected(e.to_string()))
-        });
-        send(request).await
+        json_request(builder, body)
     }
 
     fn authorized(&self, builder: RequestBuilder) -> RequestBuilder {
@@ -205,16 +193,22 @@ fn parse<T: DeserializeOwned>(body: Result<String, ApiFailure>) -> Result<T, Api
     serde_json::from_str(&body?).map_err(|e| ApiFailure::Unexpected(e.to_string()))
 }
 
-/// `body` as JSON.
-fn with_json_body<B: Serialize>(body: &B) -> Result<String, ApiFailure> {
+/// `body` written as JSON.
+fn to_json<B: Serialize>(body: &B) -> Result<String, ApiFailure> {
     serde_json::to_string(body).map_err(|e| ApiFailure::Unexpected(e.to_string()))
 }
 
-/// `builder` with `body` as its JSON body.
-fn with_json<B: Serialize>(builder: RequestBuilder, body: &B) -> Result<Request, ApiFailure> {
-    builder
-        .json(body)
-        .map_err(|e| ApiFailure::Unexpected(e.to_string()))
+/// A request with `body`, already written as JSON (by [`to_json`]), as its body.
+fn json_request(
+    builder: RequestBuilder,
+    body: Result<String, ApiFailure>,
+) -> Result<Request, ApiFailure> {
+    body.and_then(|body| {
+        builder
+            .header("Content-Type", "application/json")
+            .body(body)
+            .map_err(|e| ApiFailure::Unexpected(e.to_string()))
+    })
 }
 
 /// A fresh key for one Save: a retry of the same click reuses it, the next click gets another.

@@ -71,42 +71,38 @@ fn InOutlook(outlook: Outlook) -> impl IntoView {
     session.run(Session::sign_in());
     view! {
         <SignedInAs mailbox=mailbox.clone() />
-        {move || match session.answer() {
-            None => view! { <p class="lz-status" role="status">"Signing in…"</p> }.into_any(),
-            Some(signed_in) => match (signed_in, item.clone()) {
-                        (Ok(session), Some(item)) => {
-                            view! { <ItemView session item mailbox=mailbox.clone() /> }.into_any()
-                        }
-                        (Ok(_), None) => {
-                            view! {
-                                <p class="lz-card lz-empty">
-                                    "Open a calendar item to see it in the CRM."
-                                </p>
-                            }
-                                .into_any()
-                        }
-                        (Err(failure), _) => {
-                            let why = if failure.asks_to_sign_in() {
-                                failure.to_string()
-                            } else {
-                                format!("Signing in did not work: {failure}")
-                            };
-                            view! {
-                                <section class="lz-card lz-card--notice" role="alert">
-                                    <h2 class="lz-card__title">"Sign in to Liaison"</h2>
-                                    <p>{why}</p>
-                                    <button
-                                        class="lz-button lz-button--primary"
-                                        disabled=move || session.running()
-                                        on:click=move |_| session.run(Session::sign_in_with_dialog())
-                                    >
-                                        "Sign in"
-                                    </button>
-                                </section>
-                            }
-                                .into_any()
-                        }
-            },
+        {move || match (session.answer(), item.clone()) {
+            (None, _) => view! { <p class="lz-status" role="status">"Signing in…"</p> }.into_any(),
+            (Some(Ok(session)), Some(item)) => {
+                view! { <ItemView session item mailbox=mailbox.clone() /> }.into_any()
+            }
+            (Some(Ok(_)), None) => {
+                view! {
+                    <p class="lz-card lz-empty">"Open a calendar item to see it in the CRM."</p>
+                }
+                .into_any()
+            }
+            (Some(Err(failure)), _) => {
+                let why = if failure.asks_to_sign_in() {
+                    failure.to_string()
+                } else {
+                    format!("Signing in did not work: {failure}")
+                };
+                view! {
+                    <section class="lz-card lz-card--notice" role="alert">
+                        <h2 class="lz-card__title">"Sign in to Liaison"</h2>
+                        <p>{why}</p>
+                        <button
+                            class="lz-button lz-button--primary"
+                            disabled=move || session.running()
+                            on:click=move |_| session.run(Session::sign_in_with_dialog())
+                        >
+                            "Sign in"
+                        </button>
+                    </section>
+                }
+                .into_any()
+            }
         }}
     }
     .into_any()
@@ -130,27 +126,28 @@ fn ServerStatus() -> impl IntoView {
     health.run(api::health());
     view! {
         <footer class="lz-pane__footer">
-                {move || {
-                    match health.answer() {
-                            None => view! { <p class="lz-status" role="status">"Checking the Liaison server…"</p> }.into_any(),
-                            Some(Ok(health)) => {
-                                view! {
-                                    <p class="lz-status lz-status--ok" role="status">
-                                        {format!("Connected to the Liaison server {}", health.version)}
-                                    </p>
-                                }
-                                    .into_any()
-                            }
-                            Some(Err(failure)) => {
-                                view! {
-                                    <p class="lz-status lz-status--error" role="alert">
-                                        {format!("Not connected: {failure}")}
-                                    </p>
-                                }
-                                    .into_any()
-                            }
-                        }
-                }}
+            {move || match health.answer() {
+                None => {
+                    view! { <p class="lz-status" role="status">"Checking the Liaison server…"</p> }
+                        .into_any()
+                }
+                Some(Ok(health)) => {
+                    view! {
+                        <p class="lz-status lz-status--ok" role="status">
+                            {format!("Connected to the Liaison server {}", health.version)}
+                        </p>
+                    }
+                    .into_any()
+                }
+                Some(Err(failure)) => {
+                    view! {
+                        <p class="lz-status lz-status--error" role="alert">
+                            {format!("Not connected: {failure}")}
+                        </p>
+                    }
+                    .into_any()
+                }
+            }}
         </footer>
     }
 }

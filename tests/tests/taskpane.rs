@@ -54,6 +54,20 @@ async fn text(client: &Client, css: &str) -> String {
     read(client, css, |element| async move { element.text().await }).await
 }
 
+/// The text of the element `css` selects once `ready` holds for it (a call the pane is waiting
+/// on has answered), or as it is after 10 s, for the caller's assertion to say what it shows.
+async fn text_when(client: &Client, css: &str, ready: impl Fn(&str) -> bool) -> String {
+    let mut shown = String::new();
+    for _ in 0..100 {
+        shown = text(client, css).await;
+        if ready(&shown) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    shown
+}
+
 async fn attribute(client: &Client, css: &str, name: &str) -> String {
     read(client, css, |element| async move {
         element.attr(name).await.map(Option::unwrap_or_default)
@@ -512,14 +526,7 @@ async fn an_organizer_turns_sync_on_from_the_sidebar() {
     );
     click(client, ".lz-switch input").await;
 
-    let mut on = String::new();
-    for _ in 0..50 {
-        on = text(client, ".lz-settings .lz-status").await;
-        if on.starts_with("On") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let on = text_when(client, ".lz-settings .lz-status", |t| t.starts_with("On")).await;
     assert!(on.starts_with("On"), "{on}");
     let otto = app
         .store
@@ -663,14 +670,7 @@ async fn an_organizer_syncs_now_and_is_told_when_the_connection_needs_reconnecti
     )
     .await;
     click(client, ".lz-sync-now").await;
-    let mut result = String::new();
-    for _ in 0..100 {
-        result = text(client, ".lz-sync-result").await;
-        if !result.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let result = text_when(client, ".lz-sync-result", |t| !t.is_empty()).await;
     assert!(result.starts_with("Synced: 1 saved to the CRM"), "{result}");
 
     // Olga's grant is revoked and Graph refuses the token: the pane says to reconnect.
@@ -693,14 +693,7 @@ async fn an_organizer_syncs_now_and_is_told_when_the_connection_needs_reconnecti
     click(client, ".lz-reconnect button").await;
     sign_in_through_the_dialog(client, "olga@contoso.com").await;
     click(client, ".lz-sync-now").await;
-    let mut result = String::new();
-    for _ in 0..100 {
-        result = text(client, ".lz-sync-result").await;
-        if result.starts_with("Synced") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let result = text_when(client, ".lz-sync-result", |t| t.starts_with("Synced")).await;
     assert!(result.starts_with("Synced: "), "{result}");
     assert!(
         client.find(Locator::Css(".lz-reconnect")).await.is_err(),

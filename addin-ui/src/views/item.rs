@@ -39,37 +39,39 @@ pub fn ItemView(session: Session, item: Appointment, mailbox: Mailbox) -> impl I
     reload.run();
     view! {
         <h2 class="lz-item__subject">{item.subject.clone()}</h2>
-            {move || {
-                // A reload replaces the controls: the focused one (by id) gets the focus back.
-                if let Some(id) = focus::focused_id() {
-                    focus::restore(id, LINKED_TITLE);
+        {move || {
+            // A reload replaces the controls: the focused one (by id) gets the focus back.
+            if let Some(id) = focus::focused_id() {
+                focus::restore(id, LINKED_TITLE);
+            }
+            match context.answer() {
+                None => {
+                    view! { <p class="lz-status" role="status">"Loading the item…"</p> }.into_any()
                 }
-                match context.answer() {
-                        None => view! { <p class="lz-status" role="status">"Loading the item…"</p> }.into_any(),
-                        Some(Ok(context)) => {
-                            view! {
-                                <Context
-                                    context
-                                    session=session.clone()
-                                    item=item.clone()
-                                    mailbox=mailbox.clone()
-                                    target=target.clone()
-                                    reload
-                                    last_save
-                                />
-                            }
-                                .into_any()
-                        }
-                        Some(Err(failure)) => {
-                            view! {
-                                <p class="lz-card lz-card--error" role="alert">
-                                    {format!("Liaison could not load this item: {failure}")}
-                                </p>
-                            }
-                                .into_any()
-                        }
+                Some(Ok(context)) => {
+                    view! {
+                        <Context
+                            context
+                            session=session.clone()
+                            item=item.clone()
+                            mailbox=mailbox.clone()
+                            target=target.clone()
+                            reload
+                            last_save
+                        />
                     }
-            }}
+                    .into_any()
+                }
+                Some(Err(failure)) => {
+                    view! {
+                        <p class="lz-card lz-card--error" role="alert">
+                            {format!("Liaison could not load this item: {failure}")}
+                        </p>
+                    }
+                    .into_any()
+                }
+            }
+        }}
     }
     .into_any()
 }
@@ -407,57 +409,57 @@ fn Search(session: Session, chosen: Chosen) -> impl IntoView {
                     on:input=move |ev| search(event_target_value(&ev))
                 />
             </label>
-                {move || {
-                    results
-                        .answer()
-                        .map(|found| match found {
-                            Ok(records) if records.is_empty() && !query.get().trim().is_empty() => {
-                                view! { <p class="lz-empty">"No records match."</p> }.into_any()
+            {move || {
+                results
+                    .answer()
+                    .map(|found| match found {
+                        Ok(records) if records.is_empty() && !query.get().trim().is_empty() => {
+                            view! { <p class="lz-empty">"No records match."</p> }.into_any()
+                        }
+                        Ok(records) => {
+                            view! {
+                                <ul class="lz-results">
+                                    {records
+                                        .into_iter()
+                                        .map(|record| {
+                                            let label = format!("Link {}", record.name);
+                                            let kind = kind_text(&record);
+                                            let name = record.name.clone();
+                                            let id = record.id.clone();
+                                            view! {
+                                                <li class="lz-record-result" data-record=id>
+                                                    <span class="lz-record__name">{name}</span>
+                                                    <span class="lz-record__kind">{kind}</span>
+                                                    <button
+                                                        class="lz-button lz-button--subtle"
+                                                        aria-label=label
+                                                        on:click=move |_| {
+                                                            let record = record.clone();
+                                                            chosen
+                                                                .0
+                                                                .update(|c| {
+                                                                    if !c.iter().any(|r| r.id == record.id) {
+                                                                        c.push(record);
+                                                                    }
+                                                                });
+                                                        }
+                                                    >
+                                                        "Link"
+                                                    </button>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
                             }
-                            Ok(records) => {
-                                view! {
-                                    <ul class="lz-results">
-                                        {records
-                                            .into_iter()
-                                            .map(|record| {
-                                                let label = format!("Link {}", record.name);
-                                                let kind = kind_text(&record);
-                                                let name = record.name.clone();
-                                                let id = record.id.clone();
-                                                view! {
-                                                    <li class="lz-record-result" data-record=id>
-                                                        <span class="lz-record__name">{name}</span>
-                                                        <span class="lz-record__kind">{kind}</span>
-                                                        <button
-                                                            class="lz-button lz-button--subtle"
-                                                            aria-label=label
-                                                            on:click=move |_| {
-                                                                let record = record.clone();
-                                                                chosen
-                                                                    .0
-                                                                    .update(|c| {
-                                                                        if !c.iter().any(|r| r.id == record.id) {
-                                                                            c.push(record);
-                                                                        }
-                                                                    });
-                                                            }
-                                                        >
-                                                            "Link"
-                                                        </button>
-                                                    </li>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </ul>
-                                }
-                                    .into_any()
-                            }
-                            Err(failure) => {
-                                view! { <p class="lz-status lz-status--error" role="alert">{failure.to_string()}</p> }
-                                    .into_any()
-                            }
-                        })
-                }}
+                                .into_any()
+                        }
+                        Err(failure) => {
+                            view! { <p class="lz-status lz-status--error" role="alert">{failure.to_string()}</p> }
+                                .into_any()
+                        }
+                    })
+            }}
             {move || {
                 let picked = chosen.0.get();
                 (!picked.is_empty())
