@@ -20,7 +20,7 @@ use tower::ServiceExt;
 
 use crate::state::{Claims, SimState, now_rfc3339};
 use crate::traffic::graph_error;
-use crate::world::{Category, GraphEvent, World};
+use crate::world::{Category, GraphEvent, IdForm, World};
 
 /// Office `DelegatePermissions` bits.
 const READ: u8 = 1;
@@ -354,7 +354,7 @@ pub async fn list_events(
         .events
         .iter()
         .filter(|e| e.mailbox == access.owner && !e.deleted && e.kind != "occurrence")
-        .map(|e| e.to_json(access.limited(e)))
+        .map(|e| e.to_json(access.limited(e), IdForm::of(&headers), false))
         .collect();
     let skip = query.get("$skip").and_then(|s| s.parse().ok()).unwrap_or(0);
     let base = format!("{}/v1.0/users/{}/events", state.base_url, access.owner);
@@ -402,9 +402,10 @@ pub async fn calendar_view(
         })
         .collect();
     events.sort_by(|a, b| (&a.start, &a.id).cmp(&(&b.start, &b.id)));
+    let form = IdForm::of(&headers);
     let items = events
         .iter()
-        .map(|e| e.to_json(access.limited(e)))
+        .map(|e| e.to_json(access.limited(e), form, false))
         .collect();
     let skip = query.get("$skip").and_then(|s| s.parse().ok()).unwrap_or(0);
     let base = format!(
@@ -521,15 +522,18 @@ pub async fn calendar_view_delta(
         .collect();
     changed.sort_by(|a, b| (a.seq, &a.id).cmp(&(b.seq, &b.id)));
     let size = page_size(&headers);
+    let form = IdForm::of(&headers);
     let value: Vec<Value> = changed
         .iter()
         .skip(round.skip)
         .take(size)
         .map(|e| {
+            // Microsoft: within a window-bound round, `@removed` (reason `deleted`) also stands
+            // for events outside the window that changed; only the id comes.
             if e.deleted || !e.overlaps(&round.s, &round.e) {
-                json!({ "@odata.type": "#microsoft.graph.event", "id": e.id, "@removed": { "reason": "deleted" } })
+                json!({ "@odata.type": "#microsoft.graph.event", "id": e.id_in(form), "@removed": { "reason": "deleted" } })
             } else {
-                e.to_json(access.limited(e))
+                e.to_json(access.limited(e), form, false)
             }
         })
         .collect();
@@ -619,7 +623,11 @@ pub async fn create_event(
             .iter()
             .find(|e| e.mailbox == access.owner && e.transaction_id.as_ref() == Some(tx))
     {
-        return Ok((StatusCode::CREATED, Json(existing.to_json(false))).into_response());
+        return Ok((
+            StatusCode::CREATED,
+            Json(existing.to_json(false, IdForm::of(&headers), false)),
+        )
+            .into_response());
     }
     let (Some(start), Some(end), Some(subject)) = (&write.start, &write.end, &write.subject) else {
         return Err(bad_request(
@@ -629,15 +637,17 @@ pub async fn create_event(
     };
     let (start, end) = (time_of(start)?, time_of(end)?);
     let (_, owner) = world.find_user(&access.owner).ok_or_else(not_found)?;
+    let creator_name = world
+        .find_user(&claims.oid)
+        .map(|(_, u)| u.display_name)
+        .unwrap_or_default();
     let now = now_rfc3339();
     world.seq += 1;
     let seq = world.seq;
-    let n = world.events.len();
+    let id = crate::world::new_rest_id();
     let event = GraphEvent {
-        id: format!(
-            "AAMkSim{n:06}{}",
-            &uuid::Uuid::new_v4().simple().to_string()[..8]
-        ),
+        immutable_id: crate::seed::immutable_id(&id),
+        id,
         tenant_id: claims.tid.clone(),
         mailbox: access.owner.clone(),
         ical_uid: format!(
@@ -653,7 +663,9 @@ pub async fn create_event(
         location: write.location.map(|l| l.display_name).unwrap_or_default(),
         organizer_name: owner.display_name.clone(),
         organizer_address: owner.mail.clone(),
+        owner_address: owner.mail.clone(),
         created_by: claims.oid.clone(),
+        creator_name,
         attendees: write
             .attendees
             .unwrap_or_default()
@@ -670,7 +682,7 @@ pub async fn create_event(
         created: now.clone(),
         last_modified: now,
     };
-    let json = event.to_json(false);
+    let json = event.to_json(false, IdForm::of(&headers), false);
     world.events.push(event);
     world.notify(world.events.len() - 1, "created");
     Ok((StatusCode::CREATED, Json(json)).into_response())
@@ -680,22 +692,39 @@ fn find_event(world: &World, owner: &str, id: &str) -> Result<usize, Response> {
     world
         .events
         .iter()
-        .position(|e| e.mailbox == owner && e.id == id && !e.deleted)
+        .position(|e| e.mailbox == owner && e.has_id(id) && !e.deleted)
         .ok_or_else(not_found)
 }
 
-/// `GET /v1.0/users/{user}/events/{id}`
+/// Whether `$expand` asks for the creator's name, Exchange's `PidTagCreatorName`:
+/// `singleValueExtendedProperties($filter=id eq 'String 0x3FF8')` (ids compare without case).
+fn expands_creator(query: &HashMap<String, String>) -> bool {
+    query.get("$expand").is_some_and(|expand| {
+        let expand = expand.to_ascii_lowercase().replace(' ', "");
+        expand.starts_with("singlevalueextendedproperties(") && expand.contains("'string0x3ff8'")
+    })
+}
+
+/// `GET /v1.0/users/{user}/events/{id}`: by either id form; the answer's ids in the form the
+/// `Prefer` header asks for.
 pub async fn get_event(
     State(state): State<Arc<SimState>>,
     headers: HeaderMap,
     Path((user, id)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> GraphResult {
     let claims = caller(&state, &headers)?;
     let world = state.world();
     let access = Access::resolve(&world, &claims, &user, false)?;
     let index = find_event(&world, &access.owner, &id)?;
     let event = &world.events[index];
-    Ok(Json(event.to_json(access.limited(event))).into_response())
+    let limited = access.limited(event);
+    Ok(Json(event.to_json(
+        limited,
+        IdForm::of(&headers),
+        !limited && expands_creator(&query),
+    ))
+    .into_response())
 }
 
 /// `PATCH /v1.0/users/{user}/events/{id}`: only the fields sent change; `categories` is
@@ -751,7 +780,7 @@ pub async fn update_event(
         }
     }
     world.touch(index, &now_rfc3339());
-    Ok(Json(world.events[index].to_json(false)).into_response())
+    Ok(Json(world.events[index].to_json(false, IdForm::of(&headers), false)).into_response())
 }
 
 /// `DELETE /v1.0/users/{user}/events/{id}`: `204`. Deleting a series master deletes its
@@ -769,11 +798,12 @@ pub async fn delete_event(
         return Err(denied());
     }
     let now = now_rfc3339();
+    let master = world.events[index].id.clone();
     let doomed: Vec<usize> = world
         .events
         .iter()
         .enumerate()
-        .filter(|(i, e)| *i == index || e.series_master_id.as_deref() == Some(id.as_str()))
+        .filter(|(i, e)| *i == index || e.series_master_id.as_deref() == Some(master.as_str()))
         .map(|(i, _)| i)
         .collect();
     for i in doomed {
@@ -1188,6 +1218,7 @@ pub async fn create_subscription(
         lifecycle_url: write.lifecycle_notification_url,
         client_state: write.client_state,
         expires_s,
+        id_form: IdForm::of(&headers),
     };
     let json = subscription_json(&sub);
     state.world().subscriptions.insert(sub.id.clone(), sub);

@@ -91,6 +91,44 @@ pub async fn keys(State(state): State<Arc<SimState>>) -> Response {
     Json(state.keys().jwks(&issuer)).into_response()
 }
 
+/// `GET /{tenant}/discovery/keys`: the same keys as the v1.0 metadata publishes them, with the
+/// v1.0 issuer template `https://sts.windows.net/{tenantid}/` (the issuer of v1.0 tokens).
+pub async fn v1_keys(State(state): State<Arc<SimState>>) -> Response {
+    let issuer = format!("{}/{{tenantid}}/", crate::state::V1_ISSUER);
+    Json(state.keys().jwks(&issuer)).into_response()
+}
+
+/// `GET /{tenant}/.well-known/openid-configuration`: the v1.0 metadata (its issuer is the
+/// v1.0 one; its `jwks_uri` lists the keys with that issuer).
+pub async fn v1_openid_configuration(
+    State(state): State<Arc<SimState>>,
+    Path(tenant): Path<String>,
+) -> Response {
+    let base = &state.base_url;
+    let tenant_id = match tenant.as_str() {
+        "common" | "organizations" => "{tenantid}".to_owned(),
+        _ => match state.world().tenant(&tenant) {
+            Some(t) => t.id.clone(),
+            None => {
+                return aad_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_tenant",
+                    90002,
+                    &format!("Tenant '{tenant}' not found."),
+                );
+            }
+        },
+    };
+    Json(json!({
+        "issuer": format!("{}/{tenant_id}/", crate::state::V1_ISSUER),
+        "authorization_endpoint": format!("{base}/{tenant}/oauth2/authorize"),
+        "token_endpoint": format!("{base}/{tenant}/oauth2/token"),
+        "jwks_uri": format!("{base}/{tenant}/discovery/keys"),
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }))
+    .into_response()
+}
+
 /// The identity platform's error JSON.
 pub fn aad_error(status: StatusCode, error: &str, code: u32, text: &str) -> Response {
     let trace = uuid::Uuid::new_v4().to_string();
@@ -161,6 +199,8 @@ pub struct AuthorizeParams {
     code_challenge: Option<String>,
     code_challenge_method: Option<String>,
     login_hint: Option<String>,
+    /// `admin_consent`: an administrator grants the permissions for the whole organization.
+    prompt: Option<String>,
 }
 
 /// Checks an authorize request; on success the redirect URI is safe to redirect to.
@@ -319,9 +359,29 @@ pub async fn authorize_submit(
             "The user account does not exist.",
         );
     };
+    let admin_consent = params.prompt.as_deref() == Some("admin_consent");
+    if admin_consent {
+        // Only an administrator may accept for everyone (Entra shows others "Need admin approval").
+        let is_admin = state
+            .world()
+            .tenant(&tenant_id)
+            .is_some_and(|t| t.admins.iter().any(|a| a.eq_ignore_ascii_case(&user.mail)));
+        if !is_admin {
+            return redirect_error(
+                &redirect_uri,
+                "access_denied",
+                90094,
+                "Admin consent is required: an administrator must grant permission for this app.",
+                client_state,
+            );
+        }
+    }
     let code = random_token("sim.code.");
     {
         let mut world = state.world();
+        if admin_consent {
+            world.admin_consents.insert(tenant_id.clone());
+        }
         world
             .user_consents
             .insert((tenant_id.clone(), user.id.clone()));
@@ -830,14 +890,36 @@ pub async fn office_sso_token(
         )
             .into_response();
     };
-    let mut claims = state.claims_for(
-        &tenant_id,
-        &user.id,
-        &client_id,
-        Some("access_as_user"),
-        ACCESS_TOKEN_SECONDS,
-    );
-    claims.azp = Some(OUTLOOK_CLIENT_ID.into());
+    let (app_id_uri, version) = {
+        let world = state.world();
+        (world.app.app_id_uri.clone(), world.app.access_token_version)
+    };
+    // The token's shape follows the registration's requested access token version: v1.0 unless
+    // it asks for 2 (Microsoft, "Access tokens": the API chooses; v1.0 is the default). A v1.0
+    // token's audience is the App ID URI the add-in's manifest names; a v2.0 one's the client id.
+    let claims = if version == Some(2) {
+        Claims {
+            azp: Some(OUTLOOK_CLIENT_ID.into()),
+            ..state.claims_for(
+                &tenant_id,
+                &user.id,
+                &client_id,
+                Some("access_as_user"),
+                ACCESS_TOKEN_SECONDS,
+            )
+        }
+    } else {
+        Claims {
+            appid: Some(OUTLOOK_CLIENT_ID.into()),
+            ..state.v1_claims_for(
+                &tenant_id,
+                &user.id,
+                &app_id_uri,
+                Some("access_as_user"),
+                ACCESS_TOKEN_SECONDS,
+            )
+        }
+    };
     let token = state.sign(&claims);
     (
         cors,

@@ -45,7 +45,9 @@ use tokio::task::JoinHandle;
 use tower::Layer;
 
 pub use seed::Seed;
-pub use state::{Claims, GLOBAL_ADMIN_ROLE, GRAPH_APP_ID, OUTLOOK_CLIENT_ID};
+pub use state::{
+    Claims, GLOBAL_ADMIN_ROLE, GRAPH_APP_ID, LIAISON_ADMIN_ROLE, OUTLOOK_CLIENT_ID, V1_ISSUER,
+};
 pub use traffic::{Fault, FaultRule, JournalEntry};
 pub use world::AppRegistration;
 
@@ -79,6 +81,8 @@ impl Simulator {
             redirect_uris: HashSet::new(),
             google_client_id: LIAISON_GOOGLE_CLIENT_ID.into(),
             google_client_secret: identity::random_token("sim-g-secret-"),
+            access_token_version: None,
+            group_membership_claims: false,
         };
         let base_url = format!("http://{addr}");
         let mut world = world::World::new(seed, app);
@@ -134,6 +138,12 @@ impl Simulator {
     /// Liaison's app registration (client ids, secrets, the App ID URI, redirect URIs).
     pub fn app(&self) -> AppRegistration {
         self.state.world().app.clone()
+    }
+
+    /// Changes Liaison's app registration (token version, group claims…), as an admin would in
+    /// Entra; tokens minted afterwards follow it.
+    pub fn configure_app(&self, change: impl FnOnce(&mut AppRegistration)) {
+        change(&mut self.state.world().app);
     }
 
     /// Registers a redirect URI (matched exactly) for both providers.
@@ -213,6 +223,31 @@ impl Simulator {
         world.user_consents.retain(|(_, u)| u != user_id);
     }
 
+    /// A refresh token for Liaison, as if `user` (id or address) had signed in and consented to
+    /// `scopes` earlier: what a demo seeds for people who "connected their calendar before".
+    pub fn issue_refresh_token(&self, user: &str, scopes: &[&str]) -> Option<String> {
+        let mut world = self.state.world();
+        let (tenant_id, user) = world.find_user(user)?;
+        let client_id = world.app.client_id.clone();
+        world
+            .user_consents
+            .insert((tenant_id.clone(), user.id.clone()));
+        let token = identity::random_token("sim.rt.");
+        world.refresh_tokens.insert(
+            token.clone(),
+            world::Grant {
+                tenant_id,
+                user_id: user.id,
+                client_id,
+                scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+                redirect_uri: String::new(),
+                code_challenge: None,
+                nonce: None,
+            },
+        );
+        Some(token)
+    }
+
     /// Records an administrator's consent for `tenant_id` (what the admin consent flow does).
     pub fn grant_admin_consent(&self, tenant_id: &str) {
         self.state
@@ -236,6 +271,17 @@ impl Simulator {
         scp: Option<&str>,
     ) -> Claims {
         self.state.claims_for(tenant_id, user_id, aud, scp, 3600)
+    }
+
+    /// The claims of a v1.0 access token (`iss` https://sts.windows.net/{tid}/, `ver` 1.0).
+    pub fn v1_claims_for(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        aud: &str,
+        scp: Option<&str>,
+    ) -> Claims {
+        self.state.v1_claims_for(tenant_id, user_id, aud, scp, 3600)
     }
 
     /// Signs `claims` with the current key.

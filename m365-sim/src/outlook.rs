@@ -22,6 +22,7 @@ pub struct NewMeeting {
     pub minutes: i64,
     pub categories: Vec<String>,
     pub sensitivity: String,
+    pub location: String,
 }
 
 impl NewMeeting {
@@ -32,11 +33,18 @@ impl NewMeeting {
             minutes,
             categories: Vec::new(),
             sensitivity: "normal".to_owned(),
+            location: String::new(),
         }
     }
 
     pub fn category(mut self, name: &str) -> Self {
         self.categories.push(name.to_owned());
+        self
+    }
+
+    /// Graph's `sensitivity`: `normal`, `personal`, `private` or `confidential`.
+    pub fn sensitivity(mut self, sensitivity: &str) -> Self {
+        self.sensitivity = sensitivity.to_owned();
         self
     }
 }
@@ -61,8 +69,24 @@ impl Outlook<'_> {
 
     /// Creates many meetings at once (one lock, for large calendars); returns their ids.
     pub fn create_many(&self, owner: &str, meetings: &[NewMeeting]) -> Vec<String> {
+        self.create_as(owner, owner, meetings)
+    }
+
+    /// `creator` (a delegate, user id or address) creates meetings in `owner`'s calendar on the
+    /// owner's behalf: as in Exchange, the owner organizes them and `creator` is their creator
+    /// (`PidTagCreatorName`). No permission check: this is what happened in Outlook.
+    pub fn create_by(&self, owner: &str, creator: &str, meeting: &NewMeeting) -> String {
+        self.create_as(owner, creator, std::slice::from_ref(meeting))
+            .pop()
+            .unwrap_or_default()
+    }
+
+    fn create_as(&self, owner: &str, creator: &str, meetings: &[NewMeeting]) -> Vec<String> {
         let mut world = self.state.world();
         let Some((tenant_id, user)) = world.find_user(owner) else {
+            return Vec::new();
+        };
+        let Some((_, creator)) = world.find_user(creator) else {
             return Vec::new();
         };
         let now = now_rfc3339();
@@ -70,9 +94,10 @@ impl Outlook<'_> {
         for meeting in meetings {
             world.seq += 1;
             let seq = world.seq;
-            let id = format!("AAMk-{}", uuid::Uuid::new_v4().simple());
+            let id = crate::world::new_rest_id();
             world.events.push(GraphEvent {
                 id: id.clone(),
+                immutable_id: crate::seed::immutable_id(&id),
                 tenant_id: tenant_id.clone(),
                 mailbox: user.id.clone(),
                 ical_uid: format!(
@@ -84,10 +109,12 @@ impl Outlook<'_> {
                 start: stored_time(meeting.start_s),
                 end: stored_time(meeting.start_s + meeting.minutes * 60),
                 time_zone: "UTC".into(),
-                location: String::new(),
+                location: meeting.location.clone(),
                 organizer_name: user.display_name.clone(),
                 organizer_address: user.mail.clone(),
-                created_by: user.id.clone(),
+                owner_address: user.mail.clone(),
+                created_by: creator.id.clone(),
+                creator_name: creator.display_name.clone(),
                 attendees: Vec::new(),
                 sensitivity: meeting.sensitivity.clone(),
                 categories: meeting.categories.clone(),
@@ -103,6 +130,34 @@ impl Outlook<'_> {
             ids.push(id);
         }
         ids
+    }
+
+    /// Sets `delegate`'s access to `owner`'s calendar (addresses), as the owner does in
+    /// Outlook's delegate settings: `bits` are Office.js `DelegatePermissions`.
+    pub fn set_delegate(
+        &self,
+        owner: &str,
+        delegate: &str,
+        bits: u8,
+        can_view_private: bool,
+        send_on_behalf: bool,
+    ) {
+        self.state.world().set_delegation(
+            owner,
+            delegate,
+            Some(crate::seed::Delegation {
+                owner: owner.to_lowercase(),
+                delegate: delegate.to_lowercase(),
+                calendar_bits: bits,
+                can_view_private,
+                send_on_behalf,
+            }),
+        );
+    }
+
+    /// Removes `delegate` from `owner`'s delegates (addresses).
+    pub fn remove_delegate(&self, owner: &str, delegate: &str) {
+        self.state.world().set_delegation(owner, delegate, None);
     }
 
     /// Changes an event (not its occurrences) and records the change.
@@ -159,8 +214,10 @@ impl Outlook<'_> {
         let mut ids = Vec::new();
         for n in 0..count {
             world.seq += 1;
+            let id = format!("{}-{n}", single.id);
             let occurrence = GraphEvent {
-                id: format!("{}-{n}", single.id),
+                immutable_id: crate::seed::immutable_id(&id),
+                id,
                 ical_uid: format!("{}{n:02}", single.ical_uid),
                 start: shifted(&single.start, i64::from(n) * 7 * 24 * 60),
                 end: shifted(&single.end, i64::from(n) * 7 * 24 * 60),
@@ -213,14 +270,18 @@ impl Outlook<'_> {
             .iter()
             .enumerate()
             .filter(|(_, e)| {
-                !e.deleted && (e.id == id || e.series_master_id.as_deref() == Some(id))
+                !e.deleted
+                    && (e.has_id(id)
+                        || e.series_master_id
+                            .as_deref()
+                            .is_some_and(|m| m == id || crate::seed::immutable_id(m) == id))
             })
             .map(|(i, _)| i)
             .collect();
         for i in targets {
             change(&mut world.events[i]);
             // An occurrence changed on its own becomes an exception of its series.
-            if world.events[i].id == id && world.events[i].kind == "occurrence" {
+            if world.events[i].has_id(id) && world.events[i].kind == "occurrence" {
                 world.events[i].kind = "exception";
             }
             world.touch(i, &now);
@@ -250,8 +311,68 @@ pub async fn put_categories(
     StatusCode::NO_CONTENT
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Composed {
+    /// The calendar's owner (address).
+    owner: String,
+    /// Who composes it (address): the owner, or a delegate on their behalf.
+    creator: String,
+    subject: String,
+    /// RFC 3339, UTC.
+    start: String,
+    end: String,
+    #[serde(default)]
+    location: String,
+    #[serde(default = "normal")]
+    sensitivity: String,
+}
+
+fn normal() -> String {
+    "normal".to_owned()
+}
+
+/// `POST /_outlook/events`: Outlook saves a meeting being composed (Office.js `saveAsync`: "the
+/// item is saved as a normal appointment on the user's calendar"). The owner may; a delegate
+/// may when they can write to the calendar or send on the owner's behalf. Answers its REST id.
+pub async fn post_composed(
+    State(state): State<Arc<SimState>>,
+    Json(composed): Json<Composed>,
+) -> Result<Json<serde_json::Value>, StatusCode> {
+    let outlook = Outlook { state: &state };
+    let (start, end) = match (epoch_seconds(&composed.start), epoch_seconds(&composed.end)) {
+        (Some(start), Some(end)) if end >= start => (start, end),
+        _ => return Err(StatusCode::BAD_REQUEST),
+    };
+    {
+        let world = state.world();
+        let (Some((owner_tenant, owner)), Some((creator_tenant, creator))) = (
+            world.find_user(&composed.owner),
+            world.find_user(&composed.creator),
+        ) else {
+            return Err(StatusCode::NOT_FOUND);
+        };
+        let may = owner.id == creator.id
+            || (owner_tenant == creator_tenant
+                && (world
+                    .delegation(&owner.id, &creator.id)
+                    .is_some_and(|(bits, _)| bits & 2 != 0)
+                    || world.sends_on_behalf(&owner.id, &creator.id)));
+        if !may {
+            return Err(StatusCode::FORBIDDEN);
+        }
+    }
+    let meeting = NewMeeting {
+        location: composed.location,
+        ..NewMeeting::new(&composed.subject, start, (end - start) / 60)
+            .sensitivity(&composed.sensitivity)
+    };
+    let id = outlook.create_by(&composed.owner, &composed.creator, &meeting);
+    Ok(Json(serde_json::json!({ "id": id })))
+}
+
 fn live(world: &World, id: &str) -> Option<usize> {
-    world.events.iter().position(|e| e.id == id && !e.deleted)
+    world.events.iter().position(|e| e.has_id(id) && !e.deleted)
 }
 
 /// A stored time moved by `minutes`.

@@ -18,6 +18,11 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
         )
         .route("/{tenant}/discovery/v2.0/keys", get(identity::keys))
         .route(
+            "/{tenant}/.well-known/openid-configuration",
+            get(identity::v1_openid_configuration),
+        )
+        .route("/{tenant}/discovery/keys", get(identity::v1_keys))
+        .route(
             "/{tenant}/oauth2/v2.0/authorize",
             get(identity::authorize_page).post(identity::authorize_submit),
         )
@@ -31,6 +36,7 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
             "/_outlook/events/categories",
             axum::routing::put(crate::outlook::put_categories),
         )
+        .route("/_outlook/events", post(crate::outlook::post_composed))
         .route(
             "/google/.well-known/openid-configuration",
             get(google::openid_configuration),

@@ -35,6 +35,9 @@ pub struct Tenant {
     pub users: Vec<User>,
     /// Mailboxes holding the Global Administrator role (they may grant tenant-wide consent).
     pub admins: Vec<String>,
+    /// Mailboxes assigned Liaison's app role `Liaison.Admin` in Entra (enterprise application →
+    /// users and groups): tokens issued to Liaison for them carry it in `roles`.
+    pub liaison_admins: Vec<String>,
     /// Who manages whose calendar, as Outlook's delegate settings say.
     pub delegations: Vec<Delegation>,
     /// Calendar items, in their owners' calendars.
@@ -44,7 +47,8 @@ pub struct Tenant {
 /// A calendar item in one mailbox's calendar.
 #[derive(Debug, Clone, Serialize)]
 pub struct Event {
-    /// The item's REST (Graph) id in the calendar owner's mailbox.
+    /// The item's REST id (Graph's default id form, what Office.js `convertToRestId` gives) in
+    /// the calendar owner's mailbox. Its immutable id is another string ([`immutable_id`]).
     pub id: String,
     /// The meeting's iCalendar UID, the same in every mailbox that has a copy.
     pub ical_uid: String,
@@ -56,12 +60,17 @@ pub struct Event {
     pub end: String,
     pub time_zone: String,
     pub location: String,
-    /// Who created (organizes) it. A delegate who creates an item in the owner's calendar is
-    /// its organizer here, so the sidebar can tell who created it.
+    /// Who organizes it. As in Exchange, an item created in the owner's calendar — by the owner
+    /// or by a delegate on their behalf — is organized by the owner; an invitation received from
+    /// someone else is organized by them.
     pub organizer: String,
     pub organizer_name: String,
+    /// Who created the item (Exchange's `PidTagCreatorName`, read through Graph as the extended
+    /// property `String 0x3FF8`): the owner, a delegate, or the sender of an invitation.
+    pub created_by: String,
+    pub created_by_name: String,
     pub attendees: Vec<String>,
-    /// `normal` or `private`.
+    /// Graph's `sensitivity`: `normal`, `personal`, `private` or `confidential`.
     pub sensitivity: String,
     pub categories: Vec<String>,
     /// Weekly occurrences when this is a series (its occurrences follow the first one).
@@ -93,30 +102,58 @@ pub struct User {
     pub mail: String,
 }
 
-/// An hour-long event in `owner`'s calendar.
+/// The REST id of the demo's seeded event `n` (`AAMkADemo-0001_A=`): like a real REST id it holds
+/// characters (`-`, `_`) that Office.js's EWS form writes differently (`/`, `+`).
+pub fn demo_event_id(n: u8) -> String {
+    format!("AAMkADemo-{n:04}_A=")
+}
+
+/// The immutable id Graph gives the item whose REST id is `rest_id` when asked with
+/// `Prefer: IdType="ImmutableId"`: another string for the same item ("restImmutableEntryId").
+pub fn immutable_id(rest_id: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(rest_id.as_bytes());
+    format!(
+        "AAkALgAA{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..24])
+    )
+}
+
+/// An hour-long event in `owner`'s calendar, created by `creator` (a mailbox name at
+/// contoso.com, with its display name); organized by the owner, as Exchange does for items made
+/// in the owner's calendar.
 fn event(
     n: u8,
     owner: &str,
     subject: &str,
     start: &str,
-    organizer: &str,
-    organizer_name: &str,
+    creator: (&str, &str),
     sensitivity: &str,
 ) -> Event {
     // `start` is `YYYY-MM-DDTHH:MM:SSZ` before 23:00: the end is the next hour.
     let hour: u8 = start[11..13].parse().expect("an hour");
     let end = format!("{}{:02}{}", &start[..11], hour + 1, &start[13..]);
+    let owner_name = match owner {
+        "olga" => "Olga Organizer",
+        "otto" => "Otto Organizer",
+        "ann" => "Ann Editor",
+        "arthur" => "Arthur Author",
+        _ => owner,
+    };
     Event {
-        id: format!("AAMkADemo{n:04}"),
+        id: demo_event_id(n),
         ical_uid: format!("040000008200E00074C5B7101A82E0080000000000000000000000000000{n:04}"),
         calendar_owner: format!("{owner}@contoso.com"),
         subject: subject.into(),
         start: start.into(),
         end,
-        time_zone: "Europe/Paris".into(),
+        time_zone: "W. Europe Standard Time".into(),
         location: "Teams meeting".into(),
-        organizer: format!("{organizer}@contoso.com"),
-        organizer_name: organizer_name.into(),
+        organizer: format!("{owner}@contoso.com"),
+        organizer_name: owner_name.into(),
+        created_by: format!("{}@contoso.com", creator.0),
+        created_by_name: creator.1.into(),
         attendees: vec!["nancy.davolio@northwind.example".into()],
         sensitivity: sensitivity.into(),
         categories: Vec::new(),
@@ -159,6 +196,7 @@ impl Seed {
                     user(7, "Adele Admin", "adele@contoso.com"),
                 ],
                 admins: vec!["adele@contoso.com".into()],
+                liaison_admins: vec!["adele@contoso.com".into()],
                 delegations: vec![
                     grant("olga", "ann", 63, true, true),
                     grant("olga", "arthur", 23, false, true),
@@ -172,17 +210,16 @@ impl Seed {
                         "olga",
                         "Northwind quarterly review",
                         "2026-11-23T09:00:00Z",
-                        "olga",
-                        "Olga Organizer",
+                        ("olga", "Olga Organizer"),
                         "normal",
                     ),
+                    // Made by Ann in Olga's calendar: organized by Olga, created by Ann.
                     event(
                         2,
                         "olga",
                         "Adventure Works intro call",
                         "2026-11-23T13:00:00Z",
-                        "ann",
-                        "Ann Editor",
+                        ("ann", "Ann Editor"),
                         "normal",
                     ),
                     event(
@@ -190,20 +227,21 @@ impl Seed {
                         "olga",
                         "Tailspin lead follow-up",
                         "2026-11-24T10:00:00Z",
-                        "arthur",
-                        "Arthur Author",
+                        ("arthur", "Arthur Author"),
                         "normal",
                     ),
+                    // An invitation Olga received: organized and created by Margaret.
                     Event {
                         organizer: "margaret@fabrikam.example".into(),
                         organizer_name: "Margaret Peacock".into(),
+                        created_by: "margaret@fabrikam.example".into(),
+                        created_by_name: "Margaret Peacock".into(),
                         ..event(
                             4,
                             "olga",
                             "Fabrikam partnership (invitation)",
                             "2026-11-24T15:00:00Z",
-                            "olga",
-                            "",
+                            ("olga", "Olga Organizer"),
                             "normal",
                         )
                     },
@@ -212,8 +250,7 @@ impl Seed {
                         "olga",
                         "Doctor's appointment",
                         "2026-11-25T08:00:00Z",
-                        "olga",
-                        "Olga Organizer",
+                        ("olga", "Olga Organizer"),
                         "private",
                     ),
                     event(
@@ -221,8 +258,7 @@ impl Seed {
                         "otto",
                         "Board preparation",
                         "2026-11-25T14:00:00Z",
-                        "otto",
-                        "Otto Organizer",
+                        ("otto", "Otto Organizer"),
                         "normal",
                     ),
                     event(
@@ -230,8 +266,7 @@ impl Seed {
                         "ann",
                         "Ann's planning session",
                         "2026-11-26T09:00:00Z",
-                        "ann",
-                        "Ann Editor",
+                        ("ann", "Ann Editor"),
                         "normal",
                     ),
                     event(
@@ -239,8 +274,7 @@ impl Seed {
                         "arthur",
                         "Arthur's pipeline review",
                         "2026-11-26T11:00:00Z",
-                        "arthur",
-                        "Arthur Author",
+                        ("arthur", "Arthur Author"),
                         "normal",
                     ),
                     Event {
@@ -250,8 +284,7 @@ impl Seed {
                             "olga",
                             "Weekly pipeline sync",
                             "2026-11-27T08:00:00Z",
-                            "olga",
-                            "Olga Organizer",
+                            ("olga", "Olga Organizer"),
                             "normal",
                         )
                     },

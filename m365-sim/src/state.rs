@@ -17,6 +17,11 @@ pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 pub const OUTLOOK_CLIENT_ID: &str = "ea5a67f6-b6f3-4338-b240-c655ddc3cc8e";
 /// The role template id of Global Administrator, carried in `wids`.
 pub const GLOBAL_ADMIN_ROLE: &str = "62e90394-69f5-4237-9190-012177145e10";
+/// The issuer prefix of v1.0 access tokens: `https://sts.windows.net/{tid}/` (Microsoft,
+/// "Access tokens in the Microsoft identity platform": v1.0 and v2.0 tokens).
+pub const V1_ISSUER: &str = "https://sts.windows.net";
+/// Liaison's app role for its administrators, assigned in Entra and sent in `roles`.
+pub const LIAISON_ADMIN_ROLE: &str = "Liaison.Admin";
 
 pub struct SimState {
     world: Mutex<World>,
@@ -54,6 +59,16 @@ pub struct Claims {
     pub nonce: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub wids: Vec<String>,
+    /// App roles assigned to the user for the token's audience (an array of strings).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub roles: Vec<String>,
+    /// v1.0 tokens: the client (`azp` in v2.0), the user principal name and its older twin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unique_name: Option<String>,
 }
 
 /// The client the simulator calls subscribers' webhooks with. It accepts the self-signed
@@ -181,10 +196,17 @@ impl SimState {
         let now = now_s();
         let world = self.world();
         let user = world.find_user(user_id).map(|(_, u)| u);
-        let admin = world
-            .tenant(tenant_id)
-            .zip(user.as_ref())
-            .is_some_and(|(t, u)| t.admins.iter().any(|a| a.eq_ignore_ascii_case(&u.mail)));
+        let tenant = world.tenant(tenant_id);
+        let holds = |list: fn(&crate::seed::Tenant) -> &Vec<String>| {
+            tenant
+                .zip(user.as_ref())
+                .is_some_and(|(t, u)| list(t).iter().any(|a| a.eq_ignore_ascii_case(&u.mail)))
+        };
+        // `wids` only when the app registration asks for directory roles
+        // (`groupMembershipClaims`); app roles go to tokens for the app's own audiences.
+        let admin = world.app.group_membership_claims && holds(|t| &t.admins);
+        let for_the_app = aud == world.app.client_id || aud == world.app.app_id_uri;
+        let liaison_admin = for_the_app && holds(|t| &t.liaison_admins);
         Claims {
             iss: self.issuer(tenant_id),
             aud: aud.to_owned(),
@@ -206,6 +228,37 @@ impl SimState {
             } else {
                 Vec::new()
             },
+            roles: if liaison_admin {
+                vec![LIAISON_ADMIN_ROLE.into()]
+            } else {
+                Vec::new()
+            },
+            appid: None,
+            upn: None,
+            unique_name: None,
+        }
+    }
+
+    /// The claims of a v1.0 access token for `aud`: `iss` `https://sts.windows.net/{tid}/`,
+    /// `ver` `1.0`, the user's name in `upn` and `unique_name` (no `preferred_username`), the
+    /// client in `appid` (Microsoft's access token claims reference).
+    pub fn v1_claims_for(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        aud: &str,
+        scp: Option<&str>,
+        lifetime: i64,
+    ) -> Claims {
+        let v2 = self.claims_for(tenant_id, user_id, aud, scp, lifetime);
+        Claims {
+            iss: format!("{V1_ISSUER}/{tenant_id}/"),
+            ver: "1.0".into(),
+            upn: v2.preferred_username.clone(),
+            unique_name: v2.preferred_username.clone(),
+            preferred_username: None,
+            email: None,
+            ..v2
         }
     }
 

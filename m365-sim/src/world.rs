@@ -19,12 +19,52 @@ pub struct AppRegistration {
     /// The client registered with the Google surface.
     pub google_client_id: String,
     pub google_client_secret: String,
+    /// The registration's `api.requestedAccessTokenVersion` (`accessTokenAcceptedVersion` in
+    /// the legacy manifest): `None` or `Some(1)` gives v1.0 access tokens for the app's API —
+    /// Entra's default for a registration that never sets it —, `Some(2)` gives v2.0.
+    pub access_token_version: Option<u8>,
+    /// `groupMembershipClaims` includes directory roles: tokens carry `wids`.
+    pub group_membership_claims: bool,
+}
+
+/// Which of Graph's two id forms a request gets back (Microsoft: "Obtain immutable identifiers
+/// for Outlook resources"). The default is the REST id, which changes when an item moves;
+/// `Prefer: IdType="ImmutableId"` asks for the immutable id — another string for the same item.
+/// Ids of either form are accepted in request paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdForm {
+    Rest,
+    Immutable,
+}
+
+impl IdForm {
+    /// The form a request's `Prefer` headers ask for (`IdType="ImmutableId"`, alone or among
+    /// other preferences on one line).
+    pub fn of(headers: &axum::http::HeaderMap) -> Self {
+        let immutable = headers.get_all("prefer").iter().any(|value| {
+            value.to_str().is_ok_and(|v| {
+                v.split(',').any(|p| {
+                    let p = p.trim();
+                    p.eq_ignore_ascii_case("IdType=\"ImmutableId\"")
+                        || p.eq_ignore_ascii_case("IdType=ImmutableId")
+                })
+            })
+        });
+        if immutable {
+            Self::Immutable
+        } else {
+            Self::Rest
+        }
+    }
 }
 
 /// A calendar item as Graph stores it in one mailbox.
 #[derive(Debug, Clone)]
 pub struct GraphEvent {
+    /// The REST id (Graph's default form).
     pub id: String,
+    /// The immutable id of the same item (`Prefer: IdType="ImmutableId"`).
+    pub immutable_id: String,
     pub tenant_id: String,
     /// The mailbox (user id) whose calendar holds it.
     pub mailbox: String,
@@ -38,8 +78,14 @@ pub struct GraphEvent {
     pub location: String,
     pub organizer_name: String,
     pub organizer_address: String,
-    /// The user id of whoever created the item (a delegate creates in the owner's calendar).
+    /// The calendar owner's address: the owner is the organizer (`isOrganizer`) when equal.
+    pub owner_address: String,
+    /// The user id of whoever created the item (a delegate creates in the owner's calendar), or
+    /// the address of an invitation's sender.
     pub created_by: String,
+    /// `PidTagCreatorName`: the creator's display name, which Graph shows only as the extended
+    /// property `String 0x3FF8` when asked for it.
+    pub creator_name: String,
     pub attendees: Vec<String>,
     pub sensitivity: String,
     pub categories: Vec<String>,
@@ -55,24 +101,44 @@ pub struct GraphEvent {
 }
 
 impl GraphEvent {
-    /// The event in Graph's JSON shape. `limited` hides what a delegate without private access
-    /// may not see of a private item (free/busy only).
-    pub fn to_json(&self, limited: bool) -> Value {
+    /// This item's id in `form`.
+    pub fn id_in(&self, form: IdForm) -> &str {
+        match form {
+            IdForm::Rest => &self.id,
+            IdForm::Immutable => &self.immutable_id,
+        }
+    }
+
+    /// Whether `id` (of either form) names this item.
+    pub fn has_id(&self, id: &str) -> bool {
+        self.id == id || self.immutable_id == id
+    }
+
+    /// The event in Graph's JSON shape, its ids in `form`. `limited` hides what a delegate
+    /// without private access may not see of a private item (free/busy only); `creator` adds
+    /// the extended property `String 0x3FF8` (`PidTagCreatorName`), as
+    /// `$expand=singleValueExtendedProperties($filter=id eq 'String 0x3FF8')` asks.
+    pub fn to_json(&self, limited: bool, form: IdForm, creator: bool) -> Value {
         let time = |t: &str| json!({ "dateTime": format!("{t}.0000000"), "timeZone": "UTC" });
+        let series_master = self.series_master_id.as_deref().map(|id| match form {
+            IdForm::Rest => id.to_owned(),
+            IdForm::Immutable => crate::seed::immutable_id(id),
+        });
         if limited {
             return json!({
-                "id": self.id,
+                "id": self.id_in(form),
                 "@odata.etag": format!("W/\"{}\"", self.change_key()),
                 "changeKey": self.change_key(),
                 "sensitivity": self.sensitivity,
                 "showAs": "busy",
                 "type": self.kind,
+                "seriesMasterId": series_master,
                 "start": time(&self.start),
                 "end": time(&self.end),
             });
         }
-        json!({
-            "id": self.id,
+        let mut value = json!({
+            "id": self.id_in(form),
             "@odata.etag": format!("W/\"{}\"", self.change_key()),
             "changeKey": self.change_key(),
             "iCalUId": self.ical_uid,
@@ -88,6 +154,7 @@ impl GraphEvent {
             "sensitivity": self.sensitivity,
             "importance": "normal",
             "categories": self.categories,
+            "isOrganizer": self.organizer_address.eq_ignore_ascii_case(&self.owner_address),
             "organizer": { "emailAddress": { "name": self.organizer_name, "address": self.organizer_address } },
             "attendees": self.attendees.iter().map(|a| json!({
                 "type": "required",
@@ -96,11 +163,16 @@ impl GraphEvent {
             })).collect::<Vec<_>>(),
             "isCancelled": false,
             "type": self.kind,
-            "seriesMasterId": self.series_master_id,
+            "seriesMasterId": series_master,
             "location": { "displayName": self.location, "locationType": "default" },
             "createdDateTime": self.created,
             "lastModifiedDateTime": self.last_modified,
-        })
+        });
+        if creator {
+            value["singleValueExtendedProperties"] =
+                json!([{ "id": "String 0x3ff8", "value": self.creator_name }]);
+        }
+        value
     }
 
     pub fn change_key(&self) -> String {
@@ -180,6 +252,9 @@ pub struct Subscription {
     pub client_state: Option<String>,
     /// Seconds since the Unix epoch.
     pub expires_s: i64,
+    /// The id form its notifications name items in: the form the creating request asked for
+    /// (Microsoft: subscriptions created with `Prefer: IdType="ImmutableId"` send immutable ids).
+    pub id_form: IdForm,
 }
 
 /// A notification on its way to a subscriber.
@@ -187,6 +262,13 @@ pub struct Subscription {
 pub struct Outgoing {
     pub url: String,
     pub body: Value,
+}
+
+/// A fresh REST id, shaped like Exchange's (base64url: it holds `-` and `_`, which the EWS form
+/// Office.js shows writes as `/` and `+`).
+pub fn new_rest_id() -> String {
+    let u = uuid::Uuid::new_v4().simple().to_string();
+    format!("AAMk{}-{}_A=", &u[..14], &u[14..28])
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` of an RFC 3339 UTC seed time.
@@ -276,6 +358,7 @@ impl World {
             self.seq += 1;
             let base = GraphEvent {
                 id: seeded.id.clone(),
+                immutable_id: crate::seed::immutable_id(&seeded.id),
                 tenant_id: tenant.id.clone(),
                 mailbox: mailbox.clone(),
                 ical_uid: seeded.ical_uid.clone(),
@@ -287,7 +370,9 @@ impl World {
                 location: seeded.location.clone(),
                 organizer_name: seeded.organizer_name.clone(),
                 organizer_address: seeded.organizer.clone(),
-                created_by: id_of(&seeded.organizer).unwrap_or_else(|| mailbox.clone()),
+                owner_address: seeded.calendar_owner.clone(),
+                created_by: id_of(&seeded.created_by).unwrap_or_else(|| seeded.created_by.clone()),
+                creator_name: seeded.created_by_name.clone(),
                 attendees: seeded.attendees.clone(),
                 sensitivity: seeded.sensitivity.clone(),
                 categories: seeded.categories.clone(),
@@ -308,8 +393,10 @@ impl World {
                     });
                     for n in 0..u32::from(count) {
                         self.seq += 1;
+                        let id = format!("{}-{n}", base.id);
                         self.events.push(GraphEvent {
-                            id: format!("{}-{n}", base.id),
+                            immutable_id: crate::seed::immutable_id(&id),
+                            id,
                             ical_uid: format!("{}{n:02}", base.ical_uid),
                             start: add_days(&base.start, 7 * n),
                             end: add_days(&base.end, 7 * n),
@@ -355,9 +442,9 @@ impl World {
                     "subscriptionExpirationDateTime": crate::state::rfc3339(sub.expires_s),
                     "clientState": sub.client_state,
                     "changeType": change_type,
-                    "resource": format!("Users/{}/Events/{}", event.mailbox, event.id),
+                    "resource": format!("Users/{}/Events/{}", event.mailbox, event.id_in(sub.id_form)),
                     "tenantId": sub.tenant_id,
-                    "resourceData": { "@odata.type": "#Microsoft.Graph.Event", "id": event.id },
+                    "resourceData": { "@odata.type": "#Microsoft.Graph.Event", "id": event.id_in(sub.id_form) },
                 }]}),
             });
         }
@@ -412,6 +499,44 @@ impl World {
                     && d.delegate.eq_ignore_ascii_case(&delegate.mail)
             })
             .map(|d| (d.calendar_bits, d.can_view_private))
+    }
+
+    /// Whether `delegate` may send on `owner`'s behalf (Outlook's delegate setting).
+    pub fn sends_on_behalf(&self, owner_id: &str, delegate_id: &str) -> bool {
+        let (Some((tenant_id, owner)), Some((_, delegate))) =
+            (self.find_user(owner_id), self.find_user(delegate_id))
+        else {
+            return false;
+        };
+        self.tenant(&tenant_id).is_some_and(|t| {
+            t.delegations.iter().any(|d| {
+                d.owner.eq_ignore_ascii_case(&owner.mail)
+                    && d.delegate.eq_ignore_ascii_case(&delegate.mail)
+                    && d.send_on_behalf
+            })
+        })
+    }
+
+    /// Sets (or, with `None`, removes) `delegate`'s access to `owner`'s calendar, as the owner
+    /// does in Outlook's delegate settings. Both are mailbox addresses of one tenant.
+    pub fn set_delegation(
+        &mut self,
+        owner: &str,
+        delegate: &str,
+        grant: Option<crate::seed::Delegation>,
+    ) {
+        let Some((tenant_id, _)) = self.find_user(owner) else {
+            return;
+        };
+        let Some(tenant) = self.seed.tenants.iter_mut().find(|t| t.id == tenant_id) else {
+            return;
+        };
+        tenant.delegations.retain(|d| {
+            !(d.owner.eq_ignore_ascii_case(owner) && d.delegate.eq_ignore_ascii_case(delegate))
+        });
+        if let Some(grant) = grant {
+            tenant.delegations.push(grant);
+        }
     }
 
     pub fn has_consent(&self, tenant_id: &str, user_id: &str) -> bool {

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use m365_sim::seed::{demo_event_id, immutable_id};
 use m365_sim::{Fault, FaultRule, Seed, Simulator};
 use serde_json::{Value, json};
 
@@ -40,7 +41,12 @@ async fn delegates_reach_the_owners_calendar_by_their_level() {
     let (status, body) = get(&sim, &ann, &format!("/users/{OLGA}/calendarView?{WINDOW}")).await;
     assert_eq!(status, 200);
     assert_eq!(body["value"][0]["subject"], "Northwind quarterly review");
-    let (_, private) = get(&sim, &ann, &format!("/users/{OLGA}/events/AAMkADemo0005")).await;
+    let (_, private) = get(
+        &sim,
+        &ann,
+        &format!("/users/{OLGA}/events/{}", demo_event_id(5)),
+    )
+    .await;
     assert_eq!(
         private["subject"], "Doctor's appointment",
         "Ann sees private items"
@@ -51,7 +57,7 @@ async fn delegates_reach_the_owners_calendar_by_their_level() {
     let (_, body) = get(
         &sim,
         &arthur,
-        "/users/olga@contoso.com/events/AAMkADemo0005",
+        &format!("/users/olga@contoso.com/events/{}", demo_event_id(5)),
     )
     .await;
     assert!(
@@ -132,7 +138,7 @@ async fn delta_rounds_page_then_go_quiet_then_carry_changes_and_removals() {
     // Olga's 4 single events + 4 occurrences of the weekly series, in pages of 4.
     assert_eq!((seen.len(), pages), (9, 3), "{seen:?}");
     assert!(
-        !seen.contains(&"AAMkADemo0009".to_owned()),
+        !seen.contains(&demo_event_id(9)),
         "series masters are not instances"
     );
 
@@ -142,7 +148,7 @@ async fn delta_rounds_page_then_go_quiet_then_carry_changes_and_removals() {
 
     let client = reqwest::Client::new();
     let patched = client
-        .patch(format!("{}/v1.0/me/events/AAMkADemo0001", sim.url()))
+        .patch(format!("{}/v1.0/me/events/{}", sim.url(), demo_event_id(1)))
         .bearer_auth(&olga)
         .json(&json!({ "categories": ["CRM"] }))
         .send()
@@ -150,7 +156,7 @@ async fn delta_rounds_page_then_go_quiet_then_carry_changes_and_removals() {
         .unwrap();
     assert_eq!(patched.status(), 200);
     let deleted = client
-        .delete(format!("{}/v1.0/me/events/AAMkADemo0002", sim.url()))
+        .delete(format!("{}/v1.0/me/events/{}", sim.url(), demo_event_id(2)))
         .bearer_auth(&olga)
         .send()
         .await
@@ -242,7 +248,7 @@ async fn batch_runs_inner_requests_and_refuses_more_than_twenty() {
     let sim = Simulator::start(Seed::contoso()).await.unwrap();
     let olga = sim.graph_token(TENANT, OLGA, "Calendars.Read User.Read");
     let client = reqwest::Client::new();
-    let batch = |n: usize| json!({ "requests": (0..n).map(|i| json!({ "id": i.to_string(), "method": "GET", "url": if i == 0 { "/me".to_owned() } else { format!("/me/events/AAMkADemo000{}", i % 8 + 1) } })).collect::<Vec<_>>() });
+    let batch = |n: usize| json!({ "requests": (0..n).map(|i| json!({ "id": i.to_string(), "method": "GET", "url": if i == 0 { "/me".to_owned() } else { format!("/me/events/{}", demo_event_id((i % 8 + 1) as u8)) } })).collect::<Vec<_>>() });
     let res = client
         .post(format!("{}/v1.0/$batch", sim.url()))
         .bearer_auth(&olga)
@@ -255,7 +261,7 @@ async fn batch_runs_inner_requests_and_refuses_more_than_twenty() {
     let mut responses = body["responses"].as_array().unwrap().clone();
     responses.sort_by_key(|r| r["id"].as_str().unwrap().to_owned());
     assert_eq!(responses[0]["body"]["id"], OLGA);
-    assert_eq!(responses[1]["body"]["id"], "AAMkADemo0002");
+    assert_eq!(responses[1]["body"]["id"], demo_event_id(2));
     assert_eq!(responses[2]["status"], 200);
 
     let res = client
@@ -266,4 +272,124 @@ async fn batch_runs_inner_requests_and_refuses_more_than_twenty() {
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
+}
+
+#[tokio::test]
+async fn items_have_two_id_forms_and_the_prefer_header_chooses_the_one_answered() {
+    // Microsoft, "Obtain immutable identifiers for Outlook resources": the header applies to
+    // the request it is sent with; the REST id and the immutable id are different strings.
+    let sim = Simulator::start(Seed::contoso()).await.unwrap();
+    let olga = sim.graph_token(TENANT, OLGA, "Calendars.ReadWrite");
+    let rest = demo_event_id(1);
+    let immutable = immutable_id(&rest);
+    assert_ne!(rest, immutable);
+    let client = reqwest::Client::new();
+    let read = |id: String, prefer: Option<&'static str>| {
+        let mut request = client
+            .get(format!("{}/v1.0/me/events/{id}", sim.url()))
+            .bearer_auth(&olga);
+        if let Some(prefer) = prefer {
+            request = request.header("Prefer", prefer);
+        }
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let plain = read(rest.clone(), None).await;
+    let by_rest = read(
+        rest.clone(),
+        Some("IdType=\"ImmutableId\", outlook.timezone=\"UTC\""),
+    )
+    .await;
+    let by_immutable = read(immutable.clone(), Some("IdType=\"ImmutableId\"")).await;
+    assert_eq!(plain["id"], rest);
+    assert_eq!(
+        by_rest["id"], immutable,
+        "read by its REST id, answered immutable"
+    );
+    assert_eq!(by_immutable["id"], immutable);
+
+    // Delta answers in the form asked for, removals included.
+    let (_, round) = get(&sim, &olga, &format!("/me/calendarView/delta?{WINDOW}")).await;
+    assert!(
+        round["value"][0]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("AAMk")
+    );
+    let res = client
+        .get(format!("{}/v1.0/me/calendarView/delta?{WINDOW}", sim.url()))
+        .bearer_auth(&olga)
+        .header("Prefer", "IdType=\"ImmutableId\"")
+        .send()
+        .await
+        .unwrap();
+    let round: Value = res.json().await.unwrap();
+    assert!(
+        round["value"][0]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("AAkALg")
+    );
+}
+
+#[tokio::test]
+async fn an_item_made_by_a_delegate_is_organized_by_the_owner_and_exchange_names_its_creator() {
+    let sim = Simulator::start(Seed::contoso()).await.unwrap();
+    let ann = sim.graph_token(TENANT, ANN, "Calendars.Read.Shared");
+    let expand = "$expand=singleValueExtendedProperties($filter=id%20eq%20'String%200x3FF8')";
+    // Seeded item 2: made by Ann in Olga's calendar.
+    let (_, made_by_ann) = get(
+        &sim,
+        &ann,
+        &format!("/users/{OLGA}/events/{}?{expand}", demo_event_id(2)),
+    )
+    .await;
+    assert_eq!(made_by_ann["isOrganizer"], true);
+    assert_eq!(
+        made_by_ann["organizer"]["emailAddress"]["address"],
+        "olga@contoso.com"
+    );
+    assert_eq!(
+        made_by_ann["singleValueExtendedProperties"][0]["value"],
+        "Ann Editor"
+    );
+    // Without `$expand` the property is not there; an invitation is not organized by Olga.
+    let (_, plain) = get(
+        &sim,
+        &ann,
+        &format!("/users/{OLGA}/events/{}", demo_event_id(2)),
+    )
+    .await;
+    assert!(plain.get("singleValueExtendedProperties").is_none());
+    let (_, invitation) = get(
+        &sim,
+        &ann,
+        &format!("/users/{OLGA}/events/{}", demo_event_id(4)),
+    )
+    .await;
+    assert_eq!(invitation["isOrganizer"], false);
+}
+
+#[tokio::test]
+async fn outlook_saves_a_composed_meeting_only_for_who_may_write_there() {
+    let sim = Simulator::start(Seed::contoso()).await.unwrap();
+    let client = reqwest::Client::new();
+    let compose = |creator: &'static str| {
+        client
+            .post(format!("{}/_outlook/events", sim.url()))
+            .json(&json!({ "owner": "olga@contoso.com", "creator": creator,
+                "subject": "Composed", "start": "2026-12-01T10:00:00Z", "end": "2026-12-01T11:00:00Z" }))
+            .send()
+    };
+    // Sam sends on Olga's behalf; Rita only reviews; Otto has no access at all.
+    assert_eq!(compose("sam@contoso.com").await.unwrap().status(), 200);
+    assert_eq!(compose("rita@contoso.com").await.unwrap().status(), 403);
+    assert_eq!(compose("otto@contoso.com").await.unwrap().status(), 403);
+    let made = sim
+        .outlook()
+        .events_of("olga@contoso.com")
+        .into_iter()
+        .find(|e| e.subject == "Composed")
+        .unwrap();
+    assert_eq!(made.creator_name, "Sam SendOnBehalf");
+    assert_eq!(made.organizer_address, "olga@contoso.com");
 }

@@ -307,3 +307,104 @@ async fn keys_rotate_and_stay_published_until_retired() {
     sim.retire_old_keys();
     assert_eq!(jwks(&sim).await["keys"].as_array().unwrap().len(), 1);
 }
+
+/// The SSO token Office would hand the add-in for `mailbox`.
+async fn sso_token(sim: &Simulator, mailbox: &str) -> Value {
+    let body: Value = client()
+        .get(format!("{}/_office/sso-token", sim.url()))
+        .query(&[("mailbox", mailbox), ("resource", &sim.app().app_id_uri)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    claims(body["token"].as_str().unwrap())
+}
+
+#[tokio::test]
+async fn the_registration_chooses_the_access_token_version_v1_unless_it_asks_for_v2() {
+    // Microsoft, "Access tokens": an API's registration picks v1.0 or v2.0; one that never
+    // sets `requestedAccessTokenVersion` gets v1.0 (`iss` https://sts.windows.net/{tid}/).
+    let sim = Simulator::start(Seed::contoso()).await.unwrap();
+    let v1 = sso_token(&sim, "ann@contoso.com").await;
+    assert_eq!(v1["ver"], "1.0");
+    assert_eq!(v1["iss"], format!("https://sts.windows.net/{TENANT}/"));
+    assert_eq!(v1["aud"], sim.app().app_id_uri);
+    assert_eq!(v1["upn"], "ann@contoso.com");
+    assert!(v1.get("preferred_username").is_none());
+    assert_eq!(v1["appid"], m365_sim::OUTLOOK_CLIENT_ID);
+    assert_eq!(v1["scp"], "access_as_user");
+
+    sim.configure_app(|app| app.access_token_version = Some(2));
+    let v2 = sso_token(&sim, "ann@contoso.com").await;
+    assert_eq!(v2["ver"], "2.0");
+    assert_eq!(v2["iss"], format!("{}/{TENANT}/v2.0", sim.url()));
+    assert_eq!(v2["aud"], m365_sim::LIAISON_CLIENT_ID);
+    assert_eq!(v2["preferred_username"], "ann@contoso.com");
+
+    // Both metadata documents publish the same keys, each with its own issuer template.
+    let keys = |path: &'static str| {
+        let url = format!("{}{path}", sim.url());
+        async move {
+            client()
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let v2_keys = keys("/common/discovery/v2.0/keys").await;
+    let v1_keys = keys("/common/discovery/keys").await;
+    assert_eq!(v1_keys["keys"][0]["kid"], v2_keys["keys"][0]["kid"]);
+    assert_eq!(
+        v1_keys["keys"][0]["issuer"],
+        "https://sts.windows.net/{tenantid}/"
+    );
+}
+
+#[tokio::test]
+async fn app_roles_come_in_roles_and_directory_roles_only_when_the_registration_asks() {
+    let sim = Simulator::start(Seed::contoso()).await.unwrap();
+    let adele = sso_token(&sim, "adele@contoso.com").await;
+    let ann = sso_token(&sim, "ann@contoso.com").await;
+    assert_eq!(adele["roles"], serde_json::json!(["Liaison.Admin"]));
+    assert!(ann.get("roles").is_none());
+    assert!(
+        adele.get("wids").is_none(),
+        "no wids without groupMembershipClaims"
+    );
+    sim.configure_app(|app| app.group_membership_claims = true);
+    let adele = sso_token(&sim, "adele@contoso.com").await;
+    assert_eq!(adele["wids"][0], m365_sim::GLOBAL_ADMIN_ROLE);
+}
+
+#[tokio::test]
+async fn prompt_admin_consent_is_accepted_only_by_an_administrator() {
+    let sim = Simulator::start(Seed::contoso()).await.unwrap();
+    sim.allow_redirect_uri(REDIRECT);
+    let url = format!(
+        "{}/organizations/oauth2/v2.0/authorize?client_id={}&response_type=code&redirect_uri={}&scope={}&state=s1&nonce=n1&prompt=admin_consent",
+        sim.url(),
+        m365_sim::LIAISON_CLIENT_ID,
+        urlencode(REDIRECT),
+        urlencode("openid Calendars.ReadWrite"),
+    );
+    let decide = |who: &'static str| {
+        client()
+            .post(&url)
+            .form(&[("user", who), ("decision", "accept")])
+            .send()
+    };
+    let refused = decide("olga@contoso.com").await.unwrap();
+    let location = refused.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(query_of(&location)["error"], "access_denied");
+    assert!(!sim.has_admin_consent(TENANT));
+    let granted = decide("adele@contoso.com").await.unwrap();
+    let location = granted.headers()["location"].to_str().unwrap().to_owned();
+    assert!(query_of(&location).contains_key("code"));
+    assert!(sim.has_admin_consent(TENANT));
+}

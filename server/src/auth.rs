@@ -19,11 +19,22 @@ pub struct Caller {
     pub user: User,
     /// The SHA-256 of the session token (to end the session).
     pub session_hash: String,
+    /// Signed in holding Liaison's app role `Liaison.Admin` (Entra's `roles` claim).
+    pub is_admin: bool,
 }
 
 impl Caller {
     pub fn tenant_id(&self) -> &str {
         &self.user.tenant_id
+    }
+
+    /// `Ok` for a Liaison administrator, else `403 admin_required`.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.is_admin {
+            Ok(())
+        } else {
+            Err(ApiError::AdminRequired)
+        }
     }
 }
 
@@ -42,17 +53,18 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or(ApiError::Unauthenticated)?;
-        let (tenant_id, user_id) = sessions::resolve(state.store.as_ref(), token)
+        let session = sessions::resolve(state.store.as_ref(), token)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
         let user = state
             .store
-            .user(&tenant_id, &user_id)
+            .user(&session.tenant_id, &session.user_id)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
         Ok(Self {
             user,
             session_hash: sessions::hash(token),
+            is_admin: session.is_admin,
         })
     }
 }

@@ -149,6 +149,16 @@ pub struct IdentityArgs {
         default_value = "https://graph.microsoft.com/v1.0"
     )]
     pub graph_url: String,
+    /// The issuer prefix of v1.0 access tokens (`{prefix}/{tid}/`).
+    #[arg(
+        long,
+        env = "LIAISON_MICROSOFT_V1_ISSUER",
+        default_value = "https://sts.windows.net"
+    )]
+    pub microsoft_v1_issuer: String,
+    /// Seconds a delegation Microsoft confirmed is trusted before Liaison asks again (0–300).
+    #[arg(long, env = "LIAISON_DELEGATION_CACHE_SECONDS", default_value = "300")]
+    pub delegation_cache_seconds: u64,
     /// Liaison's OAuth client id with Google. Enables Google calendar connections.
     #[arg(
         long,
@@ -178,6 +188,9 @@ impl IdentityArgs {
                         .unwrap_or_else(|| format!("api://{host}/{client_id}")),
                     authority: self.microsoft_authority.trim_end_matches('/').to_owned(),
                     graph_url: self.graph_url.trim_end_matches('/').to_owned(),
+                    v1_issuer: self.microsoft_v1_issuer.trim_end_matches('/').to_owned(),
+                    delegation_ttl: std::time::Duration::from_secs(self.delegation_cache_seconds)
+                        .min(crate::identity::MAX_DELEGATION_TTL),
                     client_id,
                     client_secret,
                 }

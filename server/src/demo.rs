@@ -16,8 +16,9 @@ use secrecy::SecretString;
 
 use crate::config::{DemoMailbox, DemoSettings, PublicUrl, ServerConfig};
 use crate::identity::{GoogleSettings, IdentitySettings, MicrosoftSettings};
+use crate::secrets::Keyring;
 use crate::startup::Application;
-use crate::store::model::{Delegation, NewRecord, Share, Tenant, User};
+use crate::store::model::{Connection, ConnectionStatus, NewRecord, Provider, Share, Tenant, User};
 use crate::store::{Store, StoreError};
 
 pub async fn run(
@@ -28,9 +29,11 @@ pub async fn run(
     let simulator = Simulator::start(seed.clone()).await?;
     config.demo = Some(settings(&seed, &simulator));
     config.identity = identity_settings(&simulator);
+    let keyring = config.keyring.clone();
     let app = Application::build(config).await?;
     register_redirect_uris(&simulator, app.public_url());
     seed_store(app.store().as_ref(), &seed).await?;
+    connect_organizers(app.store().as_ref(), &keyring, &simulator, &seed).await?;
     println!("{}", banner(&app, &simulator));
     app.run_until_stopped(shutdown).await?;
     simulator.stop().await;
@@ -48,6 +51,8 @@ pub fn identity_settings(simulator: &Simulator) -> IdentitySettings {
             client_id: app.client_id.clone(),
             client_secret: SecretString::from(app.client_secret.clone()),
             app_id_uri: app.app_id_uri.clone(),
+            v1_issuer: m365_sim::V1_ISSUER.to_owned(),
+            delegation_ttl: crate::identity::MAX_DELEGATION_TTL,
         }),
         google: Some(GoogleSettings {
             issuer: format!("{base}/google"),
@@ -113,21 +118,6 @@ pub async fn seed_store(store: &dyn Store, seed: &Seed) -> Result<(), StoreError
                 })
                 .await?;
         }
-        for grant in &tenant.delegations {
-            let delegation = Delegation {
-                calendar_bits: grant.calendar_bits,
-                can_view_private: grant.can_view_private,
-                send_on_behalf: grant.send_on_behalf,
-            };
-            store
-                .set_delegation(
-                    &tenant.id,
-                    &id_of(&grant.owner),
-                    &id_of(&grant.delegate),
-                    &delegation,
-                )
-                .await?;
-        }
         let olga = id_of("olga@contoso.com");
         for (delegate, share) in [
             ("ann@contoso.com", Share::Edit),
@@ -157,6 +147,62 @@ pub async fn seed_store(store: &dyn Store, seed: &Seed) -> Result<(), StoreError
                     .share_record(&tenant.id, id, &id_of(mailbox), *share)
                     .await?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// The Organizers — everyone with delegates — connected their calendars before the demo
+/// starts (Otto then turned sync off): a Microsoft connection each, its refresh token issued by
+/// the simulator and sealed as a sign-in would seal it. Delegations themselves are not seeded:
+/// Liaison verifies them with (simulated) Microsoft when they are used. Idempotent.
+pub async fn connect_organizers(
+    store: &dyn Store,
+    keyring: &Keyring,
+    simulator: &Simulator,
+    seed: &Seed,
+) -> Result<(), StoreError> {
+    let mut scopes = crate::scopes::graph_permissions();
+    scopes.push("offline_access".into());
+    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    for tenant in &seed.tenants {
+        let mut organizers: Vec<&str> = tenant
+            .delegations
+            .iter()
+            .map(|d| d.owner.as_str())
+            .collect();
+        organizers.sort_unstable();
+        organizers.dedup();
+        for mailbox in organizers {
+            let Some(user) = tenant.users.iter().find(|u| u.mail == mailbox) else {
+                continue;
+            };
+            let connected = store
+                .connection(&tenant.id, &user.id, Provider::Microsoft)
+                .await?
+                .is_some();
+            let Some(refresh_token) = (!connected)
+                .then(|| simulator.issue_refresh_token(&user.id, &scopes))
+                .flatten()
+            else {
+                continue;
+            };
+            let owner = crate::connections::owner_key(&user.id, Provider::Microsoft);
+            store
+                .upsert_connection(&Connection {
+                    tenant_id: tenant.id.clone(),
+                    user_id: user.id.clone(),
+                    provider: Provider::Microsoft,
+                    account: user.id.clone(),
+                    account_email: user.mail.clone(),
+                    refresh_token: Some(
+                        keyring.seal(&refresh_token, crate::connections::aad(&tenant.id, &owner)),
+                    ),
+                    scopes: scopes.join(" "),
+                    status: ConnectionStatus::Connected,
+                    status_reason: None,
+                })
+                .await?;
         }
     }
     Ok(())

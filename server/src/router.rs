@@ -11,8 +11,8 @@ use crate::headers::{Https, security_headers};
 use crate::limits::{MAX_BODY_BYTES, time_limit};
 use crate::rate_limit::{ClientRateLimit, limit_per_client};
 use crate::routes::{
-    assets, auth, crm, diagnostics, fallback, health, home, items, manifest, me, permissions,
-    simulator, sync, taskpane,
+    admin, assets, auth, crm, diagnostics, fallback, health, home, items, manifest, me,
+    permissions, simulator, sync, taskpane,
 };
 use crate::state::AppState;
 
@@ -45,6 +45,7 @@ pub fn build(
         .route("/items/context", post(items::get_item_context))
         .route("/items/save", post(items::save_item))
         .route("/items/unlink", post(items::unlink_item))
+        .route("/items/categorize", post(items::categorize_item))
         .route("/items/status", get(items::get_item_status))
         .route("/crm/records", get(crm::search_records))
         .route("/me", get(me::get_me))
@@ -56,6 +57,11 @@ pub fn build(
             axum::routing::delete(sync::delete_event),
         )
         .route("/session", axum::routing::delete(auth::delete_session))
+        .route(
+            "/admin/settings",
+            get(admin::get_settings).put(admin::put_settings),
+        )
+        .route("/admin/audit", get(admin::get_audit))
         .route("/connections/google", post(auth::post_connect_google))
         .route(
             "/connections/microsoft/check",

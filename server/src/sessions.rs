@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::Digest;
 
-use crate::store::model::NewSession;
+use crate::store::model::{LiveSession, NewSession};
 use crate::store::{Store, StoreError, now_ms};
 
 /// A session's absolute lifetime.
@@ -30,11 +30,13 @@ pub fn hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A session for the user; returns the token and when it ends (UTC ms).
+/// A session for the user (`is_admin`: they signed in holding `Liaison.Admin`); returns the
+/// token and when it ends (UTC ms).
 pub async fn start(
     store: &dyn Store,
     tenant_id: &str,
     user_id: &str,
+    is_admin: bool,
 ) -> Result<(String, i64), StoreError> {
     let token = new_token("lsn_");
     let expires_at_ms = now_ms() + LIFETIME_MS;
@@ -44,16 +46,14 @@ pub async fn start(
             tenant_id: tenant_id.to_owned(),
             user_id: user_id.to_owned(),
             expires_at_ms,
+            is_admin,
         })
         .await?;
     Ok((token, expires_at_ms))
 }
 
-/// The (tenant, user) of a live session token.
-pub async fn resolve(
-    store: &dyn Store,
-    token: &str,
-) -> Result<Option<(String, String)>, StoreError> {
+/// The live session of a token.
+pub async fn resolve(store: &dyn Store, token: &str) -> Result<Option<LiveSession>, StoreError> {
     let now = now_ms();
     store.use_session(&hash(token), now, now - IDLE_MS).await
 }

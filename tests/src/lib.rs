@@ -5,6 +5,7 @@
 //! Nothing here skips: a missing browser or task pane build fails the test with what to do.
 
 mod browser;
+pub mod people;
 pub mod test_db;
 
 use std::path::PathBuf;
@@ -122,6 +123,10 @@ pub struct TestAppBuilder {
     pub consented: bool,
     /// Sync settings; the background worker is off so tests run sessions themselves.
     pub sync: liaison_server::sync::SyncSettings,
+    /// The Organizers (Olga, Otto) connected their calendars before (as in the demo).
+    pub organizers_connected: bool,
+    /// How long a verified delegation is kept (the server's default: five minutes).
+    pub delegation_ttl: std::time::Duration,
 }
 
 impl Default for TestAppBuilder {
@@ -136,6 +141,8 @@ impl Default for TestAppBuilder {
                 worker: false,
                 ..Default::default()
             },
+            organizers_connected: true,
+            delegation_ttl: liaison_server::identity::MAX_DELEGATION_TTL,
         }
     }
 }
@@ -164,6 +171,18 @@ impl TestAppBuilder {
         self
     }
 
+    /// Starts with nobody connected: the Organizers must sign in themselves.
+    pub fn without_connected_organizers(mut self) -> Self {
+        self.organizers_connected = false;
+        self
+    }
+
+    /// Keeps a verified delegation this long (the tests of revocation use a short time).
+    pub fn delegation_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.delegation_ttl = ttl;
+        self
+    }
+
     pub async fn spawn(self) -> TestApp {
         liaison_server::telemetry::init();
         let data = tempfile::tempdir().expect("a temporary directory");
@@ -189,7 +208,11 @@ impl TestAppBuilder {
                 .demo
                 .then(|| liaison_server::demo::settings(&seed, &simulator)),
             identity: if self.demo {
-                liaison_server::demo::identity_settings(&simulator)
+                let mut identity = liaison_server::demo::identity_settings(&simulator);
+                if let Some(microsoft) = &mut identity.microsoft {
+                    microsoft.delegation_ttl = self.delegation_ttl;
+                }
+                identity
             } else {
                 Default::default()
             },
@@ -202,6 +225,7 @@ impl TestAppBuilder {
         if self.consented {
             simulator.grant_admin_consent(&seed.tenants[0].id);
         }
+        let keyring = config.keyring.clone();
         let app = Application::build(config).await.expect("the server starts");
         liaison_server::demo::register_redirect_uris(&simulator, app.public_url());
         let url = app.url();
@@ -210,6 +234,16 @@ impl TestAppBuilder {
             liaison_server::demo::seed_store(store.as_ref(), &seed)
                 .await
                 .expect("the demo data is written");
+            if self.organizers_connected {
+                liaison_server::demo::connect_organizers(
+                    store.as_ref(),
+                    &keyring,
+                    &simulator,
+                    &seed,
+                )
+                .await
+                .expect("the Organizers' connections are written");
+            }
         }
         tokio::spawn(app.run_until_stopped(std::future::pending()));
         let http = reqwest::Client::builder()

@@ -1,6 +1,8 @@
-//! The sidebar's item API over real HTTP, on the demo's people and data: who may save what,
-//! idempotent saves, tenant isolation, search. The stories that matter for data safety run on
-//! every store backend (SQLite, and PostgreSQL when `TEST_DATABASE_URL` is set).
+//! The sidebar's item API over real HTTP, on the demo's people and the simulator's items: who
+//! may save what, idempotent saves, tenant isolation, search. The client names an item (owner
+//! and REST id); everything else comes from (simulated) Microsoft Graph. The stories that
+//! matter for data safety run on every store backend (SQLite, and PostgreSQL when
+//! `TEST_DATABASE_URL` is set).
 
 use liaison_domain::api::{
     ErrorBody, ErrorCode, ItemContext, RecordKind, RecordPage, SaveItemResponse, SaveOutcome,
@@ -8,42 +10,26 @@ use liaison_domain::api::{
 };
 use liaison_domain::permissions::{Action, Level, Reason};
 use liaison_e2e::TestApp;
+use liaison_e2e::people::items::*;
+use liaison_e2e::people::{ANN, ARTHUR, OLGA, OTTO, RITA, SAM, item, save, seeded};
 use liaison_e2e::test_db::backends;
 use liaison_server::store::CountedTable;
 use liaison_server::store::model::{NewRecord, Tenant, User};
+use m365_sim::outlook::NewMeeting;
 use serde_json::{Value, json};
 
-const OLGA: &str = "olga@contoso.com";
-const ANN: &str = "ann@contoso.com";
-const ARTHUR: &str = "arthur@contoso.com";
-const RITA: &str = "rita@contoso.com";
-const OTTO: &str = "otto@contoso.com";
-
-/// An item in `owner`'s calendar as the sidebar describes it.
-fn item(owner: &str, ical_uid: &str, created_by: &str) -> Value {
-    json!({
-        "owner": owner,
-        "icalUid": ical_uid,
-        "graphEventId": format!("AAMk-{ical_uid}"),
-        "mode": "read",
-        "createdBy": created_by,
-        "isPrivate": false,
-        "isInboundInvite": false
-    })
+/// A seeded item of `owner`'s calendar, as the sidebar names it.
+fn seeded_item(owner: &str, n: u8) -> Value {
+    item(owner, &seeded(n))
 }
 
-fn save(item: Value, records: &[&str]) -> Value {
-    json!({
-        "item": item,
-        "event": {
-            "subject": "Quarterly review with Northwind",
-            "start": "2026-11-23T09:00:00+01:00",
-            "end": "2026-11-23T10:00:00+01:00",
-            "timeZone": "Europe/Paris",
-            "location": "Room 4"
-        },
-        "linkRecordIds": records
-    })
+/// A new meeting in Olga's calendar (made by Olga), as the sidebar names it.
+fn new_meeting(app: &TestApp, subject: &str) -> Value {
+    let id = app
+        .simulator
+        .outlook()
+        .create(OLGA, &NewMeeting::new(subject, 1_795_420_800, 60));
+    item(OLGA, &id)
 }
 
 async fn error(res: reqwest::Response) -> (u16, ErrorBody) {
@@ -58,7 +44,7 @@ async fn events(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn an_editor_saves_the_organizers_event_into_the_organizers_crm_calendar() {
     let app = TestApp::spawn().await;
-    let body = save(item(OLGA, "uid-review", "owner"), &["demo-con-nancy"]);
+    let body = save(seeded_item(OLGA, OLGAS_REVIEW), &["demo-con-nancy"]);
 
     let res = app.post_as(ANN, "/api/items/save", &body, None).await;
 
@@ -69,35 +55,82 @@ async fn an_editor_saves_the_organizers_event_into_the_organizers_crm_calendar()
     let event = saved.crm_event.unwrap();
     assert_eq!(event.organizer, OLGA);
     assert_eq!(event.created_by, ANN);
-    assert_eq!(event.start, "2026-11-23T08:00:00Z");
-    assert_eq!(event.time_zone, "Europe/Paris");
+    // What Graph says of the meeting, not what a client stated.
+    assert_eq!(event.subject, "Northwind quarterly review");
+    assert_eq!(event.start, "2026-11-23T09:00:00Z");
+    assert_eq!(event.time_zone, "W. Europe Standard Time");
+    assert_eq!(event.location, "Teams meeting");
+    assert_eq!(event.attendees, ["nancy.davolio@northwind.example"]);
     assert_eq!(event.records[0].name, "Nancy Davolio");
 
     let audit = app.store.audit_log(&app.tenant_id(), 10).await.unwrap();
     let line = &audit[0].entry;
     assert_eq!((line.action.as_str(), line.allowed), ("items.save", true));
-    assert_eq!(line.target, format!("{OLGA}/uid-review"));
+    assert_eq!(
+        line.target,
+        "olga@contoso.com/040000008200E00074C5B7101A82E00800000000000000000000000000000001"
+    );
     assert!(line.on_behalf_of_id.is_some(), "saved on Olga's behalf");
 }
 
 #[tokio::test]
 async fn each_level_gets_the_rules_verdict_and_every_refusal_is_audited() {
     let app = TestApp::spawn().await;
+    // Sam sends on Olga's behalf: what he composed in her calendar is his to save.
+    let composed = app.simulator.outlook().create_by(
+        OLGA,
+        SAM,
+        &NewMeeting::new("Composed by Sam", 1_795_420_800, 30),
+    );
     let cases = [
-        // (who, owner, created by, expected refusal)
-        (ARTHUR, OLGA, "owner", Some(Reason::AuthorNotCreator)),
-        (ARTHUR, OLGA, "delegate", None),
-        (RITA, OLGA, "owner", Some(Reason::ReviewerReadOnly)),
-        (ANN, OTTO, "owner", Some(Reason::OrganizerSyncDisabled)),
-        (OTTO, OLGA, "owner", Some(Reason::NoCalendarAccess)),
-        (OLGA, OLGA, "owner", None),
+        // (who, owner, item, expected refusal) — who created each item is Graph's to say.
+        (
+            ARTHUR,
+            OLGA,
+            seeded(OLGAS_REVIEW),
+            Some(Reason::AuthorNotCreator),
+        ),
+        (ARTHUR, OLGA, seeded(ARTHURS_FOLLOW_UP), None),
+        (
+            RITA,
+            OLGA,
+            seeded(OLGAS_REVIEW),
+            Some(Reason::ReviewerReadOnly),
+        ),
+        (
+            ANN,
+            OTTO,
+            seeded(OTTOS_BOARD_PREP),
+            Some(Reason::OrganizerSyncDisabled),
+        ),
+        (
+            OTTO,
+            OLGA,
+            seeded(OLGAS_REVIEW),
+            Some(Reason::NoCalendarAccess),
+        ),
+        (
+            SAM,
+            OLGA,
+            seeded(OLGAS_REVIEW),
+            Some(Reason::NoCalendarAccess),
+        ),
+        (SAM, OLGA, composed, None),
+        (ANN, OLGA, seeded(FABRIKAM_INVITATION), None),
+        (
+            ARTHUR,
+            OLGA,
+            seeded(FABRIKAM_INVITATION),
+            Some(Reason::AuthorNotCreator),
+        ),
+        (OLGA, OLGA, seeded(OLGAS_REVIEW), None),
     ];
     let mut refusals = 0;
-    for (n, (who, owner, created_by, refusal)) in cases.into_iter().enumerate() {
-        let body = save(item(owner, &format!("uid-{n}"), created_by), &[]);
+    for (who, owner, id, refusal) in cases {
+        let body = save(item(owner, &id), &[]);
         let res = app.post_as(who, "/api/items/save", &body, None).await;
         match refusal {
-            None => assert_eq!(res.status(), 200, "{who} on {owner}'s item by {created_by}"),
+            None => assert_eq!(res.status(), 200, "{who} on {owner}'s {id}"),
             Some(reason) => {
                 refusals += 1;
                 let (status, error) = error(res).await;
@@ -119,7 +152,7 @@ async fn sync_off_refuses_the_first_save_with_the_articles_words_and_writes_noth
         .post_as(
             ANN,
             "/api/items/save",
-            &save(item(OTTO, "uid-otto", "owner"), &[]),
+            &save(seeded_item(OTTO, OTTOS_BOARD_PREP), &[]),
             None,
         )
         .await;
@@ -133,9 +166,9 @@ async fn sync_off_refuses_the_first_save_with_the_articles_words_and_writes_noth
 #[tokio::test]
 async fn the_clients_bits_can_lower_the_verified_level_but_never_raise_it() {
     let app = TestApp::spawn().await;
-    let mut lowered = item(OLGA, "uid-low", "owner");
+    let mut lowered = seeded_item(OLGA, OLGAS_REVIEW);
     lowered["officeDelegatePermissions"] = json!(1);
-    let mut raised = item(OLGA, "uid-high", "owner");
+    let mut raised = seeded_item(OLGA, OLGAS_REVIEW);
     raised["officeDelegatePermissions"] = json!(63);
 
     let ann: ItemContext = app
@@ -159,8 +192,7 @@ async fn the_clients_bits_can_lower_the_verified_level_but_never_raise_it() {
 #[tokio::test]
 async fn a_private_item_stays_closed_to_a_delegate_who_may_not_see_private_items() {
     let app = TestApp::spawn().await;
-    let mut private = item(OLGA, "uid-private", "owner");
-    private["isPrivate"] = json!(true);
+    let private = seeded_item(OLGA, OLGAS_PRIVATE);
     let saved = app
         .post_as(ANN, "/api/items/save", &save(private.clone(), &[]), None)
         .await;
@@ -183,7 +215,7 @@ async fn a_private_item_stays_closed_to_a_delegate_who_may_not_see_private_items
 #[tokio::test]
 async fn an_update_goes_through_on_the_delegates_crm_rights_even_with_sync_off() {
     let app = TestApp::spawn().await;
-    let first = save(item(OLGA, "uid-upd", "owner"), &[]);
+    let first = save(seeded_item(OLGA, OLGAS_REVIEW), &[]);
     assert_eq!(
         app.post_as(ANN, "/api/items/save", &first, None)
             .await
@@ -199,8 +231,11 @@ async fn an_update_goes_through_on_the_delegates_crm_rights_even_with_sync_off()
     olga.sync_enabled = false;
     app.store.upsert_user(&olga).await.unwrap();
 
-    let mut update = save(item(OLGA, "uid-upd", "owner"), &["demo-acc-northwind"]);
-    update["event"]["subject"] = json!("Moved review");
+    // Olga renames the meeting in Outlook: the update carries what Graph says now.
+    app.simulator
+        .outlook()
+        .edit(&seeded(OLGAS_REVIEW), |e| e.subject = "Moved review".into());
+    let update = save(seeded_item(OLGA, OLGAS_REVIEW), &["demo-acc-northwind"]);
     let by_ann = app.post_as(ANN, "/api/items/save", &update, None).await;
     let by_rita = app.post_as(RITA, "/api/items/save", &update, None).await;
 
@@ -224,7 +259,7 @@ async fn with_insta_sync_off_a_first_save_is_queued_for_the_next_session() {
         .post_as(
             ANN,
             "/api/items/save",
-            &save(item(OLGA, "uid-q", "owner"), &[]),
+            &save(seeded_item(OLGA, OLGAS_REVIEW), &[]),
             None,
         )
         .await;
@@ -244,7 +279,10 @@ async fn with_insta_sync_off_a_first_save_is_queued_for_the_next_session() {
     let status: Value = app
         .get_as(
             ANN,
-            "/api/items/status?owner=olga%40contoso.com&icalUid=uid-q",
+            &format!(
+                "/api/items/status?owner=olga%40contoso.com&itemId={}",
+                seeded(OLGAS_REVIEW)
+            ),
         )
         .await
         .json()
@@ -257,7 +295,7 @@ async fn with_insta_sync_off_a_first_save_is_queued_for_the_next_session() {
 async fn the_same_key_and_body_replay_the_first_answer_and_another_body_is_refused() {
     for backend in backends() {
         let app = TestApp::builder().backend(backend).spawn().await;
-        let body = save(item(OLGA, "uid-idem", "owner"), &["demo-con-nancy"]);
+        let body = save(seeded_item(OLGA, OLGAS_REVIEW), &["demo-con-nancy"]);
 
         let first = app
             .post_as(ANN, "/api/items/save", &body, Some("key-1"))
@@ -267,8 +305,7 @@ async fn the_same_key_and_body_replay_the_first_answer_and_another_body_is_refus
             .post_as(ANN, "/api/items/save", &body, Some("key-1"))
             .await;
         let again = (again.status(), again.text().await.unwrap());
-        let mut other = body.clone();
-        other["event"]["subject"] = json!("Something else");
+        let other = save(seeded_item(OLGA, OLGAS_REVIEW), &["demo-con-andrew"]);
         let reused = app
             .post_as(ANN, "/api/items/save", &other, Some("key-1"))
             .await;
@@ -296,7 +333,7 @@ async fn concurrent_identical_saves_make_one_crm_event() {
     for backend in backends() {
         let app = TestApp::builder().backend(backend).spawn().await;
         let body = save(
-            item(OLGA, "uid-race", "owner"),
+            new_meeting(&app, "A race"),
             &["demo-con-nancy", "demo-acc-northwind"],
         );
 
@@ -376,7 +413,7 @@ async fn another_tenants_mailboxes_and_records_answer_404_and_change_nothing() {
             .await
             .unwrap();
         let (fiona, _) =
-            liaison_server::sessions::start(app.store.as_ref(), "fabrikam-tid", "fiona-oid")
+            liaison_server::sessions::start(app.store.as_ref(), "fabrikam-tid", "fiona-oid", false)
                 .await
                 .unwrap();
         let before = (
@@ -392,7 +429,7 @@ async fn another_tenants_mailboxes_and_records_answer_404_and_change_nothing() {
             .http
             .post(format!("{}/api/items/save", app.url))
             .bearer_auth(&fiona)
-            .json(&save(item(OLGA, "uid-x", "owner"), &[]))
+            .json(&save(seeded_item(OLGA, OLGAS_REVIEW), &[]))
             .send()
             .await
             .unwrap();
@@ -400,7 +437,7 @@ async fn another_tenants_mailboxes_and_records_answer_404_and_change_nothing() {
             .post_as(
                 ANN,
                 "/api/items/save",
-                &save(item(OLGA, "uid-y", "owner"), &["fab-secret"]),
+                &save(seeded_item(OLGA, OLGAS_REVIEW), &["fab-secret"]),
                 None,
             )
             .await;
@@ -408,7 +445,7 @@ async fn another_tenants_mailboxes_and_records_answer_404_and_change_nothing() {
             .post_as(
                 ANN,
                 "/api/items/save",
-                &save(item(OLGA, "uid-z", "owner"), &["no-such-id"]),
+                &save(seeded_item(OLGA, OLGAS_REVIEW), &["no-such-id"]),
                 None,
             )
             .await;
@@ -445,7 +482,7 @@ async fn another_tenants_mailboxes_and_records_answer_404_and_change_nothing() {
 async fn without_a_valid_token_every_item_endpoint_answers_401() {
     let app = TestApp::spawn().await;
     let deployment = TestApp::spawn_with(liaison_server::config::Tls::Off, false).await;
-    let body = save(item(OLGA, "uid-auth", "owner"), &[]);
+    let body = save(seeded_item(OLGA, OLGAS_REVIEW), &[]);
 
     let none = app.post_json("/api/items/save", body.to_string()).await;
     let forged = app
@@ -477,7 +514,7 @@ async fn without_a_valid_token_every_item_endpoint_answers_401() {
 #[tokio::test]
 async fn unlinking_removes_a_record_then_detaches_the_item_and_keeps_the_crm_event() {
     let app = TestApp::spawn().await;
-    let it = item(OLGA, "uid-unlink", "owner");
+    let it = seeded_item(OLGA, OLGAS_REVIEW);
     let saved = app
         .post_as(
             ANN,
@@ -584,32 +621,30 @@ async fn search_finds_by_word_prefix_and_kind_pages_and_shows_only_what_the_user
 #[tokio::test]
 async fn malformed_item_requests_get_a_400_naming_the_field() {
     let app = TestApp::spawn().await;
-    let mut bad_time = save(item(OLGA, "uid-bad", "owner"), &[]);
-    bad_time["event"]["start"] = json!("next tuesday");
-    let mut bad_bits = item(OLGA, "uid-bad", "owner");
+    let mut bad_bits = seeded_item(OLGA, OLGAS_REVIEW);
     bad_bits["officeDelegatePermissions"] = json!(64);
-    let mut no_uid = item(OLGA, "", "owner");
-    no_uid["icalUid"] = json!("");
+    let no_id = item(OLGA, "");
+    let unsaved = json!({ "item": { "owner": OLGA }, "linkRecordIds": [] });
 
     let cases = [
-        (
-            app.post_as(ANN, "/api/items/save", &bad_time, None).await,
-            "event.start",
-        ),
         (
             app.post_as(ANN, "/api/items/context", &bad_bits, None)
                 .await,
             "item.officeDelegatePermissions",
         ),
         (
-            app.post_as(ANN, "/api/items/context", &no_uid, None).await,
-            "item.icalUid",
+            app.post_as(ANN, "/api/items/context", &no_id, None).await,
+            "item.itemId",
+        ),
+        (
+            app.post_as(ANN, "/api/items/save", &unsaved, None).await,
+            "item.itemId",
         ),
         (
             app.post_as(
                 ANN,
                 "/api/items/save",
-                &save(item(OLGA, "u", "owner"), &[]),
+                &save(seeded_item(OLGA, OLGAS_REVIEW), &[]),
                 Some("bad key with spaces"),
             )
             .await,
@@ -635,7 +670,7 @@ async fn malformed_item_requests_get_a_400_naming_the_field() {
 #[tokio::test]
 async fn an_organizer_who_turns_sync_on_lets_the_delegate_save_and_it_is_audited() {
     let app = TestApp::spawn().await;
-    let body = save(item(OTTO, "uid-otto-sync", "owner"), &[]);
+    let body = save(seeded_item(OTTO, OTTOS_BOARD_PREP), &[]);
     let before = app.post_as(ANN, "/api/items/save", &body, None).await;
     assert_eq!(error(before).await.1.code, ErrorCode::OrganizerSyncDisabled);
 

@@ -228,19 +228,21 @@ async fn a_code_sent_to_the_other_providers_callback_is_refused() {
 #[tokio::test]
 async fn only_an_administrator_grants_tenant_consent_and_the_tenant_comes_from_the_sign_in() {
     let app = TestApp::builder().without_consent().spawn().await;
-    let consent = |mailbox: &'static str| {
-        let app = &app;
-        async move {
-            let start = no_redirects()
-                .get(format!("{}/admin/consent", app.url))
-                .send()
-                .await
-                .unwrap();
-            let callback = through_simulator(&location(&start), mailbox).await;
-            no_redirects().get(&callback).send().await.unwrap()
-        }
+    let start = || async {
+        let res = no_redirects()
+            .get(format!("{}/admin/consent", app.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "nothing gates the redirect itself");
+        location(&res)
     };
-    assert_eq!(consent("olga@contoso.com").await.status(), 403);
+    // Microsoft's consent page decides who may consent for the organization.
+    let authorize = start().await;
+    assert!(authorize.contains("prompt=admin_consent"), "{authorize}");
+    let olgas = through_simulator(&authorize, "olga@contoso.com").await;
+    let refused = no_redirects().get(&olgas).send().await.unwrap();
+    assert_eq!(refused.status(), 400);
     assert!(
         app.store
             .admin_consent(&app.tenant_id())
@@ -249,16 +251,19 @@ async fn only_an_administrator_grants_tenant_consent_and_the_tenant_comes_from_t
             .is_none()
     );
 
-    let to_consent_page = consent("adele@contoso.com").await;
-    assert_eq!(to_consent_page.status(), 303);
-    let consent_url = location(&to_consent_page);
-    assert!(consent_url.contains("/v2.0/adminconsent"));
-    let back = through_simulator(&consent_url, "adele@contoso.com").await;
-
-    // A forged tenant in the answer is refused…
-    let forged = back.replace(
-        &format!("tenant={}", app.tenant_id()),
-        "tenant=11111111-2222-4333-8444-555555555555",
+    // A callback's query string proves nothing: `admin_consent=True&tenant=…` with a live
+    // state but no code from the identity platform records nothing.
+    let authorize = start().await;
+    let state = url::Url::parse(&authorize)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let forged = format!(
+        "{}/auth/microsoft/callback?admin_consent=True&tenant={}&state={state}",
+        app.url,
+        app.tenant_id()
     );
     assert_eq!(
         no_redirects().get(&forged).send().await.unwrap().status(),
@@ -271,9 +276,10 @@ async fn only_an_administrator_grants_tenant_consent_and_the_tenant_comes_from_t
             .unwrap()
             .is_none()
     );
-    // …and (its state being spent) so is the genuine one: the admin starts again.
-    let again = consent("adele@contoso.com").await;
-    let back = through_simulator(&location(&again), "adele@contoso.com").await;
+
+    // Adele, a Global Administrator, consents: the tenant and the scopes come from the
+    // validated sign-in and the token response.
+    let back = through_simulator(&start().await, "adele@contoso.com").await;
     assert_eq!(
         no_redirects().get(&back).send().await.unwrap().status(),
         200
@@ -288,7 +294,131 @@ async fn only_an_administrator_grants_tenant_consent_and_the_tenant_comes_from_t
         recorded.granted_by_id,
         "00000007-aaaa-4bbb-8ccc-000000000007"
     );
+    assert!(recorded.scopes.contains("Calendars.ReadWrite"));
     assert!(app.simulator.has_admin_consent(&app.tenant_id()));
+    // Now Office SSO signs anyone in without a dialog.
+    assert_eq!(
+        sso(&app, &app.office_sso_token(ANN).await).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn office_sso_accepts_the_v1_and_v2_tokens_entra_issues_as_the_registration_says() {
+    let app = TestApp::spawn().await;
+    // A registration made as README says (no requestedAccessTokenVersion): v1.0 tokens.
+    let v1 = app.office_sso_token(ANN).await;
+    let res = sso(&app, &v1).await;
+    assert_eq!(res.status(), 200);
+    let grant: Value = res.json().await.unwrap();
+    assert_eq!(grant["me"]["mailbox"], ANN, "the user's name from upn");
+
+    app.simulator
+        .configure_app(|registration| registration.access_token_version = Some(2));
+    let v2 = app.office_sso_token(ANN).await;
+    assert_eq!(sso(&app, &v2).await.status(), 200);
+
+    // The same rigour for both: each version's issuer template, and only its own.
+    let tid = app.tenant_id();
+    let sim = &app.simulator;
+    let aud = sim.app().app_id_uri;
+    let v1_claims = || sim.v1_claims_for(&tid, ANN_ID, &aud, Some("access_as_user"));
+    let v2_claims = || sim.claims_for(&tid, ANN_ID, LIAISON_CLIENT_ID, Some("access_as_user"));
+    let forgeries = [
+        (
+            "v1 token claiming 2.0",
+            sim.sign(&Claims {
+                ver: "2.0".into(),
+                ..v1_claims()
+            }),
+        ),
+        (
+            "v2 token claiming 1.0",
+            sim.sign(&Claims {
+                ver: "1.0".into(),
+                ..v2_claims()
+            }),
+        ),
+        (
+            "v1 issuer of another tenant",
+            sim.sign(&Claims {
+                iss: "https://sts.windows.net/11111111-2222-4333-8444-555555555555/".into(),
+                ..v1_claims()
+            }),
+        ),
+        (
+            "v1 from another issuer host",
+            sim.sign(&Claims {
+                iss: format!("https://sts.evil.example/{tid}/"),
+                ..v1_claims()
+            }),
+        ),
+        (
+            "v1 without access_as_user",
+            sim.sign(&Claims {
+                scp: Some("User.Read".into()),
+                ..v1_claims()
+            }),
+        ),
+        (
+            "v1 for another API",
+            sim.sign(&Claims {
+                aud: "api://someone-else".into(),
+                ..v1_claims()
+            }),
+        ),
+    ];
+    for (name, token) in forgeries {
+        assert_eq!(sso(&app, &token).await.status(), 401, "{name}");
+    }
+    assert_eq!(sso(&app, &sim.sign(&v1_claims())).await.status(), 200);
+}
+
+#[tokio::test]
+async fn liaisons_administrators_are_who_entra_assigns_the_app_role() {
+    let app = TestApp::spawn().await;
+    let adele = app.token("adele@contoso.com").await;
+    let ann = app.token(ANN).await;
+    let get = |token: String| {
+        app.http
+            .get(format!("{}/api/admin/audit?limit=5", app.url))
+            .bearer_auth(token)
+            .send()
+    };
+    assert_eq!(get(adele.clone()).await.unwrap().status(), 200);
+    let refused = get(ann.clone()).await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let body: ErrorBody = refused.json().await.unwrap();
+    assert_eq!(body.code, ErrorCode::AdminRequired);
+
+    // An admin changes the organization's settings; a delegate may not.
+    let settings = serde_json::json!({ "crmCategoryName": "Sales CRM",
+        "crmCategoryColor": "Preset7", "instaSync": false, "syncIntervalMinutes": 30 });
+    let put = |token: String, body: Value| {
+        app.http
+            .put(format!("{}/api/admin/settings", app.url))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(put(ann, settings.clone()).await.unwrap().status(), 403);
+    let changed: Value = put(adele.clone(), settings)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(changed["crmCategoryName"], "Sales CRM");
+    let tenant = app.store.tenant(&app.tenant_id()).await.unwrap().unwrap();
+    assert!(!tenant.insta_sync);
+    let bad = put(
+        adele,
+        serde_json::json!({ "crmCategoryName": "", "crmCategoryColor": "Preset7",
+            "instaSync": true, "syncIntervalMinutes": 30 }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(bad.status(), 400);
 }
 
 /// Every forged SSO token of the checklist gets 401 and creates no session.
@@ -459,13 +589,13 @@ async fn keys_rotate_and_old_keys_keep_working_while_the_keys_endpoint_fails() {
         .simulator
         .journal()
         .iter()
-        .filter(|e| e.uri.contains("/discovery/v2.0/keys"))
+        .filter(|e| e.uri.contains("/discovery/keys"))
         .count();
     assert_eq!(fetches, 2);
 
     // The keys endpoint breaks: the cached keys still validate.
     app.simulator.inject(FaultRule::new(
-        "/discovery/v2.0/keys",
+        "/discovery/keys",
         100,
         Fault::Status {
             status: 500,

@@ -2,10 +2,11 @@
 //! CI) on PostgreSQL: each run on a database of its own.
 
 use liaison_domain::api::RecordKind;
+use liaison_domain::permissions::GraphRole;
 use liaison_e2e::test_db::{TestDatabase, backends};
 use liaison_server::store::model::{
-    AuditEntry, Delegation, EventTime, EventWrite, IdempotencyKey, Idempotent, NewRecord,
-    RecordQuery, SaveCommand, Share, StoredResponse, Tenant, User,
+    AuditEntry, CalendarView, DelegationCheck, EventTime, EventWrite, IdempotencyKey, Idempotent,
+    NewRecord, RecordQuery, SaveCommand, Share, StoredResponse, Tenant, User,
 };
 use liaison_server::store::{self, CountedTable, Store};
 
@@ -51,10 +52,13 @@ fn save(actor: &str, ical_uid: &str, key: Option<&str>) -> SaveCommand {
             },
             time_zone: "Europe/Paris".into(),
             location: String::new(),
+            attendees: vec!["nancy@northwind.example".into()],
             is_private: false,
         },
+        event_type: "singleInstance".into(),
+        series_master_graph_id: None,
         link_record_ids: vec!["r1".into()],
-        queue_payload: None,
+        queue: None,
         idempotency: key.map(|k| IdempotencyKey {
             key: k.into(),
             request_hash: "hash-1".into(),
@@ -130,20 +134,42 @@ async fn story(store: &dyn Store) {
             .is_none()
     );
 
-    let editor = Delegation {
-        calendar_bits: 63,
-        can_view_private: true,
-        send_on_behalf: true,
+    let editor = DelegationCheck {
+        graph_role: Some(GraphRole::DelegateWithPrivateEventAccess),
+        view: Some(CalendarView {
+            can_edit: true,
+            can_view_private: true,
+        }),
+        checked_at_ms: 1_000,
+        client_bits_audited: None,
     };
     store
-        .set_delegation(T, "olga", "ann", &editor)
+        .put_delegation_check(T, "olga", "ann", &editor)
         .await
         .unwrap();
     assert_eq!(
-        store.delegation(T, "olga", "ann").await.unwrap(),
+        store.delegation_check(T, "olga", "ann").await.unwrap(),
         Some(editor)
     );
-    assert_eq!(store.delegation(OTHER, "olga", "ann").await.unwrap(), None);
+    assert_eq!(
+        store.delegation_check(OTHER, "olga", "ann").await.unwrap(),
+        None
+    );
+    // An owner's list that could not be read, and a delegate who cannot open the calendar.
+    let unknown = DelegationCheck {
+        graph_role: None,
+        view: None,
+        checked_at_ms: 2_000,
+        client_bits_audited: None,
+    };
+    store
+        .put_delegation_check(T, "olga", "ann", &unknown)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.delegation_check(T, "olga", "ann").await.unwrap(),
+        Some(unknown)
+    );
 
     // Records, sharing, search.
     for r in [

@@ -10,6 +10,7 @@ use liaison_e2e::test_db::backends;
 use liaison_server::store::CountedTable;
 use liaison_server::store::model::{EventTime, StoredEvent};
 use m365_sim::outlook::NewMeeting;
+use m365_sim::seed::immutable_id;
 use m365_sim::{Fault, FaultRule};
 use serde_json::{Value, json};
 
@@ -57,7 +58,7 @@ async fn crm_event(app: &TestApp, graph_id: &str) -> Option<StoredEvent> {
         .outlook()
         .events_of(OLGA)
         .into_iter()
-        .find(|e| e.id == graph_id)
+        .find(|e| e.has_id(graph_id))
         .map(|e| e.ical_uid)?;
     app.store
         .find_event(&app.tenant_id(), OLGA_ID, &uid)
@@ -99,10 +100,7 @@ async fn a_meeting_given_the_crm_category_in_outlook_syncs_with_no_sidebar() {
         let status: Value = app
             .get_as(
                 OLGA,
-                &format!(
-                    "/api/items/status?owner=olga%40contoso.com&icalUid={}",
-                    event.ical_uid
-                ),
+                &format!("/api/items/status?owner=olga%40contoso.com&itemId={tagged}"),
             )
             .await
             .json()
@@ -164,7 +162,7 @@ async fn changes_follow_removing_the_category_keeps_the_event_and_deleting_cance
     let tenant = app.tenant_id();
     let cancelled_events = app
         .store
-        .graph_links(&tenant, OLGA_ID, std::slice::from_ref(&cancelled))
+        .graph_links(&tenant, OLGA_ID, &[immutable_id(&cancelled)])
         .await
         .unwrap();
     let uid = &cancelled_events[0].1.ical_uid;
@@ -200,7 +198,7 @@ async fn recurring_meetings_single_becomes_series_shifted_moved_and_cancelled_oc
     let tenant = app.tenant_id();
     let master = app
         .store
-        .graph_links(&tenant, OLGA_ID, std::slice::from_ref(&single))
+        .graph_links(&tenant, OLGA_ID, &[immutable_id(&single)])
         .await
         .unwrap();
     assert_eq!(master[0].1.event_type, "seriesMaster");
@@ -223,16 +221,17 @@ async fn recurring_meetings_single_becomes_series_shifted_moved_and_cancelled_oc
     outlook.delete(&occurrences[2]);
     let report = sync_now(&app).await;
     assert_eq!((report.upserted, report.cancelled), (1, 1));
+    let immutable: Vec<String> = occurrences.iter().map(|id| immutable_id(id)).collect();
     let links = app
         .store
-        .graph_links(&tenant, OLGA_ID, &occurrences)
+        .graph_links(&tenant, OLGA_ID, &immutable)
         .await
         .unwrap();
     let by_id: BTreeMap<_, _> = links.into_iter().collect();
-    assert_eq!(by_id[&occurrences[1]].event_type, "exception");
+    assert_eq!(by_id[&immutable[1]].event_type, "exception");
     let cancelled = app
         .store
-        .find_event(&tenant, OLGA_ID, &by_id[&occurrences[2]].ical_uid)
+        .find_event(&tenant, OLGA_ID, &by_id[&immutable[2]].ical_uid)
         .await
         .unwrap()
         .unwrap();
@@ -247,20 +246,13 @@ async fn a_queued_save_is_written_by_the_next_session_and_waits_while_the_connec
     let mut tenant = app.store.tenant(&app.tenant_id()).await.unwrap().unwrap();
     tenant.insta_sync = false;
     app.store.upsert_tenant(&tenant).await.unwrap();
-    let save = |uid: &str| {
-        json!({
-            "item": { "owner": OLGA, "icalUid": uid, "mode": "read", "createdBy": "owner",
-                      "isPrivate": false, "isInboundInvite": false },
-            "event": { "subject": "Queued review", "start": "2026-11-23T09:00:00Z",
-                       "end": "2026-11-23T10:00:00Z", "timeZone": "UTC" },
-            "linkRecordIds": []
-        })
+    let save = |n: u8| {
+        json!({ "item": { "owner": OLGA, "itemId": m365_sim::seed::demo_event_id(n) },
+                "linkRecordIds": [] })
     };
-    let res = app
-        .post_as(ANN, "/api/items/save", &save("uid-queued"), None)
-        .await;
+    let res = app.post_as(ANN, "/api/items/save", &save(1), None).await;
     assert_eq!(res.status(), 200);
-    sync_now(&app).await; // Olga signs in (her connection) and the first session runs.
+    sync_now(&app).await; // The first session runs and writes what waited.
     let outbox = || async {
         app.store
             .count_rows(CountedTable::SaveOutbox)
@@ -268,20 +260,15 @@ async fn a_queued_save_is_written_by_the_next_session_and_waits_while_the_connec
             .unwrap()
     };
     assert_eq!(outbox().await, 0);
-    let event = app
-        .store
-        .find_event(&app.tenant_id(), OLGA_ID, "uid-queued")
-        .await
-        .unwrap();
+    let event = crm_event(&app, &m365_sim::seed::demo_event_id(1)).await;
     assert_eq!(
         event.unwrap().created_by_mailbox,
         ANN,
-        "written as Ann asked"
+        "written for Ann, judged again on Graph's facts"
     );
 
     // Olga's grant is revoked; Graph refuses the cached token: needs reconnect, save kept.
-    app.post_as(ANN, "/api/items/save", &save("uid-waits"), None)
-        .await;
+    app.post_as(ANN, "/api/items/save", &save(2), None).await;
     app.simulator.revoke_grants(OLGA_ID);
     app.simulator.inject(FaultRule::new(
         "calendarView/delta",
@@ -427,7 +414,7 @@ async fn a_crm_event_deleted_in_the_crm_loses_its_category_in_outlook_or_the_ite
     // Outlook refuses the write on the second item (once: the session's PATCH, in order).
     app.simulator.inject(
         FaultRule::new(
-            &refused,
+            &immutable_id(&refused),
             1,
             Fault::Status {
                 status: 403,
@@ -443,17 +430,16 @@ async fn a_crm_event_deleted_in_the_crm_loses_its_category_in_outlook_or_the_ite
         outlook
             .events_of(OLGA)
             .into_iter()
-            .find(|e| e.id == id)
+            .find(|e| e.has_id(id))
             .unwrap()
             .categories
     };
     assert_eq!(categories(&removed), vec!["Red category".to_owned()]);
     assert_eq!(categories(&refused), vec!["CRM".to_owned()]);
-    let uid = crm_event(&app, &refused).await.unwrap().ical_uid;
     let status: Value = app
         .get_as(
             OLGA,
-            &format!("/api/items/status?owner=olga%40contoso.com&icalUid={uid}"),
+            &format!("/api/items/status?owner=olga%40contoso.com&itemId={refused}"),
         )
         .await
         .json()

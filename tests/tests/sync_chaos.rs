@@ -101,7 +101,15 @@ async fn story(faults: bool) -> (BTreeSet<Row>, u32) {
     sessions += sync_until_done(&app).await;
 
     let tenant = app.tenant_id();
-    let links = app.store.graph_links(&tenant, OLGA_ID, &ids).await.unwrap();
+    let immutable: Vec<String> = ids
+        .iter()
+        .map(|id| m365_sim::seed::immutable_id(id))
+        .collect();
+    let links = app
+        .store
+        .graph_links(&tenant, OLGA_ID, &immutable)
+        .await
+        .unwrap();
     let mut crm = BTreeSet::new();
     for (_, link) in links {
         let event = app

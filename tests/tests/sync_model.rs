@@ -112,7 +112,11 @@ async fn check(app: &TestApp, items: &[Item], crm: &HashMap<usize, Crm>) -> Resu
             .unwrap();
         let link = app
             .store
-            .graph_links(&tenant, OLGA_ID, std::slice::from_ref(&item.graph_id))
+            .graph_links(
+                &tenant,
+                OLGA_ID,
+                &[m365_sim::seed::immutable_id(&item.graph_id)],
+            )
             .await
             .unwrap()
             .pop()
@@ -161,7 +165,7 @@ async fn story(ops: Vec<Op>) -> Result<(), String> {
                 let ical_uid = outlook
                     .events_of(OLGA)
                     .into_iter()
-                    .find(|e| e.id == graph_id)
+                    .find(|e| e.has_id(&graph_id))
                     .map(|e| e.ical_uid)
                     .unwrap();
                 items.push(Item {

@@ -4,28 +4,25 @@
 use serde::{Deserialize, Serialize};
 
 use super::resolve::ResolveResponse;
-use crate::permissions::{CreatedBy, ItemMode};
 
-/// Which calendar item, and what the sidebar knows of it. Every id went through Office.js
-/// `convertToRestId` before it got here.
+/// Which calendar item: the client names it, the server learns everything else about it from
+/// Microsoft Graph (existence, `iCalUId`, creator, privacy, times, attendees…). A field the
+/// server no longer trusts (an older pane's `icalUid`, `createdBy`, `isPrivate`, `mode`, …) is
+/// refused with `400 invalid_body` naming it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ItemRef {
     /// The calendar owner's mailbox (Office.js `sharedProperties.owner`, or the user's own).
     pub owner: String,
-    /// The meeting's `iCalUId`: with the Organizer, the identity of its CRM event.
-    pub ical_uid: String,
-    /// The Graph (REST) id of the item in the owner's mailbox, when known.
+    /// The item's REST id: Office.js `convertToRestId(itemId, v2.0)`, or of the id
+    /// `getItemIdAsync`/`saveAsync` gives in compose mode. Absent for a new meeting that is not
+    /// saved yet (its context then describes what the user may do with a meeting they create).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub graph_event_id: Option<String>,
+    pub item_id: Option<String>,
     /// `delegatePermissions` from Office.js, when the item is in a shared folder. It can lower
     /// what the server verified, never raise it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub office_delegate_permissions: Option<u32>,
-    pub mode: ItemMode,
-    pub created_by: CreatedBy,
-    pub is_private: bool,
-    pub is_inbound_invite: bool,
 }
 
 /// `POST /api/items/context`: what the signed-in user may do with the item, and its CRM state.
@@ -41,6 +38,10 @@ pub struct ItemContext {
     pub status: ItemStatus,
     /// The tenant's CRM category: giving an item this category syncs it.
     pub crm_category: CrmCategory,
+    /// Why the server could confirm less than usual (the Organizer's delegate list could not be
+    /// read, the item is not in the calendar yet…), for the sidebar to say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
 }
 
 /// The Outlook category that marks items for the CRM.
@@ -59,29 +60,12 @@ pub struct Person {
     pub display_name: String,
 }
 
-/// The details of the meeting a save writes into the CRM.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct EventDetails {
-    pub subject: String,
-    /// RFC 3339 instant (`2026-11-23T09:00:00Z`), or a date (`2026-11-23`) for all-day events.
-    pub start: String,
-    pub end: String,
-    /// The IANA or Windows time zone the meeting was created in.
-    pub time_zone: String,
-    #[serde(default)]
-    pub is_all_day: bool,
-    #[serde(default)]
-    pub location: String,
-}
-
 /// `POST /api/items/save` (with an `Idempotency-Key` header): create or update the item's CRM
-/// event and link records to it.
+/// event from what Microsoft Graph says of the item, and link records to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SaveItemRequest {
     pub item: ItemRef,
-    pub event: EventDetails,
     /// CRM records to link (added to those already linked).
     #[serde(default)]
     pub link_record_ids: Vec<String>,
@@ -93,7 +77,8 @@ pub struct SaveItemRequest {
 pub enum SaveOutcome {
     /// Written to the CRM now (insta-sync on, or an update).
     Synced,
-    /// Accepted and queued: the next sync session writes it (insta-sync off).
+    /// Accepted and queued: the next sync session writes it (insta-sync off, or the item is not
+    /// in the owner's calendar yet — Outlook in cached mode uploads it a little later).
     Queued,
 }
 
@@ -127,6 +112,9 @@ pub struct CrmEvent {
     pub time_zone: String,
     pub is_all_day: bool,
     pub location: String,
+    /// The attendees' addresses, as Graph lists them.
+    #[serde(default)]
+    pub attendees: Vec<String>,
     pub is_private: bool,
     pub cancelled: bool,
     /// The Organizer's mailbox: whose CRM calendar holds the event.

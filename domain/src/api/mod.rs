@@ -3,16 +3,18 @@
 //! Every error the API returns has the same envelope, [`ErrorBody`], with a stable
 //! [`ErrorCode`] that clients branch on and a human message they show.
 
+mod admin;
 mod items;
 mod resolve;
 mod sync;
 
 use serde::{Deserialize, Serialize};
 
+pub use admin::{AuditLine, AuditPage, OrgSettings};
 pub use items::{
-    ConnectionState, Connections, CrmCategory, CrmEvent, CrmRecord, DialogCode, EventDetails,
-    ItemContext, ItemRef, ItemStatus, Me, Person, RecordKind, RecordPage, SaveItemRequest,
-    SaveItemResponse, SaveOutcome, SessionGrant, SyncSetting, SyncState, UnlinkRequest,
+    ConnectionState, Connections, CrmCategory, CrmEvent, CrmRecord, DialogCode, ItemContext,
+    ItemRef, ItemStatus, Me, Person, RecordKind, RecordPage, SaveItemRequest, SaveItemResponse,
+    SaveOutcome, SessionGrant, SyncSetting, SyncState, UnlinkRequest,
 };
 pub use resolve::{
     AccessRequest, ActionVerdict, CrmRequest, FieldError, ItemRequest, ResolveRequest,

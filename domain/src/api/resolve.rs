@@ -132,6 +132,7 @@ impl ResolveRequest {
             is_owner: delegate.eq_ignore_ascii_case(owner),
             owner: owner.to_owned(),
             access: vec![access],
+            client_bits: None,
             can_view_private_items: self.can_view_private_items,
             send_on_behalf: self.send_on_behalf,
             item: ItemFacts {

@@ -7,13 +7,41 @@ use super::Facts;
 /// One source's statement of the delegate's access to the owner's calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccessSource {
-    /// `item.getSharedPropertiesAsync().delegatePermissions` from Office.js (reported by the
-    /// client: it can lower what the server verified, never raise it).
+    /// `item.getSharedPropertiesAsync().delegatePermissions` from Office.js, as a statement of
+    /// the delegate's level (the diagnostic endpoint). On the server's item path the client's
+    /// bits are not a source: they are [`super::Facts::client_bits`], which only lower.
     Office(OfficeBits),
-    /// Graph `calendarPermission.role` for the delegate.
+    /// Graph `calendarPermission.role` for the delegate, from the owner's
+    /// `calendarPermissions`.
     Graph(GraphRole),
     /// EWS `CalendarFolderPermissionLevel`.
     Ews(EwsLevel),
+    /// The delegate's own view of the owner's calendar: Graph `GET /users/{owner}/calendar`
+    /// with the delegate's token. `canEdit` is "true if the user can write to the calendar":
+    /// it confirms creating items and changing one's own, not changing everyone's.
+    CalendarView {
+        can_edit: bool,
+        can_view_private: bool,
+    },
+}
+
+/// What one source says about the calendar capabilities: those it confirms and those it rules
+/// out. What it says neither of, it does not know (Graph's `custom` role does not say which
+/// custom level; the delegate's own view does not say whether they may change others' items).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Statement {
+    pub confirms: Capabilities,
+    pub denies: Capabilities,
+}
+
+impl Statement {
+    /// A source that states every capability: what it grants, and nothing else.
+    fn exactly(grants: Capabilities) -> Self {
+        Self {
+            confirms: grants,
+            denies: grants.complement(),
+        }
+    }
 }
 
 /// `Office.MailboxEnums.DelegatePermissions`: a bit set of at most the six defined flags.
@@ -143,6 +171,32 @@ impl Capabilities {
         }
     }
 
+    /// What either grants.
+    pub fn union(self, other: Self) -> Self {
+        Self {
+            read: self.read || other.read,
+            create: self.create || other.create,
+            edit_own: self.edit_own || other.edit_own,
+            edit_all: self.edit_all || other.edit_all,
+            delete_own: self.delete_own || other.delete_own,
+            delete_all: self.delete_all || other.delete_all,
+            view_private: self.view_private || other.view_private,
+        }
+    }
+
+    /// Everything `self` does not grant.
+    pub fn complement(self) -> Self {
+        Self {
+            read: !self.read,
+            create: !self.create,
+            edit_own: !self.edit_own,
+            edit_all: !self.edit_all,
+            delete_own: !self.delete_own,
+            delete_all: !self.delete_all,
+            view_private: !self.view_private,
+        }
+    }
+
     /// Whether `self` grants nothing that `other` does not.
     pub fn is_within(self, other: Self) -> bool {
         self.intersect(other) == self
@@ -150,36 +204,92 @@ impl Capabilities {
 }
 
 impl AccessSource {
-    /// What this source grants. Sources that do not speak of private items grant it, so the
-    /// delegate's "can see private items" flag alone decides.
-    pub fn capabilities(&self) -> Capabilities {
-        let no_private = |bits| Capabilities {
+    /// What this source confirms and rules out. Sources that do not speak of private items
+    /// neither confirm nor rule them out: the delegate's "can see private items" flag decides.
+    pub fn statement(&self) -> Statement {
+        let calendar = |bits| Capabilities {
             view_private: false,
             ..Capabilities::from_office_bits(bits)
         };
+        let silent_on_private = |mut statement: Statement| {
+            statement.denies.view_private = false;
+            statement
+        };
         match *self {
-            Self::Office(bits) => Capabilities::from_office_bits(bits.bits()),
-            Self::Ews(level) => Capabilities::from_office_bits(match level {
+            Self::Office(bits) => silent_on_private(Statement::exactly(calendar(bits.bits()))),
+            Self::Ews(level) => silent_on_private(Statement::exactly(calendar(match level {
                 // "Custom" says nothing we can rely on: grant nothing rather than guess.
                 EwsLevel::None | EwsLevel::Custom => 0,
                 EwsLevel::Reviewer => OfficeBits::READ,
                 EwsLevel::Author => OfficeBits::AUTHOR,
                 EwsLevel::Editor => OfficeBits::ALL,
-            }),
+            }))),
             Self::Graph(role) => match role {
                 // Free/busy and titles-only shares show no item details.
-                GraphRole::None
-                | GraphRole::FreeBusyRead
-                | GraphRole::LimitedRead
-                | GraphRole::Custom => no_private(0),
-                GraphRole::Read => no_private(OfficeBits::READ),
+                GraphRole::None | GraphRole::FreeBusyRead | GraphRole::LimitedRead => {
+                    Statement::exactly(Capabilities::default())
+                }
+                GraphRole::Read => Statement::exactly(calendar(OfficeBits::READ)),
                 GraphRole::Write | GraphRole::DelegateWithoutPrivateEventAccess => {
-                    no_private(OfficeBits::ALL)
+                    Statement::exactly(calendar(OfficeBits::ALL))
                 }
                 GraphRole::DelegateWithPrivateEventAccess => {
-                    Capabilities::from_office_bits(OfficeBits::ALL)
+                    Statement::exactly(Capabilities::OWNER)
                 }
+                // Graph names no level for Outlook's Author (it shows as `custom`), nor for the
+                // other custom sets: never more than an Author — no changing others' items, no
+                // private items — and nothing confirmed until another source does.
+                GraphRole::Custom => Statement {
+                    confirms: Capabilities::default(),
+                    denies: Capabilities {
+                        edit_all: true,
+                        delete_all: true,
+                        view_private: true,
+                        ..Capabilities::default()
+                    },
+                },
             },
+            Self::CalendarView {
+                can_edit,
+                can_view_private,
+            } => {
+                let writes = Capabilities {
+                    create: true,
+                    edit_own: true,
+                    delete_own: true,
+                    ..Capabilities::default()
+                };
+                let read = Capabilities {
+                    read: true,
+                    ..Capabilities::default()
+                };
+                let all_writes = Capabilities {
+                    edit_all: true,
+                    delete_all: true,
+                    ..writes
+                };
+                Statement {
+                    confirms: if can_edit { read.union(writes) } else { read },
+                    denies: Capabilities {
+                        view_private: !can_view_private,
+                        ..if can_edit {
+                            Capabilities::default()
+                        } else {
+                            all_writes
+                        }
+                    },
+                }
+            }
+        }
+    }
+
+    /// What this source grants on its own: what it confirms and does not rule out.
+    pub fn capabilities(&self) -> Capabilities {
+        let statement = self.statement();
+        Capabilities {
+            // Alone, a source silent on private items leaves it to the delegate's flag.
+            view_private: !statement.denies.view_private,
+            ..statement.confirms.intersect(statement.denies.complement())
         }
     }
 
@@ -218,19 +328,29 @@ impl Level {
     }
 }
 
-/// The level and capabilities `facts` give, by least privilege over every source.
+/// The level and capabilities `facts` give: a capability holds when some source confirms it
+/// and none rules it out (least privilege), and the client's bits may only take away.
 pub(super) fn level_and_capabilities(facts: &Facts) -> (Level, Capabilities) {
     if facts.is_owner {
         return (Level::Owner, Capabilities::OWNER);
     }
-    let granted = facts
-        .access
-        .iter()
-        .map(AccessSource::capabilities)
-        .reduce(Capabilities::intersect)
-        .unwrap_or_default();
+    let (confirmed, denied) = facts.access.iter().map(AccessSource::statement).fold(
+        (Capabilities::default(), Capabilities::default()),
+        |(confirmed, denied), statement| {
+            (
+                confirmed.union(statement.confirms),
+                denied.union(statement.denies),
+            )
+        },
+    );
+    let mut granted = confirmed.intersect(denied.complement());
+    if let Some(bits) = facts.client_bits {
+        granted = granted.intersect(Capabilities::from_office_bits(bits.bits()));
+    }
     let capabilities = Capabilities {
-        view_private: granted.view_private && facts.can_view_private_items,
+        view_private: !facts.access.is_empty()
+            && !denied.view_private
+            && facts.can_view_private_items,
         ..granted
     };
     let level = match capabilities.office_bits() {

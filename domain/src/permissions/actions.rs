@@ -65,6 +65,10 @@ pub enum CreatedBy {
     Owner,
     Delegate,
     Other,
+    /// Microsoft's data does not establish who created it (least privilege: the Author and
+    /// send-on-behalf rules refuse). Only the server concludes this; no request states it.
+    #[serde(skip_deserializing)]
+    Unknown,
 }
 
 /// The delegate's own right on the item's CRM event.

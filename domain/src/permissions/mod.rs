@@ -5,9 +5,12 @@
 //! [`Action`]. The server calls it to decide (authoritatively); the task pane calls it to explain.
 //!
 //! # The rules (spec §2, from the source article's table)
-//! - **Level** comes from Outlook's view of the delegate: the Office.js `DelegatePermissions` bit
-//!   set, Graph's `calendarPermission.role` or EWS's permission level ([`AccessSource`]). Several
-//!   sources combine by **least privilege**: a capability holds only if every source grants it.
+//! - **Level** comes from what Microsoft says of the delegate ([`AccessSource`]): the owner's
+//!   Graph `calendarPermission.role`, the delegate's own view of the calendar (`canEdit`,
+//!   `canViewPrivateItems`), EWS's permission level, or (as a diagnostic statement) the
+//!   Office.js `DelegatePermissions` bit set. Sources combine by **least privilege**: a
+//!   capability holds when some source confirms it and none rules it out. The bits the client
+//!   reports ([`Facts::client_bits`]) can only take capabilities away.
 //! - **Editor** may process items created by anyone in the Organizer's calendar (the Organizer,
 //!   the Delegate, inbound invites); **Author** only items the Delegate created; **SendOnBehalf**
 //!   only items the Delegate composes; **Reviewer** nothing (read-only sidebar); **None** nothing.
@@ -20,7 +23,7 @@ mod access;
 mod actions;
 mod reason;
 
-pub use access::{AccessSource, Capabilities, EwsLevel, GraphRole, Level, OfficeBits};
+pub use access::{AccessSource, Capabilities, EwsLevel, GraphRole, Level, OfficeBits, Statement};
 pub use actions::{Action, CreatedBy, CrmAccess, ItemMode, Verdict};
 pub use reason::Reason;
 
@@ -36,6 +39,9 @@ pub struct Facts {
     /// What each source says about the delegate's calendar access. Empty means nothing
     /// confirmed the delegate's access, which grants nothing.
     pub access: Vec<AccessSource>,
+    /// The `delegatePermissions` the client reported (Office.js): they can lower what the
+    /// sources grant, never raise it.
+    pub client_bits: Option<OfficeBits>,
     /// Outlook's "delegate can see my private items".
     pub can_view_private_items: bool,
     /// The delegate may send on the owner's behalf.
@@ -74,6 +80,21 @@ pub struct Resolution {
     pub actions: BTreeMap<Action, Verdict>,
 }
 
+impl Resolution {
+    /// Whether the user may see the item's CRM event and its records: they see the item's
+    /// details and have some right on the Organizer's CRM calendar (a CRM event the CRM
+    /// deleted is seen by nobody: the server reports it as one the user has no access to).
+    pub fn shows_crm_event(&self) -> bool {
+        self.actions[&Action::ViewDetails].is_allowed()
+            && self.actions[&Action::UpdateCrmEvent].reason() != Some(Reason::CrmNoAccess)
+    }
+
+    /// Whether the user may see the item's sync status: whoever may see its details.
+    pub fn shows_item_status(&self) -> bool {
+        self.actions[&Action::ViewDetails].is_allowed()
+    }
+}
+
 /// Applies the rules to `facts`. Total: every input has an answer, and it never panics.
 pub fn resolve(facts: &Facts) -> Resolution {
     let (level, capabilities) = access::level_and_capabilities(facts);
@@ -95,14 +116,42 @@ pub fn resolve(facts: &Facts) -> Resolution {
     }
 }
 
-/// Whether the sources disagree about the delegate's capabilities. The rules already take the
-/// least of them; the server logs a disagreement for the admin.
+/// Whether the sources disagree: one confirms a capability another rules out. The rules
+/// already take the least of them; the server writes a disagreement to the audit log.
 pub fn sources_conflict(sources: &[AccessSource]) -> bool {
-    let mut capabilities = sources.iter().map(AccessSource::capabilities);
-    match capabilities.next() {
-        Some(first) => capabilities.any(|c| c != first),
-        None => false,
-    }
+    let statements: Vec<Statement> = sources.iter().map(AccessSource::statement).collect();
+    statements.iter().any(|a| {
+        statements
+            .iter()
+            .any(|b| a.confirms.intersect(b.denies) != Capabilities::default())
+    })
+}
+
+/// Whether the client's bits claim more than the sources grant (they are ignored beyond that,
+/// but the disagreement is worth an audit line).
+pub fn client_claims_more(sources: &[AccessSource], client_bits: OfficeBits) -> bool {
+    let facts = Facts {
+        is_owner: false,
+        owner: String::new(),
+        access: sources.to_vec(),
+        client_bits: None,
+        can_view_private_items: false,
+        send_on_behalf: false,
+        item: ItemFacts {
+            mode: ItemMode::Read,
+            created_by: CreatedBy::Other,
+            is_private: false,
+            is_inbound_invite: false,
+        },
+        organizer_sync_enabled: false,
+        crm: CrmFacts {
+            event_exists: false,
+            delegate_access: CrmAccess::None,
+        },
+    };
+    let (_, granted) = access::level_and_capabilities(&facts);
+    let claimed = Capabilities::from_office_bits(client_bits.bits());
+    claimed.office_bits() & !granted.office_bits() != 0
 }
 
 #[cfg(test)]

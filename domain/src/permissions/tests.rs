@@ -51,6 +51,7 @@ fn facts(case: &Case) -> Facts {
         is_owner: case.named == Named::Owner,
         owner: "olga@contoso.com".into(),
         access: vec![AccessSource::Office(OfficeBits::new(bits.into()).unwrap())],
+        client_bits: None,
         can_view_private_items: case.can_view_private,
         send_on_behalf: case.named == Named::SendOnBehalf,
         item: ItemFacts {
@@ -228,8 +229,35 @@ fn graph_roles_and_ews_levels_map_to_the_same_levels() {
     );
     assert_eq!(
         level(AccessSource::Graph(GraphRole::Custom)).level,
-        Level::Custom
+        Level::Custom,
+        "custom alone confirms nothing"
     );
+    // Outlook's Author shows as Graph's `custom`; with the delegate's own view confirming that
+    // they may write to the calendar, it is an Author — never more.
+    let author = resolve(&Facts {
+        is_owner: false,
+        access: vec![
+            AccessSource::Graph(GraphRole::Custom),
+            AccessSource::CalendarView {
+                can_edit: true,
+                can_view_private: true,
+            },
+        ],
+        can_view_private_items: true,
+        ..facts(&every_case()[0])
+    });
+    assert_eq!(author.level, Level::Author);
+    assert!(!author.capabilities.view_private);
+    // The delegate's view alone confirms writing, not changing others' items.
+    let view_only = resolve(&Facts {
+        is_owner: false,
+        access: vec![AccessSource::CalendarView {
+            can_edit: true,
+            can_view_private: false,
+        }],
+        ..facts(&every_case()[0])
+    });
+    assert_eq!(view_only.level, Level::Author);
     assert_eq!(
         level(AccessSource::Ews(EwsLevel::Author)).level,
         Level::Author
@@ -283,6 +311,86 @@ fn refusals_say_what_the_article_says() {
 }
 
 #[test]
+fn every_graph_role_maps_to_a_stated_level() {
+    let with_view = |role: GraphRole, can_edit: bool, private: bool| {
+        resolve(&Facts {
+            is_owner: false,
+            access: vec![
+                AccessSource::Graph(role),
+                AccessSource::CalendarView {
+                    can_edit,
+                    can_view_private: private,
+                },
+            ],
+            can_view_private_items: private,
+            ..facts(&every_case()[0])
+        })
+    };
+    let cases = [
+        (GraphRole::None, false, false, Level::None, false),
+        (GraphRole::FreeBusyRead, false, false, Level::None, false),
+        (GraphRole::LimitedRead, false, false, Level::None, false),
+        (GraphRole::Read, false, false, Level::Reviewer, false),
+        (GraphRole::Write, true, false, Level::Editor, false),
+        (
+            GraphRole::DelegateWithoutPrivateEventAccess,
+            true,
+            false,
+            Level::Editor,
+            false,
+        ),
+        (
+            GraphRole::DelegateWithPrivateEventAccess,
+            true,
+            true,
+            Level::Editor,
+            true,
+        ),
+        (GraphRole::Custom, true, false, Level::Author, false),
+        (GraphRole::Custom, false, false, Level::Reviewer, false),
+    ];
+    for (role, can_edit, private, level, sees_private) in cases {
+        let resolution = with_view(role, can_edit, private);
+        assert_eq!(resolution.level, level, "{role:?}");
+        assert_eq!(
+            resolution.capabilities.view_private, sees_private,
+            "{role:?}"
+        );
+    }
+}
+
+#[test]
+fn the_clients_bits_take_away_but_never_add() {
+    let base = Facts {
+        is_owner: false,
+        access: vec![AccessSource::Graph(GraphRole::Read)],
+        ..facts(&every_case()[0])
+    };
+    let raised = resolve(&Facts {
+        client_bits: OfficeBits::new(63),
+        ..base.clone()
+    });
+    assert_eq!(raised.level, Level::Reviewer);
+    let editor = Facts {
+        access: vec![AccessSource::Graph(GraphRole::Write)],
+        ..base
+    };
+    let lowered = resolve(&Facts {
+        client_bits: OfficeBits::new(1),
+        ..editor.clone()
+    });
+    assert_eq!(lowered.level, Level::Reviewer);
+    assert!(client_claims_more(
+        &[AccessSource::Graph(GraphRole::Read)],
+        OfficeBits::new(63).unwrap()
+    ));
+    assert!(!client_claims_more(
+        &editor.access,
+        OfficeBits::new(23).unwrap()
+    ));
+}
+
+#[test]
 fn sources_that_disagree_are_reported_and_the_least_wins() {
     let editor = AccessSource::Office(OfficeBits::new(63).unwrap());
     let reviewer = AccessSource::Graph(GraphRole::Read);
@@ -318,7 +426,23 @@ fn any_source() -> impl Strategy<Value = AccessSource> {
             EwsLevel::Custom,
         ])
         .prop_map(AccessSource::Ews),
+        (any::<bool>(), any::<bool>()).prop_map(|(can_edit, can_view_private)| {
+            AccessSource::CalendarView {
+                can_edit,
+                can_view_private,
+            }
+        }),
     ]
+}
+
+/// Sources that state every capability (no "unknown"): combined, they are their intersection.
+fn any_exact_source() -> impl Strategy<Value = AccessSource> {
+    any_source().prop_filter("states every capability", |source| {
+        !matches!(
+            source,
+            AccessSource::CalendarView { .. } | AccessSource::Graph(GraphRole::Custom)
+        )
+    })
 }
 
 fn any_facts() -> impl Strategy<Value = Facts> {
@@ -336,6 +460,7 @@ fn any_facts() -> impl Strategy<Value = Facts> {
             is_owner: flags[0],
             owner: "olga@contoso.com".into(),
             access,
+            client_bits: None,
             can_view_private_items: flags[1],
             send_on_behalf: flags[2],
             item: ItemFacts {
@@ -380,7 +505,25 @@ proptest! {
     }
 
     #[test]
-    fn combining_sources_never_grants_more_than_the_least_privileged_one(facts in any_facts()) {
+    fn combining_sources_never_grants_what_one_rules_out(facts in any_facts()) {
+        let combined = resolve(&Facts { is_owner: false, ..facts.clone() });
+        let mut confirmed = Capabilities::default();
+        for source in &facts.access {
+            let statement = source.statement();
+            confirmed = confirmed.union(statement.confirms);
+            let ruled_out = Capabilities { view_private: false, ..statement.denies };
+            prop_assert_eq!(combined.capabilities.intersect(ruled_out), Capabilities::default(), "{:?}", source);
+        }
+        let calendar = Capabilities { view_private: false, ..combined.capabilities };
+        prop_assert!(calendar.is_within(confirmed), "nothing unconfirmed is granted");
+    }
+
+    #[test]
+    fn combining_exact_sources_never_grants_more_than_the_least_privileged_one(
+        access in prop::collection::vec(any_exact_source(), 1..4),
+        facts in any_facts(),
+    ) {
+        let facts = Facts { access, is_owner: false, ..facts };
         let combined = resolve(&facts);
         for source in &facts.access {
             let alone = resolve(&Facts { access: vec![*source], ..facts.clone() });
@@ -389,6 +532,18 @@ proptest! {
                 if combined.actions[&action].is_allowed() {
                     prop_assert!(alone.actions[&action].is_allowed(), "{:?} allowed combined but not by {:?}", action, source);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn no_client_bits_ever_raise_a_verdict(facts in any_facts(), bits in 0u32..=63) {
+        let verified = resolve(&facts);
+        let with_client = resolve(&Facts { client_bits: OfficeBits::new(bits), ..facts.clone() });
+        prop_assert!(with_client.capabilities.is_within(verified.capabilities));
+        for action in Action::ALL {
+            if with_client.actions[&action].is_allowed() {
+                prop_assert!(verified.actions[&action].is_allowed(), "{:?} raised by client bits {}", action, bits);
             }
         }
     }

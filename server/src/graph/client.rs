@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
+use super::model::{CREATOR_NAME_PROPERTY, DeltaPage, GraphEvent};
 use super::retry;
 
 /// Graph's concurrency limit per app and mailbox.
@@ -38,6 +39,10 @@ pub enum Operation {
     WriteCategories,
     /// `GET /users/{owner}/calendar` as a delegate (what the delegate may see)
     SharedCalendar,
+    /// `GET /users/{owner}/events/{id}` as a delegate (the item the sidebar is open on)
+    SharedEvent,
+    /// `GET /me/events/{id}` (the sidebar on the user's own item)
+    OwnEvent,
     /// `GET`/`POST /me/outlook/masterCategories` (the CRM category in the Organizer's list)
     MasterCategories,
     /// `POST`/`PATCH /subscriptions` on `/me/events` (change notifications for sync)
@@ -45,12 +50,14 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 9] = [
         Self::Me,
         Self::CalendarPermissions,
         Self::CalendarViewDelta,
         Self::WriteCategories,
         Self::SharedCalendar,
+        Self::SharedEvent,
+        Self::OwnEvent,
         Self::MasterCategories,
         Self::Subscriptions,
     ];
@@ -61,8 +68,9 @@ impl Operation {
             Self::CalendarPermissions
             | Self::CalendarViewDelta
             | Self::WriteCategories
+            | Self::OwnEvent
             | Self::Subscriptions => "Calendars.ReadWrite",
-            Self::SharedCalendar => "Calendars.Read.Shared",
+            Self::SharedCalendar | Self::SharedEvent => "Calendars.Read.Shared",
             Self::MasterCategories => "MailboxSettings.ReadWrite",
         }
     }
@@ -162,6 +170,14 @@ impl GraphClient {
         body: Option<&Value>,
     ) -> Result<Value, GraphError> {
         let url = if path_or_url.starts_with("http://") || path_or_url.starts_with("https://") {
+            // A link Graph returned (`nextLink`, `deltaLink`, possibly stored) is followed only
+            // to the configured Graph base — its scheme, host and port: a tampered link never
+            // receives the token.
+            if !self.is_own_link(path_or_url) {
+                return Err(GraphError::Decode(
+                    "a link points away from the configured Microsoft Graph".into(),
+                ));
+            }
             path_or_url.to_owned()
         } else {
             format!("{}{path_or_url}", self.base_url)
@@ -324,6 +340,39 @@ impl GraphClient {
             .into_iter()
             .map(|v| serde_json::from_value(v).map_err(|e| GraphError::Decode(e.to_string())))
             .collect()
+    }
+
+    /// One event of `owner`'s calendar (`me` for the caller's own) by its id of either form,
+    /// read with the caller's token: Graph answers only what the caller may see (404 or 403
+    /// otherwise; a private item without private access comes without its details). The
+    /// answer's ids are immutable (the `Prefer` header every call sends), and it carries the
+    /// creator's name Exchange keeps ([`CREATOR_NAME_PROPERTY`]).
+    pub async fn event(
+        &self,
+        token: &SecretString,
+        owner: &str,
+        event_id: &str,
+    ) -> Result<GraphEvent, GraphError> {
+        let (op, user) = if owner == "me" {
+            (Operation::OwnEvent, "me".to_owned())
+        } else {
+            (
+                Operation::SharedEvent,
+                format!("users/{}", encode_segment(owner)),
+            )
+        };
+        let path = format!(
+            "/{user}/events/{}?$select={}&$expand={}",
+            encode_segment(event_id),
+            EVENT_FIELDS,
+            encode_segment(&format!(
+                "singleValueExtendedProperties($filter=id eq '{CREATOR_NAME_PROPERTY}')"
+            )),
+        );
+        let value = self
+            .send(op, token, owner, Method::GET, &path, None)
+            .await?;
+        serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
     }
 
     /// The owner's calendar as the delegate sees it.
@@ -562,6 +611,18 @@ impl GraphClient {
         Ok(answers)
     }
 
+    /// Whether a link Graph returned (or a stored delta link) points at the configured Graph
+    /// base: same scheme, host and port, under its path.
+    fn is_own_link(&self, link: &str) -> bool {
+        let (Ok(link), Ok(base)) = (url::Url::parse(link), url::Url::parse(&self.base_url)) else {
+            return false;
+        };
+        link.scheme() == base.scheme()
+            && link.host_str() == base.host_str()
+            && link.port_or_known_default() == base.port_or_known_default()
+            && link.path().starts_with(base.path().trim_end_matches('/'))
+    }
+
     /// Every item of a collection, following `@odata.nextLink` verbatim.
     pub async fn all_pages(
         &self,
@@ -609,11 +670,25 @@ pub struct GraphUser {
     pub user_principal_name: Option<String>,
 }
 
+/// The fields of an event the item facts read (`$select`).
+const EVENT_FIELDS: &str = "id,iCalUId,type,seriesMasterId,sensitivity,isOrganizer,organizer,\
+     subject,start,end,originalStartTimeZone,isAllDay,location,attendees,isCancelled,categories";
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CalendarPermission {
-    pub role: String,
+    /// Graph's `calendarRoleType`, as sent; [`CalendarPermission::role`] reads it.
+    #[serde(rename = "role")]
+    pub role_name: String,
     pub email_address: EmailAddress,
+}
+
+impl CalendarPermission {
+    /// The role; one Graph may add later reads as `custom` (stated, never more than an Author).
+    pub fn role(&self) -> liaison_domain::permissions::GraphRole {
+        serde_json::from_value(Value::String(self.role_name.clone()))
+            .unwrap_or(liaison_domain::permissions::GraphRole::Custom)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -639,14 +714,4 @@ pub struct SharedCalendar {
 pub struct MasterCategory {
     pub id: String,
     pub display_name: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct DeltaPage {
-    #[serde(default)]
-    pub value: Vec<Value>,
-    #[serde(rename = "@odata.nextLink")]
-    pub next_link: Option<String>,
-    #[serde(rename = "@odata.deltaLink")]
-    pub delta_link: Option<String>,
 }

@@ -2,4 +2,5 @@
 //! follows on throttling and server errors.
 
 pub mod client;
+pub mod model;
 pub mod retry;

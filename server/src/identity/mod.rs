@@ -32,7 +32,16 @@ pub struct MicrosoftSettings {
     pub client_secret: SecretString,
     /// The Application ID URI the add-in's manifest names, e.g. `api://liaison.contoso.com/{id}`.
     pub app_id_uri: String,
+    /// The issuer prefix of v1.0 access tokens (`https://sts.windows.net`, Entra's own for every
+    /// cloud's v1.0 tokens unless configured otherwise): `{prefix}/{tid}/`.
+    pub v1_issuer: String,
+    /// How long a delegation Microsoft confirmed is trusted before it is asked again (at most
+    /// five minutes: a delegate removed in Outlook loses access in Liaison within that time).
+    pub delegation_ttl: std::time::Duration,
 }
+
+/// The longest a verified delegation is kept.
+pub const MAX_DELEGATION_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Liaison's OAuth client with Google.
 #[derive(Debug, Clone)]
@@ -56,7 +65,10 @@ pub struct IdentitySettings {
 
 pub struct Microsoft {
     pub settings: MicrosoftSettings,
+    /// The v2.0 metadata's keys (`/common/discovery/v2.0/keys`): v2.0 tokens and ID tokens.
     keys: JwksCache,
+    /// The v1.0 metadata's keys (`/common/discovery/keys`), whose issuer is the v1.0 one.
+    v1_keys: JwksCache,
 }
 
 pub struct Google {
@@ -88,6 +100,10 @@ impl Identity {
             microsoft: settings.microsoft.map(|settings| Microsoft {
                 keys: JwksCache::new(
                     format!("{}/common/discovery/v2.0/keys", settings.authority),
+                    http.clone(),
+                ),
+                v1_keys: JwksCache::new(
+                    format!("{}/common/discovery/keys", settings.authority),
                     http.clone(),
                 ),
                 settings,
@@ -131,20 +147,34 @@ impl Microsoft {
         format!("{}/{tenant_id}/v2.0/adminconsent", self.settings.authority)
     }
 
-    /// Checks the add-in's SSO token: an access token for Liaison's API with `access_as_user`.
+    /// Checks the add-in's SSO token: an access token for Liaison's API with `access_as_user`,
+    /// of either version (the registration's `requestedAccessTokenVersion` decides which Entra
+    /// issues); its audience is the client id or the App ID URI.
     pub async fn validate_sso_token(&self, token: &str) -> Result<TokenClaims, TokenError> {
         let audiences = [
             self.settings.client_id.as_str(),
             self.settings.app_id_uri.as_str(),
         ];
-        tokens::validate(
-            token,
-            &self.keys,
-            &Expectation {
-                audiences: &audiences,
-                issuer: IssuerRule::MicrosoftTemplate {
+        let (keys, issuer) = match tokens::claimed_version(token).as_deref() {
+            Some("1.0") => (
+                &self.v1_keys,
+                IssuerRule::MicrosoftV1 {
+                    prefix: &self.settings.v1_issuer,
+                },
+            ),
+            _ => (
+                &self.keys,
+                IssuerRule::MicrosoftTemplate {
                     authority: &self.settings.authority,
                 },
+            ),
+        };
+        tokens::validate(
+            token,
+            keys,
+            &Expectation {
+                audiences: &audiences,
+                issuer,
                 nonce: None,
                 scope: Some(ACCESS_AS_USER),
             },

@@ -3,9 +3,17 @@
 //! inspected.
 //!
 //! Every check of the security checklist: RS256 only (so `alg: none` and HS256 signed with the
-//! public key fail), a known `kid`, the exact issuer (Microsoft: the template filled with the
-//! token's `tid`, which must be a GUID, and the key's own issuer agreeing), the audience, `exp`
-//! and `nbf` with a minute of leeway, the nonce for ID tokens, `access_as_user` for API tokens.
+//! public key fail), a known `kid`, the exact issuer (Microsoft: the template of the token's
+//! version filled with its `tid`, which must be a GUID, and the key's own issuer agreeing), the
+//! audience, `exp` and `nbf` with a minute of leeway, the nonce for ID tokens,
+//! `access_as_user` for API tokens.
+//!
+//! Microsoft issues two access token versions, chosen by the app registration
+//! (`requestedAccessTokenVersion`; a registration that never sets it gets v1.0): v1.0 tokens
+//! have `iss` `https://sts.windows.net/{tid}/` and `ver` `1.0`, v2.0 tokens
+//! `https://login.microsoftonline.com/{tid}/v2.0` and `2.0` (Microsoft, "Access tokens in the
+//! Microsoft identity platform"). Both are checked with the same rigour, each against its own
+//! issuer template and signing-key metadata.
 
 use jsonwebtoken::{Algorithm, Validation};
 use serde::Deserialize;
@@ -54,9 +62,47 @@ pub struct TokenClaims {
     pub email: Option<String>,
     #[serde(default)]
     pub nonce: Option<String>,
-    /// Directory role template ids (Global Administrator and others).
+    /// Directory role template ids (only when the registration asks for them).
     #[serde(default)]
     pub wids: Vec<String>,
+    /// App roles assigned to the user for Liaison (`Liaison.Admin`).
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// `1.0` or `2.0`.
+    #[serde(default)]
+    pub ver: Option<String>,
+    /// v1.0 tokens name the user here instead of `preferred_username`.
+    #[serde(default)]
+    pub upn: Option<String>,
+    #[serde(default)]
+    pub unique_name: Option<String>,
+}
+
+impl TokenClaims {
+    /// The user's sign-in name: `preferred_username` (v2.0), else `upn` or `unique_name`
+    /// (v1.0). For display and look-up only: identity is (`tid`, `oid`).
+    pub fn username(&self) -> Option<&str> {
+        [&self.preferred_username, &self.upn, &self.unique_name]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .find(|name| !name.trim().is_empty())
+    }
+}
+
+/// The version a token says it is, read before its signature is checked — only to choose which
+/// issuer template and key metadata to check it against; every check then applies.
+pub fn claimed_version(token: &str) -> Option<String> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    #[derive(Deserialize)]
+    struct Version {
+        ver: Option<String>,
+    }
+    serde_json::from_slice::<Version>(&bytes).ok()?.ver
 }
 
 /// What a token must be.
@@ -72,8 +118,10 @@ pub struct Expectation<'a> {
 
 /// How the issuer is checked.
 pub enum IssuerRule<'a> {
-    /// Microsoft multi-tenant: `{authority}/{tid}/v2.0`, with a GUID `tid`.
+    /// Microsoft multi-tenant v2.0: `{authority}/{tid}/v2.0`, with a GUID `tid`.
     MicrosoftTemplate { authority: &'a str },
+    /// Microsoft multi-tenant v1.0: `{prefix}/{tid}/` (`https://sts.windows.net/{tid}/`).
+    MicrosoftV1 { prefix: &'a str },
     /// One of these exact values (Google).
     Exact(&'a [&'a str]),
 }
@@ -100,14 +148,21 @@ pub async fn validate(
         .map_err(|e| TokenError::Invalid(e.kind_name()))?
         .claims;
 
-    match &expect.issuer {
+    let microsoft = match &expect.issuer {
         IssuerRule::MicrosoftTemplate { authority } => {
+            Some((format!("{authority}/"), "/v2.0", "2.0"))
+        }
+        IssuerRule::MicrosoftV1 { prefix } => Some((format!("{prefix}/"), "/", "1.0")),
+        IssuerRule::Exact(_) => None,
+    };
+    match (&expect.issuer, microsoft) {
+        (_, Some((before, after, version))) => {
             let tid = claims.tid.as_deref().ok_or(TokenError::Tenant)?;
             if !is_guid(tid) || !claims.oid.as_deref().is_some_and(is_guid) {
                 return Err(TokenError::Tenant);
             }
-            let expected = format!("{authority}/{tid}/v2.0");
-            if claims.iss != expected {
+            let expected = format!("{before}{tid}{after}");
+            if claims.iss != expected || claims.ver.as_deref().is_some_and(|v| v != version) {
                 return Err(TokenError::Issuer);
             }
             // A key published with a templated issuer is valid for any tenant once filled in;
@@ -118,11 +173,12 @@ pub async fn validate(
                 return Err(TokenError::Issuer);
             }
         }
-        IssuerRule::Exact(allowed) => {
+        (IssuerRule::Exact(allowed), None) => {
             if !allowed.contains(&claims.iss.as_str()) {
                 return Err(TokenError::Issuer);
             }
         }
+        (_, None) => return Err(TokenError::Issuer),
     }
     if let Some(nonce) = expect.nonce
         && claims.nonce.as_deref() != Some(nonce)

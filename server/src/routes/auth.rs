@@ -12,8 +12,10 @@
 //! - `POST /api/connections/google`: a signed-in Organizer connects Google Workspace.
 //! - `POST /api/connections/microsoft/check`: uses the connection (refresh + `GET /me`); an
 //!   `invalid_grant` turns it to "needs reconnect".
-//! - `GET /admin/consent`: an administrator signs in, then grants consent for the tenant; the
-//!   tenant recorded is the one of the validated sign-in, never the one in the redirect.
+//! - `GET /admin/consent`: the authorization code flow with `prompt=admin_consent`: Microsoft
+//!   checks who may consent for the organization; the consent recorded is the validated ID
+//!   token's tenant and the scopes the token response says were granted — never what a
+//!   callback's query string claims (`admin_consent=True&tenant=…` can be forged).
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -38,12 +40,12 @@ use crate::secrets::Aad;
 use crate::sessions;
 use crate::state::AppState;
 use crate::store::model::{
-    AdminConsent, AuditEntry, Delegation, FlowPurpose, Provider, SignInFlow, Tenant, User,
+    AdminConsent, AuditEntry, FlowPurpose, Provider, SignInFlow, Tenant, User,
 };
 use crate::store::now_ms;
 
-/// Microsoft's role template id for Global Administrator (in `wids`).
-const GLOBAL_ADMIN_ROLE: &str = "62e90394-69f5-4237-9190-012177145e10";
+/// Liaison's app role for its administrators, assigned in Entra (the `roles` claim).
+pub const ADMIN_ROLE: &str = "Liaison.Admin";
 /// Where Microsoft serves Office.js (the dialog's last page loads it to message the pane).
 const OFFICE_JS: &str = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js";
 
@@ -143,7 +145,7 @@ pub async fn post_sso(
     )
     .await
     .map_err(oauth_error)?;
-    let mailbox = claims.preferred_username.clone().unwrap_or_default();
+    let mailbox = claims.username().unwrap_or_default().to_owned();
     let user = upsert_person(
         &state,
         &tid,
@@ -162,16 +164,19 @@ pub async fn post_sso(
         &tokens,
     )
     .await?;
-    // As with the dialog: the Organizer's own delegate list becomes the verified delegations.
-    verify_delegates(&state, &user, &tokens.access_token).await;
     state
         .store
         .append_audit(&audit(&tid, &oid, "sign_in.sso", &user.mailbox, true, None))
         .await?;
-    grant(&state, &user).await
+    grant(&state, &user, is_admin(&claims)).await
 }
 
-async fn grant(state: &AppState, user: &User) -> Result<Json<SessionGrant>> {
+/// Whether the token says the user holds Liaison's app role `Liaison.Admin`.
+fn is_admin(claims: &TokenClaims) -> bool {
+    claims.roles.iter().any(|r| r == ADMIN_ROLE)
+}
+
+async fn grant(state: &AppState, user: &User, is_admin: bool) -> Result<Json<SessionGrant>> {
     if user.sync_enabled {
         // An Organizer with sync on who signs in (again) gets their sessions going.
         state
@@ -180,7 +185,7 @@ async fn grant(state: &AppState, user: &User) -> Result<Json<SessionGrant>> {
             .await?;
     }
     let (token, expires_at_ms) =
-        sessions::start(state.store.as_ref(), &user.tenant_id, &user.id).await?;
+        sessions::start(state.store.as_ref(), &user.tenant_id, &user.id, is_admin).await?;
     Ok(Json(SessionGrant {
         token,
         expires_at_ms,
@@ -219,7 +224,14 @@ async fn start_flow(
         Provider::Microsoft => {
             let ms = state.microsoft()?;
             let scopes = scopes::requested(Provider::Microsoft);
-            oauth::authorize(&ms.oauth(), &redirect_uri, &scopes, &nonce, &[])
+            // Admin consent: the same sign-in, with Microsoft's admin consent page, where the
+            // identity platform decides who may consent for the organization.
+            let extra: &[(&str, &str)] = if purpose == FlowPurpose::AdminConsent {
+                &[("prompt", "admin_consent")]
+            } else {
+                &[]
+            };
+            oauth::authorize(&ms.oauth(), &redirect_uri, &scopes, &nonce, extra)
         }
         Provider::Google => {
             let google = state.google()?;
@@ -309,7 +321,7 @@ pub async fn post_connect_google(
     Ok(Json(json!({ "authorizeUrl": url.as_str() })))
 }
 
-/// `GET /admin/consent`: an administrator signs in first.
+/// `GET /admin/consent`: an administrator signs in and consents for the organization.
 pub async fn get_admin_consent(State(state): State<AppState>) -> Result<Response> {
     let url = start_flow(
         &state,
@@ -327,8 +339,6 @@ pub struct CallbackParams {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
-    admin_consent: Option<String>,
-    tenant: Option<String>,
 }
 
 /// `GET /auth/{provider}/callback`
@@ -381,9 +391,6 @@ async fn callback(state: &AppState, provider: &str, params: CallbackParams) -> R
             flow.dialog.then_some("error"),
         ));
     }
-    if flow.purpose == FlowPurpose::AdminConsent && flow.started_by.is_some() {
-        return finish_admin_consent(state, &flow, &params).await;
-    }
     let code = params
         .code
         .as_deref()
@@ -407,7 +414,7 @@ async fn callback(state: &AppState, provider: &str, params: CallbackParams) -> R
                 })?;
             let (tid, oid) = ids(&claims)?;
             if flow.purpose == FlowPurpose::AdminConsent {
-                return start_admin_consent(state, &claims, &tid, &oid).await;
+                return finish_admin_consent(state, &claims, &tid, &oid, &tokens).await;
             }
             let profile = match state.graph()?.me(&tokens.access_token, &oid).await {
                 Ok(profile) => Some(profile),
@@ -436,7 +443,6 @@ async fn callback(state: &AppState, provider: &str, params: CallbackParams) -> R
                 &tokens,
             )
             .await?;
-            verify_delegates(state, &user, &tokens.access_token).await;
             state
                 .store
                 .append_audit(&audit(
@@ -456,6 +462,7 @@ async fn callback(state: &AppState, provider: &str, params: CallbackParams) -> R
                         &sessions::hash(&dialog_code),
                         &tid,
                         &oid,
+                        is_admin(&claims),
                         now_ms() + sessions::DIALOG_CODE_MS,
                     )
                     .await?;
@@ -541,143 +548,43 @@ async fn redeem(
     Ok((tokens, id_token))
 }
 
-/// Reads the Organizer's delegates from Graph and records the levels Graph states plainly
-/// (`custom` roles are left as they were: no guessing).
-async fn verify_delegates(state: &AppState, user: &User, token: &secrecy::SecretString) {
-    let Ok(graph) = state.graph() else { return };
-    let permissions = match graph.calendar_permissions(token, &user.id).await {
-        Ok(p) => p,
-        Err(error) => {
-            tracing::warn!(%error, "cannot read the calendar's delegates");
-            return;
-        }
-    };
-    for permission in permissions {
-        let (bits, private) = match permission.role.as_str() {
-            "delegateWithPrivateEventAccess" => (63, true),
-            "delegateWithoutPrivateEventAccess" | "write" => (63, false),
-            "read" => (1, false),
-            _ => continue,
-        };
-        let Some(address) = permission.email_address.address else {
-            continue;
-        };
-        let Ok(Some(delegate)) = state
-            .store
-            .user_by_mailbox(&user.tenant_id, &address.to_lowercase())
-            .await
-        else {
-            continue;
-        };
-        let existing = state
-            .store
-            .delegation(&user.tenant_id, &user.id, &delegate.id)
-            .await
-            .ok()
-            .flatten();
-        let delegation = Delegation {
-            calendar_bits: bits,
-            can_view_private: private,
-            send_on_behalf: existing.is_some_and(|d| d.send_on_behalf),
-        };
-        if let Err(error) = state
-            .store
-            .set_delegation(&user.tenant_id, &user.id, &delegate.id, &delegation)
-            .await
-        {
-            tracing::warn!(%error, "cannot record a verified delegation");
-        }
-    }
-}
-
-/// The administrator signed in: check the role, then send them to grant consent.
-async fn start_admin_consent(
+/// The administrator consented on Microsoft's page and signed in: the consent recorded is
+/// their validated tenant and the scopes the token response says were granted.
+async fn finish_admin_consent(
     state: &AppState,
     claims: &TokenClaims,
     tid: &str,
     oid: &str,
+    tokens: &oauth::TokenSet,
 ) -> Result<Response> {
-    if !claims.wids.iter().any(|w| w == GLOBAL_ADMIN_ROLE) {
-        state
-            .store
-            .append_audit(&audit(
-                tid,
-                oid,
-                "admin.consent",
-                tid,
-                false,
-                Some("not_an_administrator"),
-            ))
-            .await
-            .ok();
-        return Err(ApiError::AdminRequired);
-    }
-    let ms = state.microsoft()?;
-    let consent_state = sessions::new_token("");
-    // The consent leg has no code to redeem: no verifier, no nonce.
-    remember_flow(
-        state,
-        &consent_state,
-        "-",
-        String::new(),
-        (Provider::Microsoft, FlowPurpose::AdminConsent),
-        false,
-        Some((tid.to_owned(), oid.to_owned())),
-    )
-    .await?;
-    let mut url =
-        url::Url::parse(&ms.admin_consent_url(tid)).map_err(|e| ApiError::Internal(e.into()))?;
-    url.query_pairs_mut()
-        .append_pair("client_id", &ms.settings.client_id)
-        .append_pair("scope", &scopes::graph_permissions().join(" "))
-        .append_pair("redirect_uri", &callback_url(state, Provider::Microsoft))
-        .append_pair("state", &consent_state);
-    Ok(Redirect::to(url.as_str()).into_response())
-}
-
-async fn finish_admin_consent(
-    state: &AppState,
-    flow: &SignInFlow,
-    params: &CallbackParams,
-) -> Result<Response> {
-    let Some((tid, oid)) = &flow.started_by else {
-        return Err(ApiError::InvalidSignIn(
-            "admin consent must start at /admin/consent",
-        ));
+    let wanted = scopes::graph_permissions();
+    let bare = |scope: &str| {
+        scope
+            .rsplit_once('/')
+            .map_or(scope.to_owned(), |(_, name)| name.to_owned())
     };
-    // The returned `tenant` can be forged: it must be the signed-in administrator's tenant.
-    if params.admin_consent.as_deref() != Some("True")
-        || params.tenant.as_deref() != Some(tid.as_str())
-    {
-        state
-            .store
-            .append_audit(&audit(
-                tid,
-                oid,
-                "admin.consent",
-                tid,
-                false,
-                Some("tenant_mismatch"),
-            ))
-            .await?;
-        return Err(ApiError::InvalidSignIn(
-            "the consent answer does not match your tenant",
-        ));
-    }
-    let granted = scopes::graph_permissions().join(" ");
+    let granted: Vec<String> = tokens
+        .scopes
+        .iter()
+        .map(|s| bare(s))
+        .filter(|s| wanted.iter().any(|w| bare(w) == *s))
+        .collect();
     state
         .store
         .record_admin_consent(&AdminConsent {
-            tenant_id: tid.clone(),
-            granted_by_id: oid.clone(),
-            scopes: granted,
+            tenant_id: tid.to_owned(),
+            granted_by_id: oid.to_owned(),
+            scopes: granted.join(" "),
             granted_at_ms: now_ms(),
         })
         .await?;
-    state
-        .store
-        .append_audit(&audit(tid, oid, "admin.consent", tid, true, None))
-        .await?;
+    let mut entry = audit(tid, oid, "admin.consent", tid, true, None);
+    entry.detail = Some(format!(
+        "granted by {}: {}",
+        claims.username().unwrap_or("an administrator"),
+        granted.join(" ")
+    ));
+    state.store.append_audit(&entry).await?;
     Ok(page(
         state,
         StatusCode::OK,
@@ -692,7 +599,7 @@ pub async fn post_exchange(
     State(state): State<AppState>,
     AppJson(request): AppJson<DialogCode>,
 ) -> Result<Json<SessionGrant>> {
-    let (tid, oid) = state
+    let (tid, oid, is_admin) = state
         .store
         .take_dialog_code(&sessions::hash(&request.code), now_ms())
         .await?
@@ -702,7 +609,7 @@ pub async fn post_exchange(
         .user(&tid, &oid)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
-    grant(&state, &user).await
+    grant(&state, &user, is_admin).await
 }
 
 /// `DELETE /api/session`

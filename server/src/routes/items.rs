@@ -19,9 +19,16 @@ pub async fn get_item_context(
     caller: Caller,
     AppJson(item): AppJson<ItemRef>,
 ) -> Result<Json<ItemContext>> {
-    Ok(Json(
-        items::context(state.store.as_ref(), &caller, &item).await?,
-    ))
+    Ok(Json(items::context(&state, &caller, &item).await?))
+}
+
+/// `POST /api/items/categorize`: the server gives the item the CRM category through Graph.
+pub async fn categorize_item(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppJson(item): AppJson<ItemRef>,
+) -> Result<Json<ItemContext>> {
+    Ok(Json(items::categorize(&state, &caller, &item).await?))
 }
 
 /// `POST /api/items/save`, with an optional `Idempotency-Key` header.
@@ -35,7 +42,7 @@ pub async fn save_item(
     let key = headers
         .get("idempotency-key")
         .map(|v| v.to_str().unwrap_or("\u{0}"));
-    let stored = items::save(state.store.as_ref(), &caller, &request, key).await?;
+    let stored = items::save(&state, &caller, &request, key).await?;
     crate::crash::point("items.saved");
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     Ok((
@@ -55,25 +62,26 @@ pub async fn unlink_item(
     caller: Caller,
     AppJson(request): AppJson<UnlinkRequest>,
 ) -> Result<Json<ItemContext>> {
-    Ok(Json(
-        items::unlink(state.store.as_ref(), &caller, &request).await?,
-    ))
+    Ok(Json(items::unlink(&state, &caller, &request).await?))
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StatusQuery {
     owner: String,
-    ical_uid: String,
+    item_id: String,
 }
 
-/// `GET /api/items/status?owner=&icalUid=`
+/// `GET /api/items/status?owner=&itemId=`
 pub async fn get_item_status(
     State(state): State<AppState>,
     caller: Caller,
     AppQuery(query): AppQuery<StatusQuery>,
 ) -> Result<Json<ItemStatus>> {
-    Ok(Json(
-        items::status(state.store.as_ref(), &caller, &query.owner, &query.ical_uid).await?,
-    ))
+    let item = ItemRef {
+        owner: query.owner,
+        item_id: Some(query.item_id),
+        office_delegate_permissions: None,
+    };
+    Ok(Json(items::status(&state, &caller, &item).await?))
 }

@@ -1,5 +1,6 @@
 //! The HTTP handlers, one module per resource. [`crate::router`] maps paths to them.
 
+pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod crm;

@@ -22,10 +22,10 @@ use liaison_domain::api::CrmRecord;
 use crate::config::DatabaseUrl;
 use model::{
     AdminConsent, AuditEntry, AuditRecord, CategoryRemoval, Connection, ConnectionStatus,
-    Delegation, GraphLink, GraphSubscription, IdempotencyKey, Idempotent, JobOutcome, Lease,
-    NewRecord, NewSession, Provider, QueuedSave, RecordQuery, SaveCommand, Share, SignInFlow,
-    StoredEvent, StoredResponse, StoredStatus, SyncCursor, SyncJob, SyncJobStatus, SyncWindow,
-    SyncWrite, Tenant, User,
+    DelegationCheck, GraphLink, GraphSubscription, IdempotencyKey, Idempotent, JobOutcome, Lease,
+    LiveSession, NewRecord, NewSession, Provider, QueuedSave, RecordQuery, SaveCommand, Share,
+    SignInFlow, StoredEvent, StoredResponse, StoredStatus, SyncCursor, SyncJob, SyncJobStatus,
+    SyncWindow, SyncWrite, Tenant, User,
 };
 
 /// What can go wrong talking to the store.
@@ -37,6 +37,9 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("a row with this key exists already")]
     Conflict(#[source] sqlx::Error),
+    /// The CRM event was deleted in the CRM: it is never written again.
+    #[error("the CRM event was deleted in the CRM")]
+    Deleted,
     #[error("the record store failed: {0}")]
     Other(#[source] sqlx::Error),
     #[error("{0}")]
@@ -108,20 +111,40 @@ pub trait Store: Send + Sync + 'static {
         mailbox: &str,
     ) -> Result<Option<User>, StoreError>;
 
-    /// Records the delegate access the server verified for `delegate_id` on `owner_id`'s calendar.
-    async fn set_delegation(
+    /// Keeps what Microsoft said of `delegate_id`'s access to `owner_id`'s calendar.
+    async fn put_delegation_check(
         &self,
         tenant_id: &str,
         owner_id: &str,
         delegate_id: &str,
-        delegation: &Delegation,
+        check: &DelegationCheck,
     ) -> Result<(), StoreError>;
-    async fn delegation(
+    /// What Microsoft said when last asked (the caller decides whether it is still fresh).
+    async fn delegation_check(
         &self,
         tenant_id: &str,
         owner_id: &str,
         delegate_id: &str,
-    ) -> Result<Option<Delegation>, StoreError>;
+    ) -> Result<Option<DelegationCheck>, StoreError>;
+    /// Audits the client's bits as a disagreement with the verified access — once per change of
+    /// the bits (`audit` is written only when they differ from the last audited).
+    async fn note_client_bits(
+        &self,
+        tenant_id: &str,
+        owner_id: &str,
+        delegate_id: &str,
+        bits: u8,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    /// How many of the tenant's users have this display name (case-insensitive).
+    async fn users_named(&self, tenant_id: &str, display_name: &str) -> Result<i64, StoreError>;
+    /// Whether a save waits in the outbox for the item with this REST id.
+    async fn pending_save(
+        &self,
+        tenant_id: &str,
+        organizer_id: &str,
+        item_id: &str,
+    ) -> Result<bool, StoreError>;
 
     async fn insert_record(&self, tenant_id: &str, record: &NewRecord) -> Result<(), StoreError>;
     async fn share_record(
@@ -235,7 +258,7 @@ pub trait Store: Send + Sync + 'static {
         token_hash: &str,
         now_ms: i64,
         idle_cutoff_ms: i64,
-    ) -> Result<Option<(String, String)>, StoreError>;
+    ) -> Result<Option<LiveSession>, StoreError>;
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
 
     async fn put_sign_in_flow(&self, flow: &SignInFlow) -> Result<(), StoreError>;
@@ -251,14 +274,16 @@ pub trait Store: Send + Sync + 'static {
         code_hash: &str,
         tenant_id: &str,
         user_id: &str,
+        is_admin: bool,
         expires_at_ms: i64,
     ) -> Result<(), StoreError>;
-    /// Removes and returns the (tenant, user) of a one-time dialog code, if not expired.
+    /// Removes and returns the (tenant, user, is admin) of a one-time dialog code, if not
+    /// expired.
     async fn take_dialog_code(
         &self,
         code_hash: &str,
         now_ms: i64,
-    ) -> Result<Option<(String, String)>, StoreError>;
+    ) -> Result<Option<(String, String, bool)>, StoreError>;
 
     async fn upsert_connection(&self, connection: &Connection) -> Result<(), StoreError>;
     async fn connection(
@@ -362,6 +387,14 @@ pub trait Store: Send + Sync + 'static {
         tenant_id: &str,
         organizer_id: &str,
     ) -> Result<i64, StoreError>;
+    /// Removes a queued save that will not be written (the rules refuse it now), with the
+    /// refusal's audit line in the same transaction.
+    async fn drop_queued_save(
+        &self,
+        tenant_id: &str,
+        outbox_id: &str,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), StoreError>;
     /// The Organizer's queued saves, oldest first.
     async fn queued_saves(
         &self,

@@ -2,7 +2,7 @@
 //! to and from these at the edge (`crate::items`), never stored as they are.
 
 use liaison_domain::api::{CrmRecord, RecordKind};
-use liaison_domain::permissions::CrmAccess;
+use liaison_domain::permissions::{AccessSource, CrmAccess, GraphRole};
 
 /// A directory tenant and its settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,13 +45,55 @@ pub struct User {
     pub sync_enabled: bool,
 }
 
-/// Outlook delegate access, as the server verified it.
+/// What Microsoft said of a delegate's access to an owner's calendar when the server last
+/// asked (kept a few minutes: a delegation is verified when used).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Delegation {
-    /// Office.js `DelegatePermissions` bits.
-    pub calendar_bits: u8,
+pub struct DelegationCheck {
+    /// The owner's `calendarPermissions` role for the delegate (`None` role when the list does
+    /// not name them); `None` when the owner's list could not be read.
+    pub graph_role: Option<GraphRole>,
+    /// The delegate's own view of the owner's calendar; `None` when they cannot open it.
+    pub view: Option<CalendarView>,
+    pub checked_at_ms: i64,
+    /// The client-reported bits last audited as a disagreement (audited once per change).
+    pub client_bits_audited: Option<u8>,
+}
+
+/// The delegate's `GET /users/{owner}/calendar`: `canEdit`, `canViewPrivateItems`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CalendarView {
+    pub can_edit: bool,
     pub can_view_private: bool,
-    pub send_on_behalf: bool,
+}
+
+impl DelegationCheck {
+    /// Microsoft's statements, as the permission rules take them.
+    pub fn sources(&self) -> Vec<AccessSource> {
+        let mut sources = Vec::new();
+        sources.extend(self.graph_role.map(AccessSource::Graph));
+        sources.extend(self.view.map(|v| AccessSource::CalendarView {
+            can_edit: v.can_edit,
+            can_view_private: v.can_view_private,
+        }));
+        sources
+    }
+
+    /// Outlook's delegates (the roles Graph names `delegate…`) may send on the owner's behalf.
+    pub fn sends_on_behalf(&self) -> bool {
+        matches!(
+            self.graph_role,
+            Some(
+                GraphRole::DelegateWithPrivateEventAccess
+                    | GraphRole::DelegateWithoutPrivateEventAccess
+            )
+        )
+    }
+
+    /// Whether some source lets the delegate see private items (any other rules it out).
+    pub fn can_view_private(&self) -> bool {
+        self.graph_role == Some(GraphRole::DelegateWithPrivateEventAccess)
+            || self.view.is_some_and(|v| v.can_view_private)
+    }
 }
 
 /// Read or edit: what a share grants.
@@ -145,13 +187,15 @@ pub enum EventTime {
     },
 }
 
-/// What a save writes into a CRM event.
+/// What a save writes into a CRM event: Microsoft Graph's account of the meeting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventWrite {
     pub subject: String,
     pub time: EventTime,
     pub time_zone: String,
     pub location: String,
+    /// Attendees' addresses, lower-case.
+    pub attendees: Vec<String>,
     pub is_private: bool,
 }
 
@@ -163,6 +207,8 @@ pub struct StoredEvent {
     pub ical_uid: String,
     pub write: EventWrite,
     pub cancelled: bool,
+    /// Deleted in the CRM: kept as history, shown to nobody, never written again.
+    pub deleted: bool,
     pub created_by_mailbox: String,
     pub modified_by_mailbox: String,
     pub records: Vec<CrmRecord>,
@@ -184,19 +230,32 @@ pub struct SaveCommand {
     /// Who pressed Save.
     pub actor_id: String,
     pub organizer_id: String,
+    /// The meeting's `iCalUId` (empty for a save waiting for its item to appear).
     pub ical_uid: String,
-    /// The item's Graph id in the organizer's mailbox.
+    /// The item's immutable Graph id in the organizer's mailbox.
     pub graph_event_id: Option<String>,
     pub event: EventWrite,
+    /// `singleInstance`, `occurrence`, `exception` or `seriesMaster`, and the master's id.
+    pub event_type: String,
+    pub series_master_graph_id: Option<String>,
     /// Records to link; each must exist in the tenant and be visible to the actor (checked by
     /// the caller before).
     pub link_record_ids: Vec<String>,
-    /// Write now, or queue for the next sync session with this JSON payload.
-    pub queue_payload: Option<String>,
+    /// Write now, or queue for the next sync session.
+    pub queue: Option<QueueWrite>,
     pub idempotency: Option<IdempotencyKey>,
     /// The queued save this command carries out (a sync session draining the outbox): its
     /// outbox row goes in the same transaction.
     pub outbox_id: Option<String>,
+}
+
+/// A save going to the outbox instead of the CRM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueWrite {
+    /// The save request, as JSON.
+    pub payload: String,
+    /// The item's REST id while it is not in the owner's calendar yet.
+    pub item_id: Option<String>,
 }
 
 /// A client's `Idempotency-Key` and the hash of the request it came with.
@@ -255,6 +314,16 @@ pub struct NewSession {
     pub tenant_id: String,
     pub user_id: String,
     pub expires_at_ms: i64,
+    /// Signed in holding Liaison's app role `Liaison.Admin`.
+    pub is_admin: bool,
+}
+
+/// A live session, as the server finds it by its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSession {
+    pub tenant_id: String,
+    pub user_id: String,
+    pub is_admin: bool,
 }
 
 /// An identity provider Liaison signs people in with.
@@ -428,6 +497,9 @@ pub struct GraphLink {
     pub event_type: String,
     /// Deleted in the CRM: never synced again.
     pub deleted: bool,
+    /// When the CRM event starts (UTC ms; midnight UTC of an all-day event's date): a delta
+    /// `@removed` for an item outside the synced window is no deletion.
+    pub starts_at_ms: Option<i64>,
 }
 
 /// One Graph item as a sync session writes it.

@@ -15,11 +15,12 @@ macro_rules! impl_store {
         use sqlx::Row;
 
         use super::model::{
-            AdminConsent, AuditEntry, AuditRecord, CategoryRemoval, Connection,
-            ConnectionStatus, Delegation, EventTime, EventWrite, FlowPurpose, GraphLink, GraphSubscription,
-            Idempotent, IdempotencyKey, JobOutcome, Lease, NewRecord, NewSession, Provider,
-            QueuedSave, RecordQuery, SaveCommand, Share, SignInFlow, StoredEvent, StoredResponse,
-            StoredStatus, SyncCursor, SyncJob, SyncJobStatus, SyncWindow, SyncWrite, Tenant, User,
+            AdminConsent, AuditEntry, AuditRecord, CalendarView, CategoryRemoval, Connection,
+            ConnectionStatus, DelegationCheck, EventTime, EventWrite, FlowPurpose, GraphLink,
+            GraphSubscription, Idempotent, IdempotencyKey, JobOutcome, Lease, LiveSession,
+            NewRecord, NewSession, Provider, QueuedSave, RecordQuery, SaveCommand, Share,
+            SignInFlow, StoredEvent, StoredResponse, StoredStatus, SyncCursor, SyncJob,
+            SyncJobStatus, SyncWindow, SyncWrite, Tenant, User,
         };
         use super::{Backend, Store, StoreError, now_ms};
 
@@ -137,44 +138,50 @@ macro_rules! impl_store {
                 row.map(|r| user_from(&r)).transpose()
             }
 
-            async fn set_delegation(
+            async fn put_delegation_check(
                 &self,
                 tenant_id: &str,
                 owner_id: &str,
                 delegate_id: &str,
-                delegation: &Delegation,
+                check: &DelegationCheck,
             ) -> Result<(), StoreError> {
+                let role = check
+                    .graph_role
+                    .map(|r| serde_json::to_value(r).ok().and_then(|v| v.as_str().map(str::to_owned)))
+                    .flatten();
+                let view = check.view;
                 sqlx::query(
-                    "INSERT INTO calendar_delegations (tenant_id, owner_id, delegate_id, \
-                     calendar_bits, can_view_private, send_on_behalf, verified_at_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                    "INSERT INTO delegation_checks (tenant_id, owner_id, delegate_id, graph_role, \
+                     view_read, view_can_edit, view_can_view_private, checked_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                      ON CONFLICT (tenant_id, owner_id, delegate_id) DO UPDATE SET \
-                     calendar_bits = excluded.calendar_bits, \
-                     can_view_private = excluded.can_view_private, \
-                     send_on_behalf = excluded.send_on_behalf, \
-                     verified_at_ms = excluded.verified_at_ms",
+                     graph_role = excluded.graph_role, view_read = excluded.view_read, \
+                     view_can_edit = excluded.view_can_edit, \
+                     view_can_view_private = excluded.view_can_view_private, \
+                     checked_at_ms = excluded.checked_at_ms",
                 )
                 .bind(tenant_id)
                 .bind(owner_id)
                 .bind(delegate_id)
-                .bind(i32::from(delegation.calendar_bits))
-                .bind(delegation.can_view_private)
-                .bind(delegation.send_on_behalf)
-                .bind(now_ms())
+                .bind(role)
+                .bind(view.is_some())
+                .bind(view.is_some_and(|v| v.can_edit))
+                .bind(view.is_some_and(|v| v.can_view_private))
+                .bind(check.checked_at_ms)
                 .execute(&self.pool)
                 .await?;
                 Ok(())
             }
 
-            async fn delegation(
+            async fn delegation_check(
                 &self,
                 tenant_id: &str,
                 owner_id: &str,
                 delegate_id: &str,
-            ) -> Result<Option<Delegation>, StoreError> {
+            ) -> Result<Option<DelegationCheck>, StoreError> {
                 let row = sqlx::query(
-                    "SELECT calendar_bits, can_view_private, send_on_behalf \
-                     FROM calendar_delegations \
+                    "SELECT graph_role, view_read, view_can_edit, view_can_view_private, \
+                     checked_at_ms, client_bits_audited FROM delegation_checks \
                      WHERE tenant_id = $1 AND owner_id = $2 AND delegate_id = $3",
                 )
                 .bind(tenant_id)
@@ -183,14 +190,88 @@ macro_rules! impl_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 row.map(|r| {
-                    let bits: i32 = r.try_get("calendar_bits")?;
-                    Ok(Delegation {
-                        calendar_bits: u8::try_from(bits).unwrap_or(0) & 63,
-                        can_view_private: r.try_get("can_view_private")?,
-                        send_on_behalf: r.try_get("send_on_behalf")?,
+                    let role: Option<String> = r.try_get("graph_role")?;
+                    let read: bool = r.try_get("view_read")?;
+                    let bits: Option<i32> = r.try_get("client_bits_audited")?;
+                    Ok(DelegationCheck {
+                        graph_role: role.map(|role| {
+                            serde_json::from_value(serde_json::Value::String(role))
+                                .unwrap_or(liaison_domain::permissions::GraphRole::Custom)
+                        }),
+                        view: if read {
+                            Some(CalendarView {
+                                can_edit: r.try_get("view_can_edit")?,
+                                can_view_private: r.try_get("view_can_view_private")?,
+                            })
+                        } else {
+                            None
+                        },
+                        checked_at_ms: r.try_get("checked_at_ms")?,
+                        client_bits_audited: bits.and_then(|b| u8::try_from(b).ok()),
                     })
                 })
                 .transpose()
+            }
+
+            async fn note_client_bits(
+                &self,
+                tenant_id: &str,
+                owner_id: &str,
+                delegate_id: &str,
+                bits: u8,
+                audit: &AuditEntry,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.map_err(StoreError::Unavailable)?;
+                let changed = sqlx::query(
+                    "UPDATE delegation_checks SET client_bits_audited = $4 WHERE tenant_id = $1 \
+                     AND owner_id = $2 AND delegate_id = $3 \
+                     AND (client_bits_audited IS NULL OR client_bits_audited <> $4)",
+                )
+                .bind(tenant_id)
+                .bind(owner_id)
+                .bind(delegate_id)
+                .bind(i32::from(bits))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed > 0 {
+                    append_audit(&mut tx, audit).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn users_named(
+                &self,
+                tenant_id: &str,
+                display_name: &str,
+            ) -> Result<i64, StoreError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM users WHERE tenant_id = $1 \
+                     AND LOWER(display_name) = LOWER($2)",
+                )
+                .bind(tenant_id)
+                .bind(display_name.trim())
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn pending_save(
+                &self,
+                tenant_id: &str,
+                organizer_id: &str,
+                item_id: &str,
+            ) -> Result<bool, StoreError> {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM save_outbox WHERE tenant_id = $1 \
+                     AND organizer_id = $2 AND item_id = $3",
+                )
+                .bind(tenant_id)
+                .bind(organizer_id)
+                .bind(item_id)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(n > 0)
             }
 
             async fn insert_record(&self, tenant_id: &str, record: &NewRecord) -> Result<(), StoreError> {
@@ -367,36 +448,43 @@ macro_rules! impl_store {
                 }
                 let now = now_ms();
                 let tenant = cmd.tenant_id.as_str();
-                let event = match &cmd.queue_payload {
-                    Some(payload) => {
+                let event = match &cmd.queue {
+                    Some(queued) => {
                         sqlx::query(
                             "INSERT INTO save_outbox (tenant_id, id, organizer_id, ical_uid, \
-                             requested_by_id, payload, created_at_ms) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                             requested_by_id, payload, created_at_ms, item_id) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                         )
                         .bind(tenant)
                         .bind(uuid::Uuid::new_v4().to_string())
                         .bind(&cmd.organizer_id)
                         .bind(&cmd.ical_uid)
                         .bind(&cmd.actor_id)
-                        .bind(payload)
+                        .bind(&queued.payload)
                         .bind(now)
+                        .bind(&queued.item_id)
                         .execute(&mut *tx)
                         .await?;
-                        set_status(&mut tx, tenant, &cmd.organizer_id, &cmd.ical_uid, "queued", None, now).await?;
+                        if !cmd.ical_uid.is_empty() {
+                            set_status(&mut tx, tenant, &cmd.organizer_id, &cmd.ical_uid, "queued", None, now).await?;
+                        }
                         None
                     }
                     None => {
-                        let event_id = upsert_event(
+                        let Some(event_id) = upsert_event(
                             &mut tx,
                             EventKey { tenant, organizer: &cmd.organizer_id, ical_uid: &cmd.ical_uid },
                             &cmd.event,
                             &cmd.actor_id,
-                            None,
+                            (cmd.event_type.as_str(), cmd.series_master_graph_id.as_deref()),
                             now,
                         )
                         .await?
-                        .ok_or_else(|| StoreError::Setup("a save found no CRM event to write".into()))?;
+                        else {
+                            // Deleted in the CRM meanwhile: it stays deleted.
+                            tx.rollback().await?;
+                            return Err(StoreError::Deleted);
+                        };
                         if let Some(outbox_id) = &cmd.outbox_id {
                             sqlx::query("DELETE FROM save_outbox WHERE tenant_id = $1 AND id = $2")
                                 .bind(tenant)
@@ -436,9 +524,15 @@ macro_rules! impl_store {
                         load_event(&mut tx, tenant, &cmd.organizer_id, &cmd.ical_uid).await?
                     }
                 };
+                // A save waiting for its item has no status row yet (its iCalUId is not known).
                 let status = load_status(&mut tx, tenant, &cmd.organizer_id, &cmd.ical_uid)
                     .await?
-                    .ok_or_else(|| StoreError::Setup("the status just written is missing".into()))?;
+                    .unwrap_or(StoredStatus {
+                        state: "queued".into(),
+                        synced_at_ms: None,
+                        error_code: None,
+                        error_message: None,
+                    });
                 append_audit(&mut tx, audit).await?;
                 let response = respond(event.as_ref(), &status);
                 if let Some(key) = &cmd.idempotency {
@@ -598,13 +692,14 @@ macro_rules! impl_store {
                 let now = now_ms();
                 sqlx::query(
                     "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at_ms, \
-                     last_seen_at_ms, expires_at_ms) VALUES ($1, $2, $3, $4, $4, $5)",
+                     last_seen_at_ms, expires_at_ms, is_admin) VALUES ($1, $2, $3, $4, $4, $5, $6)",
                 )
                 .bind(&session.token_hash)
                 .bind(&session.tenant_id)
                 .bind(&session.user_id)
                 .bind(now)
                 .bind(session.expires_at_ms)
+                .bind(session.is_admin)
                 .execute(&self.pool)
                 .await?;
                 Ok(())
@@ -615,19 +710,25 @@ macro_rules! impl_store {
                 token_hash: &str,
                 now_ms: i64,
                 idle_cutoff_ms: i64,
-            ) -> Result<Option<(String, String)>, StoreError> {
+            ) -> Result<Option<LiveSession>, StoreError> {
                 let row = sqlx::query(
                     "UPDATE sessions SET last_seen_at_ms = $2 WHERE token_hash = $1 \
                      AND expires_at_ms > $2 AND last_seen_at_ms > $3 \
-                     RETURNING tenant_id, user_id",
+                     RETURNING tenant_id, user_id, is_admin",
                 )
                 .bind(token_hash)
                 .bind(now_ms)
                 .bind(idle_cutoff_ms)
                 .fetch_optional(&self.pool)
                 .await?;
-                row.map(|r| Ok((r.try_get("tenant_id")?, r.try_get("user_id")?)))
-                    .transpose()
+                row.map(|r| {
+                    Ok(LiveSession {
+                        tenant_id: r.try_get("tenant_id")?,
+                        user_id: r.try_get("user_id")?,
+                        is_admin: r.try_get("is_admin")?,
+                    })
+                })
+                .transpose()
             }
 
             async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
@@ -707,16 +808,18 @@ macro_rules! impl_store {
                 code_hash: &str,
                 tenant_id: &str,
                 user_id: &str,
+                is_admin: bool,
                 expires_at_ms: i64,
             ) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO dialog_codes (code_hash, tenant_id, user_id, expires_at_ms) \
-                     VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO dialog_codes (code_hash, tenant_id, user_id, expires_at_ms, \
+                     is_admin) VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(code_hash)
                 .bind(tenant_id)
                 .bind(user_id)
                 .bind(expires_at_ms)
+                .bind(is_admin)
                 .execute(&self.pool)
                 .await?;
                 Ok(())
@@ -726,10 +829,10 @@ macro_rules! impl_store {
                 &self,
                 code_hash: &str,
                 now_ms: i64,
-            ) -> Result<Option<(String, String)>, StoreError> {
+            ) -> Result<Option<(String, String, bool)>, StoreError> {
                 let row = sqlx::query(
                     "DELETE FROM dialog_codes WHERE code_hash = $1 \
-                     RETURNING tenant_id, user_id, expires_at_ms",
+                     RETURNING tenant_id, user_id, expires_at_ms, is_admin",
                 )
                 .bind(code_hash)
                 .fetch_optional(&self.pool)
@@ -739,7 +842,7 @@ macro_rules! impl_store {
                 if expires_at_ms <= now_ms {
                     return Ok(None);
                 }
-                Ok(Some((r.try_get("tenant_id")?, r.try_get("user_id")?)))
+                Ok(Some((r.try_get("tenant_id")?, r.try_get("user_id")?, r.try_get("is_admin")?)))
             }
 
             async fn upsert_connection(&self, c: &Connection) -> Result<(), StoreError> {
@@ -1059,7 +1162,8 @@ macro_rules! impl_store {
                         (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
                     let sql = format!(
                         "SELECT l.graph_event_id, l.event_id, l.via_category, l.following, \
-                         e.ical_uid, e.event_type, e.deleted_at_ms FROM graph_event_links l \
+                         e.ical_uid, e.event_type, e.deleted_at_ms, e.starts_at_ms, e.start_date \
+                         FROM graph_event_links l \
                          JOIN crm_events e ON e.tenant_id = l.tenant_id AND e.id = l.event_id \
                          WHERE l.tenant_id = $1 AND l.mailbox_id = $2 \
                          AND l.graph_event_id IN ({})",
@@ -1112,6 +1216,25 @@ macro_rules! impl_store {
                 .bind(organizer_id)
                 .fetch_one(&self.pool)
                 .await?)
+            }
+
+            async fn drop_queued_save(
+                &self,
+                tenant_id: &str,
+                outbox_id: &str,
+                audit: Option<&AuditEntry>,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.map_err(StoreError::Unavailable)?;
+                sqlx::query("DELETE FROM save_outbox WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant_id)
+                    .bind(outbox_id)
+                    .execute(&mut *tx)
+                    .await?;
+                if let Some(audit) = audit {
+                    append_audit(&mut tx, audit).await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn queued_saves(
@@ -1456,15 +1579,15 @@ macro_rules! impl_store {
             ical_uid: &'a str,
         }
 
-        /// Creates or updates the one CRM event of (organizer, iCalUId); returns its id. A sync
-        /// write (`recurrence` set) also sets the recurrence fields and lifts a cancellation, but
-        /// never brings back an event deleted in the CRM (`None`); a save from the sidebar does.
+        /// Creates or updates the one CRM event of (organizer, iCalUId) from Graph's account of
+        /// the meeting (so a live item lifts a cancellation); returns its id. Never brings back
+        /// an event deleted in the CRM (`None`).
         async fn upsert_event(
             tx: &mut Tx<'_>,
             key: EventKey<'_>,
             write: &EventWrite,
             actor_id: &str,
-            recurrence: Option<(&str, Option<&str>)>,
+            (event_type, series_master): (&str, Option<&str>),
             now: i64,
         ) -> Result<Option<String>, StoreError> {
             let (starts, ends, start_date, end_date) = match &write.time {
@@ -1473,29 +1596,25 @@ macro_rules! impl_store {
                     (None, None, Some(start_date.as_str()), Some(end_date.as_str()))
                 }
             };
-            let (event_type, series_master) = match recurrence {
-                Some((kind, master)) => (Some(kind), master),
-                None => (None, None),
-            };
+            let attendees = serde_json::to_string(&write.attendees).unwrap_or_else(|_| "[]".into());
             Ok(sqlx::query_scalar(
                 "INSERT INTO crm_events (tenant_id, id, organizer_id, ical_uid, subject, \
                  starts_at_ms, ends_at_ms, start_date, end_date, time_zone, location, is_private, \
                  created_by_id, modified_by_id, created_at_ms, updated_at_ms, event_type, \
-                 series_master_graph_id) \
+                 series_master_graph_id, attendees) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                 COALESCE($17, 'singleInstance'), $18) \
+                 $17, $18, $19) \
                  ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
                  subject = excluded.subject, starts_at_ms = excluded.starts_at_ms, \
                  ends_at_ms = excluded.ends_at_ms, start_date = excluded.start_date, \
                  end_date = excluded.end_date, time_zone = excluded.time_zone, \
                  location = excluded.location, is_private = excluded.is_private, \
+                 attendees = excluded.attendees, \
                  modified_by_id = excluded.modified_by_id, updated_at_ms = excluded.updated_at_ms, \
-                 event_type = CASE WHEN $17 IS NULL THEN crm_events.event_type ELSE excluded.event_type END, \
-                 series_master_graph_id = CASE WHEN $17 IS NULL THEN crm_events.series_master_graph_id \
-                 ELSE excluded.series_master_graph_id END, \
-                 cancelled_at_ms = CASE WHEN $17 IS NULL THEN crm_events.cancelled_at_ms ELSE NULL END, \
-                 deleted_at_ms = NULL, version = crm_events.version + 1 \
-                 WHERE crm_events.deleted_at_ms IS NULL OR $17 IS NULL \
+                 event_type = excluded.event_type, \
+                 series_master_graph_id = excluded.series_master_graph_id, \
+                 cancelled_at_ms = NULL, version = crm_events.version + 1 \
+                 WHERE crm_events.deleted_at_ms IS NULL \
                  RETURNING id",
             )
             .bind(key.tenant)
@@ -1516,6 +1635,7 @@ macro_rules! impl_store {
             .bind(now)
             .bind(event_type)
             .bind(series_master)
+            .bind(attendees)
             .fetch_optional(&mut **tx)
             .await?)
         }
@@ -1528,6 +1648,12 @@ macro_rules! impl_store {
                 following: r.try_get("following")?,
                 event_type: r.try_get("event_type")?,
                 deleted: r.try_get::<Option<i64>, _>("deleted_at_ms")?.is_some(),
+                starts_at_ms: r.try_get::<Option<i64>, _>("starts_at_ms")?.or_else(|| {
+                    r.try_get::<Option<String>, _>("start_date")
+                        .ok()
+                        .flatten()
+                        .and_then(|d| crate::instant::from_rfc3339(&format!("{d}T00:00:00Z")))
+                }),
             })
         }
 
@@ -1543,7 +1669,7 @@ macro_rules! impl_store {
             match write {
                 SyncWrite::Upsert(item) => {
                     let key = EventKey { tenant, organizer, ical_uid: &item.ical_uid };
-                    let recurrence = Some((item.event_type.as_str(), item.series_master_graph_id.as_deref()));
+                    let recurrence = (item.event_type.as_str(), item.series_master_graph_id.as_deref());
                     let Some(event_id) =
                         upsert_event(tx, key, &item.write, organizer, recurrence, now).await?
                     else {
@@ -1665,6 +1791,7 @@ macro_rules! impl_store {
             let Some(r) = sqlx::query(
                 "SELECT e.id, e.ical_uid, e.subject, e.starts_at_ms, e.ends_at_ms, e.start_date, \
                  e.end_date, e.time_zone, e.location, e.is_private, e.cancelled_at_ms, \
+                 e.deleted_at_ms, e.attendees, \
                  o.mailbox AS organizer_mailbox, c.mailbox AS created_by_mailbox, \
                  m.mailbox AS modified_by_mailbox FROM crm_events e \
                  JOIN users o ON o.tenant_id = e.tenant_id AND o.id = e.organizer_id \
@@ -1691,6 +1818,8 @@ macro_rules! impl_store {
                 _ => return Err(StoreError::Setup(format!("CRM event {id} has no time"))),
             };
             let cancelled_at: Option<i64> = r.try_get("cancelled_at_ms")?;
+            let deleted_at: Option<i64> = r.try_get("deleted_at_ms")?;
+            let attendees: String = r.try_get("attendees")?;
             let records = sqlx::query(
                 "SELECT r.id, r.kind, r.name, r.email, r.company FROM crm_event_records l \
                  JOIN crm_records r ON r.tenant_id = l.tenant_id AND r.id = l.record_id \
@@ -1711,9 +1840,11 @@ macro_rules! impl_store {
                     time,
                     time_zone: r.try_get("time_zone")?,
                     location: r.try_get("location")?,
+                    attendees: serde_json::from_str(&attendees).unwrap_or_default(),
                     is_private: r.try_get("is_private")?,
                 },
                 cancelled: cancelled_at.is_some(),
+                deleted: deleted_at.is_some(),
                 created_by_mailbox: r
                     .try_get::<Option<String>, _>("created_by_mailbox")?
                     .unwrap_or_default(),

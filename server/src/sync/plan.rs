@@ -12,11 +12,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::Value;
-use time::PrimitiveDateTime;
-
-use crate::instant::from_rfc3339;
-use crate::store::model::{EventTime, EventWrite, GraphLink, SyncWrite, SyncedItem};
+use crate::graph::model::GraphEvent;
+use crate::store::model::{EventWrite, GraphLink, SyncWrite, SyncedItem};
 
 /// Below this many cancellations a session never trips the breaker.
 pub const BREAKER_MIN_CANCELLATIONS: usize = 20;
@@ -26,7 +23,7 @@ pub const BREAKER_MAX_SHARE: f64 = 0.3;
 /// One item of a delta round, as far as sync cares.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeltaItem {
-    /// Deleted, or moved out of the window (`@removed`).
+    /// Deleted, moved out of the window, or changed outside it (`@removed`).
     Removed {
         id: String,
     },
@@ -46,29 +43,22 @@ pub struct LiveItem {
 }
 
 impl DeltaItem {
-    /// Reads one element of a delta page's `value`; `None` when it has no id.
-    pub fn parse(value: &Value) -> Option<Self> {
-        let id = value["id"].as_str()?.to_owned();
-        if value.get("@removed").is_some() {
-            return Some(Self::Removed { id });
+    /// One entry of a delta page, typed at the edge (`graph::model`).
+    pub fn from_graph(event: &GraphEvent) -> Self {
+        if event.is_removed() {
+            return Self::Removed {
+                id: event.id.clone(),
+            };
         }
-        let text = |key: &str| value[key].as_str().map(str::to_owned);
-        Some(Self::Live(Box::new(LiveItem {
-            ical_uid: text("iCalUId").filter(|u| !u.is_empty()),
-            categories: value["categories"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|c| c.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            cancelled: value["isCancelled"].as_bool().unwrap_or(false),
-            event_type: text("type").unwrap_or_else(|| "singleInstance".to_owned()),
-            series_master_id: text("seriesMasterId"),
-            write: event_write(value),
-            id,
-        })))
+        Self::Live(Box::new(LiveItem {
+            id: event.id.clone(),
+            ical_uid: event.ical_uid().map(str::to_owned),
+            categories: event.categories.clone(),
+            cancelled: event.is_cancelled,
+            event_type: event.event_type().to_owned(),
+            series_master_id: event.series_master_id.clone(),
+            write: event.to_write(),
+        }))
     }
 
     pub fn id(&self) -> &str {
@@ -79,54 +69,16 @@ impl DeltaItem {
     }
 }
 
-/// The CRM fields of a Graph event (times in UTC, as the client asks Graph for them).
-fn event_write(value: &Value) -> Option<EventWrite> {
-    let all_day = value["isAllDay"].as_bool().unwrap_or(false);
-    let start = value["start"]["dateTime"].as_str()?;
-    let end = value["end"]["dateTime"].as_str()?;
-    let time = if all_day {
-        EventTime::AllDay {
-            start_date: start.get(..10)?.to_owned(),
-            end_date: end.get(..10)?.to_owned(),
-        }
-    } else {
-        EventTime::Timed {
-            start_ms: utc_ms(start)?,
-            end_ms: utc_ms(end)?,
-        }
-    };
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-    Some(EventWrite {
-        subject: text(&value["subject"]),
-        time,
-        time_zone: value["originalStartTimeZone"]
-            .as_str()
-            .filter(|z| !z.is_empty())
-            .unwrap_or("UTC")
-            .to_owned(),
-        location: text(&value["location"]["displayName"]),
-        is_private: matches!(
-            value["sensitivity"].as_str(),
-            Some("private" | "confidential")
-        ),
-    })
-}
-
-/// `2026-11-27T08:00:00.0000000` (UTC, Graph's format) or RFC 3339, as UTC milliseconds.
-fn utc_ms(text: &str) -> Option<i64> {
-    from_rfc3339(text).or_else(|| {
-        let format =
-            time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
-        let parsed = PrimitiveDateTime::parse(text.get(..19)?, format).ok()?;
-        i64::try_from(parsed.assume_utc().unix_timestamp_nanos() / 1_000_000).ok()
-    })
-}
-
 /// The writes a complete round makes, in round order (the last state of an item wins).
+///
+/// `window` is the round's `[start, end)` in UTC ms: Graph also sends `@removed` for items
+/// outside it that changed ("filter the events under `@removed` for the date range"), so a
+/// removal of an item whose CRM event lies outside the window cancels nothing.
 pub fn plan(
     round: &[DeltaItem],
     links: &HashMap<String, GraphLink>,
     category: &str,
+    window: (i64, i64),
 ) -> Vec<SyncWrite> {
     // Graph may list an item twice in one round; only its last state counts.
     let mut last: HashMap<&str, usize> = HashMap::new();
@@ -156,7 +108,12 @@ pub fn plan(
                             graph_id: id.clone(),
                         });
                     }
-                } else if link.is_some_and(|l| l.following && !l.deleted) {
+                } else if link.is_some_and(|l| {
+                    l.following
+                        && !l.deleted
+                        && l.starts_at_ms
+                            .is_none_or(|start| start >= window.0 && start < window.1)
+                }) {
                     writes.push(SyncWrite::Cancel {
                         graph_id: id.clone(),
                     });
@@ -221,9 +178,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::store::model::EventTime;
+
+    /// 2026-11-01 to 2027-01-01, UTC ms.
+    const WINDOW: (i64, i64) = (1_793_491_200_000, 1_798_761_600_000);
 
     fn live(id: &str, categories: &[&str]) -> DeltaItem {
-        DeltaItem::parse(&json!({
+        let event: GraphEvent = serde_json::from_value(json!({
             "id": id, "iCalUId": format!("uid-{id}"), "subject": "Review",
             "categories": categories, "type": "singleInstance",
             "start": { "dateTime": "2026-11-27T08:00:00.0000000", "timeZone": "UTC" },
@@ -231,7 +192,8 @@ mod tests {
             "originalStartTimeZone": "W. Europe Standard Time",
             "location": { "displayName": "Room 1" }, "sensitivity": "normal",
         }))
-        .unwrap()
+        .unwrap();
+        DeltaItem::from_graph(&event)
     }
 
     fn link(via_category: bool, following: bool) -> GraphLink {
@@ -242,6 +204,7 @@ mod tests {
             following,
             event_type: "singleInstance".into(),
             deleted: false,
+            starts_at_ms: Some(1_795_766_400_000),
         }
     }
 
@@ -276,6 +239,7 @@ mod tests {
             &[live("a", &["crm"]), live("b", &["Red"])],
             &HashMap::new(),
             "CRM",
+            WINDOW,
         );
         assert_eq!(writes.len(), 1);
         assert!(matches!(&writes[0], SyncWrite::Upsert(i) if i.graph_id == "a" && i.via_category));
@@ -284,7 +248,7 @@ mod tests {
     #[test]
     fn removing_the_category_stops_following_but_a_sidebar_save_keeps_following() {
         let known = links(&[("a", link(true, true)), ("b", link(false, true))]);
-        let writes = plan(&[live("a", &[]), live("b", &[])], &known, "CRM");
+        let writes = plan(&[live("a", &[]), live("b", &[])], &known, "CRM", WINDOW);
         assert_eq!(
             writes[0],
             SyncWrite::Unfollow {
@@ -303,9 +267,29 @@ mod tests {
             DeltaItem::Removed { id: "c".into() },
         ];
         assert_eq!(
-            plan(&round, &known, "CRM"),
+            plan(&round, &known, "CRM", WINDOW),
             vec![SyncWrite::Cancel {
                 graph_id: "a".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_removal_outside_the_window_cancels_nothing() {
+        let mut before = link(true, true);
+        before.starts_at_ms = Some(WINDOW.0 - 86_400_000);
+        let mut after = link(true, true);
+        after.starts_at_ms = Some(WINDOW.1 + 86_400_000);
+        let known = links(&[("old", before), ("later", after), ("in", link(true, true))]);
+        let round = [
+            DeltaItem::Removed { id: "old".into() },
+            DeltaItem::Removed { id: "later".into() },
+            DeltaItem::Removed { id: "in".into() },
+        ];
+        assert_eq!(
+            plan(&round, &known, "CRM", WINDOW),
+            vec![SyncWrite::Cancel {
+                graph_id: "in".into()
             }]
         );
     }
@@ -322,6 +306,7 @@ mod tests {
             &[DeltaItem::Removed { id: "m".into() }, occurrence],
             &known,
             "CRM",
+            WINDOW,
         );
         assert_eq!(
             writes[0],
@@ -336,7 +321,7 @@ mod tests {
     fn the_last_state_of_an_item_in_a_round_wins() {
         let known = links(&[("a", link(true, true))]);
         let round = [DeltaItem::Removed { id: "a".into() }, live("a", &["CRM"])];
-        let writes = plan(&round, &known, "CRM");
+        let writes = plan(&round, &known, "CRM", WINDOW);
         assert_eq!(writes.len(), 1);
         assert!(matches!(&writes[0], SyncWrite::Upsert(_)));
     }
@@ -346,7 +331,7 @@ mod tests {
         let mut deleted = link(true, false);
         deleted.deleted = true;
         let known = links(&[("a", deleted)]);
-        assert!(plan(&[live("a", &["CRM"])], &known, "CRM").is_empty());
+        assert!(plan(&[live("a", &["CRM"])], &known, "CRM", WINDOW).is_empty());
     }
 
     #[test]

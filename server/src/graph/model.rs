@@ -1,0 +1,300 @@
+//! Microsoft Graph's event as Liaison reads it, parsed into typed values at the edge: the sync
+//! plan and the item facts never index raw JSON.
+//!
+//! Times: every call asks `Prefer: outlook.timezone="UTC"`, so `start`/`end` come as UTC
+//! `dateTime` strings without an offset (`2026-11-27T08:00:00.0000000`); the zone the meeting
+//! was made in is `originalStartTimeZone` (a Windows or IANA name).
+
+use serde::Deserialize;
+use time::PrimitiveDateTime;
+
+use crate::instant::from_rfc3339;
+use crate::store::model::{EventTime, EventWrite};
+
+/// `PidTagCreatorName`: who created the item, as Exchange records it. Graph shows it only as a
+/// single-value extended property asked for by id (MS-OXPROPS 2.657, "Contains the name of the
+/// creator of a Message object"; Graph: "Get singleValueLegacyExtendedProperty").
+pub const CREATOR_NAME_PROPERTY: &str = "String 0x3FF8";
+
+/// A Graph `event` (or a delta entry, which may be only `@removed` and an id).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphEvent {
+    pub id: String,
+    /// Present on a delta entry for an item that left the view (deleted, or changed outside the
+    /// window).
+    #[serde(rename = "@removed", default)]
+    pub removed: Option<serde_json::Value>,
+    /// Absent on what a delegate without private access sees of a private item.
+    #[serde(rename = "iCalUId", default)]
+    pub ical_uid: Option<String>,
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub start: Option<DateTimeZone>,
+    #[serde(default)]
+    pub end: Option<DateTimeZone>,
+    #[serde(default)]
+    pub original_start_time_zone: Option<String>,
+    #[serde(default)]
+    pub is_all_day: bool,
+    #[serde(default)]
+    pub is_cancelled: bool,
+    /// `true` when the calendar's owner organizes the event; `false` for an invitation received.
+    #[serde(default)]
+    pub is_organizer: Option<bool>,
+    #[serde(default)]
+    pub organizer: Option<Recipient>,
+    #[serde(default)]
+    pub attendees: Vec<Recipient>,
+    #[serde(default)]
+    pub location: Option<Location>,
+    /// `normal`, `personal`, `private` or `confidential`.
+    #[serde(default)]
+    pub sensitivity: Option<String>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// `singleInstance`, `occurrence`, `exception` or `seriesMaster`.
+    #[serde(rename = "type", default)]
+    pub event_type: Option<String>,
+    #[serde(default)]
+    pub series_master_id: Option<String>,
+    #[serde(default)]
+    pub single_value_extended_properties: Vec<ExtendedProperty>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DateTimeZone {
+    pub date_time: String,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recipient {
+    #[serde(default)]
+    pub email_address: Option<EmailAddress>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct EmailAddress {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Location {
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ExtendedProperty {
+    pub id: String,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+impl GraphEvent {
+    pub fn is_removed(&self) -> bool {
+        self.removed.is_some()
+    }
+
+    /// `private` and `confidential` close the item to delegates without private access;
+    /// `personal` does not (Graph's `sensitivity`; classic Outlook on Windows sets
+    /// `confidential`, which Outlook treats as private for delegates).
+    pub fn is_private(&self) -> bool {
+        matches!(
+            self.sensitivity.as_deref(),
+            Some(s) if s.eq_ignore_ascii_case("private") || s.eq_ignore_ascii_case("confidential")
+        )
+    }
+
+    /// `singleInstance` when Graph does not say.
+    pub fn event_type(&self) -> &str {
+        self.event_type.as_deref().unwrap_or("singleInstance")
+    }
+
+    /// `iCalUId`, when Graph showed it.
+    pub fn ical_uid(&self) -> Option<&str> {
+        self.ical_uid.as_deref().filter(|u| !u.is_empty())
+    }
+
+    /// The creator's name Exchange keeps (`PidTagCreatorName`), when Graph returned it. Property
+    /// ids compare without case (Graph writes the tag as `0x3ff8`).
+    pub fn creator_name(&self) -> Option<&str> {
+        self.single_value_extended_properties
+            .iter()
+            .find(|p| p.id.eq_ignore_ascii_case(CREATOR_NAME_PROPERTY))
+            .and_then(|p| p.value.as_deref())
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+    }
+
+    pub fn organizer_address(&self) -> Option<&str> {
+        self.organizer
+            .as_ref()
+            .and_then(|o| o.email_address.as_ref())
+            .and_then(|e| e.address.as_deref())
+    }
+
+    /// Whether the category `name` is on the event (names compare without case or padding).
+    pub fn has_category(&self, name: &str) -> bool {
+        self.categories
+            .iter()
+            .any(|c| c.trim().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The CRM's copy of the event: UTC times (dates for all-day events) with the zone it was
+    /// made in, subject, location, attendees, privacy. `None` when Graph did not show its times.
+    pub fn to_write(&self) -> Option<EventWrite> {
+        let start = &self.start.as_ref()?.date_time;
+        let end = &self.end.as_ref()?.date_time;
+        let time = if self.is_all_day {
+            EventTime::AllDay {
+                start_date: start.get(..10)?.to_owned(),
+                end_date: end.get(..10)?.to_owned(),
+            }
+        } else {
+            EventTime::Timed {
+                start_ms: utc_ms(start)?,
+                end_ms: utc_ms(end)?,
+            }
+        };
+        Some(EventWrite {
+            subject: self.subject.clone().unwrap_or_default(),
+            time,
+            time_zone: self
+                .original_start_time_zone
+                .clone()
+                .filter(|z| !z.is_empty())
+                .unwrap_or_else(|| "UTC".to_owned()),
+            location: self
+                .location
+                .as_ref()
+                .and_then(|l| l.display_name.clone())
+                .unwrap_or_default(),
+            attendees: self
+                .attendees
+                .iter()
+                .filter_map(|a| a.email_address.as_ref()?.address.clone())
+                .map(|a| a.to_lowercase())
+                .collect(),
+            is_private: self.is_private(),
+        })
+    }
+}
+
+/// `2026-11-27T08:00:00.0000000` (UTC, Graph's format) or RFC 3339, as UTC milliseconds.
+pub fn utc_ms(text: &str) -> Option<i64> {
+    from_rfc3339(text).or_else(|| {
+        let format =
+            time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+        let parsed = PrimitiveDateTime::parse(text.get(..19)?, format).ok()?;
+        i64::try_from(parsed.assume_utc().unix_timestamp_nanos() / 1_000_000).ok()
+    })
+}
+
+/// One page of `calendarView/delta`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeltaPage {
+    #[serde(default)]
+    pub value: Vec<GraphEvent>,
+    #[serde(rename = "@odata.nextLink")]
+    pub next_link: Option<String>,
+    #[serde(rename = "@odata.deltaLink")]
+    pub delta_link: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn event(extra: serde_json::Value) -> GraphEvent {
+        let mut value = json!({
+            "id": "AAkALgAA1", "iCalUId": "uid-1", "subject": "Review", "type": "singleInstance",
+            "start": { "dateTime": "2026-11-27T08:00:00.0000000", "timeZone": "UTC" },
+            "end": { "dateTime": "2026-11-27T09:00:00.0000000", "timeZone": "UTC" },
+            "originalStartTimeZone": "W. Europe Standard Time",
+            "location": { "displayName": "Room 1" }, "sensitivity": "normal",
+            "attendees": [{ "type": "required", "emailAddress": { "name": "N", "address": "Nancy@Northwind.example" } }],
+            "isOrganizer": true,
+        });
+        for (key, v) in extra.as_object().unwrap() {
+            value[key] = v.clone();
+        }
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn a_graph_event_becomes_a_utc_crm_write_with_its_zone_and_attendees() {
+        let write = event(json!({})).to_write().unwrap();
+        assert_eq!(
+            write.time,
+            EventTime::Timed {
+                start_ms: 1_795_766_400_000,
+                end_ms: 1_795_770_000_000
+            }
+        );
+        assert_eq!(write.time_zone, "W. Europe Standard Time");
+        assert_eq!(write.location, "Room 1");
+        assert_eq!(write.attendees, ["nancy@northwind.example"]);
+        assert!(!write.is_private);
+    }
+
+    #[test]
+    fn private_and_confidential_are_private_and_personal_is_not() {
+        for (sensitivity, private) in [
+            ("private", true),
+            ("confidential", true),
+            ("personal", false),
+            ("normal", false),
+        ] {
+            assert_eq!(
+                event(json!({ "sensitivity": sensitivity })).is_private(),
+                private,
+                "{sensitivity}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_creator_is_read_from_the_extended_property_whatever_its_case() {
+        let e = event(json!({ "singleValueExtendedProperties": [
+            { "id": "String 0x3ff8", "value": " Ann Editor " }
+        ]}));
+        assert_eq!(e.creator_name(), Some("Ann Editor"));
+        assert_eq!(event(json!({})).creator_name(), None);
+    }
+
+    #[test]
+    fn a_removed_entry_has_only_its_id() {
+        let e: GraphEvent = serde_json::from_value(json!({
+            "@odata.type": "#microsoft.graph.event", "id": "x", "@removed": { "reason": "deleted" }
+        }))
+        .unwrap();
+        assert!(e.is_removed());
+        assert!(e.to_write().is_none());
+    }
+
+    #[test]
+    fn all_day_events_are_dates() {
+        let e = event(json!({ "isAllDay": true,
+            "start": { "dateTime": "2026-11-27T00:00:00.0000000", "timeZone": "UTC" },
+            "end": { "dateTime": "2026-11-28T00:00:00.0000000", "timeZone": "UTC" } }));
+        assert_eq!(
+            e.to_write().unwrap().time,
+            EventTime::AllDay {
+                start_date: "2026-11-27".into(),
+                end_date: "2026-11-28".into()
+            }
+        );
+    }
+}

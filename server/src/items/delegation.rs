@@ -1,0 +1,142 @@
+//! A delegate's access to an owner's calendar, verified with Microsoft when it is used: the
+//! owner's `calendarPermissions` (read with the owner's connection) and the delegate's own view
+//! of the owner's calendar (`GET /users/{owner}/calendar` with the delegate's token). The answer
+//! is kept at most [`crate::identity::MAX_DELEGATION_TTL`]: a delegate removed or lowered in
+//! Outlook loses the access in Liaison within that time.
+//!
+//! Disagreements between the two, and a client whose Office.js bits claim other rights than
+//! Microsoft confirms, are written to the audit log (the rules already take the least).
+
+use liaison_domain::permissions::{GraphRole, sources_conflict};
+use secrecy::SecretString;
+
+use crate::connections;
+use crate::error::{ApiError, Result};
+use crate::graph::client::GraphError;
+use crate::state::AppState;
+use crate::store::model::{AuditEntry, CalendarView, DelegationCheck, Provider, User};
+use crate::store::now_ms;
+
+/// What Microsoft says of `delegate`'s access to `owner`'s calendar, asked anew when the kept
+/// answer is older than the configured time.
+pub async fn verified(
+    state: &AppState,
+    owner: &User,
+    delegate: &User,
+    delegate_token: &SecretString,
+) -> Result<DelegationCheck> {
+    let ttl_ms = state
+        .microsoft()?
+        .settings
+        .delegation_ttl
+        .as_millis()
+        .try_into()
+        .unwrap_or(i64::MAX);
+    let store = state.store.as_ref();
+    let tenant = &owner.tenant_id;
+    let now = now_ms();
+    if let Some(kept) = store
+        .delegation_check(tenant, &owner.id, &delegate.id)
+        .await?
+        && now - kept.checked_at_ms < ttl_ms
+    {
+        return Ok(kept);
+    }
+    let graph_role = owners_list_says(state, owner, delegate).await;
+    let view = match state
+        .graph()?
+        .shared_calendar(delegate_token, &owner.id)
+        .await
+    {
+        Ok(calendar) => Some(CalendarView {
+            can_edit: calendar.can_edit,
+            can_view_private: calendar.can_view_private_items,
+        }),
+        // The owner shares nothing with them: they cannot open the calendar.
+        Err(GraphError::Forbidden { .. } | GraphError::NotFound { .. }) => None,
+        Err(GraphError::Unauthorized) => return Err(ApiError::NeedsReconnect),
+        Err(error) => {
+            tracing::warn!(%error, "cannot read the delegate's view of the calendar");
+            return Err(ApiError::GraphUnavailable);
+        }
+    };
+    let check = DelegationCheck {
+        graph_role,
+        view,
+        checked_at_ms: now,
+        client_bits_audited: None,
+    };
+    store
+        .put_delegation_check(tenant, &owner.id, &delegate.id, &check)
+        .await?;
+    if sources_conflict(&check.sources()) {
+        store
+            .append_audit(&AuditEntry {
+                tenant_id: tenant.clone(),
+                actor_id: delegate.id.clone(),
+                on_behalf_of_id: Some(owner.id.clone()),
+                action: "delegation.conflict".into(),
+                target: owner.mailbox.clone(),
+                allowed: false,
+                reason: Some("sources_disagree".into()),
+                detail: Some(describe(&check)),
+            })
+            .await?;
+    }
+    Ok(check)
+}
+
+/// The owner's `calendarPermissions` role for the delegate (`none` when the list does not name
+/// them); `None` when the list cannot be read — the owner has no working connection.
+async fn owners_list_says(state: &AppState, owner: &User, delegate: &User) -> Option<GraphRole> {
+    let token = connections::access_token(
+        state,
+        &owner.tenant_id,
+        &owner.id,
+        Provider::Microsoft,
+        false,
+    )
+    .await
+    .ok()?;
+    match state
+        .graph()
+        .ok()?
+        .calendar_permissions(&token, &owner.id)
+        .await
+    {
+        Ok(permissions) => Some(
+            permissions
+                .iter()
+                .find(|p| {
+                    p.email_address
+                        .address
+                        .as_deref()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(&delegate.mailbox))
+                })
+                .map_or(GraphRole::None, |p| p.role()),
+        ),
+        Err(error) => {
+            tracing::warn!(%error, "cannot read the owner's calendar permissions");
+            None
+        }
+    }
+}
+
+/// The check in words, for the audit log (bounded: a few fixed words).
+pub fn describe(check: &DelegationCheck) -> String {
+    let role = match check.graph_role {
+        Some(role) => serde_json::to_value(role)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        None => "unreadable".into(),
+    };
+    let view = match check.view {
+        Some(view) => format!(
+            "canEdit={}, canViewPrivateItems={}",
+            view.can_edit, view.can_view_private
+        ),
+        None => "cannot open the calendar".into(),
+    };
+    format!("owner's calendarPermissions role: {role}; delegate's own view: {view}")
+}

@@ -1,0 +1,439 @@
+//! The facts a verdict rests on, learned from Microsoft — never taken from the client. The
+//! client names the owner's mailbox and the item's REST id (and may report its Office.js bits,
+//! which only lower a verdict); everything else comes from Graph:
+//!
+//! - the item: read with the caller's own token, so a delegate who cannot see it in Outlook
+//!   cannot see it here; its `iCalUId`, immutable id, type, sensitivity, whether the owner
+//!   organizes it (else it is an invitation), who created it, its times, place and attendees;
+//! - the delegation: [`super::delegation::verified`];
+//! - who created the item: Exchange's `PidTagCreatorName`, matched to the people Liaison knows
+//!   (where it is absent or names two of them, nobody is the creator: least privilege);
+//! - a delegate who may not open the owner's calendar but composed the item on the owner's
+//!   behalf (send-on-behalf): the owner's connection reads the item, and it counts only when
+//!   Exchange names that delegate its creator.
+
+use liaison_domain::api::ItemRef;
+use liaison_domain::permissions::{
+    AccessSource, CreatedBy, CrmAccess, CrmFacts, Facts, GraphRole, ItemFacts, ItemMode,
+    OfficeBits, Resolution, resolve,
+};
+use secrecy::SecretString;
+
+use super::delegation;
+use crate::connections;
+use crate::error::{ApiError, Result};
+use crate::graph::client::GraphError;
+use crate::graph::model::GraphEvent;
+use crate::state::AppState;
+use crate::store::model::{
+    AuditEntry, ConnectionStatus, DelegationCheck, Provider, Share, StoredEvent, User,
+};
+
+/// The longest item id accepted (Exchange's REST ids are about 150 characters).
+const MAX_ITEM_ID: usize = 1024;
+
+/// What Graph showed of the item.
+#[derive(Debug, Clone)]
+pub enum Sighting {
+    /// Graph showed the item.
+    Seen(Box<GraphEvent>),
+    /// No id yet: a new meeting being composed. Its facts are those of a meeting the user
+    /// creates; nothing is written until it is saved and Graph shows it.
+    New,
+    /// Graph does not know the id in the owner's calendar (Outlook in cached mode uploads a
+    /// newly saved item a little later, or the id is wrong).
+    NotFound,
+    /// The caller may not open the item.
+    Denied,
+}
+
+/// Everything a verdict on the item rests on.
+pub struct Gathered {
+    pub owner: User,
+    /// The item's REST id, as the client named it.
+    pub item_id: Option<String>,
+    pub sighting: Sighting,
+    pub resolution: Resolution,
+    /// The CRM event of the meeting (deleted ones too: they are reported as inaccessible).
+    pub event: Option<StoredEvent>,
+    /// What the server could not confirm, for the sidebar to say.
+    pub notice: Option<String>,
+}
+
+impl Gathered {
+    pub fn event_seen(&self) -> Option<&GraphEvent> {
+        match &self.sighting {
+            Sighting::Seen(event) => Some(event),
+            _ => None,
+        }
+    }
+
+    /// The meeting's `iCalUId`, when Graph showed it.
+    pub fn ical_uid(&self) -> Option<&str> {
+        self.event_seen().and_then(GraphEvent::ical_uid)
+    }
+
+    /// `owner@contoso.com/<iCalUId or item id>`: what the audit log names.
+    pub fn target(&self) -> String {
+        let item = self
+            .ical_uid()
+            .or(self.item_id.as_deref())
+            .unwrap_or("new item");
+        let item: String = item.chars().take(1024).collect();
+        format!("{}/{item}", self.owner.mailbox)
+    }
+}
+
+/// Gathers the facts about `item` for `caller` from Microsoft and the CRM, and applies the rules.
+pub async fn gather(state: &AppState, caller: &User, item: &ItemRef) -> Result<Gathered> {
+    let item_id = match item.item_id.as_deref().map(str::trim) {
+        Some(id)
+            if id.is_empty()
+                || id.len() > MAX_ITEM_ID
+                || !id.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            return Err(invalid(
+                "item.itemId",
+                "must be the item's REST id (Office.js convertToRestId)",
+            ));
+        }
+        other => other.map(str::to_owned),
+    };
+    let client_bits = item
+        .office_delegate_permissions
+        .map(|bits| {
+            OfficeBits::new(bits).ok_or_else(|| {
+                invalid(
+                    "item.officeDelegatePermissions",
+                    "DelegatePermissions is a bit set from 0 to 63",
+                )
+            })
+        })
+        .transpose()?;
+    let owner = owner_in_tenant(state, caller, &item.owner).await?;
+    let is_owner = owner.id == caller.id;
+    let token = own_token(state, caller).await?;
+    let check = if is_owner {
+        None
+    } else {
+        Some(delegation::verified(state, &owner, caller, &token).await?)
+    };
+    let mut sighting = match &item_id {
+        None => Sighting::New,
+        Some(id) => read_item(state, &token, &owner, is_owner, id).await?,
+    };
+    // A send-on-behalf delegate cannot open the owner's calendar, but may save what they
+    // composed there: Exchange, read with the owner's connection, must name them its creator.
+    let mut composed_on_behalf = false;
+    if let (Sighting::Denied | Sighting::NotFound, Some(check), Some(id)) =
+        (&sighting, &check, &item_id)
+        && check.view.is_none()
+        && let Some(event) = read_as_owner(state, &owner, id).await
+        && creator(state, &event, caller, &owner).await? == CreatedBy::Delegate
+    {
+        composed_on_behalf = true;
+        sighting = Sighting::Seen(Box::new(event));
+    }
+    let item_facts = item_facts(state, &sighting, caller, &owner, is_owner).await?;
+    let mut access: Vec<AccessSource> = check
+        .as_ref()
+        .map(DelegationCheck::sources)
+        .unwrap_or_default();
+    if composed_on_behalf && access.is_empty() {
+        // The owner's list could not be read; that they let this delegate compose in their
+        // calendar is what Exchange confirms, and no calendar permission beyond it.
+        access.push(AccessSource::Graph(GraphRole::None));
+    }
+    let event = match sighting_ical_uid(&sighting) {
+        Some(uid) => {
+            state
+                .store
+                .find_event(&owner.tenant_id, &owner.id, uid)
+                .await?
+        }
+        None => None,
+    };
+    let crm_access = if event.as_ref().is_some_and(|e| e.deleted) {
+        // Deleted in the CRM: nobody may see or change it again.
+        CrmAccess::None
+    } else if is_owner {
+        CrmAccess::Edit
+    } else {
+        Share::crm_access(
+            state
+                .store
+                .crm_calendar_share(&owner.tenant_id, &owner.id, &caller.id)
+                .await?,
+        )
+    };
+    let facts = Facts {
+        is_owner,
+        owner: owner.mailbox.clone(),
+        access,
+        client_bits,
+        can_view_private_items: check
+            .as_ref()
+            .is_some_and(DelegationCheck::can_view_private),
+        send_on_behalf: composed_on_behalf
+            || check.as_ref().is_some_and(DelegationCheck::sends_on_behalf),
+        item: item_facts,
+        organizer_sync_enabled: organizer_connected(state, &owner).await?,
+        crm: CrmFacts {
+            event_exists: event.is_some(),
+            delegate_access: crm_access,
+        },
+    };
+    let resolution = resolve(&facts);
+    if let (Some(check), Some(bits)) = (&check, client_bits) {
+        audit_client_disagreement(state, caller, &owner, check, &facts, bits).await?;
+    }
+    let notice = notice(state, &owner, &item_id, &sighting, check.as_ref()).await?;
+    Ok(Gathered {
+        owner,
+        item_id,
+        sighting,
+        resolution,
+        event,
+        notice,
+    })
+}
+
+fn sighting_ical_uid(sighting: &Sighting) -> Option<&str> {
+    match sighting {
+        Sighting::Seen(event) => event.ical_uid(),
+        _ => None,
+    }
+}
+
+/// The caller's own Graph token (their connection, from signing in).
+pub async fn own_token(state: &AppState, user: &User) -> Result<SecretString> {
+    connections::access_token(state, &user.tenant_id, &user.id, Provider::Microsoft, false).await
+}
+
+/// The item as the caller's token shows it.
+async fn read_item(
+    state: &AppState,
+    token: &SecretString,
+    owner: &User,
+    is_owner: bool,
+    item_id: &str,
+) -> Result<Sighting> {
+    let path_owner = if is_owner { "me" } else { owner.id.as_str() };
+    match state.graph()?.event(token, path_owner, item_id).await {
+        Ok(event) => Ok(Sighting::Seen(Box::new(event))),
+        Err(GraphError::NotFound { .. }) => Ok(Sighting::NotFound),
+        Err(GraphError::Forbidden { .. }) => Ok(Sighting::Denied),
+        Err(GraphError::Unauthorized) => Err(ApiError::NeedsReconnect),
+        Err(GraphError::Decode(_)) => Ok(Sighting::NotFound),
+        Err(error) => {
+            tracing::warn!(%error, "reading an item from Graph failed");
+            Err(ApiError::GraphUnavailable)
+        }
+    }
+}
+
+/// The item read with the owner's connection; `None` when there is none or Graph says no.
+async fn read_as_owner(state: &AppState, owner: &User, item_id: &str) -> Option<GraphEvent> {
+    let token = own_token(state, owner).await.ok()?;
+    state.graph().ok()?.event(&token, "me", item_id).await.ok()
+}
+
+async fn item_facts(
+    state: &AppState,
+    sighting: &Sighting,
+    caller: &User,
+    owner: &User,
+    is_owner: bool,
+) -> Result<ItemFacts> {
+    let creates = || ItemFacts {
+        mode: ItemMode::Compose,
+        created_by: if is_owner {
+            CreatedBy::Owner
+        } else {
+            CreatedBy::Delegate
+        },
+        is_private: false,
+        is_inbound_invite: false,
+    };
+    Ok(match sighting {
+        // A meeting the user is composing (or one Outlook has not uploaded yet): a meeting
+        // they create. Nothing is written before Graph shows it.
+        Sighting::New | Sighting::NotFound => creates(),
+        Sighting::Denied => ItemFacts {
+            mode: ItemMode::Read,
+            created_by: CreatedBy::Unknown,
+            is_private: false,
+            is_inbound_invite: false,
+        },
+        Sighting::Seen(event) => {
+            let created_by = if is_owner {
+                CreatedBy::Owner
+            } else {
+                creator(state, event, caller, owner).await?
+            };
+            ItemFacts {
+                // What the delegate created is what they composed (send-on-behalf's rule).
+                mode: if created_by == CreatedBy::Delegate {
+                    ItemMode::Compose
+                } else {
+                    ItemMode::Read
+                },
+                created_by,
+                is_private: event.is_private(),
+                is_inbound_invite: event.is_organizer == Some(false),
+            }
+        }
+    })
+}
+
+/// Who created the item, from Microsoft's data: an invitation (the owner does not organize it)
+/// is someone else's; otherwise Exchange's `PidTagCreatorName`, matched to the caller or the
+/// owner. A display name is not an identity: when it is absent, matches both, or names more
+/// than one person Liaison knows in the tenant, the creator is unknown.
+async fn creator(
+    state: &AppState,
+    event: &GraphEvent,
+    caller: &User,
+    owner: &User,
+) -> Result<CreatedBy> {
+    if event.is_organizer == Some(false) {
+        return Ok(CreatedBy::Other);
+    }
+    let Some(name) = event.creator_name() else {
+        return Ok(CreatedBy::Unknown);
+    };
+    let is = |user: &User| user.display_name.trim().eq_ignore_ascii_case(name);
+    let created_by = match (is(caller), is(owner)) {
+        (true, true) => return Ok(CreatedBy::Unknown),
+        (true, false) => CreatedBy::Delegate,
+        (false, true) => CreatedBy::Owner,
+        (false, false) => return Ok(CreatedBy::Other),
+    };
+    if state.store.users_named(&caller.tenant_id, name).await? > 1 {
+        return Ok(CreatedBy::Unknown);
+    }
+    Ok(created_by)
+}
+
+/// The Organizer's sync is on and their connection works: what creating a CRM event needs.
+async fn organizer_connected(state: &AppState, owner: &User) -> Result<bool> {
+    if !owner.sync_enabled {
+        return Ok(false);
+    }
+    Ok(state
+        .store
+        .connection(&owner.tenant_id, &owner.id, Provider::Microsoft)
+        .await?
+        .is_some_and(|c| c.status == ConnectionStatus::Connected && c.refresh_token.is_some()))
+}
+
+/// Audits a client whose bits claim other rights than Microsoft confirms (once per change).
+async fn audit_client_disagreement(
+    state: &AppState,
+    caller: &User,
+    owner: &User,
+    check: &DelegationCheck,
+    facts: &Facts,
+    bits: OfficeBits,
+) -> Result<()> {
+    let verified = resolve(&Facts {
+        client_bits: None,
+        ..facts.clone()
+    });
+    if verified.capabilities.office_bits() == bits.bits() {
+        return Ok(());
+    }
+    let audit = AuditEntry {
+        tenant_id: owner.tenant_id.clone(),
+        actor_id: caller.id.clone(),
+        on_behalf_of_id: Some(owner.id.clone()),
+        action: "delegation.client_disagrees".into(),
+        target: owner.mailbox.clone(),
+        allowed: false,
+        reason: Some("sources_disagree".into()),
+        detail: Some(format!(
+            "Office.js delegatePermissions {}; Microsoft confirms {:?} ({})",
+            bits.bits(),
+            verified.level,
+            delegation::describe(check)
+        )),
+    };
+    state
+        .store
+        .note_client_bits(&owner.tenant_id, &owner.id, &caller.id, bits.bits(), &audit)
+        .await?;
+    Ok(())
+}
+
+async fn notice(
+    state: &AppState,
+    owner: &User,
+    item_id: &Option<String>,
+    sighting: &Sighting,
+    check: Option<&DelegationCheck>,
+) -> Result<Option<String>> {
+    if let Sighting::NotFound = sighting {
+        let waiting = match item_id {
+            Some(id) => {
+                state
+                    .store
+                    .pending_save(&owner.tenant_id, &owner.id, id)
+                    .await?
+            }
+            None => false,
+        };
+        return Ok(Some(format!(
+            "This meeting is not in {}'s calendar yet (Outlook may still be uploading it){}",
+            owner.display_name,
+            if waiting {
+                ": the save waits for it"
+            } else {
+                ""
+            }
+        )));
+    }
+    if let Some(check) = check
+        && check.graph_role.is_none()
+    {
+        return Ok(Some(format!(
+            "{}'s delegate list could not be read (their Liaison connection needs a new \
+             sign-in), so Liaison allows only what your own view of the calendar confirms",
+            owner.display_name
+        )));
+    }
+    Ok(None)
+}
+
+/// The owner named by mailbox, in the caller's tenant only: another tenant's is "not found",
+/// and the attempt is audited (it may be a probe across tenants).
+pub async fn owner_in_tenant(state: &AppState, caller: &User, mailbox: &str) -> Result<User> {
+    let store = state.store.as_ref();
+    if let Some(owner) = store.user_by_mailbox(&caller.tenant_id, mailbox).await? {
+        return Ok(owner);
+    }
+    store
+        .append_audit(&AuditEntry {
+            tenant_id: caller.tenant_id.clone(),
+            actor_id: caller.id.clone(),
+            on_behalf_of_id: None,
+            action: "items.owner".to_owned(),
+            target: mailbox.chars().take(320).collect(),
+            allowed: false,
+            reason: Some("not_found".to_owned()),
+            detail: Some("no such mailbox in the caller's tenant".to_owned()),
+        })
+        .await?;
+    Err(ApiError::NotFoundField {
+        field: "item.owner".into(),
+        message: "no such mailbox in your organization, or its owner has not used Liaison yet"
+            .into(),
+    })
+}
+
+pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::BadRequest {
+        code: liaison_domain::api::ErrorCode::InvalidValue,
+        message: message.into(),
+        field: Some(field.to_owned()),
+    }
+}
