@@ -67,7 +67,9 @@ impl Session {
     /// Signs in silently with Office SSO: the token Office gives goes to the server, which
     /// answers a session. Fails (e.g. `consent_required`) when an interactive sign-in is needed.
     pub async fn sign_in() -> Result<Self, ApiFailure> {
-        let sso = office::sso_token().await.map_err(ApiFailure::Office)?;
+        let sso = office::sso_token()
+            .await
+            .map_err(|e| ApiFailure::Office(e.message))?;
         let request =
             Request::post("/api/session/sso").header("Authorization", &format!("Bearer {sso}"));
         let grant: SessionGrant = parse(send(without_body(request)).await)?;
@@ -82,7 +84,7 @@ impl Session {
             .unwrap_or_default();
         let code = office::dialog_message(&format!("{origin}/auth/microsoft/start?dialog=1"))
             .await
-            .map_err(ApiFailure::Office)?;
+            .map_err(|e| ApiFailure::Office(e.message))?;
         let request = json_request(
             Request::post("/api/session/exchange"),
             to_json(&DialogCode { code }),
@@ -109,6 +111,12 @@ impl Session {
     /// `POST /api/items/unlink`
     pub async fn unlink(&self, request: &UnlinkRequest) -> Result<ItemContext, ApiFailure> {
         parse(send(self.post("/api/items/unlink", to_json(request), None)).await)
+    }
+
+    /// `POST /api/items/categorize`: the server gives the item the CRM category through Graph
+    /// (where Outlook does not let the pane: compose mode on the web, a delegate's mailbox).
+    pub async fn categorize(&self, item: &ItemRef) -> Result<ItemContext, ApiFailure> {
+        parse(send(self.post("/api/items/categorize", to_json(item), None)).await)
     }
 
     /// `PUT /api/me/sync`: turns sync of the user's own calendar on or off.

@@ -17,6 +17,7 @@ pub mod app;
 pub mod focus;
 pub mod item;
 pub mod office;
+pub mod perf;
 pub mod remote;
 pub mod views;
 

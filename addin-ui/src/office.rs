@@ -35,23 +35,17 @@ pub struct Outlook {
 pub struct Mailbox {
     pub display_name: String,
     pub email_address: String,
-    pub time_zone: String,
 }
 
-/// A calendar item as Office.js shows it in read mode.
+/// A calendar item as Office.js shows it. Office.js has no `iCalUId`, and the pane needs none:
+/// it names the item to the server (owner and REST id), which learns the rest from Graph.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Appointment {
-    /// The REST id (`convertToRestId(itemId, v2.0)`), never the raw EWS id.
+    /// The REST id (`convertToRestId` of `itemId` in read mode, or of `getItemIdAsync` in
+    /// organizer mode), never the raw EWS id; `None` for a new meeting not saved yet.
     pub rest_id: Option<String>,
-    /// The meeting's iCalendar UID, where the host gives it.
-    pub ical_uid: Option<String>,
     pub subject: String,
-    /// ISO 8601 UTC (`Date.toISOString`).
-    pub start: String,
-    pub end: String,
-    pub location: String,
-    pub organizer: String,
-    pub is_private: bool,
+    /// Organizer (compose) mode: the organizer's own meetings, and a new meeting, open this way.
     pub is_compose: bool,
     /// Present when the item is in a shared (delegated) calendar.
     pub shared: Option<SharedProperties>,
@@ -91,6 +85,12 @@ pub struct OfficeError {
     pub message: String,
 }
 
+impl std::fmt::Display for OfficeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// Waits for Office.js and reads what Outlook tells.
 pub async fn connect() -> OfficeHost {
     match try_connect().await {
@@ -117,7 +117,6 @@ async fn try_connect() -> Result<OfficeHost, JsValue> {
         .map(|email_address| Mailbox {
             display_name: string(&profile, "displayName").unwrap_or_default(),
             email_address,
-            time_zone: string(&profile, "timeZone").unwrap_or_else(|| "UTC".into()),
         });
     let item = get(&mailbox, "item");
     let item = if item.is_object() {
@@ -138,73 +137,95 @@ async fn try_connect() -> Result<OfficeHost, JsValue> {
 }
 
 async fn appointment(mailbox: &JsValue, item: &JsValue) -> Result<Appointment, JsValue> {
-    // Read mode has plain values; compose mode has objects with getAsync.
+    // Read mode has plain values; organizer (compose) mode has objects read with getAsync.
     let is_compose = !get(item, "subject").is_string();
-    let rest_id = match (
-        string(item, "itemId"),
-        get(mailbox, "convertToRestId").dyn_into::<Function>(),
-    ) {
-        (Some(id), Ok(convert)) => convert
-            .call2(mailbox, &id.into(), &"v2.0".into())
+    let item_id = if is_compose {
+        // No itemId in organizer mode: `getItemIdAsync` (Mailbox 1.8) gives it once the item is
+        // saved, and answers `ItemNotSaved` for a new meeting.
+        call_async(item, "getItemIdAsync", &[])
+            .await
             .ok()
-            .and_then(|v| v.as_string()),
-        (id, _) => id,
+            .and_then(|id| id.as_string())
+    } else {
+        string(item, "itemId")
     };
+    let rest_id = item_id.and_then(|id| rest_id(mailbox, &id));
+    // Present on items of shared folders; elsewhere it may be absent or fail.
     let shared = if get(item, "getSharedPropertiesAsync").is_function() {
         let value = call_async(item, "getSharedPropertiesAsync", &[]).await.ok();
-        value.map(|v| SharedProperties {
-            owner: string(&v, "owner").unwrap_or_default(),
-            delegate_permissions: get(&v, "delegatePermissions").as_f64().unwrap_or(0.0) as u32,
-        })
+        value
+            .filter(|v| v.is_object())
+            .map(|v| SharedProperties {
+                owner: string(&v, "owner").unwrap_or_default(),
+                delegate_permissions: get(&v, "delegatePermissions").as_f64().unwrap_or(0.0)
+                    as u32,
+            })
+            .filter(|s| !s.owner.is_empty())
     } else {
         None
     };
+    // `null` or `[]` for an item without categories, depending on the Outlook version; in
+    // compose mode Outlook on the web refuses the call.
     let categories = match call_async(&get(item, "categories"), "getAsync", &[]).await {
-        Ok(list) => Array::from(&list)
+        Ok(list) if Array::is_array(&list) => Array::from(&list)
             .iter()
             .filter_map(|c| string(&c, "displayName"))
             .collect(),
-        Err(_) => Vec::new(),
+        _ => Vec::new(),
     };
-    // In compose mode every field is an object read with getAsync (organizer: Mailbox 1.7).
-    let field = |name: &str| {
-        let value = get(item, name);
-        async move {
-            if is_compose {
-                call_async(&value, "getAsync", &[])
-                    .await
-                    .unwrap_or(JsValue::UNDEFINED)
-            } else {
-                value
-            }
-        }
+    let subject = if is_compose {
+        call_async(&get(item, "subject"), "getAsync", &[])
+            .await
+            .ok()
+            .and_then(|s| s.as_string())
+    } else {
+        string(item, "subject")
     };
-    let organizer = field("organizer").await;
-    let sensitivity = field("sensitivity").await;
     Ok(Appointment {
         rest_id,
-        ical_uid: string(item, "iCalUId"),
-        subject: field("subject").await.as_string().unwrap_or_default(),
-        start: iso(&field("start").await),
-        end: iso(&field("end").await),
-        location: field("location").await.as_string().unwrap_or_default(),
-        organizer: string(&organizer, "emailAddress").unwrap_or_default(),
-        is_private: sensitivity.as_string().as_deref() == Some("private"),
+        subject: subject.unwrap_or_default(),
         is_compose,
         shared,
         categories,
     })
 }
 
-/// The names in the mailbox's master category list (Mailbox 1.8). Delegates can read it but
-/// not add to it; an item can only be given a category that is in it.
+/// `mailbox.convertToRestId(id, v2.0)`: Graph takes REST ids, Office.js gives EWS ids.
+fn rest_id(mailbox: &JsValue, ews_id: &str) -> Option<String> {
+    let convert = get(mailbox, "convertToRestId").dyn_into::<Function>().ok()?;
+    convert
+        .call2(mailbox, &ews_id.into(), &"v2.0".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .filter(|id| !id.is_empty())
+}
+
+/// Saves the meeting being composed (`saveAsync`, Mailbox 1.3: "the item is saved as a normal
+/// appointment on the user's calendar"; a new one sends no invitation) and gives its REST id.
+pub async fn save_composed_item() -> Result<String, OfficeError> {
+    let mailbox = path(
+        &get(&js_sys::global(), "Office"),
+        &["context", "mailbox"],
+    );
+    let item = get(&mailbox, "item");
+    let ews_id = call_async(&item, "saveAsync", &[])
+        .await
+        .map_err(office_error)?
+        .as_string()
+        .unwrap_or_default();
+    rest_id(&mailbox, &ews_id).ok_or_else(|| OfficeError {
+        name: "ItemNotSaved".into(),
+        message: "Outlook did not give the saved meeting's id".into(),
+    })
+}
+
 /// Office SSO (`Office.auth.getAccessToken`): a token for Liaison's own API, which the server
 /// validates and exchanges. Fails when the host has no SSO or the user must consent first.
-pub async fn sso_token() -> Result<String, String> {
-    let office = office_global().ok_or("Office.js is not loaded")?;
+pub async fn sso_token() -> Result<String, OfficeError> {
+    let office = office_global().ok_or_else(|| failure("Office.js is not loaded"))?;
     let auth = get(&office, "auth");
     let Ok(get_token) = get(&auth, "getAccessToken").dyn_into::<Function>() else {
-        return Err("this Office host has no single sign-on".into());
+        return Err(failure("this Office host has no single sign-on"));
     };
     let options = js_sys::Object::new();
     let _ = Reflect::set(&options, &"allowSignInPrompt".into(), &JsValue::TRUE);
@@ -212,29 +233,32 @@ pub async fn sso_token() -> Result<String, String> {
     let promise: Promise = get_token
         .call1(&auth, &options)
         .and_then(|p| p.dyn_into())
-        .map_err(|e| describe(&e))?;
+        .map_err(office_error)?;
     JsFuture::from(promise)
         .await
-        .map_err(|e| describe(&e))?
+        .map_err(office_error)?
         .as_string()
-        .ok_or_else(|| "Office returned no token".into())
+        .ok_or_else(|| failure("Office returned no token"))
 }
 
 /// Office's dialog (`displayDialogAsync`, never in an iframe: identity providers refuse to be
 /// framed): opens `url` and resolves with the first message the dialog sends, then closes it.
-pub async fn dialog_message(url: &str) -> Result<String, String> {
-    let office = office_global().ok_or("Office.js is not loaded")?;
+/// When the person closes the window, Office raises `DialogEventReceived` (12006): that ends
+/// the wait with an error, so the pane never waits for a message that will not come.
+pub async fn dialog_message(url: &str) -> Result<String, OfficeError> {
+    let office = office_global().ok_or_else(|| failure("Office.js is not loaded"))?;
     let ui = path(&office, &["context", "ui"]);
     let Ok(display) = get(&ui, "displayDialogAsync").dyn_into::<Function>() else {
-        return Err("this Office host cannot open dialogs".into());
+        return Err(failure("this Office host cannot open dialogs"));
     };
-    let event = path(&office, &["EventType", "DialogMessageReceived"]);
+    let message_event = path(&office, &["EventType", "DialogMessageReceived"]);
+    let closed_event = path(&office, &["EventType", "DialogEventReceived"]);
     let url = url.to_owned();
     let promise = Promise::new(&mut |resolve, reject| {
         let options = js_sys::Object::new();
         let _ = Reflect::set(&options, &"height".into(), &JsValue::from(60));
         let _ = Reflect::set(&options, &"width".into(), &JsValue::from(30));
-        let event = event.clone();
+        let (message_event, closed_event) = (message_event.clone(), closed_event.clone());
         let on_open = Closure::once_into_js(move |result: JsValue| {
             let dialog = get(&result, "value");
             if get(&result, "status").as_string().as_deref() != Some("succeeded") {
@@ -248,17 +272,44 @@ pub async fn dialog_message(url: &str) -> Result<String, String> {
                 }
                 let _ = resolve.call1(&JsValue::NULL, &get(&arg, "message"));
             });
+            let on_event = Closure::once_into_js(move |arg: JsValue| {
+                let _ = reject.call1(&JsValue::NULL, &dialog_event(&get(&arg, "error")));
+            });
             if let Ok(add) = get(&dialog, "addEventHandler").dyn_into::<Function>() {
-                let _ = add.call2(&dialog, &event, &on_message);
+                let _ = add.call2(&dialog, &message_event, &on_message);
+                let _ = add.call2(&dialog, &closed_event, &on_event);
             }
         });
         let _ = display.call3(&ui, &JsValue::from_str(&url), &options, &on_open);
     });
     JsFuture::from(promise)
         .await
-        .map_err(|e| describe(&e))?
+        .map_err(office_error)?
         .as_string()
-        .ok_or_else(|| "the dialog sent no message".into())
+        .ok_or_else(|| failure("the dialog sent no message"))
+}
+
+/// An error object for a `DialogEventReceived` code, in Office's words.
+fn dialog_event(code: &JsValue) -> JsValue {
+    let code = code.as_f64().unwrap_or(0.0) as u32;
+    let message = match code {
+        12006 => "The sign-in window was closed",
+        12002 => "The sign-in page could not be loaded",
+        12003 => "The sign-in page was not served over HTTPS",
+        _ => "The sign-in window ended",
+    };
+    let error = js_sys::Object::new();
+    let _ = Reflect::set(&error, &"name".into(), &format!("Dialog{code}").into());
+    let _ = Reflect::set(&error, &"message".into(), &message.into());
+    let _ = Reflect::set(&error, &"code".into(), &JsValue::from(code));
+    error.into()
+}
+
+fn failure(message: &str) -> OfficeError {
+    OfficeError {
+        name: "Unavailable".into(),
+        message: message.into(),
+    }
 }
 
 fn office_global() -> Option<JsValue> {
@@ -267,12 +318,8 @@ fn office_global() -> Option<JsValue> {
     (!office.is_undefined()).then_some(office)
 }
 
-fn describe(error: &JsValue) -> String {
-    string(error, "message")
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| "Office reported an error".into())
-}
-
+/// The names in the mailbox's master category list (Mailbox 1.8). Delegates can read it but
+/// not add to it; an item can only be given a category that is in it.
 pub async fn master_categories() -> Result<Vec<String>, OfficeError> {
     let masters = path(
         &get(&js_sys::global(), "Office"),
@@ -281,6 +328,9 @@ pub async fn master_categories() -> Result<Vec<String>, OfficeError> {
     call_async(&masters, "getAsync", &[])
         .await
         .map(|list| {
+            if !Array::is_array(&list) {
+                return Vec::new();
+            }
             Array::from(&list)
                 .iter()
                 .filter_map(|c| string(&c, "displayName"))
@@ -305,12 +355,14 @@ pub async fn add_category(name: &str) -> Result<(), OfficeError> {
 fn office_error(error: JsValue) -> OfficeError {
     OfficeError {
         name: string(&error, "name").unwrap_or_else(|| "Failed".into()),
-        message: string(&error, "message").unwrap_or_default(),
+        message: string(&error, "message")
+            .or_else(|| error.as_string())
+            .unwrap_or_else(|| "Office reported an error".into()),
     }
 }
 
 /// Calls an Office.js `…Async(args…, callback)` method and waits for its `AsyncResult`: the
-/// value when it succeeded, the error object when not.
+/// value when it succeeded, the error object when not (also when the method is missing).
 async fn call_async(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
     let function: Function = get(target, method).dyn_into()?;
     let target = target.clone();
@@ -336,12 +388,6 @@ async fn call_async(target: &JsValue, method: &str, args: &[JsValue]) -> Result<
     JsFuture::from(promise).await
 }
 
-fn iso(date: &JsValue) -> String {
-    date.dyn_ref::<js_sys::Date>()
-        .map(|d| String::from(d.to_iso_string()))
-        .unwrap_or_default()
-}
-
 fn get(target: &JsValue, key: &str) -> JsValue {
     if target.is_undefined() || target.is_null() {
         return JsValue::UNDEFINED;
@@ -356,16 +402,6 @@ fn path(root: &JsValue, keys: &[&str]) -> JsValue {
 
 fn string(target: &JsValue, key: &str) -> Option<String> {
     get(target, key).as_string()
-}
-
-/// Waits `ms` milliseconds (the browser's `setTimeout`; the pane's only timer).
-pub async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 #[cfg(test)]

@@ -88,6 +88,16 @@ impl<T: Clone + Send + Sync + 'static> Remote<T> {
     }
 }
 
+/// Waits `ms` milliseconds (the browser's `setTimeout`; the pane's only timer).
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Every call runs as this one task type: one copy of the spawning code for all of them.
 fn spawn(task: Pin<Box<dyn Future<Output = ()>>>) {
     leptos::task::spawn_local(task);
@@ -100,7 +110,7 @@ mod browser_tests {
     use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
     use super::*;
-    use crate::office::sleep;
+    use super::sleep;
 
     wasm_bindgen_test_configure!(run_in_browser);
 

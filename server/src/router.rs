@@ -89,6 +89,7 @@ pub fn build(
             "/dev/outlook/categories",
             axum::routing::put(simulator::put_categories),
         )
+        .route("/dev/outlook/events", post(simulator::post_composed))
         .route("/auth/microsoft/start", get(auth::get_microsoft_start))
         .route("/auth/{provider}/callback", get(auth::get_callback))
         .route("/auth/dialog.js", get(auth::get_dialog_js))

@@ -168,6 +168,8 @@ impl TestAppBuilder {
     /// Starts with no consent in the tenant (the first sign-in must consent).
     pub fn without_consent(mut self) -> Self {
         self.consented = false;
+        // Nobody has consented: nobody has connected a calendar either.
+        self.organizers_connected = false;
         self
     }
 

@@ -1,3 +1,5 @@
-//! The pane's screens.
+//! The pane's screens: the item view and the Organizer's own settings.
 
 pub mod item;
+pub mod settings;
+mod text;

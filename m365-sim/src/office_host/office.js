@@ -1,96 +1,162 @@
-// Office.js stand-in for Liaison's simulated Outlook host (demo and tests only).
-// It implements the subset of Office.js the task pane uses, with the same names, shapes, enum
-// values and callback conventions as Microsoft's runtime, so the pane cannot tell the difference.
+// @ts-check
+// Office.js stand-in for Liaison's simulated Outlook host (demo and tests only). It offers only
+// what Office.js offers: every object below is typed against Microsoft's official typings
+// (`@types/office-js`, pinned in package.json) and `tsc` checks it (tests/tests/office_standin.rs):
+// a member or a shape the typings lack fails the build of the test suite.
+//
+// What it models, from the typings' own documentation:
+// - read (attendee) mode: `Office.AppointmentRead` — plain values, `itemId` in EWS form (convert
+//   it with `convertToRestId`); there is no `iCalUId` in Office.js;
+// - organizer (compose) mode: `Office.AppointmentCompose` — "the appointment organizer mode":
+//   fields read with `getAsync`, no `itemId` (`getItemIdAsync`, Mailbox 1.8, answers
+//   `ItemNotSaved` until the item is saved; `saveAsync` saves it "as a normal appointment");
+//   an organizer's own meetings open this way;
+// - `categories.getAsync` gives `null` or `[]` for an item without categories "depending on the
+//   Outlook version" (the host's flavour switch picks one), and Outlook on the web / the new
+//   Outlook refuse `categories` calls in compose mode (the other flavour allows them);
+// - `userProfile.timeZone` is a Windows time zone name;
+// - `displayDialogAsync`: the page calls `messageParent` (DialogMessageReceived); closing the
+//   window raises DialogEventReceived with error 12006.
 // Inside the host page (outlook.html) it reads the host through `window.parent.liaisonHost`;
 // opened on its own, it reads the signed-in mailbox from the query string (`mailbox`, `name`).
 (function () {
   "use strict";
+  /** @type {any} */
   var host = null;
   try {
-    if (window.parent !== window && window.parent.liaisonHost) host = window.parent.liaisonHost;
+    if (window.parent !== window && /** @type {any} */ (window.parent).liaisonHost) host = /** @type {any} */ (window.parent).liaisonHost;
   } catch (e) { host = null; }
   var params = new URLSearchParams(window.location.search);
 
+  /** @param {any} value */
   function succeeded(value) { return { status: "succeeded", value: value, error: null }; }
-  function failed(name, message) { return { status: "failed", value: null, error: { name: name, message: message, code: 9000 } }; }
+  /** @param {string} name @param {string} message @param {number} [code] */
+  function failed(name, message, code) { return { status: "failed", value: null, error: { name: name, message: message, code: code || 9000 } }; }
+  /** @param {any} callback @param {any} result */
   function later(callback, result) { if (typeof callback === "function") setTimeout(function () { callback(result); }, 0); }
+  /** @param {IArguments} args */
   function lastArg(args) { return args[args.length - 1]; }
+  /** @param {string} restId The REST id the host knows; Office.js shows items by EWS id. */
+  function ewsId(restId) { return restId.replace(/-/g, "/").replace(/_/g, "+"); }
 
+  /** @type {DeepPartial<Office.UserProfile>} */
   var userProfile = host ? host.profile() : {
     displayName: params.get("name") || "",
     emailAddress: params.get("mailbox") || "",
-    timeZone: "UTC",
+    timeZone: "W. Europe Standard Time",
     accountType: "office365",
   };
 
-  // The selected appointment in read mode (Office.AppointmentRead).
+  // An item's categories as Office.js hands them: `null` or `[]` when it has none.
+  /** @param {any} e */
+  function categoryDetails(e) {
+    if (!e.categories.length) return host.flavour().emptyCategories;
+    return e.categories.map(function (/** @type {string} */ name) {
+      var master = host.masterCategories().find(function (/** @type {any} */ c) { return c.displayName === name; });
+      return { displayName: name, color: master ? master.color : "None" };
+    });
+  }
+
+  /** @param {any} e @param {boolean} compose @returns {DeepPartial<Office.Categories>} */
+  function categories(e, compose) {
+    // Outlook on the web and the new Outlook: "you can't use the API to manage categories
+    // applied to a message or appointment item in Compose mode".
+    var refused = compose && !host.flavour().composeCategories;
+    return {
+      getAsync: function () {
+        if (refused) { later(lastArg(arguments), failed("GenericResponseError", "Categories can't be managed in compose mode here.")); return; }
+        later(lastArg(arguments), succeeded(categoryDetails(e)));
+      },
+      addAsync: function (names) {
+        var callback = lastArg(arguments);
+        if (refused) { later(callback, failed("GenericResponseError", "Categories can't be managed in compose mode here.")); return; }
+        var unknown = names.filter(function (n) { return !host.masterCategories().some(function (/** @type {any} */ c) { return c.displayName === n; }); });
+        if (unknown.length) { later(callback, failed("InvalidCategory", "Invalid category: " + unknown[0])); return; }
+        names.forEach(function (n) { host.addCategory(n); });
+        later(callback, succeeded(undefined));
+      },
+      removeAsync: function (names) {
+        var callback = lastArg(arguments);
+        if (refused) { later(callback, failed("GenericResponseError", "Categories can't be managed in compose mode here.")); return; }
+        names.forEach(function (n) { host.removeCategory(n); });
+        later(callback, succeeded(undefined));
+      },
+    };
+  }
+
+  /** @param {any} e @returns {DeepPartial<Office.EmailAddressDetails>} */
+  function organizerOf(e) {
+    return { emailAddress: e.organizer, displayName: e.organizer_name, recipientType: "user" };
+  }
+
+  // The selected appointment in read (attendee) mode: Office.AppointmentRead.
+  /** @param {any} e */
   function appointment(e) {
+    /** @type {DeepPartial<Office.AppointmentRead>} */
     var item = {
       itemType: "appointment",
-      itemId: e.id.replace(/-/g, "/"),
-      iCalUId: e.ical_uid,
+      itemId: ewsId(e.id),
       subject: e.subject,
       start: new Date(e.start),
       end: new Date(e.end),
       location: e.location,
-      sensitivity: e.sensitivity,
-      organizer: { emailAddress: e.organizer, displayName: e.organizer_name },
-      requiredAttendees: e.attendees.map(function (a) { return { emailAddress: a, displayName: a, recipientType: "externalUser" }; }),
+      organizer: organizerOf(e),
+      requiredAttendees: e.attendees.map(function (/** @type {string} */ a) { return { emailAddress: a, displayName: a, recipientType: "externalUser" }; }),
       optionalAttendees: [],
-      categories: {
-        getAsync: function () {
-          later(lastArg(arguments), succeeded(e.categories.map(function (name) {
-            var master = host.masterCategories().find(function (c) { return c.displayName === name; });
-            return { displayName: name, color: master ? master.color : "None" };
-          })));
-        },
-        addAsync: function (names) {
-          var unknown = names.filter(function (n) { return !host.masterCategories().some(function (c) { return c.displayName === n; }); });
-          if (unknown.length) { later(lastArg(arguments), failed("InvalidCategory", "Invalid category: " + unknown[0])); return; }
-          names.forEach(function (n) { host.addCategory(n); });
-          later(lastArg(arguments), succeeded(null));
-        },
-        removeAsync: function (names) {
-          names.forEach(function (n) { host.removeCategory(n); });
-          later(lastArg(arguments), succeeded(null));
-        },
-      },
+      categories: categories(e, false),
     };
-    // As in Outlook: the method exists only on items of a shared (delegated) folder.
-    var shared = host.shared();
-    if (shared) {
-      item.getSharedPropertiesAsync = function () { later(lastArg(arguments), succeeded(shared)); };
-    }
-    return item;
+    return withSharedProperties(item);
   }
 
-  // A new meeting being composed (Office.AppointmentCompose): every field is read with getAsync.
+  // The selected appointment in organizer (compose) mode: Office.AppointmentCompose. Every field
+  // is read with getAsync; an unsaved meeting has no id until saveAsync.
+  /** @param {any} e */
   function composition(e) {
+    /** @param {any} value */
     function field(value) {
       return {
         getAsync: function () { later(lastArg(arguments), succeeded(value)); },
-        setAsync: function (v) { value = v; later(lastArg(arguments), succeeded(null)); },
+        setAsync: function (/** @type {any} */ v) { value = v; later(lastArg(arguments), succeeded(undefined)); },
       };
     }
-    return {
+    /** @type {DeepPartial<Office.AppointmentCompose>} */
+    var item = {
       itemType: "appointment",
-      iCalUId: e.ical_uid,
       subject: field(e.subject),
       start: field(new Date(e.start)),
       end: field(new Date(e.end)),
       location: field(e.location),
-      sensitivity: field(e.sensitivity),
-      organizer: field({ emailAddress: e.organizer, displayName: e.organizer_name }),
-      categories: { getAsync: function () { later(lastArg(arguments), succeeded([])); } },
-      getSharedPropertiesAsync: host.shared()
-        ? function () { later(lastArg(arguments), succeeded(host.shared())); }
-        : undefined,
+      organizer: { getAsync: function () { later(lastArg(arguments), succeeded(organizerOf(e))); } },
+      categories: categories(e, true),
+      getItemIdAsync: function () {
+        var callback = lastArg(arguments);
+        var id = host.item().id;
+        if (!id) { later(callback, failed("ItemNotSaved", "The ID can't be retrieved until the item is saved.")); return; }
+        later(callback, succeeded(ewsId(id)));
+      },
+      saveAsync: function () {
+        var callback = lastArg(arguments);
+        host.save().then(function (/** @type {string} */ id) { callback(succeeded(ewsId(id))); },
+          function (/** @type {string} */ message) { callback(failed("GenericResponseError", message)); });
+      },
     };
+    return withSharedProperties(item);
+  }
+
+  // As in Outlook: shared-folder properties only for items of a shared (delegated) folder.
+  /** @param {any} item */
+  function withSharedProperties(item) {
+    var shared = host.shared();
+    if (shared) {
+      /** @type {DeepPartial<Office.SharedProperties>} */
+      var properties = shared;
+      item.getSharedPropertiesAsync = function () { later(lastArg(arguments), succeeded(properties)); };
+    }
+    return item;
   }
 
   var current = host ? host.item() : null;
-  var selected = current ? (current.compose ? composition(current) : appointment(current)) : null;
-  if (selected && selected.getSharedPropertiesAsync === undefined) delete selected.getSharedPropertiesAsync;
+  var selected = current ? (current.compose ? composition(current) : appointment(current)) : undefined;
   var info = { host: "Outlook", platform: "OfficeOnline" };
   // As Office.js: ready once the page's DOM is parsed too (scripts in <head> may wait on it).
   var ready = new Promise(function (resolve) {
@@ -103,6 +169,7 @@
 
   // Office SSO: Office (here, the Liaison demo server asking the simulator) mints a token for
   // the add-in's own API. Errors carry Office's codes (13001: not signed in, 13012: no SSO).
+  /** @type {DeepPartial<Office.Auth>} */
   var auth = {
     getAccessToken: function () {
       if (!userProfile.emailAddress) return Promise.reject({ code: 13001, message: "No user is signed in to Office." });
@@ -116,61 +183,106 @@
   };
 
   // The Office dialog: a separate window (never an iframe); the page in it calls
-  // messageParent, which arrives here as DialogMessageReceived. Both ends check the origin.
+  // messageParent, which arrives here as DialogMessageReceived; closing the window raises
+  // DialogEventReceived with error 12006. Both ends check the origin.
+  /** @type {DeepPartial<Office.UI>} */
   var ui = {
-    displayDialogAsync: function (url, options, callback) {
+    displayDialogAsync: function (url) {
+      // (url, options, callback) or (url, callback), as Office.js takes them.
+      var callback = lastArg(arguments);
       var popup = window.open(url, "office-dialog", "popup,width=480,height=640");
-      if (!popup) { later(callback, failed("DialogBlocked", "The dialog could not be opened.")); return; }
+      if (!popup) { later(callback, failed("DialogBlocked", "The dialog could not be opened.", 12009)); return; }
+      /** @type {{type: string, handler: any}[]} */
       var handlers = [];
+      var closed = false;
+      /** @param {string} type @param {any} args */
+      function raise(type, args) { handlers.filter(function (h) { return h.type === type; }).forEach(function (h) { h.handler(args); }); }
+      /** @param {MessageEvent} event */
       function onMessage(event) {
         if (event.source !== popup || event.origin !== window.location.origin) return;
         if (!event.data || typeof event.data.officeDialogMessage !== "string") return;
-        handlers.forEach(function (h) { h({ message: event.data.officeDialogMessage, origin: event.origin }); });
+        raise("dialogMessageReceived", { message: event.data.officeDialogMessage, origin: event.origin });
       }
       window.addEventListener("message", onMessage);
-      later(callback, succeeded({
-        addEventHandler: function (type, handler) { handlers.push(handler); },
-        close: function () { window.removeEventListener("message", onMessage); try { popup.close(); } catch (e) { /* gone */ } },
-      }));
+      var watch = setInterval(function () {
+        if (popup && popup.closed && !closed) {
+          closed = true;
+          clearInterval(watch);
+          window.removeEventListener("message", onMessage);
+          raise("dialogEventReceived", { error: 12006 });
+        }
+      }, 100);
+      /** @type {DeepPartial<Office.Dialog>} */
+      var dialog = {
+        addEventHandler: function (type, handler) { handlers.push({ type: String(type), handler: handler }); },
+        close: function () {
+          closed = true;
+          clearInterval(watch);
+          window.removeEventListener("message", onMessage);
+          try { if (popup) popup.close(); } catch (e) { /* gone */ }
+        },
+      };
+      later(callback, succeeded(dialog));
     },
     messageParent: function (message) {
       if (window.opener) window.opener.postMessage({ officeDialogMessage: String(message) }, window.location.origin);
     },
   };
 
-  window.Office = {
+  /** @type {DeepPartial<Office.Mailbox>} */
+  var mailbox = {
+    userProfile: userProfile,
+    diagnostics: { hostName: "OutlookWebApp", hostVersion: "liaison-simulator" },
+    item: selected,
+    convertToRestId: function (itemId) { return itemId.replace(/\//g, "-").replace(/\+/g, "_"); },
+    masterCategories: {
+      getAsync: function () { later(lastArg(arguments), succeeded(host ? host.masterCategories() : [])); },
+    },
+  };
+
+  /** @type {DeepPartial<Office.Context>} */
+  var context = {
+    ui: ui,
+    officeTheme: host ? host.theme() : undefined,
+    mailbox: mailbox,
+    requirements: {
+      isSetSupported: function (name, version) {
+        return name === "Mailbox" && parseFloat(version || "1.1") <= 1.14;
+      },
+    },
+  };
+
+  // Runtime enum values are strings, as in Office.js; the names are checked against the typings.
+  /** @type {Partial<Record<keyof typeof Office.EventType, string>>} */
+  var eventType = { ItemChanged: "olkItemSelectedChanged", OfficeThemeChanged: "officeThemeChanged", DialogMessageReceived: "dialogMessageReceived", DialogEventReceived: "dialogEventReceived" };
+  /** @type {Partial<Record<keyof typeof Office.AsyncResultStatus, string>>} */
+  var asyncResultStatus = { Succeeded: "succeeded", Failed: "failed" };
+
+  /** @type {Partial<Record<keyof typeof Office.MailboxEnums.DelegatePermissions, number>>} */
+  var delegatePermissions = { Read: 1, Write: 2, DeleteOwn: 4, DeleteAll: 8, EditOwn: 16, EditAll: 32 };
+  /** @type {Partial<Record<keyof typeof Office.MailboxEnums.RestVersion, string>>} */
+  var restVersion = { v1_0: "v1.0", v2_0: "v2.0", Beta: "beta" };
+  /** @type {Partial<Record<keyof typeof Office.MailboxEnums.ItemType, string>>} */
+  var itemType = { Message: "message", Appointment: "appointment" };
+  /** @type {Partial<Record<keyof typeof Office.MailboxEnums.CategoryColor, string>>} */
+  var categoryColor = { None: "None", Preset4: "Preset4", Preset7: "Preset7" };
+
+  /** @type {any} */ (window).Office = {
     HostType: { Outlook: "Outlook" },
     auth: auth,
     PlatformType: { OfficeOnline: "OfficeOnline", PC: "PC", Mac: "Mac" },
-    AsyncResultStatus: { Succeeded: "succeeded", Failed: "failed" },
-    EventType: { ItemChanged: "olkItemSelectedChanged", OfficeThemeChanged: "officeThemeChanged", DialogMessageReceived: "dialogMessageReceived" },
+    AsyncResultStatus: asyncResultStatus,
+    EventType: eventType,
     MailboxEnums: {
-      DelegatePermissions: { Read: 1, Write: 2, DeleteOwn: 4, DeleteAll: 8, EditOwn: 16, EditAll: 32 },
-      RestVersion: { v1_0: "v1.0", v2_0: "v2.0", Beta: "beta" },
-      ItemType: { Message: "message", Appointment: "appointment" },
-      CategoryColor: { None: "None", Preset4: "Preset4", Preset7: "Preset7" },
+      DelegatePermissions: delegatePermissions,
+      RestVersion: restVersion,
+      ItemType: itemType,
+      CategoryColor: categoryColor,
     },
-    onReady: function (callback) {
+    onReady: function (/** @type {any} */ callback) {
       if (typeof callback === "function") ready.then(callback);
       return ready;
     },
-    context: {
-      ui: ui,
-      officeTheme: host ? host.theme() : undefined,
-      mailbox: {
-        userProfile: userProfile,
-        diagnostics: { hostName: "OutlookWebApp", hostVersion: "liaison-simulator" },
-        item: selected,
-        convertToRestId: function (itemId) { return itemId.replace(/\//g, "-"); },
-        masterCategories: {
-          getAsync: function () { later(lastArg(arguments), succeeded(host ? host.masterCategories() : [])); },
-        },
-      },
-      requirements: {
-        isSetSupported: function (name, version) {
-          return name === "Mailbox" && parseFloat(version || "1.1") <= 1.14;
-        },
-      },
-    },
+    context: context,
   };
 })();

@@ -1,10 +1,20 @@
 // The simulated Outlook host: mailboxes, their calendars and the calendars they manage as
 // delegates, and the add-in's task pane for the selected item. The Office.js stand-in inside
 // the pane reads the host through `window.liaisonHost`, as Office.js reads Outlook.
+//
+// How Outlook opens an item: the organizer's own meetings — and, for a delegate who may edit
+// them, the owner's — open in organizer (compose) mode; the rest in read (attendee) mode. The
+// flavour switch picks where Outlook clients differ: Outlook on the web / the new Outlook
+// (`categories.getAsync` gives `[]` without categories; categories cannot be managed in compose
+// mode) or classic Outlook on Windows (`null`; compose mode may manage them).
 (function () {
   "use strict";
   var world = null;
-  var state = { user: null, item: null, dark: false };
+  var state = { user: null, item: null, dark: false, flavour: "web" };
+  var FLAVOURS = {
+    web: { emptyCategories: [], composeCategories: false },
+    classic: { emptyCategories: null, composeCategories: true },
+  };
 
   function tenant() { return world.tenants[0]; }
   function person(mail) { return tenant().users.find(function (u) { return u.mail === mail; }); }
@@ -15,13 +25,49 @@
     return { 63: "Editor", 23: "Author", 1: "Reviewer" }[bits] || (bits === 0 && onBehalf ? "Send on behalf" : "Custom");
   }
 
+  // Whether Outlook opens `e` in organizer (compose) mode for the signed-in user: the calendar's
+  // owner organizes it and the user may edit it (the owner, an editor of everyone's items, or
+  // an author of their own).
+  function opensAsOrganizer(e) {
+    if (e.compose) return true;
+    if (e.organizer !== e.calendar_owner) return false;
+    if (e.calendar_owner === state.user) return true;
+    var g = grant(e.calendar_owner, state.user);
+    if (!g) return false;
+    return (g.calendar_bits & 32) !== 0 || ((g.calendar_bits & 16) !== 0 && e.created_by === state.user);
+  }
+
   // What Office.js would answer for the selected item.
   window.liaisonHost = {
     profile: function () {
       var u = person(state.user);
-      return { displayName: u.display_name, emailAddress: u.mail, timeZone: "Europe/Paris", accountType: "office365" };
+      // Outlook gives Windows time zone names.
+      return { displayName: u.display_name, emailAddress: u.mail, timeZone: "W. Europe Standard Time", accountType: "office365" };
     },
-    item: function () { return state.item; },
+    item: function () {
+      if (!state.item) return null;
+      return Object.assign({}, state.item, { compose: opensAsOrganizer(state.item) });
+    },
+    flavour: function () { return FLAVOURS[state.flavour]; },
+    // saveAsync of a meeting being composed: Outlook saves it in the calendar; its REST id.
+    save: function () {
+      var e = state.item;
+      if (e.id) return Promise.resolve(e.id);
+      return fetch("/dev/outlook/events", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ owner: e.calendar_owner, creator: state.user, subject: e.subject,
+          start: e.start, end: e.end, location: e.location }),
+      }).then(function (r) {
+        if (!r.ok) throw "Outlook could not save the meeting (" + r.status + ")";
+        return r.json();
+      }).then(function (saved) {
+        e.id = saved.id;
+        tenant().events.push(e);
+        renderCalendars();
+        return saved.id;
+      });
+    },
     // Shared-folder properties: only for items of someone else's calendar.
     shared: function () {
       if (!state.item || state.item.calendar_owner === state.user) return null;
@@ -52,7 +98,7 @@
   // The item's categories go to the simulator too, as Outlook would store them: the next sync
   // session (or the change notification it sends) sees them.
   function saveCategories() {
-    if (!state.item) return;
+    if (!state.item || !state.item.id) return;
     fetch("/dev/outlook/categories", {
       method: "PUT",
       headers: { "content-type": "application/json" },
@@ -78,6 +124,9 @@
     var dark = document.getElementById("ol-dark");
     dark.checked = state.dark;
     dark.onchange = function () { state.dark = dark.checked; loadPane(); };
+    var flavour = document.getElementById("ol-flavour");
+    flavour.value = state.flavour;
+    flavour.onchange = function () { state.flavour = flavour.value; loadPane(); };
   }
 
   function renderCalendars() {
@@ -107,14 +156,15 @@
     });
   }
 
-  // A meeting being composed in `owner`'s calendar, on their behalf when it is not the user's.
+  // A meeting being composed in `owner`'s calendar, on their behalf when it is not the user's:
+  // organized by the owner, created by the user, not saved yet (no id).
   function newMeeting(owner) {
-    var n = Date.now();
     return {
-      compose: true, id: "new-" + n, ical_uid: "liaison-demo-" + n, calendar_owner: owner,
+      compose: true, id: null, calendar_owner: owner,
       subject: "New meeting", start: "2026-11-27T09:00:00Z", end: "2026-11-27T10:00:00Z",
-      time_zone: "Europe/Paris", location: "", organizer: state.user,
-      organizer_name: person(state.user).display_name, attendees: [], sensitivity: "normal", categories: [],
+      time_zone: "W. Europe Standard Time", location: "", organizer: owner,
+      organizer_name: person(owner).display_name, created_by: state.user,
+      created_by_name: person(state.user).display_name, attendees: [], sensitivity: "normal", categories: [],
     };
   }
 
@@ -157,6 +207,7 @@
     var params = new URLSearchParams(window.location.search);
     state.user = params.get("mailbox") || tenant().users[0].mail;
     state.dark = params.get("theme") === "dark";
+    state.flavour = FLAVOURS[params.get("flavour")] ? params.get("flavour") : "web";
     var itemId = params.get("item");
     var composeIn = params.get("compose");
     state.item = composeIn ? newMeeting(composeIn)

@@ -166,6 +166,13 @@ pub async fn gather(state: &AppState, caller: &User, item: &ItemRef) -> Result<G
                 .await?,
         )
     };
+    // A meeting not in the calendar yet is judged as one the user composes on the owner's
+    // behalf: a verdict for the sidebar to show, never enough to write — nothing is written
+    // until Graph shows the item, and then its creator decides.
+    let prospective = matches!(sighting, Sighting::New | Sighting::NotFound) && !is_owner;
+    if prospective && access.is_empty() {
+        access.push(AccessSource::Graph(GraphRole::None));
+    }
     let facts = Facts {
         is_owner,
         owner: owner.mailbox.clone(),
@@ -175,6 +182,7 @@ pub async fn gather(state: &AppState, caller: &User, item: &ItemRef) -> Result<G
             .as_ref()
             .is_some_and(DelegationCheck::can_view_private),
         send_on_behalf: composed_on_behalf
+            || prospective
             || check.as_ref().is_some_and(DelegationCheck::sends_on_behalf),
         item: item_facts,
         organizer_sync_enabled: organizer_connected(state, &owner).await?,

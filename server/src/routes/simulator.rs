@@ -134,3 +134,45 @@ pub async fn put_categories(
         Err(ApiError::NotFound)
     }
 }
+
+#[derive(Debug, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ComposedMeeting {
+    owner: String,
+    creator: String,
+    subject: String,
+    start: String,
+    end: String,
+    #[serde(default)]
+    location: String,
+}
+
+/// `POST /dev/outlook/events` (demo only): the simulated Outlook saves a meeting being composed
+/// (Office.js `saveAsync`) in the simulator; answers its REST id.
+pub async fn post_composed(
+    State(state): State<AppState>,
+    crate::extract::AppJson(meeting): crate::extract::AppJson<ComposedMeeting>,
+) -> Result<Response, ApiError> {
+    let Some(demo) = &state.demo else {
+        return Err(ApiError::NotFound);
+    };
+    let response = state
+        .identity
+        .http
+        .post(format!("{}/_outlook/events", demo.simulator_url))
+        .json(&meeting)
+        .send()
+        .await
+        .map_err(|_| ApiError::IdentityUnavailable)?;
+    let status = response.status().as_u16();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|_| ApiError::IdentityUnavailable)?;
+    Ok((
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
+}

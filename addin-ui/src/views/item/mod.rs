@@ -1,0 +1,200 @@
+//! The item view: whose calendar, what the user may do in it and why not, the item's CRM event
+//! and records, linking records, saving, unlinking, the item's sync status, the CRM category.
+//!
+//! Every verdict shown comes from the server's answer (the permission core, run
+//! authoritatively there on Microsoft's facts); the pane only displays it. The components share
+//! the item through [`ItemScope`] (Leptos context), not through long lists of props.
+//!
+//! - [`records`]: the linked records (Unlink) and the search that picks more to link;
+//! - [`save`]: Save, and what it answered;
+//! - [`category`]: "Add the CRM category";
+//! - [`status`]: the item's sync status.
+
+mod category;
+mod records;
+mod save;
+mod status;
+
+use leptos::prelude::*;
+use liaison_domain::api::{ItemContext, ItemRef};
+use liaison_domain::permissions::{Action, Level};
+
+use crate::api::Session;
+use crate::focus;
+use crate::item::item_ref;
+use crate::office::{Appointment, Mailbox};
+use crate::perf;
+use crate::remote::Remote;
+use crate::views::settings::OrganizerSettings;
+use crate::views::text::{action_text, level_text, wire_name};
+use category::CategoryButton;
+use records::Records;
+pub use save::{SaveAnswer, SaveResult};
+use save::SaveBox;
+pub use status::Status;
+
+/// What the item's components share, provided by [`ItemView`].
+#[derive(Clone, Copy)]
+pub struct ItemScope {
+    pub session: StoredValue<Session>,
+    /// The item as Office.js shows it.
+    pub item: StoredValue<Appointment>,
+    /// The item as the server names it; a new meeting gets its id when Save saves it in Outlook.
+    pub target: RwSignal<ItemRef>,
+    /// Bumped after a change (a save, an unlink, the category) to read the context again.
+    pub version: RwSignal<u32>,
+    /// The last Save's answer: kept here, above the context that reloads after a save.
+    pub last_save: RwSignal<Option<SaveAnswer>>,
+}
+
+impl ItemScope {
+    /// Reads the item's context again, after a change made it stale.
+    pub fn reload(self) {
+        self.version.try_update(|v| *v = v.wrapping_add(1));
+    }
+}
+
+/// The id of the linked records' heading.
+pub const LINKED_TITLE: &str = "lz-linked-title";
+
+#[component]
+pub fn ItemView(session: Session, item: Appointment, mailbox: Mailbox) -> impl IntoView {
+    let scope = ItemScope {
+        session: StoredValue::new(session),
+        target: RwSignal::new(item_ref(&item, &mailbox)),
+        item: StoredValue::new(item),
+        version: RwSignal::new(0),
+        last_save: RwSignal::new(None),
+    };
+    provide_context(scope);
+    // Read now, and again after each change (the previous context stays shown meanwhile).
+    let context = Remote::new();
+    Effect::new(move || {
+        scope.version.track();
+        let target = scope.target.get();
+        let session = scope.session.get_value();
+        context.run(async move { session.context(&target).await });
+    });
+    view! {
+        <h2 class="lz-item__subject">{scope.item.with_value(|i| i.subject.clone())}</h2>
+        {move || {
+            // A reload replaces the controls: the focused one (by id) gets the focus back.
+            if let Some(id) = focus::focused_id() {
+                focus::restore(id, LINKED_TITLE);
+            }
+            match context.answer() {
+                None => {
+                    view! { <p class="lz-status" role="status">"Loading the item…"</p> }.into_any()
+                }
+                Some(Ok(context)) => view! { <Context context /> }.into_any(),
+                Some(Err(failure)) => {
+                    view! {
+                        <p class="lz-card lz-card--error" role="alert">
+                            {format!("Liaison could not load this item: {failure}")}
+                        </p>
+                    }
+                    .into_any()
+                }
+            }
+        }}
+    }
+}
+
+/// The loaded context of the item.
+#[component]
+fn Context(
+    /// The server's answer: verdicts, the CRM event, the status, the CRM category.
+    context: ItemContext,
+) -> impl IntoView {
+    perf::mark_context_shown();
+    let scope = expect_context::<ItemScope>();
+    let verdicts = &context.permissions.actions;
+    let allowed = |action: Action| verdicts[&action].allowed;
+    let verdict_message = |action: Action| verdicts[&action].message.clone().unwrap_or_default();
+    let verdict_code = |action: Action| {
+        verdicts[&action]
+            .reason
+            .map(|r| r.code().to_owned())
+            .unwrap_or_default()
+    };
+    let is_owner = context.permissions.level == Level::Owner;
+    let whose = if is_owner {
+        "Your calendar".to_owned()
+    } else {
+        format!("{}'s calendar", context.owner.display_name)
+    };
+    let may_view = allowed(Action::ViewDetails);
+    let linked = context
+        .crm_event
+        .as_ref()
+        .map(|e| e.records.clone())
+        .unwrap_or_default();
+    let refused: Vec<(String, String)> = Action::ALL
+        .iter()
+        .filter(|a| !allowed(**a))
+        .map(|a| (action_text(*a).to_owned(), verdict_message(*a)))
+        .collect();
+    let unsaved = scope.target.with_untracked(|t| t.item_id.is_none());
+    let categorized = scope
+        .item
+        .with_value(|i| i.categories.contains(&context.crm_category.name));
+    view! {
+        {is_owner.then(|| view! { <OrganizerSettings /> })}
+        <section class="lz-card lz-context" aria-label="Your access">
+            <p class="lz-whose">{whose}</p>
+            <p class="lz-level" data-level=wire_name(&context.permissions.level)>
+                {level_text(context.permissions.level)}
+            </p>
+            <Status status=context.status.clone() />
+        </section>
+        {context
+            .notice
+            .clone()
+            .map(|notice| view! { <p class="lz-card lz-card--notice lz-notice" role="note">{notice}</p> })}
+        {(unsaved && may_view)
+            .then(|| {
+                view! {
+                    <p class="lz-card lz-card--notice lz-unsaved" role="note">
+                        "This meeting is not saved yet: Save to CRM saves it in Outlook first."
+                    </p>
+                }
+            })}
+        {(!may_view)
+            .then(|| {
+                view! {
+                    <p
+                        class="lz-card lz-card--notice lz-refusal"
+                        role="alert"
+                        data-code=verdict_code(Action::ViewDetails)
+                    >
+                        {verdict_message(Action::ViewDetails)}
+                    </p>
+                }
+            })}
+        {may_view
+            .then(|| {
+                view! {
+                    <Records linked may_unlink=allowed(Action::UnlinkFromCrm) />
+                    <SaveBox
+                        may_save=allowed(Action::SaveToCrm)
+                        refusal=verdict_message(Action::SaveToCrm)
+                        refusal_code=verdict_code(Action::SaveToCrm)
+                    />
+                    <CategoryButton
+                        may_categorize=allowed(Action::CategorizeForSync) && !unsaved
+                        categorized
+                        category=context.crm_category.name.clone()
+                    />
+                }
+            })}
+        <details class="lz-card lz-refused">
+            <summary>"What you can't do here, and why"</summary>
+            <ul>
+                {refused
+                    .into_iter()
+                    .map(|(action, message)| view! { <li><strong>{action}</strong>": "{message}</li> })
+                    .collect_view()}
+            </ul>
+        </details>
+    }
+}

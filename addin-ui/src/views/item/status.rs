@@ -1,0 +1,137 @@
+//! The item's sync status: not synced, queued, synced (when), failed (why).
+
+use leptos::prelude::*;
+use liaison_domain::api::{ItemStatus, SyncState};
+
+use crate::views::text::wire_name;
+
+#[component]
+pub fn Status(
+    /// The item's sync status, as the server answered it.
+    status: ItemStatus,
+) -> impl IntoView {
+    let text = match status.state {
+        SyncState::NotSynced => "Not in the CRM yet".to_owned(),
+        SyncState::Queued => "Queued for the next sync session".to_owned(),
+        SyncState::Synced => match status.synced_at {
+            Some(at) => format!(
+                "Synced to the CRM ({})",
+                at.get(..16).unwrap_or(&at).replace('T', " ")
+            ),
+            None => "Synced to the CRM".to_owned(),
+        },
+        SyncState::Failed => format!(
+            "Sync failed: {}",
+            status
+                .error_message
+                .unwrap_or_else(|| status.error_code.unwrap_or_default())
+        ),
+    };
+    view! { <p class="lz-sync" data-state=wire_name(&status.state)>{text}</p> }
+}
+
+/// Component tests in a real browser (`scripts/test-pane-components`: wasm-bindgen-test in
+/// headless Chromium): each component mounted alone, its DOM read back.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use liaison_domain::api::{ErrorBody, ErrorCode, SaveItemResponse, SyncState};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    use super::*;
+    use crate::api::ApiFailure;
+    use crate::views::item::{SaveAnswer, SaveResult};
+    use liaison_domain::api::SaveOutcome;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    /// Mounts `view` in a fresh element and returns that element.
+    fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> web_sys::HtmlElement {
+        let document = web_sys::window().unwrap().document().unwrap();
+        let host: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
+        document.body().unwrap().append_child(&host).unwrap();
+        // The mounted view lives as long as the test page.
+        std::mem::forget(leptos::mount::mount_to(host.clone(), view));
+        host
+    }
+
+    fn one(host: &web_sys::HtmlElement, css: &str) -> web_sys::Element {
+        host.query_selector(css)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no {css}"))
+    }
+
+    fn status(state: SyncState) -> ItemStatus {
+        ItemStatus {
+            state,
+            synced_at: Some("2026-11-23T09:15:00Z".into()),
+            error_code: Some("category_not_removed".into()),
+            error_message: Some("Remove the CRM category by hand.".into()),
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn the_item_status_names_each_state_and_a_failure_says_why() {
+        for (state, code, text) in [
+            (SyncState::NotSynced, "notSynced", "Not in the CRM yet"),
+            (
+                SyncState::Queued,
+                "queued",
+                "Queued for the next sync session",
+            ),
+            (
+                SyncState::Synced,
+                "synced",
+                "Synced to the CRM (2026-11-23 09:15)",
+            ),
+            (
+                SyncState::Failed,
+                "failed",
+                "Sync failed: Remove the CRM category by hand.",
+            ),
+        ] {
+            let host = mount(move || view! { <Status status=status(state) /> });
+            let p = one(&host, ".lz-sync");
+            assert_eq!(p.get_attribute("data-state").as_deref(), Some(code));
+            assert_eq!(p.text_content().unwrap_or_default(), text);
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_queued_save_says_so_and_a_refusal_is_an_alert_with_its_code() {
+        let queued: SaveAnswer = Ok(SaveItemResponse {
+            outcome: SaveOutcome::Queued,
+            crm_event: None,
+            status: status(SyncState::Queued),
+        });
+        let host = mount(move || view! { <SaveResult result=queued /> });
+        let p = one(&host, ".lz-result--ok");
+        assert_eq!(p.get_attribute("role").as_deref(), Some("status"));
+        assert!(p.text_content().unwrap_or_default().starts_with("Queued"));
+
+        let refused: SaveAnswer = Err(ApiFailure::Server(ErrorBody {
+            code: ErrorCode::AuthorNotCreator,
+            message: "Authors can only save items they created".into(),
+            field: None,
+        }));
+        let host = mount(move || view! { <SaveResult result=refused /> });
+        let p = one(&host, ".lz-result--error");
+        assert_eq!(p.get_attribute("role").as_deref(), Some("alert"));
+        assert_eq!(
+            p.get_attribute("data-code").as_deref(),
+            Some("author_not_creator")
+        );
+        assert!(
+            p.text_content()
+                .unwrap_or_default()
+                .contains("Authors can only save")
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_debounce_timer_waits_then_resumes() {
+        let before = js_sys::Date::now();
+        crate::remote::sleep(30).await;
+        assert!(js_sys::Date::now() >= before + 25.0);
+    }
+}
