@@ -107,8 +107,9 @@ pub const SCOPES: &[ScopeInfo] = &[
         provider: Provider::Microsoft,
         name: "Calendars.Read.Shared",
         allows: "Read calendars you can access, including shared and delegated calendars.",
-        why: "When you work in someone else's calendar, the server confirms what you can see \
-              there instead of trusting the browser.",
+        why: "When you work in someone else's calendar, the server reads the item you opened \
+              with your own access, so Microsoft, not the browser, says what it is and whether \
+              you can see it.",
         used_by: &[Feature::DelegateAccess],
         admin_only: false,
     },
@@ -211,8 +212,8 @@ pub fn markdown() -> String {
         out.push('\n');
     }
     out.push_str(
-        "Liaison never asks for `Mail.Send`, `Mail.Read`, `MailboxSettings.*`, \
-         `Calendars.ReadWrite.Shared`, `User.Read.All` or any application permission.\n",
+        "Liaison never asks for `Mail.Send`, `Mail.Read`, `Calendars.ReadWrite.Shared`, \
+         `User.Read.All`, any other mailbox setting scope or any application permission.\n",
     );
     out
 }

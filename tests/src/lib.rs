@@ -28,20 +28,22 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
-/// Validates `xml` against the official Office add-in manifest schemas with
-/// `xmllint --nonet`, returning xmllint's complaint on failure. The schemas are in
-/// `../shared/reference/office-manifest-xsd/` beside the checkout, or `$LIAISON_MANIFEST_XSD_DIR`.
-pub fn validate_manifest(xml: &str) -> Result<(), String> {
-    let xsd_dir = std::env::var("LIAISON_MANIFEST_XSD_DIR")
+/// Where the official Office add-in manifest schemas are kept as test data
+/// (`tests/data/office-manifest-xsd/`, sources in its `SOURCES.md`), unless
+/// `$LIAISON_MANIFEST_XSD_DIR` names another copy.
+pub fn manifest_schema_dir() -> PathBuf {
+    std::env::var("LIAISON_MANIFEST_XSD_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../shared/reference/office-manifest-xsd")
-        });
-    let schema = xsd_dir.join("OfficeAppManifestV1_1.xsd");
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/office-manifest-xsd"))
+}
+
+/// Validates `xml` against the official Office add-in manifest schemas with
+/// `xmllint --nonet`, returning xmllint's complaint on failure.
+pub fn validate_manifest(xml: &str) -> Result<(), String> {
+    let schema = manifest_schema_dir().join("OfficeAppManifestV1_1.xsd");
     assert!(
         schema.exists(),
-        "{} is missing: the official schemas live in ../shared/reference/office-manifest-xsd          beside the checkout (or set LIAISON_MANIFEST_XSD_DIR)",
+        "{} is missing: the official schemas are kept in tests/data/office-manifest-xsd",
         schema.display()
     );
     let file = tempfile::NamedTempFile::new().unwrap();

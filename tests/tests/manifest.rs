@@ -9,6 +9,25 @@ fn the_shipped_manifest_validates_against_the_official_schemas() {
     validate_manifest(&xml).unwrap();
 }
 
+/// The schema copy is only worth something if Microsoft's own Outlook manifests pass it:
+/// Script Lab (shared folders, organizer surfaces) and the categories sample
+/// (tests/data/sample-manifests/SOURCES.md).
+#[test]
+fn microsofts_own_outlook_manifests_validate_against_the_kept_schemas() {
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample-manifests");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&samples).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "xml") {
+            let xml = std::fs::read_to_string(&path).unwrap();
+            let xml = xml.trim_start_matches('\u{feff}');
+            validate_manifest(xml).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 2);
+}
+
 #[test]
 fn a_manifest_with_a_schema_error_is_refused() {
     let xml = liaison_server::manifest::TEMPLATE.replace(

@@ -44,8 +44,6 @@ pub enum ErrorCode {
     Unauthenticated,
     /// The same `Idempotency-Key` came with a different body.
     IdempotencyKeyReused,
-    /// A request with this `Idempotency-Key` is still being processed; retry shortly.
-    IdempotencyKeyInProgress,
     // The permission rules' refusals (`permissions::Reason`), answered with 403.
     NoCalendarAccess,
     PrivateItem,
