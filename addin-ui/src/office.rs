@@ -157,8 +157,7 @@ async fn appointment(mailbox: &JsValue, item: &JsValue) -> Result<Appointment, J
             .filter(|v| v.is_object())
             .map(|v| SharedProperties {
                 owner: string(&v, "owner").unwrap_or_default(),
-                delegate_permissions: get(&v, "delegatePermissions").as_f64().unwrap_or(0.0)
-                    as u32,
+                delegate_permissions: get(&v, "delegatePermissions").as_f64().unwrap_or(0.0) as u32,
             })
             .filter(|s| !s.owner.is_empty())
     } else {
@@ -192,7 +191,9 @@ async fn appointment(mailbox: &JsValue, item: &JsValue) -> Result<Appointment, J
 
 /// `mailbox.convertToRestId(id, v2.0)`: Graph takes REST ids, Office.js gives EWS ids.
 fn rest_id(mailbox: &JsValue, ews_id: &str) -> Option<String> {
-    let convert = get(mailbox, "convertToRestId").dyn_into::<Function>().ok()?;
+    let convert = get(mailbox, "convertToRestId")
+        .dyn_into::<Function>()
+        .ok()?;
     convert
         .call2(mailbox, &ews_id.into(), &"v2.0".into())
         .ok()
@@ -203,10 +204,7 @@ fn rest_id(mailbox: &JsValue, ews_id: &str) -> Option<String> {
 /// Saves the meeting being composed (`saveAsync`, Mailbox 1.3: "the item is saved as a normal
 /// appointment on the user's calendar"; a new one sends no invitation) and gives its REST id.
 pub async fn save_composed_item() -> Result<String, OfficeError> {
-    let mailbox = path(
-        &get(&js_sys::global(), "Office"),
-        &["context", "mailbox"],
-    );
+    let mailbox = path(&get(&js_sys::global(), "Office"), &["context", "mailbox"]);
     let item = get(&mailbox, "item");
     let ews_id = call_async(&item, "saveAsync", &[])
         .await

@@ -14,4 +14,3 @@ pub fn mark_context_shown() {
         let _ = js_sys::Reflect::set(&js_sys::global(), &"__liaisonContextShownAt".into(), &now);
     }
 }
-

@@ -109,8 +109,8 @@ fn spawn(task: Pin<Box<dyn Future<Output = ()>>>) {
 mod browser_tests {
     use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
-    use super::*;
     use super::sleep;
+    use super::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
 

@@ -6,8 +6,6 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 
-use crate::server::Server;
-
 pub struct Load {
     pub duration: Duration,
     pub connections: usize,
@@ -16,25 +14,34 @@ pub struct Load {
 #[derive(Clone)]
 pub struct Request {
     method: Method,
-    path: &'static str,
+    path: String,
     body: Option<String>,
+    bearer: Option<String>,
 }
 
 impl Request {
-    pub fn get(path: &'static str) -> Self {
+    pub fn get(path: &str) -> Self {
         Self {
             method: Method::GET,
-            path,
+            path: path.to_owned(),
             body: None,
+            bearer: None,
         }
     }
 
-    pub fn post_json(path: &'static str, body: String) -> Self {
+    pub fn post_json(path: &str, body: String) -> Self {
         Self {
             method: Method::POST,
-            path,
+            path: path.to_owned(),
             body: Some(body),
+            bearer: None,
         }
+    }
+
+    /// The same request with `Authorization: Bearer <token>`.
+    pub fn bearer(mut self, token: &str) -> Self {
+        self.bearer = Some(token.to_owned());
+        self
     }
 }
 
@@ -47,11 +54,12 @@ pub struct Report {
 }
 
 impl Load {
-    pub async fn run(&self, server: &Server, request: Request) -> anyhow::Result<Report> {
+    /// Loads `base_url` (e.g. `http://127.0.0.1:3000`) with `request`.
+    pub async fn run(&self, base_url: &str, request: Request) -> anyhow::Result<Report> {
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(self.connections)
             .build()?;
-        let url = format!("{}{}", server.url, request.path);
+        let url = format!("{base_url}{}", request.path);
         // Warm-up: connections open, caches fill.
         self.drive(&client, &url, &request, Duration::from_secs(1))
             .await;
@@ -91,6 +99,9 @@ impl Load {
                     let mut errors = 0;
                     while Instant::now() < deadline {
                         let mut builder = client.request(request.method.clone(), &url);
+                        if let Some(token) = &request.bearer {
+                            builder = builder.bearer_auth(token);
+                        }
                         if let Some(body) = &request.body {
                             builder = builder
                                 .header("content-type", "application/json")

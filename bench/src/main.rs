@@ -4,6 +4,8 @@
 //! - `resolve`: the permission resolver in process, then the real server (a child process on
 //!   loopback) under load on `POST /api/permissions/resolve`, beside its `GET /healthz` as the
 //!   baseline: requests/s and p50/p99/p99.9 latency.
+//! - `context`: the item context through the real server and the simulator at zero latency:
+//!   p50/p99, requests/s beside `GET /healthz`, and Graph requests per context opened.
 //! - `pane`: the task pane's time from navigation to the item context shown, in headless
 //!   Chromium (its size comes from `scripts/bundle-size`).
 //! - `store`: CRM event upserts/s through the real save path on SQLite and PostgreSQL, beside a
@@ -11,6 +13,7 @@
 //! - `sync`: a full sync of 10,000 events (events/s, Graph requests) and a quiet incremental
 //!   session (Graph requests) on SQLite and PostgreSQL, beside the raw insert rate.
 
+mod context;
 mod load;
 mod pane;
 mod resolver;
@@ -43,6 +46,15 @@ enum Command {
         /// The `liaison` binary to start (default: beside this one).
         #[arg(long)]
         server_bin: Option<PathBuf>,
+    },
+    /// The item context: latency, throughput and Graph requests per context.
+    Context {
+        /// Seconds of load per endpoint (after one second of warm-up).
+        #[arg(long, default_value = "5")]
+        seconds: u64,
+        /// Concurrent keep-alive connections.
+        #[arg(long, default_value = "8")]
+        connections: usize,
     },
     /// The task pane's load time to the item context, in headless Chromium.
     Pane {
@@ -92,7 +104,9 @@ async fn main() -> anyhow::Result<()> {
             };
             println!();
             println!("{}", load::Report::header());
-            let health = load.run(&server, load::Request::get("/healthz")).await?;
+            let health = load
+                .run(&server.url, load::Request::get("/healthz"))
+                .await?;
             println!(
                 "{}",
                 health.line("GET /healthz (baseline: one SQLite query)")
@@ -100,7 +114,7 @@ async fn main() -> anyhow::Result<()> {
             let body = resolver::spec_request().to_string();
             let resolve = load
                 .run(
-                    &server,
+                    &server.url,
                     load::Request::post_json("/api/permissions/resolve", body),
                 )
                 .await?;
@@ -112,6 +126,10 @@ async fn main() -> anyhow::Result<()> {
             );
             server.stop().await;
         }
+        Command::Context {
+            seconds,
+            connections,
+        } => context::report(seconds, connections).await?,
         Command::Store { events, postgres } => store::report(events, postgres).await?,
         Command::Sync {
             events,

@@ -34,7 +34,9 @@ fn encode(text: &str) -> String {
 pub fn manifest_schema_dir() -> PathBuf {
     std::env::var("LIAISON_MANIFEST_XSD_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/office-manifest-xsd"))
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/office-manifest-xsd")
+        })
 }
 
 /// Validates `xml` against the official Office add-in manifest schemas with

@@ -76,7 +76,10 @@ fn a_member_office_js_does_not_have_fails_the_check() {
         "      itemId: ewsId(e.id),\n      iCalUId: e.ical_uid,",
         1,
     );
-    assert_ne!(with_ical_uid, source, "the read item's itemId line is there");
+    assert_ne!(
+        with_ical_uid, source,
+        "the read item's itemId line is there"
+    );
     let error = check(&with_ical_uid).unwrap_err();
     assert!(error.contains("'iCalUId' does not exist"), "{error}");
 
@@ -98,5 +101,8 @@ fn a_member_office_js_does_not_have_fails_the_check() {
     );
     assert_ne!(wrong_shape, source);
     let error = check(&wrong_shape).unwrap_err();
-    assert!(error.contains("convertToRestId") || error.contains("not assignable"), "{error}");
+    assert!(
+        error.contains("convertToRestId") || error.contains("not assignable"),
+        "{error}"
+    );
 }

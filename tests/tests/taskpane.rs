@@ -624,7 +624,14 @@ async fn the_crm_category_is_added_by_office_js_in_read_mode_and_through_graph_i
     let client = browser.client();
 
     // Read mode (an invitation Olga received): Office.js adds the category, Outlook shows it.
-    open_pane(&app, &browser, "ann@contoso.com", FABRIKAM_INVITATION, "light").await;
+    open_pane(
+        &app,
+        &browser,
+        "ann@contoso.com",
+        FABRIKAM_INVITATION,
+        "light",
+    )
+    .await;
     click(client, ".lz-category button").await;
     assert!(
         text(client, ".lz-category .lz-status")
@@ -826,7 +833,12 @@ async fn closing_the_sign_in_dialog_gives_the_button_back() {
 
     let card = text_when(client, "section[role=alert]", |t| t.contains("closed")).await;
     assert!(card.contains("The sign-in window was closed"), "{card}");
-    let disabled = attribute(client, "section[role=alert] .lz-button--primary", "disabled").await;
+    let disabled = attribute(
+        client,
+        "section[role=alert] .lz-button--primary",
+        "disabled",
+    )
+    .await;
     assert_eq!(disabled, "", "the Sign in button works again");
     browser.close().await;
 }

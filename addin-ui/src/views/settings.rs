@@ -127,4 +127,3 @@ pub fn OrganizerSettings() -> impl IntoView {
         </section>
     }
 }
-

@@ -32,8 +32,8 @@ pub fn CategoryButton(
                 // Office.js first, where the host allows it (the category must be in the
                 // master list; compose mode refuses in Outlook on the web), else the server.
                 let by_office = office::master_categories()
-                        .await
-                        .is_ok_and(|names| names.contains(&category))
+                    .await
+                    .is_ok_and(|names| names.contains(&category))
                     && office::add_category(&category).await.is_ok();
                 let answer = if by_office {
                     Ok(())

@@ -29,8 +29,8 @@ use crate::views::settings::OrganizerSettings;
 use crate::views::text::{action_text, level_text, wire_name};
 use category::CategoryButton;
 use records::Records;
-pub use save::{SaveAnswer, SaveResult};
 use save::SaveBox;
+pub use save::{SaveAnswer, SaveResult};
 pub use status::Status;
 
 /// What the item's components share, provided by [`ItemView`].

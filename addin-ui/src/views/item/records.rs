@@ -49,7 +49,7 @@ pub fn Records(
                             .into_iter()
                             .map(|record| {
                                 let id = record.id.clone();
-                                
+
                                 view! {
                                     <li data-record=record.id.clone()>
                                         <span class="lz-record__name">{record.name.clone()}</span>
@@ -193,4 +193,3 @@ pub fn Search(
         </section>
     }
 }
-
