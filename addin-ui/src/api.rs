@@ -3,12 +3,12 @@
 
 use std::fmt;
 
-use gloo_net::http::{Request, RequestBuilder};
 use liaison_domain::api::{
     DialogCode, ErrorBody, ErrorCode, Health, ItemContext, ItemRef, Me, RecordPage,
     SaveItemRequest, SaveItemResponse, SessionGrant, SyncRun, SyncSetting, UnlinkRequest,
 };
 
+use crate::http::Request;
 use crate::office;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -48,7 +48,7 @@ impl fmt::Display for ApiFailure {
 
 /// `GET /healthz`
 pub async fn health() -> Result<Health, ApiFailure> {
-    parse(send(without_body(Request::get("/healthz"))).await)
+    parse(send(Ok(Request::get("/healthz"))).await)
 }
 
 /// A signed-in session: the bearer token the server gave, held in memory.
@@ -71,8 +71,8 @@ impl Session {
             .await
             .map_err(|e| ApiFailure::Office(e.message))?;
         let request =
-            Request::post("/api/session/sso").header("Authorization", &format!("Bearer {sso}"));
-        let grant: SessionGrant = parse(send(without_body(request)).await)?;
+            Request::post("/api/session/sso").header("Authorization", format!("Bearer {sso}"));
+        let grant: SessionGrant = parse(send(Ok(request)).await)?;
         Ok(Self { token: grant.token })
     }
 
@@ -135,7 +135,7 @@ impl Session {
 
     /// `GET /api/me`
     pub async fn me(&self) -> Result<Me, ApiFailure> {
-        parse(send(without_body(self.authorized(Request::get("/api/me")))).await)
+        parse(send(Ok(self.authorized(Request::get("/api/me")))).await)
     }
 
     /// `GET /api/crm/records?q=`
@@ -144,7 +144,7 @@ impl Session {
             "/api/crm/records?limit=8&q={}",
             String::from(js_sys::encode_uri_component(query))
         );
-        parse(send(without_body(self.authorized(Request::get(&url)))).await)
+        parse(send(Ok(self.authorized(Request::get(&url)))).await)
     }
 
     /// A JSON `POST` with the session, under an idempotency key when there is one.
@@ -156,13 +156,13 @@ impl Session {
     ) -> Result<Request, ApiFailure> {
         let mut builder = self.authorized(Request::post(url));
         if let Some(key) = idempotency_key {
-            builder = builder.header("Idempotency-Key", key);
+            builder = builder.header("Idempotency-Key", key.to_owned());
         }
         json_request(builder, body)
     }
 
-    fn authorized(&self, builder: RequestBuilder) -> RequestBuilder {
-        builder.header("Authorization", &format!("Bearer {}", self.token))
+    fn authorized(&self, request: Request) -> Request {
+        request.header("Authorization", format!("Bearer {}", self.token))
     }
 }
 
@@ -172,28 +172,14 @@ impl Session {
 
 /// Sends `request`: the body of a successful answer; an error answer as its [`ErrorBody`].
 async fn send(request: Result<Request, ApiFailure>) -> Result<String, ApiFailure> {
-    let res = request?
-        .send()
-        .await
-        .map_err(|e| ApiFailure::Network(e.to_string()))?;
-    let body = res
-        .text()
-        .await
-        .map_err(|e| ApiFailure::Network(e.to_string()))?;
-    if res.ok() {
-        return Ok(body);
+    let answer = request?.send().await.map_err(ApiFailure::Network)?;
+    if answer.is_success() {
+        return Ok(answer.body);
     }
-    match serde_json::from_str::<ErrorBody>(&body) {
+    match serde_json::from_str::<ErrorBody>(&answer.body) {
         Ok(body) => Err(ApiFailure::Server(body)),
-        Err(_) => Err(ApiFailure::Unexpected(format!("HTTP {}", res.status()))),
+        Err(_) => Err(ApiFailure::Unexpected(format!("HTTP {}", answer.status))),
     }
-}
-
-/// A request with no body.
-fn without_body(builder: RequestBuilder) -> Result<Request, ApiFailure> {
-    builder
-        .build()
-        .map_err(|e| ApiFailure::Unexpected(e.to_string()))
 }
 
 /// Reads an answer's body as `T`.
@@ -207,16 +193,8 @@ fn to_json<B: Serialize>(body: &B) -> Result<String, ApiFailure> {
 }
 
 /// A request with `body`, already written as JSON (by [`to_json`]), as its body.
-fn json_request(
-    builder: RequestBuilder,
-    body: Result<String, ApiFailure>,
-) -> Result<Request, ApiFailure> {
-    body.and_then(|body| {
-        builder
-            .header("Content-Type", "application/json")
-            .body(body)
-            .map_err(|e| ApiFailure::Unexpected(e.to_string()))
-    })
+fn json_request(request: Request, body: Result<String, ApiFailure>) -> Result<Request, ApiFailure> {
+    Ok(request.json_body(body?))
 }
 
 /// A fresh key for one Save: a retry of the same click reuses it, the next click gets another.

@@ -5,6 +5,7 @@
 //! - [`focus`]: keeps the keyboard focus when the item's context is rendered again.
 //! - [`office`]: the only module that touches Office.js; everything else speaks Rust types.
 //! - [`api`]: calls to Liaison's server; the session token lives in memory only.
+//! - [`http`]: the browser's `fetch`, as [`api`] uses it.
 //! - [`remote`]: calls that take time, as signals (the answer, whether one is running).
 //! - [`item`]: from what Office.js shows to what the server's API takes (pure).
 //! - [`views`]: the screens (the item view: access, records, save, unlink, category).
@@ -15,6 +16,7 @@
 pub mod api;
 pub mod app;
 pub mod focus;
+pub mod http;
 pub mod item;
 pub mod office;
 pub mod perf;
