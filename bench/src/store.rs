@@ -7,10 +7,11 @@ use std::time::Instant;
 
 use liaison_domain::api::RecordKind;
 use liaison_e2e::test_db::{Backend, TestDatabase};
-use liaison_server::store::model::{
-    AuditEntry, EventTime, EventWrite, NewRecord, SaveCommand, StoredResponse, Tenant, User,
-};
 use liaison_server::store::{self, Store};
+use liaison_server::store::{
+    AuditAction, AuditEntry, EventTime, EventType, EventWrite, NewRecord, SaveCommand,
+    StoredResponse, Tenant, User,
+};
 
 const TENANT: &str = "bench-tenant";
 const BATCH: usize = 500;
@@ -50,7 +51,9 @@ pub async fn report(events: usize, postgres: Option<String>) -> anyhow::Result<(
 pub async fn prepared(db: &TestDatabase) -> anyhow::Result<std::sync::Arc<dyn Store>> {
     let store = store::connect(&db.url).await?;
     store.migrate().await?;
-    store.upsert_tenant(&Tenant::new(TENANT, "Bench")).await?;
+    store
+        .upsert_tenant(&Tenant::new(&TENANT.into(), "Bench"))
+        .await?;
     for id in ["organizer", "delegate"] {
         store
             .upsert_user(&User {
@@ -64,7 +67,7 @@ pub async fn prepared(db: &TestDatabase) -> anyhow::Result<std::sync::Arc<dyn St
     }
     store
         .insert_record(
-            TENANT,
+            &TENANT.into(),
             &NewRecord {
                 id: "record".into(),
                 kind: RecordKind::Account,
@@ -96,7 +99,7 @@ fn command(n: usize) -> SaveCommand {
             attendees: vec!["nancy@northwind.example".into()],
             is_private: false,
         },
-        event_type: "singleInstance".into(),
+        event_type: EventType::SingleInstance,
         series_master_graph_id: None,
         link_record_ids: vec!["record".into()],
         queue: None,
@@ -110,7 +113,7 @@ async fn saves_per_second(store: &dyn Store, events: usize) -> anyhow::Result<f6
         tenant_id: TENANT.into(),
         actor_id: "delegate".into(),
         on_behalf_of_id: Some("organizer".into()),
-        action: "items.save".into(),
+        action: AuditAction::ItemSave,
         target: "bench".into(),
         allowed: true,
         reason: None,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use liaison_domain::api::{SyncReport, SyncRun, SyncStatus};
 use liaison_e2e::TestApp;
 use liaison_e2e::test_db::{Backend, TestDatabase};
-use liaison_server::store::now_ms;
+use liaison_server::clock::now_ms;
 use m365_sim::outlook::NewMeeting;
 use m365_sim::{Fault, FaultRule};
 use serde_json::json;

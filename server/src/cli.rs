@@ -1,8 +1,11 @@
 //! The `liaison` command line: each subcommand, carried out. `main.rs` parses the arguments and
 //! calls [`run`]; the crash-and-restart tests build the same command line with crash points.
 
+use crate::auth::{scopes, secrets};
 use crate::config::{Cli, Command, ServerConfig};
-use crate::{demo, doctor, manifest, scopes, secrets, startup, store};
+use crate::http::manifest;
+use crate::store::TenantId;
+use crate::{doctor, startup, store};
 
 /// Carries out one `liaison` command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -12,9 +15,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = startup::Application::build(config).await?;
             app.run_until_stopped(startup::shutdown_signal()).await?;
         }
+        #[cfg(feature = "demo")]
         Command::Demo(args) => {
             let config = ServerConfig::for_demo(args)?;
-            demo::run(config, startup::shutdown_signal()).await?;
+            crate::demo::run(config, startup::shutdown_signal()).await?;
         }
         Command::Migrate(args) => {
             let database = args.database_url()?;
@@ -45,10 +49,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::SyncResume(args) => {
             let store = store::connect(&args.store.database_url()?).await?;
             store.migrate().await?;
-            let Some(user) = store.user_by_mailbox(&args.tenant, &args.mailbox).await? else {
+            let tenant = TenantId::new(args.tenant.as_str());
+            let Some(user) = store.user_by_mailbox(&tenant, &args.mailbox).await? else {
                 anyhow::bail!("no mailbox {} in tenant {}", args.mailbox, args.tenant);
             };
-            store.reset_sync_breaker(&user.tenant_id, &user.id).await?;
+            store.reset_sync_breaker(&user.key()).await?;
             println!("sync sessions of {} may run again", user.mailbox);
         }
     }

@@ -3,18 +3,19 @@
 //! Every flag is also an environment variable (`LIAISON_*`), so a deployment configures the
 //! server without a file. [`ServerConfig`] is what the server runs on; tests build it directly.
 
-use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
-use std::str::FromStr;
 
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::auth::secrets::Keyring;
+use crate::http::public_url::PublicUrl;
 use crate::identity::{GoogleSettings, IdentitySettings, MicrosoftSettings};
-use crate::secrets::Keyring;
+use crate::state::DemoSettings;
+use crate::store::DatabaseUrl;
+use crate::sync::SyncSettings;
 
 /// Liaison: a CRM sidebar for Outlook, and its server.
 #[derive(Debug, Parser)]
@@ -24,11 +25,14 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per process: the size of its largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server.
     Serve(ServeArgs),
     /// Run the server with an in-process Microsoft 365 simulator and demo data: no tenant needed.
+    #[cfg(feature = "demo")]
     Demo(ServeArgs),
     /// Apply the record store's migrations and exit.
     Migrate(StoreArgs),
@@ -296,26 +300,6 @@ impl StoreArgs {
     }
 }
 
-/// What only the demo (and the tests) have: the in-process Microsoft 365 simulator, whose
-/// seeded mailboxes the home page lists, and the Office.js stand-in the task pane can load.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DemoSettings {
-    pub simulator_url: String,
-    pub mailboxes: Vec<DemoMailbox>,
-    /// The simulated tenant as the host page reads it.
-    pub world_json: String,
-}
-
-/// A seeded mailbox a person can open the task pane as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DemoMailbox {
-    pub display_name: String,
-    /// Lower-case SMTP address.
-    pub address: String,
-    pub tenant_id: String,
-    pub user_id: String,
-}
-
 /// How the server speaks TLS.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tls {
@@ -344,7 +328,7 @@ pub struct ServerConfig {
     pub identity: IdentitySettings,
     /// Seals refresh tokens and PKCE verifiers at rest.
     pub keyring: std::sync::Arc<Keyring>,
-    pub sync: crate::sync::SyncSettings,
+    pub sync: SyncSettings,
 }
 
 impl ServerConfig {
@@ -390,158 +374,9 @@ impl ServerConfig {
     }
 }
 
-/// An absolute `http(s)` URL with no query or fragment, kept without a trailing slash so that
-/// paths can be appended (`{public_url}/taskpane.html`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublicUrl(String);
-
-impl PublicUrl {
-    /// The URL a server bound to `addr` is reached at: `localhost` for loopback and unspecified
-    /// addresses (what the development certificate names), the address itself otherwise.
-    pub fn for_bound_address(addr: SocketAddr, https: bool) -> Self {
-        let scheme = if https { "https" } else { "http" };
-        let host = match addr.ip() {
-            ip if ip.is_loopback() || ip.is_unspecified() => "localhost".to_owned(),
-            IpAddr::V4(ip) => ip.to_string(),
-            IpAddr::V6(ip) => format!("[{ip}]"),
-        };
-        Self(format!("{scheme}://{host}:{}", addr.port()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn is_https(&self) -> bool {
-        self.0.starts_with("https://")
-    }
-}
-
-impl FromStr for PublicUrl {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let url = url::Url::parse(s).map_err(|e| format!("not an absolute URL: {e}"))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(
-                "the public URL must start with https:// (or http:// behind a proxy)".into(),
-            );
-        }
-        if url.host_str().is_none() {
-            return Err("the public URL needs a host".into());
-        }
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err("the public URL cannot have a query or a fragment".into());
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err("the public URL cannot carry credentials".into());
-        }
-        Ok(Self(url.as_str().trim_end_matches('/').to_owned()))
-    }
-}
-
-impl fmt::Display for PublicUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// A record store URL. Its `Debug` and `Display` hide any password.
-#[derive(Clone, PartialEq, Eq)]
-pub struct DatabaseUrl(String);
-
-impl DatabaseUrl {
-    /// An SQLite store in `path`.
-    pub fn sqlite_file(path: &std::path::Path) -> anyhow::Result<Self> {
-        let path = path
-            .to_str()
-            .with_context(|| format!("the data directory {} is not UTF-8", path.display()))?;
-        Ok(Self(format!("sqlite://{path}")))
-    }
-
-    /// The URL with its secret parts, for the driver only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        self.0.starts_with("postgres://") || self.0.starts_with("postgresql://")
-    }
-
-    pub fn is_sqlite(&self) -> bool {
-        self.0.starts_with("sqlite:")
-    }
-
-    fn redacted(&self) -> String {
-        match url::Url::parse(&self.0) {
-            Ok(mut url) if url.password().is_some() => {
-                let _ = url.set_password(Some("REDACTED"));
-                url.to_string()
-            }
-            _ => self.0.clone(),
-        }
-    }
-}
-
-impl FromStr for DatabaseUrl {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let url = Self(s.to_owned());
-        if url.is_sqlite() || url.is_postgres() {
-            Ok(url)
-        } else {
-            Err("the database must be a sqlite:// or postgres:// URL".into())
-        }
-    }
-}
-
-impl fmt::Debug for DatabaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("DatabaseUrl")
-            .field(&self.redacted())
-            .finish()
-    }
-}
-
-impl fmt::Display for DatabaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.redacted())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn public_url_drops_the_trailing_slash_and_refuses_queries() {
-        assert_eq!(
-            "https://crm.contoso.com/"
-                .parse::<PublicUrl>()
-                .unwrap()
-                .as_str(),
-            "https://crm.contoso.com"
-        );
-        assert!("https://crm.contoso.com/?a=b".parse::<PublicUrl>().is_err());
-        assert!("ftp://crm.contoso.com".parse::<PublicUrl>().is_err());
-        assert!("crm.contoso.com".parse::<PublicUrl>().is_err());
-    }
-
-    #[test]
-    fn the_public_url_of_a_loopback_address_is_localhost() {
-        let url = PublicUrl::for_bound_address("127.0.0.1:3000".parse().unwrap(), true);
-        assert_eq!(url.as_str(), "https://localhost:3000");
-        let url = PublicUrl::for_bound_address("10.1.2.3:80".parse().unwrap(), false);
-        assert_eq!(url.as_str(), "http://10.1.2.3:80");
-    }
-
-    #[test]
-    fn database_url_hides_its_password() {
-        let url: DatabaseUrl = "postgres://liaison:s3cret@db/liaison".parse().unwrap();
-        assert!(!format!("{url} {url:?}").contains("s3cret"));
-        assert!(url.expose().contains("s3cret"));
-    }
 
     #[test]
     fn every_flag_parses_from_the_command_line() {

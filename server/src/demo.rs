@@ -14,12 +14,18 @@ use m365_sim::{Seed, Simulator};
 
 use secrecy::SecretString;
 
-use crate::config::{DemoMailbox, DemoSettings, PublicUrl, ServerConfig};
+use crate::auth::connections::{aad, owner_key};
+use crate::auth::scopes;
+use crate::auth::secrets::Keyring;
+use crate::config::ServerConfig;
+use crate::http::public_url::PublicUrl;
 use crate::identity::{GoogleSettings, IdentitySettings, MicrosoftSettings};
-use crate::secrets::Keyring;
 use crate::startup::Application;
-use crate::store::model::{Connection, ConnectionStatus, NewRecord, Provider, Share, Tenant, User};
-use crate::store::{Store, StoreError};
+use crate::state::{DemoMailbox, DemoSettings};
+use crate::store::{
+    Connection, ConnectionStatus, NewRecord, Provider, Share, Store, StoreError, Tenant, TenantId,
+    User, UserId, UserKey,
+};
 
 pub async fn run(
     mut config: ServerConfig,
@@ -96,22 +102,25 @@ pub fn settings(seed: &Seed, simulator: &Simulator) -> DemoSettings {
 /// keeps what people did with it.
 pub async fn seed_store(store: &dyn Store, seed: &Seed) -> Result<(), StoreError> {
     for tenant in &seed.tenants {
+        let tenant_id = TenantId::new(tenant.id.as_str());
         store
-            .upsert_tenant(&Tenant::new(&tenant.id, &tenant.display_name))
+            .upsert_tenant(&Tenant::new(&tenant_id, &tenant.display_name))
             .await?;
         let id_of = |mailbox: &str| {
-            tenant
-                .users
-                .iter()
-                .find(|u| u.mail == mailbox)
-                .map(|u| u.id.clone())
-                .unwrap_or_default()
+            UserId::new(
+                tenant
+                    .users
+                    .iter()
+                    .find(|u| u.mail == mailbox)
+                    .map(|u| u.id.clone())
+                    .unwrap_or_default(),
+            )
         };
         for user in &tenant.users {
             store
                 .upsert_user(&User {
-                    tenant_id: tenant.id.clone(),
-                    id: user.id.clone(),
+                    tenant_id: tenant_id.clone(),
+                    id: UserId::new(user.id.as_str()),
                     mailbox: user.mail.clone(),
                     display_name: user.display_name.clone(),
                     sync_enabled: user.mail != "otto@contoso.com",
@@ -126,7 +135,7 @@ pub async fn seed_store(store: &dyn Store, seed: &Seed) -> Result<(), StoreError
             ("rita@contoso.com", Share::View),
         ] {
             store
-                .share_crm_calendar(&tenant.id, &olga, &id_of(delegate), share)
+                .share_crm_calendar(&tenant_id, &olga, &id_of(delegate), share)
                 .await?;
         }
         for (id, kind, name, email, company, owner, shares) in demo_records() {
@@ -138,13 +147,13 @@ pub async fn seed_store(store: &dyn Store, seed: &Seed) -> Result<(), StoreError
                 company: company.map(str::to_owned),
                 owner_id: id_of(owner),
             };
-            match store.insert_record(&tenant.id, &record).await {
+            match store.insert_record(&tenant_id, &record).await {
                 Ok(()) | Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e),
             }
             for (mailbox, share) in shares {
                 store
-                    .share_record(&tenant.id, id, &id_of(mailbox), *share)
+                    .share_record(&tenant_id, id, &id_of(mailbox), *share)
                     .await?;
             }
         }
@@ -162,7 +171,7 @@ pub async fn connect_organizers(
     simulator: &Simulator,
     seed: &Seed,
 ) -> Result<(), StoreError> {
-    let mut scopes = crate::scopes::graph_permissions();
+    let mut scopes = scopes::graph_permissions();
     scopes.push("offline_access".into());
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
     for tenant in &seed.tenants {
@@ -177,27 +186,26 @@ pub async fn connect_organizers(
             let Some(user) = tenant.users.iter().find(|u| u.mail == mailbox) else {
                 continue;
             };
-            let connected = store
-                .connection(&tenant.id, &user.id, Provider::Microsoft)
-                .await?
-                .is_some();
+            let key = UserKey::new(
+                TenantId::new(tenant.id.as_str()),
+                UserId::new(user.id.as_str()),
+            );
+            let connected = store.connection(&key, Provider::Microsoft).await?.is_some();
             let Some(refresh_token) = (!connected)
                 .then(|| simulator.issue_refresh_token(&user.id, &scopes))
                 .flatten()
             else {
                 continue;
             };
-            let owner = crate::connections::owner_key(&user.id, Provider::Microsoft);
+            let owner = owner_key(&key.user_id, Provider::Microsoft);
             store
                 .upsert_connection(&Connection {
-                    tenant_id: tenant.id.clone(),
-                    user_id: user.id.clone(),
+                    tenant_id: key.tenant_id.clone(),
+                    user_id: key.user_id.clone(),
                     provider: Provider::Microsoft,
                     account: user.id.clone(),
                     account_email: user.mail.clone(),
-                    refresh_token: Some(
-                        keyring.seal(&refresh_token, crate::connections::aad(&tenant.id, &owner)),
-                    ),
+                    refresh_token: Some(keyring.seal(&refresh_token, aad(&key.tenant_id, &owner))),
                     scopes: scopes.join(" "),
                     status: ConnectionStatus::Connected,
                     status_reason: None,

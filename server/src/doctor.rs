@@ -7,9 +7,9 @@ use std::fmt;
 
 use secrecy::ExposeSecret;
 
-use crate::connections::{aad, owner_key};
-use crate::secrets::Keyring;
-use crate::store::{Store, StoreError};
+use crate::auth::connections::{aad, owner_key};
+use crate::auth::secrets::Keyring;
+use crate::store::{IdentityStore, StoreError, UserKey};
 
 /// What the check found.
 #[derive(Debug, Default)]
@@ -53,7 +53,7 @@ impl fmt::Display for Report {
 }
 
 pub async fn check_secrets(
-    store: &dyn Store,
+    store: &dyn IdentityStore,
     keyring: &Keyring,
     rewrap: bool,
 ) -> Result<Report, StoreError> {
@@ -78,8 +78,7 @@ pub async fn check_secrets(
                 let resealed = keyring.seal(plain.expose_secret(), aad);
                 if store
                     .replace_refresh_token(
-                        &connection.tenant_id,
-                        &connection.user_id,
+                        &UserKey::new(connection.tenant_id.clone(), connection.user_id.clone()),
                         connection.provider,
                         Some(sealed),
                         &resealed,

@@ -3,16 +3,16 @@
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
-use crate::headers::{Https, security_headers};
-use crate::limits::{MAX_BODY_BYTES, time_limit};
-use crate::rate_limit::{ClientRateLimit, limit_per_client};
+use crate::http::headers::{Https, security_headers};
+use crate::http::limits::{MAX_BODY_BYTES, time_limit};
+use crate::http::rate_limit::{ClientRateLimit, limit_per_client};
 use crate::routes::{
-    admin, assets, auth, crm, diagnostics, fallback, health, home, items, manifest, me,
-    permissions, simulator, sync, taskpane,
+    admin, admin_consent, assets, connections, crm, diagnostics, fallback, graph_webhooks, health,
+    home, items, manifest, me, pages, permissions, sign_in, sync, taskpane,
 };
 use crate::state::AppState;
 
@@ -28,44 +28,38 @@ pub fn build(
             "/permissions/resolve",
             post(permissions::resolve_permissions),
         )
-        .route("/session/sso", post(auth::post_sso))
-        .route("/session/exchange", post(auth::post_exchange))
+        .route("/session/sso", post(sign_in::start_sso_session))
+        .route("/session/exchange", post(sign_in::exchange_dialog_code))
         // Microsoft Graph's webhooks (validated by clientState, not by a session).
         .route(
             "/graph/notifications",
-            post(crate::sync::notifications::post_notifications),
+            post(graph_webhooks::receive_notifications),
         )
-        .route(
-            "/graph/lifecycle",
-            post(crate::sync::notifications::post_lifecycle),
-        )
+        .route("/graph/lifecycle", post(graph_webhooks::receive_lifecycle))
         .route_layer(middleware::from_fn_with_state(rate_limit, limit_per_client));
-    // Endpoints of the signed-in user; each takes `auth::Caller`.
+    // Endpoints of the signed-in user; each takes `http::caller::Caller`.
     let user_api = Router::new()
-        .route("/items/context", post(items::get_item_context))
+        .route("/items/context", post(items::read_item_context))
         .route("/items/save", post(items::save_item))
         .route("/items/unlink", post(items::unlink_item))
         .route("/items/categorize", post(items::categorize_item))
         .route("/items/status", get(items::get_item_status))
         .route("/crm/records", get(crm::search_records))
+        .route("/crm/events/{id}", delete(sync::delete_event))
         .route("/me", get(me::get_me))
-        .route("/me/sync", axum::routing::put(me::set_sync))
-        .route("/sync", get(sync::get_status))
-        .route("/sync/run", post(sync::post_run))
-        .route(
-            "/crm/events/{id}",
-            axum::routing::delete(sync::delete_event),
-        )
-        .route("/session", axum::routing::delete(auth::delete_session))
+        .route("/me/sync", put(me::set_sync_setting))
+        .route("/sync", get(sync::get_sync_status))
+        .route("/sync/run", post(sync::run_sync_now))
+        .route("/session", delete(sign_in::end_session))
         .route(
             "/admin/settings",
             get(admin::get_settings).put(admin::put_settings),
         )
         .route("/admin/audit", get(admin::get_audit))
-        .route("/connections/google", post(auth::post_connect_google))
+        .route("/connections/google", post(connections::connect_google))
         .route(
             "/connections/microsoft/check",
-            post(auth::post_check_microsoft),
+            post(connections::check_microsoft),
         );
     let api = Router::new()
         .merge(public_api)
@@ -73,33 +67,33 @@ pub fn build(
         .fallback(fallback::api_not_found)
         .method_not_allowed_fallback(fallback::api_method_not_allowed);
 
-    Router::new()
+    let router = Router::new()
         .route("/", get(home::get_home))
         .route("/healthz", get(health::get_health))
         .route("/manifest.xml", get(manifest::get_manifest))
         .route("/taskpane.html", get(taskpane::get_task_pane))
         .route("/assets/{name}", get(assets::get_asset))
-        .route("/dev/office.js", get(simulator::get_office_js))
-        .route("/dev/outlook", get(simulator::get_outlook))
-        .route("/dev/outlook.js", get(simulator::get_outlook_js))
-        .route("/dev/outlook.css", get(simulator::get_outlook_css))
-        .route("/dev/outlook/world.json", get(simulator::get_world))
-        .route("/dev/office/sso-token", get(simulator::get_sso_token))
         .route(
-            "/dev/outlook/categories",
-            axum::routing::put(simulator::put_categories),
+            "/auth/microsoft/start",
+            get(sign_in::start_microsoft_sign_in),
         )
-        .route("/dev/outlook/events", post(simulator::post_composed))
-        .route("/auth/microsoft/start", get(auth::get_microsoft_start))
-        .route("/auth/{provider}/callback", get(auth::get_callback))
-        .route("/auth/dialog.js", get(auth::get_dialog_js))
-        .route("/admin/consent", get(auth::get_admin_consent))
-        .route("/permissions", get(auth::get_permissions_page))
+        .route("/auth/{provider}/callback", get(sign_in::finish_sign_in))
+        .route("/auth/dialog.js", get(pages::get_dialog_js))
+        .route("/admin/consent", get(admin_consent::start_admin_consent))
+        .route("/permissions", get(pages::get_permissions_page))
         .route(
             "/diagnostics/permissions",
             get(diagnostics::get_permission_diagnostics),
         )
-        .nest("/api", api)
+        .nest("/api", api);
+    // The simulated Outlook exists only in a demo build, and answers only in the demo.
+    #[cfg(feature = "demo")]
+    let router = if state.demo.is_some() {
+        router.nest("/dev", crate::routes::simulator::router())
+    } else {
+        router
+    };
+    router
         // The task pane's wasm, JS and CSS, as trunk built them (names carry content hashes).
         .fallback_service(ServeDir::new(ui_dir))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -11,15 +11,20 @@ use anyhow::Context;
 use axum::Router;
 use axum_server::tls_rustls::RustlsConfig;
 
-use crate::config::{PublicUrl, ServerConfig};
-use crate::connections::AccessTokens;
+use crate::auth::connections::TokenSource;
+use crate::auth::sign_in::SignIn;
+use crate::config::ServerConfig;
 use crate::graph::client::GraphClient;
-use crate::identity::{self, Identity};
-use crate::rate_limit::ClientRateLimit;
-use crate::routes::taskpane::TaskPane;
+use crate::http::public_url::PublicUrl;
+use crate::http::rate_limit::ClientRateLimit;
+use crate::http::taskpane::TaskPane;
+use crate::http::{manifest, tls};
+use crate::identity::{self, Identity, MAX_DELEGATION_TTL};
+use crate::items::Items;
 use crate::state::AppState;
 use crate::store::Store;
-use crate::{manifest, router, store, tls};
+use crate::sync::SyncEngine;
+use crate::{router, store};
 
 /// A bound, ready server.
 pub struct Application {
@@ -73,22 +78,51 @@ impl Application {
         // Graph reaches only HTTPS endpoints; the demo's simulator reaches the demo server.
         let notification_base = (public_url.is_https() || config.demo.is_some())
             .then(|| format!("{public_url}/api/graph"));
+        let identity = Arc::new(Identity::new(config.identity.clone(), http));
+        let tokens = Arc::new(TokenSource::new(
+            store.clone(),
+            config.keyring.clone(),
+            identity.clone(),
+        ));
+        let items = Arc::new(Items {
+            store: store.clone(),
+            graph: graph.clone(),
+            tokens: tokens.clone(),
+            delegation_ttl: config
+                .identity
+                .microsoft
+                .as_ref()
+                .map_or(MAX_DELEGATION_TTL, |ms| ms.delegation_ttl),
+        });
+        let sync = Arc::new(SyncEngine::new(
+            store.clone(),
+            graph.clone(),
+            tokens.clone(),
+            items.clone(),
+            config.sync.clone(),
+            notification_base,
+        ));
+        sync.spawn_worker();
         let state = AppState {
             store: store.clone(),
             manifest: manifest::render_with(&public_url, web_application.as_ref()).into(),
             public_url: Arc::new(public_url.clone()),
             task_pane: Arc::new(task_pane),
             demo: config.demo.map(Arc::new),
-            identity: Arc::new(Identity::new(config.identity.clone(), http)),
+            sign_in: Arc::new(SignIn {
+                store: store.clone(),
+                identity: identity.clone(),
+                tokens: tokens.clone(),
+                keyring: config.keyring.clone(),
+                graph: graph.clone(),
+                public_url: public_url.to_string(),
+            }),
+            identity,
             graph,
-            keyring: config.keyring.clone(),
-            access_tokens: Arc::new(AccessTokens::default()),
-            sync: Arc::new(crate::sync::Sync::new(
-                config.sync.clone(),
-                notification_base,
-            )),
+            tokens,
+            items,
+            sync,
         };
-        crate::sync::spawn_worker(state.clone());
         let rate_limit = ClientRateLimit::new(config.rate_limit);
         let router = router::build(state, &config.ui_dir, https, rate_limit);
         let scheme = if https { "https" } else { "http" };

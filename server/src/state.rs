@@ -1,15 +1,21 @@
-//! [`AppState`]: what every handler can reach.
+//! [`AppState`]: what every handler can reach — the services of the lower layers, each owning
+//! its own dependencies. Only the routes, the router, start-up and the demo use it; nothing
+//! below them knows it exists.
 
 use std::sync::Arc;
 
-use crate::config::{DemoSettings, PublicUrl};
-use crate::connections::AccessTokens;
-use crate::error::ApiError;
+use axum::extract::FromRef;
+
+use crate::auth::connections::TokenSource;
+use crate::auth::sign_in::SignIn;
 use crate::graph::client::GraphClient;
-use crate::identity::{Google, Identity, Microsoft};
-use crate::routes::taskpane::TaskPane;
-use crate::secrets::Keyring;
+use crate::http::error::ApiError;
+use crate::http::public_url::PublicUrl;
+use crate::http::taskpane::TaskPane;
+use crate::identity::{Identity, Microsoft};
+use crate::items::Items;
 use crate::store::Store;
+use crate::sync::SyncEngine;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -25,9 +31,10 @@ pub struct AppState {
     pub identity: Arc<Identity>,
     /// Graph, when Microsoft is configured.
     pub graph: Option<Arc<GraphClient>>,
-    pub keyring: Arc<Keyring>,
-    pub access_tokens: Arc<AccessTokens>,
-    pub sync: Arc<crate::sync::Sync>,
+    pub tokens: Arc<TokenSource>,
+    pub sign_in: Arc<SignIn>,
+    pub items: Arc<Items>,
+    pub sync: Arc<SyncEngine>,
 }
 
 impl AppState {
@@ -37,17 +44,30 @@ impl AppState {
             .as_ref()
             .ok_or(ApiError::NotConfigured("Microsoft"))
     }
+}
 
-    pub fn google(&self) -> Result<&Google, ApiError> {
-        self.identity
-            .google
-            .as_ref()
-            .ok_or(ApiError::NotConfigured("Google"))
+impl FromRef<AppState> for Arc<dyn Store> {
+    fn from_ref(state: &AppState) -> Self {
+        state.store.clone()
     }
+}
 
-    pub fn graph(&self) -> Result<&GraphClient, ApiError> {
-        self.graph
-            .as_deref()
-            .ok_or(ApiError::NotConfigured("Microsoft"))
-    }
+/// What only the demo (and the tests) have: the in-process Microsoft 365 simulator, whose
+/// seeded mailboxes the home page lists, and the Office.js stand-in the task pane can load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSettings {
+    pub simulator_url: String,
+    pub mailboxes: Vec<DemoMailbox>,
+    /// The simulated tenant as the host page reads it.
+    pub world_json: String,
+}
+
+/// A seeded mailbox a person can open the task pane as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoMailbox {
+    pub display_name: String,
+    /// Lower-case SMTP address.
+    pub address: String,
+    pub tenant_id: String,
+    pub user_id: String,
 }

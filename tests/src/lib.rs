@@ -16,7 +16,7 @@ use liaison_server::startup::Application;
 use m365_sim::{Seed, Simulator};
 
 pub use browser::Browser;
-use liaison_server::store::Store;
+use liaison_server::store::{EventKey, Store, StoredEvent, TenantId, UserId, UserKey};
 use test_db::{Backend, TestDatabase};
 
 fn encode(text: &str) -> String {
@@ -224,7 +224,7 @@ impl TestAppBuilder {
             },
             sync: self.sync.clone(),
             keyring: std::sync::Arc::new(
-                liaison_server::secrets::Keyring::load_or_create(&data.path().join("keys"))
+                liaison_server::auth::secrets::Keyring::load_or_create(&data.path().join("keys"))
                     .expect("an encryption key"),
             ),
         };
@@ -285,8 +285,27 @@ impl TestApp {
     }
 
     /// The seeded (Contoso) tenant's id.
-    pub fn tenant_id(&self) -> String {
-        Seed::contoso().tenants[0].id.clone()
+    pub fn tenant_id(&self) -> TenantId {
+        TenantId::new(Seed::contoso().tenants[0].id.as_str())
+    }
+
+    /// The seeded user `user_id` (e.g. `people::OLGA_ID`) as the store keys them.
+    pub fn user(&self, user_id: &str) -> UserKey {
+        UserKey::new(self.tenant_id(), UserId::new(user_id))
+    }
+
+    /// The CRM event of `organizer_id`'s meeting `ical_uid`, as stored.
+    pub async fn crm_event(&self, organizer_id: &str, ical_uid: &str) -> Option<StoredEvent> {
+        let tenant_id = self.tenant_id();
+        let organizer_id = UserId::new(organizer_id);
+        self.store
+            .find_event(EventKey {
+                tenant_id: &tenant_id,
+                organizer_id: &organizer_id,
+                ical_uid,
+            })
+            .await
+            .expect("the store answers")
     }
 
     /// The token Office would hand the add-in for `mailbox` (an access token for Liaison's API).

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use liaison_server::config::DatabaseUrl;
+use liaison_server::store::DatabaseUrl;
 
 /// Which backends the store story runs on: SQLite always; PostgreSQL when `TEST_DATABASE_URL`
 /// is set. Under CI (`CI=true`) a missing `TEST_DATABASE_URL` fails rather than skipping.

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use liaison_e2e::sign_in_with_office_sso;
 use liaison_e2e::test_db::{Backend, TestDatabase, backends};
-use liaison_server::config::DatabaseUrl;
-use liaison_server::store::{self, CountedTable, Store};
+use liaison_server::store::DatabaseUrl;
+use liaison_server::store::{self, CountedTable, EventKey, Store, StoredEvent, TenantId, UserId};
 use m365_sim::outlook::NewMeeting;
 use m365_sim::{Seed, Simulator};
 use serde_json::{Value, json};
@@ -137,16 +137,27 @@ fn ical_uid(sim: &Simulator, item_id: &str) -> String {
 }
 
 /// Every CRM-tagged meeting of Olga's Outlook is in the CRM as it is now, cancelled if gone.
-async fn assert_crm_matches_outlook(store: &dyn Store, sim: &Simulator, tenant: &str) {
+/// The CRM event of Olga's meeting `ical_uid` in `store`.
+async fn olgas_event(store: &dyn Store, tenant: &TenantId, ical_uid: &str) -> Option<StoredEvent> {
+    let olga = UserId::new(OLGA_ID);
+    store
+        .find_event(EventKey {
+            tenant_id: tenant,
+            organizer_id: &olga,
+            ical_uid,
+        })
+        .await
+        .unwrap()
+}
+
+async fn assert_crm_matches_outlook(store: &dyn Store, sim: &Simulator, tenant: &TenantId) {
     let live = sim.outlook().events_of(OLGA);
     for event in live
         .iter()
         .filter(|e| e.categories.iter().any(|c| c == "CRM"))
     {
-        let crm = store
-            .find_event(tenant, OLGA_ID, &event.ical_uid)
+        let crm = olgas_event(store, tenant, &event.ical_uid)
             .await
-            .unwrap()
             .unwrap_or_else(|| panic!("{} is not in the CRM", event.subject));
         assert_eq!(
             crm.write.subject, event.subject,
@@ -165,16 +176,16 @@ async fn killed_at_every_named_point_the_server_restarts_with_nothing_lost_or_du
 
 async fn story(backend: &Backend) {
     let seed = Seed::contoso();
-    let tenant = seed.tenants[0].id.clone();
+    let tenant = TenantId::new(seed.tenants[0].id.as_str());
     let sim = Simulator::start(seed).await.unwrap();
-    sim.grant_admin_consent(&tenant);
+    sim.grant_admin_consent(tenant.as_str());
     let data = tempfile::tempdir().unwrap();
     let db = TestDatabase::create(backend).await;
     let database = db.url.clone();
     let store = store::connect(&database).await.unwrap();
     store.migrate().await.unwrap();
     let outlook = sim.outlook();
-    let base = (liaison_server::store::now_ms() / 86_400_000 + 1) * 86_400;
+    let base = (liaison_server::clock::now_ms() / 86_400_000 + 1) * 86_400;
     let meetings: Vec<NewMeeting> = (0..1_200)
         .map(|n| {
             NewMeeting::new(&format!("Meeting {n:04}"), base + (n % 200) * 86_400, 30)
@@ -307,10 +318,8 @@ async fn story(backend: &Backend) {
         // No accepted save lost: each is in the CRM or still in the outbox.
         let outbox = store.count_rows(CountedTable::SaveOutbox).await.unwrap();
         for uid in &accepted {
-            let in_crm = store
-                .find_event(&tenant, OLGA_ID, &ical_uid(&sim, uid))
+            let in_crm = olgas_event(store.as_ref(), &tenant, &ical_uid(&sim, uid))
                 .await
-                .unwrap()
                 .is_some();
             assert!(in_crm || outbox > 0, "{uid} was accepted and is lost");
         }

@@ -30,7 +30,7 @@ fn microsofts_own_outlook_manifests_validate_against_the_kept_schemas() {
 
 #[test]
 fn a_manifest_with_a_schema_error_is_refused() {
-    let xml = liaison_server::manifest::TEMPLATE.replace(
+    let xml = liaison_server::http::manifest::TEMPLATE.replace(
         "<Permissions>ReadWriteMailbox</Permissions>",
         "<Permissions>Everything</Permissions>",
     );
@@ -55,13 +55,13 @@ async fn the_served_manifest_validates_and_points_at_the_server() {
     validate_manifest(&xml).unwrap();
     let port = app.url.rsplit(':').next().unwrap();
     assert!(xml.contains(&format!("http://localhost:{port}/taskpane.html")));
-    assert!(!xml.contains(liaison_server::manifest::TEMPLATE_ORIGIN));
+    assert!(!xml.contains(liaison_server::http::manifest::TEMPLATE_ORIGIN));
 }
 
 #[test]
 fn a_manifest_rendered_for_a_public_url_validates() {
     let url = "https://liaison.contoso.com".parse().unwrap();
-    let xml = liaison_server::manifest::render(&url);
+    let xml = liaison_server::http::manifest::render(&url);
     validate_manifest(&xml).unwrap();
     assert!(xml.contains("https://liaison.contoso.com/assets/icon-16.png"));
 }

@@ -51,7 +51,7 @@ async fn the_task_pane_may_be_framed_only_by_outlook_and_runs_only_its_own_scrip
     );
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     let html = res.text().await.unwrap();
-    assert!(html.contains(liaison_server::routes::taskpane::OFFICE_JS_CDN));
+    assert!(html.contains(liaison_server::http::taskpane::OFFICE_JS_CDN));
 }
 
 #[tokio::test]

@@ -77,9 +77,8 @@ async fn office_sso_signs_a_seeded_user_in_and_keeps_the_refresh_token_sealed() 
     let connection = app
         .store
         .connection(
-            &app.tenant_id(),
-            ANN_ID,
-            liaison_server::store::model::Provider::Microsoft,
+            &app.user(ANN_ID),
+            liaison_server::store::Provider::Microsoft,
         )
         .await
         .unwrap()
@@ -295,7 +294,7 @@ async fn only_an_administrator_grants_tenant_consent_and_the_tenant_comes_from_t
         "00000007-aaaa-4bbb-8ccc-000000000007"
     );
     assert!(recorded.scopes.contains("Calendars.ReadWrite"));
-    assert!(app.simulator.has_admin_consent(&app.tenant_id()));
+    assert!(app.simulator.has_admin_consent(app.tenant_id().as_str()));
     // Now Office SSO signs anyone in without a dialog.
     assert_eq!(
         sso(&app, &app.office_sso_token(ANN).await).await.status(),
@@ -319,7 +318,7 @@ async fn office_sso_accepts_the_v1_and_v2_tokens_entra_issues_as_the_registratio
     assert_eq!(sso(&app, &v2).await.status(), 200);
 
     // The same rigour for both: each version's issuer template, and only its own.
-    let tid = app.tenant_id();
+    let tid = app.tenant_id().to_string();
     let sim = &app.simulator;
     let aud = sim.app().app_id_uri;
     let v1_claims = || sim.v1_claims_for(&tid, ANN_ID, &aud, Some("access_as_user"));
@@ -426,7 +425,7 @@ async fn liaisons_administrators_are_who_entra_assigns_the_app_role() {
 async fn every_forged_token_is_refused() {
     let app = TestApp::spawn().await;
     let sim = &app.simulator;
-    let tid = app.tenant_id();
+    let tid = app.tenant_id().to_string();
     let good = || sim.claims_for(&tid, ANN_ID, LIAISON_CLIENT_ID, Some("access_as_user"));
     let now = good().iat;
     let mut forgeries: Vec<(&str, String)> = vec![
@@ -633,7 +632,7 @@ async fn a_revoked_grant_puts_the_connection_in_needs_reconnect() {
     assert!(
         audit
             .iter()
-            .any(|a| a.entry.action == "connection.needs_reconnect")
+            .any(|a| a.action == "connection.needs_reconnect")
     );
 }
 

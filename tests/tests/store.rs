@@ -4,19 +4,24 @@
 use liaison_domain::api::RecordKind;
 use liaison_domain::permissions::GraphRole;
 use liaison_e2e::test_db::{TestDatabase, backends};
-use liaison_server::store::model::{
-    AuditEntry, CalendarView, DelegationCheck, EventTime, EventWrite, IdempotencyKey, Idempotent,
-    NewRecord, RecordQuery, SaveCommand, Share, StoredResponse, Tenant, User,
+use liaison_server::store::{
+    self, AuditAction, AuditEntry, CalendarView, CountedTable, Delegation, DelegationCheck,
+    EventKey, EventTime, EventType, EventWrite, IdempotencyKey, Idempotent, ItemSyncState,
+    NewRecord, RecordCursor, RecordQuery, SaveCommand, Share, Store, StoredResponse, Tenant,
+    TenantId, User, UserId,
 };
-use liaison_server::store::{self, CountedTable, Store};
 
 const T: &str = "tenant-a";
 const OTHER: &str = "tenant-b";
 
+fn uid(id: &str) -> UserId {
+    UserId::new(id)
+}
+
 fn user(tenant: &str, id: &str, mailbox: &str) -> User {
     User {
-        tenant_id: tenant.into(),
-        id: id.into(),
+        tenant_id: TenantId::new(tenant),
+        id: uid(id),
         mailbox: mailbox.into(),
         display_name: id.into(),
         sync_enabled: true,
@@ -33,15 +38,15 @@ fn record(id: &str, kind: RecordKind, name: &str, owner: &str) -> NewRecord {
             name.to_lowercase().replace(' ', ".")
         )),
         company: Some("Northwind Traders".into()),
-        owner_id: owner.into(),
+        owner_id: uid(owner),
     }
 }
 
 fn save(actor: &str, ical_uid: &str, key: Option<&str>) -> SaveCommand {
     SaveCommand {
-        tenant_id: T.into(),
-        actor_id: actor.into(),
-        organizer_id: "olga".into(),
+        tenant_id: TenantId::new(T),
+        actor_id: uid(actor),
+        organizer_id: uid("olga"),
         ical_uid: ical_uid.into(),
         graph_event_id: Some(format!("graph-{ical_uid}")),
         event: EventWrite {
@@ -55,7 +60,7 @@ fn save(actor: &str, ical_uid: &str, key: Option<&str>) -> SaveCommand {
             attendees: vec!["nancy@northwind.example".into()],
             is_private: false,
         },
-        event_type: "singleInstance".into(),
+        event_type: EventType::SingleInstance,
         series_master_graph_id: None,
         link_record_ids: vec!["r1".into()],
         queue: None,
@@ -69,10 +74,10 @@ fn save(actor: &str, ical_uid: &str, key: Option<&str>) -> SaveCommand {
 
 fn audit(actor: &str) -> AuditEntry {
     AuditEntry {
-        tenant_id: T.into(),
-        actor_id: actor.into(),
-        on_behalf_of_id: Some("olga".into()),
-        action: "items.save".into(),
+        tenant_id: TenantId::new(T),
+        actor_id: uid(actor),
+        on_behalf_of_id: Some(uid("olga")),
+        action: AuditAction::ItemSave,
         target: "olga@a.example/uid".into(),
         allowed: true,
         reason: None,
@@ -80,10 +85,7 @@ fn audit(actor: &str) -> AuditEntry {
     }
 }
 
-fn ok_response(
-    _: Option<&store::model::StoredEvent>,
-    _: &store::model::StoredStatus,
-) -> StoredResponse {
+fn ok_response(_: Option<&store::StoredEvent>, _: &store::StoredStatus) -> StoredResponse {
     StoredResponse {
         status: 200,
         body: "{\"saved\":true}".into(),
@@ -103,9 +105,24 @@ async fn the_store_story_holds_on_every_backend() {
 }
 
 async fn story(store: &dyn Store) {
+    let (t, other) = (TenantId::new(T), TenantId::new(OTHER));
+    let (olga_id, ann_id, rita_id) = (uid("olga"), uid("ann"), uid("rita"));
+    let delegation = |tenant_id| Delegation {
+        tenant_id,
+        owner_id: &olga_id,
+        delegate_id: &ann_id,
+    };
+    let key = |tenant_id, ical_uid| EventKey {
+        tenant_id,
+        organizer_id: &olga_id,
+        ical_uid,
+    };
     // Tenants and people, keyed by tenant and object id.
-    store.upsert_tenant(&Tenant::new(T, "A")).await.unwrap();
-    store.upsert_tenant(&Tenant::new(OTHER, "B")).await.unwrap();
+    store.upsert_tenant(&Tenant::new(&t, "A")).await.unwrap();
+    store
+        .upsert_tenant(&Tenant::new(&other, "B"))
+        .await
+        .unwrap();
     for (id, mailbox) in [
         ("olga", "Olga@A.example"),
         ("ann", "ann@a.example"),
@@ -118,7 +135,7 @@ async fn story(store: &dyn Store) {
         .await
         .unwrap();
     let olga = store
-        .user_by_mailbox(T, "OLGA@a.example")
+        .user_by_mailbox(&t, "OLGA@a.example")
         .await
         .unwrap()
         .unwrap();
@@ -128,7 +145,7 @@ async fn story(store: &dyn Store) {
     );
     assert!(
         store
-            .user_by_mailbox(OTHER, "olga@a.example")
+            .user_by_mailbox(&other, "olga@a.example")
             .await
             .unwrap()
             .is_none()
@@ -144,15 +161,15 @@ async fn story(store: &dyn Store) {
         client_bits_audited: None,
     };
     store
-        .put_delegation_check(T, "olga", "ann", &editor)
+        .put_delegation_check(delegation(&t), &editor)
         .await
         .unwrap();
     assert_eq!(
-        store.delegation_check(T, "olga", "ann").await.unwrap(),
+        store.delegation_check(delegation(&t)).await.unwrap(),
         Some(editor)
     );
     assert_eq!(
-        store.delegation_check(OTHER, "olga", "ann").await.unwrap(),
+        store.delegation_check(delegation(&other)).await.unwrap(),
         None
     );
     // An owner's list that could not be read, and a delegate who cannot open the calendar.
@@ -163,11 +180,11 @@ async fn story(store: &dyn Store) {
         client_bits_audited: None,
     };
     store
-        .put_delegation_check(T, "olga", "ann", &unknown)
+        .put_delegation_check(delegation(&t), &unknown)
         .await
         .unwrap();
     assert_eq!(
-        store.delegation_check(T, "olga", "ann").await.unwrap(),
+        store.delegation_check(delegation(&t)).await.unwrap(),
         Some(unknown)
     );
 
@@ -178,16 +195,19 @@ async fn story(store: &dyn Store) {
         record("r3", RecordKind::Account, "Northwind Traders", "olga"),
         record("r4", RecordKind::Lead, "Private Lead", "olga"),
     ] {
-        store.insert_record(T, &r).await.unwrap();
+        store.insert_record(&t, &r).await.unwrap();
     }
     assert!(matches!(
         store
-            .insert_record(T, &record("r1", RecordKind::Contact, "Again", "olga"))
+            .insert_record(&t, &record("r1", RecordKind::Contact, "Again", "olga"))
             .await,
         Err(store::StoreError::Conflict(_))
     ));
     for id in ["r1", "r2", "r3"] {
-        store.share_record(T, id, "ann", Share::View).await.unwrap();
+        store
+            .share_record(&t, id, &ann_id, Share::View)
+            .await
+            .unwrap();
     }
     let query = |words: &[&str], kind, limit, after| RecordQuery {
         words: words.iter().map(|w| (*w).to_owned()).collect(),
@@ -201,7 +221,7 @@ async fn story(store: &dyn Store) {
     assert_eq!(
         names(
             store
-                .search_records(T, "ann", &query(&["dav"], None, 10, None))
+                .search_records(&t, &ann_id, &query(&["dav"], None, 10, None))
                 .await
                 .unwrap()
         ),
@@ -211,8 +231,8 @@ async fn story(store: &dyn Store) {
         names(
             store
                 .search_records(
-                    T,
-                    "ann",
+                    &t,
+                    &ann_id,
                     &query(&["north", "trad"], Some(RecordKind::Account), 10, None)
                 )
                 .await
@@ -222,7 +242,7 @@ async fn story(store: &dyn Store) {
     );
     assert_eq!(
         store
-            .search_records(T, "ann", &query(&["private"], None, 10, None))
+            .search_records(&t, &ann_id, &query(&["private"], None, 10, None))
             .await
             .unwrap()
             .len(),
@@ -230,7 +250,7 @@ async fn story(store: &dyn Store) {
     );
     assert_eq!(
         store
-            .search_records(T, "olga", &query(&["private"], None, 10, None))
+            .search_records(&t, &olga_id, &query(&["private"], None, 10, None))
             .await
             .unwrap()
             .len(),
@@ -238,7 +258,7 @@ async fn story(store: &dyn Store) {
     );
     assert_eq!(
         store
-            .search_records(T, "ann", &query(&["100%"], None, 10, None))
+            .search_records(&t, &ann_id, &query(&["100%"], None, 10, None))
             .await
             .unwrap()
             .len(),
@@ -246,15 +266,23 @@ async fn story(store: &dyn Store) {
         "LIKE wildcards are literal"
     );
     let first = store
-        .search_records(T, "ann", &query(&[], None, 2, None))
+        .search_records(&t, &ann_id, &query(&[], None, 2, None))
         .await
         .unwrap();
     let last = first.last().unwrap();
     let second = store
         .search_records(
-            T,
-            "ann",
-            &query(&[], None, 2, Some((last.name.clone(), last.id.clone()))),
+            &t,
+            &ann_id,
+            &query(
+                &[],
+                None,
+                2,
+                Some(RecordCursor {
+                    name: last.name.clone(),
+                    id: last.id.clone(),
+                }),
+            ),
         )
         .await
         .unwrap();
@@ -262,7 +290,7 @@ async fn story(store: &dyn Store) {
     assert_eq!(names(second), ["Northwind Traders"]);
     assert_eq!(
         store
-            .search_records(OTHER, "olga", &query(&[], None, 10, None))
+            .search_records(&other, &olga_id, &query(&[], None, 10, None))
             .await
             .unwrap()
             .len(),
@@ -271,7 +299,7 @@ async fn story(store: &dyn Store) {
     let ids = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     assert_eq!(
         store
-            .visible_records(T, "ann", &ids(&["r1", "r4", "nope"]))
+            .visible_records(&t, &ann_id, &ids(&["r1", "r4", "nope"]))
             .await
             .unwrap()
             .len(),
@@ -279,7 +307,7 @@ async fn story(store: &dyn Store) {
     );
     assert_eq!(
         store
-            .visible_records(OTHER, "olga", &ids(&["r1"]))
+            .visible_records(&other, &olga_id, &ids(&["r1"]))
             .await
             .unwrap()
             .len(),
@@ -288,15 +316,21 @@ async fn story(store: &dyn Store) {
 
     // CRM calendar sharing.
     store
-        .share_crm_calendar(T, "olga", "ann", Share::Edit)
+        .share_crm_calendar(&t, &olga_id, &ann_id, Share::Edit)
         .await
         .unwrap();
     assert_eq!(
-        store.crm_calendar_share(T, "olga", "ann").await.unwrap(),
+        store
+            .crm_calendar_share(&t, &olga_id, &ann_id)
+            .await
+            .unwrap(),
         Some(Share::Edit)
     );
     assert_eq!(
-        store.crm_calendar_share(T, "olga", "rita").await.unwrap(),
+        store
+            .crm_calendar_share(&t, &olga_id, &rita_id)
+            .await
+            .unwrap(),
         None
     );
 
@@ -336,61 +370,51 @@ async fn story(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(store.count_rows(CountedTable::CrmEvents).await.unwrap(), 1);
-    let event = store.find_event(T, "olga", "uid-1").await.unwrap().unwrap();
+    let event = store.find_event(key(&t, "uid-1")).await.unwrap().unwrap();
     assert_eq!(event.created_by_mailbox, "ann@a.example");
     assert_eq!(event.modified_by_mailbox, "olga@a.example");
     assert_eq!(event.records.len(), 1);
     assert!(
         store
-            .find_event(OTHER, "olga", "uid-1")
+            .find_event(key(&other, "uid-1"))
             .await
             .unwrap()
             .is_none()
     );
-    let status = store
-        .item_status(T, "olga", "uid-1")
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(status.state, "synced");
+    let status = store.item_status(key(&t, "uid-1")).await.unwrap().unwrap();
+    assert_eq!(status.state, ItemSyncState::Synced);
 
     // Unlink and detach; the event stays.
     assert!(
         store
-            .unlink_record(T, &event.id, "r1", &audit("ann"))
+            .unlink_record(&t, &event.id, "r1", &audit("ann"))
             .await
             .unwrap()
     );
     assert!(
         !store
-            .unlink_record(T, &event.id, "r1", &audit("ann"))
+            .unlink_record(&t, &event.id, "r1", &audit("ann"))
             .await
             .unwrap()
     );
     assert!(
         !store
-            .unlink_record(OTHER, &event.id, "r1", &audit("ann"))
+            .unlink_record(&other, &event.id, "r1", &audit("ann"))
             .await
             .unwrap()
     );
     store
-        .detach_item(T, "olga", "uid-1", &event.id, &audit("ann"))
+        .detach_item(key(&t, "uid-1"), &event.id, &audit("ann"))
         .await
         .unwrap();
-    assert!(
-        store
-            .item_status(T, "olga", "uid-1")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(store.item_status(key(&t, "uid-1")).await.unwrap().is_none());
     assert_eq!(store.count_rows(CountedTable::CrmEvents).await.unwrap(), 1);
 
     // Refusals are audited, with their answer kept under the key.
     let mut refusal = audit("rita");
     refusal.allowed = false;
     refusal.reason = Some("reviewer_read_only".into());
-    let key = IdempotencyKey {
+    let idempotency = IdempotencyKey {
         key: "k2".into(),
         request_hash: "h".into(),
     };
@@ -400,24 +424,27 @@ async fn story(store: &dyn Store) {
     };
     assert_eq!(
         store
-            .record_refusal(&refusal, Some((&key, &answer)))
+            .record_refusal(&refusal, Some((&idempotency, &answer)))
             .await
             .unwrap(),
         Idempotent::Fresh(())
     );
     assert_eq!(
-        store.check_idempotency(T, "rita", &key).await.unwrap(),
+        store
+            .check_idempotency(&t, &rita_id, &idempotency)
+            .await
+            .unwrap(),
         Some(Idempotent::Replayed(answer))
     );
-    let log = store.audit_log(T, 100).await.unwrap();
-    assert_eq!(log[0].entry.reason.as_deref(), Some("reviewer_read_only"));
-    assert!(log.iter().all(|l| l.entry.tenant_id == T));
-    assert!(store.audit_log(OTHER, 100).await.unwrap().is_empty());
+    let log = store.audit_log(&t, 100).await.unwrap();
+    assert_eq!(log[0].reason.as_deref(), Some("reviewer_read_only"));
+    assert!(log.iter().all(|l| l.tenant_id == t));
+    assert!(store.audit_log(&other, 100).await.unwrap().is_empty());
 }
 
-fn dummy_status() -> store::model::StoredStatus {
-    store::model::StoredStatus {
-        state: String::new(),
+fn dummy_status() -> store::StoredStatus {
+    store::StoredStatus {
+        state: ItemSyncState::Queued,
         synced_at_ms: None,
         error_code: None,
         error_message: None,

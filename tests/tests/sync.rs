@@ -8,7 +8,7 @@ use liaison_domain::api::{ErrorBody, ErrorCode, SyncRun, SyncStatus};
 use liaison_e2e::TestApp;
 use liaison_e2e::test_db::backends;
 use liaison_server::store::CountedTable;
-use liaison_server::store::model::{EventTime, StoredEvent};
+use liaison_server::store::{EventTime, EventType, StoredEvent};
 use m365_sim::outlook::NewMeeting;
 use m365_sim::seed::immutable_id;
 use m365_sim::{Fault, FaultRule};
@@ -60,10 +60,7 @@ async fn crm_event(app: &TestApp, graph_id: &str) -> Option<StoredEvent> {
         .into_iter()
         .find(|e| e.has_id(graph_id))
         .map(|e| e.ical_uid)?;
-    app.store
-        .find_event(&app.tenant_id(), OLGA_ID, &uid)
-        .await
-        .unwrap()
+    app.crm_event(OLGA_ID, &uid).await
 }
 
 async fn events(app: &TestApp) -> i64 {
@@ -159,19 +156,13 @@ async fn changes_follow_removing_the_category_keeps_the_event_and_deleting_cance
     assert_eq!(events(&app).await, before, "nothing erased");
 
     // The cancelled one: found through the store's own list (it left Outlook).
-    let tenant = app.tenant_id();
     let cancelled_events = app
         .store
-        .graph_links(&tenant, OLGA_ID, &[immutable_id(&cancelled)])
+        .graph_links(&app.user(OLGA_ID), &[immutable_id(&cancelled)])
         .await
         .unwrap();
     let uid = &cancelled_events[0].1.ical_uid;
-    let event = app
-        .store
-        .find_event(&tenant, OLGA_ID, uid)
-        .await
-        .unwrap()
-        .unwrap();
+    let event = app.crm_event(OLGA_ID, uid).await.unwrap();
     assert!(
         event.cancelled,
         "deleting in Outlook marks the CRM event cancelled"
@@ -195,13 +186,12 @@ async fn recurring_meetings_single_becomes_series_shifted_moved_and_cancelled_oc
         4,
         "the master's CRM event stays; one per occurrence"
     );
-    let tenant = app.tenant_id();
     let master = app
         .store
-        .graph_links(&tenant, OLGA_ID, &[immutable_id(&single)])
+        .graph_links(&app.user(OLGA_ID), &[immutable_id(&single)])
         .await
         .unwrap();
-    assert_eq!(master[0].1.event_type, "seriesMaster");
+    assert_eq!(master[0].1.event_type, EventType::SeriesMaster);
     let first = crm_event(&app, &occurrences[0]).await.unwrap();
     assert_eq!(start_ms(&first), day(1) * 1000);
 
@@ -224,16 +214,14 @@ async fn recurring_meetings_single_becomes_series_shifted_moved_and_cancelled_oc
     let immutable: Vec<String> = occurrences.iter().map(|id| immutable_id(id)).collect();
     let links = app
         .store
-        .graph_links(&tenant, OLGA_ID, &immutable)
+        .graph_links(&app.user(OLGA_ID), &immutable)
         .await
         .unwrap();
     let by_id: BTreeMap<_, _> = links.into_iter().collect();
-    assert_eq!(by_id[&immutable[1]].event_type, "exception");
+    assert_eq!(by_id[&immutable[1]].event_type, EventType::Exception);
     let cancelled = app
-        .store
-        .find_event(&tenant, OLGA_ID, &by_id[&immutable[2]].ical_uid)
+        .crm_event(OLGA_ID, &by_id[&immutable[2]].ical_uid)
         .await
-        .unwrap()
         .unwrap();
     assert!(cancelled.cancelled);
     assert!(!crm_event(&app, &occurrences[0]).await.unwrap().cancelled);
@@ -342,10 +330,9 @@ async fn a_session_that_would_cancel_an_unusual_share_stops_until_an_admin_resum
     let (status, body) = sync_error(&app).await;
 
     assert_eq!((status, body.code), (409, ErrorCode::SyncStopped));
-    let tenant = app.tenant_id();
     assert_eq!(
         app.store
-            .active_synced_events(&tenant, OLGA_ID)
+            .active_synced_events(&app.user(OLGA_ID))
             .await
             .unwrap(),
         40,
@@ -360,7 +347,7 @@ async fn a_session_that_would_cancel_an_unusual_share_stops_until_an_admin_resum
     );
 
     app.store
-        .reset_sync_breaker(&tenant, OLGA_ID)
+        .reset_sync_breaker(&app.user(OLGA_ID))
         .await
         .unwrap();
     let report = sync_now(&app).await;
@@ -370,7 +357,7 @@ async fn a_session_that_would_cancel_an_unusual_share_stops_until_an_admin_resum
     );
     assert_eq!(
         app.store
-            .active_synced_events(&tenant, OLGA_ID)
+            .active_synced_events(&app.user(OLGA_ID))
             .await
             .unwrap(),
         15

@@ -10,8 +10,11 @@ use std::time::Duration;
 use liaison_domain::api::SyncRun;
 use liaison_e2e::TestApp;
 use liaison_e2e::test_db::{TestDatabase, backends};
-use liaison_server::store::model::{EventTime, JobOutcome, Lease, SyncWindow, Tenant, User};
-use liaison_server::store::{self, now_ms};
+use liaison_server::clock::now_ms;
+use liaison_server::store;
+use liaison_server::store::{
+    EventTime, JobOutcome, Lease, SyncWindow, Tenant, TenantId, User, UserId, UserKey,
+};
 use m365_sim::outlook::NewMeeting;
 use m365_sim::{Fault, FaultRule};
 use serde_json::json;
@@ -100,24 +103,18 @@ async fn story(faults: bool) -> (BTreeSet<Row>, u32) {
     }
     sessions += sync_until_done(&app).await;
 
-    let tenant = app.tenant_id();
     let immutable: Vec<String> = ids
         .iter()
         .map(|id| m365_sim::seed::immutable_id(id))
         .collect();
     let links = app
         .store
-        .graph_links(&tenant, OLGA_ID, &immutable)
+        .graph_links(&app.user(OLGA_ID), &immutable)
         .await
         .unwrap();
     let mut crm = BTreeSet::new();
     for (_, link) in links {
-        let event = app
-            .store
-            .find_event(&tenant, OLGA_ID, &link.ical_uid)
-            .await
-            .unwrap()
-            .unwrap();
+        let event = app.crm_event(OLGA_ID, &link.ical_uid).await.unwrap();
         let EventTime::Timed { start_ms, end_ms } = event.write.time else {
             panic!("timed events only");
         };
@@ -160,12 +157,12 @@ async fn two_stores(db: &TestDatabase) -> [Arc<dyn store::Store>; 2] {
     let a = store::connect(&db.url).await.unwrap();
     a.migrate().await.unwrap();
     let b = store::connect(&db.url).await.unwrap();
-    let tenant = Tenant::new("t1", "Contoso");
+    let tenant = Tenant::new(&TenantId::new("t1"), "Contoso");
     a.upsert_tenant(&tenant).await.unwrap();
     for n in 0..4 {
         let user = User {
-            tenant_id: "t1".into(),
-            id: format!("organizer-{n}"),
+            tenant_id: tenant.id.clone(),
+            id: UserId::new(format!("organizer-{n}")),
             mailbox: format!("o{n}@contoso.com"),
             display_name: format!("Organizer {n}"),
             sync_enabled: true,
@@ -175,7 +172,7 @@ async fn two_stores(db: &TestDatabase) -> [Arc<dyn store::Store>; 2] {
             start: "2026-01-01T00:00:00Z".into(),
             end: "2027-01-01T00:00:00Z".into(),
         };
-        a.ensure_sync_job("t1", &user.id, &window, 0).await.unwrap();
+        a.ensure_sync_job(&user.key(), &window, 0).await.unwrap();
     }
     [a, b]
 }
@@ -186,7 +183,7 @@ async fn two_workers_never_run_one_job_at_once_and_an_expired_lease_is_taken_ove
         let db = TestDatabase::create(&backend).await;
         let stores = two_stores(&db).await;
         // Who holds which job, checked at every claim: a second holder is a failure.
-        let holders: Arc<Mutex<std::collections::HashMap<String, String>>> = Arc::default();
+        let holders: Arc<Mutex<std::collections::HashMap<UserKey, String>>> = Arc::default();
         let mut workers = Vec::new();
         for w in 0..6 {
             let store = stores[w % 2].clone();
@@ -207,17 +204,21 @@ async fn two_workers_never_run_one_job_at_once_and_an_expired_lease_is_taken_ove
                     let previous = holders
                         .lock()
                         .unwrap()
-                        .insert(job.organizer_id.clone(), worker.clone());
-                    assert!(previous.is_none(), "{} ran twice at once", job.organizer_id);
+                        .insert(job.organizer.clone(), worker.clone());
+                    assert!(
+                        previous.is_none(),
+                        "{} ran twice at once",
+                        job.organizer.user_id
+                    );
                     tokio::time::sleep(Duration::from_millis(5)).await;
-                    holders.lock().unwrap().remove(&job.organizer_id);
+                    holders.lock().unwrap().remove(&job.organizer);
                     let outcome = JobOutcome {
                         next_due_ms: 0,
                         error: None,
                         trip_breaker: false,
                     };
                     store
-                        .finish_sync_job("t1", &job.organizer_id, &worker, &outcome, now_ms())
+                        .finish_sync_job(&job.organizer, &worker, &outcome, now_ms())
                         .await
                         .unwrap();
                     ran += 1;
@@ -237,10 +238,11 @@ async fn two_workers_never_run_one_job_at_once_and_an_expired_lease_is_taken_ove
         // A worker dies holding a job: nobody gets it until the lease expires, then one does,
         // and the dead worker can no longer commit.
         let [a, b] = &stores;
+        let organizer_0 = UserKey::new(TenantId::new("t1"), UserId::new("organizer-0"));
         let now = now_ms();
         let dead = a
             .claim_sync_job(
-                Some(("t1", "organizer-0")),
+                Some(&organizer_0),
                 &Lease {
                     worker: "dead".into(),
                     until_ms: now + 1_000,
@@ -255,14 +257,14 @@ async fn two_workers_never_run_one_job_at_once_and_an_expired_lease_is_taken_ove
             until_ms: now + 60_000,
         };
         assert!(
-            b.claim_sync_job(Some(("t1", "organizer-0")), &alive, now)
+            b.claim_sync_job(Some(&organizer_0), &alive, now)
                 .await
                 .unwrap()
                 .is_none()
         );
         let later = now + 2_000;
         let taken = b
-            .claim_sync_job(Some(("t1", "organizer-0")), &alive, later)
+            .claim_sync_job(Some(&organizer_0), &alive, later)
             .await
             .unwrap();
         assert!(taken.is_some(), "the expired lease is taken over");

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use liaison_domain::api::SyncRun;
 use liaison_e2e::TestApp;
-use liaison_server::store::model::EventTime;
+use liaison_server::store::EventTime;
 use m365_sim::outlook::NewMeeting;
 use proptest::prelude::*;
 use serde_json::json;
@@ -103,18 +103,12 @@ async fn sync_now(app: &TestApp) {
 }
 
 async fn check(app: &TestApp, items: &[Item], crm: &HashMap<usize, Crm>) -> Result<(), String> {
-    let tenant = app.tenant_id();
     for (i, item) in items.iter().enumerate() {
-        let stored = app
-            .store
-            .find_event(&tenant, OLGA_ID, &item.ical_uid)
-            .await
-            .unwrap();
+        let stored = app.crm_event(OLGA_ID, &item.ical_uid).await;
         let link = app
             .store
             .graph_links(
-                &tenant,
-                OLGA_ID,
+                &app.user(OLGA_ID),
                 &[m365_sim::seed::immutable_id(&item.graph_id)],
             )
             .await
@@ -146,7 +140,7 @@ async fn check(app: &TestApp, items: &[Item], crm: &HashMap<usize, Crm>) -> Resu
 async fn story(ops: Vec<Op>) -> Result<(), String> {
     let app = TestApp::spawn().await;
     let outlook = app.simulator.outlook();
-    let base = (liaison_server::store::now_ms() / 86_400_000 + 2) * 86_400 + 9 * 3600;
+    let base = (liaison_server::clock::now_ms() / 86_400_000 + 2) * 86_400 + 9 * 3600;
     let mut items: Vec<Item> = Vec::new();
     let mut crm: HashMap<usize, Crm> = HashMap::new();
     let mut edits = 0;
@@ -210,12 +204,7 @@ async fn story(ops: Vec<Op>) -> Result<(), String> {
                 if let Some(i) = target(n)
                     && let Some(c) = crm.get_mut(&i).filter(|c| !c.deleted)
                 {
-                    let event = app
-                        .store
-                        .find_event(&app.tenant_id(), OLGA_ID, &items[i].ical_uid)
-                        .await
-                        .unwrap()
-                        .unwrap();
+                    let event = app.crm_event(OLGA_ID, &items[i].ical_uid).await.unwrap();
                     let res = app
                         .http
                         .delete(format!("{}/api/crm/events/{}", app.url, event.id))

@@ -190,15 +190,9 @@ async fn assert_saved_with_nancy(client: &Client) {
 }
 
 /// The CRM event of Olga's review (the demo's first event), which must exist.
-async fn olgas_review_in_the_crm(app: &TestApp) -> liaison_server::store::model::StoredEvent {
-    app.store
-        .find_event(
-            &app.tenant_id(),
-            "00000001-aaaa-4bbb-8ccc-000000000001",
-            &ical_uid(1),
-        )
+async fn olgas_review_in_the_crm(app: &TestApp) -> liaison_server::store::StoredEvent {
+    app.crm_event("00000001-aaaa-4bbb-8ccc-000000000001", &ical_uid(1))
         .await
-        .unwrap()
         .expect("the CRM event of Olga's review")
 }
 
@@ -583,14 +577,8 @@ async fn a_send_on_behalf_delegate_saves_only_what_they_compose() {
         .expect("Outlook saved the meeting in Olga's calendar");
     assert_eq!(composed.creator_name, "Sam SendOnBehalf");
     let event = app
-        .store
-        .find_event(
-            &app.tenant_id(),
-            "00000001-aaaa-4bbb-8ccc-000000000001",
-            &composed.ical_uid,
-        )
+        .crm_event("00000001-aaaa-4bbb-8ccc-000000000001", &composed.ical_uid)
         .await
-        .unwrap()
         .expect("in Olga's CRM calendar");
     assert_eq!(event.created_by_mailbox, "sam@contoso.com");
     browser.close().await;
@@ -853,7 +841,7 @@ async fn an_organizer_syncs_now_and_is_told_when_the_connection_needs_reconnecti
         "olga@contoso.com",
         &m365_sim::outlook::NewMeeting::new(
             "Tagged in Outlook",
-            liaison_server::store::now_ms() / 1000 + 86_400,
+            liaison_server::clock::now_ms() / 1000 + 86_400,
             30,
         )
         .category("CRM"),

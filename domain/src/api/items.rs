@@ -247,6 +247,13 @@ pub struct DialogCode {
     pub code: String,
 }
 
+/// `POST /api/connections/google`: where to send the browser to connect Google Workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectGoogle {
+    pub authorize_url: String,
+}
+
 /// `PUT /api/me/sync`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

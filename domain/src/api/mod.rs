@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 
 pub use admin::{AuditLine, AuditPage, OrgSettings};
 pub use items::{
-    ConnectionState, Connections, CrmCategory, CrmEvent, CrmRecord, DialogCode, ItemContext,
-    ItemRef, ItemStatus, Me, Person, RecordKind, RecordPage, SaveItemRequest, SaveItemResponse,
-    SaveOutcome, SessionGrant, SyncSetting, SyncState, UnlinkRequest,
+    ConnectGoogle, ConnectionState, Connections, CrmCategory, CrmEvent, CrmRecord, DialogCode,
+    ItemContext, ItemRef, ItemStatus, Me, Person, RecordKind, RecordPage, SaveItemRequest,
+    SaveItemResponse, SaveOutcome, SessionGrant, SyncSetting, SyncState, UnlinkRequest,
 };
 pub use resolve::{
     AccessRequest, ActionVerdict, CrmRequest, FieldError, ItemRequest, ResolveRequest,

@@ -4,7 +4,7 @@
 //! delegate's [`Level`], their [`Capabilities`], the CRM destination and a [`Verdict`] for every
 //! [`Action`]. The server calls it to decide (authoritatively); the task pane calls it to explain.
 //!
-//! # The rules (spec §2, from the source article's table)
+//! # The rules
 //! - **Level** comes from what Microsoft says of the delegate ([`AccessSource`]): the owner's
 //!   Graph `calendarPermission.role`, the delegate's own view of the calendar (`canEdit`,
 //!   `canViewPrivateItems`), EWS's permission level, or (as a diagnostic statement) the
@@ -18,13 +18,16 @@
 //! - **Creating** the CRM event needs the Organizer's sync; **updating** one needs the Delegate's
 //!   CRM edit right, whether or not the Organizer's sync runs.
 //! - When several rules refuse, the [`Reason`] given is the first in [`Reason::ALL`].
+//! - **Deleting a CRM event** in the CRM, apart from any item: [`delete_crm_event`].
 
 mod access;
 mod actions;
+mod crm_event;
 mod reason;
 
 pub use access::{AccessSource, Capabilities, EwsLevel, GraphRole, Level, OfficeBits, Statement};
 pub use actions::{Action, CreatedBy, CrmAccess, ItemMode, Verdict};
+pub use crm_event::{CrmEventVerdict, delete_crm_event};
 pub use reason::Reason;
 
 use std::collections::BTreeMap;

@@ -78,7 +78,7 @@ fn processes(action: Action) -> bool {
     )
 }
 
-/// The spec §2, read top to bottom: the first rule that refuses gives the reason.
+/// The rules, read top to bottom: the first rule that refuses gives the reason.
 fn expected(case: &Case, action: Action) -> Option<Reason> {
     let n = case.named;
     if action == Action::ViewSidebar {

@@ -8,8 +8,8 @@
 use serde::Deserialize;
 use time::PrimitiveDateTime;
 
-use crate::instant::from_rfc3339;
-use crate::store::model::{EventTime, EventWrite};
+use crate::clock::from_rfc3339;
+use crate::store::{EventTime, EventWrite};
 
 /// `PidTagCreatorName`: who created the item, as Exchange records it. Graph shows it only as a
 /// single-value extended property asked for by id (MS-OXPROPS 2.657, "Contains the name of the

@@ -10,42 +10,45 @@
 use liaison_domain::permissions::{GraphRole, sources_conflict};
 use secrecy::SecretString;
 
-use crate::connections;
-use crate::error::{ApiError, Result};
+use crate::auth::connections::{Refresh, TokenError};
+use crate::clock::now_ms;
 use crate::graph::client::GraphError;
-use crate::state::AppState;
-use crate::store::model::{AuditEntry, CalendarView, DelegationCheck, Provider, User};
-use crate::store::now_ms;
+use crate::items::error::ItemError;
+use crate::items::service::Items;
+use crate::store::{
+    AuditAction, AuditEntry, CalendarView, Delegation, DelegationCheck, Provider, User,
+};
 
 /// What Microsoft says of `delegate`'s access to `owner`'s calendar, asked anew when the kept
 /// answer is older than the configured time.
 pub async fn verified(
-    state: &AppState,
+    items: &Items,
     owner: &User,
     delegate: &User,
     delegate_token: &SecretString,
-) -> Result<DelegationCheck> {
-    let ttl_ms = state
-        .microsoft()?
-        .settings
+) -> Result<DelegationCheck, ItemError> {
+    let ttl_ms = items
         .delegation_ttl
         .as_millis()
         .try_into()
         .unwrap_or(i64::MAX);
-    let store = state.store.as_ref();
+    let store = items.store.as_ref();
     let tenant = &owner.tenant_id;
+    let delegation = Delegation {
+        tenant_id: tenant,
+        owner_id: &owner.id,
+        delegate_id: &delegate.id,
+    };
     let now = now_ms();
-    if let Some(kept) = store
-        .delegation_check(tenant, &owner.id, &delegate.id)
-        .await?
+    if let Some(kept) = store.delegation_check(delegation).await?
         && now - kept.checked_at_ms < ttl_ms
     {
         return Ok(kept);
     }
-    let graph_role = owners_list_says(state, owner, delegate).await;
-    let view = match state
+    let graph_role = owners_list_says(items, owner, delegate).await;
+    let view = match items
         .graph()?
-        .shared_calendar(delegate_token, &owner.id)
+        .shared_calendar(delegate_token, owner.id.as_str())
         .await
     {
         Ok(calendar) => Some(CalendarView {
@@ -54,10 +57,12 @@ pub async fn verified(
         }),
         // The owner shares nothing with them: they cannot open the calendar.
         Err(GraphError::Forbidden { .. } | GraphError::NotFound { .. }) => None,
-        Err(GraphError::Unauthorized) => return Err(ApiError::NeedsReconnect),
+        Err(GraphError::Unauthorized) => {
+            return Err(ItemError::Token(TokenError::NeedsReconnect));
+        }
         Err(error) => {
             tracing::warn!(%error, "cannot read the delegate's view of the calendar");
-            return Err(ApiError::GraphUnavailable);
+            return Err(ItemError::GraphUnavailable);
         }
     };
     let check = DelegationCheck {
@@ -66,16 +71,14 @@ pub async fn verified(
         checked_at_ms: now,
         client_bits_audited: None,
     };
-    store
-        .put_delegation_check(tenant, &owner.id, &delegate.id, &check)
-        .await?;
+    store.put_delegation_check(delegation, &check).await?;
     if sources_conflict(&check.sources()) {
         store
             .append_audit(&AuditEntry {
                 tenant_id: tenant.clone(),
                 actor_id: delegate.id.clone(),
                 on_behalf_of_id: Some(owner.id.clone()),
-                action: "delegation.conflict".into(),
+                action: AuditAction::DelegationConflict,
                 target: owner.mailbox.clone(),
                 allowed: false,
                 reason: Some("sources_disagree".into()),
@@ -88,20 +91,16 @@ pub async fn verified(
 
 /// The owner's `calendarPermissions` role for the delegate (`none` when the list does not name
 /// them); `None` when the list cannot be read — the owner has no working connection.
-async fn owners_list_says(state: &AppState, owner: &User, delegate: &User) -> Option<GraphRole> {
-    let token = connections::access_token(
-        state,
-        &owner.tenant_id,
-        &owner.id,
-        Provider::Microsoft,
-        false,
-    )
-    .await
-    .ok()?;
-    match state
+async fn owners_list_says(items: &Items, owner: &User, delegate: &User) -> Option<GraphRole> {
+    let token = items
+        .tokens
+        .access_token(&owner.key(), Provider::Microsoft, Refresh::IfStale)
+        .await
+        .ok()?;
+    match items
         .graph()
         .ok()?
-        .calendar_permissions(&token, &owner.id)
+        .calendar_permissions(&token, owner.id.as_str())
         .await
     {
         Ok(permissions) => Some(

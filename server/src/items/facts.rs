@@ -19,15 +19,18 @@ use liaison_domain::permissions::{
 };
 use secrecy::SecretString;
 
-use super::delegation;
-use crate::connections;
-use crate::error::{ApiError, Result};
+use crate::auth::connections::TokenError;
 use crate::graph::client::GraphError;
 use crate::graph::model::GraphEvent;
-use crate::state::AppState;
-use crate::store::model::{
-    AuditEntry, ConnectionStatus, DelegationCheck, Provider, Share, StoredEvent, User,
+use crate::items::delegation;
+use crate::items::error::ItemError;
+use crate::items::service::Items;
+use crate::store::{
+    AuditAction, AuditEntry, ConnectionStatus, Delegation, DelegationCheck, EventKey, Provider,
+    Share, StoredEvent, User,
 };
+
+type Result<T, E = ItemError> = std::result::Result<T, E>;
 
 /// The longest item id accepted (Exchange's REST ids are about 150 characters).
 const MAX_ITEM_ID: usize = 1024;
@@ -85,14 +88,14 @@ impl Gathered {
 }
 
 /// Gathers the facts about `item` for `caller` from Microsoft and the CRM, and applies the rules.
-pub async fn gather(state: &AppState, caller: &User, item: &ItemRef) -> Result<Gathered> {
+pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gathered> {
     let item_id = match item.item_id.as_deref().map(str::trim) {
         Some(id)
             if id.is_empty()
                 || id.len() > MAX_ITEM_ID
                 || !id.bytes().all(|b| b.is_ascii_graphic()) =>
         {
-            return Err(invalid(
+            return Err(ItemError::invalid(
                 "item.itemId",
                 "must be the item's REST id (Office.js convertToRestId)",
             ));
@@ -103,24 +106,24 @@ pub async fn gather(state: &AppState, caller: &User, item: &ItemRef) -> Result<G
         .office_delegate_permissions
         .map(|bits| {
             OfficeBits::new(bits).ok_or_else(|| {
-                invalid(
+                ItemError::invalid(
                     "item.officeDelegatePermissions",
                     "DelegatePermissions is a bit set from 0 to 63",
                 )
             })
         })
         .transpose()?;
-    let owner = owner_in_tenant(state, caller, &item.owner).await?;
+    let owner = owner_in_tenant(items, caller, &item.owner).await?;
     let is_owner = owner.id == caller.id;
-    let token = own_token(state, caller).await?;
+    let token = items.own_token(caller).await?;
     let check = if is_owner {
         None
     } else {
-        Some(delegation::verified(state, &owner, caller, &token).await?)
+        Some(delegation::verified(items, &owner, caller, &token).await?)
     };
     let mut sighting = match &item_id {
         None => Sighting::New,
-        Some(id) => read_item(state, &token, &owner, is_owner, id).await?,
+        Some(id) => read_item(items, &token, &owner, is_owner, id).await?,
     };
     // A send-on-behalf delegate cannot open the owner's calendar, but may save what they
     // composed there: Exchange, read with the owner's connection, must name them its creator.
@@ -128,13 +131,13 @@ pub async fn gather(state: &AppState, caller: &User, item: &ItemRef) -> Result<G
     if let (Sighting::Denied | Sighting::NotFound, Some(check), Some(id)) =
         (&sighting, &check, &item_id)
         && check.view.is_none()
-        && let Some(event) = read_as_owner(state, &owner, id).await
-        && creator(state, &event, caller, &owner).await? == CreatedBy::Delegate
+        && let Some(event) = read_as_owner(items, &owner, id).await
+        && creator(items, &event, caller, &owner).await? == CreatedBy::Delegate
     {
         composed_on_behalf = true;
         sighting = Sighting::Seen(Box::new(event));
     }
-    let item_facts = item_facts(state, &sighting, caller, &owner, is_owner).await?;
+    let item_facts = item_facts(items, &sighting, caller, &owner, is_owner).await?;
     let mut access: Vec<AccessSource> = check
         .as_ref()
         .map(DelegationCheck::sources)
@@ -146,9 +149,13 @@ pub async fn gather(state: &AppState, caller: &User, item: &ItemRef) -> Result<G
     }
     let event = match sighting_ical_uid(&sighting) {
         Some(uid) => {
-            state
+            items
                 .store
-                .find_event(&owner.tenant_id, &owner.id, uid)
+                .find_event(EventKey {
+                    tenant_id: &owner.tenant_id,
+                    organizer_id: &owner.id,
+                    ical_uid: uid,
+                })
                 .await?
         }
         None => None,
@@ -160,7 +167,7 @@ pub async fn gather(state: &AppState, caller: &User, item: &ItemRef) -> Result<G
         CrmAccess::Edit
     } else {
         Share::crm_access(
-            state
+            items
                 .store
                 .crm_calendar_share(&owner.tenant_id, &owner.id, &caller.id)
                 .await?,
@@ -185,7 +192,7 @@ pub async fn gather(state: &AppState, caller: &User, item: &ItemRef) -> Result<G
             || prospective
             || check.as_ref().is_some_and(DelegationCheck::sends_on_behalf),
         item: item_facts,
-        organizer_sync_enabled: organizer_connected(state, &owner).await?,
+        organizer_sync_enabled: organizer_connected(items, &owner).await?,
         crm: CrmFacts {
             event_exists: event.is_some(),
             delegate_access: crm_access,
@@ -193,9 +200,9 @@ pub async fn gather(state: &AppState, caller: &User, item: &ItemRef) -> Result<G
     };
     let resolution = resolve(&facts);
     if let (Some(check), Some(bits)) = (&check, client_bits) {
-        audit_client_disagreement(state, caller, &owner, check, &facts, bits).await?;
+        audit_client_disagreement(items, caller, &owner, check, &facts, bits).await?;
     }
-    let notice = notice(state, &owner, &item_id, &sighting, check.as_ref()).await?;
+    let notice = notice(items, &owner, &item_id, &sighting, check.as_ref()).await?;
     Ok(Gathered {
         owner,
         item_id,
@@ -213,41 +220,36 @@ fn sighting_ical_uid(sighting: &Sighting) -> Option<&str> {
     }
 }
 
-/// The caller's own Graph token (their connection, from signing in).
-pub async fn own_token(state: &AppState, user: &User) -> Result<SecretString> {
-    connections::access_token(state, &user.tenant_id, &user.id, Provider::Microsoft, false).await
-}
-
 /// The item as the caller's token shows it.
 async fn read_item(
-    state: &AppState,
+    items: &Items,
     token: &SecretString,
     owner: &User,
     is_owner: bool,
     item_id: &str,
 ) -> Result<Sighting> {
     let path_owner = if is_owner { "me" } else { owner.id.as_str() };
-    match state.graph()?.event(token, path_owner, item_id).await {
+    match items.graph()?.event(token, path_owner, item_id).await {
         Ok(event) => Ok(Sighting::Seen(Box::new(event))),
         Err(GraphError::NotFound { .. }) => Ok(Sighting::NotFound),
         Err(GraphError::Forbidden { .. }) => Ok(Sighting::Denied),
-        Err(GraphError::Unauthorized) => Err(ApiError::NeedsReconnect),
+        Err(GraphError::Unauthorized) => Err(ItemError::Token(TokenError::NeedsReconnect)),
         Err(GraphError::Decode(_)) => Ok(Sighting::NotFound),
         Err(error) => {
             tracing::warn!(%error, "reading an item from Graph failed");
-            Err(ApiError::GraphUnavailable)
+            Err(ItemError::GraphUnavailable)
         }
     }
 }
 
 /// The item read with the owner's connection; `None` when there is none or Graph says no.
-async fn read_as_owner(state: &AppState, owner: &User, item_id: &str) -> Option<GraphEvent> {
-    let token = own_token(state, owner).await.ok()?;
-    state.graph().ok()?.event(&token, "me", item_id).await.ok()
+async fn read_as_owner(items: &Items, owner: &User, item_id: &str) -> Option<GraphEvent> {
+    let token = items.own_token(owner).await.ok()?;
+    items.graph().ok()?.event(&token, "me", item_id).await.ok()
 }
 
 async fn item_facts(
-    state: &AppState,
+    items: &Items,
     sighting: &Sighting,
     caller: &User,
     owner: &User,
@@ -277,7 +279,7 @@ async fn item_facts(
             let created_by = if is_owner {
                 CreatedBy::Owner
             } else {
-                creator(state, event, caller, owner).await?
+                creator(items, event, caller, owner).await?
             };
             ItemFacts {
                 // What the delegate created is what they composed (send-on-behalf's rule).
@@ -299,7 +301,7 @@ async fn item_facts(
 /// owner. A display name is not an identity: when it is absent, matches both, or names more
 /// than one person Liaison knows in the tenant, the creator is unknown.
 async fn creator(
-    state: &AppState,
+    items: &Items,
     event: &GraphEvent,
     caller: &User,
     owner: &User,
@@ -317,27 +319,27 @@ async fn creator(
         (false, true) => CreatedBy::Owner,
         (false, false) => return Ok(CreatedBy::Other),
     };
-    if state.store.users_named(&caller.tenant_id, name).await? > 1 {
+    if items.store.users_named(&caller.tenant_id, name).await? > 1 {
         return Ok(CreatedBy::Unknown);
     }
     Ok(created_by)
 }
 
 /// The Organizer's sync is on and their connection works: what creating a CRM event needs.
-async fn organizer_connected(state: &AppState, owner: &User) -> Result<bool> {
+async fn organizer_connected(items: &Items, owner: &User) -> Result<bool> {
     if !owner.sync_enabled {
         return Ok(false);
     }
-    Ok(state
+    Ok(items
         .store
-        .connection(&owner.tenant_id, &owner.id, Provider::Microsoft)
+        .connection(&owner.key(), Provider::Microsoft)
         .await?
         .is_some_and(|c| c.status == ConnectionStatus::Connected && c.refresh_token.is_some()))
 }
 
 /// Audits a client whose bits claim other rights than Microsoft confirms (once per change).
 async fn audit_client_disagreement(
-    state: &AppState,
+    items: &Items,
     caller: &User,
     owner: &User,
     check: &DelegationCheck,
@@ -355,7 +357,7 @@ async fn audit_client_disagreement(
         tenant_id: owner.tenant_id.clone(),
         actor_id: caller.id.clone(),
         on_behalf_of_id: Some(owner.id.clone()),
-        action: "delegation.client_disagrees".into(),
+        action: AuditAction::DelegationClientDisagrees,
         target: owner.mailbox.clone(),
         allowed: false,
         reason: Some("sources_disagree".into()),
@@ -366,15 +368,23 @@ async fn audit_client_disagreement(
             delegation::describe(check)
         )),
     };
-    state
+    items
         .store
-        .note_client_bits(&owner.tenant_id, &owner.id, &caller.id, bits.bits(), &audit)
+        .note_client_bits(
+            Delegation {
+                tenant_id: &owner.tenant_id,
+                owner_id: &owner.id,
+                delegate_id: &caller.id,
+            },
+            bits.bits(),
+            &audit,
+        )
         .await?;
     Ok(())
 }
 
 async fn notice(
-    state: &AppState,
+    items: &Items,
     owner: &User,
     item_id: &Option<String>,
     sighting: &Sighting,
@@ -383,7 +393,7 @@ async fn notice(
     if let Sighting::NotFound = sighting {
         let waiting = match item_id {
             Some(id) => {
-                state
+                items
                     .store
                     .pending_save(&owner.tenant_id, &owner.id, id)
                     .await?
@@ -414,8 +424,8 @@ async fn notice(
 
 /// The owner named by mailbox, in the caller's tenant only: another tenant's is "not found",
 /// and the attempt is audited (it may be a probe across tenants).
-pub async fn owner_in_tenant(state: &AppState, caller: &User, mailbox: &str) -> Result<User> {
-    let store = state.store.as_ref();
+pub async fn owner_in_tenant(items: &Items, caller: &User, mailbox: &str) -> Result<User> {
+    let store = items.store.as_ref();
     if let Some(owner) = store.user_by_mailbox(&caller.tenant_id, mailbox).await? {
         return Ok(owner);
     }
@@ -424,24 +434,16 @@ pub async fn owner_in_tenant(state: &AppState, caller: &User, mailbox: &str) -> 
             tenant_id: caller.tenant_id.clone(),
             actor_id: caller.id.clone(),
             on_behalf_of_id: None,
-            action: "items.owner".to_owned(),
+            action: AuditAction::ItemOwner,
             target: mailbox.chars().take(320).collect(),
             allowed: false,
             reason: Some("not_found".to_owned()),
             detail: Some("no such mailbox in the caller's tenant".to_owned()),
         })
         .await?;
-    Err(ApiError::NotFoundField {
+    Err(ItemError::NotFoundField {
         field: "item.owner".into(),
         message: "no such mailbox in your organization, or its owner has not used Liaison yet"
             .into(),
     })
-}
-
-pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::BadRequest {
-        code: liaison_domain::api::ErrorCode::InvalidValue,
-        message: message.into(),
-        field: Some(field.to_owned()),
-    }
 }

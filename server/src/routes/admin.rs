@@ -7,12 +7,12 @@ use axum::extract::State;
 use liaison_domain::api::{AuditLine, AuditPage, OrgSettings};
 use serde::Deserialize;
 
-use crate::auth::Caller;
-use crate::error::{ApiError, Result};
-use crate::extract::{AppJson, AppQuery};
-use crate::instant::to_rfc3339;
+use crate::clock::to_rfc3339;
+use crate::http::caller::Caller;
+use crate::http::error::{ApiError, Result};
+use crate::http::extract::{AppJson, AppQuery};
 use crate::state::AppState;
-use crate::store::model::AuditEntry;
+use crate::store::{AuditAction, AuditEntry, UserId};
 
 /// `GET /api/admin/settings`
 pub async fn get_settings(
@@ -73,8 +73,8 @@ pub async fn put_settings(
             tenant_id: tenant.id.clone(),
             actor_id: caller.user.id.clone(),
             on_behalf_of_id: None,
-            action: "admin.settings".into(),
-            target: tenant.id.clone(),
+            action: AuditAction::AdminSettings,
+            target: tenant.id.to_string(),
             allowed: true,
             reason: None,
             detail: Some(format!(
@@ -105,29 +105,29 @@ pub async fn get_audit(
     let records = state.store.audit_log(caller.tenant_id(), limit).await?;
     let mut lines = Vec::with_capacity(records.len());
     for record in records {
-        let entry = record.entry;
-        let mailbox = |id: String| {
+        let mailbox = |id: UserId| {
             let state = &state;
-            let tenant = caller.tenant_id().to_owned();
+            let tenant = caller.tenant_id().clone();
             async move {
                 match state.store.user(&tenant, &id).await {
                     Ok(Some(user)) => user.mailbox,
-                    _ => id,
+                    _ => id.into_string(),
                 }
             }
         };
+        let allowed = record.allowed();
         lines.push(AuditLine {
             at: to_rfc3339(record.at_ms),
-            actor: mailbox(entry.actor_id).await,
-            on_behalf_of: match entry.on_behalf_of_id {
+            actor: mailbox(record.actor_id).await,
+            on_behalf_of: match record.on_behalf_of_id {
                 Some(id) => Some(mailbox(id).await),
                 None => None,
             },
-            action: entry.action,
-            target: entry.target,
-            allowed: entry.allowed,
-            reason: entry.reason,
-            detail: entry.detail,
+            action: record.action,
+            target: record.target,
+            allowed,
+            reason: record.reason,
+            detail: record.detail,
         });
     }
     Ok(Json(AuditPage { lines }))

@@ -8,11 +8,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use liaison_domain::api::{ErrorCode, RecordKind, RecordPage};
 use serde::Deserialize;
 
-use crate::auth::Caller;
-use crate::error::{ApiError, Result};
-use crate::extract::AppQuery;
+use crate::http::caller::Caller;
+use crate::http::error::{ApiError, Result};
+use crate::http::extract::AppQuery;
 use crate::state::AppState;
-use crate::store::model::RecordQuery;
+use crate::store::{RecordCursor, RecordQuery};
 
 /// Words a query may have, and how long each.
 const MAX_WORDS: usize = 5;
@@ -63,7 +63,8 @@ pub async fn search_records(
         .as_deref()
         .filter(|c| !c.is_empty())
         .map(decode_cursor)
-        .transpose()?;
+        .transpose()?
+        .map(|(name, id)| RecordCursor { name, id });
     let query = RecordQuery {
         words,
         kind,

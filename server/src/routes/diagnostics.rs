@@ -14,7 +14,8 @@ use liaison_domain::api::{
 use liaison_domain::permissions::{Action, resolve};
 use serde::de::DeserializeOwned;
 
-use crate::markup::escape;
+use crate::http::markup::escape;
+use crate::http::pages::layout;
 
 const SOURCES: [(&str, &str); 3] = [
     (
@@ -237,13 +238,13 @@ fn action_name(action: Action) -> String {
 }
 
 fn page(form: &str, result: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Permission check · Liaison</title><link rel=\"stylesheet\" href=\"/assets/site.css\">\
-         </head><body><main><h1>Why can't this delegate…?</h1>\
-         <p>Fill in what Outlook knows about the delegate and the item; Liaison answers what the \
-         delegate may do and, for every refusal, why. Nothing is read or stored.</p>\
-         {form}{result}</main></body></html>"
+    layout(
+        "Permission check",
+        "",
+        &format!(
+            "<h1>Why can't this delegate…?</h1><p>Fill in what Outlook knows about the delegate \
+             and the item; Liaison answers what the delegate may do and, for every refusal, \
+             why. Nothing is read or stored.</p>{form}{result}"
+        ),
     )
 }

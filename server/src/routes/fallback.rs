@@ -1,6 +1,6 @@
 //! Answers for paths and methods no route takes: JSON under `/api/`.
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// Any unknown `/api/*` path.
 pub async fn api_not_found() -> ApiError {

@@ -4,7 +4,8 @@
 use axum::extract::State;
 use axum::response::Html;
 
-use crate::markup::escape;
+use crate::http::markup::escape;
+use crate::http::pages::layout;
 use crate::state::AppState;
 
 pub async fn get_home(State(state): State<AppState>) -> Html<String> {
@@ -48,12 +49,7 @@ pub async fn get_home(State(state): State<AppState>) -> Html<String> {
             escape(&demo.simulator_url)
         ));
     }
-    Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Liaison</title><link rel=\"stylesheet\" href=\"/assets/site.css\">\
-         <link rel=\"icon\" href=\"/assets/icon-32.png\"></head><body><main>{body}</main></body></html>"
-    ))
+    Html(layout("Home", "", &body))
 }
 
 fn url_encode(text: &str) -> String {

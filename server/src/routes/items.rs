@@ -7,28 +7,30 @@ use axum::response::{IntoResponse, Response};
 use liaison_domain::api::{ItemContext, ItemRef, ItemStatus, SaveItemRequest, UnlinkRequest};
 use serde::Deserialize;
 
-use crate::auth::Caller;
-use crate::error::Result;
-use crate::extract::{AppJson, AppQuery};
-use crate::items;
+use crate::http::caller::Caller;
+use crate::http::error::Result;
+use crate::http::extract::{AppJson, AppQuery};
 use crate::state::AppState;
 
 /// `POST /api/items/context`
-pub async fn get_item_context(
+pub async fn read_item_context(
     State(state): State<AppState>,
     caller: Caller,
     AppJson(item): AppJson<ItemRef>,
 ) -> Result<Json<ItemContext>> {
-    Ok(Json(items::context(&state, &caller, &item).await?))
+    Ok(Json(state.items.context(&caller.user, &item).await?))
 }
 
-/// `POST /api/items/categorize`: the server gives the item the CRM category through Graph.
+/// `POST /api/items/categorize`: the server gives the item the CRM category through Graph,
+/// and the Organizer's sync session starts at once.
 pub async fn categorize_item(
     State(state): State<AppState>,
     caller: Caller,
     AppJson(item): AppJson<ItemRef>,
 ) -> Result<Json<ItemContext>> {
-    Ok(Json(items::categorize(&state, &caller, &item).await?))
+    let categorized = state.items.categorize(&caller.user, &item).await?;
+    state.sync.request_now(&categorized.organizer).await?;
+    Ok(Json(categorized.context))
 }
 
 /// `POST /api/items/save`, with an optional `Idempotency-Key` header.
@@ -42,7 +44,7 @@ pub async fn save_item(
     let key = headers
         .get("idempotency-key")
         .map(|v| v.to_str().unwrap_or("\u{0}"));
-    let stored = items::save(&state, &caller, &request, key).await?;
+    let stored = state.items.save(&caller.user, &request, key).await?;
     crate::crash::point("items.saved");
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     Ok((
@@ -62,7 +64,7 @@ pub async fn unlink_item(
     caller: Caller,
     AppJson(request): AppJson<UnlinkRequest>,
 ) -> Result<Json<ItemContext>> {
-    Ok(Json(items::unlink(&state, &caller, &request).await?))
+    Ok(Json(state.items.unlink(&caller.user, &request).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,5 +85,5 @@ pub async fn get_item_status(
         item_id: Some(query.item_id),
         office_delegate_permissions: None,
     };
-    Ok(Json(items::status(&state, &caller, &item).await?))
+    Ok(Json(state.items.status(&caller.user, &item).await?))
 }

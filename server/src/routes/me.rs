@@ -6,17 +6,17 @@ use axum::Json;
 use axum::extract::State;
 use liaison_domain::api::{ConnectionState, Connections, Me, SyncSetting};
 
-use crate::auth::Caller;
-use crate::error::Result;
-use crate::extract::AppJson;
+use crate::http::caller::Caller;
+use crate::http::error::Result;
+use crate::http::extract::AppJson;
 use crate::state::AppState;
-use crate::store::model::{AuditEntry, ConnectionStatus, Provider, User};
+use crate::store::{AuditAction, AuditEntry, ConnectionStatus, Provider, User};
 
 pub async fn get_me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>> {
     Ok(Json(me(&state, &caller.user).await?))
 }
 
-pub async fn set_sync(
+pub async fn set_sync_setting(
     State(state): State<AppState>,
     caller: Caller,
     AppJson(setting): AppJson<SyncSetting>,
@@ -24,24 +24,16 @@ pub async fn set_sync(
     let mut user = caller.user.clone();
     user.sync_enabled = setting.sync_enabled;
     state.store.upsert_user(&user).await?;
-    state
-        .store
-        .append_audit(&AuditEntry {
-            tenant_id: user.tenant_id.clone(),
-            actor_id: user.id.clone(),
-            on_behalf_of_id: None,
-            action: "settings.sync".into(),
-            target: user.mailbox.clone(),
-            allowed: true,
-            reason: None,
-            detail: Some(if setting.sync_enabled { "on" } else { "off" }.into()),
-        })
-        .await?;
+    let mut audit = AuditEntry::allowed(
+        &user.tenant_id,
+        &user.id,
+        AuditAction::SettingsSync,
+        &user.mailbox,
+    );
+    audit.detail = Some(if setting.sync_enabled { "on" } else { "off" }.into());
+    state.store.append_audit(&audit).await?;
     if user.sync_enabled {
-        state
-            .sync
-            .schedule(&state, &user.tenant_id, &user.id)
-            .await?;
+        state.sync.schedule(&user.key()).await?;
     }
     Ok(Json(me(&state, &user).await?))
 }
@@ -53,11 +45,7 @@ pub async fn me(state: &AppState, user: &User) -> Result<Me> {
         (Provider::Microsoft, &mut connections.microsoft),
         (Provider::Google, &mut connections.google),
     ] {
-        *slot = match state
-            .store
-            .connection(&user.tenant_id, &user.id, provider)
-            .await?
-        {
+        *slot = match state.store.connection(&user.key(), provider).await? {
             None => ConnectionState::NotConnected,
             Some(c) if c.status == ConnectionStatus::NeedsReconnect => {
                 ConnectionState::NeedsReconnect

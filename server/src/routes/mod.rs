@@ -1,17 +1,23 @@
-//! The HTTP handlers, one module per resource. [`crate::router`] maps paths to them.
+//! The HTTP handlers, one module per resource; [`crate::router`] maps paths to them. Handlers
+//! extract, call a service, and map its answer; the work is in the layers below.
 
 pub mod admin;
+pub mod admin_consent;
 pub mod assets;
-pub mod auth;
+pub mod connections;
 pub mod crm;
 pub mod diagnostics;
 pub mod fallback;
+pub mod graph_webhooks;
 pub mod health;
 pub mod home;
 pub mod items;
 pub mod manifest;
 pub mod me;
+pub mod pages;
 pub mod permissions;
+pub mod sign_in;
+#[cfg(feature = "demo")]
 pub mod simulator;
 pub mod sync;
 pub mod taskpane;

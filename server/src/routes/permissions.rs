@@ -6,8 +6,8 @@ use axum::Json;
 use liaison_domain::api::{ErrorCode, FieldError, ResolveRequest, ResolveResponse};
 use liaison_domain::permissions::resolve;
 
-use crate::error::{ApiError, Result};
-use crate::extract::AppJson;
+use crate::http::error::{ApiError, Result};
+use crate::http::extract::AppJson;
 
 pub async fn resolve_permissions(
     AppJson(request): AppJson<ResolveRequest>,

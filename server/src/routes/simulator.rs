@@ -1,5 +1,6 @@
-//! The simulated Outlook host and what the task pane needs from it — demo and tests only: every
-//! route here answers `404` unless the server runs as the demo (`ServerConfig::demo`).
+//! The simulated Outlook host and what the task pane needs from it — demo and tests only:
+//! compiled with the `demo` feature, and mounted (under `/dev`) only when the server runs as
+//! the demo ([`router`]).
 //!
 //! - `GET /dev/outlook`: the host page (mailboxes, calendars, the task pane beside them).
 //! - `GET /dev/office.js`: the Office.js stand-in the pane loads with `?host=simulator`.
@@ -7,46 +8,62 @@
 //! - `GET /dev/office/sso-token?mailbox=…`: what Office's `getAccessToken` returns, fetched
 //!   from the simulator (Office, not the add-in, mints it; the Office.js stand-in asks here).
 
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post, put};
 use m365_sim::office_host;
 use serde::Deserialize;
 
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::AppJson;
+use crate::state::{AppState, DemoSettings};
 
-pub async fn get_outlook(State(state): State<AppState>) -> Response {
-    demo_only(&state, || Html(office_host::OUTLOOK_HTML).into_response())
+/// The `/dev` routes, for [`crate::router`] to nest when the server runs as the demo.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/office.js", get(get_office_js))
+        .route("/outlook", get(get_outlook))
+        .route("/outlook.js", get(get_outlook_js))
+        .route("/outlook.css", get(get_outlook_css))
+        .route("/outlook/world.json", get(get_world))
+        .route("/office/sso-token", get(get_sso_token))
+        .route("/outlook/categories", put(put_categories))
+        .route("/outlook/events", post(post_composed))
 }
 
-pub async fn get_outlook_js(State(state): State<AppState>) -> Response {
-    demo_only(&state, || script(office_host::OUTLOOK_JS))
+async fn get_outlook() -> Response {
+    Html(office_host::OUTLOOK_HTML).into_response()
 }
 
-pub async fn get_outlook_css(State(state): State<AppState>) -> Response {
-    demo_only(&state, || {
-        (
-            [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-            office_host::OUTLOOK_CSS,
-        )
-            .into_response()
-    })
+async fn get_outlook_js() -> Response {
+    script(office_host::OUTLOOK_JS)
 }
 
-pub async fn get_office_js(State(state): State<AppState>) -> Response {
-    demo_only(&state, || script(office_host::OFFICE_JS))
+async fn get_outlook_css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        office_host::OUTLOOK_CSS,
+    )
+        .into_response()
 }
 
-pub async fn get_world(State(state): State<AppState>) -> Response {
-    match &state.demo {
-        Some(demo) => (
-            [(header::CONTENT_TYPE, "application/json")],
-            demo.world_json.clone(),
-        )
-            .into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
+async fn get_office_js() -> Response {
+    script(office_host::OFFICE_JS)
+}
+
+async fn get_world(State(state): State<AppState>) -> Result<Response, ApiError> {
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        demo(&state)?.world_json.clone(),
+    )
+        .into_response())
+}
+
+/// The demo's settings (the routes are mounted only when there are some).
+fn demo(state: &AppState) -> Result<&DemoSettings, ApiError> {
+    state.demo.as_deref().ok_or(ApiError::NotFound)
 }
 
 #[derive(Debug, Deserialize)]
@@ -55,13 +72,12 @@ pub struct SsoTokenQuery {
 }
 
 /// `GET /dev/office/sso-token`
-pub async fn get_sso_token(
+async fn get_sso_token(
     State(state): State<AppState>,
     Query(query): Query<SsoTokenQuery>,
 ) -> Result<Response, ApiError> {
-    let (Some(demo), Ok(ms)) = (&state.demo, state.microsoft()) else {
-        return Err(ApiError::NotFound);
-    };
+    let demo = demo(&state)?;
+    let ms = state.microsoft()?;
     let url = format!("{}/_office/sso-token", demo.simulator_url);
     let response = state
         .identity
@@ -87,14 +103,6 @@ pub async fn get_sso_token(
         .into_response())
 }
 
-fn demo_only(state: &AppState, page: impl FnOnce() -> Response) -> Response {
-    if state.demo.is_some() {
-        page()
-    } else {
-        StatusCode::NOT_FOUND.into_response()
-    }
-}
-
 fn script(source: &'static str) -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
@@ -112,13 +120,11 @@ pub struct CategoriesWrite {
 
 /// `PUT /dev/outlook/categories` (demo only): the simulated Outlook stores an item's categories
 /// in the simulator, where sync sessions read them through Graph.
-pub async fn put_categories(
+async fn put_categories(
     State(state): State<AppState>,
-    crate::extract::AppJson(write): crate::extract::AppJson<CategoriesWrite>,
+    AppJson(write): AppJson<CategoriesWrite>,
 ) -> Result<StatusCode, ApiError> {
-    let Some(demo) = &state.demo else {
-        return Err(ApiError::NotFound);
-    };
+    let demo = demo(&state)?;
     let url = format!("{}/_outlook/events/categories", demo.simulator_url);
     let response = state
         .identity
@@ -149,13 +155,11 @@ pub struct ComposedMeeting {
 
 /// `POST /dev/outlook/events` (demo only): the simulated Outlook saves a meeting being composed
 /// (Office.js `saveAsync`) in the simulator; answers its REST id.
-pub async fn post_composed(
+async fn post_composed(
     State(state): State<AppState>,
-    crate::extract::AppJson(meeting): crate::extract::AppJson<ComposedMeeting>,
+    AppJson(meeting): AppJson<ComposedMeeting>,
 ) -> Result<Response, ApiError> {
-    let Some(demo) = &state.demo else {
-        return Err(ApiError::NotFound);
-    };
+    let demo = demo(&state)?;
     let response = state
         .identity
         .http

@@ -8,40 +8,42 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use liaison_domain::api::{SyncRun, SyncStatus};
-use liaison_domain::permissions::Reason;
+use liaison_domain::permissions::{CrmEventVerdict, Reason, delete_crm_event};
 
-use crate::auth::Caller;
-use crate::error::{ApiError, Result};
-use crate::instant::to_rfc3339;
+use crate::clock::{now_ms, to_rfc3339};
+use crate::http::caller::Caller;
+use crate::http::error::{ApiError, Result};
 use crate::state::AppState;
-use crate::store::model::{AuditEntry, Share};
+use crate::store::{AuditAction, AuditEntry, EventId, Share, UserKey};
 use crate::sync::SyncError;
 
 /// How long "Sync now" waits for its session before answering `202` (it goes on regardless).
 const WAIT: Duration = Duration::from_secs(20);
 
-pub async fn post_run(
+/// `POST /api/sync/run`
+pub async fn run_sync_now(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<(StatusCode, Json<SyncRun>)> {
     if !caller.user.sync_enabled {
         return Err(ApiError::Refused(Reason::OrganizerSyncDisabled));
     }
-    let tenant = caller.tenant_id().to_owned();
-    let Some(job) = state.sync.claim(&state, &tenant, &caller.user.id).await? else {
-        let status = state
-            .store
-            .sync_job_status(&tenant, &caller.user.id)
-            .await?;
-        return Err(if status.is_some_and(|s| s.breaker_tripped) {
-            ApiError::SyncStopped
-        } else {
-            ApiError::SyncInProgress
-        });
+    let organizer = caller.user.key();
+    let job = match state.sync.claim(&organizer).await {
+        Ok(job) => job,
+        Err(SyncError::InProgress) => {
+            let status = state.store.sync_job_status(&organizer, now_ms()).await?;
+            return Err(if status.is_some_and(|s| s.breaker_tripped) {
+                ApiError::SyncStopped
+            } else {
+                ApiError::SyncInProgress
+            });
+        }
+        Err(error) => return Err(error.into()),
     };
     // The session runs on its own task: a client that gives up does not cut it short.
-    let worker = state.clone();
-    let session = tokio::spawn(async move { worker.sync.run(&worker, job).await });
+    let engine = state.sync.clone();
+    let session = tokio::spawn(async move { engine.run(job).await });
     match tokio::time::timeout(WAIT, session).await {
         Ok(Ok(Ok(report))) => Ok((
             StatusCode::OK,
@@ -50,17 +52,7 @@ pub async fn post_run(
                 report: Some(report),
             }),
         )),
-        Ok(Ok(Err(error))) => Err(match error {
-            SyncError::NeedsReconnect => ApiError::NeedsReconnect,
-            SyncError::BreakerTripped { .. } => ApiError::SyncStopped,
-            SyncError::LeaseLost => ApiError::SyncInProgress,
-            SyncError::Api(error) => error,
-            SyncError::Store(error) => error.into(),
-            SyncError::Graph(error) => {
-                tracing::warn!(%error, "a sync session failed at Microsoft Graph");
-                ApiError::GraphUnavailable
-            }
-        }),
+        Ok(Ok(Err(error))) => Err(error.into()),
         Ok(Err(join)) => Err(ApiError::Internal(anyhow::anyhow!(
             "a sync session panicked: {join}"
         ))),
@@ -74,10 +66,14 @@ pub async fn post_run(
     }
 }
 
-pub async fn get_status(State(state): State<AppState>, caller: Caller) -> Result<Json<SyncStatus>> {
+/// `GET /api/sync`
+pub async fn get_sync_status(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<SyncStatus>> {
     let job = state
         .store
-        .sync_job_status(caller.tenant_id(), &caller.user.id)
+        .sync_job_status(&caller.user.key(), now_ms())
         .await?;
     Ok(Json(SyncStatus {
         sync_enabled: caller.user.sync_enabled,
@@ -94,46 +90,46 @@ pub async fn get_status(State(state): State<AppState>, caller: Caller) -> Result
     }))
 }
 
-/// Deletes a CRM event of the caller's CRM calendar (or one shared with them to edit).
+/// `DELETE /api/crm/events/{id}`: a CRM event of the caller's CRM calendar, or of one shared
+/// with them to edit ([`delete_crm_event`] decides).
 pub async fn delete_event(
     State(state): State<AppState>,
     caller: Caller,
     Path(event_id): Path<String>,
 ) -> Result<StatusCode> {
     let tenant = caller.tenant_id();
+    let event_id = EventId::new(event_id);
     let organizer = state
         .store
         .event_organizer(tenant, &event_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let share = if organizer == caller.user.id {
-        Some(Share::Edit)
+    let is_organizer = organizer == caller.user.id;
+    let share = if is_organizer {
+        None
     } else {
         state
             .store
             .crm_calendar_share(tenant, &organizer, &caller.user.id)
             .await?
     };
-    let mut audit = AuditEntry {
-        tenant_id: tenant.to_owned(),
-        actor_id: caller.user.id.clone(),
-        on_behalf_of_id: (organizer != caller.user.id).then(|| organizer.clone()),
-        action: "crm.event.delete".into(),
-        target: event_id.clone(),
-        allowed: true,
-        reason: None,
-        detail: None,
-    };
-    match share {
-        Some(Share::Edit) => {}
-        Some(Share::View) => {
+    let mut audit = AuditEntry::allowed(
+        tenant,
+        &caller.user.id,
+        AuditAction::CrmEventDelete,
+        event_id.as_str(),
+    );
+    audit.on_behalf_of_id = (!is_organizer).then(|| organizer.clone());
+    match delete_crm_event(is_organizer, Share::crm_access(share)) {
+        CrmEventVerdict::Allowed => {}
+        CrmEventVerdict::Refused(reason) => {
             audit.allowed = false;
-            audit.reason = Some("crm_read_only".into());
+            audit.reason = Some(reason.code().to_owned());
             state.store.append_audit(&audit).await?;
-            return Err(ApiError::Refused(Reason::CrmReadOnly));
+            return Err(ApiError::Refused(reason));
         }
         // Someone who may not see the event learns nothing about it.
-        None => return Err(ApiError::NotFound),
+        CrmEventVerdict::Hidden => return Err(ApiError::NotFound),
     }
     if !state
         .store
@@ -142,6 +138,9 @@ pub async fn delete_event(
     {
         return Err(ApiError::NotFound);
     }
-    state.sync.schedule(&state, tenant, &organizer).await?;
+    state
+        .sync
+        .schedule(&UserKey::new(tenant.clone(), organizer))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,98 +1,13 @@
-//! The task pane page: trunk's `index.html`, loaded once at start-up.
-//!
-//! In Outlook the page loads Microsoft's Office.js from its CDN. In the demo and in tests, a
-//! request with `?host=simulator` gets the same page with the simulator's Office.js stand-in
-//! instead, served from this origin; deployments never do that.
-
-use std::path::Path;
+//! `GET /taskpane.html`: the task pane page ([`crate::http::taskpane::TaskPane`]).
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use base64::Engine;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
-use crate::headers::task_pane_csp;
+use crate::http::pages;
+use crate::http::taskpane::TaskPane;
 use crate::state::AppState;
-
-/// The script tag `addin-ui/index.html` loads Office.js with.
-pub const OFFICE_JS_CDN: &str = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js";
-
-/// Where the demo serves the simulator's Office.js stand-in.
-pub const OFFICE_JS_STAND_IN: &str = "/dev/office.js";
-
-/// The built task pane page, or why there is none.
-#[derive(Debug)]
-pub enum TaskPane {
-    Built {
-        /// The page as built, loading Office.js from Microsoft.
-        outlook: String,
-        /// The page loading the Office.js stand-in (served only in the demo and tests).
-        simulated: String,
-        csp: HeaderValue,
-    },
-    Missing {
-        reason: String,
-    },
-}
-
-impl TaskPane {
-    /// Reads `index.html` from trunk's output directory.
-    pub fn load(ui_dir: &Path) -> Self {
-        let index = ui_dir.join("index.html");
-        let html = match std::fs::read_to_string(&index) {
-            Ok(html) => html,
-            Err(e) => {
-                return Self::Missing {
-                    reason: format!(
-                        "{} cannot be read ({e}). Build the task pane with scripts/build-ui, \
-                         or point --ui-dir at trunk's output",
-                        index.display()
-                    ),
-                };
-            }
-        };
-        if !html.contains(OFFICE_JS_CDN) {
-            return Self::Missing {
-                reason: format!(
-                    "{} does not load Office.js from {OFFICE_JS_CDN}",
-                    index.display()
-                ),
-            };
-        }
-        let csp = task_pane_csp(&inline_script_hashes(&html));
-        Self::Built {
-            simulated: html.replace(OFFICE_JS_CDN, OFFICE_JS_STAND_IN),
-            outlook: html,
-            csp: HeaderValue::from_str(&csp).expect("a CSP built from hashes is a valid header"),
-        }
-    }
-}
-
-/// The `sha256-…` CSP sources of every inline `<script>` in `html` (trunk's wasm loader).
-fn inline_script_hashes(html: &str) -> Vec<String> {
-    let mut hashes = Vec::new();
-    let mut rest = html;
-    while let Some(start) = rest.find("<script") {
-        rest = &rest[start..];
-        let Some(tag_end) = rest.find('>') else { break };
-        let tag = &rest[..tag_end];
-        let Some(close) = rest.find("</script>") else {
-            break;
-        };
-        if !tag.contains(" src=") && close > tag_end {
-            let body = &rest[tag_end + 1..close];
-            let digest = Sha256::digest(body.as_bytes());
-            hashes.push(format!(
-                "sha256-{}",
-                base64::engine::general_purpose::STANDARD.encode(digest)
-            ));
-        }
-        rest = &rest[close + "</script>".len()..];
-    }
-    hashes
-}
 
 #[derive(Debug, Deserialize)]
 pub struct PaneQuery {
@@ -125,35 +40,15 @@ pub async fn get_task_pane(
         }
         TaskPane::Missing { reason } => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Html(format!(
-                "<!doctype html><title>Liaison</title><h1>The task pane is not built</h1><p>{}</p>",
-                crate::markup::escape(reason)
+            Html(pages::layout(
+                "Task pane",
+                "",
+                &format!(
+                    "<h1>The task pane is not built</h1><p>{}</p>",
+                    crate::http::markup::escape(reason)
+                ),
             )),
         )
             .into_response(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn inline_scripts_are_hashed_and_external_ones_are_not() {
-        let html =
-            r#"<script src="https://x/office.js"></script><script type="module">init()</script>"#;
-        let hashes = inline_script_hashes(html);
-        assert_eq!(hashes.len(), 1);
-        let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"init()"));
-        assert_eq!(hashes[0], format!("sha256-{expected}"));
-    }
-
-    #[test]
-    fn a_missing_build_says_how_to_build_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let TaskPane::Missing { reason } = TaskPane::load(dir.path()) else {
-            panic!("expected a missing task pane")
-        };
-        assert!(reason.contains("scripts/build-ui"));
     }
 }

@@ -2,7 +2,7 @@
 //! the CRM already knows of them to the [`SyncWrite`]s a session commits, and the circuit
 //! breaker's rule. No I/O here, so every rule is tested directly.
 //!
-//! The rules (PRODUCT.md §3 and §7):
+//! The rules:
 //! - an item carrying the CRM category is created or updated in the CRM (identity: Organizer +
 //!   `iCalUId`); an item saved from the sidebar follows its changes without the category;
 //! - removing the category stops syncing and keeps the CRM event;
@@ -13,7 +13,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::graph::model::GraphEvent;
-use crate::store::model::{EventWrite, GraphLink, SyncWrite, SyncedItem};
+use crate::store::{EventType, EventWrite, GraphLink, SyncWrite, SyncedItem};
 
 /// Below this many cancellations a session never trips the breaker.
 pub const BREAKER_MIN_CANCELLATIONS: usize = 20;
@@ -37,7 +37,7 @@ pub struct LiveItem {
     pub ical_uid: Option<String>,
     pub categories: Vec<String>,
     pub cancelled: bool,
-    pub event_type: String,
+    pub event_type: EventType,
     pub series_master_id: Option<String>,
     pub write: Option<EventWrite>,
 }
@@ -55,7 +55,7 @@ impl DeltaItem {
             ical_uid: event.ical_uid().map(str::to_owned),
             categories: event.categories.clone(),
             cancelled: event.is_cancelled,
-            event_type: event.event_type().to_owned(),
+            event_type: EventType::parse(event.event_type()),
             series_master_id: event.series_master_id.clone(),
             write: event.to_write(),
         }))
@@ -148,7 +148,7 @@ fn decide(live: &LiveItem, link: Option<&GraphLink>, category: &str) -> Option<S
             graph_id: live.id.clone(),
             ical_uid: live.ical_uid.clone()?,
             write: live.write.clone()?,
-            event_type: live.event_type.clone(),
+            event_type: live.event_type,
             series_master_graph_id: live.series_master_id.clone(),
             via_category,
         })))
@@ -178,7 +178,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::store::model::EventTime;
+    use crate::store::EventTime;
 
     /// 2026-11-01 to 2027-01-01, UTC ms.
     const WINDOW: (i64, i64) = (1_793_491_200_000, 1_798_761_600_000);
@@ -202,7 +202,7 @@ mod tests {
             ical_uid: "uid-a".into(),
             via_category,
             following,
-            event_type: "singleInstance".into(),
+            event_type: EventType::SingleInstance,
             deleted: false,
             starts_at_ms: Some(1_795_766_400_000),
         }
@@ -299,7 +299,7 @@ mod tests {
         let known = links(&[("m", link(true, true))]);
         let mut occurrence = live("m-0", &["CRM"]);
         if let DeltaItem::Live(item) = &mut occurrence {
-            item.event_type = "occurrence".into();
+            item.event_type = EventType::Occurrence;
             item.series_master_id = Some("m".into());
         }
         let writes = plan(
@@ -314,7 +314,9 @@ mod tests {
                 graph_id: "m".into()
             }
         );
-        assert!(matches!(&writes[1], SyncWrite::Upsert(i) if i.event_type == "occurrence"));
+        assert!(
+            matches!(&writes[1], SyncWrite::Upsert(i) if i.event_type == EventType::Occurrence)
+        );
     }
 
     #[test]

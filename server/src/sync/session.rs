@@ -17,274 +17,222 @@
 //! 5. the change-notification subscription kept alive ([`super::notifications`]);
 //! 6. down-sync: the CRM category comes off Outlook items whose CRM event was deleted.
 
-use std::collections::HashMap;
-
-use secrecy::SecretString;
+use std::collections::{HashMap, HashSet};
 
 use liaison_domain::api::SyncReport;
+use secrecy::SecretString;
 
-use super::SyncSettings;
-use super::plan::{self, DeltaItem};
-use crate::connections;
+use crate::auth::connections::{Refresh, TokenSource};
+use crate::clock::{from_rfc3339, now_ms};
 use crate::crash;
-use crate::error::ApiError;
 use crate::graph::client::{GraphClient, GraphError};
-use crate::instant::from_rfc3339;
-use crate::items;
-use crate::state::AppState;
-use crate::store::model::{
-    GraphLink, JobOutcome, Provider, SyncCursor, SyncJob, SyncWindow, SyncWrite, Tenant, User,
+use crate::items::QueuedOutcome;
+use crate::store::{
+    GraphLink, JobError, JobOutcome, Provider, SyncCursor, SyncJob, SyncStore, SyncWindow,
+    SyncWrite, Tenant, User,
 };
-use crate::store::{StoreError, now_ms};
+use crate::sync::engine::SyncEngine;
+use crate::sync::error::SyncError;
+use crate::sync::notifications;
+use crate::sync::plan::{self, DeltaItem};
 
 /// Writes per transaction: small enough not to hold SQLite's write lock for long.
 const CHUNK: usize = 500;
 
-/// Why a session stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    #[error("the Organizer's calendar connection needs a new sign-in")]
-    NeedsReconnect,
-    #[error("another worker took over the job (this one's lease expired)")]
-    LeaseLost,
-    #[error(
-        "the session would cancel {cancellations} of {active} CRM events; stopped for an administrator to check"
-    )]
-    BreakerTripped { cancellations: usize, active: i64 },
-    #[error("Microsoft Graph: {0}")]
-    Graph(#[from] GraphError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("{0}")]
-    Api(ApiError),
-}
-
-impl From<ApiError> for SyncError {
-    fn from(error: ApiError) -> Self {
-        match error {
-            ApiError::NeedsReconnect => Self::NeedsReconnect,
-            other => Self::Api(other),
-        }
-    }
-}
-
-impl SyncError {
-    /// The stable code stored on the job and shown to the Organizer.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::NeedsReconnect => "needs_reconnect",
-            Self::LeaseLost => "lease_lost",
-            Self::BreakerTripped { .. } => "sync_stopped",
-            Self::Graph(GraphError::Forbidden { .. }) => "graph_forbidden",
-            Self::Graph(_) | Self::Store(StoreError::Unavailable(_)) => "unavailable",
-            Self::Store(_) | Self::Api(_) => "internal",
-        }
-    }
-}
-
-/// Runs a session on a claimed job and releases the job with its outcome.
-pub async fn run(
-    state: &AppState,
-    settings: &SyncSettings,
-    job: SyncJob,
-) -> Result<SyncReport, SyncError> {
-    // Read once: the session needs the CRM category, the release the interval.
-    let tenant = state.store.tenant(&job.tenant_id).await;
-    let interval_ms = match &tenant {
-        Ok(Some(tenant)) => i64::from(tenant.sync_interval_minutes) * 60_000,
-        _ => 15 * 60_000,
-    };
-    let result = match tenant {
-        Ok(Some(tenant)) => run_claimed(state, settings, &job, &tenant).await,
-        Ok(None) => Err(SyncError::Api(ApiError::NotFound)),
-        Err(error) => Err(error.into()),
-    };
-    let now = now_ms();
-    let outcome = match &result {
-        Ok(_) => JobOutcome {
-            next_due_ms: now + interval_ms,
-            error: None,
-            trip_breaker: false,
-        },
-        Err(SyncError::LeaseLost) => return result,
-        Err(error) => {
-            tracing::warn!(code = error.code(), %error, "a sync session failed");
-            JobOutcome {
-                // A failed session is tried again sooner, but never in a tight loop.
-                next_due_ms: now + (interval_ms / 3).max(60_000),
-                error: Some((error.code().to_owned(), error.to_string())),
-                trip_breaker: matches!(error, SyncError::BreakerTripped { .. }),
+impl SyncEngine {
+    /// Runs a session on a claimed job and releases the job with its outcome.
+    pub(super) async fn run_session(&self, job: SyncJob) -> Result<SyncReport, SyncError> {
+        // Read once: the session needs the CRM category, the release the interval.
+        let tenant = self.store.tenant(&job.organizer.tenant_id).await;
+        let interval_ms = match &tenant {
+            Ok(Some(tenant)) => i64::from(tenant.sync_interval_minutes) * 60_000,
+            _ => 15 * 60_000,
+        };
+        let result = match tenant {
+            Ok(Some(tenant)) => self.run_claimed(&job, &tenant).await,
+            Ok(None) => Err(SyncError::UnknownTenant),
+            Err(error) => Err(error.into()),
+        };
+        let now = now_ms();
+        let outcome = match &result {
+            Ok(_) => JobOutcome {
+                next_due_ms: now + interval_ms,
+                error: None,
+                trip_breaker: false,
+            },
+            Err(SyncError::LeaseLost) => return result,
+            Err(error) => {
+                tracing::warn!(code = error.code(), %error, "a sync session failed");
+                JobOutcome {
+                    // A failed session is tried again sooner, but never in a tight loop.
+                    next_due_ms: now + (interval_ms / 3).max(60_000),
+                    error: Some(JobError {
+                        code: error.code().to_owned(),
+                        message: error.to_string(),
+                    }),
+                    trip_breaker: matches!(error, SyncError::BreakerTripped { .. }),
+                }
             }
+        };
+        self.store
+            .finish_sync_job(&job.organizer, &job.lease.worker, &outcome, now)
+            .await?;
+        result
+    }
+
+    async fn run_claimed(&self, job: &SyncJob, tenant: &Tenant) -> Result<SyncReport, SyncError> {
+        let mut report = SyncReport::default();
+        let store = self.store.as_ref();
+        let Some(organizer) = store
+            .user(&job.organizer.tenant_id, &job.organizer.user_id)
+            .await?
+        else {
+            return Ok(report);
+        };
+        if !organizer.sync_enabled {
+            return Ok(report);
         }
-    };
-    state
-        .store
-        .finish_sync_job(
-            &job.tenant_id,
-            &job.organizer_id,
-            &job.lease.worker,
-            &outcome,
-            now,
+
+        let graph = self.graph()?;
+        let mut token = Token::get(&self.tokens, &organizer).await?;
+        let desired = self.settings.window(now_ms());
+        let resume = job
+            .delta_link
+            .clone()
+            .filter(|_| !window_moved(&job.window, &desired));
+        let window = if resume.is_some() {
+            job.window.clone()
+        } else {
+            desired
+        };
+        let (mut round, delta_link, full) = fetch_round(
+            &self.tokens,
+            graph,
+            &mut token,
+            &organizer,
+            resume,
+            &window,
+            &mut report,
         )
         .await?;
-    result
-}
-
-async fn run_claimed(
-    state: &AppState,
-    settings: &SyncSettings,
-    job: &SyncJob,
-    tenant: &Tenant,
-) -> Result<SyncReport, SyncError> {
-    let mut report = SyncReport::default();
-    let store = state.store.as_ref();
-    let Some(organizer) = store.user(&job.tenant_id, &job.organizer_id).await? else {
-        return Ok(report);
-    };
-    if !organizer.sync_enabled {
-        return Ok(report);
-    }
-
-    let graph = state.graph()?;
-    let mut token = Token::get(state, &organizer).await?;
-    let desired = settings.window(now_ms());
-    let resume = job
-        .delta_link
-        .clone()
-        .filter(|_| !window_moved(&job.window, &desired));
-    let window = if resume.is_some() {
-        job.window.clone()
-    } else {
-        desired
-    };
-    let (mut round, delta_link, full) = fetch_round(
-        state,
-        graph,
-        &mut token,
-        &organizer,
-        resume,
-        &window,
-        &mut report,
-    )
-    .await?;
-    report.full = full;
-    if full {
-        // A full round lists what exists, not what was deleted: a followed item it did not
-        // list (complete, so nothing was missed) is gone — deleted while Graph had evicted
-        // the delta link, or before Liaison's first round with this window.
-        round.extend(vanished(store, job, &window, &round).await?);
-    }
-    report.changed_items = u32::try_from(round.len()).unwrap_or(u32::MAX);
-
-    // Queued saves are written only once Graph has answered with the Organizer's connection:
-    // with a connection that needs reconnecting they wait in the outbox.
-    for queued in store
-        .queued_saves(&job.tenant_id, &job.organizer_id)
-        .await?
-    {
-        // Each is judged again on Graph's facts, with its requester's own token.
-        if items::carry_out_queued(state, &organizer, &queued).await?
-            == items::QueuedOutcome::Written
-        {
-            crash::point("sync.queued_save_written");
-            report.queued_saves_written += 1;
+        report.full = full;
+        if full {
+            // A full round lists what exists, not what was deleted: a followed item it did not
+            // list (complete, so nothing was missed) is gone — deleted while Graph had evicted
+            // the delta link, or before Liaison's first round with this window.
+            round.extend(vanished(store, job, &window, &round).await?);
         }
-    }
+        report.changed_items = u32::try_from(round.len()).unwrap_or(u32::MAX);
 
-    let (category_id, category_name) = match (&job.category_id, &job.category_name) {
-        (Some(id), Some(name)) if round.is_empty() => (id.clone(), name.clone()),
-        _ => {
-            crm_category(
-                graph,
-                &mut token,
-                &organizer,
-                job,
-                (&tenant.crm_category_name, &tenant.crm_category_color),
-                &mut report,
-            )
+        // Queued saves are written only once Graph has answered with the Organizer's connection:
+        // with a connection that needs reconnecting they wait in the outbox.
+        for queued in store.queued_saves(&job.organizer).await? {
+            // Each is judged again on Graph's facts, with its requester's own token.
+            if self.items.carry_out_queued(&organizer, &queued).await? == QueuedOutcome::Written {
+                crash::point("sync.queued_save_written");
+                report.queued_saves_written += 1;
+            }
+        }
+
+        let (category_id, category_name) = match (&job.category_id, &job.category_name) {
+            (Some(id), Some(name)) if round.is_empty() => (id.clone(), name.clone()),
+            _ => {
+                crm_category(
+                    graph,
+                    &mut token,
+                    &organizer,
+                    job,
+                    (&tenant.crm_category_name, &tenant.crm_category_color),
+                    &mut report,
+                )
+                .await?
+            }
+        };
+
+        let ids: Vec<String> = round.iter().map(|i| i.id().to_owned()).collect();
+        let links: HashMap<String, GraphLink> = store
+            .graph_links(&job.organizer, &ids)
             .await?
+            .into_iter()
+            .collect();
+        let window_ms = (
+            from_rfc3339(&window.start).unwrap_or(i64::MIN),
+            from_rfc3339(&window.end).unwrap_or(i64::MAX),
+        );
+        let writes = plan::plan(&round, &links, &category_name, window_ms);
+        let cancellations = writes
+            .iter()
+            .filter(|w| matches!(w, SyncWrite::Cancel { .. }))
+            .count();
+        if cancellations > 0 && !job.breaker_confirmed {
+            let active = store.active_synced_events(&job.organizer).await?;
+            if plan::breaker_trips(cancellations, active) {
+                return Err(SyncError::BreakerTripped {
+                    cancellations,
+                    active,
+                });
+            }
         }
-    };
-
-    let ids: Vec<String> = round.iter().map(|i| i.id().to_owned()).collect();
-    let links: HashMap<String, GraphLink> = store
-        .graph_links(&job.tenant_id, &job.organizer_id, &ids)
-        .await?
-        .into_iter()
-        .collect();
-    let window_ms = (
-        from_rfc3339(&window.start).unwrap_or(i64::MIN),
-        from_rfc3339(&window.end).unwrap_or(i64::MAX),
-    );
-    let writes = plan::plan(&round, &links, &category_name, window_ms);
-    let cancellations = writes
-        .iter()
-        .filter(|w| matches!(w, SyncWrite::Cancel { .. }))
-        .count();
-    if cancellations > 0 && !job.breaker_confirmed {
-        let active = store
-            .active_synced_events(&job.tenant_id, &job.organizer_id)
-            .await?;
-        if plan::breaker_trips(cancellations, active) {
-            return Err(SyncError::BreakerTripped {
-                cancellations,
-                active,
-            });
+        for write in &writes {
+            match write {
+                SyncWrite::Upsert(_) => report.upserted += 1,
+                SyncWrite::Cancel { .. } => report.cancelled += 1,
+                SyncWrite::Unfollow { .. } => report.unfollowed += 1,
+                SyncWrite::BecameSeries { .. } => {}
+            }
         }
-    }
-    for write in &writes {
-        match write {
-            SyncWrite::Upsert(_) => report.upserted += 1,
-            SyncWrite::Cancel { .. } => report.cancelled += 1,
-            SyncWrite::Unfollow { .. } => report.unfollowed += 1,
-            SyncWrite::BecameSeries { .. } => {}
-        }
-    }
-    let cursor = SyncCursor {
-        delta_link,
-        window,
-        category_id,
-        category_name: category_name.clone(),
-    };
-    let chunks: Vec<&[SyncWrite]> = if writes.is_empty() {
-        vec![&[]]
-    } else {
-        writes.chunks(CHUNK).collect()
-    };
-    let last = chunks.len() - 1;
-    for (i, chunk) in chunks.into_iter().enumerate() {
-        let now = now_ms();
-        let held = store
-            .apply_sync(
-                job,
-                chunk,
-                (i == last).then_some(&cursor),
-                now + settings.lease_ms(),
-                now,
-            )
-            .await?;
-        if !held {
-            return Err(SyncError::LeaseLost);
-        }
-        if i == last {
-            crash::point("sync.cursor_committed");
+        let cursor = SyncCursor {
+            delta_link,
+            window,
+            category_id,
+            category_name: category_name.clone(),
+        };
+        let chunks: Vec<&[SyncWrite]> = if writes.is_empty() {
+            vec![&[]]
         } else {
-            crash::point("sync.chunk_committed");
+            writes.chunks(CHUNK).collect()
+        };
+        let last = chunks.len() - 1;
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            let now = now_ms();
+            let held = store
+                .apply_sync(
+                    job,
+                    chunk,
+                    (i == last).then_some(&cursor),
+                    now + self.settings.lease_ms(),
+                    now,
+                )
+                .await?;
+            if !held {
+                return Err(SyncError::LeaseLost);
+            }
+            if i == last {
+                crash::point("sync.cursor_committed");
+            } else {
+                crash::point("sync.chunk_committed");
+            }
         }
-    }
 
-    report.graph_requests +=
-        super::notifications::keep_alive(state, graph, &token.value, &organizer).await?;
-    remove_categories(
-        graph,
-        &mut token,
-        &organizer,
-        &category_name,
-        state,
-        &mut report,
-    )
-    .await?;
-    Ok(report)
+        report.graph_requests += notifications::keep_alive(
+            store,
+            graph,
+            self.notification_base.as_deref(),
+            &token.value,
+            &organizer,
+        )
+        .await?;
+        remove_categories(
+            graph,
+            &mut token,
+            &organizer,
+            &category_name,
+            store,
+            &mut report,
+        )
+        .await?;
+        Ok(report)
+    }
 }
 
 /// The Organizer's Graph token, refreshed once when Graph refuses it.
@@ -294,15 +242,10 @@ struct Token {
 }
 
 impl Token {
-    async fn get(state: &AppState, organizer: &User) -> Result<Self, SyncError> {
-        let value = connections::access_token(
-            state,
-            &organizer.tenant_id,
-            &organizer.id,
-            Provider::Microsoft,
-            false,
-        )
-        .await?;
+    async fn get(tokens: &TokenSource, organizer: &User) -> Result<Self, SyncError> {
+        let value = tokens
+            .access_token(&organizer.key(), Provider::Microsoft, Refresh::IfStale)
+            .await?;
         Ok(Self {
             value,
             refreshed: false,
@@ -310,19 +253,14 @@ impl Token {
     }
 
     /// After a `401`: a fresh token once (`true`), then the failure stands (`false`).
-    async fn refresh(&mut self, state: &AppState, organizer: &User) -> Result<bool, SyncError> {
+    async fn refresh(&mut self, tokens: &TokenSource, organizer: &User) -> Result<bool, SyncError> {
         if self.refreshed {
             return Ok(false);
         }
         self.refreshed = true;
-        self.value = connections::access_token(
-            state,
-            &organizer.tenant_id,
-            &organizer.id,
-            Provider::Microsoft,
-            true,
-        )
-        .await?;
+        self.value = tokens
+            .access_token(&organizer.key(), Provider::Microsoft, Refresh::Force)
+            .await?;
         Ok(true)
     }
 }
@@ -330,7 +268,7 @@ impl Token {
 /// Fetches a whole delta round: `(items, new delta link, full?)`. A `410` on an incremental
 /// round restarts it in full once.
 async fn fetch_round(
-    state: &AppState,
+    tokens: &TokenSource,
     graph: &GraphClient,
     token: &mut Token,
     organizer: &User,
@@ -346,7 +284,7 @@ async fn fetch_round(
         let page = graph
             .delta_page(
                 &token.value,
-                &organizer.id,
+                organizer.id.as_str(),
                 link.as_deref(),
                 (&window.start, &window.end),
             )
@@ -370,7 +308,7 @@ async fn fetch_round(
                 link = None;
                 round.clear();
             }
-            Err(GraphError::Unauthorized) if token.refresh(state, organizer).await? => {}
+            Err(GraphError::Unauthorized) if token.refresh(tokens, organizer).await? => {}
             Err(error) => return Err(error.into()),
         }
     }
@@ -386,7 +324,9 @@ async fn crm_category(
     report: &mut SyncReport,
 ) -> Result<(String, String), SyncError> {
     report.graph_requests += 1;
-    let list = graph.master_categories(&token.value, &organizer.id).await?;
+    let list = graph
+        .master_categories(&token.value, organizer.id.as_str())
+        .await?;
     let known = job
         .category_id
         .as_ref()
@@ -400,7 +340,7 @@ async fn crm_category(
     }
     report.graph_requests += 1;
     let created = graph
-        .create_master_category(&token.value, &organizer.id, name, color)
+        .create_master_category(&token.value, organizer.id.as_str(), name, color)
         .await?;
     Ok((created.id, created.display_name))
 }
@@ -412,17 +352,14 @@ async fn remove_categories(
     token: &mut Token,
     organizer: &User,
     category: &str,
-    state: &AppState,
+    store: &dyn SyncStore,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
-    let store = state.store.as_ref();
-    let owed = store
-        .category_removals(&organizer.tenant_id, &organizer.id)
-        .await?;
+    let owed = store.category_removals(&organizer.key()).await?;
     for removal in owed {
         report.graph_requests += 1;
         let outcome = match graph
-            .event_categories(&token.value, &organizer.id, &removal.graph_event_id)
+            .event_categories(&token.value, organizer.id.as_str(), &removal.graph_event_id)
             .await
         {
             Ok(categories) => {
@@ -432,7 +369,12 @@ async fn remove_categories(
                     .collect();
                 report.graph_requests += 1;
                 graph
-                    .write_categories(&token.value, &organizer.id, &removal.graph_event_id, &kept)
+                    .write_categories(
+                        &token.value,
+                        organizer.id.as_str(),
+                        &removal.graph_event_id,
+                        &kept,
+                    )
                     .await
             }
             Err(error) => Err(error),
@@ -454,12 +396,7 @@ async fn remove_categories(
             )),
         };
         store
-            .finish_category_removal(
-                &organizer.tenant_id,
-                &organizer.id,
-                &removal,
-                failure.as_deref(),
-            )
+            .finish_category_removal(&organizer.key(), &removal, failure.as_deref())
             .await?;
     }
     Ok(())
@@ -467,7 +404,7 @@ async fn remove_categories(
 
 /// The followed items a complete full round did not list, as removals.
 async fn vanished(
-    store: &dyn crate::store::Store,
+    store: &dyn SyncStore,
     job: &SyncJob,
     window: &SyncWindow,
     round: &[DeltaItem],
@@ -475,9 +412,9 @@ async fn vanished(
     let (Some(start), Some(end)) = (from_rfc3339(&window.start), from_rfc3339(&window.end)) else {
         return Ok(Vec::new());
     };
-    let listed: std::collections::HashSet<&str> = round.iter().map(DeltaItem::id).collect();
+    let listed: HashSet<&str> = round.iter().map(DeltaItem::id).collect();
     Ok(store
-        .followed_in_window(&job.tenant_id, &job.organizer_id, start, end)
+        .followed_in_window(&job.organizer, start, end)
         .await?
         .into_iter()
         .filter(|id| !listed.contains(id.as_str()))

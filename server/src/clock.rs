@@ -1,8 +1,16 @@
-//! Instants as Liaison keeps them — UTC milliseconds since the Unix epoch (`*_ms`, see
-//! `store::now_ms`) — and their RFC 3339 form, in which the API and Microsoft Graph write them.
+//! Instants as Liaison keeps them — UTC milliseconds since the Unix epoch (`*_ms`) — the
+//! clock, and their RFC 3339 form, in which the API and Microsoft Graph write them.
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+
+/// Now, in UTC milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
 
 /// `ms` as RFC 3339 UTC (`2026-11-23T09:15:00Z`); empty for an instant `time` cannot hold.
 pub fn to_rfc3339(ms: i64) -> String {

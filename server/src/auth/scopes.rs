@@ -9,7 +9,7 @@
 //! permission, and `Calendars.ReadWrite.Shared` (a delegate's saves go to the CRM; the only
 //! write to Outlook, the category, goes through the Organizer's own connection).
 
-use crate::store::model::Provider;
+use crate::store::Provider;
 
 /// What Liaison does with a scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

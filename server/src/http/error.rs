@@ -8,6 +8,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use liaison_domain::api::{ErrorBody, ErrorCode};
 
+use crate::auth::connections::TokenError;
+use crate::auth::sign_in::SignInError;
+use crate::items::ItemError;
+use crate::store::StoreError;
+use crate::sync::SyncError;
+
 /// A handler's failure.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -41,7 +47,7 @@ pub enum ApiError {
     #[error("the request took too long")]
     Timeout,
     #[error("the record store is unavailable")]
-    Unavailable(#[source] crate::store::StoreError),
+    Unavailable(#[source] StoreError),
     #[error("Liaison needs consent first: sign in and accept, or ask your administrator")]
     ConsentRequired,
     /// `claims` is the challenge to send back to the identity provider.
@@ -169,11 +175,82 @@ impl ApiError {
     }
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(error: crate::store::StoreError) -> Self {
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
         match error {
-            crate::store::StoreError::Unavailable(_) => Self::Unavailable(error),
+            StoreError::Unavailable(_) => Self::Unavailable(error),
             other => Self::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<TokenError> for ApiError {
+    fn from(error: TokenError) -> Self {
+        match error {
+            TokenError::NeedsReconnect => Self::NeedsReconnect,
+            TokenError::InteractionRequired { claims } => Self::InteractionRequired { claims },
+            TokenError::ProviderUnavailable => Self::IdentityUnavailable,
+            TokenError::NotConfigured(provider) => Self::NotConfigured(provider),
+            TokenError::Store(error) => error.into(),
+            TokenError::Sealed(why) => {
+                Self::Internal(anyhow::anyhow!("a stored refresh token: {why}"))
+            }
+        }
+    }
+}
+
+impl From<ItemError> for ApiError {
+    fn from(error: ItemError) -> Self {
+        match error {
+            ItemError::Refused(reason) => Self::Refused(reason),
+            ItemError::Invalid { field, message } => Self::BadRequest {
+                code: ErrorCode::InvalidValue,
+                message,
+                field: Some(field),
+            },
+            ItemError::NotFoundField { field, message } => Self::NotFoundField { field, message },
+            ItemError::NotFound => Self::NotFound,
+            ItemError::IdempotencyKeyReused => Self::IdempotencyKeyReused,
+            ItemError::GraphUnavailable => Self::GraphUnavailable,
+            ItemError::NotConfigured => Self::NotConfigured("Microsoft"),
+            ItemError::Token(error) => error.into(),
+            ItemError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<SyncError> for ApiError {
+    fn from(error: SyncError) -> Self {
+        match error {
+            SyncError::InProgress | SyncError::LeaseLost => Self::SyncInProgress,
+            SyncError::NeedsReconnect => Self::NeedsReconnect,
+            SyncError::BreakerTripped { .. } => Self::SyncStopped,
+            SyncError::NotConfigured => Self::NotConfigured("Microsoft"),
+            SyncError::UnknownTenant => Self::NotFound,
+            SyncError::Graph(error) => {
+                tracing::warn!(%error, "a sync session failed at Microsoft Graph");
+                Self::GraphUnavailable
+            }
+            SyncError::Token(error) => error.into(),
+            SyncError::Item(error) => error.into(),
+            SyncError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<SignInError> for ApiError {
+    fn from(error: SignInError) -> Self {
+        match error {
+            SignInError::Unauthenticated => Self::Unauthenticated,
+            SignInError::ConsentRequired => Self::ConsentRequired,
+            SignInError::InteractionRequired { claims } => Self::InteractionRequired { claims },
+            SignInError::ProviderUnavailable => Self::IdentityUnavailable,
+            SignInError::NotConfigured(provider) => Self::NotConfigured(provider),
+            SignInError::Invalid(why) => Self::InvalidSignIn(why),
+            SignInError::UnknownProvider => Self::NotFound,
+            SignInError::Sealed(why) => Self::Internal(anyhow::anyhow!("a sign-in secret: {why}")),
+            SignInError::Token(error) => error.into(),
+            SignInError::Store(error) => error.into(),
         }
     }
 }

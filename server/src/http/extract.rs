@@ -13,8 +13,8 @@ use axum::http::header;
 use liaison_domain::api::ErrorCode;
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
-use crate::limits::MAX_BODY_BYTES;
+use crate::http::error::ApiError;
+use crate::http::limits::MAX_BODY_BYTES;
 
 /// A JSON request body of type `T`.
 #[derive(Debug)]

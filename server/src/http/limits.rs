@@ -6,7 +6,7 @@ use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// The largest request body the server reads. Every API request is a small JSON document.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -1,17 +1,18 @@
 //! Who is calling: [`Caller`], the signed-in user every authenticated endpoint takes.
 //!
 //! The only credential is a session token (`Authorization: Bearer lsn_…`) that sign-in handed
-//! the task pane (`crate::routes::auth`). The tenant and the user come from the session alone,
+//! the task pane (`crate::auth::sign_in`). The tenant and the user come from the session alone,
 //! never from the request.
 
-use axum::extract::FromRequestParts;
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
-use crate::error::ApiError;
-use crate::sessions;
-use crate::state::AppState;
-use crate::store::model::User;
+use crate::auth::sessions;
+use crate::http::error::ApiError;
+use crate::store::{Store, TenantId, User};
 
 /// The authenticated user.
 #[derive(Debug, Clone)]
@@ -24,7 +25,7 @@ pub struct Caller {
 }
 
 impl Caller {
-    pub fn tenant_id(&self) -> &str {
+    pub fn tenant_id(&self) -> &TenantId {
         &self.user.tenant_id
     }
 
@@ -48,16 +49,21 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-impl FromRequestParts<AppState> for Caller {
+/// Any state the record store can be had from (the server's, in practice).
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    Arc<dyn Store>: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let store = Arc::<dyn Store>::from_ref(state);
         let token = bearer(&parts.headers).ok_or(ApiError::Unauthenticated)?;
-        let session = sessions::resolve(state.store.as_ref(), token)
+        let session = sessions::resolve(store.as_ref(), token)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
-        let user = state
-            .store
+        let user = store
             .user(&session.tenant_id, &session.user_id)
             .await?
             .ok_or(ApiError::Unauthenticated)?;

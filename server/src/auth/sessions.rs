@@ -6,8 +6,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::Digest;
 
-use crate::store::model::{LiveSession, NewSession};
-use crate::store::{Store, StoreError, now_ms};
+use crate::clock::now_ms;
+use crate::store::{IdentityStore, LiveSession, NewSession, StoreError, UserKey};
 
 /// A session's absolute lifetime.
 pub const LIFETIME_MS: i64 = 8 * 60 * 60 * 1000;
@@ -33,9 +33,8 @@ pub fn hash(token: &str) -> String {
 /// A session for the user (`is_admin`: they signed in holding `Liaison.Admin`); returns the
 /// token and when it ends (UTC ms).
 pub async fn start(
-    store: &dyn Store,
-    tenant_id: &str,
-    user_id: &str,
+    store: &dyn IdentityStore,
+    user: &UserKey,
     is_admin: bool,
 ) -> Result<(String, i64), StoreError> {
     let token = new_token("lsn_");
@@ -43,8 +42,7 @@ pub async fn start(
     store
         .create_session(&NewSession {
             token_hash: hash(&token),
-            tenant_id: tenant_id.to_owned(),
-            user_id: user_id.to_owned(),
+            user: user.clone(),
             expires_at_ms,
             is_admin,
         })
@@ -53,7 +51,10 @@ pub async fn start(
 }
 
 /// The live session of a token.
-pub async fn resolve(store: &dyn Store, token: &str) -> Result<Option<LiveSession>, StoreError> {
+pub async fn resolve(
+    store: &dyn IdentityStore,
+    token: &str,
+) -> Result<Option<LiveSession>, StoreError> {
     let now = now_ms();
     store.use_session(&hash(token), now, now - IDLE_MS).await
 }

@@ -4,10 +4,10 @@
 //! The file in the repository is itself a valid manifest for a development server at
 //! [`TEMPLATE_ORIGIN`]; rendering replaces that origin everywhere it occurs.
 
-use crate::config::PublicUrl;
+use crate::http::public_url::PublicUrl;
 
 /// The manifest as shipped.
-pub const TEMPLATE: &str = include_str!("../../manifest.xml");
+pub const TEMPLATE: &str = include_str!("../../../manifest.xml");
 
 /// The origin the shipped manifest points at.
 pub const TEMPLATE_ORIGIN: &str = "https://localhost:3000";
@@ -24,7 +24,10 @@ const OVERRIDES_1_1_END: &str = "      </Resources>\n    </VersionOverrides>";
 /// The manifest for `public_url`, with Office SSO (`WebApplicationInfo`) when Liaison's app
 /// registration — client id and Application ID URI — is known.
 pub fn render_with(public_url: &PublicUrl, web_application: Option<&(String, String)>) -> String {
-    let xml = TEMPLATE.replace(TEMPLATE_ORIGIN, &crate::markup::escape(public_url.as_str()));
+    let xml = TEMPLATE.replace(
+        TEMPLATE_ORIGIN,
+        &crate::http::markup::escape(public_url.as_str()),
+    );
     match web_application {
         None => xml,
         Some((client_id, app_id_uri)) => xml.replacen(
@@ -34,8 +37,8 @@ pub fn render_with(public_url: &PublicUrl, web_application: Option<&(String, Str
                  <Resource>{}</Resource>\n        <Scopes>\n          <Scope>openid</Scope>\n          \
                  <Scope>profile</Scope>\n        </Scopes>\n      </WebApplicationInfo>\n    \
                  </VersionOverrides>",
-                crate::markup::escape(client_id),
-                crate::markup::escape(app_id_uri)
+                crate::http::markup::escape(client_id),
+                crate::http::markup::escape(app_id_uri)
             ),
             1,
         ),
@@ -78,6 +81,6 @@ mod tests {
 
     #[test]
     fn url_characters_that_break_xml_are_escaped() {
-        assert_eq!(crate::markup::escape("a&b'c"), "a&amp;b&apos;c");
+        assert_eq!(crate::http::markup::escape("a&b'c"), "a&amp;b&apos;c");
     }
 }

@@ -1,0 +1,17 @@
+//! Liaison's own credentials: who a session belongs to, the connected accounts' tokens, and how
+//! people sign in.
+//!
+//! - [`sessions`]: opaque session tokens and one-time values (only their SHA-256 is stored).
+//! - [`connections`]: [`connections::TokenSource`], access tokens from sealed refresh tokens.
+//! - [`sign_in`]: [`sign_in::SignIn`], Office SSO, the code flow, admin consent.
+//! - [`secrets`]: the encryption envelope of secrets at rest and key rotation.
+//! - [`scopes`]: the scope registry — what is asked for and why.
+//!
+//! The identity providers' protocols (token validation, OAuth exchanges) are in
+//! [`crate::identity`]; the HTTP side of a caller in [`crate::http::caller`].
+
+pub mod connections;
+pub mod scopes;
+pub mod secrets;
+pub mod sessions;
+pub mod sign_in;

@@ -1,0 +1,594 @@
+//! Signing people in and connecting their accounts: Office SSO (validate Office's token,
+//! exchange it On-Behalf-Of), the authorization code flow with PKCE (the sign-in dialog, Google
+//! connections, admin consent), one-time dialog codes, and sessions.
+//!
+//! Every redirect is remembered under the SHA-256 of a one-time `state`, its PKCE verifier
+//! sealed; the callback takes it once (a replay finds nothing), and a code is redeemed only
+//! with the provider that started the flow. Admin consent is Microsoft's own
+//! `prompt=admin_consent` page: Microsoft decides who may consent for the organization, and
+//! the consent recorded is the validated ID token's tenant with the scopes the token response
+//! says were granted — never what a callback's query string claims.
+
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::auth::connections::{NewConnection, Refresh, TokenError, TokenSource};
+use crate::auth::scopes;
+use crate::auth::secrets::{Aad, Keyring};
+use crate::auth::sessions;
+use crate::clock::now_ms;
+use crate::graph::client::{GraphClient, GraphError};
+use crate::identity::oauth::{self, OAuthError, TokenSet};
+use crate::identity::tokens::TokenClaims;
+use crate::identity::{Google, Identity, Microsoft};
+use crate::store::{
+    AdminConsent, AuditAction, AuditEntry, FlowPurpose, LiveSession, Provider, SignInFlow, Store,
+    StoreError, Tenant, TenantId, User, UserId, UserKey,
+};
+
+/// Liaison's app role for its administrators, assigned in Entra (the `roles` claim).
+pub const ADMIN_ROLE: &str = "Liaison.Admin";
+
+/// Why a sign-in did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("sign in to use this: the credentials did not hold")]
+    Unauthenticated,
+    #[error("Liaison needs consent first: sign in and accept, or ask your administrator")]
+    ConsentRequired,
+    #[error("sign in again: your organization requires an interactive sign-in")]
+    InteractionRequired { claims: Option<String> },
+    #[error("the identity provider is unavailable")]
+    ProviderUnavailable,
+    #[error("sign-in with {0} is not configured on this server")]
+    NotConfigured(&'static str),
+    /// A redirect that cannot be finished: its `state` unknown, used or another provider's…
+    #[error("{0}")]
+    Invalid(&'static str),
+    #[error("no such identity provider")]
+    UnknownProvider,
+    #[error("a sealed sign-in secret does not open: {0}")]
+    Sealed(String),
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<OAuthError> for SignInError {
+    fn from(error: OAuthError) -> Self {
+        match error {
+            OAuthError::InvalidGrant { consent: true } => Self::ConsentRequired,
+            OAuthError::InvalidGrant { consent: false } => Self::Unauthenticated,
+            OAuthError::InteractionRequired { claims } => Self::InteractionRequired { claims },
+            other => {
+                tracing::warn!(error = %other, "an exchange with the identity provider failed");
+                Self::ProviderUnavailable
+            }
+        }
+    }
+}
+
+/// Someone signed in: who, and whether they hold Liaison's administrator role.
+pub struct SignedIn {
+    pub user: User,
+    pub is_admin: bool,
+}
+
+/// What a finished redirect came to, for the page the browser lands on.
+pub enum Finished {
+    /// Signed in; in the dialog, with the one-time code the pane trades for a session.
+    SignedIn {
+        user: User,
+        dialog_code: Option<String>,
+    },
+    GoogleConnected {
+        email: String,
+        dialog: bool,
+    },
+    AdminConsented,
+    /// The provider ended the flow with an error (cancelled, refused).
+    Refused {
+        error: String,
+        dialog: bool,
+    },
+}
+
+/// The answer of a provider's redirect back to Liaison.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Callback {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Sign-in as a service: what the sign-in routes call.
+pub struct SignIn {
+    pub store: Arc<dyn Store>,
+    pub identity: Arc<Identity>,
+    pub tokens: Arc<TokenSource>,
+    pub keyring: Arc<Keyring>,
+    pub graph: Option<Arc<GraphClient>>,
+    /// The server's public URL, where the providers send people back.
+    pub public_url: String,
+}
+
+fn verifier_aad(state_hash: &str) -> Aad<'_> {
+    Aad {
+        tenant_id: "-",
+        owner_id: state_hash,
+        column: "sign_in_flows.code_verifier",
+    }
+}
+
+/// Whether the token says the user holds Liaison's app role `Liaison.Admin`.
+fn is_admin(claims: &TokenClaims) -> bool {
+    claims.roles.iter().any(|r| r == ADMIN_ROLE)
+}
+
+/// The (tenant, user) a Microsoft token names.
+fn person_of(claims: &TokenClaims) -> Result<UserKey, SignInError> {
+    match (&claims.tid, &claims.oid) {
+        (Some(tid), Some(oid)) => Ok(UserKey::new(
+            TenantId::new(tid.as_str()),
+            UserId::new(oid.as_str()),
+        )),
+        _ => Err(SignInError::Unauthenticated),
+    }
+}
+
+impl SignIn {
+    fn microsoft(&self) -> Result<&Microsoft, SignInError> {
+        self.identity
+            .microsoft
+            .as_ref()
+            .ok_or(SignInError::NotConfigured("Microsoft"))
+    }
+
+    fn google(&self) -> Result<&Google, SignInError> {
+        self.identity
+            .google
+            .as_ref()
+            .ok_or(SignInError::NotConfigured("Google"))
+    }
+
+    fn callback_url(&self, provider: Provider) -> String {
+        format!("{}/auth/{}/callback", self.public_url, provider.as_str())
+    }
+
+    /// Office SSO: validates the token Office gave the pane, exchanges it On-Behalf-Of for
+    /// Graph, keeps the refresh token sealed.
+    pub async fn with_office_sso(&self, token: &str) -> Result<SignedIn, SignInError> {
+        let ms = self.microsoft()?;
+        let claims = ms.validate_sso_token(token).await.map_err(|reason| {
+            tracing::info!(%reason, "refused an SSO token");
+            SignInError::Unauthenticated
+        })?;
+        let person = person_of(&claims)?;
+        let mut wanted = scopes::graph_permissions();
+        wanted.push("offline_access".into());
+        let wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        let tokens = oauth::on_behalf_of(
+            &self.identity.http,
+            &ms.tenant_token_url(person.tenant_id.as_str()),
+            &ms.settings.client_id,
+            &ms.settings.client_secret,
+            token,
+            &wanted,
+        )
+        .await?;
+        let mailbox = claims.username().unwrap_or_default().to_owned();
+        let user = self
+            .upsert_person(&person, &mailbox, claims.name.as_deref().unwrap_or(""))
+            .await?;
+        self.connect_microsoft(&user, &tokens).await?;
+        self.store
+            .append_audit(&AuditEntry::allowed(
+                &user.tenant_id,
+                &user.id,
+                AuditAction::SignInSso,
+                &user.mailbox,
+            ))
+            .await?;
+        Ok(SignedIn {
+            is_admin: is_admin(&claims),
+            user,
+        })
+    }
+
+    /// A new session for someone signed in: its token and when it ends (UTC ms).
+    pub async fn start_session(&self, signed_in: &SignedIn) -> Result<(String, i64), SignInError> {
+        Ok(sessions::start(
+            self.store.as_ref(),
+            &signed_in.user.key(),
+            signed_in.is_admin,
+        )
+        .await?)
+    }
+
+    /// Trades the dialog's one-time code (once) for who signed in.
+    pub async fn exchange_dialog_code(&self, code: &str) -> Result<SignedIn, SignInError> {
+        let grant = self
+            .store
+            .take_dialog_code(&sessions::hash(code), now_ms())
+            .await?
+            .ok_or(SignInError::Unauthenticated)?;
+        let user = self
+            .store
+            .user(&grant.tenant_id, &grant.user_id)
+            .await?
+            .ok_or(SignInError::Unauthenticated)?;
+        Ok(SignedIn {
+            user,
+            is_admin: grant.is_admin,
+        })
+    }
+
+    /// Starts a redirect to `provider` (the authorization URL to send the browser to) and
+    /// remembers it under its one-time state.
+    pub async fn start(
+        &self,
+        provider: Provider,
+        purpose: FlowPurpose,
+        dialog: bool,
+        started_by: Option<UserKey>,
+    ) -> Result<url::Url, SignInError> {
+        let nonce = sessions::new_token("");
+        let redirect_uri = self.callback_url(provider);
+        let authorization = match provider {
+            Provider::Microsoft => {
+                let scopes = scopes::requested(Provider::Microsoft);
+                // Admin consent: the same sign-in, with Microsoft's admin consent page, where
+                // the identity platform decides who may consent for the organization.
+                let extra: &[(&str, &str)] = if purpose == FlowPurpose::AdminConsent {
+                    &[("prompt", "admin_consent")]
+                } else {
+                    &[]
+                };
+                oauth::authorize(
+                    &self.microsoft()?.oauth(),
+                    &redirect_uri,
+                    &scopes,
+                    &nonce,
+                    extra,
+                )
+            }
+            Provider::Google => oauth::authorize(
+                &self.google()?.oauth(),
+                &redirect_uri,
+                &scopes::requested(Provider::Google),
+                &nonce,
+                &[("access_type", "offline"), ("prompt", "consent")],
+            ),
+        }?;
+        let state_hash = sessions::hash(&authorization.state);
+        self.store
+            .put_sign_in_flow(&SignInFlow {
+                code_verifier: self.keyring.seal(
+                    authorization.verifier.expose_secret(),
+                    verifier_aad(&state_hash),
+                ),
+                state_hash,
+                provider,
+                purpose,
+                nonce,
+                return_to: "/".into(),
+                dialog,
+                started_by,
+                expires_at_ms: now_ms() + sessions::FLOW_MS,
+            })
+            .await?;
+        Ok(authorization.url)
+    }
+
+    /// Finishes a redirect `provider` sent back.
+    pub async fn finish(
+        &self,
+        provider: &str,
+        callback: Callback,
+    ) -> Result<Finished, SignInError> {
+        let provider = Provider::parse(provider).ok_or(SignInError::UnknownProvider)?;
+        let presented = callback
+            .state
+            .as_deref()
+            .ok_or(SignInError::Invalid("the sign-in state is missing"))?;
+        let flow = self
+            .store
+            .take_sign_in_flow(&sessions::hash(presented), now_ms())
+            .await?
+            .ok_or(SignInError::Invalid(
+                "this sign-in is unknown, expired or already used: start again",
+            ))?;
+        if flow.provider != provider {
+            // Mix-up defence: a code is only redeemed with the provider that started the flow.
+            return Err(SignInError::Invalid(
+                "this sign-in was started with another provider",
+            ));
+        }
+        if let Some(error) = callback.error {
+            tracing::info!(provider = provider.as_str(), %error, "the identity provider ended a sign-in with an error");
+            return Ok(Finished::Refused {
+                error,
+                dialog: flow.dialog,
+            });
+        }
+        let code = callback
+            .code
+            .as_deref()
+            .ok_or(SignInError::Invalid("the sign-in code is missing"))?;
+        let verifier = self
+            .keyring
+            .open(&flow.code_verifier, verifier_aad(&flow.state_hash))
+            .map_err(|e| SignInError::Sealed(e.to_string()))?;
+        match provider {
+            Provider::Microsoft => self.finish_microsoft(&flow, code, &verifier).await,
+            Provider::Google => self.finish_google(&flow, code, &verifier).await,
+        }
+    }
+
+    async fn finish_microsoft(
+        &self,
+        flow: &SignInFlow,
+        code: &str,
+        verifier: &SecretString,
+    ) -> Result<Finished, SignInError> {
+        let ms = self.microsoft()?;
+        let (tokens, id_token) = self
+            .redeem(&ms.oauth(), Provider::Microsoft, code, verifier)
+            .await?;
+        let claims = ms
+            .validate_id_token(&id_token, &flow.nonce)
+            .await
+            .map_err(|reason| {
+                tracing::info!(%reason, "refused an ID token");
+                SignInError::Unauthenticated
+            })?;
+        let person = person_of(&claims)?;
+        if flow.purpose == FlowPurpose::AdminConsent {
+            self.record_admin_consent(&claims, &person, &tokens).await?;
+            return Ok(Finished::AdminConsented);
+        }
+        let graph = self
+            .graph
+            .as_deref()
+            .ok_or(SignInError::NotConfigured("Microsoft"))?;
+        let profile = match graph
+            .me(&tokens.access_token, person.user_id.as_str())
+            .await
+        {
+            Ok(profile) => Some(profile),
+            Err(error) => {
+                tracing::warn!(%error, "reading the profile from Graph failed; using the ID token");
+                None
+            }
+        };
+        let mailbox = profile
+            .as_ref()
+            .and_then(|p| p.mail.clone().or_else(|| p.user_principal_name.clone()))
+            .or_else(|| claims.preferred_username.clone())
+            .unwrap_or_default();
+        let name = profile
+            .and_then(|p| p.display_name)
+            .or(claims.name.clone())
+            .unwrap_or_default();
+        let user = self.upsert_person(&person, &mailbox, &name).await?;
+        self.connect_microsoft(&user, &tokens).await?;
+        self.store
+            .append_audit(&AuditEntry::allowed(
+                &user.tenant_id,
+                &user.id,
+                AuditAction::SignInCode,
+                &user.mailbox,
+            ))
+            .await?;
+        let dialog_code = if flow.dialog {
+            let dialog_code = sessions::new_token("ldc_");
+            let grant = LiveSession {
+                tenant_id: user.tenant_id.clone(),
+                user_id: user.id.clone(),
+                is_admin: is_admin(&claims),
+            };
+            self.store
+                .put_dialog_code(
+                    &sessions::hash(&dialog_code),
+                    &grant,
+                    now_ms() + sessions::DIALOG_CODE_MS,
+                )
+                .await?;
+            Some(dialog_code)
+        } else {
+            None
+        };
+        Ok(Finished::SignedIn { user, dialog_code })
+    }
+
+    async fn finish_google(
+        &self,
+        flow: &SignInFlow,
+        code: &str,
+        verifier: &SecretString,
+    ) -> Result<Finished, SignInError> {
+        let google = self.google()?;
+        let person = flow
+            .started_by
+            .clone()
+            .ok_or(SignInError::Invalid("connect Google from the sidebar"))?;
+        let (tokens, id_token) = self
+            .redeem(&google.oauth(), Provider::Google, code, verifier)
+            .await?;
+        let claims = google
+            .validate_id_token(&id_token, &flow.nonce)
+            .await
+            .map_err(|reason| {
+                tracing::info!(%reason, "refused a Google ID token");
+                SignInError::Unauthenticated
+            })?;
+        let account = format!("{}|{}", claims.iss, claims.sub);
+        let email = claims.email.clone().unwrap_or_default();
+        self.tokens
+            .save(&NewConnection {
+                user: &person,
+                provider: Provider::Google,
+                account: &account,
+                account_email: &email,
+                tokens: &tokens,
+            })
+            .await?;
+        self.store
+            .append_audit(&AuditEntry::allowed(
+                &person.tenant_id,
+                &person.user_id,
+                AuditAction::ConnectionGoogle,
+                &email,
+            ))
+            .await?;
+        Ok(Finished::GoogleConnected {
+            email,
+            dialog: flow.dialog,
+        })
+    }
+
+    /// Refreshes the user's Microsoft connection and reads their profile: a revoked grant
+    /// turns the connection to "needs reconnect" (which is not a failure of the check).
+    pub async fn check_microsoft(&self, user: &User) -> Result<(), SignInError> {
+        let key = user.key();
+        let token = match self
+            .tokens
+            .access_token(&key, Provider::Microsoft, Refresh::Force)
+            .await
+        {
+            Ok(token) => token,
+            Err(TokenError::NeedsReconnect) => return Ok(()),
+            Err(other) => return Err(other.into()),
+        };
+        let graph = self
+            .graph
+            .as_deref()
+            .ok_or(SignInError::NotConfigured("Microsoft"))?;
+        match graph.me(&token, user.id.as_str()).await {
+            Ok(_) | Err(GraphError::Forbidden { .. }) => Ok(()),
+            Err(GraphError::Unauthorized) => {
+                self.tokens.forget(&key, Provider::Microsoft).await;
+                Ok(())
+            }
+            Err(error) => {
+                tracing::warn!(%error, "checking a connection against Graph failed");
+                Err(SignInError::ProviderUnavailable)
+            }
+        }
+    }
+
+    /// Redeems a sign-in code; a sign-in without an ID token is no sign-in.
+    async fn redeem(
+        &self,
+        endpoints: &oauth::Endpoints,
+        provider: Provider,
+        code: &str,
+        verifier: &SecretString,
+    ) -> Result<(TokenSet, String), SignInError> {
+        let tokens = oauth::exchange_code(
+            &self.identity.http,
+            endpoints,
+            &self.callback_url(provider),
+            code,
+            verifier,
+        )
+        .await?;
+        let id_token = tokens
+            .id_token
+            .clone()
+            .ok_or(SignInError::Unauthenticated)?;
+        Ok((tokens, id_token))
+    }
+
+    async fn connect_microsoft(&self, user: &User, tokens: &TokenSet) -> Result<(), SignInError> {
+        self.tokens
+            .save(&NewConnection {
+                user: &user.key(),
+                provider: Provider::Microsoft,
+                account: user.id.as_str(),
+                account_email: &user.mailbox,
+                tokens,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The tenant and the user a validated Microsoft token names, created on first sight; the
+    /// user's Liaison settings are kept.
+    async fn upsert_person(
+        &self,
+        person: &UserKey,
+        mailbox: &str,
+        name: &str,
+    ) -> Result<User, StoreError> {
+        let tenant_id = &person.tenant_id;
+        if self.store.tenant(tenant_id).await?.is_none() {
+            let domain = mailbox
+                .rsplit_once('@')
+                .map_or(tenant_id.as_str(), |(_, d)| d);
+            self.store
+                .upsert_tenant(&Tenant::new(tenant_id, domain))
+                .await?;
+        }
+        let existing = self.store.user(tenant_id, &person.user_id).await?;
+        let user = User {
+            tenant_id: tenant_id.clone(),
+            id: person.user_id.clone(),
+            mailbox: mailbox.to_lowercase(),
+            display_name: if name.is_empty() {
+                mailbox.to_owned()
+            } else {
+                name.to_owned()
+            },
+            sync_enabled: existing.as_ref().is_some_and(|u| u.sync_enabled),
+        };
+        if existing.as_ref() != Some(&user) {
+            self.store.upsert_user(&user).await?;
+        }
+        Ok(user)
+    }
+
+    /// The administrator consented on Microsoft's page and signed in: the consent recorded is
+    /// their validated tenant and the scopes the token response says were granted.
+    async fn record_admin_consent(
+        &self,
+        claims: &TokenClaims,
+        person: &UserKey,
+        tokens: &TokenSet,
+    ) -> Result<(), StoreError> {
+        let wanted = scopes::graph_permissions();
+        let bare = |scope: &str| {
+            scope
+                .rsplit_once('/')
+                .map_or(scope.to_owned(), |(_, name)| name.to_owned())
+        };
+        let granted: Vec<String> = tokens
+            .scopes
+            .iter()
+            .map(|s| bare(s))
+            .filter(|s| wanted.iter().any(|w| bare(w) == *s))
+            .collect();
+        self.store
+            .record_admin_consent(&AdminConsent {
+                tenant_id: person.tenant_id.clone(),
+                granted_by_id: person.user_id.clone(),
+                scopes: granted.join(" "),
+                granted_at_ms: now_ms(),
+            })
+            .await?;
+        let mut entry = AuditEntry::allowed(
+            &person.tenant_id,
+            &person.user_id,
+            AuditAction::AdminConsent,
+            person.tenant_id.as_str(),
+        );
+        entry.detail = Some(format!(
+            "granted by {}: {}",
+            claims.username().unwrap_or("an administrator"),
+            granted.join(" ")
+        ));
+        self.store.append_audit(&entry).await
+    }
+}

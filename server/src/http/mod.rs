@@ -1,0 +1,23 @@
+//! What every request lives within, and the HTTP side of everything: errors as JSON with
+//! stable codes, the JSON body extractor, the signed-in caller, security headers, limits, the
+//! server's pages, the task pane page, the manifest, TLS.
+//!
+//! - [`error`]: [`error::ApiError`], the one way a handler fails; each layer's own error
+//!   converts into it here, and only here.
+//! - [`extract`]: `AppJson<T>`, naming the bad field of a body; [`caller`]: `Caller`.
+//! - [`headers`] (CSP, HSTS per route class), [`limits`] (body size, time), [`rate_limit`].
+//! - [`pages`]: the one HTML layout; [`markup`]: escaping; [`taskpane`]: the task pane page;
+//!   [`manifest`]: `manifest.xml` for a public URL; [`tls`]: certificates.
+
+pub mod caller;
+pub mod error;
+pub mod extract;
+pub mod headers;
+pub mod limits;
+pub mod manifest;
+pub mod markup;
+pub mod pages;
+pub mod public_url;
+pub mod rate_limit;
+pub mod taskpane;
+pub mod tls;

@@ -1,0 +1,329 @@
+//! Saving an item to the CRM — at once, or queued for the next sync session — and carrying out
+//! the saves the outbox holds, judged again on Graph's facts when they are written.
+
+use std::collections::HashSet;
+
+use liaison_domain::api::{SaveItemRequest, SaveItemResponse, SaveOutcome};
+use liaison_domain::permissions::{Action, Reason, Verdict};
+use sha2::{Digest, Sha256};
+
+use crate::items::error::ItemError;
+use crate::items::facts::{Sighting, gather};
+use crate::items::present::{crm_event, item_status};
+use crate::items::refusal::{Refusal, audit};
+use crate::items::service::Items;
+use crate::store::{
+    AuditAction, EventTime, EventType, EventWrite, IdempotencyKey, Idempotent, QueueWrite,
+    QueuedSave, SaveCommand, StoreError, StoredEvent, StoredResponse, StoredStatus, User,
+};
+
+/// How many records one save may link.
+const MAX_LINKS: usize = 50;
+/// The longest `Idempotency-Key` accepted.
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// How a queued save ended when a sync session tried it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueuedOutcome {
+    Written,
+    /// The rules refuse it now (a delegation was removed, the CRM event deleted…): dropped,
+    /// with the refusal audited.
+    Refused,
+    /// The item is not in the calendar yet, or the requester cannot be asked now: kept.
+    Waiting,
+}
+
+impl Items {
+    /// Saves the item to the CRM: the answer `(status, JSON body)`, replayed as first given
+    /// under the same idempotency key.
+    pub async fn save(
+        &self,
+        caller: &User,
+        request: &SaveItemRequest,
+        idempotency_key: Option<&str>,
+    ) -> Result<StoredResponse, ItemError> {
+        let store = self.store.as_ref();
+        let key = idempotency_key
+            .map(|key| idempotency(key, request))
+            .transpose()?;
+        if let Some(key) = &key {
+            match store
+                .check_idempotency(&caller.tenant_id, &caller.id, key)
+                .await?
+            {
+                Some(Idempotent::Replayed(response)) => return Ok(response),
+                Some(Idempotent::KeyReused) => return Err(ItemError::IdempotencyKeyReused),
+                Some(Idempotent::Fresh(_)) | None => {}
+            }
+        }
+        let links = unique_links(&request.link_record_ids)?;
+        if request.item.item_id.is_none() {
+            return Err(ItemError::invalid(
+                "item.itemId",
+                "save the meeting in Outlook first: a meeting without an id is not in the calendar",
+            ));
+        }
+        let gathered = gather(self, caller, &request.item).await?;
+        let mut audit = audit(caller, &gathered, AuditAction::ItemSave);
+        if let Verdict::Refused(reason) = gathered.resolution.actions[&Action::SaveToCrm] {
+            return self
+                .refuse(audit, key.as_ref(), Refusal::Rule(reason))
+                .await;
+        }
+        let visible = store
+            .visible_records(&caller.tenant_id, &caller.id, &links)
+            .await?;
+        if visible.len() != links.len() {
+            audit.detail = Some("a record to link is unknown to the caller".into());
+            return self
+                .refuse(audit, key.as_ref(), Refusal::RecordNotVisible)
+                .await;
+        }
+        let tenant = store
+            .tenant(&caller.tenant_id)
+            .await?
+            .ok_or(ItemError::NotFound)?;
+        let cmd = match &gathered.sighting {
+            Sighting::Seen(event) => {
+                let (Some(ical_uid), Some(write)) = (event.ical_uid(), event.to_write()) else {
+                    // Graph hid the item's details (a private item): the rules refused it above.
+                    return self
+                        .refuse(audit, key.as_ref(), Refusal::Rule(Reason::PrivateItem))
+                        .await;
+                };
+                // The first save waits for the next sync session when insta-sync is off;
+                // updates of an existing CRM event go straight through.
+                let queue = (gathered.event.is_none() && !tenant.insta_sync).then(|| QueueWrite {
+                    payload: serde_json::to_string(request).unwrap_or_default(),
+                    item_id: None,
+                });
+                SaveCommand {
+                    tenant_id: caller.tenant_id.clone(),
+                    actor_id: caller.id.clone(),
+                    organizer_id: gathered.owner.id.clone(),
+                    ical_uid: ical_uid.to_owned(),
+                    graph_event_id: Some(event.id.clone()),
+                    event: write,
+                    event_type: EventType::parse(event.event_type()),
+                    series_master_graph_id: event.series_master_id.clone(),
+                    link_record_ids: links,
+                    queue,
+                    idempotency: key.clone(),
+                    outbox_id: None,
+                }
+            }
+            // Not in the calendar yet: the save waits for the item (the rules allowed it for a
+            // meeting the user creates; they are applied again on Graph's facts when it
+            // appears).
+            Sighting::NotFound => SaveCommand {
+                tenant_id: caller.tenant_id.clone(),
+                actor_id: caller.id.clone(),
+                organizer_id: gathered.owner.id.clone(),
+                ical_uid: String::new(),
+                graph_event_id: None,
+                event: placeholder_write(),
+                event_type: EventType::SingleInstance,
+                series_master_graph_id: None,
+                link_record_ids: links,
+                queue: Some(QueueWrite {
+                    payload: serde_json::to_string(request).unwrap_or_default(),
+                    item_id: gathered.item_id.clone(),
+                }),
+                idempotency: key.clone(),
+                outbox_id: None,
+            },
+            Sighting::New | Sighting::Denied => {
+                return self
+                    .refuse(audit, key.as_ref(), Refusal::Rule(Reason::NoCalendarAccess))
+                    .await;
+            }
+        };
+        let queued = cmd.queue.is_some();
+        audit.allowed = true;
+        audit.detail = Some(
+            if cmd.queue.as_ref().is_some_and(|q| q.item_id.is_some()) {
+                "queued until the item is in the calendar"
+            } else if queued {
+                "queued"
+            } else {
+                "synced"
+            }
+            .to_owned(),
+        );
+        let outcome = if queued {
+            SaveOutcome::Queued
+        } else {
+            SaveOutcome::Synced
+        };
+        let respond = move |event: Option<&StoredEvent>, status: &StoredStatus| {
+            let body = SaveItemResponse {
+                outcome,
+                crm_event: event.map(crm_event),
+                status: item_status(Some(status)),
+            };
+            StoredResponse {
+                status: 200,
+                body: serde_json::to_string(&body).unwrap_or_default(),
+            }
+        };
+        match store.save_item(&cmd, &audit, &respond).await {
+            Ok(Idempotent::Fresh(response) | Idempotent::Replayed(response)) => Ok(response),
+            Ok(Idempotent::KeyReused) => Err(ItemError::IdempotencyKeyReused),
+            Err(StoreError::Deleted) => Err(ItemError::Refused(Reason::CrmNoAccess)),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Carries out a save the outbox held, for the Organizer's sync session: the facts are
+    /// gathered again with the requester's own token and the rules applied again, then it is
+    /// written (its outbox row removed in the same transaction), refused (removed, audited) or
+    /// left waiting.
+    pub async fn carry_out_queued(
+        &self,
+        organizer: &User,
+        queued: &QueuedSave,
+    ) -> Result<QueuedOutcome, ItemError> {
+        let store = self.store.as_ref();
+        let tenant_id = &organizer.tenant_id;
+        let Ok(request) = serde_json::from_str::<SaveItemRequest>(&queued.payload) else {
+            store.drop_queued_save(tenant_id, &queued.id, None).await?;
+            return Ok(QueuedOutcome::Refused);
+        };
+        let Some(requester) = store.user(tenant_id, &queued.requested_by_id).await? else {
+            store.drop_queued_save(tenant_id, &queued.id, None).await?;
+            return Ok(QueuedOutcome::Refused);
+        };
+        let gathered = match gather(self, &requester, &request.item).await {
+            Ok(gathered) => gathered,
+            Err(error) if error.is_temporary() => return Ok(QueuedOutcome::Waiting),
+            Err(error) => return Err(error),
+        };
+        let mut audit = audit(&requester, &gathered, AuditAction::ItemSave);
+        let event = match (
+            &gathered.sighting,
+            gathered.resolution.actions[&Action::SaveToCrm],
+        ) {
+            (Sighting::NotFound, _) => return Ok(QueuedOutcome::Waiting),
+            (Sighting::Seen(event), Verdict::Allowed) => event,
+            (_, verdict) => {
+                audit.reason = verdict.reason().map(|r| r.code().to_owned());
+                audit.detail = Some("a queued save refused when carried out".into());
+                store
+                    .drop_queued_save(tenant_id, &queued.id, Some(&audit))
+                    .await?;
+                return Ok(QueuedOutcome::Refused);
+            }
+        };
+        let (Some(ical_uid), Some(write)) = (event.ical_uid(), event.to_write()) else {
+            return Ok(QueuedOutcome::Waiting);
+        };
+        let links = unique_links(&request.link_record_ids).unwrap_or_default();
+        let visible = store
+            .visible_records(tenant_id, &requester.id, &links)
+            .await?;
+        let cmd = SaveCommand {
+            tenant_id: tenant_id.clone(),
+            actor_id: requester.id.clone(),
+            organizer_id: organizer.id.clone(),
+            ical_uid: ical_uid.to_owned(),
+            graph_event_id: Some(event.id.clone()),
+            event: write,
+            event_type: EventType::parse(event.event_type()),
+            series_master_graph_id: event.series_master_id.clone(),
+            link_record_ids: visible.into_iter().map(|r| r.id).collect(),
+            queue: None,
+            idempotency: None,
+            outbox_id: Some(queued.id.clone()),
+        };
+        audit.allowed = true;
+        audit.detail = Some("queued save written by the sync session".to_owned());
+        let respond = |_: Option<&StoredEvent>, _: &StoredStatus| StoredResponse {
+            status: 200,
+            body: String::new(),
+        };
+        match store.save_item(&cmd, &audit, &respond).await {
+            Ok(_) => Ok(QueuedOutcome::Written),
+            Err(StoreError::Deleted) => {
+                store.drop_queued_save(tenant_id, &queued.id, None).await?;
+                Ok(QueuedOutcome::Refused)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+/// The records to link, each once. The count is bounded before any work that grows with it.
+fn unique_links(ids: &[String]) -> Result<Vec<String>, ItemError> {
+    let too_many = || {
+        ItemError::invalid(
+            "linkRecordIds",
+            format!("link at most {MAX_LINKS} records at once"),
+        )
+    };
+    if ids.len() > MAX_LINKS * 4 {
+        return Err(too_many());
+    }
+    let mut seen = HashSet::with_capacity(ids.len());
+    let unique: Vec<String> = ids
+        .iter()
+        .filter(|id| seen.insert(id.as_str()))
+        .cloned()
+        .collect();
+    if unique.len() > MAX_LINKS {
+        return Err(too_many());
+    }
+    if unique.iter().any(|id| id.is_empty() || id.len() > 256) {
+        return Err(ItemError::invalid(
+            "linkRecordIds",
+            "a record id is 1 to 256 characters",
+        ));
+    }
+    Ok(unique)
+}
+
+fn idempotency(key: &str, request: &SaveItemRequest) -> Result<IdempotencyKey, ItemError> {
+    if key.is_empty()
+        || key.len() > MAX_IDEMPOTENCY_KEY
+        || !key.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(ItemError::invalid(
+            "Idempotency-Key",
+            format!("must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
+        ));
+    }
+    let canonical = serde_json::to_vec(request).unwrap_or_default();
+    let digest = Sha256::digest(&canonical);
+    Ok(IdempotencyKey {
+        key: key.to_owned(),
+        request_hash: digest.iter().map(|b| format!("{b:02x}")).collect(),
+    })
+}
+
+/// The event fields of a save that waits for its item (nothing of it is written).
+fn placeholder_write() -> EventWrite {
+    EventWrite {
+        subject: String::new(),
+        time: EventTime::Timed {
+            start_ms: 0,
+            end_ms: 0,
+        },
+        time_zone: "UTC".into(),
+        location: String::new(),
+        attendees: Vec::new(),
+        is_private: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_bounded_before_they_are_deduplicated() {
+        let many: Vec<String> = (0..10_000).map(|i| i.to_string()).collect();
+        assert!(unique_links(&many).is_err());
+        let repeated = vec!["a".to_owned(); 60];
+        assert_eq!(unique_links(&repeated).unwrap(), ["a"]);
+        assert!(unique_links(&[String::new()]).is_err());
+    }
+}

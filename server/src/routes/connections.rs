@@ -1,0 +1,41 @@
+//! The signed-in user's connected accounts:
+//!
+//! - `POST /api/connections/google`: the URL a signed-in Organizer opens to connect Google
+//!   Workspace (the code flow; the callback is `GET /auth/google/callback`).
+//! - `POST /api/connections/microsoft/check`: uses the Microsoft connection (refresh + `GET
+//!   /me`); an `invalid_grant` turns it to "needs reconnect".
+
+use axum::Json;
+use axum::extract::State;
+use liaison_domain::api::{ConnectGoogle, Me};
+
+use crate::http::caller::Caller;
+use crate::http::error::Result;
+use crate::routes::me::me;
+use crate::state::AppState;
+use crate::store::{FlowPurpose, Provider};
+
+/// `POST /api/connections/google`
+pub async fn connect_google(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<ConnectGoogle>> {
+    let url = state
+        .sign_in
+        .start(
+            Provider::Google,
+            FlowPurpose::Connect,
+            true,
+            Some(caller.user.key()),
+        )
+        .await?;
+    Ok(Json(ConnectGoogle {
+        authorize_url: url.to_string(),
+    }))
+}
+
+/// `POST /api/connections/microsoft/check`
+pub async fn check_microsoft(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>> {
+    state.sign_in.check_microsoft(&caller.user).await?;
+    Ok(Json(me(&state, &caller.user).await?))
+}

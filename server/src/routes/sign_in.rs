@@ -1,0 +1,157 @@
+//! Signing in ([`crate::auth::sign_in`] does the work):
+//!
+//! - `POST /api/session/sso`: Office SSO. The task pane sends the token Office gave it and gets
+//!   a session; missing consent answers `403 consent_required` (the pane then opens the dialog).
+//! - `GET /auth/microsoft/start?dialog=1`: the dialog's first page (on this server, as Office
+//!   requires): a redirect to Microsoft with code + PKCE + a one-time `state` + nonce.
+//! - `GET /auth/{provider}/callback`: one callback per provider. Ends the dialog with a
+//!   one-time code, never a token.
+//! - `POST /api/session/exchange`: the pane trades that code for a session.
+//! - `DELETE /api/session`: signs out.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use liaison_domain::api::{DialogCode, SessionGrant};
+use serde::Deserialize;
+
+use crate::auth::sign_in::{Callback, Finished, SignedIn};
+use crate::http::caller::{Caller, bearer};
+use crate::http::error::{ApiError, Result};
+use crate::http::extract::AppJson;
+use crate::http::pages::redirect_result;
+use crate::http::taskpane::{OFFICE_JS_CDN, OFFICE_JS_STAND_IN};
+use crate::routes::me::me;
+use crate::state::AppState;
+use crate::store::{FlowPurpose, Provider};
+
+/// `POST /api/session/sso`
+pub async fn start_sso_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<SessionGrant>> {
+    let token = bearer(&headers).ok_or(ApiError::Unauthenticated)?;
+    let signed_in = state.sign_in.with_office_sso(token).await?;
+    grant(&state, &signed_in).await
+}
+
+/// `POST /api/session/exchange`
+pub async fn exchange_dialog_code(
+    State(state): State<AppState>,
+    AppJson(request): AppJson<DialogCode>,
+) -> Result<Json<SessionGrant>> {
+    let signed_in = state.sign_in.exchange_dialog_code(&request.code).await?;
+    grant(&state, &signed_in).await
+}
+
+/// `DELETE /api/session`
+pub async fn end_session(State(state): State<AppState>, caller: Caller) -> Result<StatusCode> {
+    state.store.delete_session(&caller.session_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A session for someone signed in; an Organizer with sync on gets their sessions going.
+async fn grant(state: &AppState, signed_in: &SignedIn) -> Result<Json<SessionGrant>> {
+    let user = &signed_in.user;
+    if user.sync_enabled {
+        state.sync.schedule(&user.key()).await?;
+    }
+    let (token, expires_at_ms) = state.sign_in.start_session(signed_in).await?;
+    Ok(Json(SessionGrant {
+        token,
+        expires_at_ms,
+        me: me(state, user).await?,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StartParams {
+    #[serde(default)]
+    dialog: Option<String>,
+}
+
+/// `GET /auth/microsoft/start`
+pub async fn start_microsoft_sign_in(
+    State(state): State<AppState>,
+    Query(params): Query<StartParams>,
+) -> Result<Response> {
+    let dialog = params.dialog.as_deref() == Some("1");
+    let url = state
+        .sign_in
+        .start(Provider::Microsoft, FlowPurpose::SignIn, dialog, None)
+        .await?;
+    Ok(Redirect::to(url.as_str()).into_response())
+}
+
+/// `GET /auth/{provider}/callback`
+pub async fn finish_sign_in(
+    State(state): State<AppState>,
+    Path(provider): Path<String>,
+    Query(callback): Query<Callback>,
+) -> Response {
+    let page = |status, title: &str, text: &str, dialog_message: Option<&str>| {
+        redirect_result(status, title, text, dialog_message, office_js(&state))
+    };
+    match state.sign_in.finish(&provider, callback).await {
+        Ok(Finished::SignedIn {
+            user,
+            dialog_code: Some(code),
+        }) => page(
+            StatusCode::OK,
+            "Signed in",
+            &format!("Signed in as {}. Returning to Outlook…", user.display_name),
+            Some(&code),
+        ),
+        Ok(Finished::SignedIn {
+            user,
+            dialog_code: None,
+        }) => page(
+            StatusCode::OK,
+            "Signed in",
+            &format!(
+                "Signed in as {} and your calendar is connected. You can close this window.",
+                user.display_name
+            ),
+            None,
+        ),
+        Ok(Finished::GoogleConnected { email, dialog }) => page(
+            StatusCode::OK,
+            "Google Workspace connected",
+            &format!("{email} is connected. You can close this window."),
+            dialog.then_some("connected"),
+        ),
+        Ok(Finished::AdminConsented) => page(
+            StatusCode::OK,
+            "Consent granted",
+            "Liaison may now be used by everyone in your organization. Deploy manifest.xml \
+             from the Microsoft 365 admin center.",
+            None,
+        ),
+        Ok(Finished::Refused { error, dialog }) => page(
+            StatusCode::BAD_REQUEST,
+            "Sign-in did not complete",
+            &format!("The sign-in was cancelled or refused ({error})."),
+            dialog.then_some("error"),
+        ),
+        Err(error) => {
+            let error = ApiError::from(error);
+            page(
+                error.status(),
+                "Sign-in did not complete",
+                &error.to_string(),
+                None,
+            )
+        }
+    }
+}
+
+/// The Office.js a sign-in page loads to message the pane: Microsoft's, or in the demo the
+/// stand-in the simulated Outlook answers.
+fn office_js(state: &AppState) -> &'static str {
+    if state.demo.is_some() {
+        OFFICE_JS_STAND_IN
+    } else {
+        OFFICE_JS_CDN
+    }
+}

@@ -1,0 +1,380 @@
+//! Who is who: tenants and their settings, people, what Microsoft said of a delegation, task
+//! pane sessions, sign-in redirects under way, connected calendar accounts, admin consent.
+
+use async_trait::async_trait;
+use liaison_domain::permissions::{AccessSource, GraphRole};
+
+use crate::store::audit::AuditEntry;
+use crate::store::error::StoreError;
+use crate::store::ids::{TenantId, UserId, UserKey};
+
+/// A directory tenant and its settings.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Tenant {
+    /// The directory tenant id (`tid`).
+    pub id: TenantId,
+    pub name: String,
+    pub crm_category_name: String,
+    /// An Office `CategoryColor` preset name (`Preset7` is blue).
+    pub crm_category_color: String,
+    /// Saves are written at once (on) or by the next sync session (off).
+    pub insta_sync: bool,
+    pub sync_interval_minutes: i32,
+}
+
+impl Tenant {
+    /// A tenant with the product's defaults: a blue "CRM" category, insta-sync on, 15 minutes.
+    pub fn new(id: &TenantId, name: &str) -> Self {
+        Self {
+            id: id.clone(),
+            name: name.to_owned(),
+            crm_category_name: "CRM".to_owned(),
+            crm_category_color: "Preset7".to_owned(),
+            insta_sync: true,
+            sync_interval_minutes: 15,
+        }
+    }
+}
+
+/// A person, keyed by tenant and directory object id — never by e-mail alone.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct User {
+    pub tenant_id: TenantId,
+    /// The directory object id (`oid`).
+    pub id: UserId,
+    /// Lower-case SMTP address.
+    pub mailbox: String,
+    pub display_name: String,
+    /// The user connected their calendar to Liaison and turned sync on.
+    pub sync_enabled: bool,
+}
+
+impl User {
+    /// The (tenant, id) pair everything the user owns is keyed by.
+    pub fn key(&self) -> UserKey {
+        UserKey::new(self.tenant_id.clone(), self.id.clone())
+    }
+}
+
+/// What Microsoft said of a delegate's access to an owner's calendar when the server last
+/// asked (kept a few minutes: a delegation is verified when used).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DelegationCheck {
+    /// The owner's `calendarPermissions` role for the delegate (`None` role when the list does
+    /// not name them); `None` when the owner's list could not be read.
+    pub graph_role: Option<GraphRole>,
+    /// The delegate's own view of the owner's calendar; `None` when they cannot open it.
+    pub view: Option<CalendarView>,
+    pub checked_at_ms: i64,
+    /// The client-reported bits last audited as a disagreement (audited once per change).
+    pub client_bits_audited: Option<u8>,
+}
+
+/// The delegate's `GET /users/{owner}/calendar`: `canEdit`, `canViewPrivateItems`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CalendarView {
+    pub can_edit: bool,
+    pub can_view_private: bool,
+}
+
+impl DelegationCheck {
+    /// Microsoft's statements, as the permission rules take them.
+    pub fn sources(&self) -> Vec<AccessSource> {
+        let mut sources = Vec::new();
+        sources.extend(self.graph_role.map(AccessSource::Graph));
+        sources.extend(self.view.map(|v| AccessSource::CalendarView {
+            can_edit: v.can_edit,
+            can_view_private: v.can_view_private,
+        }));
+        sources
+    }
+
+    /// Outlook's delegates (the roles Graph names `delegate…`) may send on the owner's behalf.
+    pub fn sends_on_behalf(&self) -> bool {
+        matches!(
+            self.graph_role,
+            Some(
+                GraphRole::DelegateWithPrivateEventAccess
+                    | GraphRole::DelegateWithoutPrivateEventAccess
+            )
+        )
+    }
+
+    /// Whether some source lets the delegate see private items (any other rules it out).
+    pub fn can_view_private(&self) -> bool {
+        self.graph_role == Some(GraphRole::DelegateWithPrivateEventAccess)
+            || self.view.is_some_and(|v| v.can_view_private)
+    }
+}
+
+/// Whose calendar, and who is asking about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delegation<'a> {
+    pub tenant_id: &'a TenantId,
+    pub owner_id: &'a UserId,
+    pub delegate_id: &'a UserId,
+}
+
+/// A task pane session as stored (the token itself is never stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub user: UserKey,
+    pub expires_at_ms: i64,
+    /// Signed in holding Liaison's app role `Liaison.Admin`.
+    pub is_admin: bool,
+}
+
+/// A live session, as the server finds it by its token; also what a one-time dialog code
+/// grants.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LiveSession {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub is_admin: bool,
+}
+
+/// An identity provider Liaison signs people in with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    Microsoft,
+    Google,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Microsoft => "microsoft",
+            Self::Google => "google",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "microsoft" => Some(Self::Microsoft),
+            "google" => Some(Self::Google),
+            _ => None,
+        }
+    }
+}
+
+impl TryFrom<String> for Provider {
+    type Error = StoreError;
+
+    fn try_from(text: String) -> Result<Self, StoreError> {
+        Self::parse(&text).ok_or_else(|| StoreError::Setup(format!("unknown provider {text}")))
+    }
+}
+
+/// Why a sign-in redirect was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowPurpose {
+    /// Sign in (and connect the calendar): the end of the flow creates a session.
+    SignIn,
+    /// A signed-in person connects another account (Google).
+    Connect,
+    /// An administrator grants consent for the tenant.
+    AdminConsent,
+}
+
+impl FlowPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignIn => "sign_in",
+            Self::Connect => "connect",
+            Self::AdminConsent => "admin_consent",
+        }
+    }
+}
+
+impl TryFrom<String> for FlowPurpose {
+    type Error = StoreError;
+
+    fn try_from(text: String) -> Result<Self, StoreError> {
+        match text.as_str() {
+            "sign_in" => Ok(Self::SignIn),
+            "connect" => Ok(Self::Connect),
+            "admin_consent" => Ok(Self::AdminConsent),
+            _ => Err(StoreError::Setup(format!("unknown sign-in purpose {text}"))),
+        }
+    }
+}
+
+/// An OAuth redirect under way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInFlow {
+    pub state_hash: String,
+    pub provider: Provider,
+    pub purpose: FlowPurpose,
+    /// Sealed.
+    pub code_verifier: String,
+    pub nonce: String,
+    pub return_to: String,
+    pub dialog: bool,
+    /// The signed-in person who started it, if any.
+    pub started_by: Option<UserKey>,
+    pub expires_at_ms: i64,
+}
+
+/// Connected or needing a new sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionStatus {
+    Connected,
+    NeedsReconnect,
+}
+
+impl ConnectionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connected => "connected",
+            Self::NeedsReconnect => "needs_reconnect",
+        }
+    }
+}
+
+impl TryFrom<String> for ConnectionStatus {
+    type Error = StoreError;
+
+    fn try_from(text: String) -> Result<Self, StoreError> {
+        match text.as_str() {
+            "connected" => Ok(Self::Connected),
+            "needs_reconnect" => Ok(Self::NeedsReconnect),
+            _ => Err(StoreError::Setup(format!(
+                "unknown connection status {text}"
+            ))),
+        }
+    }
+}
+
+/// A connected calendar account.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Connection {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    #[sqlx(try_from = "String")]
+    pub provider: Provider,
+    pub account: String,
+    pub account_email: String,
+    /// Sealed (`crate::auth::secrets`); `None` when the provider gave none.
+    pub refresh_token: Option<String>,
+    pub scopes: String,
+    #[sqlx(try_from = "String")]
+    pub status: ConnectionStatus,
+    pub status_reason: Option<String>,
+}
+
+/// A tenant administrator's consent.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AdminConsent {
+    pub tenant_id: TenantId,
+    pub granted_by_id: UserId,
+    pub scopes: String,
+    pub granted_at_ms: i64,
+}
+
+#[async_trait]
+pub trait IdentityStore: Send + Sync {
+    async fn upsert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError>;
+    async fn tenant(&self, id: &TenantId) -> Result<Option<Tenant>, StoreError>;
+
+    async fn upsert_user(&self, user: &User) -> Result<(), StoreError>;
+    async fn user(
+        &self,
+        tenant_id: &TenantId,
+        user_id: &UserId,
+    ) -> Result<Option<User>, StoreError>;
+    /// The user with this mailbox in this tenant (case-insensitive).
+    async fn user_by_mailbox(
+        &self,
+        tenant_id: &TenantId,
+        mailbox: &str,
+    ) -> Result<Option<User>, StoreError>;
+    /// How many of the tenant's users have this display name (case-insensitive).
+    async fn users_named(
+        &self,
+        tenant_id: &TenantId,
+        display_name: &str,
+    ) -> Result<i64, StoreError>;
+
+    /// Keeps what Microsoft said of the delegate's access to the owner's calendar.
+    async fn put_delegation_check(
+        &self,
+        delegation: Delegation<'_>,
+        check: &DelegationCheck,
+    ) -> Result<(), StoreError>;
+    /// What Microsoft said when last asked (the caller decides whether it is still fresh).
+    async fn delegation_check(
+        &self,
+        delegation: Delegation<'_>,
+    ) -> Result<Option<DelegationCheck>, StoreError>;
+    /// Audits the client's bits as a disagreement with the verified access — once per change of
+    /// the bits (`audit` is written only when they differ from the last audited).
+    async fn note_client_bits(
+        &self,
+        delegation: Delegation<'_>,
+        bits: u8,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    async fn create_session(&self, session: &NewSession) -> Result<(), StoreError>;
+    /// The user of a live session, marking it seen now. A session unseen since
+    /// `idle_cutoff_ms` or past its absolute end is dead.
+    async fn use_session(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+        idle_cutoff_ms: i64,
+    ) -> Result<Option<LiveSession>, StoreError>;
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    async fn put_sign_in_flow(&self, flow: &SignInFlow) -> Result<(), StoreError>;
+    /// Removes and returns the flow (once: a replayed `state` finds nothing), if not expired.
+    async fn take_sign_in_flow(
+        &self,
+        state_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<SignInFlow>, StoreError>;
+
+    /// Keeps a one-time dialog code granting `grant` a session until `expires_at_ms`.
+    async fn put_dialog_code(
+        &self,
+        code_hash: &str,
+        grant: &LiveSession,
+        expires_at_ms: i64,
+    ) -> Result<(), StoreError>;
+    /// Removes and returns what a one-time dialog code grants, if not expired.
+    async fn take_dialog_code(
+        &self,
+        code_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<LiveSession>, StoreError>;
+
+    async fn upsert_connection(&self, connection: &Connection) -> Result<(), StoreError>;
+    async fn connection(
+        &self,
+        user: &UserKey,
+        provider: Provider,
+    ) -> Result<Option<Connection>, StoreError>;
+    /// Every connection (for `liaison doctor`).
+    async fn connections(&self) -> Result<Vec<Connection>, StoreError>;
+    /// Replaces the sealed refresh token if it is still `expected` (one writer wins); `true`
+    /// when replaced.
+    async fn replace_refresh_token(
+        &self,
+        user: &UserKey,
+        provider: Provider,
+        expected: Option<&str>,
+        sealed: &str,
+    ) -> Result<bool, StoreError>;
+    async fn set_connection_status(
+        &self,
+        user: &UserKey,
+        provider: Provider,
+        status: ConnectionStatus,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError>;
+
+    async fn record_admin_consent(&self, consent: &AdminConsent) -> Result<(), StoreError>;
+    async fn admin_consent(&self, tenant_id: &TenantId)
+    -> Result<Option<AdminConsent>, StoreError>;
+}

@@ -1,0 +1,144 @@
+//! The SQL behind the store's traits, written once for SQLite and PostgreSQL.
+//!
+//! Both backends accept the same statements here (`$n` parameters, `ON CONFLICT`, `RETURNING`,
+//! `excluded.`); [`db`] runs them on each backend's native driver. The one difference is how a
+//! sync job is picked ([`SqlStore::backend`]: `FOR UPDATE SKIP LOCKED` on PostgreSQL).
+//! Write transactions start with a write, so SQLite takes its write lock at once.
+
+mod audit;
+mod crm;
+mod db;
+mod identity;
+mod subscriptions;
+mod sync;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::store::error::StoreError;
+use crate::store::maintenance::{Backend, Maintenance};
+use crate::store::url::DatabaseUrl;
+use db::Pool;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The record store on either backend.
+pub struct SqlStore {
+    pool: Pool,
+}
+
+impl SqlStore {
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self, StoreError> {
+        let pool = if url.is_postgres() {
+            Pool::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect(url.expose())
+                    .await
+                    .map_err(StoreError::Unavailable)?,
+            )
+        } else {
+            Pool::Sqlite(connect_sqlite(url).await?)
+        };
+        Ok(Self { pool })
+    }
+
+    fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// One file, WAL journal, foreign keys on; the file and its directory are created if missing.
+async fn connect_sqlite(url: &DatabaseUrl) -> Result<sqlx::SqlitePool, StoreError> {
+    let options = SqliteConnectOptions::from_str(url.expose())
+        .map_err(StoreError::Unavailable)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // With WAL, NORMAL is durable across application crashes and much faster than FULL.
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    if let Some(dir) = options.get_filename().parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Setup(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .map_err(StoreError::Unavailable)
+}
+
+#[async_trait]
+impl Maintenance for SqlStore {
+    fn backend(&self) -> Backend {
+        SqlStore::backend(self)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        db::sql("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(|e| match e {
+                StoreError::Other(e) | StoreError::Conflict(e) => StoreError::Unavailable(e),
+                other => other,
+            })
+    }
+
+    #[cfg(feature = "test-support")]
+    async fn count_rows(
+        &self,
+        table: crate::store::maintenance::CountedTable,
+    ) -> Result<i64, StoreError> {
+        use crate::store::maintenance::CountedTable;
+        let table = match table {
+            CountedTable::CrmEvents => "crm_events",
+            CountedTable::CrmEventRecords => "crm_event_records",
+            CountedTable::AuditLog => "audit_log",
+            CountedTable::SaveOutbox => "save_outbox",
+        };
+        db::sql(format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_scalar(&self.pool)
+            .await
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `$from, $from+1, …` for `count` values, for an `IN (…)` list.
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,133 @@
+//! [`SyncEngine`]: the sync engine as the server holds it — its dependencies, the jobs it
+//! leases, and the background worker.
+
+use std::sync::Arc;
+
+use liaison_domain::api::SyncReport;
+use tokio::sync::Notify;
+
+use crate::auth::connections::TokenSource;
+use crate::clock::now_ms;
+use crate::graph::client::GraphClient;
+use crate::items::Items;
+use crate::store::{Lease, Store, StoreError, SyncJob, UserKey};
+use crate::sync::error::SyncError;
+use crate::sync::settings::SyncSettings;
+
+pub struct SyncEngine {
+    pub(super) store: Arc<dyn Store>,
+    /// Graph, when Microsoft is configured (sessions fail without it).
+    pub(super) graph: Option<Arc<GraphClient>>,
+    pub(super) tokens: Arc<TokenSource>,
+    /// Carries out the saves the outbox holds.
+    pub(super) items: Arc<Items>,
+    pub settings: SyncSettings,
+    /// This process's worker name in leases.
+    pub worker_id: String,
+    /// Where Graph sends change notifications (`{public URL}/api/graph`), when it can reach
+    /// this server: an HTTPS public URL, or the demo's simulator. `None`: polling only.
+    pub notification_base: Option<String>,
+    wake: Notify,
+}
+
+impl SyncEngine {
+    pub fn new(
+        store: Arc<dyn Store>,
+        graph: Option<Arc<GraphClient>>,
+        tokens: Arc<TokenSource>,
+        items: Arc<Items>,
+        settings: SyncSettings,
+        notification_base: Option<String>,
+    ) -> Self {
+        Self {
+            store,
+            graph,
+            tokens,
+            items,
+            settings,
+            notification_base,
+            worker_id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            wake: Notify::new(),
+        }
+    }
+
+    pub(super) fn graph(&self) -> Result<&GraphClient, SyncError> {
+        self.graph.as_deref().ok_or(SyncError::NotConfigured)
+    }
+
+    fn lease(&self) -> Lease {
+        Lease {
+            worker: self.worker_id.clone(),
+            until_ms: now_ms() + self.settings.lease_ms(),
+        }
+    }
+
+    /// Makes sure the Organizer has a job and wakes the worker for it.
+    pub async fn schedule(&self, organizer: &UserKey) -> Result<(), StoreError> {
+        let now = now_ms();
+        self.store
+            .ensure_sync_job(organizer, &self.settings.window(now), now)
+            .await?;
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// Makes the Organizer's job due now (something changed in their calendar) and wakes the
+    /// worker.
+    pub async fn request_now(&self, organizer: &UserKey) -> Result<(), StoreError> {
+        self.schedule(organizer).await?;
+        self.store.request_sync(organizer).await?;
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// Leases the Organizer's job now, due or not: "Sync now". `InProgress` when another
+    /// worker holds it.
+    pub async fn claim(&self, organizer: &UserKey) -> Result<SyncJob, SyncError> {
+        self.schedule(organizer).await?;
+        self.store
+            .claim_sync_job(Some(organizer), &self.lease(), now_ms())
+            .await?
+            .ok_or(SyncError::InProgress)
+    }
+
+    /// Runs every due job this worker can lease, one after the other; how many ran.
+    pub async fn run_due(&self) -> Result<usize, StoreError> {
+        let mut ran = 0;
+        while let Some(job) = self
+            .store
+            .claim_sync_job(None, &self.lease(), now_ms())
+            .await?
+        {
+            ran += 1;
+            if let Err(error) = self.run(job).await {
+                tracing::debug!(%error, "a sync session ended early");
+            }
+        }
+        Ok(ran)
+    }
+
+    /// Runs a claimed job (the worker's or "Sync now"'s) and releases it with its outcome.
+    pub async fn run(&self, job: SyncJob) -> Result<SyncReport, SyncError> {
+        self.run_session(job).await
+    }
+
+    /// Starts the background worker when the settings ask for it.
+    pub fn spawn_worker(self: &Arc<Self>) {
+        if !self.settings.worker {
+            return;
+        }
+        let engine = self.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(error) = engine.run_due().await {
+                    tracing::warn!(%error, "the sync worker could not read its jobs");
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(engine.settings.poll) => {}
+                    () = engine.wake.notified() => {}
+                }
+            }
+        });
+    }
+}

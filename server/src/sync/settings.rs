@@ -1,0 +1,48 @@
+//! [`SyncSettings`]: how sync runs on this server.
+
+use std::time::Duration;
+
+use crate::clock::to_rfc3339;
+use crate::store::SyncWindow;
+
+/// How sync runs on this server.
+#[derive(Debug, Clone)]
+pub struct SyncSettings {
+    /// Run the background worker (off in tests that drive sessions themselves).
+    pub worker: bool,
+    /// How often the worker looks for due jobs (a "Sync now" or sync turned on wakes it early).
+    pub poll: Duration,
+    /// How long a claimed job stays leased without a renewal; every committed batch renews it.
+    pub lease: Duration,
+    /// The calendarView window: this many days back and ahead of today.
+    pub days_back: i64,
+    pub days_ahead: i64,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self {
+            worker: true,
+            poll: Duration::from_secs(30),
+            lease: Duration::from_secs(120),
+            days_back: 30,
+            days_ahead: 365,
+        }
+    }
+}
+
+impl SyncSettings {
+    pub fn lease_ms(&self) -> i64 {
+        i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// The window wanted at `now_ms`, from midnight UTC `days_back` ago to `days_ahead` on.
+    pub fn window(&self, now_ms: i64) -> SyncWindow {
+        const DAY_MS: i64 = 86_400_000;
+        let midnight = now_ms.div_euclid(DAY_MS) * DAY_MS;
+        SyncWindow {
+            start: to_rfc3339(midnight - self.days_back * DAY_MS),
+            end: to_rfc3339(midnight + self.days_ahead * DAY_MS),
+        }
+    }
+}
