@@ -93,7 +93,10 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
     }
     let router = router
         .fallback(graph::not_found_route)
-        .layer(from_fn_with_state(state.clone(), traffic::middleware))
+        .layer(from_fn_with_state(
+            state.clone(),
+            traffic::middleware::<SimState>,
+        ))
         .with_state(state.clone());
     let _ = state.router.set(router.clone());
     router

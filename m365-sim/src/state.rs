@@ -80,12 +80,7 @@ pub fn webhook_client() -> reqwest::Client {
         .unwrap_or_default()
 }
 
-pub fn now_s() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
+pub use crate::clock::{now_s, rfc3339};
 
 /// Now as Graph writes it (`2026-11-22T10:00:00Z`).
 pub fn now_rfc3339() -> String {
@@ -110,28 +105,6 @@ pub fn epoch_seconds(time: &str) -> Option<i64> {
     let yoe = y - era * 400;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + (153 * m + 2) / 5 + d - 1;
     Some((era * 146_097 + doe - 719_468) * 86_400 + h * 3600 + min * 60 + s)
-}
-
-/// Seconds since the Unix epoch as `2026-11-22T10:00:00Z`.
-pub fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 impl SimState {
@@ -290,4 +263,14 @@ pub fn pairwise_sub(app: &str, user_id: &str) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(format!("{app}|{user_id}"));
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
+impl crate::traffic::Host for SimState {
+    fn traffic(&self) -> &crate::traffic::Traffic {
+        &self.traffic
+    }
+
+    fn caller_id(&self, headers: &HeaderMap) -> Option<String> {
+        SimState::caller_id(self, headers)
+    }
 }

@@ -14,8 +14,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::state::SimState;
-
 /// What a matching request gets instead of (or before) its answer.
 #[derive(Debug, Clone)]
 pub enum Fault {
@@ -198,13 +196,20 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// What the middleware needs of the simulator it guards.
+pub trait Host: Send + Sync + 'static {
+    fn traffic(&self) -> &Traffic;
+    /// Whose mailbox a request's token names (for `/me/…` paths).
+    fn caller_id(&self, headers: &axum::http::HeaderMap) -> Option<String>;
+}
+
 /// The middleware around every route.
-pub async fn middleware(
-    State(state): State<Arc<SimState>>,
+pub async fn middleware<H: Host>(
+    State(state): State<Arc<H>>,
     request: Request,
     next: Next,
 ) -> Response {
-    let traffic = &state.traffic;
+    let traffic = state.traffic();
     let seq = traffic.arrivals.fetch_add(1, Ordering::SeqCst) + 1;
     let method = request.method().clone();
     let uri = request

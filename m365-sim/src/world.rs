@@ -429,7 +429,7 @@ impl World {
             return;
         };
         let event = &self.events[index];
-        let now = crate::state::now_s();
+        let now = crate::clock::now_s();
         for sub in self
             .subscriptions
             .values()
@@ -439,7 +439,7 @@ impl World {
                 url: sub.notification_url.clone(),
                 body: json!({ "value": [{
                     "subscriptionId": sub.id,
-                    "subscriptionExpirationDateTime": crate::state::rfc3339(sub.expires_s),
+                    "subscriptionExpirationDateTime": crate::clock::rfc3339(sub.expires_s),
                     "clientState": sub.client_state,
                     "changeType": change_type,
                     "resource": format!("Users/{}/Events/{}", event.mailbox, event.id_in(sub.id_form)),
@@ -463,7 +463,7 @@ impl World {
                 url: url.clone(),
                 body: json!({ "value": [{
                     "subscriptionId": sub.id,
-                    "subscriptionExpirationDateTime": crate::state::rfc3339(sub.expires_s),
+                    "subscriptionExpirationDateTime": crate::clock::rfc3339(sub.expires_s),
                     "clientState": sub.client_state,
                     "lifecycleEvent": event,
                     "tenantId": sub.tenant_id,

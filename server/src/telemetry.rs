@@ -17,3 +17,14 @@ pub fn init() {
         .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
+
+/// The subscriber for tests: the test harness captures what it writes and shows it only for a
+/// test that fails (`RUST_LOG` if set, else `info`).
+pub fn init_for_tests() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_test_writer()
+        .try_init();
+}

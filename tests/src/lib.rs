@@ -190,7 +190,7 @@ impl TestAppBuilder {
     }
 
     pub async fn spawn(self) -> TestApp {
-        liaison_server::telemetry::init();
+        liaison_server::telemetry::init_for_tests();
         let data = tempfile::tempdir().expect("a temporary directory");
         let database = TestDatabase::create(&self.backend).await;
         let seed = Seed::contoso();

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::api::{ApiFailure, Session};
 use crate::remote::Remote;
-use crate::views::item::ItemScope;
+use crate::views::item::scope::ItemScope;
 
 /// The Organizer's own settings: sync their calendar with the CRM (so that delegates can save
 /// their items), "Sync now", and the state of their calendar connection.

@@ -2,14 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Facts;
-
 /// One source's statement of the delegate's access to the owner's calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccessSource {
     /// `item.getSharedPropertiesAsync().delegatePermissions` from Office.js, as a statement of
     /// the delegate's level (the diagnostic endpoint). On the server's item path the client's
-    /// bits are not a source: they are [`super::Facts::client_bits`], which only lower.
+    /// bits are not a source: they are [`super::facts::Facts::client_bits`], which only lower.
     Office(OfficeBits),
     /// Graph `calendarPermission.role` for the delegate, from the owner's
     /// `calendarPermissions`.
@@ -293,7 +291,7 @@ impl AccessSource {
         }
     }
 
-    fn is_custom(&self) -> bool {
+    pub(super) fn is_custom(&self) -> bool {
         matches!(
             self,
             Self::Graph(GraphRole::Custom) | Self::Ews(EwsLevel::Custom)
@@ -326,41 +324,4 @@ impl Level {
             Self::Reviewer | Self::None => false,
         }
     }
-}
-
-/// The level and capabilities `facts` give: a capability holds when some source confirms it
-/// and none rules it out (least privilege), and the client's bits may only take away.
-pub(super) fn level_and_capabilities(facts: &Facts) -> (Level, Capabilities) {
-    if facts.is_owner {
-        return (Level::Owner, Capabilities::OWNER);
-    }
-    let (confirmed, denied) = facts.access.iter().map(AccessSource::statement).fold(
-        (Capabilities::default(), Capabilities::default()),
-        |(confirmed, denied), statement| {
-            (
-                confirmed.union(statement.confirms),
-                denied.union(statement.denies),
-            )
-        },
-    );
-    let mut granted = confirmed.intersect(denied.complement());
-    if let Some(bits) = facts.client_bits {
-        granted = granted.intersect(Capabilities::from_office_bits(bits.bits()));
-    }
-    let capabilities = Capabilities {
-        view_private: !facts.access.is_empty()
-            && !denied.view_private
-            && facts.can_view_private_items,
-        ..granted
-    };
-    let level = match capabilities.office_bits() {
-        0 if facts.send_on_behalf && !facts.access.is_empty() => Level::SendOnBehalf,
-        0 if facts.access.iter().any(AccessSource::is_custom) => Level::Custom,
-        0 => Level::None,
-        OfficeBits::READ => Level::Reviewer,
-        OfficeBits::AUTHOR => Level::Author,
-        OfficeBits::ALL => Level::Editor,
-        _ => Level::Custom,
-    };
-    (level, capabilities)
 }

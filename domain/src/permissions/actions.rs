@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::access::{Capabilities, Level};
+use super::facts::{CreatedBy, CrmAccess, Facts, ItemFacts, ItemMode};
 use super::reason::Reason;
-use super::{Facts, ItemFacts};
 
 /// Everything the sidebar can do with an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -48,36 +48,6 @@ impl Action {
             Self::SaveToCrm | Self::UpdateCrmEvent | Self::CategorizeForSync | Self::UnlinkFromCrm
         )
     }
-}
-
-/// Read (attendee view) or compose (organizer view) form of the item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum ItemMode {
-    Read,
-    Compose,
-}
-
-/// Who created the item in the owner's calendar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum CreatedBy {
-    Owner,
-    Delegate,
-    Other,
-    /// Microsoft's data does not establish who created it (least privilege: the Author and
-    /// send-on-behalf rules refuse). Only the server concludes this; no request states it.
-    #[serde(skip_deserializing)]
-    Unknown,
-}
-
-/// The delegate's own right on the item's CRM event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum CrmAccess {
-    None,
-    Read,
-    Edit,
 }
 
 /// Whether an action is allowed, and if not, why.

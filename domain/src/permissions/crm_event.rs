@@ -1,6 +1,6 @@
 //! The rules on a CRM event itself, apart from any Outlook item: who may delete it in the CRM.
 
-use super::actions::CrmAccess;
+use super::facts::CrmAccess;
 use super::reason::Reason;
 
 /// What a person may know and do with a CRM event of someone's CRM calendar.

@@ -23,54 +23,16 @@
 mod access;
 mod actions;
 mod crm_event;
+mod facts;
 mod reason;
 
 pub use access::{AccessSource, Capabilities, EwsLevel, GraphRole, Level, OfficeBits, Statement};
-pub use actions::{Action, CreatedBy, CrmAccess, ItemMode, Verdict};
+pub use actions::{Action, Verdict};
 pub use crm_event::{CrmEventVerdict, delete_crm_event};
+pub use facts::{CreatedBy, CrmAccess, CrmFacts, Facts, ItemFacts, ItemMode};
 pub use reason::Reason;
 
 use std::collections::BTreeMap;
-
-/// Everything the rules look at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Facts {
-    /// Whether the signed-in user owns the calendar (delegate == owner).
-    pub is_owner: bool,
-    /// The Organizer's mailbox: where a saved item's CRM event goes.
-    pub owner: String,
-    /// What each source says about the delegate's calendar access. Empty means nothing
-    /// confirmed the delegate's access, which grants nothing.
-    pub access: Vec<AccessSource>,
-    /// The `delegatePermissions` the client reported (Office.js): they can lower what the
-    /// sources grant, never raise it.
-    pub client_bits: Option<OfficeBits>,
-    /// Outlook's "delegate can see my private items".
-    pub can_view_private_items: bool,
-    /// The delegate may send on the owner's behalf.
-    pub send_on_behalf: bool,
-    pub item: ItemFacts,
-    /// The Organizer has connected Liaison and sync is on.
-    pub organizer_sync_enabled: bool,
-    pub crm: CrmFacts,
-}
-
-/// The calendar item the sidebar is open on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ItemFacts {
-    pub mode: ItemMode,
-    pub created_by: CreatedBy,
-    pub is_private: bool,
-    pub is_inbound_invite: bool,
-}
-
-/// The item's CRM event, as the CRM record store sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CrmFacts {
-    pub event_exists: bool,
-    /// The delegate's own right on that CRM event.
-    pub delegate_access: CrmAccess,
-}
 
 /// What the rules conclude.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +62,7 @@ impl Resolution {
 
 /// Applies the rules to `facts`. Total: every input has an answer, and it never panics.
 pub fn resolve(facts: &Facts) -> Resolution {
-    let (level, capabilities) = access::level_and_capabilities(facts);
+    let (level, capabilities) = level_and_capabilities(facts);
     let actions = Action::ALL
         .iter()
         .map(|&action| {
@@ -152,9 +114,46 @@ pub fn client_claims_more(sources: &[AccessSource], client_bits: OfficeBits) -> 
             delegate_access: CrmAccess::None,
         },
     };
-    let (_, granted) = access::level_and_capabilities(&facts);
+    let (_, granted) = level_and_capabilities(&facts);
     let claimed = Capabilities::from_office_bits(client_bits.bits());
     claimed.office_bits() & !granted.office_bits() != 0
+}
+
+/// The level and capabilities `facts` give: a capability holds when some source confirms it
+/// and none rules it out (least privilege), and the client's bits may only take away.
+fn level_and_capabilities(facts: &Facts) -> (Level, Capabilities) {
+    if facts.is_owner {
+        return (Level::Owner, Capabilities::OWNER);
+    }
+    let (confirmed, denied) = facts.access.iter().map(AccessSource::statement).fold(
+        (Capabilities::default(), Capabilities::default()),
+        |(confirmed, denied), statement| {
+            (
+                confirmed.union(statement.confirms),
+                denied.union(statement.denies),
+            )
+        },
+    );
+    let mut granted = confirmed.intersect(denied.complement());
+    if let Some(bits) = facts.client_bits {
+        granted = granted.intersect(Capabilities::from_office_bits(bits.bits()));
+    }
+    let capabilities = Capabilities {
+        view_private: !facts.access.is_empty()
+            && !denied.view_private
+            && facts.can_view_private_items,
+        ..granted
+    };
+    let level = match capabilities.office_bits() {
+        0 if facts.send_on_behalf && !facts.access.is_empty() => Level::SendOnBehalf,
+        0 if facts.access.iter().any(AccessSource::is_custom) => Level::Custom,
+        0 => Level::None,
+        OfficeBits::READ => Level::Reviewer,
+        OfficeBits::AUTHOR => Level::Author,
+        OfficeBits::ALL => Level::Editor,
+        _ => Level::Custom,
+    };
+    (level, capabilities)
 }
 
 #[cfg(test)]

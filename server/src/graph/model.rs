@@ -211,6 +211,49 @@ pub struct DeltaPage {
     pub delta_link: Option<String>,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphUser {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub mail: Option<String>,
+    pub user_principal_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarPermission {
+    /// Graph's `calendarRoleType`, as sent; [`CalendarPermission::role`] reads it.
+    #[serde(rename = "role")]
+    pub role_name: String,
+    pub email_address: EmailAddress,
+}
+
+impl CalendarPermission {
+    /// The role; one Graph may add later reads as `custom` (stated, never more than an Author).
+    pub fn role(&self) -> liaison_domain::permissions::GraphRole {
+        serde_json::from_value(serde_json::Value::String(self.role_name.clone()))
+            .unwrap_or(liaison_domain::permissions::GraphRole::Custom)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedCalendar {
+    #[serde(default)]
+    pub can_edit: bool,
+    #[serde(default)]
+    pub can_view_private_items: bool,
+}
+
+/// A category of a mailbox's master list.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MasterCategory {
+    pub id: String,
+    pub display_name: String,
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

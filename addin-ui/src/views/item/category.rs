@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use super::ItemScope;
+use super::scope::ItemScope;
 use crate::api::ApiFailure;
 use crate::office;
 use crate::remote::Remote;

@@ -13,10 +13,11 @@
 mod category;
 mod records;
 mod save;
+pub mod scope;
 mod status;
 
 use leptos::prelude::*;
-use liaison_domain::api::{ItemContext, ItemRef};
+use liaison_domain::api::ItemContext;
 use liaison_domain::permissions::{Action, Level};
 
 use crate::api::Session;
@@ -30,32 +31,9 @@ use crate::views::text::{action_text, level_text, wire_name};
 use category::CategoryButton;
 use records::Records;
 use save::SaveBox;
-pub use save::{SaveAnswer, SaveResult};
+pub use save::SaveResult;
+pub use scope::{ItemScope, LINKED_TITLE, SaveAnswer};
 pub use status::Status;
-
-/// What the item's components share, provided by [`ItemView`].
-#[derive(Clone, Copy)]
-pub struct ItemScope {
-    pub session: StoredValue<Session>,
-    /// The item as Office.js shows it.
-    pub item: StoredValue<Appointment>,
-    /// The item as the server names it; a new meeting gets its id when Save saves it in Outlook.
-    pub target: RwSignal<ItemRef>,
-    /// Bumped after a change (a save, an unlink, the category) to read the context again.
-    pub version: RwSignal<u32>,
-    /// The last Save's answer: kept here, above the context that reloads after a save.
-    pub last_save: RwSignal<Option<SaveAnswer>>,
-}
-
-impl ItemScope {
-    /// Reads the item's context again, after a change made it stale.
-    pub fn reload(self) {
-        self.version.try_update(|v| *v = v.wrapping_add(1));
-    }
-}
-
-/// The id of the linked records' heading.
-pub const LINKED_TITLE: &str = "lz-linked-title";
 
 #[component]
 pub fn ItemView(session: Session, item: Appointment, mailbox: Mailbox) -> impl IntoView {

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use liaison_domain::api::{CrmRecord, UnlinkRequest};
 
-use super::{ItemScope, LINKED_TITLE};
+use super::scope::{ItemScope, LINKED_TITLE};
 use crate::remote::{Remote, sleep};
 use crate::views::text::kind_text;
 

@@ -3,10 +3,10 @@
 //! the owner's calendar when the server reads it; until Graph shows it, the save waits (queued).
 
 use leptos::prelude::*;
-use liaison_domain::api::{SaveItemResponse, SaveOutcome};
+use liaison_domain::api::SaveOutcome;
 
-use super::ItemScope;
 use super::records::{Chosen, Search};
+use super::scope::{ItemScope, SaveAnswer};
 use crate::api::{self, ApiFailure};
 use crate::item::save_request;
 use crate::office;
@@ -14,8 +14,6 @@ use crate::remote::Remote;
 use crate::views::text::wire_name;
 
 /// What a Save answered.
-pub type SaveAnswer = Result<SaveItemResponse, ApiFailure>;
-
 /// The search for records to link, and Save.
 #[component]
 pub fn SaveBox(

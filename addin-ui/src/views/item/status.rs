@@ -40,7 +40,8 @@ mod browser_tests {
 
     use super::*;
     use crate::api::ApiFailure;
-    use crate::views::item::{SaveAnswer, SaveResult};
+    use crate::views::item::save::SaveResult;
+    use crate::views::item::scope::SaveAnswer;
     use liaison_domain::api::SaveOutcome;
 
     wasm_bindgen_test_configure!(run_in_browser);

@@ -8,7 +8,9 @@
 mod audit;
 mod crm;
 mod db;
+mod events;
 mod identity;
+mod records;
 mod subscriptions;
 mod sync;
 

@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 
-use super::crm::{set_status, starts_at_ms, upsert_event};
 use super::db::{Tx, sql};
+use super::events::{set_status, starts_at_ms, upsert_event};
 use super::{SqlStore, audit, placeholders};
 use crate::clock::now_ms;
 use crate::store::audit::AuditEntry;

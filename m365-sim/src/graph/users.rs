@@ -1,0 +1,160 @@
+//! Users, their calendars (with `canEdit`/`canViewPrivateItems` as the caller sees them), and
+//! an Organizer's `calendarPermissions`.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+use crate::state::SimState;
+use crate::traffic::graph_error;
+
+use super::access::*;
+
+/// `GET /v1.0/users/{user}` (and `/me`).
+pub async fn get_user(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> GraphResult {
+    let claims = caller(&state, &headers)?;
+    let world = state.world();
+    let id = if user == "me" {
+        claims.oid.as_str()
+    } else {
+        user.as_str()
+    };
+    let Some((tenant, u)) = world.find_user(id).filter(|(t, _)| *t == claims.tid) else {
+        return Err(graph_error(
+            StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            "Resource does not exist.",
+            None,
+        ));
+    };
+    let _ = tenant;
+    Ok(Json(json!({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
+        "id": u.id,
+        "displayName": u.display_name,
+        "mail": u.mail,
+        "userPrincipalName": u.mail,
+        "businessPhones": [],
+        "givenName": u.display_name.split(' ').next(),
+        "surname": u.display_name.split(' ').nth(1),
+        "jobTitle": null, "mobilePhone": null, "officeLocation": null, "preferredLanguage": "en-US",
+    }))
+    .into_response())
+}
+
+/// `GET /v1.0/users` (the directory, for the simulator's own pages).
+pub async fn list_users(State(state): State<Arc<SimState>>) -> Json<Value> {
+    let world = state.world();
+    let users: Vec<_> = world
+        .seed
+        .tenants
+        .iter()
+        .flat_map(|t| &t.users)
+        .map(|u| json!({ "id": u.id, "displayName": u.display_name, "mail": u.mail, "userPrincipalName": u.mail }))
+        .collect();
+    Json(
+        json!({ "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users", "value": users }),
+    )
+}
+
+/// `GET /v1.0/users/{user}/calendar`
+pub async fn get_calendar(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> GraphResult {
+    let claims = caller(&state, &headers)?;
+    let world = state.world();
+    let access = Access::resolve(&world, &claims, &user, false)?;
+    let (_, owner) = world.find_user(&access.owner).ok_or_else(not_found)?;
+    Ok(Json(json!({
+        "id": format!("AAMkCalendar-{}", owner.id),
+        "name": "Calendar",
+        "color": "auto",
+        "hexColor": "",
+        "changeKey": "CKcal",
+        "isDefaultCalendar": true,
+        "isRemovable": false,
+        "isTallyingResponses": true,
+        "canShare": access.own,
+        "canEdit": access.own || access.bits & WRITE != 0,
+        "canViewPrivateItems": access.private,
+        "owner": { "name": owner.display_name, "address": owner.mail },
+        "allowedOnlineMeetingProviders": ["teamsForBusiness"],
+        "defaultOnlineMeetingProvider": "teamsForBusiness",
+    }))
+    .into_response())
+}
+
+/// The Graph role Exchange would report for an Outlook delegate grant.
+fn role_of(bits: u8, private: bool) -> &'static str {
+    match (bits, private) {
+        (63, true) => "delegateWithPrivateEventAccess",
+        (63, false) => "delegateWithoutPrivateEventAccess",
+        (1, _) => "read",
+        (0, _) => "none",
+        _ => "custom",
+    }
+}
+
+/// `GET /v1.0/users/{user}/calendar/calendarPermissions`: the owner sees every entry; anyone
+/// else gets an empty collection.
+pub async fn calendar_permissions(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> GraphResult {
+    let claims = caller(&state, &headers)?;
+    let world = state.world();
+    let access = Access::resolve(&world, &claims, &user, false)?;
+    let mut value = Vec::new();
+    if access.own {
+        value.push(json!({
+            "id": "RGVmYXVsdA==",
+            "isRemovable": false,
+            "isInsideOrganization": true,
+            "role": "freeBusyRead",
+            "allowedRoles": ["none", "freeBusyRead", "limitedRead", "read"],
+            "emailAddress": { "name": "My Organization" },
+        }));
+        let (tenant_id, owner) = world.find_user(&access.owner).ok_or_else(not_found)?;
+        if let Some(tenant) = world.tenant(&tenant_id) {
+            for grant in tenant
+                .delegations
+                .iter()
+                .filter(|d| d.owner.eq_ignore_ascii_case(&owner.mail) && d.calendar_bits != 0)
+            {
+                let name = tenant
+                    .users
+                    .iter()
+                    .find(|u| u.mail == grant.delegate)
+                    .map(|u| u.display_name.clone())
+                    .unwrap_or_default();
+                value.push(json!({
+                    "id": URL_SAFE_NO_PAD.encode(format!("delegate:{}", grant.delegate)),
+                    "isRemovable": true,
+                    "isInsideOrganization": true,
+                    "role": role_of(grant.calendar_bits, grant.can_view_private),
+                    "allowedRoles": ["none", "freeBusyRead", "limitedRead", "read", "write",
+                        "delegateWithoutPrivateEventAccess", "delegateWithPrivateEventAccess"],
+                    "emailAddress": { "name": name, "address": grant.delegate },
+                }));
+            }
+        }
+    }
+    Ok(Json(json!({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('{}')/calendar/calendarPermissions",
+        "value": value,
+    }))
+    .into_response())
+}

@@ -1,0 +1,427 @@
+//! The CRM event writes a save and a sync session share, and the save itself: one transaction
+//! for the CRM event (created or updated), its links, the item's status, the audit line and
+//! the answer kept under the idempotency key.
+
+use super::audit;
+use super::db::{On, Pool, Tx, sql};
+use super::records::{RECORD_COLUMNS, records};
+use crate::clock::{from_rfc3339, now_ms};
+use crate::store::audit::AuditEntry;
+use crate::store::crm::{
+    EventKey, EventTime, EventType, EventWrite, IdempotencyKey, Idempotent, ItemSyncState, Respond,
+    SaveCommand, StoredEvent, StoredResponse, StoredStatus,
+};
+use crate::store::error::StoreError;
+use crate::store::ids::{EventId, TenantId, UserId};
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: EventId,
+    ical_uid: String,
+    subject: String,
+    starts_at_ms: Option<i64>,
+    ends_at_ms: Option<i64>,
+    start_date: Option<String>,
+    end_date: Option<String>,
+    time_zone: String,
+    location: String,
+    is_private: bool,
+    cancelled_at_ms: Option<i64>,
+    deleted_at_ms: Option<i64>,
+    attendees: String,
+    organizer_mailbox: String,
+    created_by_mailbox: Option<String>,
+    modified_by_mailbox: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    request_hash: String,
+    status: i32,
+    response: String,
+}
+
+pub(super) async fn save_item(
+    pool: &Pool,
+    cmd: &SaveCommand,
+    entry: &AuditEntry,
+    respond: &Respond,
+) -> Result<Idempotent<StoredResponse>, StoreError> {
+    let mut tx = pool.begin().await?;
+    if let Some(idempotency) = &cmd.idempotency
+        && !claim_key(&mut tx, &cmd.tenant_id, &cmd.actor_id, idempotency).await?
+    {
+        tx.rollback().await?;
+        return replay(pool, &cmd.tenant_id, &cmd.actor_id, idempotency).await;
+    }
+    let now = now_ms();
+    let key = EventKey {
+        tenant_id: &cmd.tenant_id,
+        organizer_id: &cmd.organizer_id,
+        ical_uid: &cmd.ical_uid,
+    };
+    let event = match &cmd.queue {
+        Some(queued) => {
+            sql(
+                "INSERT INTO save_outbox (tenant_id, id, organizer_id, ical_uid, \
+                 requested_by_id, payload, created_at_ms, item_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&cmd.tenant_id)
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(&cmd.organizer_id)
+            .bind(&cmd.ical_uid)
+            .bind(&cmd.actor_id)
+            .bind(&queued.payload)
+            .bind(now)
+            .bind(&queued.item_id)
+            .execute(&mut tx)
+            .await?;
+            if !cmd.ical_uid.is_empty() {
+                set_status(&mut tx, key, ItemSyncState::Queued, None, now).await?;
+            }
+            None
+        }
+        None => {
+            let Some(event_id) = upsert_event(
+                &mut tx,
+                key,
+                &cmd.event,
+                &cmd.actor_id,
+                (cmd.event_type, cmd.series_master_graph_id.as_deref()),
+                now,
+            )
+            .await?
+            else {
+                // Deleted in the CRM meanwhile: it stays deleted.
+                tx.rollback().await?;
+                return Err(StoreError::Deleted);
+            };
+            if let Some(outbox_id) = &cmd.outbox_id {
+                sql("DELETE FROM save_outbox WHERE tenant_id = $1 AND id = $2")
+                    .bind(&cmd.tenant_id)
+                    .bind(outbox_id)
+                    .execute(&mut tx)
+                    .await?;
+            }
+            for record_id in &cmd.link_record_ids {
+                sql(
+                    "INSERT INTO crm_event_records (tenant_id, event_id, record_id, \
+                     linked_by_id, linked_at_ms) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (tenant_id, event_id, record_id) DO NOTHING",
+                )
+                .bind(&cmd.tenant_id)
+                .bind(&event_id)
+                .bind(record_id)
+                .bind(&cmd.actor_id)
+                .bind(now)
+                .execute(&mut tx)
+                .await?;
+            }
+            if let Some(graph_id) = &cmd.graph_event_id {
+                sql(
+                    "INSERT INTO graph_event_links (tenant_id, mailbox_id, graph_event_id, \
+                     event_id) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (tenant_id, mailbox_id, graph_event_id) \
+                     DO UPDATE SET event_id = excluded.event_id",
+                )
+                .bind(&cmd.tenant_id)
+                .bind(&cmd.organizer_id)
+                .bind(graph_id)
+                .bind(&event_id)
+                .execute(&mut tx)
+                .await?;
+            }
+            set_status(&mut tx, key, ItemSyncState::Synced, Some(now), now).await?;
+            load_event(&mut tx, key).await?
+        }
+    };
+    // A save waiting for its item has no status row yet (its iCalUId is not known).
+    let status = load_status(&mut tx, key).await?.unwrap_or(StoredStatus {
+        state: ItemSyncState::Queued,
+        synced_at_ms: None,
+        error_code: None,
+        error_message: None,
+    });
+    audit::append(&mut tx, entry).await?;
+    let response = respond(event.as_ref(), &status);
+    if let Some(idempotency) = &cmd.idempotency {
+        store_response(
+            &mut tx,
+            &cmd.tenant_id,
+            &cmd.actor_id,
+            idempotency,
+            &response,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Idempotent::Fresh(response))
+}
+
+/// What an earlier request under `key` answered: its answer, or "reused" when it came with
+/// another request; `None` when the key is new.
+pub(super) async fn stored_answer(
+    pool: &Pool,
+    tenant_id: &TenantId,
+    user_id: &UserId,
+    key: &IdempotencyKey,
+) -> Result<Option<Idempotent<StoredResponse>>, StoreError> {
+    let row: Option<KeyRow> = sql(
+        "SELECT request_hash, status, response FROM idempotency_keys \
+         WHERE tenant_id = $1 AND user_id = $2 AND key = $3",
+    )
+    .bind(tenant_id)
+    .bind(user_id)
+    .bind(&key.key)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|row| {
+        if row.request_hash != key.request_hash {
+            return Idempotent::KeyReused;
+        }
+        Idempotent::Replayed(StoredResponse {
+            status: u16::try_from(row.status).unwrap_or(500),
+            body: row.response,
+        })
+    }))
+}
+
+/// The answer to replay for a key claimed before.
+pub(super) async fn replay(
+    pool: &Pool,
+    tenant_id: &TenantId,
+    user_id: &UserId,
+    key: &IdempotencyKey,
+) -> Result<Idempotent<StoredResponse>, StoreError> {
+    Ok(stored_answer(pool, tenant_id, user_id, key)
+        .await?
+        .unwrap_or(Idempotent::KeyReused))
+}
+
+/// Claims `key` for this transaction; `false` when it was claimed before.
+pub(super) async fn claim_key(
+    tx: &mut Tx,
+    tenant_id: &TenantId,
+    user_id: &UserId,
+    key: &IdempotencyKey,
+) -> Result<bool, StoreError> {
+    let claimed = sql(
+        "INSERT INTO idempotency_keys (tenant_id, user_id, key, request_hash, \
+         status, response, created_at_ms) VALUES ($1, $2, $3, $4, 0, '', $5) \
+         ON CONFLICT (tenant_id, user_id, key) DO NOTHING",
+    )
+    .bind(tenant_id)
+    .bind(user_id)
+    .bind(&key.key)
+    .bind(&key.request_hash)
+    .bind(now_ms())
+    .execute(tx)
+    .await?;
+    Ok(claimed == 1)
+}
+
+pub(super) async fn store_response(
+    tx: &mut Tx,
+    tenant_id: &TenantId,
+    user_id: &UserId,
+    key: &IdempotencyKey,
+    response: &StoredResponse,
+) -> Result<(), StoreError> {
+    sql("UPDATE idempotency_keys SET status = $1, response = $2 \
+         WHERE tenant_id = $3 AND user_id = $4 AND key = $5")
+    .bind(i32::from(response.status))
+    .bind(&response.body)
+    .bind(tenant_id)
+    .bind(user_id)
+    .bind(&key.key)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Creates or updates the one CRM event of (organizer, iCalUId) from Graph's account of the
+/// meeting (so a live item lifts a cancellation); returns its id. Never brings back an event
+/// deleted in the CRM (`None`).
+pub(super) async fn upsert_event(
+    tx: &mut Tx,
+    key: EventKey<'_>,
+    write: &EventWrite,
+    actor_id: &UserId,
+    (event_type, series_master): (EventType, Option<&str>),
+    now: i64,
+) -> Result<Option<EventId>, StoreError> {
+    let (starts, ends, start_date, end_date) = match &write.time {
+        EventTime::Timed { start_ms, end_ms } => (Some(*start_ms), Some(*end_ms), None, None),
+        EventTime::AllDay {
+            start_date,
+            end_date,
+        } => (
+            None,
+            None,
+            Some(start_date.as_str()),
+            Some(end_date.as_str()),
+        ),
+    };
+    let attendees = serde_json::to_string(&write.attendees).unwrap_or_else(|_| "[]".into());
+    sql(
+        "INSERT INTO crm_events (tenant_id, id, organizer_id, ical_uid, subject, starts_at_ms, \
+         ends_at_ms, start_date, end_date, time_zone, location, is_private, created_by_id, \
+         modified_by_id, created_at_ms, updated_at_ms, event_type, series_master_graph_id, \
+         attendees) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+         $16, $17, $18, $19) \
+         ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
+         subject = excluded.subject, starts_at_ms = excluded.starts_at_ms, \
+         ends_at_ms = excluded.ends_at_ms, start_date = excluded.start_date, \
+         end_date = excluded.end_date, time_zone = excluded.time_zone, \
+         location = excluded.location, is_private = excluded.is_private, \
+         attendees = excluded.attendees, \
+         modified_by_id = excluded.modified_by_id, updated_at_ms = excluded.updated_at_ms, \
+         event_type = excluded.event_type, \
+         series_master_graph_id = excluded.series_master_graph_id, \
+         cancelled_at_ms = NULL, version = crm_events.version + 1 \
+         WHERE crm_events.deleted_at_ms IS NULL \
+         RETURNING id",
+    )
+    .bind(key.tenant_id)
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(key.organizer_id)
+    .bind(key.ical_uid)
+    .bind(&write.subject)
+    .bind(starts)
+    .bind(ends)
+    .bind(start_date)
+    .bind(end_date)
+    .bind(&write.time_zone)
+    .bind(&write.location)
+    .bind(write.is_private)
+    .bind(actor_id)
+    .bind(actor_id)
+    .bind(now)
+    .bind(now)
+    .bind(event_type.as_str())
+    .bind(series_master)
+    .bind(attendees)
+    .fetch_optional_scalar(tx)
+    .await
+}
+
+/// Sets the item's sync status (clearing any error).
+pub(super) async fn set_status(
+    tx: &mut Tx,
+    key: EventKey<'_>,
+    state: ItemSyncState,
+    synced_at: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    sql(
+        "INSERT INTO item_sync_status (tenant_id, organizer_id, ical_uid, state, synced_at_ms, \
+         error_code, error_message, attempts, updated_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, NULL, NULL, 0, $6) \
+         ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
+         state = excluded.state, \
+         synced_at_ms = COALESCE(excluded.synced_at_ms, item_sync_status.synced_at_ms), \
+         error_code = NULL, error_message = NULL, updated_at_ms = excluded.updated_at_ms",
+    )
+    .bind(key.tenant_id)
+    .bind(key.organizer_id)
+    .bind(key.ical_uid)
+    .bind(state.as_str())
+    .bind(synced_at)
+    .bind(now)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn load_event(
+    on: impl Into<On<'_>>,
+    key: EventKey<'_>,
+) -> Result<Option<StoredEvent>, StoreError> {
+    let mut on = on.into();
+    let Some(row) = sql(
+        "SELECT e.id, e.ical_uid, e.subject, e.starts_at_ms, e.ends_at_ms, e.start_date, \
+         e.end_date, e.time_zone, e.location, e.is_private, e.cancelled_at_ms, e.deleted_at_ms, \
+         e.attendees, o.mailbox AS organizer_mailbox, c.mailbox AS created_by_mailbox, \
+         m.mailbox AS modified_by_mailbox FROM crm_events e \
+         JOIN users o ON o.tenant_id = e.tenant_id AND o.id = e.organizer_id \
+         LEFT JOIN users c ON c.tenant_id = e.tenant_id AND c.id = e.created_by_id \
+         LEFT JOIN users m ON m.tenant_id = e.tenant_id AND m.id = e.modified_by_id \
+         WHERE e.tenant_id = $1 AND e.organizer_id = $2 AND e.ical_uid = $3",
+    )
+    .bind(key.tenant_id)
+    .bind(key.organizer_id)
+    .bind(key.ical_uid)
+    .fetch_optional::<EventRow>(on.reborrow())
+    .await?
+    else {
+        return Ok(None);
+    };
+    let time = match (
+        row.starts_at_ms,
+        row.ends_at_ms,
+        row.start_date,
+        row.end_date,
+    ) {
+        (Some(start_ms), Some(end_ms), _, _) => EventTime::Timed { start_ms, end_ms },
+        (_, _, Some(start_date), Some(end_date)) => EventTime::AllDay {
+            start_date,
+            end_date,
+        },
+        _ => {
+            return Err(StoreError::Setup(format!(
+                "CRM event {} has no time",
+                row.id
+            )));
+        }
+    };
+    let linked = records(
+        sql(format!(
+            "SELECT {RECORD_COLUMNS} FROM crm_event_records l \
+             JOIN crm_records r ON r.tenant_id = l.tenant_id AND r.id = l.record_id \
+             WHERE l.tenant_id = $1 AND l.event_id = $2 ORDER BY r.name, r.id"
+        ))
+        .bind(key.tenant_id)
+        .bind(&row.id)
+        .fetch_all(on)
+        .await?,
+    )?;
+    Ok(Some(StoredEvent {
+        organizer_mailbox: row.organizer_mailbox,
+        ical_uid: row.ical_uid,
+        write: EventWrite {
+            subject: row.subject,
+            time,
+            time_zone: row.time_zone,
+            location: row.location,
+            attendees: serde_json::from_str(&row.attendees).unwrap_or_default(),
+            is_private: row.is_private,
+        },
+        cancelled: row.cancelled_at_ms.is_some(),
+        deleted: row.deleted_at_ms.is_some(),
+        created_by_mailbox: row.created_by_mailbox.unwrap_or_default(),
+        modified_by_mailbox: row.modified_by_mailbox.unwrap_or_default(),
+        records: linked,
+        id: row.id,
+    }))
+}
+
+pub(super) async fn load_status(
+    on: impl Into<On<'_>>,
+    key: EventKey<'_>,
+) -> Result<Option<StoredStatus>, StoreError> {
+    sql(
+        "SELECT state, synced_at_ms, error_code, error_message FROM item_sync_status \
+         WHERE tenant_id = $1 AND organizer_id = $2 AND ical_uid = $3",
+    )
+    .bind(key.tenant_id)
+    .bind(key.organizer_id)
+    .bind(key.ical_uid)
+    .fetch_optional(on)
+    .await
+}
+
+/// When a CRM event starts: its UTC instant, or midnight UTC of an all-day event's date.
+pub(super) fn starts_at_ms(starts_at_ms: Option<i64>, start_date: Option<&str>) -> Option<i64> {
+    starts_at_ms.or_else(|| start_date.and_then(|d| from_rfc3339(&format!("{d}T00:00:00Z"))))
+}

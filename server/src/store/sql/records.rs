@@ -1,0 +1,35 @@
+//! CRM records as the SQL reads them (search, links of an event).
+
+use liaison_domain::api::{CrmRecord, RecordKind};
+
+use crate::store::error::StoreError;
+
+pub(super) const RECORD_COLUMNS: &str = "r.id, r.kind, r.name, r.email, r.company";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct RecordRow {
+    id: String,
+    kind: String,
+    name: String,
+    email: Option<String>,
+    company: Option<String>,
+}
+
+impl TryFrom<RecordRow> for CrmRecord {
+    type Error = StoreError;
+
+    fn try_from(row: RecordRow) -> Result<Self, StoreError> {
+        Ok(CrmRecord {
+            kind: RecordKind::parse(&row.kind)
+                .ok_or_else(|| StoreError::Setup(format!("unknown record kind {}", row.kind)))?,
+            id: row.id,
+            name: row.name,
+            email: row.email,
+            company: row.company,
+        })
+    }
+}
+
+pub(super) fn records(rows: Vec<RecordRow>) -> Result<Vec<CrmRecord>, StoreError> {
+    rows.into_iter().map(CrmRecord::try_from).collect()
+}
