@@ -70,6 +70,9 @@ enum Command {
         /// Events to save.
         #[arg(long, default_value = "5000")]
         events: usize,
+        /// Concurrent clients of the concurrent run.
+        #[arg(long, default_value = "32")]
+        clients: usize,
         /// A PostgreSQL server where a scratch database may be created.
         #[arg(long, env = "TEST_DATABASE_URL")]
         postgres: Option<String>,
@@ -130,7 +133,11 @@ async fn main() -> anyhow::Result<()> {
             seconds,
             connections,
         } => context::report(seconds, connections).await?,
-        Command::Store { events, postgres } => store::report(events, postgres).await?,
+        Command::Store {
+            events,
+            clients,
+            postgres,
+        } => store::report(events, clients, postgres).await?,
         Command::Sync {
             events,
             page_latency_ms,

@@ -3,6 +3,7 @@
 //! and PostgreSQL, beside a raw batched insert of the same rows into the same table — the
 //! physical limit of each backend on this machine.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use liaison_domain::api::RecordKind;
@@ -13,25 +14,38 @@ use liaison_server::store::{
     StoredResponse, Tenant, User,
 };
 
-const TENANT: &str = "bench-tenant";
+pub const TENANT: &str = "bench-tenant";
 const BATCH: usize = 500;
 
-pub async fn report(events: usize, postgres: Option<String>) -> anyhow::Result<()> {
+pub async fn report(events: usize, clients: usize, postgres: Option<String>) -> anyhow::Result<()> {
     let mut backends = vec![("SQLite", Backend::Sqlite)];
     match postgres {
         Some(url) => backends.push(("PostgreSQL", Backend::Postgres(url))),
         None => println!("(PostgreSQL skipped: set TEST_DATABASE_URL or pass --postgres URL)"),
     }
     println!(
-        "{:<12} {:>12} {:>16} {:>16} {:>18}",
-        "store", "events", "first saves/s", "updates/s", "raw batched rows/s"
+        "{:<12} {:>7} {:>14} {:>12} {:>17} {:>15} {:>16}",
+        "store",
+        "events",
+        "first saves/s",
+        "updates/s",
+        format!("first, {clients} clients"),
+        format!("upd., {clients} cl."),
+        "raw rows/s"
     );
     for (name, backend) in backends {
         let (creates, updates) = {
             let db = TestDatabase::create(&backend).await;
             let store = prepared(&db).await?;
-            let creates = saves_per_second(store.as_ref(), events).await?;
-            let updates = saves_per_second(store.as_ref(), events).await?;
+            let creates = saves_per_second(store.clone(), events, 1).await?;
+            let updates = saves_per_second(store, events, 1).await?;
+            (creates, updates)
+        };
+        let (concurrent_creates, concurrent_updates) = {
+            let db = TestDatabase::create(&backend).await;
+            let store = prepared(&db).await?;
+            let creates = saves_per_second(store.clone(), events, clients).await?;
+            let updates = saves_per_second(store, events, clients).await?;
             (creates, updates)
         };
         let raw = {
@@ -39,16 +53,20 @@ pub async fn report(events: usize, postgres: Option<String>) -> anyhow::Result<(
             prepared(&db).await?;
             raw_rows_per_second(&db, events).await?
         };
-        println!("{name:<12} {events:>12} {creates:>16.0} {updates:>16.0} {raw:>18.0}");
+        println!(
+            "{name:<12} {events:>7} {creates:>14.0} {updates:>12.0} {concurrent_creates:>17.0} \
+             {concurrent_updates:>15.0} {raw:>16.0}"
+        );
     }
     println!(
         "\nOne save = one transaction (event upsert, record link, Graph link, status, audit line), \
-         one at a time; raw = multi-row INSERTs of {BATCH} events per statement in one transaction."
+         by one client, then by {clients} clients at once (each its own events); raw = multi-row \
+         INSERTs of {BATCH} events per statement in one transaction."
     );
     Ok(())
 }
 
-pub async fn prepared(db: &TestDatabase) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+pub async fn prepared(db: &TestDatabase) -> anyhow::Result<Arc<dyn Store>> {
     let store = store::connect(&db.url).await?;
     store.migrate().await?;
     store
@@ -108,24 +126,41 @@ fn command(n: usize) -> SaveCommand {
     }
 }
 
-async fn saves_per_second(store: &dyn Store, events: usize) -> anyhow::Result<f64> {
-    let audit = AuditEntry {
-        tenant_id: TENANT.into(),
-        actor_id: "delegate".into(),
-        on_behalf_of_id: Some("organizer".into()),
-        action: AuditAction::ItemSave,
-        target: "bench".into(),
-        allowed: true,
-        reason: None,
-        detail: None,
-    };
-    let respond = |_: Option<&_>, _: &_| StoredResponse {
-        status: 200,
-        body: String::new(),
-    };
+/// `events` saves through `save_item` by `clients` concurrent clients (client `c` saves events
+/// `c, c + clients, …`); saves per second.
+async fn saves_per_second(
+    store: Arc<dyn Store>,
+    events: usize,
+    clients: usize,
+) -> anyhow::Result<f64> {
     let started = Instant::now();
-    for n in 0..events {
-        store.save_item(&command(n), &audit, &respond).await?;
+    let tasks: Vec<_> = (0..clients)
+        .map(|client| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let audit = AuditEntry {
+                    tenant_id: TENANT.into(),
+                    actor_id: "delegate".into(),
+                    on_behalf_of_id: Some("organizer".into()),
+                    action: AuditAction::ItemSave,
+                    target: "bench".into(),
+                    allowed: true,
+                    reason: None,
+                    detail: None,
+                };
+                let respond = |_: Option<&_>, _: &_| StoredResponse {
+                    status: 200,
+                    body: String::new(),
+                };
+                for n in (client..events).step_by(clients) {
+                    store.save_item(&command(n), &audit, &respond).await?;
+                }
+                anyhow::Ok(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await??;
     }
     Ok(events as f64 / started.elapsed().as_secs_f64())
 }

@@ -105,16 +105,6 @@ pub enum On<'c> {
     Tx(&'c mut Tx),
 }
 
-impl On<'_> {
-    /// The same target for one more statement.
-    pub fn reborrow(&mut self) -> On<'_> {
-        match self {
-            Self::Pool(pool) => On::Pool(pool),
-            Self::Tx(tx) => On::Tx(tx),
-        }
-    }
-}
-
 impl<'c> From<&'c Pool> for On<'c> {
     fn from(pool: &'c Pool) -> Self {
         Self::Pool(pool)

@@ -4,7 +4,7 @@
 
 use super::audit;
 use super::db::{On, Pool, Tx, sql};
-use super::records::{RECORD_COLUMNS, records};
+use super::records::{RecordRow, records};
 use crate::clock::{from_rfc3339, now_ms};
 use crate::store::audit::AuditEntry;
 use crate::store::crm::{
@@ -32,6 +32,17 @@ struct EventRow {
     organizer_mailbox: String,
     created_by_mailbox: Option<String>,
     modified_by_mailbox: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct EventWithRecord {
+    #[sqlx(flatten)]
+    event: EventRow,
+    record_id: Option<String>,
+    record_kind: Option<String>,
+    record_name: Option<String>,
+    record_email: Option<String>,
+    record_company: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -104,20 +115,7 @@ pub(super) async fn save_item(
                     .execute(&mut tx)
                     .await?;
             }
-            for record_id in &cmd.link_record_ids {
-                sql(
-                    "INSERT INTO crm_event_records (tenant_id, event_id, record_id, \
-                     linked_by_id, linked_at_ms) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (tenant_id, event_id, record_id) DO NOTHING",
-                )
-                .bind(&cmd.tenant_id)
-                .bind(&event_id)
-                .bind(record_id)
-                .bind(&cmd.actor_id)
-                .bind(now)
-                .execute(&mut tx)
-                .await?;
-            }
+            link_records(&mut tx, cmd, &event_id, now).await?;
             if let Some(graph_id) = &cmd.graph_event_id {
                 sql(
                     "INSERT INTO graph_event_links (tenant_id, mailbox_id, graph_event_id, \
@@ -136,13 +134,23 @@ pub(super) async fn save_item(
             load_event(&mut tx, key).await?
         }
     };
-    // A save waiting for its item has no status row yet (its iCalUId is not known).
-    let status = load_status(&mut tx, key).await?.unwrap_or(StoredStatus {
-        state: ItemSyncState::Queued,
-        synced_at_ms: None,
-        error_code: None,
-        error_message: None,
-    });
+    let status = if event.is_some() {
+        // Just written: synced now, no error.
+        StoredStatus {
+            state: ItemSyncState::Synced,
+            synced_at_ms: Some(now),
+            error_code: None,
+            error_message: None,
+        }
+    } else {
+        // A save waiting for its item has no status row yet (its iCalUId is not known).
+        load_status(&mut tx, key).await?.unwrap_or(StoredStatus {
+            state: ItemSyncState::Queued,
+            synced_at_ms: None,
+            error_code: None,
+            error_message: None,
+        })
+    };
     audit::append(&mut tx, entry).await?;
     let response = respond(event.as_ref(), &status);
     if let Some(idempotency) = &cmd.idempotency {
@@ -157,6 +165,47 @@ pub(super) async fn save_item(
     }
     tx.commit().await?;
     Ok(Idempotent::Fresh(response))
+}
+
+/// Links the command's records to the event, in one statement (each once; a link that exists
+/// stays as it was).
+async fn link_records(
+    tx: &mut Tx,
+    cmd: &SaveCommand,
+    event_id: &EventId,
+    now: i64,
+) -> Result<(), StoreError> {
+    if cmd.link_record_ids.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..cmd.link_record_ids.len())
+        .map(|n| {
+            let p = n * 5;
+            format!(
+                "(${}, ${}, ${}, ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5
+            )
+        })
+        .collect();
+    let mut statement = sql(format!(
+        "INSERT INTO crm_event_records (tenant_id, event_id, record_id, linked_by_id, \
+         linked_at_ms) VALUES {} ON CONFLICT (tenant_id, event_id, record_id) DO NOTHING",
+        rows.join(", ")
+    ));
+    for record_id in &cmd.link_record_ids {
+        statement = statement
+            .bind(&cmd.tenant_id)
+            .bind(event_id)
+            .bind(record_id)
+            .bind(&cmd.actor_id)
+            .bind(now);
+    }
+    statement.execute(tx).await?;
+    Ok(())
 }
 
 /// What an earlier request under `key` answered: its answer, or "reused" when it came with
@@ -338,23 +387,44 @@ pub(super) async fn load_event(
     on: impl Into<On<'_>>,
     key: EventKey<'_>,
 ) -> Result<Option<StoredEvent>, StoreError> {
-    let mut on = on.into();
-    let Some(row) = sql(
+    // One statement: the event, its people, and one row per linked record (or one row of NULLs).
+    let rows: Vec<EventWithRecord> = sql(
         "SELECT e.id, e.ical_uid, e.subject, e.starts_at_ms, e.ends_at_ms, e.start_date, \
          e.end_date, e.time_zone, e.location, e.is_private, e.cancelled_at_ms, e.deleted_at_ms, \
          e.attendees, o.mailbox AS organizer_mailbox, c.mailbox AS created_by_mailbox, \
-         m.mailbox AS modified_by_mailbox FROM crm_events e \
+         m.mailbox AS modified_by_mailbox, r.id AS record_id, r.kind AS record_kind, \
+         r.name AS record_name, r.email AS record_email, r.company AS record_company \
+         FROM crm_events e \
          JOIN users o ON o.tenant_id = e.tenant_id AND o.id = e.organizer_id \
          LEFT JOIN users c ON c.tenant_id = e.tenant_id AND c.id = e.created_by_id \
          LEFT JOIN users m ON m.tenant_id = e.tenant_id AND m.id = e.modified_by_id \
-         WHERE e.tenant_id = $1 AND e.organizer_id = $2 AND e.ical_uid = $3",
+         LEFT JOIN crm_event_records l ON l.tenant_id = e.tenant_id AND l.event_id = e.id \
+         LEFT JOIN crm_records r ON r.tenant_id = l.tenant_id AND r.id = l.record_id \
+         WHERE e.tenant_id = $1 AND e.organizer_id = $2 AND e.ical_uid = $3 \
+         ORDER BY r.name, r.id",
     )
     .bind(key.tenant_id)
     .bind(key.organizer_id)
     .bind(key.ical_uid)
-    .fetch_optional::<EventRow>(on.reborrow())
-    .await?
-    else {
+    .fetch_all(on)
+    .await?;
+    let mut linked = Vec::new();
+    let mut event = None;
+    for row in rows {
+        if let (Some(id), Some(kind), Some(name)) =
+            (row.record_id, row.record_kind, row.record_name)
+        {
+            linked.push(RecordRow {
+                id,
+                kind,
+                name,
+                email: row.record_email,
+                company: row.record_company,
+            });
+        }
+        event.get_or_insert(row.event);
+    }
+    let Some(row) = event else {
         return Ok(None);
     };
     let time = match (
@@ -375,17 +445,6 @@ pub(super) async fn load_event(
             )));
         }
     };
-    let linked = records(
-        sql(format!(
-            "SELECT {RECORD_COLUMNS} FROM crm_event_records l \
-             JOIN crm_records r ON r.tenant_id = l.tenant_id AND r.id = l.record_id \
-             WHERE l.tenant_id = $1 AND l.event_id = $2 ORDER BY r.name, r.id"
-        ))
-        .bind(key.tenant_id)
-        .bind(&row.id)
-        .fetch_all(on)
-        .await?,
-    )?;
     Ok(Some(StoredEvent {
         organizer_mailbox: row.organizer_mailbox,
         ical_uid: row.ical_uid,
@@ -401,7 +460,7 @@ pub(super) async fn load_event(
         deleted: row.deleted_at_ms.is_some(),
         created_by_mailbox: row.created_by_mailbox.unwrap_or_default(),
         modified_by_mailbox: row.modified_by_mailbox.unwrap_or_default(),
-        records: linked,
+        records: records(linked)?,
         id: row.id,
     }))
 }

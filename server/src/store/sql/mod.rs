@@ -13,6 +13,7 @@ mod identity;
 mod records;
 mod subscriptions;
 mod sync;
+mod sync_writes;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -38,8 +39,10 @@ impl SqlStore {
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, StoreError> {
         let pool = if url.is_postgres() {
             Pool::Postgres(
+                // One connection per concurrent save at peak (PostgreSQL allows 100 by
+                // default): saves wait for the database, never for a connection.
                 PgPoolOptions::new()
-                    .max_connections(16)
+                    .max_connections(32)
                     .acquire_timeout(Duration::from_secs(5))
                     .connect(url.expose())
                     .await

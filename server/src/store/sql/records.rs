@@ -8,11 +8,11 @@ pub(super) const RECORD_COLUMNS: &str = "r.id, r.kind, r.name, r.email, r.compan
 
 #[derive(sqlx::FromRow)]
 pub(super) struct RecordRow {
-    id: String,
-    kind: String,
-    name: String,
-    email: Option<String>,
-    company: Option<String>,
+    pub(super) id: String,
+    pub(super) kind: String,
+    pub(super) name: String,
+    pub(super) email: Option<String>,
+    pub(super) company: Option<String>,
 }
 
 impl TryFrom<RecordRow> for CrmRecord {

@@ -2,12 +2,13 @@
 
 use async_trait::async_trait;
 
-use super::db::{Tx, sql};
-use super::events::{set_status, starts_at_ms, upsert_event};
+use super::db::sql;
+use super::events::starts_at_ms;
+use super::sync_writes;
 use super::{SqlStore, audit, placeholders};
 use crate::clock::now_ms;
 use crate::store::audit::AuditEntry;
-use crate::store::crm::{EventKey, EventType, ItemSyncState};
+use crate::store::crm::EventType;
 use crate::store::error::StoreError;
 use crate::store::ids::{EventId, TenantId, UserId, UserKey};
 use crate::store::maintenance::Backend;
@@ -146,9 +147,7 @@ impl SyncStore for SqlStore {
             tx.rollback().await?;
             return Ok(false);
         }
-        for write in writes {
-            apply_write(&mut tx, organizer, write, now_ms).await?;
-        }
+        sync_writes::apply(&mut tx, organizer, writes, now_ms).await?;
         if let Some(cursor) = cursor {
             sql(
                 "UPDATE sync_jobs SET delta_link = $1, window_start = $2, window_end = $3, \
@@ -423,86 +422,4 @@ impl SyncStore for SqlStore {
         }
         tx.commit().await
     }
-}
-
-/// Writes one change of a sync session.
-async fn apply_write(
-    tx: &mut Tx,
-    organizer: &UserKey,
-    write: &SyncWrite,
-    now: i64,
-) -> Result<(), StoreError> {
-    let tenant = &organizer.tenant_id;
-    let mailbox = &organizer.user_id;
-    match write {
-        SyncWrite::Upsert(item) => {
-            let key = EventKey {
-                tenant_id: tenant,
-                organizer_id: mailbox,
-                ical_uid: &item.ical_uid,
-            };
-            let recurrence = (item.event_type, item.series_master_graph_id.as_deref());
-            let Some(event_id) =
-                upsert_event(tx, key, &item.write, mailbox, recurrence, now).await?
-            else {
-                return Ok(());
-            };
-            sql(
-                "INSERT INTO graph_event_links (tenant_id, mailbox_id, graph_event_id, \
-                 event_id, via_category, following) VALUES ($1, $2, $3, $4, $5, TRUE) \
-                 ON CONFLICT (tenant_id, mailbox_id, graph_event_id) DO UPDATE SET \
-                 event_id = excluded.event_id, following = TRUE, \
-                 via_category = graph_event_links.via_category OR excluded.via_category",
-            )
-            .bind(tenant)
-            .bind(mailbox)
-            .bind(&item.graph_id)
-            .bind(&event_id)
-            .bind(item.via_category)
-            .execute(&mut *tx)
-            .await?;
-            set_status(tx, key, ItemSyncState::Synced, Some(now), now).await?;
-        }
-        SyncWrite::Cancel { graph_id } => {
-            sql(
-                "UPDATE crm_events SET cancelled_at_ms = $1, updated_at_ms = $1, \
-                 version = version + 1 WHERE tenant_id = $2 AND cancelled_at_ms IS NULL \
-                 AND id = (SELECT event_id FROM graph_event_links WHERE tenant_id = $2 \
-                 AND mailbox_id = $3 AND graph_event_id = $4 AND following)",
-            )
-            .bind(now)
-            .bind(tenant)
-            .bind(mailbox)
-            .bind(graph_id)
-            .execute(tx)
-            .await?;
-        }
-        SyncWrite::Unfollow { graph_id } => {
-            sql(
-                "UPDATE graph_event_links SET following = FALSE WHERE tenant_id = $1 \
-                 AND mailbox_id = $2 AND graph_event_id = $3",
-            )
-            .bind(tenant)
-            .bind(mailbox)
-            .bind(graph_id)
-            .execute(tx)
-            .await?;
-        }
-        SyncWrite::BecameSeries { graph_id } => {
-            sql(
-                "UPDATE crm_events SET event_type = 'seriesMaster', updated_at_ms = $1, \
-                 version = version + 1 WHERE tenant_id = $2 \
-                 AND event_type <> 'seriesMaster' \
-                 AND id = (SELECT event_id FROM graph_event_links WHERE tenant_id = $2 \
-                 AND mailbox_id = $3 AND graph_event_id = $4)",
-            )
-            .bind(now)
-            .bind(tenant)
-            .bind(mailbox)
-            .bind(graph_id)
-            .execute(tx)
-            .await?;
-        }
-    }
-    Ok(())
 }
