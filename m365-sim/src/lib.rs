@@ -48,6 +48,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower::Layer;
 
+pub use graph::MAX_PAGE_SIZE;
 pub use seed::Seed;
 pub use state::{
     Claims, GLOBAL_ADMIN_ROLE, GRAPH_APP_ID, LIAISON_ADMIN_ROLE, OUTLOOK_CLIENT_ID, V1_ISSUER,
@@ -218,6 +219,12 @@ impl Simulator {
     pub fn expire_delta_tokens(&self) {
         let mut world = self.state.world();
         world.delta_horizon = world.seq + 1;
+    }
+
+    /// Caps every collection page at `items`, as Graph may whatever `odata.maxpagesize` asks
+    /// ("different APIs might have different default and maximum page sizes", `concepts/paging.md`).
+    pub fn cap_page_size(&self, items: usize) {
+        self.state.world().max_page_size = items.max(1);
     }
 
     /// Revokes a user's refresh tokens and consent (as a password reset or an admin would).

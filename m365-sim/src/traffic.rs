@@ -83,6 +83,8 @@ pub struct JournalEntry {
     pub injected: Option<String>,
     /// The `Retry-Attempt` header the client sent (Graph SDKs count their retries with it).
     pub retry_attempt: Option<String>,
+    /// The `Prefer` header the client sent (ids, time zone, page size).
+    pub prefer: Option<String>,
 }
 
 /// Faults, journal and in-flight counts.
@@ -222,6 +224,11 @@ pub async fn middleware<H: Host>(
         .get("retry-attempt")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let prefer = request
+        .headers()
+        .get("prefer")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let mut mailbox = mailbox_of(request.uri().path());
     if let Some(me) = mailbox.as_deref().filter(|m| *m == "me") {
         let _ = me;
@@ -235,6 +242,7 @@ pub async fn middleware<H: Host>(
         mailbox: mailbox.clone(),
         injected: injected.map(str::to_owned),
         retry_attempt: retry_attempt.clone(),
+        prefer: prefer.clone(),
     };
 
     let _guard = match &mailbox {

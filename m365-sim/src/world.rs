@@ -218,6 +218,9 @@ pub struct World {
     pub seq: u64,
     /// Delta tokens minted before this sequence number are evicted (`410 Gone`).
     pub delta_horizon: u64,
+    /// The most items one collection page holds, whatever a client asks
+    /// ([`crate::graph::MAX_PAGE_SIZE`] unless a test lowers it).
+    pub max_page_size: usize,
     /// Authorization codes, redeemable once.
     pub codes: HashMap<String, Grant>,
     /// Live refresh tokens; using one replaces it (rotation).
@@ -316,6 +319,7 @@ impl World {
             events: Vec::new(),
             seq: 0,
             delta_horizon: 0,
+            max_page_size: crate::graph::MAX_PAGE_SIZE,
             codes: HashMap::new(),
             refresh_tokens: HashMap::new(),
             redeemed_codes: HashSet::new(),

@@ -393,3 +393,41 @@ async fn outlook_saves_a_composed_meeting_only_for_who_may_write_there() {
     assert_eq!(made.creator_name, "Sam SendOnBehalf");
     assert_eq!(made.organizer_address, "olga@contoso.com");
 }
+
+/// Graph may hold a page below `odata.maxpagesize` (`concepts/paging.md`); the simulator honours
+/// up to 1000 (`MAX_PAGE_SIZE`) and a test can lower the cap.
+#[tokio::test]
+async fn pages_hold_what_maxpagesize_asks_up_to_the_cap() {
+    use m365_sim::outlook::NewMeeting;
+    let sim = Simulator::start(Seed::contoso()).await.unwrap();
+    let start = 1_796_000_000; // 2026-11-30
+    let meetings: Vec<NewMeeting> = (0..1_100)
+        .map(|n| NewMeeting::new(&format!("M{n}"), start + n * 60, 30))
+        .collect();
+    sim.outlook().create_many(OLGA, &meetings);
+    let olga = sim.graph_token(TENANT, OLGA, "Calendars.ReadWrite");
+    let page = |size: usize| {
+        let url = format!("{}/v1.0/me/calendarView/delta?{WINDOW}", sim.url());
+        let token = olga.clone();
+        async move {
+            let body: Value = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .header("Prefer", format!("odata.maxpagesize={size}"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            (
+                body["value"].as_array().unwrap().len(),
+                body["@odata.nextLink"].is_string(),
+            )
+        }
+    };
+    assert_eq!(page(7).await, (7, true));
+    assert_eq!(page(5_000).await, (m365_sim::MAX_PAGE_SIZE, true));
+    sim.cap_page_size(3);
+    assert_eq!(page(7).await, (3, true));
+}

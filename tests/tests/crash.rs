@@ -193,6 +193,8 @@ async fn story(backend: &Backend) {
         })
         .collect();
     let ids = outlook.create_many(OLGA, &meetings);
+    // Pages of 100 (Graph may cap below what Liaison asks): several pages for the page points.
+    sim.cap_page_size(100);
 
     // Seeded crash points: (point and passage, what to do while armed).
     let points = [

@@ -275,6 +275,59 @@ async fn a_queued_save_is_written_by_the_next_session_and_waits_while_the_connec
     assert_eq!(sync.error_code.as_deref(), Some("needs_reconnect"));
 }
 
+/// Microsoft publishes no page maximum for `calendarView/delta` and may send fewer items than
+/// asked (`concepts/paging.md`); large pages "may trigger the gateway timeout (HTTP 504)"
+/// (`user-list-messages.md`). Liaison asks for 1000, pages by nextLink whatever comes, and a
+/// retry asks for half.
+#[tokio::test]
+async fn a_full_sync_asks_for_large_pages_follows_a_smaller_cap_and_shrinks_the_page_after_a_gateway_timeout()
+ {
+    let app = TestApp::spawn().await;
+    let outlook = app.simulator.outlook();
+    let meetings: Vec<NewMeeting> = (0..250)
+        .map(|n| meeting(&format!("Meeting {n}"), 1 + n % 20).category("CRM"))
+        .collect();
+    outlook.create_many(OLGA, &meetings);
+    app.simulator.cap_page_size(100);
+    app.simulator.inject(FaultRule::new(
+        "/calendarView/delta",
+        1,
+        Fault::Status {
+            status: 504,
+            retry_after: None,
+        },
+    ));
+    app.simulator.clear_journal();
+
+    let report = sync_now(&app).await;
+
+    assert_eq!(report.upserted, 250);
+    assert_eq!(events(&app).await, 250);
+    let delta: Vec<(u16, String)> = app
+        .simulator
+        .journal()
+        .into_iter()
+        .filter(|e| e.uri.contains("/calendarView/delta"))
+        .map(|e| {
+            let prefer = e.prefer.unwrap_or_default();
+            let size = prefer
+                .split("odata.maxpagesize=")
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned();
+            (e.status, size)
+        })
+        .collect();
+    let expected: Vec<(u16, String)> = [(504, "1000"), (200, "500"), (200, "1000"), (200, "1000")]
+        .into_iter()
+        .map(|(status, size)| (status, size.to_owned()))
+        .collect();
+    assert_eq!(
+        delta, expected,
+        "1000 asked, a smaller retry after the 504, three pages of the simulator's 100"
+    );
+}
+
 #[tokio::test]
 async fn an_evicted_delta_link_means_a_full_round_without_duplicates() {
     let app = TestApp::spawn().await;

@@ -63,6 +63,8 @@ async fn story(faults: bool) -> (BTreeSet<Row>, u32) {
         })
         .collect();
     let ids = outlook.create_many(OLGA, &meetings);
+    // Pages of 100 (Graph may cap below what Liaison asks): many pages for the faults to hit.
+    app.simulator.cap_page_size(100);
     if faults {
         app.simulator.inject(FaultRule::every(
             "/v1.0/",

@@ -19,6 +19,12 @@ pub(super) const DELETE_ALL: u8 = 8;
 pub(super) const EDIT_OWN: u8 = 16;
 pub(super) const EDIT_ALL: u8 = 32;
 pub(super) const DEFAULT_PAGE_SIZE: usize = 50;
+/// The most items a simulated page holds unless a test lowers it ([`World::max_page_size`]).
+/// Microsoft publishes no maximum for `calendarView/delta`; Outlook's mailbox collections
+/// document `$top` "within the range of 1 and 1000" (`api-reference/v1.0/api/user-list-messages.md`),
+/// and paging says an API may cap a requested size silently (`concepts/paging.md`), so the
+/// simulator honours `odata.maxpagesize` up to 1000 and caps the rest without a word.
+pub const MAX_PAGE_SIZE: usize = 1000;
 pub(super) const MAX_BATCH: usize = 20;
 
 pub(super) type GraphResult = Result<Response, Response>;
@@ -159,8 +165,9 @@ impl Access {
     }
 }
 
-pub(super) fn page_size(headers: &HeaderMap) -> usize {
-    headers
+/// Items on a page: what `Prefer: odata.maxpagesize` asks, capped where the world caps it.
+pub(super) fn page_size(world: &World, headers: &HeaderMap) -> usize {
+    let asked = headers
         .get("prefer")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
@@ -168,8 +175,9 @@ pub(super) fn page_size(headers: &HeaderMap) -> usize {
                 .find_map(|p| p.trim().strip_prefix("odata.maxpagesize="))
                 .and_then(|n| n.trim().parse().ok())
         })
-        .filter(|n| *n > 0)
-        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .filter(|n: &usize| *n > 0)
+        .unwrap_or(DEFAULT_PAGE_SIZE);
+    asked.min(world.max_page_size)
 }
 
 /// A collection page: `items[skip..skip+size]` and a next link when more follow.

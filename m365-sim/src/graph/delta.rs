@@ -114,7 +114,7 @@ pub async fn calendar_view_delta(
         .filter(|e| round.since > 0 || (!e.deleted && e.overlaps(&round.s, &round.e)))
         .collect();
     changed.sort_by(|a, b| (a.seq, &a.id).cmp(&(b.seq, &b.id)));
-    let size = page_size(&headers);
+    let size = page_size(&world, &headers);
     let form = IdForm::of(&headers);
     let value: Vec<Value> = changed
         .iter()

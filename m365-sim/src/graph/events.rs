@@ -35,7 +35,7 @@ pub async fn list_events(
         .collect();
     let skip = query.get("$skip").and_then(|s| s.parse().ok()).unwrap_or(0);
     let base = format!("{}/v1.0/users/{}/events", state.base_url, access.owner);
-    Ok(Json(page(items, skip, page_size(&headers), |n| {
+    Ok(Json(page(items, skip, page_size(&world, &headers), |n| {
         format!("{base}?$skip={n}")
     }))
     .into_response())
@@ -75,7 +75,7 @@ pub async fn calendar_view(
         state.base_url, access.owner
     );
     let (qs, qe) = (query["startDateTime"].clone(), query["endDateTime"].clone());
-    Ok(Json(page(items, skip, page_size(&headers), |n| {
+    Ok(Json(page(items, skip, page_size(&world, &headers), |n| {
         format!(
             "{base}?{}",
             encode_query(&[

@@ -22,8 +22,21 @@ use super::retry;
 pub const MAX_IN_FLIGHT_PER_MAILBOX: usize = 4;
 /// Graph's limit of requests per `$batch`.
 pub const MAX_BATCH: usize = 20;
-/// Items per page asked of collections (`odata.maxpagesize`): fewer round trips for a full sync.
-pub const PAGE_SIZE: usize = 100;
+/// Items per page asked of collections (`Prefer: odata.maxpagesize`): fewer round trips for a
+/// full sync. Microsoft publishes no maximum for `calendarView/delta`; 1000 is the top of the
+/// `$top` range Outlook documents for its mailbox collections (`user-list-messages.md`: "within
+/// the range of 1 and 1000"), and Graph may send fewer per page (`concepts/paging.md`), which
+/// paging by `@odata.nextLink` absorbs.
+pub const PAGE_SIZE: usize = 1000;
+/// The smallest page a retry shrinks to: Microsoft warns that a page of hundreds of full items
+/// "may trigger the gateway timeout (HTTP 504)" (`user-list-messages.md`), so each retry asks
+/// for half the page before (the preference is per request, nextLinks included).
+const MIN_RETRY_PAGE_SIZE: usize = 100;
+
+/// The page size a request asks for on its `retry`-th attempt.
+fn page_size_for(retry: u32) -> usize {
+    (PAGE_SIZE >> retry.min(8)).max(MIN_RETRY_PAGE_SIZE)
+}
 
 /// Every Graph call Liaison makes, and the delegated scope it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,7 +262,8 @@ impl GraphClient {
             .header(
                 "Prefer",
                 format!(
-                    "IdType=\"ImmutableId\", outlook.timezone=\"UTC\", odata.maxpagesize={PAGE_SIZE}"
+                    "IdType=\"ImmutableId\", outlook.timezone=\"UTC\", odata.maxpagesize={}",
+                    page_size_for(retry)
                 ),
             )
             .timeout(Duration::from_secs(30));
@@ -400,4 +414,16 @@ enum Attempt {
         retry_after: Option<String>,
         error: GraphError,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retry_asks_for_a_smaller_page_down_to_a_floor() {
+        let sizes: Vec<usize> = (0..6).map(page_size_for).collect();
+        assert_eq!(sizes, [1000, 500, 250, 125, 100, 100]);
+        assert_eq!(page_size_for(u32::MAX), MIN_RETRY_PAGE_SIZE);
+    }
 }

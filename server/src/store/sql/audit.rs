@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::SqlStore;
-use super::db::{On, sql};
+use super::db::{On, Sql, sql};
 use crate::clock::now_ms;
 use crate::store::audit::{AuditEntry, AuditLog, AuditRecord};
 use crate::store::error::StoreError;
@@ -11,6 +11,12 @@ use crate::store::ids::TenantId;
 
 /// Appends `entry` where `on` says (in the transaction of the change it records).
 pub(super) async fn append(on: impl Into<On<'_>>, entry: &AuditEntry) -> Result<(), StoreError> {
+    append_statement(entry).execute(on).await?;
+    Ok(())
+}
+
+/// The statement that appends `entry` (for a [`super::db::Batch`]).
+pub(super) fn append_statement(entry: &AuditEntry) -> Sql<'_> {
     sql(
         "INSERT INTO audit_log (at_ms, tenant_id, actor_id, on_behalf_of_id, action, target, \
          outcome, reason, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -24,9 +30,6 @@ pub(super) async fn append(on: impl Into<On<'_>>, entry: &AuditEntry) -> Result<
     .bind(if entry.allowed { "allowed" } else { "refused" })
     .bind(&entry.reason)
     .bind(&entry.detail)
-    .execute(on)
-    .await?;
-    Ok(())
 }
 
 #[async_trait]

@@ -96,6 +96,7 @@ value_from! {
     &'a TenantId => |v| Value::Text(Some(Cow::Borrowed(v.as_str()))),
     &'a UserId => |v| Value::Text(Some(Cow::Borrowed(v.as_str()))),
     &'a EventId => |v| Value::Text(Some(Cow::Borrowed(v.as_str()))),
+    EventId => |v| Value::Text(Some(Cow::Owned(v.into_string()))),
     Option<&'a UserId> => |v| Value::Text(v.map(|v| Cow::Borrowed(v.as_str()))),
 }
 
@@ -261,5 +262,123 @@ impl<'a> Sql<'a> {
     {
         let row: Option<(T,)> = self.fetch_optional(on).await?;
         Ok(row.map(|(value,)| value))
+    }
+}
+
+/// Writes that do not read one another's effects (each touches its own rows), sent in one round
+/// trip where the backend allows: on PostgreSQL one statement, a `WITH` of data-modifying
+/// statements (each runs exactly once and to completion, on one snapshot); on SQLite, which
+/// runs in-process and has no round trip to save, one after the other.
+#[must_use = "a batch does nothing until it is run"]
+#[derive(Default)]
+pub struct Batch<'a> {
+    statements: Vec<Sql<'a>>,
+}
+
+impl<'a> Batch<'a> {
+    pub fn push(&mut self, statement: Sql<'a>) {
+        self.statements.push(statement);
+    }
+
+    pub async fn execute(self, tx: &mut Tx) -> Result<(), StoreError> {
+        match tx {
+            Tx::Sqlite(_) => {
+                for statement in self.statements {
+                    statement.execute(&mut *tx).await?;
+                }
+            }
+            Tx::Postgres(_) => {
+                if let Some(statement) = self.into_one_statement() {
+                    statement.execute(tx).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `WITH w1 AS (…), w2 AS (…) SELECT 1`, each statement's `$n` shifted past the values
+    /// of those before it.
+    fn into_one_statement(self) -> Option<Sql<'a>> {
+        match self.statements.len() {
+            0 => None,
+            1 => self.statements.into_iter().next(),
+            _ => {
+                let mut text = String::from("WITH ");
+                let mut values = Vec::new();
+                for (n, statement) in self.statements.into_iter().enumerate() {
+                    if n > 0 {
+                        text.push_str(", ");
+                    }
+                    text.push_str(&format!("w{n} AS ("));
+                    text.push_str(&shift_parameters(&statement.text, values.len()));
+                    text.push(')');
+                    values.extend(statement.values);
+                }
+                text.push_str(" SELECT 1");
+                Some(Sql {
+                    text: text.into(),
+                    values,
+                })
+            }
+        }
+    }
+}
+
+/// `text` with every `$n` parameter renumbered `$(n + by)`. (Liaison's SQL has no `$` in
+/// literals or identifiers.)
+fn shift_parameters(text: &str, by: usize) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        out.push(c);
+        if c != '$' {
+            continue;
+        }
+        let start = i + 1;
+        let mut end = start;
+        while let Some((j, d)) = chars.peek().copied()
+            && d.is_ascii_digit()
+        {
+            end = j + 1;
+            chars.next();
+        }
+        if end > start {
+            let n: usize = text[start..end].parse().unwrap_or(0);
+            out.push_str(&(n + by).to_string());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_shift_past_the_statements_before() {
+        assert_eq!(
+            shift_parameters("VALUES ($1, $2, $10) WHERE a = $2", 3),
+            "VALUES ($4, $5, $13) WHERE a = $5"
+        );
+        assert_eq!(shift_parameters("no parameters", 7), "no parameters");
+    }
+
+    #[test]
+    fn a_batch_is_one_with_statement_and_its_values_in_order() {
+        let mut batch = Batch::default();
+        batch.push(
+            sql("INSERT INTO a (x, y) VALUES ($1, $2)")
+                .bind(1_i64)
+                .bind("y"),
+        );
+        batch.push(sql("UPDATE b SET z = $1").bind(true));
+        let one = batch.into_one_statement().unwrap();
+        assert_eq!(
+            one.text,
+            "WITH w0 AS (INSERT INTO a (x, y) VALUES ($1, $2)), w1 AS (UPDATE b SET z = $3) \
+             SELECT 1"
+        );
+        assert_eq!(one.values.len(), 3);
+        assert!(Batch::default().into_one_statement().is_none());
     }
 }

@@ -3,7 +3,7 @@
 //! the answer kept under the idempotency key.
 
 use super::audit;
-use super::db::{On, Pool, Tx, sql};
+use super::db::{Batch, On, Pool, Sql, Tx, sql};
 use super::records::{RecordRow, records};
 use crate::clock::{from_rfc3339, now_ms};
 use crate::store::audit::AuditEntry;
@@ -71,26 +71,30 @@ pub(super) async fn save_item(
         organizer_id: &cmd.organizer_id,
         ical_uid: &cmd.ical_uid,
     };
+    // The writes after the event's own go in one batch: one round trip on PostgreSQL.
+    let mut writes = Batch::default();
+    writes.push(audit::append_statement(entry));
     let event = match &cmd.queue {
         Some(queued) => {
-            sql(
-                "INSERT INTO save_outbox (tenant_id, id, organizer_id, ical_uid, \
-                 requested_by_id, payload, created_at_ms, item_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(&cmd.tenant_id)
-            .bind(uuid::Uuid::new_v4().to_string())
-            .bind(&cmd.organizer_id)
-            .bind(&cmd.ical_uid)
-            .bind(&cmd.actor_id)
-            .bind(&queued.payload)
-            .bind(now)
-            .bind(&queued.item_id)
-            .execute(&mut tx)
-            .await?;
+            writes.push(
+                sql(
+                    "INSERT INTO save_outbox (tenant_id, id, organizer_id, ical_uid, \
+                     requested_by_id, payload, created_at_ms, item_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&cmd.tenant_id)
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(&cmd.organizer_id)
+                .bind(&cmd.ical_uid)
+                .bind(&cmd.actor_id)
+                .bind(&queued.payload)
+                .bind(now)
+                .bind(&queued.item_id),
+            );
             if !cmd.ical_uid.is_empty() {
-                set_status(&mut tx, key, ItemSyncState::Queued, None, now).await?;
+                writes.push(status_statement(key, ItemSyncState::Queued, None, now));
             }
+            writes.execute(&mut tx).await?;
             None
         }
         None => {
@@ -109,28 +113,31 @@ pub(super) async fn save_item(
                 return Err(StoreError::Deleted);
             };
             if let Some(outbox_id) = &cmd.outbox_id {
-                sql("DELETE FROM save_outbox WHERE tenant_id = $1 AND id = $2")
-                    .bind(&cmd.tenant_id)
-                    .bind(outbox_id)
-                    .execute(&mut tx)
-                    .await?;
+                writes.push(
+                    sql("DELETE FROM save_outbox WHERE tenant_id = $1 AND id = $2")
+                        .bind(&cmd.tenant_id)
+                        .bind(outbox_id),
+                );
             }
-            link_records(&mut tx, cmd, &event_id, now).await?;
+            if let Some(links) = record_links(cmd, &event_id, now) {
+                writes.push(links);
+            }
             if let Some(graph_id) = &cmd.graph_event_id {
-                sql(
-                    "INSERT INTO graph_event_links (tenant_id, mailbox_id, graph_event_id, \
-                     event_id) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (tenant_id, mailbox_id, graph_event_id) \
-                     DO UPDATE SET event_id = excluded.event_id",
-                )
-                .bind(&cmd.tenant_id)
-                .bind(&cmd.organizer_id)
-                .bind(graph_id)
-                .bind(&event_id)
-                .execute(&mut tx)
-                .await?;
+                writes.push(
+                    sql(
+                        "INSERT INTO graph_event_links (tenant_id, mailbox_id, graph_event_id, \
+                         event_id) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (tenant_id, mailbox_id, graph_event_id) \
+                         DO UPDATE SET event_id = excluded.event_id",
+                    )
+                    .bind(&cmd.tenant_id)
+                    .bind(&cmd.organizer_id)
+                    .bind(graph_id)
+                    .bind(event_id),
+                );
             }
-            set_status(&mut tx, key, ItemSyncState::Synced, Some(now), now).await?;
+            writes.push(status_statement(key, ItemSyncState::Synced, Some(now), now));
+            writes.execute(&mut tx).await?;
             load_event(&mut tx, key).await?
         }
     };
@@ -151,7 +158,6 @@ pub(super) async fn save_item(
             error_message: None,
         })
     };
-    audit::append(&mut tx, entry).await?;
     let response = respond(event.as_ref(), &status);
     if let Some(idempotency) = &cmd.idempotency {
         store_response(
@@ -167,16 +173,11 @@ pub(super) async fn save_item(
     Ok(Idempotent::Fresh(response))
 }
 
-/// Links the command's records to the event, in one statement (each once; a link that exists
-/// stays as it was).
-async fn link_records(
-    tx: &mut Tx,
-    cmd: &SaveCommand,
-    event_id: &EventId,
-    now: i64,
-) -> Result<(), StoreError> {
+/// The statement linking the command's records to the event (each once; a link that exists
+/// stays as it was); `None` when there are none.
+fn record_links<'a>(cmd: &'a SaveCommand, event_id: &EventId, now: i64) -> Option<Sql<'a>> {
     if cmd.link_record_ids.is_empty() {
-        return Ok(());
+        return None;
     }
     let rows: Vec<String> = (0..cmd.link_record_ids.len())
         .map(|n| {
@@ -199,13 +200,12 @@ async fn link_records(
     for record_id in &cmd.link_record_ids {
         statement = statement
             .bind(&cmd.tenant_id)
-            .bind(event_id)
+            .bind(event_id.clone())
             .bind(record_id)
             .bind(&cmd.actor_id)
             .bind(now);
     }
-    statement.execute(tx).await?;
-    Ok(())
+    Some(statement)
 }
 
 /// What an earlier request under `key` answered: its answer, or "reused" when it came with
@@ -355,14 +355,13 @@ pub(super) async fn upsert_event(
     .await
 }
 
-/// Sets the item's sync status (clearing any error).
-pub(super) async fn set_status(
-    tx: &mut Tx,
+/// The statement that sets the item's sync status (clearing any error).
+fn status_statement(
     key: EventKey<'_>,
     state: ItemSyncState,
     synced_at: Option<i64>,
     now: i64,
-) -> Result<(), StoreError> {
+) -> Sql<'_> {
     sql(
         "INSERT INTO item_sync_status (tenant_id, organizer_id, ical_uid, state, synced_at_ms, \
          error_code, error_message, attempts, updated_at_ms) \
@@ -378,9 +377,6 @@ pub(super) async fn set_status(
     .bind(state.as_str())
     .bind(synced_at)
     .bind(now)
-    .execute(tx)
-    .await?;
-    Ok(())
 }
 
 pub(super) async fn load_event(
