@@ -45,6 +45,10 @@ impl Pool {
 }
 
 impl Tx {
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
             Self::Sqlite(tx) => tx.commit().await?,
@@ -70,6 +74,10 @@ pub enum Value<'a> {
     BigInt(Option<i64>),
     Int(Option<i32>),
     Bool(Option<bool>),
+    /// One value per row, for `UNNEST` (PostgreSQL only: see [`super::rows`]).
+    TextArray(Vec<Option<String>>),
+    BigIntArray(Vec<Option<i64>>),
+    BoolArray(Vec<Option<bool>>),
 }
 
 macro_rules! value_from {
@@ -118,8 +126,8 @@ impl<'c> From<&'c mut Tx> for On<'c> {
     }
 }
 
-/// Binds `values` to a query (or a typed query) of either driver.
-macro_rules! bound {
+/// Binds `values` to a PostgreSQL query (or typed query).
+macro_rules! bound_pg {
     ($query:expr, $values:expr) => {{
         let mut query = $query;
         for value in $values {
@@ -128,10 +136,48 @@ macro_rules! bound {
                 Value::BigInt(v) => query.bind(v),
                 Value::Int(v) => query.bind(v),
                 Value::Bool(v) => query.bind(v),
+                Value::TextArray(v) => query.bind(v),
+                Value::BigIntArray(v) => query.bind(v),
+                Value::BoolArray(v) => query.bind(v),
             };
         }
         query
     }};
+}
+
+/// Binds `values` to a SQLite query (or typed query); arrays were refused before
+/// ([`sqlite_values`]).
+macro_rules! bound_sqlite {
+    ($query:expr, $values:expr) => {{
+        let mut query = $query;
+        for value in $values {
+            query = match value {
+                Value::Text(v) => query.bind(v),
+                Value::BigInt(v) => query.bind(v),
+                Value::Int(v) => query.bind(v),
+                Value::Bool(v) => query.bind(v),
+                Value::TextArray(_) | Value::BigIntArray(_) | Value::BoolArray(_) => {
+                    query.bind(None::<String>)
+                }
+            };
+        }
+        query
+    }};
+}
+
+/// `values`, unless one is an array: SQLite has no array parameters.
+fn sqlite_values(values: Vec<Value<'_>>) -> Result<Vec<Value<'_>>, StoreError> {
+    if values.iter().any(|v| {
+        matches!(
+            v,
+            Value::TextArray(_) | Value::BigIntArray(_) | Value::BoolArray(_)
+        )
+    }) {
+        return Err(StoreError::Setup(
+            "a statement with array parameters ran on SQLite".into(),
+        ));
+    }
+    Ok(values)
 }
 
 /// A row type both drivers can produce.
@@ -156,6 +202,11 @@ pub fn sql<'a>(text: impl Into<Cow<'a, str>>) -> Sql<'a> {
 }
 
 impl<'a> Sql<'a> {
+    #[cfg(test)]
+    pub fn into_parts(self) -> (String, Vec<Value<'a>>) {
+        (self.text.into_owned(), self.values)
+    }
+
     pub fn bind(mut self, value: impl Into<Value<'a>>) -> Self {
         self.values.push(value.into());
         self
@@ -165,19 +216,21 @@ impl<'a> Sql<'a> {
     pub async fn execute(self, on: impl Into<On<'_>>) -> Result<u64, StoreError> {
         let Sql { text, values } = self;
         let done = match on.into() {
-            On::Pool(Pool::Sqlite(pool)) => bound!(sqlx::query(&text), values)
+            On::Pool(Pool::Sqlite(pool)) => {
+                bound_sqlite!(sqlx::query(&text), sqlite_values(values)?)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()
+            }
+            On::Pool(Pool::Postgres(pool)) => bound_pg!(sqlx::query(&text), values)
                 .execute(pool)
                 .await?
                 .rows_affected(),
-            On::Pool(Pool::Postgres(pool)) => bound!(sqlx::query(&text), values)
-                .execute(pool)
-                .await?
-                .rows_affected(),
-            On::Tx(Tx::Sqlite(tx)) => bound!(sqlx::query(&text), values)
+            On::Tx(Tx::Sqlite(tx)) => bound_sqlite!(sqlx::query(&text), sqlite_values(values)?)
                 .execute(&mut **tx)
                 .await?
                 .rows_affected(),
-            On::Tx(Tx::Postgres(tx)) => bound!(sqlx::query(&text), values)
+            On::Tx(Tx::Postgres(tx)) => bound_pg!(sqlx::query(&text), values)
                 .execute(&mut **tx)
                 .await?
                 .rows_affected(),
@@ -192,22 +245,22 @@ impl<'a> Sql<'a> {
         let Sql { text, values } = self;
         let row = match on.into() {
             On::Pool(Pool::Sqlite(pool)) => {
-                bound!(sqlx::query_as(&text), values)
+                bound_sqlite!(sqlx::query_as(&text), sqlite_values(values)?)
                     .fetch_optional(pool)
                     .await?
             }
             On::Pool(Pool::Postgres(pool)) => {
-                bound!(sqlx::query_as(&text), values)
+                bound_pg!(sqlx::query_as(&text), values)
                     .fetch_optional(pool)
                     .await?
             }
             On::Tx(Tx::Sqlite(tx)) => {
-                bound!(sqlx::query_as(&text), values)
+                bound_sqlite!(sqlx::query_as(&text), sqlite_values(values)?)
                     .fetch_optional(&mut **tx)
                     .await?
             }
             On::Tx(Tx::Postgres(tx)) => {
-                bound!(sqlx::query_as(&text), values)
+                bound_pg!(sqlx::query_as(&text), values)
                     .fetch_optional(&mut **tx)
                     .await?
             }
@@ -219,22 +272,22 @@ impl<'a> Sql<'a> {
         let Sql { text, values } = self;
         let rows = match on.into() {
             On::Pool(Pool::Sqlite(pool)) => {
-                bound!(sqlx::query_as(&text), values)
+                bound_sqlite!(sqlx::query_as(&text), sqlite_values(values)?)
                     .fetch_all(pool)
                     .await?
             }
             On::Pool(Pool::Postgres(pool)) => {
-                bound!(sqlx::query_as(&text), values)
+                bound_pg!(sqlx::query_as(&text), values)
                     .fetch_all(pool)
                     .await?
             }
             On::Tx(Tx::Sqlite(tx)) => {
-                bound!(sqlx::query_as(&text), values)
+                bound_sqlite!(sqlx::query_as(&text), sqlite_values(values)?)
                     .fetch_all(&mut **tx)
                     .await?
             }
             On::Tx(Tx::Postgres(tx)) => {
-                bound!(sqlx::query_as(&text), values)
+                bound_pg!(sqlx::query_as(&text), values)
                     .fetch_all(&mut **tx)
                     .await?
             }

@@ -333,7 +333,7 @@ pub(super) async fn upsert_event(
          RETURNING id",
     )
     .bind(key.tenant_id)
-    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(new_event_id())
     .bind(key.organizer_id)
     .bind(key.ical_uid)
     .bind(&write.subject)
@@ -474,6 +474,12 @@ pub(super) async fn load_status(
     .bind(key.ical_uid)
     .fetch_optional(on)
     .await
+}
+
+/// A new CRM event's id: a time-ordered UUID (v7), so new events land at the end of the
+/// primary-key index rather than on a random page of it (a full sync writes thousands at once).
+pub(super) fn new_event_id() -> String {
+    uuid::Uuid::now_v7().to_string()
 }
 
 /// When a CRM event starts: its UTC instant, or midnight UTC of an all-day event's date.

@@ -11,6 +11,7 @@ mod db;
 mod events;
 mod identity;
 mod records;
+mod rows;
 mod subscriptions;
 mod sync;
 mod sync_writes;

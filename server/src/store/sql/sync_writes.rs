@@ -1,18 +1,20 @@
-//! A sync session's writes, in few statements: consecutive upserts go to the store as one
-//! multi-row statement per table (CRM events, Graph links, item status) instead of three
-//! statements per event; the other changes (cancel, unfollow, became a series) one by one, in
-//! their order among the upserts. Same transaction, same outcome as writing them one by one.
+//! A sync session's writes, in few statements: consecutive upserts go to the store as
+//! multi-row statements per table (CRM events, Graph links, item status; see [`super::rows`]:
+//! one per table on PostgreSQL) instead of three statements per event; the other changes
+//! (cancel, unfollow, became a series) one by one, in their order among the upserts. Same
+//! transaction, same outcome as writing them one by one.
 
 use std::collections::HashMap;
 
-use super::db::{Tx, sql};
+use super::db::{Tx, Value, sql};
+use super::events::new_event_id;
+use super::rows::{Kind, Rows};
 use crate::store::crm::{EventTime, ItemSyncState};
 use crate::store::error::StoreError;
 use crate::store::ids::{EventId, UserKey};
 use crate::store::sync::{SyncWrite, SyncedItem};
 
-/// Rows per multi-row statement: 500 events × 19 values stays well under both backends'
-/// parameter limits (SQLite 32,766, PostgreSQL 65,535).
+/// Events per group of statements (a session's chunk is 500).
 const ROWS: usize = 500;
 
 /// Writes `writes` in order.
@@ -80,49 +82,20 @@ fn last_per_key<'a>(
         .collect()
 }
 
-/// `($a, $b, …), (…), …` for `rows` rows of `columns` values each, numbered from `$1`.
-fn values(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let row: Vec<String> = (1..=columns)
-                .map(|c| format!("${}", r * columns + c))
-                .collect();
-            format!("({})", row.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The CRM events of `items`, created or updated in one statement; the id of each one written,
-/// by `iCalUId` (an event deleted in the CRM is not written, so not in the map).
+/// The CRM events of `items`, created or updated; the id of each one written, by `iCalUId` (an
+/// event deleted in the CRM is not written, so not in the map).
 async fn upsert_events(
     tx: &mut Tx,
     organizer: &UserKey,
     items: &[&SyncedItem],
     now: i64,
 ) -> Result<HashMap<String, EventId>, StoreError> {
-    if items.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut statement = sql(format!(
-        "INSERT INTO crm_events (tenant_id, id, organizer_id, ical_uid, subject, starts_at_ms, \
-         ends_at_ms, start_date, end_date, time_zone, location, is_private, created_by_id, \
-         modified_by_id, created_at_ms, updated_at_ms, event_type, series_master_graph_id, \
-         attendees) VALUES {} \
-         ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
-         subject = excluded.subject, starts_at_ms = excluded.starts_at_ms, \
-         ends_at_ms = excluded.ends_at_ms, start_date = excluded.start_date, \
-         end_date = excluded.end_date, time_zone = excluded.time_zone, \
-         location = excluded.location, is_private = excluded.is_private, \
-         attendees = excluded.attendees, \
-         modified_by_id = excluded.modified_by_id, updated_at_ms = excluded.updated_at_ms, \
-         event_type = excluded.event_type, \
-         series_master_graph_id = excluded.series_master_graph_id, \
-         cancelled_at_ms = NULL, version = crm_events.version + 1 \
-         WHERE crm_events.deleted_at_ms IS NULL \
-         RETURNING id, ical_uid",
-        values(items.len(), 19)
-    ));
+    use Kind::{BigInt, Bool, Text};
+    const KINDS: &[Kind] = &[
+        Text, Text, Text, Text, Text, BigInt, BigInt, Text, Text, Text, Text, Bool, Text, Text,
+        BigInt, BigInt, Text, Text, Text,
+    ];
+    let mut rows = Rows::new(KINDS);
     for item in items {
         let write = &item.write;
         let (starts, ends, start_date, end_date) = match &write.time {
@@ -137,29 +110,53 @@ async fn upsert_events(
                 Some(end_date.as_str()),
             ),
         };
-        statement = statement
-            .bind(&organizer.tenant_id)
-            .bind(uuid::Uuid::new_v4().to_string())
-            .bind(&organizer.user_id)
-            .bind(item.ical_uid.as_str())
-            .bind(write.subject.as_str())
-            .bind(starts)
-            .bind(ends)
-            .bind(start_date)
-            .bind(end_date)
-            .bind(write.time_zone.as_str())
-            .bind(write.location.as_str())
-            .bind(write.is_private)
-            .bind(&organizer.user_id)
-            .bind(&organizer.user_id)
-            .bind(now)
-            .bind(now)
-            .bind(item.event_type.as_str())
-            .bind(item.series_master_graph_id.as_deref())
-            .bind(serde_json::to_string(&write.attendees).unwrap_or_else(|_| "[]".into()));
+        rows.push([
+            Value::from(&organizer.tenant_id),
+            Value::from(new_event_id()),
+            Value::from(&organizer.user_id),
+            Value::from(item.ical_uid.as_str()),
+            Value::from(write.subject.as_str()),
+            Value::from(starts),
+            Value::from(ends),
+            Value::from(start_date),
+            Value::from(end_date),
+            Value::from(write.time_zone.as_str()),
+            Value::from(write.location.as_str()),
+            Value::from(write.is_private),
+            Value::from(&organizer.user_id),
+            Value::from(&organizer.user_id),
+            Value::from(now),
+            Value::from(now),
+            Value::from(item.event_type.as_str()),
+            Value::from(item.series_master_graph_id.as_deref()),
+            Value::from(serde_json::to_string(&write.attendees).unwrap_or_else(|_| "[]".into())),
+        ]);
     }
-    let written: Vec<(EventId, String)> = statement.fetch_all(tx).await?;
-    Ok(written.into_iter().map(|(id, uid)| (uid, id)).collect())
+    let mut written = HashMap::with_capacity(items.len());
+    for statement in rows.statements(tx.is_postgres(), |source| {
+        format!(
+            "INSERT INTO crm_events (tenant_id, id, organizer_id, ical_uid, subject, \
+             starts_at_ms, ends_at_ms, start_date, end_date, time_zone, location, is_private, \
+             created_by_id, modified_by_id, created_at_ms, updated_at_ms, event_type, \
+             series_master_graph_id, attendees) {source} \
+             ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
+             subject = excluded.subject, starts_at_ms = excluded.starts_at_ms, \
+             ends_at_ms = excluded.ends_at_ms, start_date = excluded.start_date, \
+             end_date = excluded.end_date, time_zone = excluded.time_zone, \
+             location = excluded.location, is_private = excluded.is_private, \
+             attendees = excluded.attendees, \
+             modified_by_id = excluded.modified_by_id, updated_at_ms = excluded.updated_at_ms, \
+             event_type = excluded.event_type, \
+             series_master_graph_id = excluded.series_master_graph_id, \
+             cancelled_at_ms = NULL, version = crm_events.version + 1 \
+             WHERE crm_events.deleted_at_ms IS NULL \
+             RETURNING id, ical_uid"
+        )
+    }) {
+        let rows: Vec<(EventId, String)> = statement.fetch_all(&mut *tx).await?;
+        written.extend(rows.into_iter().map(|(id, uid)| (uid, id)));
+    }
+    Ok(written)
 }
 
 /// Links the Graph items to their CRM events and follows their changes.
@@ -168,27 +165,29 @@ async fn follow(
     organizer: &UserKey,
     links: &[(&SyncedItem, &EventId)],
 ) -> Result<(), StoreError> {
-    if links.is_empty() {
-        return Ok(());
-    }
-    let mut statement = sql(format!(
-        "INSERT INTO graph_event_links (tenant_id, mailbox_id, graph_event_id, event_id, \
-         via_category, following) VALUES {} \
-         ON CONFLICT (tenant_id, mailbox_id, graph_event_id) DO UPDATE SET \
-         event_id = excluded.event_id, following = excluded.following, \
-         via_category = graph_event_links.via_category OR excluded.via_category",
-        values(links.len(), 6)
-    ));
+    use Kind::{Bool, Text};
+    let mut rows = Rows::new(&[Text, Text, Text, Text, Bool, Bool]);
     for (item, event_id) in links {
-        statement = statement
-            .bind(&organizer.tenant_id)
-            .bind(&organizer.user_id)
-            .bind(item.graph_id.as_str())
-            .bind(*event_id)
-            .bind(item.via_category)
-            .bind(true);
+        rows.push([
+            Value::from(&organizer.tenant_id),
+            Value::from(&organizer.user_id),
+            Value::from(item.graph_id.as_str()),
+            Value::from(*event_id),
+            Value::from(item.via_category),
+            Value::from(true),
+        ]);
     }
-    statement.execute(tx).await?;
+    for statement in rows.statements(tx.is_postgres(), |source| {
+        format!(
+            "INSERT INTO graph_event_links (tenant_id, mailbox_id, graph_event_id, event_id, \
+             via_category, following) {source} \
+             ON CONFLICT (tenant_id, mailbox_id, graph_event_id) DO UPDATE SET \
+             event_id = excluded.event_id, following = excluded.following, \
+             via_category = graph_event_links.via_category OR excluded.via_category"
+        )
+    }) {
+        statement.execute(&mut *tx).await?;
+    }
     Ok(())
 }
 
@@ -199,27 +198,29 @@ async fn mark_synced(
     ical_uids: &[&str],
     now: i64,
 ) -> Result<(), StoreError> {
-    if ical_uids.is_empty() {
-        return Ok(());
-    }
-    let mut statement = sql(format!(
-        "INSERT INTO item_sync_status (tenant_id, organizer_id, ical_uid, state, synced_at_ms, \
-         updated_at_ms) VALUES {} \
-         ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
-         state = excluded.state, synced_at_ms = excluded.synced_at_ms, \
-         error_code = NULL, error_message = NULL, updated_at_ms = excluded.updated_at_ms",
-        values(ical_uids.len(), 6)
-    ));
+    use Kind::{BigInt, Text};
+    let mut rows = Rows::new(&[Text, Text, Text, Text, BigInt, BigInt]);
     for uid in ical_uids {
-        statement = statement
-            .bind(&organizer.tenant_id)
-            .bind(&organizer.user_id)
-            .bind(*uid)
-            .bind(ItemSyncState::Synced.as_str())
-            .bind(now)
-            .bind(now);
+        rows.push([
+            Value::from(&organizer.tenant_id),
+            Value::from(&organizer.user_id),
+            Value::from(*uid),
+            Value::from(ItemSyncState::Synced.as_str()),
+            Value::from(now),
+            Value::from(now),
+        ]);
     }
-    statement.execute(tx).await?;
+    for statement in rows.statements(tx.is_postgres(), |source| {
+        format!(
+            "INSERT INTO item_sync_status (tenant_id, organizer_id, ical_uid, state, \
+             synced_at_ms, updated_at_ms) {source} \
+             ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
+             state = excluded.state, synced_at_ms = excluded.synced_at_ms, \
+             error_code = NULL, error_message = NULL, updated_at_ms = excluded.updated_at_ms"
+        )
+    }) {
+        statement.execute(&mut *tx).await?;
+    }
     Ok(())
 }
 
