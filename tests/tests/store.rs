@@ -101,6 +101,7 @@ async fn the_store_story_holds_on_every_backend() {
         store.migrate().await.unwrap();
         story(store.as_ref()).await;
         append_only_audit(&db).await;
+        bulk_written_parents_have_one_index_led_by_tenant(&db).await;
     }
 }
 
@@ -472,4 +473,31 @@ async fn append_only_audit(db: &TestDatabase) {
         (update.is_err(), delete.is_err())
     };
     assert!(update && delete, "UPDATE and DELETE on audit_log must fail");
+}
+
+/// PostgreSQL keeps a foreign-key check's plan per connection; on a table not yet analysed, a
+/// second index led by `tenant_id` costs the same as the primary key on paper and, when chosen,
+/// scans the whole tenant for every check (migration 0005). The parents a sync writes in bulk
+/// have their primary key as the only index led by `tenant_id`.
+async fn bulk_written_parents_have_one_index_led_by_tenant(db: &TestDatabase) {
+    if !db.is_postgres() {
+        return;
+    }
+    let pool = sqlx::PgPool::connect(db.url.expose()).await.unwrap();
+    let led_by_tenant: Vec<(String, String)> = sqlx::query_as(
+        "SELECT tablename::text, indexname::text FROM pg_indexes \
+         WHERE tablename IN ('crm_events', 'users') AND indexdef LIKE '%(tenant_id,%' \
+         ORDER BY tablename",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    assert_eq!(
+        led_by_tenant,
+        [
+            ("crm_events".to_owned(), "crm_events_pkey".to_owned()),
+            ("users".to_owned(), "users_pkey".to_owned())
+        ]
+    );
 }
