@@ -176,20 +176,31 @@ async fn send(request: Result<Request, ApiFailure>) -> Result<String, ApiFailure
     if answer.is_success() {
         return Ok(answer.body);
     }
-    match serde_json::from_str::<ErrorBody>(&answer.body) {
+    match parse::<ErrorBody>(Ok(answer.body.clone())) {
         Ok(body) => Err(ApiFailure::Server(body)),
         Err(_) => Err(ApiFailure::Unexpected(format!("HTTP {}", answer.status))),
     }
 }
 
+// JSON goes through the browser's own `JSON.parse`/`JSON.stringify`, and serde-wasm-bindgen
+// maps the JavaScript values to and from the pane's types: serde_json's parser and its
+// per-type code weighed 7.6 KB gzip of every user's download.
+
 /// Reads an answer's body as `T`.
 fn parse<T: DeserializeOwned>(body: Result<String, ApiFailure>) -> Result<T, ApiFailure> {
-    serde_json::from_str(&body?).map_err(|e| ApiFailure::Unexpected(e.to_string()))
+    let value =
+        js_sys::JSON::parse(&body?).map_err(|_| ApiFailure::Unexpected("not JSON".into()))?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| ApiFailure::Unexpected(e.to_string()))
 }
 
 /// `body` written as JSON.
 fn to_json<B: Serialize>(body: &B) -> Result<String, ApiFailure> {
-    serde_json::to_string(body).map_err(|e| ApiFailure::Unexpected(e.to_string()))
+    let value = body
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| ApiFailure::Unexpected(e.to_string()))?;
+    js_sys::JSON::stringify(&value)
+        .map(String::from)
+        .map_err(|_| ApiFailure::Unexpected("not JSON".into()))
 }
 
 /// A request with `body`, already written as JSON (by [`to_json`]), as its body.
@@ -235,5 +246,50 @@ mod tests {
     fn an_office_failure_is_not_blamed_on_the_server() {
         let said = ApiFailure::Office("The user is not signed in to Office".into()).to_string();
         assert_eq!(said, "Outlook said: The user is not signed in to Office");
+    }
+}
+
+/// The JSON path in a real browser (`JSON.parse`/`stringify` and serde-wasm-bindgen): what the
+/// server writes with serde_json reads back the same, and requests are the JSON it expects.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use liaison_domain::api::SaveItemRequest;
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    use super::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn an_error_body_reads_with_or_without_its_field_and_ignores_what_it_does_not_know() {
+        let body: ErrorBody = parse(Ok(
+            r#"{"code":"invalid_value","message":"No","field":"item.owner","extra":1}"#.into(),
+        ))
+        .unwrap();
+        assert_eq!(body.code, ErrorCode::InvalidValue);
+        assert_eq!(body.field.as_deref(), Some("item.owner"));
+        let bare: ErrorBody =
+            parse(Ok(r#"{"code":"rate_limited","message":"Wait"}"#.into())).unwrap();
+        assert_eq!((bare.code, bare.field), (ErrorCode::RateLimited, None));
+        assert!(matches!(
+            parse::<ErrorBody>(Ok("<html>".into())),
+            Err(ApiFailure::Unexpected(_))
+        ));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_request_is_written_in_the_servers_field_names_without_absent_options() {
+        let request = SaveItemRequest {
+            item: ItemRef {
+                owner: "olga@contoso.com".into(),
+                item_id: Some("AAMk-1".into()),
+                office_delegate_permissions: None,
+            },
+            link_record_ids: vec!["r1".into()],
+        };
+        assert_eq!(
+            to_json(&request).unwrap(),
+            r#"{"item":{"owner":"olga@contoso.com","itemId":"AAMk-1"},"linkRecordIds":["r1"]}"#
+        );
     }
 }

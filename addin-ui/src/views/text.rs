@@ -41,7 +41,8 @@ pub fn kind_text(record: &CrmRecord) -> &'static str {
 
 /// The wire name of a unit enum value (`author_not_creator`, `synced`): its JSON string.
 pub fn wire_name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value)
-        .map(|json| json.trim_matches('"').to_owned())
+    serde_wasm_bindgen::to_value(value)
+        .ok()
+        .and_then(|v| v.as_string())
         .unwrap_or_default()
 }
