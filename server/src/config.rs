@@ -252,10 +252,33 @@ pub struct HttpArgs {
     /// PEM private key of --tls-cert.
     #[arg(long, env = "LIAISON_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
-    /// Requests per second each client IP may make to the public API endpoints (bursts of
-    /// twice that). Behind a proxy all clients share its address: raise it accordingly.
+    /// Requests per second each client may make to each class of endpoints that need no
+    /// session — sign-in, the permission resolver, Graph's webhooks — (bursts of twice that);
+    /// a quarter of it for bearer tokens that are not a session.
     #[arg(long, env = "LIAISON_RATE_LIMIT", default_value = "20")]
     pub rate_limit: NonZeroU32,
+    /// Requests per second each signed-in user may make (bursts of twice that).
+    #[arg(long, env = "LIAISON_USER_RATE_LIMIT", default_value = "20")]
+    pub user_rate_limit: NonZeroU32,
+    /// A reverse proxy in front of the server (repeatable): requests from it are attributed to
+    /// the client it names in --client-ip-header, not to the proxy.
+    #[arg(
+        long = "trusted-proxy",
+        env = "LIAISON_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The header a trusted proxy names the client in (the right-most address not itself a
+    /// trusted proxy counts).
+    #[arg(
+        long,
+        env = "LIAISON_CLIENT_IP_HEADER",
+        default_value = "x-forwarded-for"
+    )]
+    pub client_ip_header: axum::http::HeaderName,
+    /// Most connections served at once; more wait in the kernel's queue.
+    #[arg(long, env = "LIAISON_MAX_CONNECTIONS", default_value = "1024")]
+    pub max_connections: std::num::NonZeroUsize,
 }
 
 #[derive(Debug, Args)]
@@ -320,8 +343,14 @@ pub struct ServerConfig {
     pub ui_dir: PathBuf,
     pub tls: Tls,
     pub database: DatabaseUrl,
-    /// Requests per second per client IP on the public API endpoints.
-    pub rate_limit: NonZeroU32,
+    /// Requests per second per client (and route class) and per signed-in user.
+    pub rate_limits: crate::http::rate_limit::RateLimitSettings,
+    /// Proxies whose word on the client's address is taken.
+    pub trusted_proxies: crate::http::rate_limit::TrustedProxies,
+    /// Most connections served at once.
+    pub max_connections: std::num::NonZeroUsize,
+    /// How long a client may take to send a request's headers.
+    pub header_read_timeout: std::time::Duration,
     /// `Some` only in `liaison demo` and in tests; never in a deployment.
     pub demo: Option<DemoSettings>,
     /// The identity providers; none configured means nobody can sign in.
@@ -365,7 +394,17 @@ impl ServerConfig {
             ui_dir: args.http.ui_dir,
             tls,
             database,
-            rate_limit: args.http.rate_limit,
+            rate_limits: crate::http::rate_limit::RateLimitSettings {
+                anonymous: args.http.rate_limit,
+                per_user: args.http.user_rate_limit,
+            },
+            trusted_proxies: crate::http::rate_limit::TrustedProxies {
+                header: (!args.http.trusted_proxies.is_empty())
+                    .then_some(args.http.client_ip_header),
+                proxies: args.http.trusted_proxies,
+            },
+            max_connections: args.http.max_connections,
+            header_read_timeout: crate::http::accept::HEADER_READ_TIMEOUT,
             demo: None,
             identity,
             keyring: std::sync::Arc::new(keyring),

@@ -9,34 +9,41 @@ use tower_http::trace::TraceLayer;
 
 use crate::http::headers::{Https, security_headers};
 use crate::http::limits::{MAX_BODY_BYTES, time_limit};
-use crate::http::rate_limit::{ClientRateLimit, limit_per_client};
+use crate::http::rate_limit::{RouteClass, limit_route_class};
 use crate::routes::{
     admin, admin_consent, assets, connections, crm, diagnostics, fallback, graph_webhooks, health,
     home, items, manifest, me, pages, permissions, sign_in, sync, taskpane,
 };
 use crate::state::AppState;
 
-pub fn build(
-    state: AppState,
-    ui_dir: &std::path::Path,
-    https: bool,
-    rate_limit: ClientRateLimit,
-) -> Router<()> {
-    // Endpoints that need no session, limited per client.
-    let public_api = Router::new()
+pub fn build(state: AppState, ui_dir: &std::path::Path, https: bool) -> Router<()> {
+    // Endpoints that need no session, limited per client and class: flooding one class never
+    // starves another.
+    let limited = |class: RouteClass| {
+        middleware::from_fn_with_state((state.limits.clone(), class), limit_route_class)
+    };
+    let resolve = Router::new()
         .route(
             "/permissions/resolve",
             post(permissions::resolve_permissions),
         )
+        .route_layer(limited(RouteClass::Resolve));
+    let sign_in_api = Router::new()
         .route("/session/sso", post(sign_in::start_sso_session))
         .route("/session/exchange", post(sign_in::exchange_dialog_code))
-        // Microsoft Graph's webhooks (validated by clientState, not by a session).
+        .route_layer(limited(RouteClass::SignIn));
+    // Microsoft Graph's webhooks (validated by clientState, not by a session).
+    let webhooks = Router::new()
         .route(
             "/graph/notifications",
             post(graph_webhooks::receive_notifications),
         )
         .route("/graph/lifecycle", post(graph_webhooks::receive_lifecycle))
-        .route_layer(middleware::from_fn_with_state(rate_limit, limit_per_client));
+        .route_layer(limited(RouteClass::Webhooks));
+    let public_api = Router::new()
+        .merge(resolve)
+        .merge(sign_in_api)
+        .merge(webhooks);
     // Endpoints of the signed-in user; each takes `http::caller::Caller`.
     let user_api = Router::new()
         .route("/items/context", post(items::read_item_context))
@@ -67,19 +74,24 @@ pub fn build(
         .fallback(fallback::api_not_found)
         .method_not_allowed_fallback(fallback::api_method_not_allowed);
 
+    // Pages that start or finish a sign-in write to the store without a session.
+    let sign_in_pages = Router::new()
+        .route(
+            "/auth/microsoft/start",
+            get(sign_in::start_microsoft_sign_in),
+        )
+        .route("/auth/{provider}/callback", get(sign_in::finish_sign_in))
+        .route("/admin/consent", get(admin_consent::start_admin_consent))
+        .route_layer(limited(RouteClass::SignIn));
+
     let router = Router::new()
         .route("/", get(home::get_home))
         .route("/healthz", get(health::get_health))
         .route("/manifest.xml", get(manifest::get_manifest))
         .route("/taskpane.html", get(taskpane::get_task_pane))
         .route("/assets/{name}", get(assets::get_asset))
-        .route(
-            "/auth/microsoft/start",
-            get(sign_in::start_microsoft_sign_in),
-        )
-        .route("/auth/{provider}/callback", get(sign_in::finish_sign_in))
+        .merge(sign_in_pages)
         .route("/auth/dialog.js", get(pages::get_dialog_js))
-        .route("/admin/consent", get(admin_consent::start_admin_consent))
         .route("/permissions", get(pages::get_permissions_page))
         .route(
             "/diagnostics/permissions",

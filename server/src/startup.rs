@@ -9,14 +9,20 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use axum_server::tls_rustls::RustlsConfig;
+use axum_server::accept::DefaultAcceptor;
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+
+#[cfg(doc)]
+use crate::http::accept::HEADER_READ_TIMEOUT;
+use crate::http::accept::Limited;
 
 use crate::auth::connections::TokenSource;
 use crate::auth::sign_in::SignIn;
 use crate::config::ServerConfig;
 use crate::graph::client::GraphClient;
 use crate::http::public_url::PublicUrl;
-use crate::http::rate_limit::ClientRateLimit;
+use crate::http::rate_limit::RateLimits;
 use crate::http::taskpane::TaskPane;
 use crate::http::{manifest, tls};
 use crate::identity::{self, Identity, MAX_DELEGATION_TTL};
@@ -34,6 +40,8 @@ pub struct Application {
     local_addr: SocketAddr,
     public_url: PublicUrl,
     store: Arc<dyn Store>,
+    max_connections: usize,
+    header_read_timeout: Duration,
 }
 
 impl Application {
@@ -122,9 +130,9 @@ impl Application {
             tokens,
             items,
             sync,
+            limits: RateLimits::new(config.rate_limits, config.trusted_proxies.clone()),
         };
-        let rate_limit = ClientRateLimit::new(config.rate_limit);
-        let router = router::build(state, &config.ui_dir, https, rate_limit);
+        let router = router::build(state, &config.ui_dir, https);
         let scheme = if https { "https" } else { "http" };
         tracing::info!("listening on {scheme}://{local_addr}");
         Ok(Self {
@@ -133,6 +141,8 @@ impl Application {
             router,
             local_addr,
             public_url,
+            max_connections: config.max_connections.get(),
+            header_read_timeout: config.header_read_timeout,
             store,
         })
     }
@@ -157,38 +167,46 @@ impl Application {
         &self.public_url
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    /// Serves until `shutdown` completes, then lets in-flight requests finish (10 s at most).
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let handle = axum_server::Handle::new();
+        let stopper = handle.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            stopper.graceful_shutdown(Some(Duration::from_secs(10)));
+        });
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let admitted = Limited::new(DefaultAcceptor, self.max_connections);
         match self.tls {
             None => {
-                let listener = tokio::net::TcpListener::from_std(self.listener)?;
-                let service = self
-                    .router
-                    .into_make_service_with_connect_info::<SocketAddr>();
-                axum::serve(listener, service)
-                    .with_graceful_shutdown(shutdown)
-                    .await
+                let mut server = axum_server::from_tcp(self.listener).acceptor(admitted);
+                slow_clients_cut_off(server.http_builder(), self.header_read_timeout);
+                server.handle(handle).serve(service).await
             }
             Some(config) => {
-                let handle = axum_server::Handle::new();
-                let stopper = handle.clone();
-                tokio::spawn(async move {
-                    shutdown.await;
-                    stopper.graceful_shutdown(Some(Duration::from_secs(10)));
-                });
-                axum_server::from_tcp_rustls(self.listener, config)
-                    .handle(handle)
-                    .serve(
-                        self.router
-                            .into_make_service_with_connect_info::<SocketAddr>(),
-                    )
-                    .await
+                let mut server = axum_server::from_tcp(self.listener)
+                    .acceptor(RustlsAcceptor::new(config).acceptor(admitted));
+                slow_clients_cut_off(server.http_builder(), self.header_read_timeout);
+                server.handle(handle).serve(service).await
             }
         }
     }
+}
+
+/// A client gets `timeout` (by default [`HEADER_READ_TIMEOUT`]) to send a request's headers.
+fn slow_clients_cut_off(
+    builder: &mut hyper_util::server::conn::auto::Builder<TokioExecutor>,
+    timeout: Duration,
+) {
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(timeout);
 }
 
 /// Completes on Ctrl-C or SIGTERM.

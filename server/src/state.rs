@@ -11,6 +11,7 @@ use crate::auth::sign_in::SignIn;
 use crate::graph::client::GraphClient;
 use crate::http::error::ApiError;
 use crate::http::public_url::PublicUrl;
+use crate::http::rate_limit::RateLimits;
 use crate::http::taskpane::TaskPane;
 use crate::identity::{Identity, Microsoft};
 use crate::items::Items;
@@ -35,6 +36,7 @@ pub struct AppState {
     pub sign_in: Arc<SignIn>,
     pub items: Arc<Items>,
     pub sync: Arc<SyncEngine>,
+    pub limits: RateLimits,
 }
 
 impl AppState {
@@ -43,6 +45,12 @@ impl AppState {
             .microsoft
             .as_ref()
             .ok_or(ApiError::NotConfigured("Microsoft"))
+    }
+}
+
+impl FromRef<AppState> for RateLimits {
+    fn from_ref(state: &AppState) -> Self {
+        state.limits.clone()
     }
 }
 

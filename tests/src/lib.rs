@@ -122,6 +122,12 @@ pub struct TestAppBuilder {
     pub demo: bool,
     /// Requests per second per client on the public API; high by default so tests never trip it.
     pub rate_limit: u32,
+    /// Requests per second per signed-in user; high by default.
+    pub user_rate_limit: u32,
+    /// Proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: liaison_server::http::rate_limit::TrustedProxies,
+    pub max_connections: usize,
+    pub header_read_timeout: std::time::Duration,
     pub backend: Backend,
     /// The tenant's administrator consented (so Office SSO works without a dialog).
     pub consented: bool,
@@ -139,6 +145,10 @@ impl Default for TestAppBuilder {
             tls: Tls::Off,
             demo: true,
             rate_limit: 100_000,
+            user_rate_limit: 100_000,
+            trusted_proxies: Default::default(),
+            max_connections: 1024,
+            header_read_timeout: liaison_server::http::accept::HEADER_READ_TIMEOUT,
             backend: Backend::Sqlite,
             consented: true,
             sync: liaison_server::sync::SyncSettings {
@@ -154,6 +164,31 @@ impl Default for TestAppBuilder {
 impl TestAppBuilder {
     pub fn rate_limit(mut self, per_second: u32) -> Self {
         self.rate_limit = per_second;
+        self
+    }
+
+    pub fn user_rate_limit(mut self, per_second: u32) -> Self {
+        self.user_rate_limit = per_second;
+        self
+    }
+
+    /// Serves at most `connections` at once, and gives clients `header_timeout` for headers.
+    pub fn connection_limits(
+        mut self,
+        connections: usize,
+        header_timeout: std::time::Duration,
+    ) -> Self {
+        self.max_connections = connections;
+        self.header_read_timeout = header_timeout;
+        self
+    }
+
+    /// Takes the client's address from `X-Forwarded-For` when the peer is `proxy`.
+    pub fn trusted_proxy(mut self, proxy: std::net::IpAddr) -> Self {
+        self.trusted_proxies = liaison_server::http::rate_limit::TrustedProxies {
+            header: Some(reqwest::header::HeaderName::from_static("x-forwarded-for")),
+            proxies: vec![proxy],
+        };
         self
     }
 
@@ -209,7 +244,14 @@ impl TestAppBuilder {
             ui_dir: ui_dir(),
             tls,
             database: database.url.clone(),
-            rate_limit: std::num::NonZeroU32::new(self.rate_limit).expect("a rate above zero"),
+            rate_limits: liaison_server::http::rate_limit::RateLimitSettings {
+                anonymous: std::num::NonZeroU32::new(self.rate_limit).expect("a rate above zero"),
+                per_user: std::num::NonZeroU32::new(self.user_rate_limit)
+                    .expect("a rate above zero"),
+            },
+            trusted_proxies: self.trusted_proxies.clone(),
+            max_connections: std::num::NonZeroUsize::new(self.max_connections).expect("above zero"),
+            header_read_timeout: self.header_read_timeout,
             demo: self
                 .demo
                 .then(|| liaison_server::demo::settings(&seed, &simulator)),

@@ -13,6 +13,9 @@ use crate::store::{IdentityStore, LiveSession, NewSession, StoreError, UserKey};
 pub const LIFETIME_MS: i64 = 8 * 60 * 60 * 1000;
 /// A session unused this long is over.
 pub const IDLE_MS: i64 = 60 * 60 * 1000;
+/// How often a session in use is marked seen (the idle clock's resolution): a look-up is a
+/// read, and at most one write a minute per session.
+pub const TOUCH_MS: i64 = 60 * 1000;
 /// How long the sign-in dialog's one-time code may wait to be exchanged.
 pub const DIALOG_CODE_MS: i64 = 2 * 60 * 1000;
 /// How long a sign-in redirect may take.
@@ -56,7 +59,9 @@ pub async fn resolve(
     token: &str,
 ) -> Result<Option<LiveSession>, StoreError> {
     let now = now_ms();
-    store.use_session(&hash(token), now, now - IDLE_MS).await
+    store
+        .use_session(&hash(token), now, now - IDLE_MS, now - TOUCH_MS)
+        .await
 }
 
 #[cfg(test)]

@@ -4,14 +4,18 @@
 //! the task pane (`crate::auth::sign_in`). The tenant and the user come from the session alone,
 //! never from the request.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::extract::{FromRef, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 
 use crate::auth::sessions;
 use crate::http::error::ApiError;
+use crate::http::rate_limit::{RateLimits, client_of, too_many};
 use crate::store::{Store, TenantId, User};
 
 /// The authenticated user.
@@ -49,24 +53,70 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// Any state the record store can be had from (the server's, in practice).
+/// Why a request has no caller: not signed in (`401`), or over a rate (`429`).
+#[derive(Debug)]
+pub enum NoCaller {
+    Api(ApiError),
+    TooMany(Duration),
+}
+
+impl From<ApiError> for NoCaller {
+    fn from(error: ApiError) -> Self {
+        Self::Api(error)
+    }
+}
+
+impl From<crate::store::StoreError> for NoCaller {
+    fn from(error: crate::store::StoreError) -> Self {
+        Self::Api(error.into())
+    }
+}
+
+impl IntoResponse for NoCaller {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Api(error) => error.into_response(),
+            Self::TooMany(wait) => too_many(wait),
+        }
+    }
+}
+
+/// Any state the record store and the rate limits can be had from (the server's, in
+/// practice). A client that sent too many unknown tokens is refused before any look-up; a
+/// signed-in user has a rate of their own.
 impl<S> FromRequestParts<S> for Caller
 where
     S: Send + Sync,
     Arc<dyn Store>: FromRef<S>,
+    RateLimits: FromRef<S>,
 {
-    type Rejection = ApiError;
+    type Rejection = NoCaller;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, NoCaller> {
         let store = Arc::<dyn Store>::from_ref(state);
+        let limits = RateLimits::from_ref(state);
         let token = bearer(&parts.headers).ok_or(ApiError::Unauthenticated)?;
-        let session = sessions::resolve(store.as_ref(), token)
-            .await?
-            .ok_or(ApiError::Unauthenticated)?;
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        let client = client_of(&limits, &parts.headers, peer);
+        limits
+            .check_bearer_client(client)
+            .map_err(NoCaller::TooMany)?;
+        let Some(session) = sessions::resolve(store.as_ref(), token).await? else {
+            limits
+                .note_unknown_bearer(client)
+                .map_err(NoCaller::TooMany)?;
+            return Err(ApiError::Unauthenticated.into());
+        };
         let user = store
             .user(&session.tenant_id, &session.user_id)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
+        limits
+            .check_user(&format!("{}/{}", user.tenant_id, user.id))
+            .map_err(NoCaller::TooMany)?;
         Ok(Self {
             user,
             session_hash: sessions::hash(token),

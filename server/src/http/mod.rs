@@ -9,6 +9,7 @@
 //! - [`pages`]: the one HTML layout; [`markup`]: escaping; [`taskpane`]: the task pane page;
 //!   [`manifest`]: `manifest.xml` for a public URL; [`tls`]: certificates.
 
+pub mod accept;
 pub mod caller;
 pub mod error;
 pub mod extract;

@@ -317,13 +317,16 @@ pub trait IdentityStore: Send + Sync {
     ) -> Result<(), StoreError>;
 
     async fn create_session(&self, session: &NewSession) -> Result<(), StoreError>;
-    /// The user of a live session, marking it seen now. A session unseen since
-    /// `idle_cutoff_ms` or past its absolute end is dead.
+    /// The user of a live session. A session unseen since `idle_cutoff_ms` or past its
+    /// absolute end is dead. A look-up is a read; the session is marked seen at `now_ms` only
+    /// when it was last marked before `touch_cutoff_ms`, so neither an unknown token nor a busy
+    /// session writes on every request.
     async fn use_session(
         &self,
         token_hash: &str,
         now_ms: i64,
         idle_cutoff_ms: i64,
+        touch_cutoff_ms: i64,
     ) -> Result<Option<LiveSession>, StoreError>;
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
 

@@ -67,6 +67,14 @@ struct DialogCodeRow {
     expires_at_ms: i64,
 }
 
+/// A session row and when it was last marked seen.
+#[derive(sqlx::FromRow)]
+struct SeenSession {
+    #[sqlx(flatten)]
+    session: LiveSession,
+    last_seen_at_ms: i64,
+}
+
 #[async_trait]
 impl IdentityStore for SqlStore {
     async fn upsert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
@@ -252,17 +260,28 @@ impl IdentityStore for SqlStore {
         token_hash: &str,
         now_ms: i64,
         idle_cutoff_ms: i64,
+        touch_cutoff_ms: i64,
     ) -> Result<Option<LiveSession>, StoreError> {
-        sql(
-            "UPDATE sessions SET last_seen_at_ms = $2 WHERE token_hash = $1 \
-             AND expires_at_ms > $2 AND last_seen_at_ms > $3 \
-             RETURNING tenant_id, user_id, is_admin",
+        let found: Option<SeenSession> = sql(
+            "SELECT tenant_id, user_id, is_admin, last_seen_at_ms FROM sessions \
+             WHERE token_hash = $1 AND expires_at_ms > $2 AND last_seen_at_ms > $3",
         )
         .bind(token_hash)
         .bind(now_ms)
         .bind(idle_cutoff_ms)
         .fetch_optional(&self.pool)
-        .await
+        .await?;
+        let Some(found) = found else {
+            return Ok(None);
+        };
+        if found.last_seen_at_ms < touch_cutoff_ms {
+            sql("UPDATE sessions SET last_seen_at_ms = $2 WHERE token_hash = $1")
+                .bind(token_hash)
+                .bind(now_ms)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some(found.session))
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
