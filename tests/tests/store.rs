@@ -101,6 +101,7 @@ async fn the_store_story_holds_on_every_backend() {
         store.migrate().await.unwrap();
         story(store.as_ref()).await;
         append_only_audit(&db).await;
+        audit_lines_are_bounded_whatever_the_caller_passes(store.as_ref()).await;
         bulk_written_parents_have_one_index_led_by_tenant(&db).await;
     }
 }
@@ -500,4 +501,28 @@ async fn bulk_written_parents_have_one_index_led_by_tenant(db: &TestDatabase) {
             ("users".to_owned(), "users_pkey".to_owned())
         ]
     );
+}
+
+/// The audit log is append-only, so what a request can put in a line is bounded in the store.
+async fn audit_lines_are_bounded_whatever_the_caller_passes(store: &dyn Store) {
+    let tenant = TenantId::new("tenant-bounded");
+    let huge = "é".repeat(100_000);
+    store
+        .append_audit(&AuditEntry {
+            tenant_id: tenant.clone(),
+            actor_id: uid("someone"),
+            on_behalf_of_id: None,
+            action: AuditAction::ItemSave,
+            target: huge.clone(),
+            allowed: false,
+            reason: Some(huge.clone()),
+            detail: Some(huge),
+        })
+        .await
+        .unwrap();
+    let line = &store.audit_log(&tenant, 1).await.unwrap()[0];
+    assert!(line.target.chars().count() <= 513, "{}", line.target.len());
+    assert!(line.reason.as_ref().unwrap().chars().count() <= 65);
+    assert!(line.detail.as_ref().unwrap().chars().count() <= 1025);
+    assert!(line.target.ends_with('…'));
 }

@@ -52,6 +52,32 @@ impl From<ItemError> for SyncError {
 }
 
 impl SyncError {
+    /// What the Organizer is told (`GET /api/sync`): the error in words, without the text of a
+    /// lower layer (database messages, a Graph answer's body, a network library's error), which
+    /// goes to the server's log only.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Graph(GraphError::Forbidden { code }) => {
+                format!("Microsoft Graph denied access ({})", short(code))
+            }
+            Self::Graph(GraphError::Service { status, code, .. }) => format!(
+                "Microsoft Graph answered {status} ({}) after retries; the next session tries again",
+                short(code)
+            ),
+            Self::Graph(_) | Self::Token(_) => {
+                "Microsoft Graph could not be reached or read; the next session tries again".into()
+            }
+            Self::Store(_) | Self::UnknownTenant | Self::NotConfigured => {
+                "the server failed; its log has the details".into()
+            }
+            Self::Item(error) => format!("a queued save: {error}"),
+            Self::InProgress
+            | Self::NeedsReconnect
+            | Self::LeaseLost
+            | Self::BreakerTripped { .. } => self.to_string(),
+        }
+    }
+
     /// The stable code stored on the job and shown to the Organizer.
     pub fn code(&self) -> &'static str {
         match self {
@@ -66,6 +92,51 @@ impl SyncError {
             Self::UnknownTenant | Self::NotConfigured | Self::Store(_) | Self::Item(_) => {
                 "internal"
             }
+        }
+    }
+}
+
+/// A code from an outside answer, as shown: letters, digits and `_.-` only, 64 at most.
+fn short(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        .take(64)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_lower_layers_text_reaches_the_organizer() {
+        let database = SyncError::Store(StoreError::Other(sqlx::Error::Protocol(
+            "relation \"crm_events\" does not exist at 10.0.0.5".into(),
+        )));
+        let decode = SyncError::Graph(GraphError::Decode(
+            "expected value at line 1 column 1: <html>secret".into(),
+        ));
+        let transport = SyncError::Graph(GraphError::Transport(
+            "error trying to connect: tcp connect error 10.0.0.7:443".into(),
+        ));
+        let odd_code = SyncError::Graph(GraphError::Service {
+            status: 503,
+            code: "<script>x</script> and more".repeat(20),
+            attempts: 4,
+        });
+        for error in [database, decode, transport, odd_code] {
+            let message = error.public_message();
+            for internal in [
+                "crm_events",
+                "10.0.0",
+                "<html>",
+                "secret",
+                "<script>",
+                "line 1",
+            ] {
+                assert!(!message.contains(internal), "{message}");
+            }
+            assert!(message.len() < 200, "{message}");
         }
     }
 }

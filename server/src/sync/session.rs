@@ -68,7 +68,7 @@ impl SyncEngine {
                     next_due_ms: now + (interval_ms / 3).max(60_000),
                     error: Some(JobError {
                         code: error.code().to_owned(),
-                        message: error.to_string(),
+                        message: error.public_message(),
                     }),
                     trip_breaker: matches!(error, SyncError::BreakerTripped { .. }),
                 }

@@ -15,6 +15,20 @@ pub(super) async fn append(on: impl Into<On<'_>>, entry: &AuditEntry) -> Result<
     Ok(())
 }
 
+/// Longest target, reason and detail an audit line keeps (in characters): the log is
+/// append-only, so what a request can put in it is bounded here, whatever the caller passed.
+pub const MAX_TARGET: usize = 512;
+pub const MAX_REASON: usize = 64;
+pub const MAX_DETAIL: usize = 1024;
+
+/// `text`, cut to `max` characters (an ellipsis marks the cut).
+fn bounded(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => text.into(),
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+    }
+}
+
 /// The statement that appends `entry` (for a [`super::db::Batch`]).
 pub(super) fn append_statement(entry: &AuditEntry) -> Sql<'_> {
     sql(
@@ -26,10 +40,10 @@ pub(super) fn append_statement(entry: &AuditEntry) -> Sql<'_> {
     .bind(&entry.actor_id)
     .bind(entry.on_behalf_of_id.as_ref())
     .bind(entry.action.as_str())
-    .bind(&entry.target)
+    .bind(bounded(&entry.target, MAX_TARGET))
     .bind(if entry.allowed { "allowed" } else { "refused" })
-    .bind(&entry.reason)
-    .bind(&entry.detail)
+    .bind(entry.reason.as_deref().map(|r| bounded(r, MAX_REASON)))
+    .bind(entry.detail.as_deref().map(|d| bounded(d, MAX_DETAIL)))
 }
 
 #[async_trait]

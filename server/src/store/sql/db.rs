@@ -97,6 +97,8 @@ value_from! {
     Option<&'a str> => |v| Value::Text(v.map(Cow::Borrowed)),
     &'a Option<String> => |v| Value::Text(v.as_deref().map(Cow::Borrowed)),
     Option<String> => |v| Value::Text(v.map(Cow::Owned)),
+    Cow<'a, str> => |v| Value::Text(Some(v)),
+    Option<Cow<'a, str>> => |v| Value::Text(v),
     i64 => |v| Value::BigInt(Some(v)),
     Option<i64> => |v| Value::BigInt(v),
     i32 => |v| Value::Int(Some(v)),
