@@ -30,6 +30,7 @@ pub mod crash;
 pub mod demo;
 pub mod doctor;
 pub mod graph;
+pub mod housekeeping;
 pub mod http;
 pub mod identity;
 pub mod items;

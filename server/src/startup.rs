@@ -111,6 +111,7 @@ impl Application {
             notification_base,
         ));
         sync.spawn_worker();
+        crate::housekeeping::spawn(store.clone());
         let state = AppState {
             store: store.clone(),
             manifest: manifest::render_with(&public_url, web_application.as_ref()).into(),

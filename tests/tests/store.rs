@@ -102,6 +102,7 @@ async fn the_store_story_holds_on_every_backend() {
         story(store.as_ref()).await;
         append_only_audit(&db).await;
         audit_lines_are_bounded_whatever_the_caller_passes(store.as_ref()).await;
+        housekeeping_deletes_only_what_has_run_its_course(store.as_ref()).await;
         bulk_written_parents_have_one_index_led_by_tenant(&db).await;
     }
 }
@@ -525,4 +526,41 @@ async fn audit_lines_are_bounded_whatever_the_caller_passes(store: &dyn Store) {
     assert!(line.reason.as_ref().unwrap().chars().count() <= 65);
     assert!(line.detail.as_ref().unwrap().chars().count() <= 1025);
     assert!(line.target.ends_with('…'));
+}
+
+/// Idempotency keys are kept at least a day (two, in fact); sessions go when idle or over;
+/// nothing live is touched.
+async fn housekeeping_deletes_only_what_has_run_its_course(store: &dyn Store) {
+    use liaison_server::auth::sessions;
+    use liaison_server::housekeeping::purge_once;
+    const HOUR: i64 = 60 * 60 * 1000;
+    let now = liaison_server::clock::now_ms();
+    let ann = liaison_server::store::UserKey::new(TenantId::new(T), uid("ann"));
+    let (token, _) = sessions::start(store, &ann, false).await.unwrap();
+
+    let soon = purge_once(store, now + HOUR / 2).await.unwrap();
+    assert_eq!((soon.sessions, soon.idempotency_keys), (0, 0));
+    assert!(sessions::resolve(store, &token).await.unwrap().is_some());
+
+    let idle = purge_once(store, now + 2 * HOUR).await.unwrap();
+    assert_eq!(
+        idle.sessions, 1,
+        "an hour unused ends a session; it is deleted"
+    );
+    assert_eq!(idle.idempotency_keys, 0);
+    assert_eq!(
+        purge_once(store, now + 47 * HOUR)
+            .await
+            .unwrap()
+            .idempotency_keys,
+        0,
+        "keys answer replays for at least a day"
+    );
+    assert!(
+        purge_once(store, now + 49 * HOUR)
+            .await
+            .unwrap()
+            .idempotency_keys
+            >= 1
+    );
 }

@@ -73,6 +73,9 @@ pub struct NewConnection<'a> {
 
 type Slot = Arc<tokio::sync::Mutex<Option<(SecretString, Instant)>>>;
 
+/// Accounts whose access token is kept in memory before unused ones are forgotten.
+const REMEMBERED_ACCOUNTS: usize = 4096;
+
 /// Access tokens for connected accounts, from their sealed refresh tokens.
 pub struct TokenSource {
     store: Arc<dyn Store>,
@@ -94,12 +97,19 @@ impl TokenSource {
 
     fn slot(&self, user: &UserKey, provider: Provider) -> Slot {
         let key = format!("{}/{}", user.tenant_id, owner_key(&user.user_id, provider));
-        self.slots
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(key)
-            .or_default()
-            .clone()
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        if slots.len() >= REMEMBERED_ACCOUNTS {
+            // Forget accounts nobody is refreshing whose access token has expired (or was
+            // never fetched): memory follows the accounts in use.
+            let now = Instant::now();
+            slots.retain(|_, slot| {
+                Arc::strong_count(slot) > 1
+                    || slot.try_lock().map_or(true, |held| {
+                        held.as_ref().is_some_and(|(_, until)| *until > now)
+                    })
+            });
+        }
+        slots.entry(key).or_default().clone()
     }
 
     /// Forgets a cached access token (after the provider refused it).

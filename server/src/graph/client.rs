@@ -20,6 +20,8 @@ use super::retry;
 
 /// Graph's concurrency limit per app and mailbox.
 pub const MAX_IN_FLIGHT_PER_MAILBOX: usize = 4;
+/// Mailboxes whose in-flight limiter is kept before idle ones are forgotten.
+const REMEMBERED_MAILBOXES: usize = 1024;
 /// Graph's limit of requests per `$batch`.
 pub const MAX_BATCH: usize = 20;
 /// Items per page asked of collections (`Prefer: odata.maxpagesize`): fewer round trips for a
@@ -162,12 +164,21 @@ impl GraphClient {
     }
 
     fn limiter(&self, mailbox: &str) -> Arc<Semaphore> {
-        self.mailboxes
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        let mut mailboxes = self.mailboxes.lock().unwrap_or_else(|p| p.into_inner());
+        if mailboxes.len() >= REMEMBERED_MAILBOXES {
+            // Forget the mailboxes no request holds a limiter of: memory follows the busy ones.
+            mailboxes.retain(|_, limiter| Arc::strong_count(limiter) > 1);
+        }
+        mailboxes
             .entry(mailbox.to_lowercase())
             .or_insert_with(|| Arc::new(Semaphore::new(MAX_IN_FLIGHT_PER_MAILBOX)))
             .clone()
+    }
+
+    /// Mailboxes whose in-flight limiter is kept (tests).
+    #[cfg(test)]
+    fn remembered_mailboxes(&self) -> usize {
+        self.mailboxes.lock().map_or(0, |m| m.len())
     }
 
     /// Sends one request for `mailbox` (its in-flight limit applies) and retries by the policy.
@@ -419,6 +430,20 @@ enum Attempt {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn idle_mailboxes_are_forgotten_and_busy_ones_kept() {
+        let client = GraphClient::new(reqwest::Client::new(), "https://graph.example/v1.0");
+        let busy = client.limiter("busy@contoso.com");
+        for n in 0..3 * REMEMBERED_MAILBOXES {
+            drop(client.limiter(&format!("m{n}@contoso.com")));
+        }
+        assert!(client.remembered_mailboxes() <= REMEMBERED_MAILBOXES + 1);
+        assert!(
+            Arc::ptr_eq(&busy, &client.limiter("BUSY@contoso.com")),
+            "kept while held"
+        );
+    }
 
     #[test]
     fn a_retry_asks_for_a_smaller_page_down_to_a_floor() {

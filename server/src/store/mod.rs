@@ -46,7 +46,7 @@ pub use identity::{
 pub use ids::{EventId, TenantId, UserId, UserKey};
 #[cfg(feature = "test-support")]
 pub use maintenance::CountedTable;
-pub use maintenance::{Backend, Maintenance};
+pub use maintenance::{Backend, Maintenance, PurgeBefore, Purged};
 pub use subscriptions::{GraphSubscription, SubscriptionStore};
 pub use sync::{
     CategoryRemoval, GraphLink, JobError, JobOutcome, Lease, QueuedSave, SyncCursor, SyncJob,

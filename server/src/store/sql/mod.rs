@@ -24,7 +24,7 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::store::error::StoreError;
-use crate::store::maintenance::{Backend, Maintenance};
+use crate::store::maintenance::{Backend, Maintenance, PurgeBefore, Purged};
 use crate::store::url::DatabaseUrl;
 use db::Pool;
 
@@ -109,6 +109,40 @@ impl Maintenance for SqlStore {
                 StoreError::Other(e) | StoreError::Conflict(e) => StoreError::Unavailable(e),
                 other => other,
             })
+    }
+
+    async fn purge(&self, before: PurgeBefore) -> Result<Purged, StoreError> {
+        let delete =
+            |statement: &'static str, at: i64| db::sql(statement).bind(at).execute(&self.pool);
+        Ok(Purged {
+            idempotency_keys: delete(
+                "DELETE FROM idempotency_keys WHERE created_at_ms < $1",
+                before.idempotency_keys_ms,
+            )
+            .await?,
+            sessions: db::sql(
+                "DELETE FROM sessions WHERE expires_at_ms <= $1 OR last_seen_at_ms <= $2",
+            )
+            .bind(before.now_ms)
+            .bind(before.idle_sessions_ms)
+            .execute(&self.pool)
+            .await?,
+            dialog_codes: delete(
+                "DELETE FROM dialog_codes WHERE expires_at_ms <= $1",
+                before.now_ms,
+            )
+            .await?,
+            sign_in_flows: delete(
+                "DELETE FROM sign_in_flows WHERE expires_at_ms <= $1",
+                before.now_ms,
+            )
+            .await?,
+            delegation_checks: delete(
+                "DELETE FROM delegation_checks WHERE checked_at_ms < $1",
+                before.delegation_checks_ms,
+            )
+            .await?,
+        })
     }
 
     #[cfg(feature = "test-support")]
