@@ -114,6 +114,9 @@ pub struct SignIn {
     pub public_url: String,
 }
 
+/// How long sign-in waits for the optional profile from Graph.
+const PROFILE_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
+
 fn verifier_aad(state_hash: &str) -> Aad<'_> {
     Aad {
         tenant_id: "-",
@@ -353,13 +356,21 @@ impl SignIn {
             .graph
             .as_deref()
             .ok_or(SignInError::NotConfigured("Microsoft"))?;
-        let profile = match graph
-            .me(&tokens.access_token, person.user_id.as_str())
-            .await
+        // The profile only improves the address and name the ID token gives: sign-in waits for
+        // it a few seconds at most, never for Graph's retries (which can take minutes).
+        let profile = match tokio::time::timeout(
+            PROFILE_BUDGET,
+            graph.me(&tokens.access_token, person.user_id.as_str()),
+        )
+        .await
         {
-            Ok(profile) => Some(profile),
-            Err(error) => {
+            Ok(Ok(profile)) => Some(profile),
+            Ok(Err(error)) => {
                 tracing::warn!(%error, "reading the profile from Graph failed; using the ID token");
+                None
+            }
+            Err(_) => {
+                tracing::warn!("Graph was slow to give the profile; using the ID token");
                 None
             }
         };
@@ -533,12 +544,19 @@ impl SignIn {
                 .await?;
         }
         let existing = self.store.user(tenant_id, &person.user_id).await?;
+        // No address in the token (no `preferred_username`, `upn` or `unique_name`) or the
+        // profile: a placeholder that is unique and names no mailbox.
+        let mailbox = if mailbox.trim().is_empty() {
+            format!("{}@unknown.invalid", person.user_id)
+        } else {
+            mailbox.trim().to_lowercase()
+        };
         let user = User {
             tenant_id: tenant_id.clone(),
             id: person.user_id.clone(),
-            mailbox: mailbox.to_lowercase(),
+            mailbox: mailbox.clone(),
             display_name: if name.is_empty() {
-                mailbox.to_owned()
+                mailbox
             } else {
                 name.to_owned()
             },

@@ -110,6 +110,18 @@ impl IdentityStore for SqlStore {
     }
 
     async fn upsert_user(&self, user: &User) -> Result<(), StoreError> {
+        let mailbox = user.mailbox.to_lowercase();
+        let mut tx = self.pool.begin().await?;
+        // A mailbox belongs to one user: the one who signed in with it last. A person
+        // re-created in the directory (a new object id, the same address) takes it over; the
+        // old user keeps their history under a placeholder that names no mailbox.
+        sql("UPDATE users SET mailbox = id || '@former.invalid' \
+             WHERE tenant_id = $1 AND mailbox = $2 AND id <> $3")
+        .bind(&user.tenant_id)
+        .bind(&mailbox)
+        .bind(&user.id)
+        .execute(&mut tx)
+        .await?;
         sql(
             "INSERT INTO users (tenant_id, id, mailbox, display_name, sync_enabled, \
              created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -118,12 +130,13 @@ impl IdentityStore for SqlStore {
         )
         .bind(&user.tenant_id)
         .bind(&user.id)
-        .bind(user.mailbox.to_lowercase())
+        .bind(mailbox)
         .bind(&user.display_name)
         .bind(user.sync_enabled)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&mut tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
