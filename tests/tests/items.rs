@@ -418,6 +418,7 @@ async fn another_tenants_mailboxes_and_records_answer_404_and_change_nothing() {
             app.store.as_ref(),
             &UserKey::new(fabrikam.clone(), fiona_id.clone()),
             false,
+            None,
         )
         .await
         .unwrap();

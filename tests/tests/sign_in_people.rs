@@ -140,3 +140,34 @@ async fn signing_in_through_the_dialog_does_not_wait_for_a_throttled_graph_profi
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn one_sso_token_replayed_keeps_at_most_ten_sessions_alive() {
+    let app = TestApp::spawn().await;
+    let token = app.office_sso_token(ANN).await;
+    let mut sessions = Vec::new();
+    for _ in 0..13 {
+        // Sessions are ordered by their start (ms): one at a time.
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+        let res = sso(&app, &token).await;
+        assert_eq!(res.status(), 200, "a pane reloaded with Office's cached token signs in");
+        let grant: Value = res.json().await.unwrap();
+        sessions.push(grant["token"].as_str().unwrap().to_owned());
+    }
+    let mut live = Vec::new();
+    for session in &sessions {
+        let me = app
+            .http
+            .get(format!("{}/api/me", app.url))
+            .bearer_auth(session)
+            .send()
+            .await
+            .unwrap();
+        live.push(me.status() == 200);
+    }
+    assert_eq!(
+        live,
+        [[false; 3].as_slice(), [true; 10].as_slice()].concat(),
+        "the three oldest ended"
+    );
+}

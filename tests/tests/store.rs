@@ -536,7 +536,7 @@ async fn housekeeping_deletes_only_what_has_run_its_course(store: &dyn Store) {
     const HOUR: i64 = 60 * 60 * 1000;
     let now = liaison_server::clock::now_ms();
     let ann = liaison_server::store::UserKey::new(TenantId::new(T), uid("ann"));
-    let (token, _) = sessions::start(store, &ann, false).await.unwrap();
+    let (token, _) = sessions::start(store, &ann, false, None).await.unwrap();
 
     let soon = purge_once(store, now + HOUR / 2).await.unwrap();
     assert_eq!((soon.sessions, soon.idempotency_keys), (0, 0));

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::Digest;
 
 use crate::clock::now_ms;
-use crate::store::{IdentityStore, LiveSession, NewSession, StoreError, UserKey};
+use crate::store::{IdentityStore, LiveSession, NewSession, SsoOrigin, StoreError, UserKey};
 
 /// A session's absolute lifetime.
 pub const LIFETIME_MS: i64 = 8 * 60 * 60 * 1000;
@@ -33,12 +33,18 @@ pub fn hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A session for the user (`is_admin`: they signed in holding `Liaison.Admin`); returns the
-/// token and when it ends (UTC ms).
+/// Live sessions one Office SSO token may have started: Office hands a pane the same cached
+/// token on every load, so a token starts a session each time — but replaying it never
+/// accumulates more than these (the oldest ends).
+pub const SESSIONS_PER_SSO_TOKEN: u32 = 10;
+
+/// A session for the user (`is_admin`: they signed in holding `Liaison.Admin`; `sso_token`:
+/// the Office SSO token it was started with); returns the token and when it ends (UTC ms).
 pub async fn start(
     store: &dyn IdentityStore,
     user: &UserKey,
     is_admin: bool,
+    sso_token: Option<&str>,
 ) -> Result<(String, i64), StoreError> {
     let token = new_token("lsn_");
     let expires_at_ms = now_ms() + LIFETIME_MS;
@@ -48,6 +54,10 @@ pub async fn start(
             user: user.clone(),
             expires_at_ms,
             is_admin,
+            sso: sso_token.map(|t| SsoOrigin {
+                token_hash: hash(t),
+                keep: SESSIONS_PER_SSO_TOKEN,
+            }),
         })
         .await?;
     Ok((token, expires_at_ms))

@@ -74,6 +74,8 @@ impl From<OAuthError> for SignInError {
 pub struct SignedIn {
     pub user: User,
     pub is_admin: bool,
+    /// The Office SSO token signed in with, if that was the way.
+    pub sso_token: Option<String>,
 }
 
 /// What a finished redirect came to, for the page the browser lands on.
@@ -197,6 +199,7 @@ impl SignIn {
         Ok(SignedIn {
             is_admin: is_admin(&claims),
             user,
+            sso_token: Some(token.to_owned()),
         })
     }
 
@@ -206,6 +209,7 @@ impl SignIn {
             self.store.as_ref(),
             &signed_in.user.key(),
             signed_in.is_admin,
+            signed_in.sso_token.as_deref(),
         )
         .await?)
     }
@@ -225,6 +229,7 @@ impl SignIn {
         Ok(SignedIn {
             user,
             is_admin: grant.is_admin,
+            sso_token: None,
         })
     }
 

@@ -123,6 +123,16 @@ pub struct NewSession {
     pub expires_at_ms: i64,
     /// Signed in holding Liaison's app role `Liaison.Admin`.
     pub is_admin: bool,
+    /// Started with an Office SSO token: its hash, and how many sessions that token may keep
+    /// alive (the oldest end when this one would be one too many).
+    pub sso: Option<SsoOrigin>,
+}
+
+/// The Office SSO token a session was started with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoOrigin {
+    pub token_hash: String,
+    pub keep: u32,
 }
 
 /// A live session, as the server finds it by its token; also what a one-time dialog code

@@ -253,9 +253,11 @@ impl IdentityStore for SqlStore {
     }
 
     async fn create_session(&self, session: &NewSession) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
         sql(
             "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at_ms, \
-             last_seen_at_ms, expires_at_ms, is_admin) VALUES ($1, $2, $3, $4, $4, $5, $6)",
+             last_seen_at_ms, expires_at_ms, is_admin, sso_token_hash) \
+             VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
         )
         .bind(&session.token_hash)
         .bind(&session.user.tenant_id)
@@ -263,8 +265,21 @@ impl IdentityStore for SqlStore {
         .bind(now_ms())
         .bind(session.expires_at_ms)
         .bind(session.is_admin)
-        .execute(&self.pool)
+        .bind(session.sso.as_ref().map(|s| s.token_hash.as_str()))
+        .execute(&mut tx)
         .await?;
+        if let Some(sso) = &session.sso {
+            sql(
+                "DELETE FROM sessions WHERE sso_token_hash = $1 AND token_hash NOT IN \
+                 (SELECT token_hash FROM sessions WHERE sso_token_hash = $1 \
+                 ORDER BY created_at_ms DESC, token_hash LIMIT $2)",
+            )
+            .bind(&sso.token_hash)
+            .bind(i64::from(sso.keep))
+            .execute(&mut tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
