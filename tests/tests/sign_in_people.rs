@@ -150,7 +150,11 @@ async fn one_sso_token_replayed_keeps_at_most_ten_sessions_alive() {
         // Sessions are ordered by their start (ms): one at a time.
         tokio::time::sleep(std::time::Duration::from_millis(3)).await;
         let res = sso(&app, &token).await;
-        assert_eq!(res.status(), 200, "a pane reloaded with Office's cached token signs in");
+        assert_eq!(
+            res.status(),
+            200,
+            "a pane reloaded with Office's cached token signs in"
+        );
         let grant: Value = res.json().await.unwrap();
         sessions.push(grant["token"].as_str().unwrap().to_owned());
     }
