@@ -25,6 +25,9 @@ pub enum Fault {
     },
     /// Wait this long, then answer normally.
     Delay(Duration),
+    /// Handle the request at once (its effects happen), then hold the answer this long: a
+    /// service that acted while its caller gave up waiting.
+    DelayAnswer(Duration),
     /// Close the connection without an answer.
     Reset,
 }
@@ -289,6 +292,12 @@ pub async fn middleware<H: Host>(
             tokio::time::sleep(delay).await;
             let response = next.run(request).await;
             traffic.record(entry(response.status().as_u16(), Some("delay")));
+            return response;
+        }
+        Some(Fault::DelayAnswer(delay)) => {
+            let response = next.run(request).await;
+            tokio::time::sleep(delay).await;
+            traffic.record(entry(response.status().as_u16(), Some("delay-answer")));
             return response;
         }
         None => {}

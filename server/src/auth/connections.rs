@@ -1,7 +1,9 @@
 //! Connected calendar accounts: [`TokenSource`] keeps their refresh tokens sealed and turns
-//! them into access tokens — one refresh in flight per account, the rotated refresh token
-//! written only if the one it replaces is still current, and `invalid_grant` putting the
-//! account in "needs reconnect" (shown to the user; nothing is dropped).
+//! them into access tokens — one refresh in flight per account, run to its end even when the
+//! request that wanted it is cancelled, the rotated refresh token written only if the one it
+//! replaces is still current. `invalid_grant` first looks for a token another instance rotated
+//! meanwhile; only then does it put the account in "needs reconnect" (shown to the user;
+//! nothing is dropped).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -149,53 +151,99 @@ impl TokenSource {
     }
 
     /// An access token for the user's `provider` account, refreshed when needed (or always).
+    ///
+    /// The refresh runs in a task of its own that holds the account's lock: a caller that gives
+    /// up (a cancelled request) cannot lose the refresh token the provider rotated meanwhile.
     pub async fn access_token(
         &self,
         user: &UserKey,
         provider: Provider,
         refresh: Refresh,
     ) -> Result<SecretString, TokenError> {
-        let slot = self.slot(user, provider);
         // One refresh in flight per account: the others wait here and reuse its result.
-        let mut cached = slot.lock().await;
+        let cached = self.slot(user, provider).lock_owned().await;
         if refresh == Refresh::IfStale
             && let Some((token, until)) = cached.as_ref()
             && *until > Instant::now() + Duration::from_secs(60)
         {
             return Ok(token.clone());
         }
-        let connection = self
-            .store
-            .connection(user, provider)
-            .await?
-            .ok_or(TokenError::NeedsReconnect)?;
-        if connection.status == ConnectionStatus::NeedsReconnect {
-            return Err(TokenError::NeedsReconnect);
+        let refresher = self.refresher();
+        let user = user.clone();
+        tokio::spawn(async move { refresher.refresh(cached, &user, provider).await })
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "a token refresh task ended abnormally");
+                TokenError::ProviderUnavailable
+            })?
+    }
+
+    fn refresher(&self) -> Refresher {
+        Refresher {
+            store: self.store.clone(),
+            keyring: self.keyring.clone(),
+            identity: self.identity.clone(),
         }
-        let sealed = connection
-            .refresh_token
-            .clone()
-            .ok_or(TokenError::NeedsReconnect)?;
+    }
+}
+
+/// How long a refresh refused with `invalid_grant` waits for another instance's rotation to
+/// land before it concludes the grant is gone.
+const ROTATION_GRACE: Duration = Duration::from_millis(1500);
+
+/// What a refresh needs, owned, so it can outlive the request that started it.
+struct Refresher {
+    store: Arc<dyn Store>,
+    keyring: Arc<Keyring>,
+    identity: Arc<Identity>,
+}
+
+impl Refresher {
+    async fn refresh(
+        &self,
+        mut cached: tokio::sync::OwnedMutexGuard<Option<(SecretString, Instant)>>,
+        user: &UserKey,
+        provider: Provider,
+    ) -> Result<SecretString, TokenError> {
         let owner = owner_key(&user.user_id, provider);
-        let refresh_token = self
-            .keyring
-            .open(&sealed, aad(&user.tenant_id, &owner))
-            .map_err(|e| TokenError::Sealed(e.to_string()))?;
-        let tokens = match self.redeem(provider, &refresh_token).await? {
-            Ok(tokens) => tokens,
-            Err(OAuthError::InvalidGrant { .. }) => {
-                self.mark_needs_reconnect(&connection, "invalid_grant")
-                    .await?;
-                return Err(TokenError::NeedsReconnect);
-            }
-            Err(OAuthError::InteractionRequired { claims }) => {
-                return Err(TokenError::InteractionRequired { claims });
-            }
-            Err(error) => {
-                tracing::warn!(%error, provider = provider.as_str(), "refreshing a connection failed");
-                return Err(TokenError::ProviderUnavailable);
+        let mut connection = self.live_connection(user, provider).await?;
+        let grace_ends = Instant::now() + ROTATION_GRACE;
+        let tokens = loop {
+            let sealed = connection
+                .refresh_token
+                .clone()
+                .ok_or(TokenError::NeedsReconnect)?;
+            let refresh_token = self
+                .keyring
+                .open(&sealed, aad(&user.tenant_id, &owner))
+                .map_err(|e| TokenError::Sealed(e.to_string()))?;
+            match self.redeem(provider, &refresh_token).await? {
+                Ok(tokens) => break (tokens, sealed),
+                Err(OAuthError::InvalidGrant { .. }) => {
+                    // Another instance may have redeemed the same refresh token a moment ago:
+                    // its rotated one is (or is about to be) in the row. Use it, not a verdict.
+                    match self
+                        .rotated_since(user, provider, &sealed, grace_ends)
+                        .await?
+                    {
+                        Some(newer) => connection = newer,
+                        None => {
+                            self.mark_needs_reconnect(&connection, "invalid_grant")
+                                .await?;
+                            return Err(TokenError::NeedsReconnect);
+                        }
+                    }
+                }
+                Err(OAuthError::InteractionRequired { claims }) => {
+                    return Err(TokenError::InteractionRequired { claims });
+                }
+                Err(error) => {
+                    tracing::warn!(%error, provider = provider.as_str(), "refreshing a connection failed");
+                    return Err(TokenError::ProviderUnavailable);
+                }
             }
         };
+        let (tokens, sealed) = tokens;
         crate::crash::point("connections.refreshed");
         if let Some(rotated) = &tokens.refresh_token {
             let new_sealed = self
@@ -215,6 +263,52 @@ impl TokenSource {
         let lifetime = tokens.expires_in.unwrap_or(Duration::from_secs(300));
         *cached = Some((tokens.access_token.clone(), Instant::now() + lifetime));
         Ok(tokens.access_token)
+    }
+
+    /// The account's connection, unless it is missing or waits for a new sign-in.
+    async fn live_connection(
+        &self,
+        user: &UserKey,
+        provider: Provider,
+    ) -> Result<Connection, TokenError> {
+        let connection = self
+            .store
+            .connection(user, provider)
+            .await?
+            .ok_or(TokenError::NeedsReconnect)?;
+        if connection.status == ConnectionStatus::NeedsReconnect {
+            return Err(TokenError::NeedsReconnect);
+        }
+        Ok(connection)
+    }
+
+    /// The connection once its refresh token is no longer `refused` (another holder rotated it),
+    /// re-read until `deadline`; `None` when it stays the refused one.
+    async fn rotated_since(
+        &self,
+        user: &UserKey,
+        provider: Provider,
+        refused: &str,
+        deadline: Instant,
+    ) -> Result<Option<Connection>, TokenError> {
+        loop {
+            let current = self.live_connection(user, provider).await?;
+            if current
+                .refresh_token
+                .as_deref()
+                .is_some_and(|token| token != refused)
+            {
+                tracing::info!(
+                    provider = provider.as_str(),
+                    "another holder rotated the refresh token; using the newer one"
+                );
+                return Ok(Some(current));
+            }
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// The provider's answer to a refresh (the outer error: the provider is not configured).

@@ -414,7 +414,10 @@ impl IdentityStore for SqlStore {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (tenant_id, user_id, provider) DO UPDATE SET \
              account = excluded.account, account_email = excluded.account_email, \
-             refresh_token = excluded.refresh_token, scopes = excluded.scopes, \
+             refresh_token = CASE WHEN excluded.refresh_token IS NULL \
+                 AND connections.account = excluded.account \
+                 THEN connections.refresh_token ELSE excluded.refresh_token END, \
+             scopes = excluded.scopes, \
              status = excluded.status, status_reason = excluded.status_reason, \
              updated_at_ms = excluded.updated_at_ms",
         )
