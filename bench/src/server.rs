@@ -90,8 +90,11 @@ impl Server {
     /// simulator's sign-in (Adele Admin), then its consent page — so that Office SSO signs the
     /// task pane in without a dialog.
     pub async fn grant_demo_admin_consent(&self) -> anyhow::Result<()> {
+        // A browser: the flow cookie set by the start page goes back with the callback, which
+        // is on the public URL (`localhost`), so the flow starts there too.
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
             .build()?;
         let location = |res: reqwest::Response| -> anyhow::Result<String> {
             res.headers()
@@ -102,9 +105,12 @@ impl Server {
         };
         let pick = [("user", "adele@contoso.com"), ("decision", "accept")];
         let sign_in = location(
-            http.get(format!("{}/admin/consent", self.url))
-                .send()
-                .await?,
+            http.get(format!(
+                "{}/admin/consent",
+                self.url.replace("127.0.0.1", "localhost")
+            ))
+            .send()
+            .await?,
         )?;
         let callback = location(http.post(&sign_in).form(&pick).send().await?)?;
         let consent = location(http.get(&callback).send().await?)?;

@@ -80,6 +80,7 @@ pub fn build(state: AppState, ui_dir: &std::path::Path, https: bool) -> Router<(
             "/auth/microsoft/start",
             get(sign_in::start_microsoft_sign_in),
         )
+        .route("/auth/google/start", get(sign_in::start_google_connect))
         .route("/auth/{provider}/callback", get(sign_in::finish_sign_in))
         .route("/admin/consent", get(admin_consent::start_admin_consent))
         .route_layer(limited(RouteClass::SignIn));

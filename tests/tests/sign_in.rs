@@ -34,6 +34,20 @@ fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
 }
 
+/// A browser that follows no redirects and keeps cookies (the flow cookie a start page sets).
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+/// The server as a browser reaches it: its public URL (`localhost`), where callbacks land.
+fn public(app: &TestApp) -> String {
+    app.url.replace("127.0.0.1", "localhost")
+}
+
 /// Follows a server redirect to the simulator's page, picks `mailbox`, accepts, and returns
 /// the callback URL the simulator sends the browser back to.
 async fn through_simulator(authorize_url: &str, mailbox: &str) -> String {
@@ -44,6 +58,16 @@ async fn through_simulator(authorize_url: &str, mailbox: &str) -> String {
         .await
         .unwrap();
     assert_eq!(res.status(), 303, "the simulator redirects back");
+    location(&res)
+}
+
+/// Opens the one-time start link `POST /api/connections/google` answered in `browser`: the
+/// redirect to Google's consent page.
+async fn open_start_link(browser: &reqwest::Client, connect: &Value) -> String {
+    let link = connect["authorizeUrl"].as_str().unwrap();
+    assert!(link.contains("/auth/google/start?code="), "{link}");
+    let res = browser.get(link).send().await.unwrap();
+    assert_eq!(res.status(), 303, "{:?}", res.text().await);
     location(&res)
 }
 
@@ -114,13 +138,20 @@ async fn without_consent_sso_says_so_and_the_dialog_flow_signs_in_with_a_one_tim
     let body: ErrorBody = res.json().await.unwrap();
     assert_eq!(body.code, ErrorCode::ConsentRequired);
 
-    // The dialog's first page is on Liaison's origin; it redirects to the identity platform.
-    let start = no_redirects()
-        .get(format!("{}/auth/microsoft/start?dialog=1", app.url))
+    // The dialog's first page is on Liaison's origin; it redirects to the identity platform
+    // and binds the flow to this browser.
+    let dialog = browser();
+    let start = dialog
+        .get(format!("{}/auth/microsoft/start?dialog=1", public(&app)))
         .send()
         .await
         .unwrap();
     assert_eq!(start.status(), 303);
+    let cookie = start.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.starts_with("liaison-flow=") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
     let authorize = location(&start);
     let query: std::collections::HashMap<String, String> = url::Url::parse(&authorize)
         .unwrap()
@@ -138,7 +169,7 @@ async fn without_consent_sso_says_so_and_the_dialog_flow_signs_in_with_a_one_tim
     assert!(query.contains_key("nonce") && query.contains_key("state"));
 
     let callback = through_simulator(&authorize, ANN).await;
-    let page = no_redirects().get(&callback).send().await.unwrap();
+    let page = dialog.get(&callback).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     let code = dialog_message(&html);
@@ -163,7 +194,7 @@ async fn without_consent_sso_says_so_and_the_dialog_flow_signs_in_with_a_one_tim
     assert_eq!(exchange(code).await.status(), 401, "the code works once");
 
     // The callback's state is one-time too: replaying it is refused.
-    let replay = no_redirects().get(&callback).send().await.unwrap();
+    let replay = dialog.get(&callback).send().await.unwrap();
     assert_eq!(replay.status(), 400);
     // And consenting once is enough for SSO from now on.
     assert_eq!(
@@ -186,11 +217,12 @@ async fn a_code_sent_to_the_other_providers_callback_is_refused() {
         .json()
         .await
         .unwrap();
-    let authorize = connect["authorizeUrl"].as_str().unwrap();
-    let google_callback = through_simulator(authorize, "olga@contoso-workspace.example").await;
+    let dialog = browser();
+    let authorize = open_start_link(&dialog, &connect).await;
+    let google_callback = through_simulator(&authorize, "olga@contoso-workspace.example").await;
     // Mix-up: the Google code and state, delivered to the Microsoft callback.
     let swapped = google_callback.replace("/auth/google/callback", "/auth/microsoft/callback");
-    let res = no_redirects().get(&swapped).send().await.unwrap();
+    let res = dialog.get(&swapped).send().await.unwrap();
     assert_eq!(res.status(), 400);
 
     // Started again and delivered where it belongs, Google connects.
@@ -204,12 +236,9 @@ async fn a_code_sent_to_the_other_providers_callback_is_refused() {
         .json()
         .await
         .unwrap();
-    let callback = through_simulator(
-        connect["authorizeUrl"].as_str().unwrap(),
-        "olga@contoso-workspace.example",
-    )
-    .await;
-    let res = no_redirects().get(&callback).send().await.unwrap();
+    let authorize = open_start_link(&dialog, &connect).await;
+    let callback = through_simulator(&authorize, "olga@contoso-workspace.example").await;
+    let res = dialog.get(&callback).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let me: Value = app
         .http
@@ -225,11 +254,67 @@ async fn a_code_sent_to_the_other_providers_callback_is_refused() {
 }
 
 #[tokio::test]
+async fn a_flow_completed_in_another_browser_connects_nothing() {
+    let app = TestApp::spawn().await;
+    let mallory = app.token(ANN).await;
+    // Mallory starts connecting Google in her own browser and sends the consent link on.
+    let connect: Value = app
+        .http
+        .post(format!("{}/api/connections/google", app.url))
+        .bearer_auth(&mallory)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mallorys_browser = browser();
+    let authorize = open_start_link(&mallorys_browser, &connect).await;
+    // Victor consents with his Google account; his browser comes back to Liaison.
+    let victors_browser = browser();
+    let callback = through_simulator(&authorize, "olga@contoso-workspace.example").await;
+    let res = victors_browser.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.text().await.unwrap().contains("another browser"),
+        "the page says why"
+    );
+    let connection = app
+        .store
+        .connection(&app.user(ANN_ID), liaison_server::store::Provider::Google)
+        .await
+        .unwrap();
+    assert!(connection.is_none(), "nothing was connected to Mallory");
+
+    // The start link itself works once, for two minutes at most.
+    let link = connect["authorizeUrl"].as_str().unwrap();
+    assert_eq!(browser().get(link).send().await.unwrap().status(), 400);
+
+    // A Microsoft sign-in started in one browser and finished in another: no dialog code.
+    let started = browser()
+        .get(format!("{}/auth/microsoft/start?dialog=1", public(&app)))
+        .send()
+        .await
+        .unwrap();
+    let callback = through_simulator(&location(&started), ANN).await;
+    let page = browser().get(&callback).send().await.unwrap();
+    assert_eq!(page.status(), 400);
+    assert!(
+        !page
+            .text()
+            .await
+            .unwrap()
+            .contains("data-dialog-message=\"ldc_")
+    );
+}
+
+#[tokio::test]
 async fn only_an_administrator_grants_tenant_consent_and_the_tenant_comes_from_the_sign_in() {
     let app = TestApp::builder().without_consent().spawn().await;
+    let admin_browser = browser();
     let start = || async {
-        let res = no_redirects()
-            .get(format!("{}/admin/consent", app.url))
+        let res = admin_browser
+            .get(format!("{}/admin/consent", public(&app)))
             .send()
             .await
             .unwrap();
@@ -240,7 +325,7 @@ async fn only_an_administrator_grants_tenant_consent_and_the_tenant_comes_from_t
     let authorize = start().await;
     assert!(authorize.contains("prompt=admin_consent"), "{authorize}");
     let olgas = through_simulator(&authorize, "olga@contoso.com").await;
-    let refused = no_redirects().get(&olgas).send().await.unwrap();
+    let refused = admin_browser.get(&olgas).send().await.unwrap();
     assert_eq!(refused.status(), 400);
     assert!(
         app.store
@@ -261,11 +346,11 @@ async fn only_an_administrator_grants_tenant_consent_and_the_tenant_comes_from_t
         .unwrap();
     let forged = format!(
         "{}/auth/microsoft/callback?admin_consent=True&tenant={}&state={state}",
-        app.url,
+        public(&app),
         app.tenant_id()
     );
     assert_eq!(
-        no_redirects().get(&forged).send().await.unwrap().status(),
+        admin_browser.get(&forged).send().await.unwrap().status(),
         400
     );
     assert!(
@@ -279,10 +364,7 @@ async fn only_an_administrator_grants_tenant_consent_and_the_tenant_comes_from_t
     // Adele, a Global Administrator, consents: the tenant and the scopes come from the
     // validated sign-in and the token response.
     let back = through_simulator(&start().await, "adele@contoso.com").await;
-    assert_eq!(
-        no_redirects().get(&back).send().await.unwrap().status(),
-        200
-    );
+    assert_eq!(admin_browser.get(&back).send().await.unwrap().status(), 200);
     let recorded = app
         .store
         .admin_consent(&app.tenant_id())

@@ -115,10 +115,14 @@ async fn signing_in_through_the_dialog_does_not_wait_for_a_throttled_graph_profi
     ));
     let no_redirects = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
         .build()
         .unwrap();
     let start = no_redirects
-        .get(format!("{}/auth/microsoft/start?dialog=1", app.url))
+        .get(format!(
+            "{}/auth/microsoft/start?dialog=1",
+            app.url.replace("127.0.0.1", "localhost")
+        ))
         .send()
         .await
         .unwrap();

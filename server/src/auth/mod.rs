@@ -4,6 +4,7 @@
 //! - [`sessions`]: opaque session tokens and one-time values (only their SHA-256 is stored).
 //! - [`connections`]: [`connections::TokenSource`], access tokens from sealed refresh tokens.
 //! - [`sign_in`]: [`sign_in::SignIn`], Office SSO, the code flow, admin consent.
+//! - [`flows`]: starting a code flow, bound to the browser that starts it (its flow cookie).
 //! - [`secrets`]: the encryption envelope of secrets at rest and key rotation.
 //! - [`scopes`]: the scope registry — what is asked for and why.
 //!
@@ -11,6 +12,7 @@
 //! [`crate::identity`]; the HTTP side of a caller in [`crate::http::caller`].
 
 pub mod connections;
+pub mod flows;
 pub mod scopes;
 pub mod secrets;
 pub mod sessions;

@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use crate::auth::connections::{NewConnection, Refresh, TokenError, TokenSource};
 use crate::auth::scopes;
@@ -119,7 +119,7 @@ pub struct SignIn {
 /// How long sign-in waits for the optional profile from Graph.
 const PROFILE_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
 
-fn verifier_aad(state_hash: &str) -> Aad<'_> {
+pub(super) fn verifier_aad(state_hash: &str) -> Aad<'_> {
     Aad {
         tenant_id: "-",
         owner_id: state_hash,
@@ -144,21 +144,21 @@ fn person_of(claims: &TokenClaims) -> Result<UserKey, SignInError> {
 }
 
 impl SignIn {
-    fn microsoft(&self) -> Result<&Microsoft, SignInError> {
+    pub(super) fn microsoft(&self) -> Result<&Microsoft, SignInError> {
         self.identity
             .microsoft
             .as_ref()
             .ok_or(SignInError::NotConfigured("Microsoft"))
     }
 
-    fn google(&self) -> Result<&Google, SignInError> {
+    pub(super) fn google(&self) -> Result<&Google, SignInError> {
         self.identity
             .google
             .as_ref()
             .ok_or(SignInError::NotConfigured("Google"))
     }
 
-    fn callback_url(&self, provider: Provider) -> String {
+    pub(super) fn callback_url(&self, provider: Provider) -> String {
         format!("{}/auth/{}/callback", self.public_url, provider.as_str())
     }
 
@@ -233,81 +233,20 @@ impl SignIn {
         })
     }
 
-    /// Starts a redirect to `provider` (the authorization URL to send the browser to) and
-    /// remembers it under its one-time state.
-    pub async fn start(
-        &self,
-        provider: Provider,
-        purpose: FlowPurpose,
-        dialog: bool,
-        started_by: Option<UserKey>,
-    ) -> Result<url::Url, SignInError> {
-        let nonce = sessions::new_token("");
-        let redirect_uri = self.callback_url(provider);
-        let authorization = match provider {
-            Provider::Microsoft => {
-                let scopes = scopes::requested(Provider::Microsoft);
-                // Admin consent: the same sign-in, with Microsoft's admin consent page, where
-                // the identity platform decides who may consent for the organization.
-                let extra: &[(&str, &str)] = if purpose == FlowPurpose::AdminConsent {
-                    &[("prompt", "admin_consent")]
-                } else {
-                    &[]
-                };
-                oauth::authorize(
-                    &self.microsoft()?.oauth(),
-                    &redirect_uri,
-                    &scopes,
-                    &nonce,
-                    extra,
-                )
-            }
-            Provider::Google => oauth::authorize(
-                &self.google()?.oauth(),
-                &redirect_uri,
-                &scopes::requested(Provider::Google),
-                &nonce,
-                &[("access_type", "offline"), ("prompt", "consent")],
-            ),
-        }?;
-        let state_hash = sessions::hash(&authorization.state);
-        self.store
-            .put_sign_in_flow(&SignInFlow {
-                code_verifier: self.keyring.seal(
-                    authorization.verifier.expose_secret(),
-                    verifier_aad(&state_hash),
-                ),
-                state_hash,
-                provider,
-                purpose,
-                nonce,
-                return_to: "/".into(),
-                dialog,
-                started_by,
-                expires_at_ms: now_ms() + sessions::FLOW_MS,
-            })
-            .await?;
-        Ok(authorization.url)
-    }
-
     /// Finishes a redirect `provider` sent back.
+    /// `browser` is the flow cookie the browser presented (see [`crate::auth::flows`]).
     pub async fn finish(
         &self,
         provider: &str,
         callback: Callback,
+        browser: Option<&str>,
     ) -> Result<Finished, SignInError> {
         let provider = Provider::parse(provider).ok_or(SignInError::UnknownProvider)?;
         let presented = callback
             .state
             .as_deref()
             .ok_or(SignInError::Invalid("the sign-in state is missing"))?;
-        let flow = self
-            .store
-            .take_sign_in_flow(&sessions::hash(presented), now_ms())
-            .await?
-            .ok_or(SignInError::Invalid(
-                "this sign-in is unknown, expired or already used: start again",
-            ))?;
+        let flow = self.take_flow(presented, browser).await?;
         if flow.provider != provider {
             // Mix-up defence: a code is only redeemed with the provider that started the flow.
             return Err(SignInError::Invalid(

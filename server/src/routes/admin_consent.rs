@@ -3,16 +3,17 @@
 //! callback (`GET /auth/microsoft/callback`) records the consent from the validated ID token.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 
 use crate::http::error::Result;
+use crate::routes::sign_in::to_provider;
 use crate::state::AppState;
 use crate::store::{FlowPurpose, Provider};
 
 pub async fn start_admin_consent(State(state): State<AppState>) -> Result<Response> {
-    let url = state
+    let started = state
         .sign_in
         .start(Provider::Microsoft, FlowPurpose::AdminConsent, false, None)
         .await?;
-    Ok(Redirect::to(url.as_str()).into_response())
+    Ok(to_provider(&state, started))
 }

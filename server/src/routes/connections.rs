@@ -1,7 +1,8 @@
 //! The signed-in user's connected accounts:
 //!
-//! - `POST /api/connections/google`: the URL a signed-in Organizer opens to connect Google
-//!   Workspace (the code flow; the callback is `GET /auth/google/callback`).
+//! - `POST /api/connections/google`: the one-time link (two minutes) a signed-in Organizer's
+//!   pane opens in its dialog to connect Google Workspace (`GET /auth/google/start`, then the
+//!   code flow bound to that browser; the callback is `GET /auth/google/callback`).
 //! - `POST /api/connections/microsoft/check`: uses the Microsoft connection (refresh + `GET
 //!   /me`); an `invalid_grant` turns it to "needs reconnect".
 
@@ -13,24 +14,15 @@ use crate::http::caller::Caller;
 use crate::http::error::Result;
 use crate::routes::me::me;
 use crate::state::AppState;
-use crate::store::{FlowPurpose, Provider};
 
 /// `POST /api/connections/google`
 pub async fn connect_google(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<ConnectGoogle>> {
-    let url = state
-        .sign_in
-        .start(
-            Provider::Google,
-            FlowPurpose::Connect,
-            true,
-            Some(caller.user.key()),
-        )
-        .await?;
+    let link = state.sign_in.google_start_link(&caller.user.key()).await?;
     Ok(Json(ConnectGoogle {
-        authorize_url: url.to_string(),
+        authorize_url: format!("{}{link}", state.public_url),
     }))
 }
 

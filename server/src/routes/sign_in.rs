@@ -4,18 +4,22 @@
 //!   a session; missing consent answers `403 consent_required` (the pane then opens the dialog).
 //! - `GET /auth/microsoft/start?dialog=1`: the dialog's first page (on this server, as Office
 //!   requires): a redirect to Microsoft with code + PKCE + a one-time `state` + nonce.
-//! - `GET /auth/{provider}/callback`: one callback per provider. Ends the dialog with a
+//! - `GET /auth/google/start?code=…`: the one-time link a signed-in pane got from `POST
+//!   /api/connections/google`, opened in its dialog: a redirect to Google.
+//! - `GET /auth/{provider}/callback`: one callback per provider, accepted only from the browser
+//!   that started the flow (its flow cookie, [`crate::auth::flows`]). Ends the dialog with a
 //!   one-time code, never a token.
 //! - `POST /api/session/exchange`: the pane trades that code for a session.
 //! - `DELETE /api/session`: signs out.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use liaison_domain::api::{DialogCode, SessionGrant};
 use serde::Deserialize;
 
+use crate::auth::flows::{self, StartedFlow};
 use crate::auth::sign_in::{Callback, Finished, SignedIn};
 use crate::http::caller::{Caller, bearer};
 use crate::http::error::{ApiError, Result};
@@ -77,11 +81,36 @@ pub async fn start_microsoft_sign_in(
     Query(params): Query<StartParams>,
 ) -> Result<Response> {
     let dialog = params.dialog.as_deref() == Some("1");
-    let url = state
+    let started = state
         .sign_in
         .start(Provider::Microsoft, FlowPurpose::SignIn, dialog, None)
         .await?;
-    Ok(Redirect::to(url.as_str()).into_response())
+    Ok(to_provider(&state, started))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GoogleStartParams {
+    code: String,
+}
+
+/// `GET /auth/google/start?code=…`: the one-time link `POST /api/connections/google` gave a
+/// signed-in pane, opened in its dialog.
+pub async fn start_google_connect(
+    State(state): State<AppState>,
+    Query(params): Query<GoogleStartParams>,
+) -> Result<Response> {
+    let started = state.sign_in.open_google_start_link(&params.code).await?;
+    Ok(to_provider(&state, started))
+}
+
+/// The redirect to the identity provider that binds the flow to this browser (its cookie).
+pub fn to_provider(state: &AppState, started: StartedFlow) -> Response {
+    let cookie = started.browser.set_cookie(state.public_url.is_https());
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(started.authorize_url.as_str()),
+    )
+        .into_response()
 }
 
 /// `GET /auth/{provider}/callback`
@@ -89,11 +118,23 @@ pub async fn finish_sign_in(
     State(state): State<AppState>,
     Path(provider): Path<String>,
     Query(callback): Query<Callback>,
+    headers: HeaderMap,
 ) -> Response {
+    let https = state.public_url.is_https();
     let page = |status, title: &str, text: &str, dialog_message: Option<&str>| {
-        redirect_result(status, title, text, dialog_message, office_js(&state))
+        // The flow cookie did its work (or the flow is gone): the browser drops it.
+        let mut page = redirect_result(status, title, text, dialog_message, office_js(&state));
+        if let Ok(clear) = HeaderValue::from_str(&flows::clear_cookie(https)) {
+            page.headers_mut().append(header::SET_COOKIE, clear);
+        }
+        page
     };
-    match state.sign_in.finish(&provider, callback).await {
+    let browser = flows::presented_cookie(&headers, https);
+    match state
+        .sign_in
+        .finish(&provider, callback, browser.as_deref())
+        .await
+    {
         Ok(Finished::SignedIn {
             user,
             dialog_code: Some(code),

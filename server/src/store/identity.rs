@@ -223,6 +223,9 @@ pub struct SignInFlow {
     pub dialog: bool,
     /// The signed-in person who started it, if any.
     pub started_by: Option<UserKey>,
+    /// The SHA-256 of the flow cookie of the browser that started it; `None` for a start
+    /// link no browser has opened yet.
+    pub browser_hash: Option<String>,
     pub expires_at_ms: i64,
 }
 

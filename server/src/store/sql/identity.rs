@@ -57,6 +57,7 @@ struct SignInFlowRow {
     dialog: bool,
     tenant_id: Option<TenantId>,
     user_id: Option<UserId>,
+    browser_hash: Option<String>,
     expires_at_ms: i64,
 }
 
@@ -324,8 +325,8 @@ impl IdentityStore for SqlStore {
         let started_by = flow.started_by.as_ref();
         sql(
             "INSERT INTO sign_in_flows (state_hash, provider, purpose, code_verifier, nonce, \
-             return_to, dialog, tenant_id, user_id, expires_at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             return_to, dialog, tenant_id, user_id, browser_hash, expires_at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&flow.state_hash)
         .bind(flow.provider.as_str())
@@ -336,6 +337,7 @@ impl IdentityStore for SqlStore {
         .bind(flow.dialog)
         .bind(started_by.map(|u| u.tenant_id.as_str()))
         .bind(started_by.map(|u| u.user_id.as_str()))
+        .bind(&flow.browser_hash)
         .bind(flow.expires_at_ms)
         .execute(&self.pool)
         .await?;
@@ -354,7 +356,8 @@ impl IdentityStore for SqlStore {
     ) -> Result<Option<SignInFlow>, StoreError> {
         let row: Option<SignInFlowRow> = sql(
             "DELETE FROM sign_in_flows WHERE state_hash = $1 RETURNING provider, purpose, \
-             code_verifier, nonce, return_to, dialog, tenant_id, user_id, expires_at_ms",
+             code_verifier, nonce, return_to, dialog, tenant_id, user_id, browser_hash, \
+             expires_at_ms",
         )
         .bind(state_hash)
         .fetch_optional(&self.pool)
@@ -370,6 +373,7 @@ impl IdentityStore for SqlStore {
                 return_to: r.return_to,
                 dialog: r.dialog,
                 started_by: r.tenant_id.zip(r.user_id).map(|(t, u)| UserKey::new(t, u)),
+                browser_hash: r.browser_hash,
                 expires_at_ms: r.expires_at_ms,
             }))
     }

@@ -1,0 +1,211 @@
+//! Starting an authorization code flow, bound to the browser that starts it.
+//!
+//! Every flow begins on a Liaison page (`/auth/microsoft/start`, `/admin/consent`,
+//! `/auth/google/start`) that sets a flow cookie — a random secret, `HttpOnly`,
+//! `SameSite=Lax` (the identity provider's redirect back is a top-level GET, which carries
+//! it) — and stores its SHA-256 with the flow. The callback is accepted only with that cookie:
+//! a callback link completed in another browser connects nothing (OAuth 2.0 Security BCP,
+//! RFC 9700 §4.7: bind `state` to the user agent).
+//!
+//! Connecting Google is asked for by a signed-in pane (a bearer `POST`), which gets a one-time
+//! start link valid two minutes rather than the provider's URL: the Office dialog must open on
+//! the add-in's own domain anyway ("the initial page must be in the same domain as the
+//! parent", Office dialog API), and the page it opens is where the browser is bound.
+
+use secrecy::ExposeSecret;
+
+use crate::auth::scopes;
+use crate::auth::sessions;
+use crate::auth::sign_in::{SignIn, SignInError, verifier_aad};
+use crate::clock::now_ms;
+use crate::identity::oauth;
+use crate::store::{FlowPurpose, Provider, SignInFlow, UserKey};
+
+/// The flow cookie on an HTTPS server: `__Host-` keeps it to this origin (Secure, Path=/).
+pub const SECURE_COOKIE: &str = "__Host-liaison-flow";
+/// The flow cookie on a plain-HTTP development server (`http://localhost`).
+pub const PLAIN_COOKIE: &str = "liaison-flow";
+
+/// How long a Google start link may wait to be opened.
+const START_LINK_MS: i64 = 2 * 60 * 1000;
+
+/// The browser binding of a flow just started: the value to put in the flow cookie.
+pub struct BrowserBinding(String);
+
+/// A started flow: where to send the browser, and the cookie that binds it.
+pub struct StartedFlow {
+    pub authorize_url: url::Url,
+    pub browser: BrowserBinding,
+}
+
+impl BrowserBinding {
+    /// The `Set-Cookie` value, for an HTTPS server or not.
+    pub fn set_cookie(&self, https: bool) -> String {
+        let max_age = sessions::FLOW_MS / 1000;
+        if https {
+            format!(
+                "{SECURE_COOKIE}={}; Path=/; Max-Age={max_age}; Secure; HttpOnly; SameSite=Lax",
+                self.0
+            )
+        } else {
+            format!(
+                "{PLAIN_COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax",
+                self.0
+            )
+        }
+    }
+}
+
+/// The `Set-Cookie` value that removes the flow cookie (a callback used it).
+pub fn clear_cookie(https: bool) -> String {
+    if https {
+        format!("{SECURE_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax")
+    } else {
+        format!("{PLAIN_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")
+    }
+}
+
+/// The flow cookie among a request's `Cookie` headers.
+pub fn presented_cookie(headers: &axum::http::HeaderMap, https: bool) -> Option<String> {
+    let name = if https { SECURE_COOKIE } else { PLAIN_COOKIE };
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+impl SignIn {
+    /// Starts a redirect to `provider`: the authorization URL to send the browser to, and the
+    /// flow cookie to set in it. The flow is remembered under its one-time state.
+    pub async fn start(
+        &self,
+        provider: Provider,
+        purpose: FlowPurpose,
+        dialog: bool,
+        started_by: Option<UserKey>,
+    ) -> Result<StartedFlow, SignInError> {
+        let nonce = sessions::new_token("");
+        let redirect_uri = self.callback_url(provider);
+        let authorization = match provider {
+            Provider::Microsoft => {
+                let scopes = scopes::requested(Provider::Microsoft);
+                // Admin consent: the same sign-in, with Microsoft's admin consent page, where
+                // the identity platform decides who may consent for the organization.
+                let extra: &[(&str, &str)] = if purpose == FlowPurpose::AdminConsent {
+                    &[("prompt", "admin_consent")]
+                } else {
+                    &[]
+                };
+                oauth::authorize(
+                    &self.microsoft()?.oauth(),
+                    &redirect_uri,
+                    &scopes,
+                    &nonce,
+                    extra,
+                )
+            }
+            Provider::Google => oauth::authorize(
+                &self.google()?.oauth(),
+                &redirect_uri,
+                &scopes::requested(Provider::Google),
+                &nonce,
+                &[("access_type", "offline"), ("prompt", "consent")],
+            ),
+        }?;
+        let browser = BrowserBinding(sessions::new_token(""));
+        let state_hash = sessions::hash(&authorization.state);
+        self.store
+            .put_sign_in_flow(&SignInFlow {
+                code_verifier: self.keyring.seal(
+                    authorization.verifier.expose_secret(),
+                    verifier_aad(&state_hash),
+                ),
+                state_hash,
+                provider,
+                purpose,
+                nonce,
+                return_to: "/".into(),
+                dialog,
+                started_by,
+                browser_hash: Some(sessions::hash(&browser.0)),
+                expires_at_ms: now_ms() + sessions::FLOW_MS,
+            })
+            .await?;
+        Ok(StartedFlow {
+            authorize_url: authorization.url,
+            browser,
+        })
+    }
+
+    /// A one-time link for `user` to connect Google in the sign-in dialog: the path of
+    /// `/auth/google/start` with its code.
+    pub async fn google_start_link(&self, user: &UserKey) -> Result<String, SignInError> {
+        self.google()?;
+        let code = sessions::new_token("lgs_");
+        self.store
+            .put_sign_in_flow(&SignInFlow {
+                state_hash: sessions::hash(&code),
+                provider: Provider::Google,
+                purpose: FlowPurpose::Connect,
+                code_verifier: String::new(),
+                nonce: String::new(),
+                return_to: "/".into(),
+                dialog: true,
+                started_by: Some(user.clone()),
+                browser_hash: None,
+                expires_at_ms: now_ms() + START_LINK_MS,
+            })
+            .await?;
+        Ok(format!("/auth/google/start?code={code}"))
+    }
+
+    /// Opens a Google start link (once): the flow it starts is bound to this browser.
+    pub async fn open_google_start_link(&self, code: &str) -> Result<StartedFlow, SignInError> {
+        let link = self
+            .store
+            .take_sign_in_flow(&sessions::hash(code), now_ms())
+            .await?
+            .filter(|link| link.browser_hash.is_none() && link.purpose == FlowPurpose::Connect)
+            .ok_or(SignInError::Invalid(
+                "this link is unknown, expired or already used: connect again from Liaison",
+            ))?;
+        self.start(
+            Provider::Google,
+            FlowPurpose::Connect,
+            link.dialog,
+            link.started_by,
+        )
+        .await
+    }
+
+    /// Takes the flow a callback's `state` names, if the browser finishing it started it.
+    pub(super) async fn take_flow(
+        &self,
+        state: &str,
+        browser: Option<&str>,
+    ) -> Result<SignInFlow, SignInError> {
+        let flow = self
+            .store
+            .take_sign_in_flow(&sessions::hash(state), now_ms())
+            .await?
+            .ok_or(SignInError::Invalid(
+                "this sign-in is unknown, expired or already used: start again",
+            ))?;
+        let started_here = flow
+            .browser_hash
+            .as_deref()
+            .zip(browser)
+            .is_some_and(|(stored, presented)| stored == sessions::hash(presented));
+        if !started_here {
+            tracing::info!("a callback came from a browser that did not start its flow");
+            return Err(SignInError::Invalid(
+                "this sign-in was started in another browser: start again from Liaison",
+            ));
+        }
+        Ok(flow)
+    }
+}
