@@ -133,7 +133,9 @@ impl Application {
             sync,
             limits: RateLimits::new(config.rate_limits, config.trusted_proxies.clone()),
         };
-        let router = router::build(state, &config.ui_dir, https);
+        // HSTS whenever browsers reach Liaison over HTTPS: its own TLS, or a TLS proxy in front
+        // (an `https://` public URL). Browsers ignore the header on plain HTTP.
+        let router = router::build(state, &config.ui_dir, https || public_url.is_https());
         let scheme = if https { "https" } else { "http" };
         tracing::info!("listening on {scheme}://{local_addr}");
         Ok(Self {

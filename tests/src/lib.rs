@@ -137,6 +137,8 @@ pub struct TestAppBuilder {
     pub organizers_connected: bool,
     /// How long a verified delegation is kept (the server's default: five minutes).
     pub delegation_ttl: std::time::Duration,
+    /// `--public-url`: where browsers reach the server (e.g. a TLS proxy in front of it).
+    pub public_url: Option<liaison_server::http::public_url::PublicUrl>,
 }
 
 impl Default for TestAppBuilder {
@@ -157,11 +159,18 @@ impl Default for TestAppBuilder {
             },
             organizers_connected: true,
             delegation_ttl: liaison_server::identity::MAX_DELEGATION_TTL,
+            public_url: None,
         }
     }
 }
 
 impl TestAppBuilder {
+    /// Serves behind a proxy reached at `url` (`--public-url`).
+    pub fn public_url(mut self, url: &str) -> Self {
+        self.public_url = Some(url.parse().expect("a public URL"));
+        self
+    }
+
     pub fn rate_limit(mut self, per_second: u32) -> Self {
         self.rate_limit = per_second;
         self
@@ -240,7 +249,7 @@ impl TestAppBuilder {
         };
         let config = ServerConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
-            public_url: None,
+            public_url: self.public_url.clone(),
             ui_dir: ui_dir(),
             tls,
             database: database.url.clone(),

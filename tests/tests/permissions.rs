@@ -195,7 +195,12 @@ async fn no_truncation_of_a_valid_request_gets_anything_but_a_400() {
 #[tokio::test]
 async fn a_body_over_the_limit_gets_413_with_or_without_a_length() {
     let app = TestApp::spawn().await;
-    let huge = format!("{{\"delegate\":\"{}\"}}", "a".repeat(10 * 1024 * 1024));
+    // Over Liaison's 64 KiB and under axum's own 2 MiB default: only Liaison's limit refuses it.
+    let huge = format!("{{\"delegate\":\"{}\"}}", "a".repeat(100 * 1024));
+    // Just under the limit, the body is read (and refused for what it says, not its size).
+    let under = format!("{{\"delegate\":\"{}\"}}", "a".repeat(60 * 1024));
+    let (status, _) = refused(&app, under).await;
+    assert_eq!(status, 400);
 
     let (status, error) = refused(&app, huge.clone()).await;
     assert_eq!(status, 413);

@@ -108,8 +108,60 @@ async fn with_a_self_signed_certificate_the_server_speaks_https_and_sends_hsts()
     let res = app.get("/healthz").await;
 
     assert_eq!(res.status(), 200);
-    assert!(res.headers().contains_key("strict-transport-security"));
+    assert_eq!(
+        res.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
     assert!(app.data_dir().join("tls/localhost.crt").exists());
+}
+
+#[tokio::test]
+async fn behind_a_tls_proxy_the_server_still_sends_hsts_and_on_plain_http_it_does_not() {
+    let proxied = TestApp::builder()
+        .public_url("https://liaison.contoso.example")
+        .spawn()
+        .await;
+    let res = proxied.get("/healthz").await;
+    assert_eq!(
+        res.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+
+    let plain = TestApp::spawn().await;
+    let res = plain.get("/healthz").await;
+    assert!(res.headers().get("strict-transport-security").is_none());
+}
+
+#[tokio::test]
+async fn each_route_class_gets_its_security_headers() {
+    let app = TestApp::spawn().await;
+    let csp = |res: &reqwest::Response| {
+        res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    // The API: nothing may frame or load it, nothing is cached, no referrer leaves.
+    for res in [app.get("/api/me").await, app.get("/healthz").await] {
+        assert_eq!(
+            csp(&res),
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+        );
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    }
+    // Pages (sign-in results, the front page): this origin only, never framed.
+    for path in ["/", "/permissions"] {
+        let res = app.get(path).await;
+        let policy = csp(&res);
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        assert!(policy.contains("object-src 'none'"), "{path}: {policy}");
+        assert_eq!(res.headers()["referrer-policy"], "no-referrer", "{path}");
+    }
 }
 
 #[tokio::test]

@@ -655,10 +655,8 @@ async fn every_forged_token_is_refused() {
 #[tokio::test]
 async fn keys_rotate_and_old_keys_keep_working_while_the_keys_endpoint_fails() {
     let app = TestApp::spawn().await;
-    assert_eq!(
-        sso(&app, &app.office_sso_token(ANN).await).await.status(),
-        200
-    );
+    let signed_with_the_old_key = app.office_sso_token(ANN).await;
+    assert_eq!(sso(&app, &signed_with_the_old_key).await.status(), 200);
 
     // A new key signs: the unknown kid makes Liaison fetch the keys once more.
     app.simulator.rotate_keys();
@@ -673,6 +671,9 @@ async fn keys_rotate_and_old_keys_keep_working_while_the_keys_endpoint_fails() {
         .filter(|e| e.uri.contains("/discovery/keys"))
         .count();
     assert_eq!(fetches, 2);
+    // During the overlap Microsoft publishes both keys: a token signed with the old one, sent
+    // after the rotation, still validates (from the refreshed set, without another fetch).
+    assert_eq!(sso(&app, &signed_with_the_old_key).await.status(), 200);
 
     // The keys endpoint breaks: the cached keys still validate.
     app.simulator.inject(FaultRule::new(
@@ -687,6 +688,22 @@ async fn keys_rotate_and_old_keys_keep_working_while_the_keys_endpoint_fails() {
         sso(&app, &app.office_sso_token(ANN).await).await.status(),
         200
     );
+
+    // Another unknown kid within five minutes is not worth another fetch (a forger cannot
+    // make Liaison hammer the keys endpoint): refused, and the keys are not fetched again.
+    app.simulator.retire_old_keys();
+    app.simulator.rotate_keys();
+    assert_eq!(
+        sso(&app, &app.office_sso_token(ANN).await).await.status(),
+        401
+    );
+    let fetches_after = app
+        .simulator
+        .journal()
+        .iter()
+        .filter(|e| e.uri.contains("/discovery/keys"))
+        .count();
+    assert_eq!(fetches_after, 2);
 }
 
 #[tokio::test]

@@ -103,6 +103,7 @@ async fn the_store_story_holds_on_every_backend() {
         append_only_audit(&db).await;
         audit_lines_are_bounded_whatever_the_caller_passes(store.as_ref()).await;
         housekeeping_deletes_only_what_has_run_its_course(store.as_ref()).await;
+        sessions_end_when_idle_an_hour_or_eight_hours_after_they_began(store.as_ref()).await;
         bulk_written_parents_have_one_index_led_by_tenant(&db).await;
     }
 }
@@ -562,5 +563,55 @@ async fn housekeeping_deletes_only_what_has_run_its_course(store: &dyn Store) {
             .unwrap()
             .idempotency_keys
             >= 1
+    );
+}
+
+/// A session ends an hour after its last use however recent its start, and eight hours after
+/// its start however often it is used.
+async fn sessions_end_when_idle_an_hour_or_eight_hours_after_they_began(store: &dyn Store) {
+    use liaison_server::auth::sessions::{self, resolve_at};
+    const MINUTE: i64 = 60 * 1000;
+    let ann = liaison_server::store::UserKey::new(TenantId::new(T), uid("ann"));
+
+    let (idle, _) = sessions::start(store, &ann, false, None).await.unwrap();
+    let began = liaison_server::clock::now_ms();
+    assert!(
+        resolve_at(store, &idle, began + 50 * MINUTE)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Used at +50 min, so still alive at +50 + 59 min (past an hour since its start)…
+    assert!(
+        resolve_at(store, &idle, began + 109 * MINUTE)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // …and over 61 minutes after its last use.
+    assert!(
+        resolve_at(store, &idle, began + 171 * MINUTE)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let (busy, _) = sessions::start(store, &ann, false, None).await.unwrap();
+    let began = liaison_server::clock::now_ms();
+    let mut at = began;
+    while at < began + 8 * 60 * MINUTE - 40 * MINUTE {
+        at += 40 * MINUTE;
+        assert!(
+            resolve_at(store, &busy, at).await.unwrap().is_some(),
+            "used every 40 minutes, alive at +{} min",
+            (at - began) / MINUTE
+        );
+    }
+    assert!(
+        resolve_at(store, &busy, began + 8 * 60 * MINUTE + MINUTE)
+            .await
+            .unwrap()
+            .is_none(),
+        "eight hours after it began, however busy"
     );
 }

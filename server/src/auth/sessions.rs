@@ -68,7 +68,15 @@ pub async fn resolve(
     store: &dyn IdentityStore,
     token: &str,
 ) -> Result<Option<LiveSession>, StoreError> {
-    let now = now_ms();
+    resolve_at(store, token, now_ms()).await
+}
+
+/// The live session of a token at the instant `now` (UTC ms): [`resolve`] with its clock.
+pub async fn resolve_at(
+    store: &dyn IdentityStore,
+    token: &str,
+    now: i64,
+) -> Result<Option<LiveSession>, StoreError> {
     store
         .use_session(&hash(token), now, now - IDLE_MS, now - TOUCH_MS)
         .await

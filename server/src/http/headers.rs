@@ -43,7 +43,8 @@ const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'non
 const PAGE_CSP: &str = "default-src 'self'; object-src 'none'; base-uri 'none'; \
                         form-action 'self'; frame-ancestors 'none'";
 
-/// Whether this server speaks HTTPS itself (then it sends HSTS).
+/// Whether browsers reach this server over HTTPS — its own TLS or a TLS proxy (then it sends
+/// HSTS).
 #[derive(Debug, Clone, Copy)]
 pub struct Https(pub bool);
 

@@ -1,0 +1,136 @@
+//! Tenant isolation and object references on every route that names something: a signed-in
+//! person of another tenant who names Contoso's mailboxes, items or CRM events learns nothing
+//! (`404 not_found`, the same answer as for what does not exist) and changes nothing.
+
+use liaison_domain::api::{ErrorBody, ErrorCode, SaveItemResponse};
+use liaison_e2e::TestApp;
+use liaison_e2e::people::items::OLGAS_REVIEW;
+use liaison_e2e::people::{ANN, OLGA, item, save, seeded};
+use liaison_server::store::{CountedTable, Tenant, TenantId, User, UserId, UserKey};
+use serde_json::json;
+
+/// Fiona of Fabrikam, signed in: her session token.
+async fn fiona(app: &TestApp) -> String {
+    let fabrikam = TenantId::new("fabrikam-tid");
+    let fiona = UserId::new("fiona-oid");
+    app.store
+        .upsert_tenant(&Tenant::new(&fabrikam, "Fabrikam"))
+        .await
+        .unwrap();
+    app.store
+        .upsert_user(&User {
+            tenant_id: fabrikam.clone(),
+            id: fiona.clone(),
+            mailbox: "fiona@fabrikam.com".into(),
+            display_name: "Fiona".into(),
+            sync_enabled: true,
+        })
+        .await
+        .unwrap();
+    let (token, _) = liaison_server::auth::sessions::start(
+        app.store.as_ref(),
+        &UserKey::new(fabrikam, fiona),
+        false,
+        None,
+    )
+    .await
+    .unwrap();
+    token
+}
+
+async fn counts(app: &TestApp) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for table in [
+        CountedTable::CrmEvents,
+        CountedTable::CrmEventRecords,
+        CountedTable::SaveOutbox,
+    ] {
+        counts.push(app.store.count_rows(table).await.unwrap());
+    }
+    counts
+}
+
+#[tokio::test]
+async fn another_tenants_person_naming_contosos_items_and_events_gets_404_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let review = item(OLGA, &seeded(OLGAS_REVIEW));
+    // Ann saves Olga's review: a CRM event exists, linked to the item.
+    let saved: SaveItemResponse = app
+        .post_as(ANN, "/api/items/save", &save(review.clone(), &[]), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let event_id = saved.crm_event.expect("a CRM event").id;
+    let token = fiona(&app).await;
+    let before = counts(&app).await;
+
+    let post = |path: &'static str, body: serde_json::Value| {
+        let (app, token) = (&app, &token);
+        async move {
+            app.http
+                .post(format!("{}{path}", app.url))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let probes = [
+        ("context", post("/api/items/context", review.clone()).await),
+        (
+            "save",
+            post("/api/items/save", save(review.clone(), &[])).await,
+        ),
+        (
+            "unlink",
+            post("/api/items/unlink", json!({ "item": review.clone() })).await,
+        ),
+        (
+            "categorize",
+            post("/api/items/categorize", review.clone()).await,
+        ),
+        (
+            "status",
+            app.http
+                .get(format!("{}/api/items/status", app.url))
+                .query(&[("owner", OLGA), ("itemId", &seeded(OLGAS_REVIEW))])
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "delete event",
+            app.http
+                .delete(format!("{}/api/crm/events/{event_id}", app.url))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap(),
+        ),
+    ];
+    for (probe, res) in probes {
+        let status = res.status().as_u16();
+        let body: ErrorBody = res.json().await.unwrap_or_else(|e| panic!("{probe}: {e}"));
+        assert_eq!((probe, status), (probe, 404), "{probe}: {body:?}");
+        assert_eq!(body.code, ErrorCode::NotFound, "{probe}");
+        assert!(
+            !body.message.contains("Olga") && !body.message.contains("review"),
+            "{probe} names nothing of Contoso's: {}",
+            body.message
+        );
+    }
+    assert_eq!(counts(&app).await, before, "nothing changed");
+    let context: serde_json::Value = app
+        .post_as(ANN, "/api/items/context", &review, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        context["crmEvent"]["id"], event_id,
+        "the event is still there for those who may see it"
+    );
+}
