@@ -76,6 +76,16 @@ pub struct SyncArgs {
     /// …and days ahead.
     #[arg(long, env = "LIAISON_SYNC_DAYS_AHEAD", default_value = "365")]
     pub sync_days_ahead: i64,
+    /// Sessions of different Organizers this instance's worker runs at once.
+    #[arg(long, env = "LIAISON_SYNC_SESSIONS", default_value = "4")]
+    pub sync_sessions: usize,
+    /// The longest one Organizer's session may run (it is stopped and tried again later).
+    #[arg(
+        long,
+        env = "LIAISON_SYNC_SESSION_DEADLINE_SECONDS",
+        default_value = "900"
+    )]
+    pub sync_session_deadline_seconds: u64,
     /// Do not run the sync worker in this instance (another instance on the same store does).
     #[arg(long, env = "LIAISON_NO_SYNC_WORKER")]
     pub no_sync_worker: bool,
@@ -89,6 +99,10 @@ impl SyncArgs {
             lease: std::time::Duration::from_secs(self.sync_lease_seconds.max(1)),
             days_back: self.sync_days_back.clamp(0, 3650),
             days_ahead: self.sync_days_ahead.clamp(1, 3650),
+            concurrent_sessions: self.sync_sessions.clamp(1, 64),
+            session_deadline: std::time::Duration::from_secs(
+                self.sync_session_deadline_seconds.max(10),
+            ),
         }
     }
 }

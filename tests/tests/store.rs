@@ -104,6 +104,7 @@ async fn the_store_story_holds_on_every_backend() {
         audit_lines_are_bounded_whatever_the_caller_passes(store.as_ref()).await;
         housekeeping_deletes_only_what_has_run_its_course(store.as_ref()).await;
         sessions_end_when_idle_an_hour_or_eight_hours_after_they_began(store.as_ref()).await;
+        a_queued_save_is_carried_out_once_and_dead_lettered_once(store.as_ref()).await;
         bulk_written_parents_have_one_index_led_by_tenant(&db).await;
     }
 }
@@ -614,4 +615,101 @@ async fn sessions_end_when_idle_an_hour_or_eight_hours_after_they_began(store: &
             .is_none(),
         "eight hours after it began, however busy"
     );
+}
+
+/// Two sessions carrying out one queued save (a lease taken over mid-way): the second writes
+/// nothing — its transaction begins by taking the outbox row. Giving up on it happens once too.
+async fn a_queued_save_is_carried_out_once_and_dead_lettered_once(store: &dyn Store) {
+    let olga = liaison_server::store::UserKey::new(TenantId::new(T), uid("olga"));
+    let mut queue = save("ann", "uid-outbox", None);
+    queue.queue = Some(store::QueueWrite {
+        payload: "{}".into(),
+        item_id: Some("rest-id-outbox".into()),
+    });
+    store
+        .save_item(&queue, &audit("ann"), &ok_response)
+        .await
+        .unwrap();
+    let queued = store.queued_saves(&olga).await.unwrap();
+    let queued = queued
+        .iter()
+        .find(|q| q.ical_uid == "uid-outbox")
+        .expect("the queued save")
+        .clone();
+    assert_eq!(queued.item_id.as_deref(), Some("rest-id-outbox"));
+    assert_eq!(queued.attempts, 0);
+
+    let audit_lines = || async { store.count_rows(CountedTable::AuditLog).await.unwrap() };
+    let mut carry_out = save("ann", "uid-outbox", None);
+    carry_out.outbox_id = Some(queued.id.clone());
+    let before = audit_lines().await;
+    store
+        .save_item(&carry_out, &audit("ann"), &ok_response)
+        .await
+        .unwrap();
+    let again = store
+        .save_item(&carry_out, &audit("ann"), &ok_response)
+        .await;
+    assert!(
+        matches!(again, Err(store::StoreError::OutboxTaken)),
+        "{again:?}"
+    );
+    assert_eq!(audit_lines().await, before + 1, "one audit line, one write");
+
+    // Another queued save fails twice, then is given up on — once.
+    let mut queue = save("ann", "uid-dead", None);
+    queue.queue = Some(store::QueueWrite {
+        payload: "{}".into(),
+        item_id: None,
+    });
+    store
+        .save_item(&queue, &audit("ann"), &ok_response)
+        .await
+        .unwrap();
+    let dead = store
+        .queued_saves(&olga)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|q| q.ical_uid == "uid-dead")
+        .unwrap();
+    let t = TenantId::new(T);
+    assert_eq!(
+        store
+            .note_queued_save_failure(&t, &dead.id, "Graph")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .note_queued_save_failure(&t, &dead.id, "Graph")
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(
+        store
+            .dead_letter_queued_save(&olga, &dead, "gave up", &audit("ann"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .dead_letter_queued_save(&olga, &dead, "gave up", &audit("ann"))
+            .await
+            .unwrap()
+    );
+    let status = store
+        .item_status(EventKey {
+            tenant_id: &t,
+            organizer_id: &uid("olga"),
+            ical_uid: "uid-dead",
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.state, store::ItemSyncState::Failed);
+    assert_eq!(status.error_code.as_deref(), Some("queued_save_failed"));
+    assert_eq!(status.error_message.as_deref(), Some("gave up"));
 }

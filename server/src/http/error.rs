@@ -227,6 +227,7 @@ impl From<SyncError> for ApiError {
             SyncError::BreakerTripped { .. } => Self::SyncStopped,
             SyncError::NotConfigured => Self::NotConfigured("Microsoft"),
             SyncError::UnknownTenant => Self::NotFound,
+            SyncError::DeadlineExceeded => Self::Timeout,
             SyncError::Graph(error) => {
                 tracing::warn!(%error, "a sync session failed at Microsoft Graph");
                 Self::GraphUnavailable

@@ -31,6 +31,8 @@ pub enum QueuedOutcome {
     Refused,
     /// The item is not in the calendar yet, or the requester cannot be asked now: kept.
     Waiting,
+    /// Another session carried it out meanwhile (its outbox row was gone).
+    Taken,
 }
 
 impl Items {
@@ -95,7 +97,7 @@ impl Items {
                 // updates of an existing CRM event go straight through.
                 let queue = (gathered.event.is_none() && !tenant.insta_sync).then(|| QueueWrite {
                     payload: serde_json::to_string(request).unwrap_or_default(),
-                    item_id: None,
+                    item_id: gathered.item_id.clone(),
                 });
                 SaveCommand {
                     tenant_id: caller.tenant_id.clone(),
@@ -195,6 +197,9 @@ impl Items {
         };
         let gathered = match gather(self, &requester, &request.item).await {
             Ok(gathered) => gathered,
+            // Graph failing on this item counts as a failed attempt (see `sync::outbox`); a
+            // connection that needs a new sign-in, or the provider away, is a wait.
+            Err(error @ ItemError::GraphUnavailable) => return Err(error),
             Err(error) if error.is_temporary() => return Ok(QueuedOutcome::Waiting),
             Err(error) => return Err(error),
         };
@@ -247,6 +252,7 @@ impl Items {
                 store.drop_queued_save(tenant_id, &queued.id, None).await?;
                 Ok(QueuedOutcome::Refused)
             }
+            Err(StoreError::OutboxTaken) => Ok(QueuedOutcome::Taken),
             Err(error) => Err(error.into()),
         }
     }

@@ -11,6 +11,8 @@ use crate::store::ids::{TenantId, UserId};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
     ItemSave,
+    /// A queued save given up on after repeated failures.
+    ItemSaveDeadLettered,
     ItemUnlink,
     ItemCategorize,
     /// A mailbox named as an item's owner is not in the caller's tenant.
@@ -33,6 +35,7 @@ impl AuditAction {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ItemSave => "items.save",
+            Self::ItemSaveDeadLettered => "items.save.dead_lettered",
             Self::ItemUnlink => "items.unlink",
             Self::ItemCategorize => "items.categorize",
             Self::ItemOwner => "items.owner",

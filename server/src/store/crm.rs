@@ -243,7 +243,8 @@ pub struct SaveCommand {
 pub struct QueueWrite {
     /// The save request, as JSON.
     pub payload: String,
-    /// The item's REST id while it is not in the owner's calendar yet.
+    /// The item's REST id as the pane named it (how a composed item's status is found, and
+    /// the item a dead-lettered save flags in Outlook).
     pub item_id: Option<String>,
 }
 

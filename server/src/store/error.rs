@@ -12,6 +12,9 @@ pub enum StoreError {
     /// The CRM event was deleted in the CRM: it is never written again.
     #[error("the CRM event was deleted in the CRM")]
     Deleted,
+    /// A queued save another session carried out (or gave up on) meanwhile.
+    #[error("this queued save was carried out already")]
+    OutboxTaken,
     #[error("the record store failed: {0}")]
     Other(#[source] sqlx::Error),
     #[error("{0}")]

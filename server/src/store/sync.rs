@@ -16,6 +16,13 @@ pub struct QueuedSave {
     pub requested_by_id: UserId,
     /// The save request, as JSON.
     pub payload: String,
+    /// The meeting's iCalUId when it was known at the time (empty for a composed meeting).
+    pub ical_uid: String,
+    /// The item's REST id as the pane named it, when it had one.
+    pub item_id: Option<String>,
+    /// How often carrying it out failed.
+    pub attempts: i32,
+    pub created_at_ms: i64,
 }
 
 /// A worker's hold on a sync job, until `until_ms` unless renewed.
@@ -212,6 +219,33 @@ pub trait SyncStore: Send + Sync {
         outbox_id: &str,
         audit: Option<&AuditEntry>,
     ) -> Result<(), StoreError>;
+
+    /// Counts a failed attempt to carry out a queued save (`message`: why, in words); the
+    /// attempts so far.
+    async fn note_queued_save_failure(
+        &self,
+        tenant_id: &TenantId,
+        outbox_id: &str,
+        message: &str,
+    ) -> Result<i32, StoreError>;
+    /// Gives up on a queued save: removes it, marks the item failed (`queued_save_failed`,
+    /// `message`) when its iCalUId is known, and audits it — in one transaction. `false` when
+    /// it was gone already.
+    async fn dead_letter_queued_save(
+        &self,
+        organizer: &UserKey,
+        queued: &QueuedSave,
+        message: &str,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// Extends the lease `job` holds (the session's heartbeat); `false` when another worker
+    /// holds it now.
+    async fn renew_sync_lease(
+        &self,
+        job: &SyncJob,
+        lease_until_ms: i64,
+        now_ms: i64,
+    ) -> Result<bool, StoreError>;
 
     /// The category removals owed to the Organizer's items.
     async fn category_removals(

@@ -91,25 +91,104 @@ impl SyncEngine {
             .ok_or(SyncError::InProgress)
     }
 
-    /// Runs every due job this worker can lease, one after the other; how many ran.
-    pub async fn run_due(&self) -> Result<usize, StoreError> {
+    /// Runs every due job this worker can lease, up to `concurrent_sessions` at once (one slow
+    /// or throttled mailbox holds up only its own session); how many ran.
+    pub async fn run_due(self: &Arc<Self>) -> Result<usize, StoreError> {
+        let mut running = tokio::task::JoinSet::new();
         let mut ran = 0;
-        while let Some(job) = self
-            .store
-            .claim_sync_job(None, &self.lease(), now_ms())
-            .await?
-        {
-            ran += 1;
-            if let Err(error) = self.run(job).await {
-                tracing::debug!(%error, "a sync session ended early");
+        let mut claiming = true;
+        loop {
+            while claiming && running.len() < self.settings.concurrent_sessions.max(1) {
+                match self
+                    .store
+                    .claim_sync_job(None, &self.lease(), now_ms())
+                    .await
+                {
+                    Ok(Some(job)) => {
+                        ran += 1;
+                        let engine = self.clone();
+                        running.spawn(async move { engine.run(job).await });
+                    }
+                    Ok(None) => claiming = false,
+                    Err(error) if running.is_empty() => return Err(error),
+                    Err(error) => {
+                        // The sessions under way finish; the next round claims again.
+                        tracing::warn!(%error, "the sync worker could not lease a job");
+                        claiming = false;
+                    }
+                }
             }
+            if running.is_empty() {
+                return Ok(ran);
+            }
+            // A session ends (a slot is free), or jobs became due meanwhile ("Sync now", a
+            // notification, the poll): look for due jobs again.
+            tokio::select! {
+                Some(finished) = running.join_next() => match finished {
+                    Ok(Err(error)) => tracing::debug!(%error, "a sync session ended early"),
+                    Err(error) => tracing::error!(%error, "a sync session ended abnormally"),
+                    Ok(Ok(_)) => {}
+                },
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(self.settings.poll) => {}
+            }
+            claiming = true;
         }
-        Ok(ran)
     }
 
     /// Runs a claimed job (the worker's or "Sync now"'s) and releases it with its outcome.
     pub async fn run(&self, job: SyncJob) -> Result<SyncReport, SyncError> {
         self.run_session(job).await
+    }
+
+    /// Runs `session` while renewing `job`'s lease every third of its length: it stops with
+    /// [`SyncError::LeaseLost`] when another worker took the job over, and with
+    /// [`SyncError::DeadlineExceeded`] past the session deadline. Work cut short this way is
+    /// safe to lose: every write is a transaction, fenced by the lease, and idempotent.
+    pub(super) async fn under_lease<T>(
+        &self,
+        job: &SyncJob,
+        session: impl std::future::Future<Output = Result<T, SyncError>>,
+    ) -> Result<T, SyncError> {
+        let every = (self.settings.lease / 3).max(std::time::Duration::from_millis(50));
+        let heartbeat = async {
+            loop {
+                tokio::time::sleep(every).await;
+                let now = now_ms();
+                match self
+                    .store
+                    .renew_sync_lease(job, now + self.settings.lease_ms(), now)
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) => return SyncError::LeaseLost,
+                    // The store is briefly away: the lease has two more beats to go.
+                    Err(error) => tracing::warn!(%error, "renewing a sync lease failed"),
+                }
+            }
+        };
+        tokio::select! {
+            result = session => result,
+            lost = heartbeat => Err(lost),
+            () = tokio::time::sleep(self.settings.session_deadline) => {
+                Err(SyncError::DeadlineExceeded)
+            }
+        }
+    }
+
+    /// The lease fence before a step outside the batched writes (the outbox, subscription
+    /// upkeep, category removals): renews the lease, or stops the session if it is lost.
+    pub(super) async fn fence(&self, job: &SyncJob) -> Result<(), SyncError> {
+        let now = now_ms();
+        if self
+            .store
+            .renew_sync_lease(job, now + self.settings.lease_ms(), now)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(SyncError::LeaseLost)
+        }
     }
 
     /// Starts the background worker when the settings ask for it.

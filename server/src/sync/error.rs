@@ -13,6 +13,8 @@ pub enum SyncError {
     NeedsReconnect,
     #[error("another worker took over the job (this one's lease expired)")]
     LeaseLost,
+    #[error("the session ran past its deadline and was stopped; the next session goes on")]
+    DeadlineExceeded,
     #[error(
         "the session would cancel {cancellations} of {active} CRM events; stopped for an administrator to check"
     )]
@@ -74,6 +76,7 @@ impl SyncError {
             Self::InProgress
             | Self::NeedsReconnect
             | Self::LeaseLost
+            | Self::DeadlineExceeded
             | Self::BreakerTripped { .. } => self.to_string(),
         }
     }
@@ -84,6 +87,7 @@ impl SyncError {
             Self::InProgress => "sync_in_progress",
             Self::NeedsReconnect => "needs_reconnect",
             Self::LeaseLost => "lease_lost",
+            Self::DeadlineExceeded => "sync_deadline",
             Self::BreakerTripped { .. } => "sync_stopped",
             Self::Graph(GraphError::Forbidden { .. }) => "graph_forbidden",
             Self::Graph(_) | Self::Store(StoreError::Unavailable(_)) | Self::Token(_) => {

@@ -7,16 +7,23 @@
 //!   interval, and "Sync now". Jobs are leased in the store (`claim_sync_job`): several server
 //!   instances on one PostgreSQL store share the work, a job never runs twice at once, and a
 //!   dead worker's job is taken over when its lease expires.
+//!   Up to `concurrent_sessions` sessions of different Organizers run at once; each renews
+//!   its lease while it runs (a heartbeat) and has a deadline.
+//! - `outbox.rs`: the queued saves a session carries out, fenced by the lease; one that keeps
+//!   failing is dead-lettered (the item shows why, the audit has it, Outlook shows
+//!   "CRM (failed)").
 //! - [`notifications`]: the change-notification subscription each session keeps alive.
 //! - `settings.rs`, `error.rs`: [`SyncSettings`], [`SyncError`].
 
 mod engine;
 mod error;
 pub mod notifications;
+mod outbox;
 pub mod plan;
 mod session;
 mod settings;
 
 pub use engine::SyncEngine;
 pub use error::SyncError;
+pub use outbox::{FAILED_CATEGORY, MAX_ATTEMPTS as MAX_QUEUED_SAVE_ATTEMPTS};
 pub use settings::SyncSettings;

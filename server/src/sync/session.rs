@@ -26,7 +26,6 @@ use crate::auth::connections::{Refresh, TokenSource};
 use crate::clock::{from_rfc3339, now_ms};
 use crate::crash;
 use crate::graph::client::{GraphClient, GraphError};
-use crate::items::QueuedOutcome;
 use crate::store::{
     GraphLink, JobError, JobOutcome, Provider, SyncCursor, SyncJob, SyncStore, SyncWindow,
     SyncWrite, Tenant, User,
@@ -49,7 +48,10 @@ impl SyncEngine {
             _ => 15 * 60_000,
         };
         let result = match tenant {
-            Ok(Some(tenant)) => self.run_claimed(&job, &tenant).await,
+            Ok(Some(tenant)) => {
+                self.under_lease(&job, self.run_claimed(&job, &tenant))
+                    .await
+            }
             Ok(None) => Err(SyncError::UnknownTenant),
             Err(error) => Err(error.into()),
         };
@@ -126,13 +128,8 @@ impl SyncEngine {
 
         // Queued saves are written only once Graph has answered with the Organizer's connection:
         // with a connection that needs reconnecting they wait in the outbox.
-        for queued in store.queued_saves(&job.organizer).await? {
-            // Each is judged again on Graph's facts, with its requester's own token.
-            if self.items.carry_out_queued(&organizer, &queued).await? == QueuedOutcome::Written {
-                crash::point("sync.queued_save_written");
-                report.queued_saves_written += 1;
-            }
-        }
+        self.carry_out_outbox(job, &organizer, &token.value, &mut report)
+            .await?;
 
         let (category_id, category_name) = match (&job.category_id, &job.category_name) {
             (Some(id), Some(name)) if round.is_empty() => (id.clone(), name.clone()),
@@ -214,6 +211,7 @@ impl SyncEngine {
             }
         }
 
+        self.fence(job).await?;
         report.graph_requests += notifications::keep_alive(
             store,
             graph,
@@ -222,6 +220,7 @@ impl SyncEngine {
             &organizer,
         )
         .await?;
+        self.fence(job).await?;
         remove_categories(
             graph,
             &mut token,

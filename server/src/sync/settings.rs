@@ -12,11 +12,17 @@ pub struct SyncSettings {
     pub worker: bool,
     /// How often the worker looks for due jobs (a "Sync now" or sync turned on wakes it early).
     pub poll: Duration,
-    /// How long a claimed job stays leased without a renewal; every committed batch renews it.
+    /// How long a claimed job stays leased without a renewal; a running session renews it every
+    /// third of this (and every committed batch does).
     pub lease: Duration,
     /// The calendarView window: this many days back and ahead of today.
     pub days_back: i64,
     pub days_ahead: i64,
+    /// Sessions of different Organizers this worker runs at once (one throttled mailbox does
+    /// not hold up the others).
+    pub concurrent_sessions: usize,
+    /// How long one session may run before it is stopped (and tried again later).
+    pub session_deadline: Duration,
 }
 
 impl Default for SyncSettings {
@@ -27,6 +33,8 @@ impl Default for SyncSettings {
             lease: Duration::from_secs(120),
             days_back: 30,
             days_ahead: 365,
+            concurrent_sessions: 4,
+            session_deadline: Duration::from_secs(15 * 60),
         }
     }
 }

@@ -98,6 +98,19 @@ pub(super) async fn save_item(
             None
         }
         None => {
+            // A queued save is carried out once: taking its outbox row is the transaction's
+            // first write, so a second session carrying out the same save writes nothing.
+            if let Some(outbox_id) = &cmd.outbox_id {
+                let taken = sql("DELETE FROM save_outbox WHERE tenant_id = $1 AND id = $2")
+                    .bind(&cmd.tenant_id)
+                    .bind(outbox_id)
+                    .execute(&mut tx)
+                    .await?;
+                if taken == 0 {
+                    tx.rollback().await?;
+                    return Err(StoreError::OutboxTaken);
+                }
+            }
             let Some(event_id) = upsert_event(
                 &mut tx,
                 key,
@@ -112,13 +125,6 @@ pub(super) async fn save_item(
                 tx.rollback().await?;
                 return Err(StoreError::Deleted);
             };
-            if let Some(outbox_id) = &cmd.outbox_id {
-                writes.push(
-                    sql("DELETE FROM save_outbox WHERE tenant_id = $1 AND id = $2")
-                        .bind(&cmd.tenant_id)
-                        .bind(outbox_id),
-                );
-            }
             if let Some(links) = record_links(cmd, &event_id, now) {
                 writes.push(links);
             }

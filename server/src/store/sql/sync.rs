@@ -319,8 +319,9 @@ impl SyncStore for SqlStore {
 
     async fn queued_saves(&self, organizer: &UserKey) -> Result<Vec<QueuedSave>, StoreError> {
         sql(
-            "SELECT id, requested_by_id, payload FROM save_outbox WHERE tenant_id = $1 \
-             AND organizer_id = $2 ORDER BY created_at_ms, id",
+            "SELECT id, requested_by_id, payload, ical_uid, item_id, attempts, created_at_ms \
+             FROM save_outbox WHERE tenant_id = $1 AND organizer_id = $2 \
+             ORDER BY created_at_ms, id",
         )
         .bind(&organizer.tenant_id)
         .bind(&organizer.user_id)
@@ -344,6 +345,85 @@ impl SyncStore for SqlStore {
             audit::append(&mut tx, entry).await?;
         }
         tx.commit().await
+    }
+
+    async fn note_queued_save_failure(
+        &self,
+        tenant_id: &TenantId,
+        outbox_id: &str,
+        message: &str,
+    ) -> Result<i32, StoreError> {
+        let attempts: Option<i32> = sql(
+            "UPDATE save_outbox SET attempts = attempts + 1, last_error = $3 \
+             WHERE tenant_id = $1 AND id = $2 RETURNING attempts",
+        )
+        .bind(tenant_id)
+        .bind(outbox_id)
+        .bind(message)
+        .fetch_optional_scalar(&self.pool)
+        .await?;
+        Ok(attempts.unwrap_or(0))
+    }
+
+    async fn dead_letter_queued_save(
+        &self,
+        organizer: &UserKey,
+        queued: &QueuedSave,
+        message: &str,
+        entry: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let taken = sql("DELETE FROM save_outbox WHERE tenant_id = $1 AND id = $2")
+            .bind(&organizer.tenant_id)
+            .bind(&queued.id)
+            .execute(&mut tx)
+            .await?;
+        if taken == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        if !queued.ical_uid.is_empty() {
+            sql(
+                "INSERT INTO item_sync_status (tenant_id, organizer_id, ical_uid, state, \
+                 error_code, error_message, attempts, updated_at_ms) \
+                 VALUES ($1, $2, $3, 'failed', 'queued_save_failed', $4, $5, $6) \
+                 ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
+                 state = 'failed', error_code = excluded.error_code, \
+                 error_message = excluded.error_message, attempts = excluded.attempts, \
+                 updated_at_ms = excluded.updated_at_ms",
+            )
+            .bind(&organizer.tenant_id)
+            .bind(&organizer.user_id)
+            .bind(&queued.ical_uid)
+            .bind(message)
+            .bind(queued.attempts)
+            .bind(now_ms())
+            .execute(&mut tx)
+            .await?;
+        }
+        audit::append(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn renew_sync_lease(
+        &self,
+        job: &SyncJob,
+        lease_until_ms: i64,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let held = sql(
+            "UPDATE sync_jobs SET lease_until_ms = $1 WHERE tenant_id = $2 \
+             AND organizer_id = $3 AND leased_by = $4 AND lease_until_ms >= $5",
+        )
+        .bind(lease_until_ms)
+        .bind(&job.organizer.tenant_id)
+        .bind(&job.organizer.user_id)
+        .bind(&job.lease.worker)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(held == 1)
     }
 
     async fn category_removals(
