@@ -4,10 +4,18 @@
 //! compiles to nothing: `cargo build -p liaison-server` (what `scripts/demo` and a deployment
 //! build) has none; only builds that include the test crate turn the feature on.
 //!
-//! Points: `sync.page_fetched` (a delta page read, nothing committed), `sync.chunk_committed`
-//! (changes committed, the cursor not yet), `sync.cursor_committed` (before the lease is
-//! released), `sync.queued_save_written`, `items.saved` (the CRM write committed, the response
-//! not sent), `connections.refreshed` (a new refresh token issued, not yet stored).
+//! Points, one at each boundary between an external call and a store write:
+//! - saves: `items.facts_read` (Graph read, nothing written), `items.saved` (the CRM write
+//!   committed, the response not sent);
+//! - sync sessions: `sync.page_fetched` (a delta page read, nothing committed),
+//!   `sync.queued_save_written`, `sync.queued_save_dead_lettered` (before the Outlook flag),
+//!   `sync.category_ready` (the master category found or created at Graph, no write yet),
+//!   `sync.chunk_committed` (changes committed, the cursor not yet), `sync.cursor_committed`,
+//!   `sync.category_removed` (Outlook's item written, the removal not yet marked done);
+//! - subscription upkeep: `sync.subscription_created` (created at Graph, not yet stored);
+//! - tokens: `connections.refreshed` (a new refresh token issued, not yet stored),
+//!   `connections.stored` (stored, the access token not yet cached), `sign_in.connected` (the
+//!   connection stored, no session yet).
 
 /// Aborts here if the armed crash point is `name` and this is its armed passage.
 #[cfg(feature = "crash-points")]

@@ -259,6 +259,7 @@ impl Refresher {
                     "the refresh token changed meanwhile; keeping the newer one"
                 );
             }
+            crate::crash::point("connections.stored");
         }
         let lifetime = tokens.expires_in.unwrap_or(Duration::from_secs(300));
         *cached = Some((tokens.access_token.clone(), Instant::now() + lifetime));

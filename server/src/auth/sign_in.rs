@@ -188,6 +188,7 @@ impl SignIn {
             .upsert_person(&person, &mailbox, claims.name.as_deref().unwrap_or(""))
             .await?;
         self.connect_microsoft(&user, &tokens).await?;
+        crate::crash::point("sign_in.connected");
         self.store
             .append_audit(&AuditEntry::allowed(
                 &user.tenant_id,

@@ -66,6 +66,7 @@ impl Items {
             ));
         }
         let gathered = gather(self, caller, &request.item).await?;
+        crate::crash::point("items.facts_read");
         let mut audit = audit(caller, &gathered, AuditAction::ItemSave);
         if let Verdict::Refused(reason) = gathered.resolution.actions[&Action::SaveToCrm] {
             return self

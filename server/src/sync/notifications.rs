@@ -76,6 +76,7 @@ pub async fn keep_alive(
         .await
     {
         Ok(subscription_id) => {
+            crate::crash::point("sync.subscription_created");
             store
                 .put_subscription(&GraphSubscription {
                     tenant_id: organizer.tenant_id.clone(),

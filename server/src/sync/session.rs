@@ -146,6 +146,7 @@ impl SyncEngine {
             }
         };
 
+        crash::point("sync.category_ready");
         let ids: Vec<String> = round.iter().map(|i| i.id().to_owned()).collect();
         let links: HashMap<String, GraphLink> = store
             .graph_links(&job.organizer, &ids)
@@ -381,6 +382,7 @@ async fn remove_categories(
         let failure = match outcome {
             // Gone from Outlook: nothing left to take the category off.
             Ok(()) | Err(GraphError::NotFound { .. }) => {
+                crash::point("sync.category_removed");
                 report.categories_removed += 1;
                 None
             }
