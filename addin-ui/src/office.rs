@@ -152,26 +152,19 @@ async fn appointment(mailbox: &JsValue, item: &JsValue) -> Result<Appointment, J
     let rest_id = item_id.and_then(|id| rest_id(mailbox, &id));
     // Present on items of shared folders; elsewhere it may be absent or fail.
     let shared = if get(item, "getSharedPropertiesAsync").is_function() {
-        let value = call_async(item, "getSharedPropertiesAsync", &[]).await.ok();
-        value
-            .filter(|v| v.is_object())
-            .map(|v| SharedProperties {
-                owner: string(&v, "owner").unwrap_or_default(),
-                delegate_permissions: get(&v, "delegatePermissions").as_f64().unwrap_or(0.0) as u32,
-            })
-            .filter(|s| !s.owner.is_empty())
+        call_async(item, "getSharedPropertiesAsync", &[])
+            .await
+            .ok()
+            .and_then(|v| shared_properties(&v))
     } else {
         None
     };
     // `null` or `[]` for an item without categories, depending on the Outlook version; in
     // compose mode Outlook on the web refuses the call.
-    let categories = match call_async(&get(item, "categories"), "getAsync", &[]).await {
-        Ok(list) if Array::is_array(&list) => Array::from(&list)
-            .iter()
-            .filter_map(|c| string(&c, "displayName"))
-            .collect(),
-        _ => Vec::new(),
-    };
+    let categories = call_async(&get(item, "categories"), "getAsync", &[])
+        .await
+        .map(|list| category_names(&list))
+        .unwrap_or_default();
     let subject = if is_compose {
         call_async(&get(item, "subject"), "getAsync", &[])
             .await
@@ -187,6 +180,38 @@ async fn appointment(mailbox: &JsValue, item: &JsValue) -> Result<Appointment, J
         shared,
         categories,
     })
+}
+
+/// What `getSharedPropertiesAsync` answered, when it names an owner.
+fn shared_properties(value: &JsValue) -> Option<SharedProperties> {
+    if !value.is_object() {
+        return None;
+    }
+    Some(SharedProperties {
+        owner: string(value, "owner").unwrap_or_default(),
+        delegate_permissions: permission_bits(&get(value, "delegatePermissions")),
+    })
+    .filter(|s| !s.owner.is_empty())
+}
+
+/// `delegatePermissions` as its bits: a flags number (`Office.MailboxEnums.DelegatePermissions`,
+/// six bits); anything else — not a number, negative, fractional, too large — is no bits.
+fn permission_bits(value: &JsValue) -> u32 {
+    value
+        .as_f64()
+        .filter(|n| n.is_finite() && *n >= 0.0 && n.fract() == 0.0 && *n <= f64::from(u32::MAX))
+        .map_or(0, |n| n as u32)
+}
+
+/// The category names of what `categories.getAsync` answered (`null`, `[]` or a list).
+fn category_names(list: &JsValue) -> Vec<String> {
+    if !Array::is_array(list) {
+        return Vec::new();
+    }
+    Array::from(list)
+        .iter()
+        .filter_map(|c| string(&c, "displayName"))
+        .collect()
 }
 
 /// `mailbox.convertToRestId(id, v2.0)`: Graph takes REST ids, Office.js gives EWS ids.
@@ -406,6 +431,15 @@ fn string(target: &JsValue, key: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        /// `officeTheme` colours are Outlook's to send: any text reads as dark or not.
+        #[test]
+        fn any_theme_colour_reads_as_dark_or_not(background in ".{0,12}") {
+            let _ = Theme { body_background: background, body_foreground: String::new() }.is_dark();
+        }
+    }
+
     #[test]
     fn a_dark_background_is_dark() {
         let theme = |bg: &str| Theme {
@@ -415,5 +449,107 @@ mod tests {
         assert!(theme("#292929").is_dark());
         assert!(!theme("#ffffff").is_dark());
         assert!(!theme("not a colour").is_dark());
+    }
+}
+
+/// What Office.js answers is outside input to the pane: in Chromium, seeded random values of
+/// every JavaScript type, where Office.js gives an object, a list or a number, never panic the
+/// readers and never raise the permission bits above Office's six.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod office_values {
+    use js_sys::{Array, Object, Reflect};
+    use wasm_bindgen::JsValue;
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    use super::{category_names, get, path, permission_bits, shared_properties, string};
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    /// SplitMix64: the same values on every run.
+    struct Values(u64);
+
+    impl Values {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) % n.max(1)
+        }
+
+        fn any(&mut self, depth: u32) -> JsValue {
+            let numbers = [
+                0.0,
+                1.0,
+                63.0,
+                64.0,
+                -1.0,
+                0.5,
+                1e300,
+                f64::NAN,
+                f64::INFINITY,
+                4294967296.0,
+            ];
+            let texts = [
+                "",
+                "olga@contoso.com",
+                "CRM",
+                "#292929",
+                "é\u{0}\u{202e}",
+                "63",
+            ];
+            let keys = [
+                "owner",
+                "delegatePermissions",
+                "displayName",
+                "emailAddress",
+                "x",
+            ];
+            match self.below(if depth == 0 { 6 } else { 8 }) {
+                0 => JsValue::UNDEFINED,
+                1 => JsValue::NULL,
+                2 => JsValue::from_bool(self.below(2) == 0),
+                3 => JsValue::from_f64(numbers[self.below(numbers.len() as u64) as usize]),
+                4 => JsValue::from_str(texts[self.below(texts.len() as u64) as usize]),
+                5 => JsValue::from_f64(self.below(1 << 20) as f64 - 1000.0),
+                6 => {
+                    let list = Array::new();
+                    for _ in 0..self.below(4) {
+                        list.push(&self.any(depth - 1));
+                    }
+                    list.into()
+                }
+                _ => {
+                    let object = Object::new();
+                    for _ in 0..self.below(4) {
+                        let key = keys[self.below(keys.len() as u64) as usize];
+                        let _ = Reflect::set(&object, &key.into(), &self.any(depth - 1));
+                    }
+                    object.into()
+                }
+            }
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn any_value_office_js_answers_is_read_without_panicking() {
+        let mut values = Values(2026);
+        for _ in 0..2_000 {
+            let value = values.any(3);
+            if let Some(shared) = shared_properties(&value) {
+                assert!(!shared.owner.is_empty());
+            }
+            assert!(permission_bits(&value) == 0 || value.as_f64().is_some());
+            let _ = category_names(&value);
+            let _ = (
+                string(&value, "owner"),
+                get(&value, "x"),
+                path(&value, &["a", "b"]),
+            );
+        }
+        assert_eq!(permission_bits(&JsValue::from_f64(f64::NAN)), 0);
+        assert_eq!(permission_bits(&JsValue::from_f64(-1.0)), 0);
+        assert_eq!(permission_bits(&JsValue::from_f64(1e300)), 0);
+        assert_eq!(permission_bits(&JsValue::from_f64(63.0)), 63);
     }
 }

@@ -34,6 +34,8 @@ pub mod housekeeping;
 pub mod http;
 pub mod identity;
 pub mod items;
+#[cfg(test)]
+mod outside_input;
 pub mod router;
 pub mod routes;
 pub mod startup;

@@ -312,10 +312,7 @@ impl GraphClient {
             return serde_json::from_slice(&bytes)
                 .map_err(|e| Attempt::Final(GraphError::Decode(e.to_string())));
         }
-        let code = serde_json::from_slice::<Value>(&bytes)
-            .ok()
-            .and_then(|v| v["error"]["code"].as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let code = error_code(&bytes);
         Err(match status {
             StatusCode::UNAUTHORIZED => Attempt::Final(GraphError::Unauthorized),
             StatusCode::FORBIDDEN => Attempt::Final(GraphError::Forbidden { code }),
@@ -417,6 +414,14 @@ impl GraphClient {
     }
 }
 
+/// The `error.code` of a Graph error body; empty when the body is not Graph's error shape.
+fn error_code(body: &[u8]) -> String {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v["error"]["code"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 /// How one attempt ended, short of success.
 enum Attempt {
     Final(GraphError),
@@ -450,5 +455,26 @@ mod tests {
         let sizes: Vec<usize> = (0..6).map(page_size_for).collect();
         assert_eq!(sizes, [1000, 500, 250, 125, 100, 100]);
         assert_eq!(page_size_for(u32::MAX), MIN_RETRY_PAGE_SIZE);
+    }
+
+    mod arbitrary_errors {
+        use proptest::prelude::*;
+
+        use super::super::error_code;
+        use crate::outside_input::document;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+            /// Graph's error bodies are outside input: any body gives a code or none.
+            #[test]
+            fn any_error_body_gives_a_code_or_none(bytes in document(
+                serde_json::json!({ "error": { "code": "TooManyRequests", "message": "slow down",
+                                               "innerError": { "date": "2026-11-29T00:00:00" } } }),
+                &["error", "code", "message", "innerError"],
+            )) {
+                let _ = error_code(&bytes);
+            }
+        }
     }
 }

@@ -112,7 +112,14 @@ impl JwksCache {
             .send()
             .await?
             .error_for_status()?;
-        let document: Document = response.json().await?;
+        parse_keys(&response.bytes().await?)
+    }
+}
+
+/// The RSA signing keys of a JWKS document, by `kid` (others, and malformed ones, skipped).
+fn parse_keys(body: &[u8]) -> anyhow::Result<HashMap<String, CachedKey>> {
+    let document: Document = serde_json::from_slice(body)?;
+    {
         let mut keys = HashMap::new();
         for jwk in document.keys {
             if jwk.kty != "RSA" || jwk.usage.as_deref().is_some_and(|u| u != "sig") {
@@ -136,5 +143,28 @@ impl JwksCache {
             "the keys document holds no RSA signing key"
         );
         Ok(keys)
+    }
+}
+
+/// A keys document is outside input: whatever it holds, reading it never panics.
+#[cfg(test)]
+mod arbitrary_documents {
+    use proptest::prelude::*;
+
+    use super::parse_keys;
+    use crate::outside_input::document;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_keys_document_gives_keys_or_an_error(bytes in document(
+            serde_json::json!({ "keys": [{ "kty": "RSA", "use": "sig", "kid": "k1",
+                "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw",
+                "e": "AQAB", "issuer": "https://login.microsoftonline.com/{tenantid}/v2.0" }] }),
+            &["keys", "kty", "use", "kid", "n", "e", "issuer", "x5c"],
+        )) {
+            let _ = parse_keys(&bytes);
+        }
     }
 }

@@ -215,7 +215,28 @@ impl KindName for jsonwebtoken::errors::Error {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// A token is outside input until its signature is checked: reading its claimed
+        /// version, its header, or checking it as a GUID never panics, whatever it is.
+        #[test]
+        fn any_token_text_is_read_or_refused(
+            token in prop_oneof![
+                ".{0,200}",
+                "[A-Za-z0-9_=-]{0,60}\\.[A-Za-z0-9_=-]{0,200}\\.[A-Za-z0-9_=-]{0,60}",
+                prop::collection::vec("[A-Za-z0-9_-]{0,40}", 0..5).prop_map(|parts| parts.join(".")),
+            ],
+        ) {
+            let _ = claimed_version(&token);
+            let _ = jsonwebtoken::decode_header(&token);
+            let _ = is_guid(&token);
+        }
+    }
 
     #[test]
     fn only_canonical_guids_are_tenant_ids() {

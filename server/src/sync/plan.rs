@@ -344,3 +344,79 @@ mod tests {
         assert!(breaker_trips(25, 0));
     }
 }
+
+/// Graph's delta pages are outside input: whatever a page holds, typing it and planning its
+/// writes never panics.
+#[cfg(test)]
+mod arbitrary_pages {
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+    use crate::graph::model::{DeltaPage, utc_ms};
+    use crate::outside_input::document;
+
+    const KEYS: &[&str] = &[
+        "value",
+        "id",
+        "@removed",
+        "reason",
+        "iCalUId",
+        "subject",
+        "type",
+        "start",
+        "end",
+        "dateTime",
+        "timeZone",
+        "isAllDay",
+        "sensitivity",
+        "categories",
+        "attendees",
+        "emailAddress",
+        "address",
+        "organizer",
+        "seriesMasterId",
+        "isCancelled",
+        "@odata.nextLink",
+        "@odata.deltaLink",
+        "originalStartTimeZone",
+        "location",
+        "displayName",
+    ];
+
+    fn page() -> serde_json::Value {
+        json!({
+            "value": [
+                { "id": "AAkALgAA1", "iCalUId": "uid-1", "subject": "Review",
+                  "type": "occurrence", "seriesMasterId": "AAkALgAA0",
+                  "start": { "dateTime": "2026-11-27T08:00:00.0000000", "timeZone": "UTC" },
+                  "end": { "dateTime": "2026-11-27T09:00:00.0000000", "timeZone": "UTC" },
+                  "isAllDay": false, "sensitivity": "private", "categories": ["CRM"],
+                  "attendees": [{ "emailAddress": { "address": "a@b.example" } }],
+                  "organizer": { "emailAddress": { "address": "o@b.example" } } },
+                { "id": "AAkALgAA2", "@removed": { "reason": "deleted" } }
+            ],
+            "@odata.deltaLink": "https://graph.microsoft.com/v1.0/me/calendarView/delta?$deltatoken=x"
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_delta_page_is_typed_and_planned_without_panicking(bytes in document(page(), KEYS)) {
+            if let Ok(page) = serde_json::from_slice::<DeltaPage>(&bytes) {
+                let round: Vec<DeltaItem> = page.value.iter().map(DeltaItem::from_graph).collect();
+                for event in &page.value {
+                    let _ = (event.creator_name(), event.organizer_address(), event.is_private());
+                }
+                let _ = plan(&round, &HashMap::new(), "CRM", (i64::MIN, i64::MAX));
+            }
+        }
+
+        #[test]
+        fn any_time_text_is_read_or_refused(text in ".{0,40}") {
+            let _ = utc_ms(&text);
+        }
+    }
+}
