@@ -12,8 +12,11 @@
 //!   raw batched insert of the same rows.
 //! - `sync`: a full sync of 10,000 events (events/s, Graph requests) and a quiet incremental
 //!   session (Graph requests) on SQLite and PostgreSQL, beside the raw insert rate.
+//! - `load`: 200 signed-in delegates opening items and saving for 60 s while sync sessions run,
+//!   on SQLite and PostgreSQL: requests/s, p50/p99/p99.9, 5xx, lost and duplicated saves.
 
 mod context;
+mod delegates;
 mod load;
 mod pane;
 mod resolver;
@@ -73,6 +76,21 @@ enum Command {
         /// Concurrent clients of the concurrent run.
         #[arg(long, default_value = "32")]
         clients: usize,
+        /// A PostgreSQL server where a scratch database may be created.
+        #[arg(long, env = "TEST_DATABASE_URL")]
+        postgres: Option<String>,
+    },
+    /// Many signed-in delegates opening items and saving while sync runs, on each store.
+    Load {
+        /// Seconds of load.
+        #[arg(long, default_value = "60")]
+        seconds: u64,
+        /// Signed-in delegates, each a client of its own.
+        #[arg(long, default_value = "200")]
+        delegates: usize,
+        /// Organizers whose calendars the delegates work in.
+        #[arg(long, default_value = "4")]
+        organizers: usize,
         /// A PostgreSQL server where a scratch database may be created.
         #[arg(long, env = "TEST_DATABASE_URL")]
         postgres: Option<String>,
@@ -144,6 +162,22 @@ async fn main() -> anyhow::Result<()> {
             postgres,
         } => sync::report(events, page_latency_ms, postgres).await?,
         Command::Pane { runs, server_bin } => pane::report(runs, server_bin).await?,
+        Command::Load {
+            seconds,
+            delegates,
+            organizers,
+            postgres,
+        } => {
+            delegates::report(
+                delegates::Scenario {
+                    seconds,
+                    delegates,
+                    organizers: organizers.max(1),
+                },
+                postgres,
+            )
+            .await?
+        }
     }
     Ok(())
 }

@@ -139,6 +139,8 @@ pub struct TestAppBuilder {
     pub delegation_ttl: std::time::Duration,
     /// `--public-url`: where browsers reach the server (e.g. a TLS proxy in front of it).
     pub public_url: Option<liaison_server::http::public_url::PublicUrl>,
+    /// The simulator's world (default: [`Seed::contoso`]).
+    pub seed: Option<Seed>,
 }
 
 impl Default for TestAppBuilder {
@@ -160,11 +162,18 @@ impl Default for TestAppBuilder {
             organizers_connected: true,
             delegation_ttl: liaison_server::identity::MAX_DELEGATION_TTL,
             public_url: None,
+            seed: None,
         }
     }
 }
 
 impl TestAppBuilder {
+    /// Starts the simulator with `seed` (more people, more delegations) instead of Contoso's.
+    pub fn seed(mut self, seed: Seed) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
     /// Serves behind a proxy reached at `url` (`--public-url`).
     pub fn public_url(mut self, url: &str) -> Self {
         self.public_url = Some(url.parse().expect("a public URL"));
@@ -237,7 +246,7 @@ impl TestAppBuilder {
         liaison_server::telemetry::init_for_tests();
         let data = tempfile::tempdir().expect("a temporary directory");
         let database = TestDatabase::create(&self.backend).await;
-        let seed = Seed::contoso();
+        let seed = self.seed.clone().unwrap_or_else(Seed::contoso);
         let simulator = Simulator::start(seed.clone())
             .await
             .expect("the simulator starts");
