@@ -229,7 +229,7 @@ async fn run(scenario: &Scenario, backend: Backend) -> anyhow::Result<()> {
                 n = n
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                let item_id = &items[(n >> 33) as usize % items.len()];
+                let item_id = &items[(n >> 33) % items.len()];
                 let item = json!({ "owner": organizer, "itemId": item_id });
                 let sent = Instant::now();
                 let context = app
