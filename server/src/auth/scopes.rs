@@ -26,8 +26,6 @@ pub enum Feature {
     DelegateAccess,
     /// Find the CRM category in the Organizer's master list, or create it there.
     CrmCategory,
-    /// Read a Google Workspace calendar's events.
-    GoogleCalendar,
 }
 
 impl Feature {
@@ -39,7 +37,6 @@ impl Feature {
             Self::OrganizerCalendar => "Organizer calendar sync",
             Self::DelegateAccess => "delegate permission check",
             Self::CrmCategory => "the CRM category",
-            Self::GoogleCalendar => "Google calendar connection",
         }
     }
 }
@@ -139,15 +136,6 @@ pub const SCOPES: &[ScopeInfo] = &[
         used_by: &[Feature::SignIn],
         admin_only: false,
     },
-    ScopeInfo {
-        provider: Provider::Google,
-        name: "https://www.googleapis.com/auth/calendar.events.readonly",
-        allows: "View events on all your calendars.",
-        why: "Brings the Organizer's Google Workspace meetings into the CRM. Read-only: Liaison \
-              does not edit, share or delete Google calendars.",
-        used_by: &[Feature::GoogleCalendar],
-        admin_only: false,
-    },
 ];
 
 /// The Graph resource prefix, for requests that name their resource.
@@ -231,6 +219,15 @@ mod tests {
                 "{} is used by nothing",
                 scope.name
             );
+        }
+    }
+
+    /// Liaison reads no Google data yet (a connection only names the account): it asks Google
+    /// for identity scopes alone — least privilege until a Google calendar reader exists.
+    #[test]
+    fn google_is_asked_for_identity_only() {
+        for scope in requested(Provider::Google) {
+            assert!(is_oidc(scope), "{scope} asks Google for data nothing reads");
         }
     }
 
