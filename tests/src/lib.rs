@@ -329,6 +329,11 @@ impl TestAppBuilder {
 }
 
 impl TestApp {
+    /// The store this server uses.
+    pub fn database_url(&self) -> &liaison_server::store::DatabaseUrl {
+        &self._database.url
+    }
+
     /// The data directory of this server (SQLite file, certificate).
     pub fn data_dir(&self) -> &std::path::Path {
         self._data.path()

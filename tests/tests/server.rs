@@ -84,6 +84,41 @@ async fn no_cross_origin_caller_is_allowed_to_read_the_api() {
 
     assert!(res.headers().get("access-control-allow-origin").is_none());
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+
+    // A browser's preflight for a signed-in write from another origin (even an Outlook host's:
+    // the pane is served from this origin and calls it directly) is allowed nothing.
+    for origin in ["https://evil.example", "https://outlook.office.com", "null"] {
+        for path in ["/api/items/save", "/api/me", "/api/session/sso"] {
+            let preflight = app
+                .http
+                .request(reqwest::Method::OPTIONS, format!("{}{path}", app.url))
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .header(
+                    "access-control-request-headers",
+                    "authorization, content-type",
+                )
+                .send()
+                .await
+                .unwrap();
+            for header in [
+                "access-control-allow-origin",
+                "access-control-allow-headers",
+                "access-control-allow-methods",
+                "access-control-allow-credentials",
+            ] {
+                assert!(
+                    preflight.headers().get(header).is_none(),
+                    "{origin} {path}: {header}"
+                );
+            }
+            assert!(
+                preflight.status().is_client_error(),
+                "{path}: {}",
+                preflight.status()
+            );
+        }
+    }
 }
 
 #[tokio::test]

@@ -131,6 +131,85 @@ async fn office_sso_signs_a_seeded_user_in_and_keeps_the_refresh_token_sealed() 
 }
 
 #[tokio::test]
+async fn no_secret_is_in_the_database_file_in_the_clear() {
+    let app = TestApp::spawn().await;
+    // Every way a secret reaches the store: SSO (a Microsoft refresh token), a session, a
+    // refresh (a rotated token), the dialog (a one-time code, a PKCE verifier), Google.
+    let ann = app.token(ANN).await;
+    let check = app
+        .http
+        .post(format!("{}/api/connections/microsoft/check", app.url))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(check.status(), 200);
+    let dialog = browser();
+    let started = dialog
+        .get(format!("{}/auth/microsoft/start?dialog=1", public(&app)))
+        .send()
+        .await
+        .unwrap();
+    // A flow left unfinished: its verifier stays in the store until it expires.
+    browser()
+        .get(format!("{}/auth/microsoft/start?dialog=1", public(&app)))
+        .send()
+        .await
+        .unwrap();
+    let callback = through_simulator(&location(&started), ANN).await;
+    let page = dialog
+        .get(&callback)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let code = dialog_message(&page);
+    let connect: Value = app
+        .http
+        .post(format!("{}/api/connections/google", app.url))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let google = browser();
+    let authorize = open_start_link(&google, &connect).await;
+    let back = through_simulator(&authorize, "olga@contoso-workspace.example").await;
+    assert_eq!(google.get(&back).send().await.unwrap().status(), 200);
+
+    let url = app.database_url().expose().to_owned();
+    let path = url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut bytes = std::fs::read(&path).unwrap();
+    if let Ok(wal) = std::fs::read(format!("{path}-wal")) {
+        bytes.extend(wal);
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        text.contains("olga@contoso-workspace.example"),
+        "the scan reads the data just written"
+    );
+    for secret in [
+        "sim.rt.",   // Microsoft refresh tokens
+        "sim.g.rt.", // Google refresh tokens
+        "sim.g.at.", // Google access tokens
+        "eyJ",       // any JWT: access and ID tokens
+        ann.as_str(),
+        code.as_str(),
+    ] {
+        assert!(!text.contains(secret), "{secret} is in the database file");
+    }
+}
+
+#[tokio::test]
 async fn without_consent_sso_says_so_and_the_dialog_flow_signs_in_with_a_one_time_code() {
     let app = TestApp::builder().without_consent().spawn().await;
     let res = sso(&app, &app.office_sso_token(ANN).await).await;
@@ -298,6 +377,92 @@ async fn a_flow_completed_in_another_browser_connects_nothing() {
         .unwrap();
     let callback = through_simulator(&location(&started), ANN).await;
     let page = browser().get(&callback).send().await.unwrap();
+    assert_eq!(page.status(), 400);
+    assert!(
+        !page
+            .text()
+            .await
+            .unwrap()
+            .contains("data-dialog-message=\"ldc_")
+    );
+}
+
+/// `url` with its query parameter `name` set to `value`.
+fn with_param(url: &str, name: &str, value: &str) -> String {
+    let mut url = url::Url::parse(url).unwrap();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == name {
+                value.to_owned()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    url.to_string()
+}
+
+#[tokio::test]
+async fn an_id_token_for_another_nonce_and_a_code_at_the_wrong_callback_are_refused() {
+    let app = TestApp::spawn().await;
+    let ann = app.token(ANN).await;
+    // The nonce sent to the identity platform was changed on the way: the ID token that comes
+    // back carries it, not the flow's own, and signs nobody in.
+    let dialog = browser();
+    let started = dialog
+        .get(format!("{}/auth/microsoft/start?dialog=1", public(&app)))
+        .send()
+        .await
+        .unwrap();
+    let tampered = with_param(&location(&started), "nonce", "a-nonce-of-the-attackers");
+    let callback = through_simulator(&tampered, ANN).await;
+    let page = dialog.get(&callback).send().await.unwrap();
+    assert!(page.status().is_client_error(), "{}", page.status());
+    assert!(
+        !page
+            .text()
+            .await
+            .unwrap()
+            .contains("data-dialog-message=\"ldc_")
+    );
+
+    // The same for Google: the account is not connected.
+    let connect: Value = app
+        .http
+        .post(format!("{}/api/connections/google", app.url))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let google = browser();
+    let authorize = open_start_link(&google, &connect).await;
+    let tampered = with_param(&authorize, "nonce", "a-nonce-of-the-attackers");
+    let callback = through_simulator(&tampered, "olga@contoso-workspace.example").await;
+    let page = google.get(&callback).send().await.unwrap();
+    assert!(page.status().is_client_error(), "{}", page.status());
+    let google_connection = app
+        .store
+        .connection(&app.user(ANN_ID), liaison_server::store::Provider::Google)
+        .await
+        .unwrap();
+    assert!(google_connection.is_none());
+
+    // Mix-up the other way: a Microsoft code and state delivered to the Google callback.
+    let dialog = browser();
+    let started = dialog
+        .get(format!("{}/auth/microsoft/start?dialog=1", public(&app)))
+        .send()
+        .await
+        .unwrap();
+    let callback = through_simulator(&location(&started), ANN).await;
+    let swapped = callback.replace("/auth/microsoft/callback", "/auth/google/callback");
+    let page = dialog.get(&swapped).send().await.unwrap();
     assert_eq!(page.status(), 400);
     assert!(
         !page
