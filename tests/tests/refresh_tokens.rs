@@ -139,3 +139,60 @@ async fn a_sign_in_without_a_new_refresh_token_keeps_the_stored_one() {
         .await;
     assert!(refreshed.is_ok(), "{refreshed:?}");
 }
+
+/// Rotating the encryption key of refresh tokens at rest, as an operator does it: a new key
+/// first in the keyring, `liaison doctor --rewrap`, the old key dropped, the server restarted —
+/// and every connection still refreshes.
+#[tokio::test]
+async fn a_key_rotation_rewraps_every_token_and_the_old_key_can_then_go() {
+    use liaison_server::doctor::check_secrets;
+    let app = TestApp::spawn().await;
+    app.token(liaison_e2e::people::ANN).await; // a second connection, sealed at sign-in
+    let old = std::fs::read_to_string(app.data_dir().join("keys")).unwrap();
+    let old = old.trim();
+    let new = "k2:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    // The new key seals from now on; the old one still opens.
+    let both = Keyring::parse(&format!("{new},{old}")).unwrap();
+    let before = check_secrets(app.store.as_ref(), &both, false)
+        .await
+        .unwrap();
+    assert!(before.healthy());
+    assert!(before.per_key.keys().all(|k| k != "k2"), "{before}");
+    let rewrapped = check_secrets(app.store.as_ref(), &both, true)
+        .await
+        .unwrap();
+    assert!(rewrapped.rewrapped >= 2, "{rewrapped}");
+
+    // The old key dropped: everything is sealed with the new one and opens.
+    let only_new = Keyring::parse(new).unwrap();
+    let after = check_secrets(app.store.as_ref(), &only_new, false)
+        .await
+        .unwrap();
+    assert!(after.healthy(), "{after}");
+    assert_eq!(after.per_key.keys().collect::<Vec<_>>(), ["k2"]);
+
+    // Restarted with the new key alone, the server refreshes Olga's connection.
+    let restarted = TokenSource::new(
+        app.store.clone(),
+        Arc::new(only_new),
+        Arc::new(Identity::new(
+            liaison_server::demo::identity_settings(&app.simulator),
+            identity::http_client(),
+        )),
+    );
+    let refreshed = restarted
+        .access_token(&app.user(OLGA_ID), Provider::Microsoft, Refresh::Force)
+        .await;
+    assert!(refreshed.is_ok(), "{refreshed:?}");
+
+    // Without the rewrap, dropping the old key would have stranded them: the doctor says so.
+    let stranded = check_secrets(
+        app.store.as_ref(),
+        &Keyring::parse("k3:AQECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").unwrap(),
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(!stranded.healthy());
+}
