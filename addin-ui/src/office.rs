@@ -289,11 +289,25 @@ pub async fn dialog_message(url: &str) -> Result<String, OfficeError> {
                 return;
             }
             let closer = dialog.clone();
+            let own_origin = web_sys::window()
+                .and_then(|w| w.location().origin().ok())
+                .unwrap_or_default();
+            let reject_message = reject.clone();
             let on_message = Closure::once_into_js(move |arg: JsValue| {
                 if let Ok(close) = get(&closer, "close").dyn_into::<Function>() {
                     let _ = close.call0(&closer);
                 }
-                let _ = resolve.call1(&JsValue::NULL, &get(&arg, "message"));
+                match dialog_message_from(&arg, &own_origin) {
+                    Some(message) => {
+                        let _ = resolve.call1(&JsValue::NULL, &message.into());
+                    }
+                    None => {
+                        let _ = reject_message.call1(
+                            &JsValue::NULL,
+                            &failure_value("the sign-in window answered from another site"),
+                        );
+                    }
+                }
             });
             let on_event = Closure::once_into_js(move |arg: JsValue| {
                 let _ = reject.call1(&JsValue::NULL, &dialog_event(&get(&arg, "error")));
@@ -310,6 +324,25 @@ pub async fn dialog_message(url: &str) -> Result<String, OfficeError> {
         .map_err(office_error)?
         .as_string()
         .ok_or_else(|| failure("the dialog sent no message"))
+}
+
+/// The message of a `DialogMessageReceived` event, if it came from the pane's own origin.
+/// Office gives the sender's `origin` where it supports DialogOrigin 1.1 (and, without it,
+/// delivers only messages of the pane's own domain): a message from any other origin is not
+/// Liaison's sign-in page and is ignored.
+fn dialog_message_from(arg: &JsValue, own_origin: &str) -> Option<String> {
+    let message = get(arg, "message").as_string()?;
+    match get(arg, "origin").as_string() {
+        Some(origin) if origin != own_origin => None,
+        _ => Some(message),
+    }
+}
+
+/// An error object with `message`, as the dialog's rejections carry.
+fn failure_value(message: &str) -> JsValue {
+    let error = js_sys::Object::new();
+    let _ = Reflect::set(&error, &"message".into(), &message.into());
+    error.into()
 }
 
 /// An error object for a `DialogEventReceived` code, in Office's words.
@@ -461,7 +494,9 @@ mod office_values {
     use wasm_bindgen::JsValue;
     use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
-    use super::{category_names, get, path, permission_bits, shared_properties, string};
+    use super::{
+        category_names, dialog_message_from, get, path, permission_bits, shared_properties, string,
+    };
 
     wasm_bindgen_test_configure!(run_in_browser);
 
@@ -529,6 +564,32 @@ mod office_values {
                 }
             }
         }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_dialog_message_counts_only_from_the_panes_own_origin() {
+        let event = |message: &str, origin: Option<&str>| {
+            let event = Object::new();
+            let _ = Reflect::set(&event, &"message".into(), &message.into());
+            if let Some(origin) = origin {
+                let _ = Reflect::set(&event, &"origin".into(), &origin.into());
+            }
+            JsValue::from(event)
+        };
+        let own = "https://liaison.contoso.example";
+        assert_eq!(
+            dialog_message_from(&event("ldc_1", Some(own)), own).as_deref(),
+            Some("ldc_1")
+        );
+        assert_eq!(
+            dialog_message_from(&event("ldc_1", Some("https://evil.example")), own),
+            None
+        );
+        // Without DialogOrigin 1.1 Office gives no origin (and delivers same-domain messages).
+        assert_eq!(
+            dialog_message_from(&event("ldc_1", None), own).as_deref(),
+            Some("ldc_1")
+        );
     }
 
     #[wasm_bindgen_test]

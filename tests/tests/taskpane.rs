@@ -914,6 +914,16 @@ async fn a_first_sign_in_consents_in_the_dialog_then_office_sso_is_enough() {
     click(client, "section[role=alert] .lz-button--primary").await;
     sign_in_through_the_dialog(client, "olga@contoso.com").await;
     assert_eq!(text(client, ".lz-whose").await, "Your calendar");
+    // Signed in, and nothing of it in the browser's storage: the session lives in the pane's
+    // memory, the flow cookie was HttpOnly and is gone.
+    let stored = client
+        .execute(
+            "return [localStorage.length, sessionStorage.length, document.cookie];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored, serde_json::json!([0, 0, ""]), "the pane's storage");
 
     // She consented in the dialog: the next time the pane opens, SSO signs her in silently.
     open_host_at(&public_url(&app), &browser, &query).await;
