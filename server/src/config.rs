@@ -365,6 +365,8 @@ pub struct ServerConfig {
     pub max_connections: std::num::NonZeroUsize,
     /// How long a client may take to send a request's headers.
     pub header_read_timeout: std::time::Duration,
+    /// How long a request (its body included) may take before it is answered `408`.
+    pub request_timeout: std::time::Duration,
     /// `Some` only in `liaison demo` and in tests; never in a deployment.
     pub demo: Option<DemoSettings>,
     /// The identity providers; none configured means nobody can sign in.
@@ -419,6 +421,7 @@ impl ServerConfig {
             },
             max_connections: args.http.max_connections,
             header_read_timeout: crate::http::accept::HEADER_READ_TIMEOUT,
+            request_timeout: crate::http::limits::REQUEST_TIMEOUT,
             demo: None,
             identity,
             keyring: std::sync::Arc::new(keyring),

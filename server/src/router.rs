@@ -16,7 +16,12 @@ use crate::routes::{
 };
 use crate::state::AppState;
 
-pub fn build(state: AppState, ui_dir: &std::path::Path, https: bool) -> Router<()> {
+pub fn build(
+    state: AppState,
+    ui_dir: &std::path::Path,
+    https: bool,
+    request_timeout: std::time::Duration,
+) -> Router<()> {
     // Endpoints that need no session, limited per client and class: flooding one class never
     // starves another.
     let limited = |class: RouteClass| {
@@ -110,7 +115,7 @@ pub fn build(state: AppState, ui_dir: &std::path::Path, https: bool) -> Router<(
         // The task pane's wasm, JS and CSS, as trunk built them (names carry content hashes).
         .fallback_service(ServeDir::new(ui_dir))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(time_limit))
+        .layer(middleware::from_fn_with_state(request_timeout, time_limit))
         .layer(middleware::from_fn_with_state(Https(https), security_headers))
         .layer(
             // Spans name the method and path only: query strings can carry OAuth codes.

@@ -135,7 +135,12 @@ impl Application {
         };
         // HSTS whenever browsers reach Liaison over HTTPS: its own TLS, or a TLS proxy in front
         // (an `https://` public URL). Browsers ignore the header on plain HTTP.
-        let router = router::build(state, &config.ui_dir, https || public_url.is_https());
+        let router = router::build(
+            state,
+            &config.ui_dir,
+            https || public_url.is_https(),
+            config.request_timeout,
+        );
         let scheme = if https { "https" } else { "http" };
         tracing::info!("listening on {scheme}://{local_addr}");
         Ok(Self {

@@ -128,6 +128,8 @@ pub struct TestAppBuilder {
     pub trusted_proxies: liaison_server::http::rate_limit::TrustedProxies,
     pub max_connections: usize,
     pub header_read_timeout: std::time::Duration,
+    /// How long a request may take before `408` (the server's default unless set).
+    pub request_timeout: std::time::Duration,
     pub backend: Backend,
     /// The tenant's administrator consented (so Office SSO works without a dialog).
     pub consented: bool,
@@ -153,6 +155,7 @@ impl Default for TestAppBuilder {
             trusted_proxies: Default::default(),
             max_connections: 1024,
             header_read_timeout: liaison_server::http::accept::HEADER_READ_TIMEOUT,
+            request_timeout: liaison_server::http::limits::REQUEST_TIMEOUT,
             backend: Backend::Sqlite,
             consented: true,
             sync: liaison_server::sync::SyncSettings {
@@ -171,6 +174,12 @@ impl TestAppBuilder {
     /// Starts the simulator with `seed` (more people, more delegations) instead of Contoso's.
     pub fn seed(mut self, seed: Seed) -> Self {
         self.seed = Some(seed);
+        self
+    }
+
+    /// Answers `408` to requests (bodies included) that take longer than `limit`.
+    pub fn request_timeout(mut self, limit: std::time::Duration) -> Self {
+        self.request_timeout = limit;
         self
     }
 
@@ -270,6 +279,7 @@ impl TestAppBuilder {
             trusted_proxies: self.trusted_proxies.clone(),
             max_connections: std::num::NonZeroUsize::new(self.max_connections).expect("above zero"),
             header_read_timeout: self.header_read_timeout,
+            request_timeout: self.request_timeout,
             demo: self
                 .demo
                 .then(|| liaison_server::demo::settings(&seed, &simulator)),

@@ -221,3 +221,44 @@ async fn a_client_slow_to_send_its_headers_and_one_connection_too_many_are_cut_o
     let served = app.get("/healthz").await;
     assert_eq!(served.status(), 200, "a permit is free again");
 }
+
+#[tokio::test]
+async fn a_client_slow_to_send_its_body_is_answered_408() {
+    let app = TestApp::builder()
+        .request_timeout(Duration::from_secs(1))
+        .spawn()
+        .await;
+    let addr = app.url.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(
+        b"POST /api/permissions/resolve HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Content-Length: 1000\r\n\r\n{",
+    )
+    .await
+    .unwrap();
+    // A byte every 200 ms (the header-read timeout is long past): the body would take minutes.
+    let (mut reader, mut writer) = slow.into_split();
+    let dribble = tokio::spawn(async move {
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if writer.write_all(b" ").await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    let read = tokio::time::timeout(Duration::from_secs(6), async {
+        while !String::from_utf8_lossy(&answer).contains("\r\n\r\n") {
+            match reader.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    dribble.abort();
+    assert!(read.is_ok(), "the server answered before the body was done");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+}

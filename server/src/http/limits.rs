@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -15,9 +15,10 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// A client that sends its body slowly is cut off here.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Middleware: answers `408 timeout` when handling takes longer than [`REQUEST_TIMEOUT`].
-pub async fn time_limit(req: Request, next: Next) -> Response {
-    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+/// Middleware: answers `408 timeout` when handling takes longer than the limit
+/// ([`REQUEST_TIMEOUT`] unless configured).
+pub async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
         Ok(res) => res,
         Err(_) => ApiError::Timeout.into_response(),
     }
