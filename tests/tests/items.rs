@@ -353,6 +353,18 @@ async fn concurrent_identical_saves_make_one_crm_event() {
                 .unwrap(),
             2
         );
+        // The five with one key were carried out once (the others replayed its answer); the
+        // five without a key each once: six saves, not ten — the key, not only the unique
+        // event, makes a retry harmless.
+        let saves = app
+            .store
+            .audit_log(&app.tenant_id(), 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|line| line.action == "items.save")
+            .count();
+        assert_eq!(saves, 6);
     }
 }
 
