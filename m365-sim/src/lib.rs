@@ -48,13 +48,13 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower::Layer;
 
-pub use graph::MAX_PAGE_SIZE;
 pub use seed::Seed;
 pub use state::{
     Claims, GLOBAL_ADMIN_ROLE, GRAPH_APP_ID, LIAISON_ADMIN_ROLE, OUTLOOK_CLIENT_ID, V1_ISSUER,
 };
 pub use traffic::{Fault, FaultRule, JournalEntry};
 pub use world::AppRegistration;
+pub use world::MAX_PAGE_SIZE;
 
 /// The client id of the Liaison app registration every simulator starts with.
 pub const LIAISON_CLIENT_ID: &str = "3f6d1b2e-5c4a-4e8f-9b7d-2a1c0e9f8d71";

@@ -7,6 +7,13 @@ use serde_json::{Value, json};
 
 use crate::seed::{Seed, Tenant};
 
+/// The most items a simulated page holds unless a test lowers it ([`World::max_page_size`]).
+/// Microsoft publishes no maximum for `calendarView/delta`; Outlook's mailbox collections
+/// document `$top` "within the range of 1 and 1000" (`api-reference/v1.0/api/user-list-messages.md`),
+/// and paging says an API may cap a requested size silently (`concepts/paging.md`), so the
+/// simulator honours `odata.maxpagesize` up to 1000 and caps the rest without a word.
+pub const MAX_PAGE_SIZE: usize = 1000;
+
 /// The app registration of the client being simulated (Liaison).
 #[derive(Debug, Clone)]
 pub struct AppRegistration {
@@ -219,7 +226,7 @@ pub struct World {
     /// Delta tokens minted before this sequence number are evicted (`410 Gone`).
     pub delta_horizon: u64,
     /// The most items one collection page holds, whatever a client asks
-    /// ([`crate::graph::MAX_PAGE_SIZE`] unless a test lowers it).
+    /// ([`MAX_PAGE_SIZE`] unless a test lowers it).
     pub max_page_size: usize,
     /// Authorization codes, redeemable once.
     pub codes: HashMap<String, Grant>,
@@ -319,7 +326,7 @@ impl World {
             events: Vec::new(),
             seq: 0,
             delta_horizon: 0,
-            max_page_size: crate::graph::MAX_PAGE_SIZE,
+            max_page_size: MAX_PAGE_SIZE,
             codes: HashMap::new(),
             refresh_tokens: HashMap::new(),
             redeemed_codes: HashSet::new(),

@@ -19,12 +19,6 @@ pub(super) const DELETE_ALL: u8 = 8;
 pub(super) const EDIT_OWN: u8 = 16;
 pub(super) const EDIT_ALL: u8 = 32;
 pub(super) const DEFAULT_PAGE_SIZE: usize = 50;
-/// The most items a simulated page holds unless a test lowers it ([`World::max_page_size`]).
-/// Microsoft publishes no maximum for `calendarView/delta`; Outlook's mailbox collections
-/// document `$top` "within the range of 1 and 1000" (`api-reference/v1.0/api/user-list-messages.md`),
-/// and paging says an API may cap a requested size silently (`concepts/paging.md`), so the
-/// simulator honours `odata.maxpagesize` up to 1000 and caps the rest without a word.
-pub const MAX_PAGE_SIZE: usize = 1000;
 pub(super) const MAX_BATCH: usize = 20;
 
 pub(super) type GraphResult = Result<Response, Response>;

@@ -12,7 +12,7 @@ mod schedule;
 mod subscriptions;
 mod users;
 
-pub use access::{MAX_PAGE_SIZE, not_found_route, rewrite_me};
+pub use access::{not_found_route, rewrite_me};
 pub use batch::batch;
 pub use categories::{create_category, list_categories};
 pub use delta::calendar_view_delta;
