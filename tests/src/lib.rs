@@ -5,7 +5,10 @@
 //! Nothing here skips: a missing browser or task pane build fails the test with what to do.
 
 mod browser;
+pub mod pane;
 pub mod people;
+pub mod redirects;
+pub mod store_fixtures;
 pub mod test_db;
 
 use std::path::PathBuf;
@@ -338,7 +341,21 @@ impl TestAppBuilder {
     }
 }
 
+/// A refusal's status and JSON error body.
+pub async fn error_body(res: reqwest::Response) -> (u16, liaison_domain::api::ErrorBody) {
+    let status = res.status().as_u16();
+    (status, res.json().await.expect("an error body"))
+}
+
 impl TestApp {
+    /// How many CRM events the store holds.
+    pub async fn crm_event_count(&self) -> i64 {
+        self.store
+            .count_rows(liaison_server::store::CountedTable::CrmEvents)
+            .await
+            .expect("the store answers")
+    }
+
     /// The store this server uses.
     pub fn database_url(&self) -> &liaison_server::store::DatabaseUrl {
         &self._database.url

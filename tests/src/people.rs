@@ -43,6 +43,20 @@ pub fn item(owner: &str, item_id: &str) -> Value {
     json!({ "owner": owner, "itemId": item_id })
 }
 
+/// A seeded item of `owner`'s calendar, as the sidebar names it.
+pub fn seeded_item(owner: &str, n: u8) -> Value {
+    item(owner, &seeded(n))
+}
+
+/// A new meeting in Olga's calendar (made by Olga), as the sidebar names it.
+pub fn new_meeting(app: &crate::TestApp, subject: &str) -> Value {
+    let id = app.simulator.outlook().create(
+        OLGA,
+        &m365_sim::outlook::NewMeeting::new(subject, 1_795_420_800, 60),
+    );
+    item(OLGA, &id)
+}
+
 /// A Save of `item` linking `records`.
 pub fn save(item: Value, records: &[&str]) -> Value {
     json!({ "item": item, "linkRecordIds": records })

@@ -1,18 +1,23 @@
 //! Tenant isolation and object references on every route that names something: a signed-in
-//! person of another tenant who names Contoso's mailboxes, items or CRM events learns nothing
-//! (`404 not_found`, the same answer as for what does not exist) and changes nothing.
+//! person of another tenant who names Contoso's mailboxes, items, records or CRM events learns
+//! nothing (`404 not_found`, the same answer as for what does not exist) and changes nothing
+//! (saves and records on every store backend).
 
-use liaison_domain::api::{ErrorBody, ErrorCode, SaveItemResponse};
-use liaison_e2e::TestApp;
+use liaison_domain::api::{ErrorBody, ErrorCode, RecordKind, RecordPage, SaveItemResponse};
 use liaison_e2e::people::items::OLGAS_REVIEW;
 use liaison_e2e::people::{ANN, OLGA, item, save, seeded};
-use liaison_server::store::{CountedTable, Tenant, TenantId, User, UserId, UserKey};
+use liaison_e2e::test_db::backends;
+use liaison_e2e::{TestApp, error_body};
+use liaison_server::store::{CountedTable, NewRecord, Tenant, TenantId, User, UserId, UserKey};
 use serde_json::json;
+
+const FABRIKAM: &str = "fabrikam-tid";
+const FIONA_ID: &str = "fiona-oid";
 
 /// Fiona of Fabrikam, signed in: her session token.
 async fn fiona(app: &TestApp) -> String {
-    let fabrikam = TenantId::new("fabrikam-tid");
-    let fiona = UserId::new("fiona-oid");
+    let fabrikam = TenantId::new(FABRIKAM);
+    let fiona = UserId::new(FIONA_ID);
     app.store
         .upsert_tenant(&Tenant::new(&fabrikam, "Fabrikam"))
         .await
@@ -133,4 +138,90 @@ async fn another_tenants_person_naming_contosos_items_and_events_gets_404_and_ch
         context["crmEvent"]["id"], event_id,
         "the event is still there for those who may see it"
     );
+}
+
+#[tokio::test]
+async fn another_tenants_mailboxes_and_records_answer_404_and_change_nothing() {
+    for backend in backends() {
+        let app = TestApp::builder().backend(backend).spawn().await;
+        // Fabrikam: a tenant of its own, with a record of its own.
+        let fiona = fiona(&app).await;
+        app.store
+            .insert_record(
+                &TenantId::new(FABRIKAM),
+                &NewRecord {
+                    id: "fab-secret".into(),
+                    kind: RecordKind::Account,
+                    name: "Fabrikam secret account".into(),
+                    email: None,
+                    company: None,
+                    owner_id: UserId::new(FIONA_ID),
+                },
+            )
+            .await
+            .unwrap();
+        let before = (
+            app.crm_event_count().await,
+            app.store
+                .count_rows(CountedTable::CrmEventRecords)
+                .await
+                .unwrap(),
+        );
+
+        // Fiona (Fabrikam) names Contoso's Olga; Ann (Contoso) names Fabrikam's record.
+        let cross_owner = app
+            .http
+            .post(format!("{}/api/items/save", app.url))
+            .bearer_auth(&fiona)
+            .json(&save(item(OLGA, &seeded(OLGAS_REVIEW)), &[]))
+            .send()
+            .await
+            .unwrap();
+        let cross_record = app
+            .post_as(
+                ANN,
+                "/api/items/save",
+                &save(item(OLGA, &seeded(OLGAS_REVIEW)), &["fab-secret"]),
+                None,
+            )
+            .await;
+        let unknown_record = app
+            .post_as(
+                ANN,
+                "/api/items/save",
+                &save(item(OLGA, &seeded(OLGAS_REVIEW)), &["no-such-id"]),
+                None,
+            )
+            .await;
+        let search = app.get_as(ANN, "/api/crm/records?q=fabrikam").await;
+
+        for res in [cross_owner, cross_record, unknown_record] {
+            let (status, error) = error_body(res).await;
+            assert_eq!(status, 404);
+            assert_eq!(error.code, ErrorCode::NotFound);
+        }
+        let page: RecordPage = search.json().await.unwrap();
+        assert!(page.records.iter().all(|r| r.id != "fab-secret"));
+        let after = (
+            app.crm_event_count().await,
+            app.store
+                .count_rows(CountedTable::CrmEventRecords)
+                .await
+                .unwrap(),
+        );
+        assert_eq!(before, after);
+        let fabrikam_audit = app
+            .store
+            .audit_log(&TenantId::new(FABRIKAM), 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            fabrikam_audit.len(),
+            1,
+            "Fiona's attempt is audited in her own tenant"
+        );
+        assert!(!fabrikam_audit[0].allowed());
+        let contoso_audit = app.store.audit_log(&app.tenant_id(), 10).await.unwrap();
+        assert_eq!(contoso_audit.iter().filter(|l| !l.allowed()).count(), 2);
+    }
 }

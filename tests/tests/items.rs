@@ -1,5 +1,6 @@
 //! The sidebar's item API over real HTTP, on the demo's people and the simulator's items: who
-//! may save what, idempotent saves, tenant isolation, search. The client names an item (owner
+//! may save what, queued saves, unlinking, search (idempotent saves: `items_replay.rs`; tenant
+//! isolation: `isolation.rs`). The client names an item (owner
 //! and REST id); everything else comes from (simulated) Microsoft Graph. The stories that
 //! matter for data safety run on every store backend (SQLite, and PostgreSQL when
 //! `TEST_DATABASE_URL` is set).
@@ -11,26 +12,10 @@ use liaison_domain::api::{
 use liaison_domain::permissions::{Action, Level, Reason};
 use liaison_e2e::TestApp;
 use liaison_e2e::people::items::*;
-use liaison_e2e::people::{ANN, ARTHUR, OLGA, OTTO, RITA, SAM, item, save, seeded};
-use liaison_e2e::test_db::backends;
+use liaison_e2e::people::{ANN, ARTHUR, OLGA, OTTO, RITA, SAM, item, save, seeded, seeded_item};
 use liaison_server::store::CountedTable;
-use liaison_server::store::{NewRecord, Tenant, TenantId, User, UserId, UserKey};
 use m365_sim::outlook::NewMeeting;
 use serde_json::{Value, json};
-
-/// A seeded item of `owner`'s calendar, as the sidebar names it.
-fn seeded_item(owner: &str, n: u8) -> Value {
-    item(owner, &seeded(n))
-}
-
-/// A new meeting in Olga's calendar (made by Olga), as the sidebar names it.
-fn new_meeting(app: &TestApp, subject: &str) -> Value {
-    let id = app
-        .simulator
-        .outlook()
-        .create(OLGA, &NewMeeting::new(subject, 1_795_420_800, 60));
-    item(OLGA, &id)
-}
 
 async fn error(res: reqwest::Response) -> (u16, ErrorBody) {
     let status = res.status().as_u16();
@@ -289,211 +274,6 @@ async fn with_insta_sync_off_a_first_save_is_queued_for_the_next_session() {
         .await
         .unwrap();
     assert_eq!(status["state"], "queued");
-}
-
-#[tokio::test]
-async fn the_same_key_and_body_replay_the_first_answer_and_another_body_is_refused() {
-    for backend in backends() {
-        let app = TestApp::builder().backend(backend).spawn().await;
-        let body = save(seeded_item(OLGA, OLGAS_REVIEW), &["demo-con-nancy"]);
-
-        let first = app
-            .post_as(ANN, "/api/items/save", &body, Some("key-1"))
-            .await;
-        let first = (first.status(), first.text().await.unwrap());
-        let again = app
-            .post_as(ANN, "/api/items/save", &body, Some("key-1"))
-            .await;
-        let again = (again.status(), again.text().await.unwrap());
-        let other = save(seeded_item(OLGA, OLGAS_REVIEW), &["demo-con-andrew"]);
-        let reused = app
-            .post_as(ANN, "/api/items/save", &other, Some("key-1"))
-            .await;
-
-        assert_eq!(first.0, 200);
-        assert_eq!(
-            again, first,
-            "the replay is the first answer, byte for byte"
-        );
-        let (status, error) = error(reused).await;
-        assert_eq!(status, 422);
-        assert_eq!(error.code, ErrorCode::IdempotencyKeyReused);
-        assert_eq!(events(&app).await, 1);
-        let audit = app.store.audit_log(&app.tenant_id(), 10).await.unwrap();
-        let saves = audit
-            .iter()
-            .filter(|a| !a.action.starts_with("sign_in"))
-            .count();
-        assert_eq!(saves, 1, "a replay does not act again");
-    }
-}
-
-#[tokio::test]
-async fn concurrent_identical_saves_make_one_crm_event() {
-    for backend in backends() {
-        let app = TestApp::builder().backend(backend).spawn().await;
-        let body = save(
-            new_meeting(&app, "A race"),
-            &["demo-con-nancy", "demo-acc-northwind"],
-        );
-
-        let (with_key, without_key) = tokio::join!(
-            futures(&app, &body, Some("same-key"), 5),
-            futures(&app, &body, None, 5),
-        );
-
-        for status in with_key.iter().chain(&without_key) {
-            assert_eq!(*status, 200);
-        }
-        assert_eq!(events(&app).await, 1);
-        assert_eq!(
-            app.store
-                .count_rows(CountedTable::CrmEventRecords)
-                .await
-                .unwrap(),
-            2
-        );
-        // The five with one key were carried out once (the others replayed its answer); the
-        // five without a key each once: six saves, not ten — the key, not only the unique
-        // event, makes a retry harmless.
-        let saves = app
-            .store
-            .audit_log(&app.tenant_id(), 100)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|line| line.action == "items.save")
-            .count();
-        assert_eq!(saves, 6);
-    }
-}
-
-/// `n` identical saves by Ann, all in flight at once; their statuses.
-async fn futures(app: &TestApp, body: &Value, key: Option<&str>, n: usize) -> Vec<u16> {
-    let token = app.token(ANN).await;
-    let tasks: Vec<_> = (0..n)
-        .map(|_| {
-            let mut request = app
-                .http
-                .post(format!("{}/api/items/save", app.url))
-                .bearer_auth(&token)
-                .json(body);
-            if let Some(key) = key {
-                request = request.header("idempotency-key", key);
-            }
-            tokio::spawn(async move { request.send().await.map(|r| r.status().as_u16()) })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    for task in tasks {
-        statuses.push(task.await.unwrap().unwrap());
-    }
-    statuses
-}
-
-#[tokio::test]
-async fn another_tenants_mailboxes_and_records_answer_404_and_change_nothing() {
-    for backend in backends() {
-        let app = TestApp::builder().backend(backend).spawn().await;
-        // Fabrikam: a tenant of its own, with a record of its own.
-        let fabrikam = TenantId::new("fabrikam-tid");
-        let fiona_id = UserId::new("fiona-oid");
-        app.store
-            .upsert_tenant(&Tenant::new(&fabrikam, "Fabrikam"))
-            .await
-            .unwrap();
-        app.store
-            .upsert_user(&User {
-                tenant_id: fabrikam.clone(),
-                id: fiona_id.clone(),
-                mailbox: "fiona@fabrikam.com".into(),
-                display_name: "Fiona".into(),
-                sync_enabled: true,
-            })
-            .await
-            .unwrap();
-        app.store
-            .insert_record(
-                &fabrikam,
-                &NewRecord {
-                    id: "fab-secret".into(),
-                    kind: RecordKind::Account,
-                    name: "Fabrikam secret account".into(),
-                    email: None,
-                    company: None,
-                    owner_id: fiona_id.clone(),
-                },
-            )
-            .await
-            .unwrap();
-        let (fiona, _) = liaison_server::auth::sessions::start(
-            app.store.as_ref(),
-            &UserKey::new(fabrikam.clone(), fiona_id.clone()),
-            false,
-            None,
-        )
-        .await
-        .unwrap();
-        let before = (
-            events(&app).await,
-            app.store
-                .count_rows(CountedTable::CrmEventRecords)
-                .await
-                .unwrap(),
-        );
-
-        // Fiona (Fabrikam) names Contoso's Olga; Ann (Contoso) names Fabrikam's record.
-        let cross_owner = app
-            .http
-            .post(format!("{}/api/items/save", app.url))
-            .bearer_auth(&fiona)
-            .json(&save(seeded_item(OLGA, OLGAS_REVIEW), &[]))
-            .send()
-            .await
-            .unwrap();
-        let cross_record = app
-            .post_as(
-                ANN,
-                "/api/items/save",
-                &save(seeded_item(OLGA, OLGAS_REVIEW), &["fab-secret"]),
-                None,
-            )
-            .await;
-        let unknown_record = app
-            .post_as(
-                ANN,
-                "/api/items/save",
-                &save(seeded_item(OLGA, OLGAS_REVIEW), &["no-such-id"]),
-                None,
-            )
-            .await;
-        let search = app.get_as(ANN, "/api/crm/records?q=fabrikam").await;
-
-        for res in [cross_owner, cross_record, unknown_record] {
-            let (status, error) = error(res).await;
-            assert_eq!(status, 404);
-            assert_eq!(error.code, ErrorCode::NotFound);
-        }
-        let page: RecordPage = search.json().await.unwrap();
-        assert!(page.records.iter().all(|r| r.id != "fab-secret"));
-        let after = (
-            events(&app).await,
-            app.store
-                .count_rows(CountedTable::CrmEventRecords)
-                .await
-                .unwrap(),
-        );
-        assert_eq!(before, after);
-        let fabrikam_audit = app.store.audit_log(&fabrikam, 10).await.unwrap();
-        assert_eq!(
-            fabrikam_audit.len(),
-            1,
-            "Fiona's attempt is audited in her own tenant"
-        );
-        assert!(!fabrikam_audit[0].allowed());
-        let contoso_audit = app.store.audit_log(&app.tenant_id(), 10).await.unwrap();
-        assert_eq!(contoso_audit.iter().filter(|l| !l.allowed()).count(), 2);
-    }
 }
 
 #[tokio::test]

@@ -2,20 +2,12 @@
 //! without an address, and a slow Graph while signing in through the dialog.
 
 use liaison_e2e::TestApp;
+use liaison_e2e::redirects::sso;
 use m365_sim::{Claims, Fault, FaultRule};
 use serde_json::Value;
 
 const ANN: &str = "ann@contoso.com";
 const ANN_ID: &str = "00000002-aaaa-4bbb-8ccc-000000000002";
-
-async fn sso(app: &TestApp, token: &str) -> reqwest::Response {
-    app.http
-        .post(format!("{}/api/session/sso", app.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-}
 
 /// An SSO token as Entra would issue it for the person `oid` (the app's audience, v2.0).
 fn sso_token(app: &TestApp, oid: &str, username: Option<&str>) -> String {

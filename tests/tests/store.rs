@@ -3,20 +3,15 @@
 
 use liaison_domain::api::RecordKind;
 use liaison_domain::permissions::GraphRole;
+use liaison_e2e::store_fixtures::*;
 use liaison_e2e::test_db::{TestDatabase, backends};
 use liaison_server::store::{
-    self, AuditAction, AuditEntry, CalendarView, CountedTable, Delegation, DelegationCheck,
-    EventKey, EventTime, EventType, EventWrite, IdempotencyKey, Idempotent, ItemSyncState,
-    NewRecord, RecordCursor, RecordQuery, SaveCommand, Share, Store, StoredResponse, Tenant,
-    TenantId, User, UserId,
+    self, CalendarView, CountedTable, Delegation, DelegationCheck, EventKey, IdempotencyKey,
+    Idempotent, ItemSyncState, NewRecord, RecordCursor, RecordQuery, Share, Store, StoredResponse,
+    Tenant, TenantId, User,
 };
 
-const T: &str = "tenant-a";
 const OTHER: &str = "tenant-b";
-
-fn uid(id: &str) -> UserId {
-    UserId::new(id)
-}
 
 fn user(tenant: &str, id: &str, mailbox: &str) -> User {
     User {
@@ -42,56 +37,6 @@ fn record(id: &str, kind: RecordKind, name: &str, owner: &str) -> NewRecord {
     }
 }
 
-fn save(actor: &str, ical_uid: &str, key: Option<&str>) -> SaveCommand {
-    SaveCommand {
-        tenant_id: TenantId::new(T),
-        actor_id: uid(actor),
-        organizer_id: uid("olga"),
-        ical_uid: ical_uid.into(),
-        graph_event_id: Some(format!("graph-{ical_uid}")),
-        event: EventWrite {
-            subject: "Review".into(),
-            time: EventTime::Timed {
-                start_ms: 1_795_420_800_000,
-                end_ms: 1_795_424_400_000,
-            },
-            time_zone: "Europe/Paris".into(),
-            location: String::new(),
-            attendees: vec!["nancy@northwind.example".into()],
-            is_private: false,
-        },
-        event_type: EventType::SingleInstance,
-        series_master_graph_id: None,
-        link_record_ids: vec!["r1".into()],
-        queue: None,
-        idempotency: key.map(|k| IdempotencyKey {
-            key: k.into(),
-            request_hash: "hash-1".into(),
-        }),
-        outbox_id: None,
-    }
-}
-
-fn audit(actor: &str) -> AuditEntry {
-    AuditEntry {
-        tenant_id: TenantId::new(T),
-        actor_id: uid(actor),
-        on_behalf_of_id: Some(uid("olga")),
-        action: AuditAction::ItemSave,
-        target: "olga@a.example/uid".into(),
-        allowed: true,
-        reason: None,
-        detail: None,
-    }
-}
-
-fn ok_response(_: Option<&store::StoredEvent>, _: &store::StoredStatus) -> StoredResponse {
-    StoredResponse {
-        status: 200,
-        body: "{\"saved\":true}".into(),
-    }
-}
-
 #[tokio::test]
 async fn the_store_story_holds_on_every_backend() {
     for backend in backends() {
@@ -101,10 +46,6 @@ async fn the_store_story_holds_on_every_backend() {
         store.migrate().await.unwrap();
         story(store.as_ref()).await;
         append_only_audit(&db).await;
-        audit_lines_are_bounded_whatever_the_caller_passes(store.as_ref()).await;
-        housekeeping_deletes_only_what_has_run_its_course(store.as_ref()).await;
-        sessions_end_when_idle_an_hour_or_eight_hours_after_they_began(store.as_ref()).await;
-        a_queued_save_is_carried_out_once_and_dead_lettered_once(store.as_ref()).await;
         bulk_written_parents_have_one_index_led_by_tenant(&db).await;
     }
 }
@@ -504,212 +445,4 @@ async fn bulk_written_parents_have_one_index_led_by_tenant(db: &TestDatabase) {
             ("users".to_owned(), "users_pkey".to_owned())
         ]
     );
-}
-
-/// The audit log is append-only, so what a request can put in a line is bounded in the store.
-async fn audit_lines_are_bounded_whatever_the_caller_passes(store: &dyn Store) {
-    let tenant = TenantId::new("tenant-bounded");
-    let huge = "é".repeat(100_000);
-    store
-        .append_audit(&AuditEntry {
-            tenant_id: tenant.clone(),
-            actor_id: uid("someone"),
-            on_behalf_of_id: None,
-            action: AuditAction::ItemSave,
-            target: huge.clone(),
-            allowed: false,
-            reason: Some(huge.clone()),
-            detail: Some(huge),
-        })
-        .await
-        .unwrap();
-    let line = &store.audit_log(&tenant, 1).await.unwrap()[0];
-    assert!(line.target.chars().count() <= 513, "{}", line.target.len());
-    assert!(line.reason.as_ref().unwrap().chars().count() <= 65);
-    assert!(line.detail.as_ref().unwrap().chars().count() <= 1025);
-    assert!(line.target.ends_with('…'));
-}
-
-/// Idempotency keys are kept at least a day (two, in fact); sessions go when idle or over;
-/// nothing live is touched.
-async fn housekeeping_deletes_only_what_has_run_its_course(store: &dyn Store) {
-    use liaison_server::auth::sessions;
-    use liaison_server::housekeeping::purge_once;
-    const HOUR: i64 = 60 * 60 * 1000;
-    let now = liaison_server::clock::now_ms();
-    let ann = liaison_server::store::UserKey::new(TenantId::new(T), uid("ann"));
-    let (token, _) = sessions::start(store, &ann, false, None).await.unwrap();
-
-    let soon = purge_once(store, now + HOUR / 2).await.unwrap();
-    assert_eq!((soon.sessions, soon.idempotency_keys), (0, 0));
-    assert!(sessions::resolve(store, &token).await.unwrap().is_some());
-
-    let idle = purge_once(store, now + 2 * HOUR).await.unwrap();
-    assert_eq!(
-        idle.sessions, 1,
-        "an hour unused ends a session; it is deleted"
-    );
-    assert_eq!(idle.idempotency_keys, 0);
-    assert_eq!(
-        purge_once(store, now + 47 * HOUR)
-            .await
-            .unwrap()
-            .idempotency_keys,
-        0,
-        "keys answer replays for at least a day"
-    );
-    assert!(
-        purge_once(store, now + 49 * HOUR)
-            .await
-            .unwrap()
-            .idempotency_keys
-            >= 1
-    );
-}
-
-/// A session ends an hour after its last use however recent its start, and eight hours after
-/// its start however often it is used.
-async fn sessions_end_when_idle_an_hour_or_eight_hours_after_they_began(store: &dyn Store) {
-    use liaison_server::auth::sessions::{self, resolve_at};
-    const MINUTE: i64 = 60 * 1000;
-    let ann = liaison_server::store::UserKey::new(TenantId::new(T), uid("ann"));
-
-    let (idle, _) = sessions::start(store, &ann, false, None).await.unwrap();
-    let began = liaison_server::clock::now_ms();
-    assert!(
-        resolve_at(store, &idle, began + 50 * MINUTE)
-            .await
-            .unwrap()
-            .is_some()
-    );
-    // Used at +50 min, so still alive at +50 + 59 min (past an hour since its start)…
-    assert!(
-        resolve_at(store, &idle, began + 109 * MINUTE)
-            .await
-            .unwrap()
-            .is_some()
-    );
-    // …and over 61 minutes after its last use.
-    assert!(
-        resolve_at(store, &idle, began + 171 * MINUTE)
-            .await
-            .unwrap()
-            .is_none()
-    );
-
-    let (busy, _) = sessions::start(store, &ann, false, None).await.unwrap();
-    let began = liaison_server::clock::now_ms();
-    let mut at = began;
-    while at < began + 8 * 60 * MINUTE - 40 * MINUTE {
-        at += 40 * MINUTE;
-        assert!(
-            resolve_at(store, &busy, at).await.unwrap().is_some(),
-            "used every 40 minutes, alive at +{} min",
-            (at - began) / MINUTE
-        );
-    }
-    assert!(
-        resolve_at(store, &busy, began + 8 * 60 * MINUTE + MINUTE)
-            .await
-            .unwrap()
-            .is_none(),
-        "eight hours after it began, however busy"
-    );
-}
-
-/// Two sessions carrying out one queued save (a lease taken over mid-way): the second writes
-/// nothing — its transaction begins by taking the outbox row. Giving up on it happens once too.
-async fn a_queued_save_is_carried_out_once_and_dead_lettered_once(store: &dyn Store) {
-    let olga = liaison_server::store::UserKey::new(TenantId::new(T), uid("olga"));
-    let mut queue = save("ann", "uid-outbox", None);
-    queue.queue = Some(store::QueueWrite {
-        payload: "{}".into(),
-        item_id: Some("rest-id-outbox".into()),
-    });
-    store
-        .save_item(&queue, &audit("ann"), &ok_response)
-        .await
-        .unwrap();
-    let queued = store.queued_saves(&olga).await.unwrap();
-    let queued = queued
-        .iter()
-        .find(|q| q.ical_uid == "uid-outbox")
-        .expect("the queued save")
-        .clone();
-    assert_eq!(queued.item_id.as_deref(), Some("rest-id-outbox"));
-    assert_eq!(queued.attempts, 0);
-
-    let audit_lines = || async { store.count_rows(CountedTable::AuditLog).await.unwrap() };
-    let mut carry_out = save("ann", "uid-outbox", None);
-    carry_out.outbox_id = Some(queued.id.clone());
-    let before = audit_lines().await;
-    store
-        .save_item(&carry_out, &audit("ann"), &ok_response)
-        .await
-        .unwrap();
-    let again = store
-        .save_item(&carry_out, &audit("ann"), &ok_response)
-        .await;
-    assert!(
-        matches!(again, Err(store::StoreError::OutboxTaken)),
-        "{again:?}"
-    );
-    assert_eq!(audit_lines().await, before + 1, "one audit line, one write");
-
-    // Another queued save fails twice, then is given up on — once.
-    let mut queue = save("ann", "uid-dead", None);
-    queue.queue = Some(store::QueueWrite {
-        payload: "{}".into(),
-        item_id: None,
-    });
-    store
-        .save_item(&queue, &audit("ann"), &ok_response)
-        .await
-        .unwrap();
-    let dead = store
-        .queued_saves(&olga)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|q| q.ical_uid == "uid-dead")
-        .unwrap();
-    let t = TenantId::new(T);
-    assert_eq!(
-        store
-            .note_queued_save_failure(&t, &dead.id, "Graph")
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        store
-            .note_queued_save_failure(&t, &dead.id, "Graph")
-            .await
-            .unwrap(),
-        2
-    );
-    assert!(
-        store
-            .dead_letter_queued_save(&olga, &dead, "gave up", &audit("ann"))
-            .await
-            .unwrap()
-    );
-    assert!(
-        !store
-            .dead_letter_queued_save(&olga, &dead, "gave up", &audit("ann"))
-            .await
-            .unwrap()
-    );
-    let status = store
-        .item_status(EventKey {
-            tenant_id: &t,
-            organizer_id: &uid("olga"),
-            ical_uid: "uid-dead",
-        })
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(status.state, store::ItemSyncState::Failed);
-    assert_eq!(status.error_code.as_deref(), Some("queued_save_failed"));
-    assert_eq!(status.error_message.as_deref(), Some("gave up"));
 }

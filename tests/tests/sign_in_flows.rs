@@ -1,0 +1,368 @@
+//! The authorization code flows against the simulator: the sign-in dialog (PKCE, one-time state
+//! and dialog code), Google connect, admin consent — each bound to the browser that started it,
+//! each provider's code only at its own callback, each ID token only with its flow's nonce — and
+//! no secret of them in the database file.
+
+use liaison_domain::api::{ErrorBody, ErrorCode};
+use liaison_e2e::TestApp;
+use liaison_e2e::redirects::*;
+use serde_json::Value;
+
+const ANN: &str = "ann@contoso.com";
+const ANN_ID: &str = "00000002-aaaa-4bbb-8ccc-000000000002";
+
+#[tokio::test]
+async fn no_secret_is_in_the_database_file_in_the_clear() {
+    let app = TestApp::spawn().await;
+    // Every way a secret reaches the store: SSO (a Microsoft refresh token), a session, a
+    // refresh (a rotated token), the dialog (a one-time code, a PKCE verifier), Google.
+    let ann = app.token(ANN).await;
+    let check = app
+        .http
+        .post(format!("{}/api/connections/microsoft/check", app.url))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(check.status(), 200);
+    let dialog = browser();
+    let started = dialog
+        .get(format!("{}/auth/microsoft/start?dialog=1", public(&app)))
+        .send()
+        .await
+        .unwrap();
+    // A flow left unfinished: its verifier stays in the store until it expires.
+    browser()
+        .get(format!("{}/auth/microsoft/start?dialog=1", public(&app)))
+        .send()
+        .await
+        .unwrap();
+    let callback = through_simulator(&location(&started), ANN).await;
+    let page = dialog
+        .get(&callback)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let code = dialog_message(&page);
+    let connect = connect_google(&app, &ann).await;
+    let google = browser();
+    let authorize = open_start_link(&google, &connect).await;
+    let back = through_simulator(&authorize, "olga@contoso-workspace.example").await;
+    assert_eq!(google.get(&back).send().await.unwrap().status(), 200);
+
+    let url = app.database_url().expose().to_owned();
+    let path = url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut bytes = std::fs::read(&path).unwrap();
+    if let Ok(wal) = std::fs::read(format!("{path}-wal")) {
+        bytes.extend(wal);
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        text.contains("olga@contoso-workspace.example"),
+        "the scan reads the data just written"
+    );
+    for secret in [
+        "sim.rt.",   // Microsoft refresh tokens
+        "sim.g.rt.", // Google refresh tokens
+        "sim.g.at.", // Google access tokens
+        "eyJ",       // any JWT: access and ID tokens
+        ann.as_str(),
+        code.as_str(),
+    ] {
+        assert!(!text.contains(secret), "{secret} is in the database file");
+    }
+}
+
+#[tokio::test]
+async fn without_consent_sso_says_so_and_the_dialog_flow_signs_in_with_a_one_time_code() {
+    let app = TestApp::builder().without_consent().spawn().await;
+    let res = sso(&app, &app.office_sso_token(ANN).await).await;
+    assert_eq!(res.status(), 403);
+    let body: ErrorBody = res.json().await.unwrap();
+    assert_eq!(body.code, ErrorCode::ConsentRequired);
+
+    // The dialog's first page is on Liaison's origin; it redirects to the identity platform
+    // and binds the flow to this browser.
+    let dialog = browser();
+    let start = dialog
+        .get(format!("{}/auth/microsoft/start?dialog=1", public(&app)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(start.status(), 303);
+    let cookie = start.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.starts_with("liaison-flow=") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let authorize = location(&start);
+    let query: std::collections::HashMap<String, String> = url::Url::parse(&authorize)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    assert_eq!(query["code_challenge_method"], "S256");
+    assert_eq!(
+        query["redirect_uri"],
+        format!(
+            "{}/auth/microsoft/callback",
+            app.url.replace("127.0.0.1", "localhost")
+        )
+    );
+    assert!(query.contains_key("nonce") && query.contains_key("state"));
+
+    let callback = through_simulator(&authorize, ANN).await;
+    let page = dialog.get(&callback).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let code = dialog_message(&html);
+    assert!(
+        code.starts_with("ldc_"),
+        "the dialog carries a one-time code, not a token"
+    );
+
+    let exchange = |code: String| {
+        let app = &app;
+        async move {
+            app.http
+                .post(format!("{}/api/session/exchange", app.url))
+                .json(&serde_json::json!({ "code": code }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first = exchange(code.clone()).await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(exchange(code).await.status(), 401, "the code works once");
+
+    // The callback's state is one-time too: replaying it is refused.
+    let replay = dialog.get(&callback).send().await.unwrap();
+    assert_eq!(replay.status(), 400);
+    // And consenting once is enough for SSO from now on.
+    assert_eq!(
+        sso(&app, &app.office_sso_token(ANN).await).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_code_sent_to_the_other_providers_callback_is_refused() {
+    let app = TestApp::spawn().await;
+    let token = app.token(ANN).await;
+    let connect = connect_google(&app, &token).await;
+    let dialog = browser();
+    let authorize = open_start_link(&dialog, &connect).await;
+    let google_callback = through_simulator(&authorize, "olga@contoso-workspace.example").await;
+    // Mix-up: the Google code and state, delivered to the Microsoft callback.
+    let swapped = google_callback.replace("/auth/google/callback", "/auth/microsoft/callback");
+    let res = dialog.get(&swapped).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+
+    // Started again and delivered where it belongs, Google connects.
+    let connect = connect_google(&app, &token).await;
+    let authorize = open_start_link(&dialog, &connect).await;
+    let callback = through_simulator(&authorize, "olga@contoso-workspace.example").await;
+    let res = dialog.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let me: Value = app
+        .http
+        .get(format!("{}/api/me", app.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["connections"]["google"], "connected");
+}
+
+#[tokio::test]
+async fn a_flow_completed_in_another_browser_connects_nothing() {
+    let app = TestApp::spawn().await;
+    let mallory = app.token(ANN).await;
+    // Mallory starts connecting Google in her own browser and sends the consent link on.
+    let connect = connect_google(&app, &mallory).await;
+    let mallorys_browser = browser();
+    let authorize = open_start_link(&mallorys_browser, &connect).await;
+    // Victor consents with his Google account; his browser comes back to Liaison.
+    let victors_browser = browser();
+    let callback = through_simulator(&authorize, "olga@contoso-workspace.example").await;
+    let res = victors_browser.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.text().await.unwrap().contains("another browser"),
+        "the page says why"
+    );
+    let connection = app
+        .store
+        .connection(&app.user(ANN_ID), liaison_server::store::Provider::Google)
+        .await
+        .unwrap();
+    assert!(connection.is_none(), "nothing was connected to Mallory");
+
+    // The start link itself works once, for two minutes at most.
+    let link = connect["authorizeUrl"].as_str().unwrap();
+    assert_eq!(browser().get(link).send().await.unwrap().status(), 400);
+
+    // A Microsoft sign-in started in one browser and finished in another: no dialog code.
+    let started = browser()
+        .get(format!("{}/auth/microsoft/start?dialog=1", public(&app)))
+        .send()
+        .await
+        .unwrap();
+    let callback = through_simulator(&location(&started), ANN).await;
+    let page = browser().get(&callback).send().await.unwrap();
+    assert_eq!(page.status(), 400);
+    assert!(
+        !page
+            .text()
+            .await
+            .unwrap()
+            .contains("data-dialog-message=\"ldc_")
+    );
+}
+
+#[tokio::test]
+async fn an_id_token_for_another_nonce_and_a_code_at_the_wrong_callback_are_refused() {
+    let app = TestApp::spawn().await;
+    let ann = app.token(ANN).await;
+    // The nonce sent to the identity platform was changed on the way: the ID token that comes
+    // back carries it, not the flow's own, and signs nobody in.
+    let dialog = browser();
+    let started = dialog
+        .get(format!("{}/auth/microsoft/start?dialog=1", public(&app)))
+        .send()
+        .await
+        .unwrap();
+    let tampered = with_param(&location(&started), "nonce", "a-nonce-of-the-attackers");
+    let callback = through_simulator(&tampered, ANN).await;
+    let page = dialog.get(&callback).send().await.unwrap();
+    assert!(page.status().is_client_error(), "{}", page.status());
+    assert!(
+        !page
+            .text()
+            .await
+            .unwrap()
+            .contains("data-dialog-message=\"ldc_")
+    );
+
+    // The same for Google: the account is not connected.
+    let connect = connect_google(&app, &ann).await;
+    let google = browser();
+    let authorize = open_start_link(&google, &connect).await;
+    let tampered = with_param(&authorize, "nonce", "a-nonce-of-the-attackers");
+    let callback = through_simulator(&tampered, "olga@contoso-workspace.example").await;
+    let page = google.get(&callback).send().await.unwrap();
+    assert!(page.status().is_client_error(), "{}", page.status());
+    let google_connection = app
+        .store
+        .connection(&app.user(ANN_ID), liaison_server::store::Provider::Google)
+        .await
+        .unwrap();
+    assert!(google_connection.is_none());
+
+    // Mix-up the other way: a Microsoft code and state delivered to the Google callback.
+    let dialog = browser();
+    let started = dialog
+        .get(format!("{}/auth/microsoft/start?dialog=1", public(&app)))
+        .send()
+        .await
+        .unwrap();
+    let callback = through_simulator(&location(&started), ANN).await;
+    let swapped = callback.replace("/auth/microsoft/callback", "/auth/google/callback");
+    let page = dialog.get(&swapped).send().await.unwrap();
+    assert_eq!(page.status(), 400);
+    assert!(
+        !page
+            .text()
+            .await
+            .unwrap()
+            .contains("data-dialog-message=\"ldc_")
+    );
+}
+
+#[tokio::test]
+async fn only_an_administrator_grants_tenant_consent_and_the_tenant_comes_from_the_sign_in() {
+    let app = TestApp::builder().without_consent().spawn().await;
+    let admin_browser = browser();
+    let start = || async {
+        let res = admin_browser
+            .get(format!("{}/admin/consent", public(&app)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "nothing gates the redirect itself");
+        location(&res)
+    };
+    // Microsoft's consent page decides who may consent for the organization.
+    let authorize = start().await;
+    assert!(authorize.contains("prompt=admin_consent"), "{authorize}");
+    let olgas = through_simulator(&authorize, "olga@contoso.com").await;
+    let refused = admin_browser.get(&olgas).send().await.unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(
+        app.store
+            .admin_consent(&app.tenant_id())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A callback's query string proves nothing: `admin_consent=True&tenant=…` with a live
+    // state but no code from the identity platform records nothing.
+    let authorize = start().await;
+    let state = url::Url::parse(&authorize)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let forged = format!(
+        "{}/auth/microsoft/callback?admin_consent=True&tenant={}&state={state}",
+        public(&app),
+        app.tenant_id()
+    );
+    assert_eq!(
+        admin_browser.get(&forged).send().await.unwrap().status(),
+        400
+    );
+    assert!(
+        app.store
+            .admin_consent(&app.tenant_id())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Adele, a Global Administrator, consents: the tenant and the scopes come from the
+    // validated sign-in and the token response.
+    let back = through_simulator(&start().await, "adele@contoso.com").await;
+    assert_eq!(admin_browser.get(&back).send().await.unwrap().status(), 200);
+    let recorded = app
+        .store
+        .admin_consent(&app.tenant_id())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        recorded.granted_by_id,
+        "00000007-aaaa-4bbb-8ccc-000000000007"
+    );
+    assert!(recorded.scopes.contains("Calendars.ReadWrite"));
+    assert!(app.simulator.has_admin_consent(app.tenant_id().as_str()));
+    // Now Office SSO signs anyone in without a dialog.
+    assert_eq!(
+        sso(&app, &app.office_sso_token(ANN).await).await.status(),
+        200
+    );
+}
