@@ -227,16 +227,44 @@ async fn a_queued_save_that_keeps_failing_is_dead_lettered_shown_and_flagged_in_
             .any(|line| line.action == "items.save.dead_lettered"),
         "audited"
     );
-    let categories = app
-        .simulator
-        .outlook()
-        .events_of(OLGA)
-        .into_iter()
-        .find(|e| e.id == item_id)
-        .expect("the item")
-        .categories;
+    let categories = olgas_categories(&app, &item_id);
     assert!(
         categories.iter().any(|c| c == "CRM (failed)"),
         "{categories:?}"
     );
+
+    // Saved again from the sidebar (insta-sync back on), the item reaches the CRM: the flag
+    // comes off in Outlook.
+    tenant.insta_sync = true;
+    app.store.upsert_tenant(&tenant).await.unwrap();
+    let again = app
+        .post_as(
+            ANN,
+            "/api/items/save",
+            &json!({ "item": { "owner": OLGA, "itemId": item_id }, "linkRecordIds": [] }),
+            None,
+        )
+        .await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(status().await["state"], "synced");
+    assert_eq!(olgas_categories(&app, &item_id), Vec::<String>::new());
+
+    // An item flagged failed that Olga tags with the CRM category syncs, and loses the flag.
+    let tagged = m365_sim::seed::demo_event_id(2);
+    app.simulator.outlook().edit(&tagged, |e| {
+        e.categories = vec!["CRM (failed)".into(), "CRM".into()];
+    });
+    let res = app.post_as(OLGA, "/api/sync/run", &json!({}), None).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(olgas_categories(&app, &tagged), ["CRM"]);
+}
+
+fn olgas_categories(app: &TestApp, id: &str) -> Vec<String> {
+    app.simulator
+        .outlook()
+        .events_of(OLGA)
+        .into_iter()
+        .find(|e| e.id == id)
+        .expect("the item")
+        .categories
 }

@@ -26,4 +26,4 @@ mod service;
 pub use categorize::Categorized;
 pub use error::ItemError;
 pub use save::{MAX_IDEMPOTENCY_KEY, QueuedOutcome};
-pub use service::Items;
+pub use service::{FAILED_CATEGORY, Items};

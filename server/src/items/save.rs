@@ -170,7 +170,15 @@ impl Items {
             }
         };
         match store.save_item(&cmd, &audit, &respond).await {
-            Ok(Idempotent::Fresh(response) | Idempotent::Replayed(response)) => Ok(response),
+            Ok(Idempotent::Fresh(response)) => {
+                // Saved now where a queued save of it was given up on: the flag comes off.
+                if let (false, Sighting::Seen(event)) = (queued, &gathered.sighting) {
+                    self.clear_failed_flag(&gathered.owner, &event.id, &event.categories)
+                        .await;
+                }
+                Ok(response)
+            }
+            Ok(Idempotent::Replayed(response)) => Ok(response),
             Ok(Idempotent::KeyReused) => Err(ItemError::IdempotencyKeyReused),
             Err(StoreError::Deleted) => Err(ItemError::Refused(Reason::CrmNoAccess)),
             Err(error) => Err(error.into()),

@@ -10,6 +10,10 @@ use crate::graph::client::GraphClient;
 use crate::items::error::ItemError;
 use crate::store::{Provider, Store, User};
 
+/// The Outlook category an item gets when a save of it was given up on after repeated
+/// failures (PRODUCT.md §7); it comes off once the item reaches the CRM.
+pub const FAILED_CATEGORY: &str = "CRM (failed)";
+
 /// The item endpoints' service: context, save, unlink, status, categorize, and the queued
 /// saves a sync session carries out. Its methods live beside the work they do (`context.rs`,
 /// `save.rs`, `categorize.rs`).
@@ -25,6 +29,34 @@ pub struct Items {
 impl Items {
     pub(super) fn graph(&self) -> Result<&GraphClient, ItemError> {
         self.graph.as_deref().ok_or(ItemError::NotConfigured)
+    }
+
+    /// Takes [`FAILED_CATEGORY`] off an Outlook item of `owner` that now made it to the CRM
+    /// (with the owner's connection, the only kind of write Liaison makes to items). Best
+    /// effort: the CRM and the item's status already say it is synced.
+    pub async fn clear_failed_flag(&self, owner: &User, event_id: &str, categories: &[String]) {
+        if !categories
+            .iter()
+            .any(|c| c.trim().eq_ignore_ascii_case(FAILED_CATEGORY))
+        {
+            return;
+        }
+        let kept: Vec<String> = categories
+            .iter()
+            .filter(|c| !c.trim().eq_ignore_ascii_case(FAILED_CATEGORY))
+            .cloned()
+            .collect();
+        let cleared = async {
+            let token = self.own_token(owner).await.ok()?;
+            self.graph()
+                .ok()?
+                .write_categories(&token, owner.id.as_str(), event_id, &kept)
+                .await
+                .ok()
+        };
+        if cleared.await.is_none() {
+            tracing::info!("could not take the failed flag off an Outlook item");
+        }
     }
 
     /// `user`'s own Graph token (their connection, from signing in).

@@ -25,5 +25,5 @@ mod settings;
 
 pub use engine::SyncEngine;
 pub use error::SyncError;
-pub use outbox::{FAILED_CATEGORY, MAX_ATTEMPTS as MAX_QUEUED_SAVE_ATTEMPTS};
+pub use outbox::MAX_ATTEMPTS as MAX_QUEUED_SAVE_ATTEMPTS;
 pub use settings::SyncSettings;

@@ -6,8 +6,9 @@
 //! removed from the outbox, the item's status turns `failed` (`queued_save_failed`, with the
 //! reason in words) where the sidebar shows it, an audit line records it, and the Outlook item
 //! gets the category [`FAILED_CATEGORY`] (PRODUCT.md §7: after repeated failures the item shows
-//! as failed in Outlook too). A connection that needs a new sign-in is not a failure: the saves
-//! wait for it.
+//! as failed in Outlook too); it comes off when the item reaches the CRM (a sidebar save, or a
+//! session syncing it through the CRM category: `Items::clear_failed_flag`). A connection that
+//! needs a new sign-in is not a failure: the saves wait for it.
 
 use liaison_domain::api::SyncReport;
 use secrecy::SecretString;
@@ -16,7 +17,7 @@ use crate::auth::connections::TokenError;
 use crate::clock::now_ms;
 use crate::crash;
 use crate::graph::client::GraphClient;
-use crate::items::{ItemError, QueuedOutcome};
+use crate::items::{FAILED_CATEGORY, ItemError, QueuedOutcome};
 use crate::store::{AuditAction, AuditEntry, QueuedSave, StoreError, SyncJob, User};
 use crate::sync::engine::SyncEngine;
 use crate::sync::error::SyncError;
@@ -25,8 +26,6 @@ use crate::sync::error::SyncError;
 pub const MAX_ATTEMPTS: i32 = 5;
 /// How long a queued save may wait for its meeting to appear in the calendar.
 pub const MAX_WAIT_MS: i64 = 7 * 24 * 60 * 60 * 1000;
-/// The Outlook category a dead-lettered item gets.
-pub const FAILED_CATEGORY: &str = "CRM (failed)";
 
 impl SyncEngine {
     /// Carries out the Organizer's queued saves (oldest first).

@@ -213,6 +213,20 @@ impl SyncEngine {
         }
 
         self.fence(job).await?;
+        // An item that syncs through the CRM category now loses the failed flag a given-up
+        // queued save left on it.
+        for item in &round {
+            if let DeltaItem::Live(live) = item
+                && live
+                    .categories
+                    .iter()
+                    .any(|c| c.trim().eq_ignore_ascii_case(category_name.trim()))
+            {
+                self.items
+                    .clear_failed_flag(&organizer, &live.id, &live.categories)
+                    .await;
+            }
+        }
         report.graph_requests += notifications::keep_alive(
             store,
             graph,
