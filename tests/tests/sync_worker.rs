@@ -47,6 +47,15 @@ where
     panic!("{what} did not happen within 20 s");
 }
 
+/// Graph answers the next delta request `late` (having acted at once).
+fn first_delta_answers_late(app: &TestApp, late: Duration) {
+    app.simulator.inject(FaultRule::new(
+        "/calendarView/delta",
+        1,
+        Fault::DelayAnswer(late),
+    ));
+}
+
 /// Turns Otto's sync on (the demo has it off), so that two Organizers have jobs.
 async fn otto_syncs(app: &TestApp) {
     let res = app
@@ -70,11 +79,7 @@ async fn a_slow_mailbox_holds_up_only_its_own_session() {
         .spawn()
         .await;
     // Olga's session starts first; its first delta request gets its answer four seconds late.
-    app.simulator.inject(FaultRule::new(
-        "/calendarView/delta",
-        1,
-        Fault::DelayAnswer(Duration::from_secs(4)),
-    ));
+    first_delta_answers_late(&app, Duration::from_secs(4));
     app.token(OLGA).await; // signing in schedules a session
     eventually("Olga's session starting", || async {
         job(&app, OLGA_ID).await.running
@@ -103,11 +108,7 @@ async fn a_session_keeps_its_lease_while_graph_is_slow() {
         }))
         .spawn()
         .await;
-    app.simulator.inject(FaultRule::new(
-        "/calendarView/delta",
-        1,
-        Fault::DelayAnswer(Duration::from_secs(4)),
-    ));
+    first_delta_answers_late(&app, Duration::from_secs(4));
     app.token(OLGA).await;
     eventually("the session starting", || async {
         job(&app, OLGA_ID).await.running
@@ -142,11 +143,7 @@ async fn a_session_past_its_deadline_stops_and_says_so() {
         }))
         .spawn()
         .await;
-    app.simulator.inject(FaultRule::new(
-        "/calendarView/delta",
-        1,
-        Fault::DelayAnswer(Duration::from_secs(5)),
-    ));
+    first_delta_answers_late(&app, Duration::from_secs(5));
     app.token(OLGA).await;
     eventually("the session stopping", || async {
         job(&app, OLGA_ID).await.last_finished_at_ms.is_some()

@@ -41,33 +41,32 @@ pub struct StartedFlow {
 impl BrowserBinding {
     /// The `Set-Cookie` value, for an HTTPS server or not.
     pub fn set_cookie(&self, https: bool) -> String {
-        let max_age = sessions::FLOW_MS / 1000;
-        if https {
-            format!(
-                "{SECURE_COOKIE}={}; Path=/; Max-Age={max_age}; Secure; HttpOnly; SameSite=Lax",
-                self.0
-            )
-        } else {
-            format!(
-                "{PLAIN_COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax",
-                self.0
-            )
-        }
+        flow_cookie(&self.0, sessions::FLOW_MS / 1000, https)
     }
 }
 
 /// The `Set-Cookie` value that removes the flow cookie (a callback used it).
 pub fn clear_cookie(https: bool) -> String {
-    if https {
-        format!("{SECURE_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax")
-    } else {
-        format!("{PLAIN_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")
-    }
+    flow_cookie("", 0, https)
+}
+
+/// The flow cookie's name on an HTTPS server or not.
+fn cookie_name(https: bool) -> &'static str {
+    if https { SECURE_COOKIE } else { PLAIN_COOKIE }
+}
+
+/// A `Set-Cookie` value of the flow cookie (`Secure` on an HTTPS server).
+fn flow_cookie(value: &str, max_age_s: i64, https: bool) -> String {
+    let secure = if https { " Secure;" } else { "" };
+    format!(
+        "{}={value}; Path=/; Max-Age={max_age_s};{secure} HttpOnly; SameSite=Lax",
+        cookie_name(https)
+    )
 }
 
 /// The flow cookie among a request's `Cookie` headers.
 pub fn presented_cookie(headers: &axum::http::HeaderMap, https: bool) -> Option<String> {
-    let name = if https { SECURE_COOKIE } else { PLAIN_COOKIE };
+    let name = cookie_name(https);
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()

@@ -145,9 +145,7 @@ impl GraphEvent {
 
     /// Whether the category `name` is on the event (names compare without case or padding).
     pub fn has_category(&self, name: &str) -> bool {
-        self.categories
-            .iter()
-            .any(|c| c.trim().eq_ignore_ascii_case(name.trim()))
+        self.categories.iter().any(|c| same_category(c, name))
     }
 
     /// The CRM's copy of the event: UTC times (dates for all-day events) with the zone it was
@@ -188,6 +186,12 @@ impl GraphEvent {
             is_private: self.is_private(),
         })
     }
+}
+
+/// Whether two Outlook category names are the same category: Outlook compares them without
+/// regard to case (and Liaison ignores surrounding spaces).
+pub fn same_category(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
 }
 
 /// `2026-11-27T08:00:00.0000000` (UTC, Graph's format) or RFC 3339, as UTC milliseconds.

@@ -7,6 +7,7 @@ use secrecy::SecretString;
 
 use crate::auth::connections::{Refresh, TokenSource};
 use crate::graph::client::GraphClient;
+use crate::graph::model::same_category;
 use crate::items::error::ItemError;
 use crate::store::{Provider, Store, User};
 
@@ -35,15 +36,12 @@ impl Items {
     /// (with the owner's connection, the only kind of write Liaison makes to items). Best
     /// effort: the CRM and the item's status already say it is synced.
     pub async fn clear_failed_flag(&self, owner: &User, event_id: &str, categories: &[String]) {
-        if !categories
-            .iter()
-            .any(|c| c.trim().eq_ignore_ascii_case(FAILED_CATEGORY))
-        {
+        if !categories.iter().any(|c| same_category(c, FAILED_CATEGORY)) {
             return;
         }
         let kept: Vec<String> = categories
             .iter()
-            .filter(|c| !c.trim().eq_ignore_ascii_case(FAILED_CATEGORY))
+            .filter(|c| !same_category(c, FAILED_CATEGORY))
             .cloned()
             .collect();
         let cleared = async {

@@ -17,6 +17,7 @@ use crate::auth::connections::TokenError;
 use crate::clock::now_ms;
 use crate::crash;
 use crate::graph::client::GraphClient;
+use crate::graph::model::same_category;
 use crate::items::{FAILED_CATEGORY, ItemError, QueuedOutcome};
 use crate::store::{AuditAction, AuditEntry, QueuedSave, StoreError, SyncJob, User};
 use crate::sync::engine::SyncEngine;
@@ -125,10 +126,7 @@ async fn flag_failed(graph: &GraphClient, token: &SecretString, organizer: &User
     let mailbox = organizer.id.as_str();
     let flagged = async {
         let mut categories = graph.event_categories(token, mailbox, item_id).await?;
-        if !categories
-            .iter()
-            .any(|c| c.eq_ignore_ascii_case(FAILED_CATEGORY))
-        {
+        if !categories.iter().any(|c| same_category(c, FAILED_CATEGORY)) {
             categories.push(FAILED_CATEGORY.to_owned());
             graph
                 .write_categories(token, mailbox, item_id, &categories)

@@ -12,7 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::graph::model::GraphEvent;
+use crate::graph::model::{GraphEvent, same_category};
 use crate::store::{EventType, EventWrite, GraphLink, SyncWrite, SyncedItem};
 
 /// Below this many cancellations a session never trips the breaker.
@@ -139,10 +139,7 @@ fn decide(live: &LiveItem, link: Option<&GraphLink>, category: &str) -> Option<S
             graph_id: live.id.clone(),
         });
     }
-    let tagged = live
-        .categories
-        .iter()
-        .any(|c| c.trim().eq_ignore_ascii_case(category.trim()));
+    let tagged = live.categories.iter().any(|c| same_category(c, category));
     let upsert = |via_category| {
         Some(SyncWrite::Upsert(Box::new(SyncedItem {
             graph_id: live.id.clone(),

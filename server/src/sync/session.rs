@@ -26,6 +26,7 @@ use crate::auth::connections::{Refresh, TokenSource};
 use crate::clock::{from_rfc3339, now_ms};
 use crate::crash;
 use crate::graph::client::{GraphClient, GraphError};
+use crate::graph::model::same_category;
 use crate::store::{
     GraphLink, JobError, JobOutcome, Provider, SyncCursor, SyncJob, SyncStore, SyncWindow,
     SyncWrite, Tenant, User,
@@ -220,7 +221,7 @@ impl SyncEngine {
                 && live
                     .categories
                     .iter()
-                    .any(|c| c.trim().eq_ignore_ascii_case(category_name.trim()))
+                    .any(|c| same_category(c, &category_name))
             {
                 self.items
                     .clear_failed_flag(&organizer, &live.id, &live.categories)
@@ -379,7 +380,7 @@ async fn remove_categories(
             Ok(categories) => {
                 let kept: Vec<String> = categories
                     .into_iter()
-                    .filter(|c| !c.trim().eq_ignore_ascii_case(category.trim()))
+                    .filter(|c| !same_category(c, category))
                     .collect();
                 report.graph_requests += 1;
                 graph

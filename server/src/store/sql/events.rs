@@ -100,16 +100,11 @@ pub(super) async fn save_item(
         None => {
             // A queued save is carried out once: taking its outbox row is the transaction's
             // first write, so a second session carrying out the same save writes nothing.
-            if let Some(outbox_id) = &cmd.outbox_id {
-                let taken = sql("DELETE FROM save_outbox WHERE tenant_id = $1 AND id = $2")
-                    .bind(&cmd.tenant_id)
-                    .bind(outbox_id)
-                    .execute(&mut tx)
-                    .await?;
-                if taken == 0 {
-                    tx.rollback().await?;
-                    return Err(StoreError::OutboxTaken);
-                }
+            if let Some(outbox_id) = &cmd.outbox_id
+                && !take_outbox_row(&mut tx, &cmd.tenant_id, outbox_id).await?
+            {
+                tx.rollback().await?;
+                return Err(StoreError::OutboxTaken);
             }
             let Some(event_id) = upsert_event(
                 &mut tx,
@@ -491,4 +486,19 @@ pub(super) fn new_event_id() -> String {
 /// When a CRM event starts: its UTC instant, or midnight UTC of an all-day event's date.
 pub(super) fn starts_at_ms(starts_at_ms: Option<i64>, start_date: Option<&str>) -> Option<i64> {
     starts_at_ms.or_else(|| start_date.and_then(|d| from_rfc3339(&format!("{d}T00:00:00Z"))))
+}
+
+/// Takes (deletes) a queued save's outbox row; whether it was still there. Whoever takes it
+/// carries the save out, drops or dead-letters it — once.
+pub(super) async fn take_outbox_row(
+    on: impl Into<On<'_>>,
+    tenant_id: &TenantId,
+    outbox_id: &str,
+) -> Result<bool, StoreError> {
+    let taken = sql("DELETE FROM save_outbox WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant_id)
+        .bind(outbox_id)
+        .execute(on)
+        .await?;
+    Ok(taken == 1)
 }

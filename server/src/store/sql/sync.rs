@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 
-use super::db::sql;
-use super::events::starts_at_ms;
+use super::db::{On, sql};
+use super::events::{starts_at_ms, take_outbox_row};
 use super::sync_writes;
 use super::{SqlStore, audit, placeholders};
 use crate::clock::now_ms;
@@ -132,18 +132,7 @@ impl SyncStore for SqlStore {
         let mut tx = self.pool.begin().await?;
         // The fence: renewing the lease is the transaction's first write, so a worker whose
         // lease expired (and was taken over) writes nothing.
-        let held = sql(
-            "UPDATE sync_jobs SET lease_until_ms = $1 WHERE tenant_id = $2 \
-             AND organizer_id = $3 AND leased_by = $4 AND lease_until_ms >= $5",
-        )
-        .bind(lease_until_ms)
-        .bind(&organizer.tenant_id)
-        .bind(&organizer.user_id)
-        .bind(&job.lease.worker)
-        .bind(now_ms)
-        .execute(&mut tx)
-        .await?;
-        if held != 1 {
+        if !renew_lease(&mut tx, job, lease_until_ms, now_ms).await? {
             tx.rollback().await?;
             return Ok(false);
         }
@@ -336,11 +325,7 @@ impl SyncStore for SqlStore {
         entry: Option<&AuditEntry>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sql("DELETE FROM save_outbox WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant_id)
-            .bind(outbox_id)
-            .execute(&mut tx)
-            .await?;
+        take_outbox_row(&mut tx, tenant_id, outbox_id).await?;
         if let Some(entry) = entry {
             audit::append(&mut tx, entry).await?;
         }
@@ -373,12 +358,7 @@ impl SyncStore for SqlStore {
         entry: &AuditEntry,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let taken = sql("DELETE FROM save_outbox WHERE tenant_id = $1 AND id = $2")
-            .bind(&organizer.tenant_id)
-            .bind(&queued.id)
-            .execute(&mut tx)
-            .await?;
-        if taken == 0 {
+        if !take_outbox_row(&mut tx, &organizer.tenant_id, &queued.id).await? {
             tx.rollback().await?;
             return Ok(false);
         }
@@ -412,18 +392,7 @@ impl SyncStore for SqlStore {
         lease_until_ms: i64,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
-        let held = sql(
-            "UPDATE sync_jobs SET lease_until_ms = $1 WHERE tenant_id = $2 \
-             AND organizer_id = $3 AND leased_by = $4 AND lease_until_ms >= $5",
-        )
-        .bind(lease_until_ms)
-        .bind(&job.organizer.tenant_id)
-        .bind(&job.organizer.user_id)
-        .bind(&job.lease.worker)
-        .bind(now_ms)
-        .execute(&self.pool)
-        .await?;
-        Ok(held == 1)
+        renew_lease(&self.pool, job, lease_until_ms, now_ms).await
     }
 
     async fn category_removals(
@@ -502,4 +471,25 @@ impl SyncStore for SqlStore {
         }
         tx.commit().await
     }
+}
+
+/// Extends `job`'s lease if its worker still holds it (unexpired); whether it did.
+async fn renew_lease(
+    on: impl Into<On<'_>>,
+    job: &SyncJob,
+    lease_until_ms: i64,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
+    let held = sql(
+        "UPDATE sync_jobs SET lease_until_ms = $1 WHERE tenant_id = $2 \
+         AND organizer_id = $3 AND leased_by = $4 AND lease_until_ms >= $5",
+    )
+    .bind(lease_until_ms)
+    .bind(&job.organizer.tenant_id)
+    .bind(&job.organizer.user_id)
+    .bind(&job.lease.worker)
+    .bind(now_ms)
+    .execute(on)
+    .await?;
+    Ok(held == 1)
 }
