@@ -47,18 +47,26 @@ impl Browser {
             );
         }
         let port = free_port();
+        // The profile, and Chromium's own temporary files (its `org.chromium.Chromium.*`
+        // folders, ~50 MB each, left behind when it is killed), under one folder removed on drop.
+        let profile = tempfile::tempdir().unwrap();
+        let scratch = profile.path().join("tmp");
+        std::fs::create_dir(&scratch).unwrap();
         let mut command = Command::new(&driver_path);
         command
+            .env("TMPDIR", &scratch)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let driver = command.spawn().expect("chromedriver starts");
-        let profile = tempfile::tempdir().unwrap();
 
         let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| (*a).to_owned()).collect();
-        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.push(format!(
+            "--user-data-dir={}",
+            profile.path().join("profile").display()
+        ));
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "goog:chromeOptions".into(),
