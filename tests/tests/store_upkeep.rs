@@ -6,7 +6,8 @@ use liaison_domain::api::RecordKind;
 use liaison_e2e::store_fixtures::*;
 use liaison_e2e::test_db::{TestDatabase, backends};
 use liaison_server::store::{
-    self, AuditAction, AuditEntry, CountedTable, EventKey, NewRecord, Store, Tenant, TenantId, User,
+    self, AuditAction, AuditEntry, CountedTable, EventKey, EventType, Lease, NewRecord, Store,
+    SyncWindow, SyncWrite, SyncedItem, Tenant, TenantId, User, UserKey,
 };
 
 #[tokio::test]
@@ -20,6 +21,84 @@ async fn the_store_keeps_itself_in_shape_on_every_backend() {
         housekeeping_deletes_only_what_has_run_its_course(store.as_ref()).await;
         sessions_end_when_idle_an_hour_or_eight_hours_after_they_began(store.as_ref()).await;
         a_queued_save_is_carried_out_once_and_dead_lettered_once(store.as_ref()).await;
+        a_sync_ends_an_items_failure_and_a_queued_save_keeps_when_it_last_synced(store.as_ref())
+            .await;
+    }
+}
+
+/// Migration 0009 moves "synced" from the status rows onto the CRM events: an installation
+/// upgraded from 0008 keeps when each item last synced, and its failures.
+#[tokio::test]
+async fn upgrading_keeps_when_each_item_last_synced_on_every_backend() {
+    const LEGACY: &[&str] = &[
+        "INSERT INTO tenants (id, name, created_at_ms) VALUES ('t', 'T', 0)",
+        "INSERT INTO users (tenant_id, id, mailbox, display_name, created_at_ms) \
+         VALUES ('t', 'olga', 'olga@t.example', 'Olga', 0)",
+        "INSERT INTO crm_events (tenant_id, id, organizer_id, ical_uid, subject, time_zone, \
+         created_by_id, modified_by_id, created_at_ms, updated_at_ms) VALUES \
+         ('t', 'e1', 'olga', 'uid-synced', 'A', 'UTC', 'olga', 'olga', 0, 0), \
+         ('t', 'e2', 'olga', 'uid-failed', 'B', 'UTC', 'olga', 'olga', 0, 0)",
+        "INSERT INTO item_sync_status (tenant_id, organizer_id, ical_uid, state, synced_at_ms, \
+         error_code, updated_at_ms) VALUES ('t', 'olga', 'uid-synced', 'synced', 42, NULL, 42), \
+         ('t', 'olga', 'uid-failed', 'failed', 7, 'graph_error', 43)",
+    ];
+    const AFTER: &str = "SELECT e.ical_uid, e.synced_at_ms, s.state FROM crm_events e \
+         LEFT JOIN item_sync_status s ON s.tenant_id = e.tenant_id \
+         AND s.organizer_id = e.organizer_id AND s.ical_uid = e.ical_uid ORDER BY e.ical_uid";
+    for backend in backends() {
+        let db = TestDatabase::create(&backend).await;
+        let dialect = if db.is_postgres() {
+            "postgres"
+        } else {
+            "sqlite"
+        };
+        let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../server/migrations")
+            .join(dialect);
+        let up_to_0008 = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(&all).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(".sql") && name.as_str() < "0009" {
+                std::fs::copy(&path, up_to_0008.path().join(&name)).unwrap();
+            }
+        }
+        let before = sqlx::migrate::Migrator::new(up_to_0008.path())
+            .await
+            .unwrap();
+        let after = sqlx::migrate::Migrator::new(all.as_path()).await.unwrap();
+        let rows: Vec<(String, Option<i64>, Option<String>)> = if db.is_postgres() {
+            let pool = sqlx::PgPool::connect(db.url.expose()).await.unwrap();
+            before.run(&pool).await.unwrap();
+            for statement in LEGACY {
+                sqlx::query(statement).execute(&pool).await.unwrap();
+            }
+            after.run(&pool).await.unwrap();
+            let rows = sqlx::query_as(AFTER).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            rows
+        } else {
+            let options: sqlx::sqlite::SqliteConnectOptions = db.url.expose().parse().unwrap();
+            let pool = sqlx::SqlitePool::connect_with(options.create_if_missing(true))
+                .await
+                .unwrap();
+            before.run(&pool).await.unwrap();
+            for statement in LEGACY {
+                sqlx::query(statement).execute(&pool).await.unwrap();
+            }
+            after.run(&pool).await.unwrap();
+            let rows = sqlx::query_as(AFTER).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            rows
+        };
+        assert_eq!(
+            rows,
+            [
+                ("uid-failed".to_owned(), None, Some("failed".to_owned())),
+                ("uid-synced".to_owned(), Some(42), None),
+            ],
+            "{dialect}"
+        );
     }
 }
 
@@ -269,4 +348,85 @@ async fn a_queued_save_is_carried_out_once_and_dead_lettered_once(store: &dyn St
     assert_eq!(status.state, store::ItemSyncState::Failed);
     assert_eq!(status.error_code.as_deref(), Some("queued_save_failed"));
     assert_eq!(status.error_message.as_deref(), Some("gave up"));
+}
+
+/// "Synced" is when the CRM event was last written (no status row per item); a status row holds
+/// only the exceptions, and a sync of the item ends them. Runs after the dead letter above:
+/// `uid-dead` is failed.
+async fn a_sync_ends_an_items_failure_and_a_queued_save_keeps_when_it_last_synced(
+    store: &dyn Store,
+) {
+    let t = TenantId::new(T);
+    let olga = UserKey::new(t.clone(), uid("olga"));
+    let key = EventKey {
+        tenant_id: &t,
+        organizer_id: &uid("olga"),
+        ical_uid: "uid-dead",
+    };
+    let status = store.item_status(key).await.unwrap().unwrap();
+    assert_eq!(status.state, store::ItemSyncState::Failed);
+
+    // A sync session writes the item: synced, the failure gone.
+    let window = SyncWindow {
+        start: "2026-01-01T00:00:00Z".into(),
+        end: "2027-01-01T00:00:00Z".into(),
+    };
+    store.ensure_sync_job(&olga, &window, 0).await.unwrap();
+    let lease = Lease {
+        worker: "store-test".into(),
+        until_ms: now() + 600_000,
+    };
+    let job = store
+        .claim_sync_job(Some(&olga), &lease, now())
+        .await
+        .unwrap()
+        .expect("olga's job is claimed");
+    let synced_at = now();
+    let item = save("olga", "uid-dead", None);
+    let write = SyncWrite::Upsert(Box::new(SyncedItem {
+        graph_id: "graph-uid-dead".into(),
+        ical_uid: "uid-dead".into(),
+        write: item.event,
+        event_type: EventType::SingleInstance,
+        series_master_graph_id: None,
+        via_category: true,
+    }));
+    assert!(
+        store
+            .apply_sync(&job, &[write], None, now() + 600_000, synced_at)
+            .await
+            .unwrap()
+    );
+    let status = store.item_status(key).await.unwrap().unwrap();
+    assert_eq!(status.state, store::ItemSyncState::Synced);
+    assert_eq!(status.synced_at_ms, Some(synced_at));
+    assert_eq!(status.error_code, None);
+
+    // A save queued afterwards: queued, and still says when the item last reached the CRM.
+    let mut queue = save("ann", "uid-dead", None);
+    queue.queue = Some(store::QueueWrite {
+        payload: "{}".into(),
+        item_id: None,
+    });
+    store
+        .save_item(&queue, &audit("ann"), &ok_response)
+        .await
+        .unwrap();
+    let status = store.item_status(key).await.unwrap().unwrap();
+    assert_eq!(status.state, store::ItemSyncState::Queued);
+    assert_eq!(status.synced_at_ms, Some(synced_at));
+
+    // An item the CRM never had has no status at all.
+    let unknown = EventKey {
+        ical_uid: "uid-never-seen",
+        ..key
+    };
+    assert!(store.item_status(unknown).await.unwrap().is_none());
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
 }

@@ -5,7 +5,8 @@ use liaison_domain::api::{CrmRecord, RecordKind};
 
 use super::db::sql;
 use super::events::{
-    self, claim_key, load_event, load_status, replay, store_response, stored_answer,
+    self, claim_key, clear_status_statement, load_event, load_status, replay, store_response,
+    stored_answer,
 };
 use super::records::{RECORD_COLUMNS, records};
 use super::{SqlStore, audit, escape_like, placeholders};
@@ -216,13 +217,13 @@ impl CrmStore for SqlStore {
             .bind(event_id)
             .execute(&mut tx)
             .await?;
-        sql("DELETE FROM item_sync_status \
-             WHERE tenant_id = $1 AND organizer_id = $2 AND ical_uid = $3")
-        .bind(key.tenant_id)
-        .bind(key.organizer_id)
-        .bind(key.ical_uid)
-        .execute(&mut tx)
-        .await?;
+        clear_status_statement(key).execute(&mut tx).await?;
+        // Detached: no longer synced with any Outlook item.
+        sql("UPDATE crm_events SET synced_at_ms = NULL WHERE tenant_id = $1 AND id = $2")
+            .bind(key.tenant_id)
+            .bind(event_id)
+            .execute(&mut tx)
+            .await?;
         audit::append(&mut tx, entry).await?;
         tx.commit().await
     }

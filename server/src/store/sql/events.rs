@@ -92,7 +92,7 @@ pub(super) async fn save_item(
                 .bind(&queued.item_id),
             );
             if !cmd.ical_uid.is_empty() {
-                writes.push(status_statement(key, ItemSyncState::Queued, None, now));
+                writes.push(queued_statement(key, now));
             }
             writes.execute(&mut tx).await?;
             None
@@ -137,7 +137,8 @@ pub(super) async fn save_item(
                     .bind(event_id),
                 );
             }
-            writes.push(status_statement(key, ItemSyncState::Synced, Some(now), now));
+            // Synced now (the event's `synced_at_ms`): any queued or failed status is over.
+            writes.push(clear_status_statement(key));
             writes.execute(&mut tx).await?;
             load_event(&mut tx, key).await?
         }
@@ -318,8 +319,8 @@ pub(super) async fn upsert_event(
         "INSERT INTO crm_events (tenant_id, id, organizer_id, ical_uid, subject, starts_at_ms, \
          ends_at_ms, start_date, end_date, time_zone, location, is_private, created_by_id, \
          modified_by_id, created_at_ms, updated_at_ms, event_type, series_master_graph_id, \
-         attendees) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-         $16, $17, $18, $19) \
+         attendees, synced_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+         $13, $14, $15, $16, $17, $18, $19, $16) \
          ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
          subject = excluded.subject, starts_at_ms = excluded.starts_at_ms, \
          ends_at_ms = excluded.ends_at_ms, start_date = excluded.start_date, \
@@ -329,6 +330,7 @@ pub(super) async fn upsert_event(
          modified_by_id = excluded.modified_by_id, updated_at_ms = excluded.updated_at_ms, \
          event_type = excluded.event_type, \
          series_master_graph_id = excluded.series_master_graph_id, \
+         synced_at_ms = excluded.synced_at_ms, \
          cancelled_at_ms = NULL, version = crm_events.version + 1 \
          WHERE crm_events.deleted_at_ms IS NULL \
          RETURNING id",
@@ -356,28 +358,31 @@ pub(super) async fn upsert_event(
     .await
 }
 
-/// The statement that sets the item's sync status (clearing any error).
-fn status_statement(
-    key: EventKey<'_>,
-    state: ItemSyncState,
-    synced_at: Option<i64>,
-    now: i64,
-) -> Sql<'_> {
+/// The statement that marks the item's save queued (clearing any error; when it was last
+/// synced stays on its CRM event).
+fn queued_statement(key: EventKey<'_>, now: i64) -> Sql<'_> {
     sql(
-        "INSERT INTO item_sync_status (tenant_id, organizer_id, ical_uid, state, synced_at_ms, \
+        "INSERT INTO item_sync_status (tenant_id, organizer_id, ical_uid, state, \
          error_code, error_message, attempts, updated_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, NULL, NULL, 0, $6) \
+         VALUES ($1, $2, $3, $4, NULL, NULL, 0, $5) \
          ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
-         state = excluded.state, \
-         synced_at_ms = COALESCE(excluded.synced_at_ms, item_sync_status.synced_at_ms), \
-         error_code = NULL, error_message = NULL, updated_at_ms = excluded.updated_at_ms",
+         state = excluded.state, error_code = NULL, error_message = NULL, \
+         updated_at_ms = excluded.updated_at_ms",
     )
     .bind(key.tenant_id)
     .bind(key.organizer_id)
     .bind(key.ical_uid)
-    .bind(state.as_str())
-    .bind(synced_at)
+    .bind(ItemSyncState::Queued.as_str())
     .bind(now)
+}
+
+/// The statement that ends the item's exceptional status (queued, failed): it is synced.
+pub(super) fn clear_status_statement(key: EventKey<'_>) -> Sql<'_> {
+    sql("DELETE FROM item_sync_status \
+         WHERE tenant_id = $1 AND organizer_id = $2 AND ical_uid = $3")
+    .bind(key.tenant_id)
+    .bind(key.organizer_id)
+    .bind(key.ical_uid)
 }
 
 pub(super) async fn load_event(
@@ -466,9 +471,19 @@ pub(super) async fn load_status(
     on: impl Into<On<'_>>,
     key: EventKey<'_>,
 ) -> Result<Option<StoredStatus>, StoreError> {
+    // An exception (queued, failed) if there is one, with when the event was last synced;
+    // otherwise "synced" when the CRM event was last written by a save or a sync.
     sql(
-        "SELECT state, synced_at_ms, error_code, error_message FROM item_sync_status \
-         WHERE tenant_id = $1 AND organizer_id = $2 AND ical_uid = $3",
+        "SELECT s.state, COALESCE(e.synced_at_ms, s.synced_at_ms) AS synced_at_ms, \
+         s.error_code, s.error_message FROM item_sync_status s \
+         LEFT JOIN crm_events e ON e.tenant_id = s.tenant_id \
+         AND e.organizer_id = s.organizer_id AND e.ical_uid = s.ical_uid \
+         WHERE s.tenant_id = $1 AND s.organizer_id = $2 AND s.ical_uid = $3 \
+         UNION ALL \
+         SELECT 'synced', e.synced_at_ms, NULL, NULL FROM crm_events e \
+         WHERE e.tenant_id = $1 AND e.organizer_id = $2 AND e.ical_uid = $3 \
+         AND e.synced_at_ms IS NOT NULL AND NOT EXISTS (SELECT 1 FROM item_sync_status s \
+         WHERE s.tenant_id = $1 AND s.organizer_id = $2 AND s.ical_uid = $3)",
     )
     .bind(key.tenant_id)
     .bind(key.organizer_id)

@@ -3,12 +3,12 @@
 use async_trait::async_trait;
 
 use super::db::{On, sql};
-use super::events::{starts_at_ms, take_outbox_row};
+use super::events::{clear_status_statement, starts_at_ms, take_outbox_row};
 use super::sync_writes;
 use super::{SqlStore, audit, placeholders};
 use crate::clock::now_ms;
 use crate::store::audit::AuditEntry;
-use crate::store::crm::EventType;
+use crate::store::crm::{EventKey, EventType};
 use crate::store::error::StoreError;
 use crate::store::ids::{EventId, TenantId, UserId, UserKey};
 use crate::store::maintenance::Backend;
@@ -429,15 +429,18 @@ impl SyncStore for SqlStore {
                 .bind(&removal.graph_event_id)
                 .execute(&mut tx)
                 .await?;
-                sql(
-                    "DELETE FROM item_sync_status WHERE tenant_id = $1 AND organizer_id = $2 \
-                     AND ical_uid = $3",
-                )
-                .bind(&organizer.tenant_id)
-                .bind(&organizer.user_id)
-                .bind(&removal.ical_uid)
-                .execute(&mut tx)
-                .await?;
+                let key = EventKey {
+                    tenant_id: &organizer.tenant_id,
+                    organizer_id: &organizer.user_id,
+                    ical_uid: &removal.ical_uid,
+                };
+                clear_status_statement(key).execute(&mut tx).await?;
+                // The item left the CRM: its event is no longer synced with it.
+                sql("UPDATE crm_events SET synced_at_ms = NULL WHERE tenant_id = $1 AND id = $2")
+                    .bind(&organizer.tenant_id)
+                    .bind(&removal.event_id)
+                    .execute(&mut tx)
+                    .await?;
             }
             Some(message) => {
                 sql(

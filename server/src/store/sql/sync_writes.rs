@@ -1,6 +1,7 @@
 //! A sync session's writes, in few statements: consecutive upserts go to the store as
-//! multi-row statements per table (CRM events, Graph links, item status; see [`super::rows`]:
-//! one per table on PostgreSQL) instead of three statements per event; the other changes
+//! multi-row statements per table (CRM events, Graph links; see [`super::rows`]: one per table
+//! on PostgreSQL) instead of two statements per event, and one statement ends the exceptional
+//! statuses (queued, failed) of the items written; the other changes
 //! (cancel, unfollow, became a series) one by one, in their order among the upserts. Same
 //! transaction, same outcome as writing them one by one.
 
@@ -9,7 +10,7 @@ use std::collections::HashMap;
 use super::db::{Tx, Value, sql};
 use super::events::new_event_id;
 use super::rows::{Kind, Rows};
-use crate::store::crm::{EventTime, ItemSyncState};
+use crate::store::crm::EventTime;
 use crate::store::error::StoreError;
 use crate::store::ids::{EventId, UserKey};
 use crate::store::sync::{SyncWrite, SyncedItem};
@@ -38,8 +39,8 @@ pub(super) async fn apply(
     upsert_all(tx, organizer, &upserts, now).await
 }
 
-/// Creates or updates the CRM events of `items` (never one deleted in the CRM), follows their
-/// Graph items and marks them synced.
+/// Creates or updates the CRM events of `items` (never one deleted in the CRM, each marked
+/// synced now), follows their Graph items and ends their exceptional statuses.
 async fn upsert_all(
     tx: &mut Tx,
     organizer: &UserKey,
@@ -61,7 +62,7 @@ async fn upsert_all(
             .map(|item| item.ical_uid.as_str())
             .filter(|uid| event_ids.contains_key(*uid))
             .collect();
-        mark_synced(tx, organizer, &synced, now).await?;
+        clear_statuses(tx, organizer, &synced).await?;
     }
     Ok(())
 }
@@ -93,7 +94,7 @@ async fn upsert_events(
     use Kind::{BigInt, Bool, Text};
     const KINDS: &[Kind] = &[
         Text, Text, Text, Text, Text, BigInt, BigInt, Text, Text, Text, Text, Bool, Text, Text,
-        BigInt, BigInt, Text, Text, Text,
+        BigInt, BigInt, Text, Text, Text, BigInt,
     ];
     let mut rows = Rows::new(KINDS);
     for item in items {
@@ -130,6 +131,7 @@ async fn upsert_events(
             Value::from(item.event_type.as_str()),
             Value::from(item.series_master_graph_id.as_deref()),
             Value::from(serde_json::to_string(&write.attendees).unwrap_or_else(|_| "[]".into())),
+            Value::from(now),
         ]);
     }
     let mut written = HashMap::with_capacity(items.len());
@@ -138,7 +140,7 @@ async fn upsert_events(
             "INSERT INTO crm_events (tenant_id, id, organizer_id, ical_uid, subject, \
              starts_at_ms, ends_at_ms, start_date, end_date, time_zone, location, is_private, \
              created_by_id, modified_by_id, created_at_ms, updated_at_ms, event_type, \
-             series_master_graph_id, attendees) {source} \
+             series_master_graph_id, attendees, synced_at_ms) {source} \
              ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
              subject = excluded.subject, starts_at_ms = excluded.starts_at_ms, \
              ends_at_ms = excluded.ends_at_ms, start_date = excluded.start_date, \
@@ -148,6 +150,7 @@ async fn upsert_events(
              modified_by_id = excluded.modified_by_id, updated_at_ms = excluded.updated_at_ms, \
              event_type = excluded.event_type, \
              series_master_graph_id = excluded.series_master_graph_id, \
+             synced_at_ms = excluded.synced_at_ms, \
              cancelled_at_ms = NULL, version = crm_events.version + 1 \
              WHERE crm_events.deleted_at_ms IS NULL \
              RETURNING id, ical_uid"
@@ -191,32 +194,27 @@ async fn follow(
     Ok(())
 }
 
-/// The items' status: synced now, no error.
-async fn mark_synced(
+/// Ends the exceptional statuses (queued, failed) of the items just synced: an item without
+/// one shows as synced when its CRM event was last written. Usually there is nothing to delete,
+/// which costs an index probe per item.
+async fn clear_statuses(
     tx: &mut Tx,
     organizer: &UserKey,
     ical_uids: &[&str],
-    now: i64,
 ) -> Result<(), StoreError> {
-    use Kind::{BigInt, Text};
-    let mut rows = Rows::new(&[Text, Text, Text, Text, BigInt, BigInt]);
+    use Kind::Text;
+    let mut rows = Rows::new(&[Text, Text, Text]);
     for uid in ical_uids {
         rows.push([
             Value::from(&organizer.tenant_id),
             Value::from(&organizer.user_id),
             Value::from(*uid),
-            Value::from(ItemSyncState::Synced.as_str()),
-            Value::from(now),
-            Value::from(now),
         ]);
     }
     for statement in rows.statements(tx.is_postgres(), |source| {
         format!(
-            "INSERT INTO item_sync_status (tenant_id, organizer_id, ical_uid, state, \
-             synced_at_ms, updated_at_ms) {source} \
-             ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
-             state = excluded.state, synced_at_ms = excluded.synced_at_ms, \
-             error_code = NULL, error_message = NULL, updated_at_ms = excluded.updated_at_ms"
+            "DELETE FROM item_sync_status \
+             WHERE (tenant_id, organizer_id, ical_uid) IN ({source})"
         )
     }) {
         statement.execute(&mut *tx).await?;
