@@ -59,9 +59,10 @@ pub async fn report(events: usize, clients: usize, postgres: Option<String>) -> 
         );
     }
     println!(
-        "\nOne save = one transaction (event upsert, record link, Graph link, status, audit line), \
-         by one client, then by {clients} clients at once (each its own events); raw = multi-row \
-         INSERTs of {BATCH} events per statement in one transaction."
+        "\nOne save = one transaction (event upsert, record link, Graph link, end of any queued \
+         or failed status, audit line), by one client, then by {clients} clients at once (each \
+         its own events); raw = multi-row INSERTs of {BATCH} events per statement in one \
+         transaction."
     );
     Ok(())
 }
