@@ -1,7 +1,7 @@
 //! The record store: CRM event upserts per second through the real save path (one transaction
-//! per save: the event, a record link, the Graph link, the status, the audit line), on SQLite
-//! and PostgreSQL, beside a raw batched insert of the same rows into the same table — the
-//! physical limit of each backend on this machine.
+//! per save: the event, a record link, the Graph item it follows, the end of any queued or
+//! failed status, the audit line), on SQLite and PostgreSQL, beside a raw batched insert of the
+//! same rows into the same table — the physical limit of each backend on this machine.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -59,8 +59,8 @@ pub async fn report(events: usize, clients: usize, postgres: Option<String>) -> 
         );
     }
     println!(
-        "\nOne save = one transaction (event upsert, record link, Graph link, end of any queued \
-         or failed status, audit line), by one client, then by {clients} clients at once (each \
+        "\nOne save = one transaction (event upsert, record link, Graph item followed, end of any \
+         queued or failed status, audit line), by one client, then by {clients} clients at once (each \
          its own events); raw = multi-row INSERTs of {BATCH} events per statement in one \
          transaction."
     );

@@ -349,11 +349,32 @@ async fn story(store: &dyn Store) {
             .await
             .unwrap()
     );
+    // The saved event follows its Outlook item; detached, it follows none (a sync no longer
+    // cancels it when the item goes).
+    let olga = store::UserKey::new(t.clone(), uid("olga"));
+    let followed = |links: Vec<(String, store::GraphLink)>| {
+        links
+            .into_iter()
+            .map(|(graph_id, link)| (graph_id, link.event_id, link.following))
+            .collect::<Vec<_>>()
+    };
+    let graph_id = ["graph-uid-1".to_owned()];
+    assert_eq!(
+        followed(store.graph_links(&olga, &graph_id).await.unwrap()),
+        [("graph-uid-1".to_owned(), event.id.clone(), true)]
+    );
     store
         .detach_item(key(&t, "uid-1"), &event.id, &audit("ann"))
         .await
         .unwrap();
     assert!(store.item_status(key(&t, "uid-1")).await.unwrap().is_none());
+    assert!(
+        store
+            .graph_links(&olga, &graph_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(store.count_rows(CountedTable::CrmEvents).await.unwrap(), 1);
 
     // Refusals are audited, with their answer kept under the key.

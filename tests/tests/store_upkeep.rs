@@ -26,10 +26,12 @@ async fn the_store_keeps_itself_in_shape_on_every_backend() {
     }
 }
 
-/// Migration 0009 moves "synced" from the status rows onto the CRM events: an installation
-/// upgraded from 0008 keeps when each item last synced, and its failures.
+/// Migrations 0009 and 0010 move "synced" from the status rows, and the followed Graph item
+/// from `graph_event_links`, onto the CRM events: an installation upgraded from 0008 keeps when
+/// each item last synced, its failures, and which item each event follows (of two links, the
+/// one still followed).
 #[tokio::test]
-async fn upgrading_keeps_when_each_item_last_synced_on_every_backend() {
+async fn upgrading_keeps_the_sync_state_on_every_backend() {
     const LEGACY: &[&str] = &[
         "INSERT INTO tenants (id, name, created_at_ms) VALUES ('t', 'T', 0)",
         "INSERT INTO users (tenant_id, id, mailbox, display_name, created_at_ms) \
@@ -41,8 +43,12 @@ async fn upgrading_keeps_when_each_item_last_synced_on_every_backend() {
         "INSERT INTO item_sync_status (tenant_id, organizer_id, ical_uid, state, synced_at_ms, \
          error_code, updated_at_ms) VALUES ('t', 'olga', 'uid-synced', 'synced', 42, NULL, 42), \
          ('t', 'olga', 'uid-failed', 'failed', 7, 'graph_error', 43)",
+        "INSERT INTO graph_event_links (tenant_id, mailbox_id, graph_event_id, event_id, \
+         via_category, following) VALUES ('t', 'olga', 'g-1', 'e1', FALSE, FALSE), \
+         ('t', 'olga', 'g-2', 'e1', TRUE, TRUE), ('t', 'olga', 'g2', 'e2', FALSE, TRUE)",
     ];
-    const AFTER: &str = "SELECT e.ical_uid, e.synced_at_ms, s.state FROM crm_events e \
+    const AFTER: &str = "SELECT e.ical_uid, e.synced_at_ms, s.state, e.graph_event_id, \
+         e.via_category, e.following FROM crm_events e \
          LEFT JOIN item_sync_status s ON s.tenant_id = e.tenant_id \
          AND s.organizer_id = e.organizer_id AND s.ical_uid = e.ical_uid ORDER BY e.ical_uid";
     for backend in backends() {
@@ -67,7 +73,15 @@ async fn upgrading_keeps_when_each_item_last_synced_on_every_backend() {
             .await
             .unwrap();
         let after = sqlx::migrate::Migrator::new(all.as_path()).await.unwrap();
-        let rows: Vec<(String, Option<i64>, Option<String>)> = if db.is_postgres() {
+        type Row = (
+            String,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            bool,
+            bool,
+        );
+        let rows: Vec<Row> = if db.is_postgres() {
             let pool = sqlx::PgPool::connect(db.url.expose()).await.unwrap();
             before.run(&pool).await.unwrap();
             for statement in LEGACY {
@@ -94,8 +108,22 @@ async fn upgrading_keeps_when_each_item_last_synced_on_every_backend() {
         assert_eq!(
             rows,
             [
-                ("uid-failed".to_owned(), None, Some("failed".to_owned())),
-                ("uid-synced".to_owned(), Some(42), None),
+                (
+                    "uid-failed".to_owned(),
+                    None,
+                    Some("failed".to_owned()),
+                    Some("g2".to_owned()),
+                    false,
+                    true
+                ),
+                (
+                    "uid-synced".to_owned(),
+                    Some(42),
+                    None,
+                    Some("g-2".to_owned()),
+                    true,
+                    true
+                ),
             ],
             "{dialect}"
         );

@@ -66,7 +66,7 @@ pub struct SyncJobStatus {
     pub breaker_tripped: bool,
 }
 
-/// What a Graph item already is to the CRM.
+/// What a Graph item already is to the CRM: the CRM event that follows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GraphLink {
     pub event_id: EventId,

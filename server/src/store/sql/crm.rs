@@ -212,18 +212,16 @@ impl CrmStore for SqlStore {
         entry: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sql("DELETE FROM graph_event_links WHERE tenant_id = $1 AND event_id = $2")
-            .bind(key.tenant_id)
-            .bind(event_id)
-            .execute(&mut tx)
-            .await?;
+        // Detached: it follows no Outlook item and is no longer synced with one.
+        sql(
+            "UPDATE crm_events SET graph_event_id = NULL, via_category = FALSE, \
+             following = FALSE, synced_at_ms = NULL WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(key.tenant_id)
+        .bind(event_id)
+        .execute(&mut tx)
+        .await?;
         clear_status_statement(key).execute(&mut tx).await?;
-        // Detached: no longer synced with any Outlook item.
-        sql("UPDATE crm_events SET synced_at_ms = NULL WHERE tenant_id = $1 AND id = $2")
-            .bind(key.tenant_id)
-            .bind(event_id)
-            .execute(&mut tx)
-            .await?;
         audit::append(&mut tx, entry).await?;
         tx.commit().await
     }
@@ -283,8 +281,8 @@ impl CrmStore for SqlStore {
         }
         sql(
             "INSERT INTO category_removals (tenant_id, mailbox_id, graph_event_id, event_id, \
-             requested_at_ms) SELECT tenant_id, mailbox_id, graph_event_id, event_id, $1 \
-             FROM graph_event_links WHERE tenant_id = $2 AND event_id = $3 \
+             requested_at_ms) SELECT tenant_id, organizer_id, graph_event_id, id, $1 \
+             FROM crm_events WHERE tenant_id = $2 AND id = $3 AND graph_event_id IS NOT NULL \
              ON CONFLICT (tenant_id, mailbox_id, graph_event_id) DO NOTHING",
         )
         .bind(now)
@@ -292,14 +290,11 @@ impl CrmStore for SqlStore {
         .bind(event_id)
         .execute(&mut tx)
         .await?;
-        sql(
-            "UPDATE graph_event_links SET following = FALSE WHERE tenant_id = $1 \
-             AND event_id = $2",
-        )
-        .bind(tenant_id)
-        .bind(event_id)
-        .execute(&mut tx)
-        .await?;
+        sql("UPDATE crm_events SET following = FALSE WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(event_id)
+            .execute(&mut tx)
+            .await?;
         audit::append(&mut tx, entry).await?;
         tx.commit().await?;
         Ok(true)

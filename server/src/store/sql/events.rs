@@ -124,16 +124,15 @@ pub(super) async fn save_item(
                 writes.push(links);
             }
             if let Some(graph_id) = &cmd.graph_event_id {
+                // The event follows this Graph item (a new one: followed, not through the
+                // category; the same one: as it was).
                 writes.push(
-                    sql(
-                        "INSERT INTO graph_event_links (tenant_id, mailbox_id, graph_event_id, \
-                         event_id) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (tenant_id, mailbox_id, graph_event_id) \
-                         DO UPDATE SET event_id = excluded.event_id",
-                    )
-                    .bind(&cmd.tenant_id)
-                    .bind(&cmd.organizer_id)
+                    sql("UPDATE crm_events SET \
+                         following = following OR COALESCE(graph_event_id <> $1, TRUE), \
+                         via_category = via_category AND COALESCE(graph_event_id = $1, FALSE), \
+                         graph_event_id = $1 WHERE tenant_id = $2 AND id = $3")
                     .bind(graph_id)
+                    .bind(&cmd.tenant_id)
                     .bind(event_id),
                 );
             }

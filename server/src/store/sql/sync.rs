@@ -243,11 +243,9 @@ impl SyncStore for SqlStore {
         // A few hundred ids per statement: well under both backends' parameter limits.
         for chunk in graph_ids.chunks(500) {
             let mut statement = sql(format!(
-                "SELECT l.graph_event_id, l.event_id, l.via_category, l.following, \
-                 e.ical_uid, e.event_type, e.deleted_at_ms, e.starts_at_ms, e.start_date \
-                 FROM graph_event_links l \
-                 JOIN crm_events e ON e.tenant_id = l.tenant_id AND e.id = l.event_id \
-                 WHERE l.tenant_id = $1 AND l.mailbox_id = $2 AND l.graph_event_id IN ({})",
+                "SELECT graph_event_id, id AS event_id, via_category, following, ical_uid, \
+                 event_type, deleted_at_ms, starts_at_ms, start_date FROM crm_events \
+                 WHERE tenant_id = $1 AND organizer_id = $2 AND graph_event_id IN ({})",
                 placeholders(3, chunk.len())
             ))
             .bind(&organizer.tenant_id)
@@ -278,14 +276,10 @@ impl SyncStore for SqlStore {
         start_ms: i64,
         end_ms: i64,
     ) -> Result<Vec<String>, StoreError> {
-        let rows: Vec<(String,)> = sql(
-            "SELECT l.graph_event_id FROM graph_event_links l JOIN crm_events e \
-             ON e.tenant_id = l.tenant_id AND e.id = l.event_id \
-             WHERE l.tenant_id = $1 AND l.mailbox_id = $2 AND l.following \
-             AND e.cancelled_at_ms IS NULL AND e.deleted_at_ms IS NULL \
-             AND e.event_type <> 'seriesMaster' \
-             AND e.starts_at_ms >= $3 AND e.starts_at_ms < $4",
-        )
+        let rows: Vec<(String,)> = sql("SELECT graph_event_id FROM crm_events \
+             WHERE tenant_id = $1 AND organizer_id = $2 AND graph_event_id IS NOT NULL \
+             AND following AND cancelled_at_ms IS NULL AND deleted_at_ms IS NULL \
+             AND event_type <> 'seriesMaster' AND starts_at_ms >= $3 AND starts_at_ms < $4")
         .bind(&organizer.tenant_id)
         .bind(&organizer.user_id)
         .bind(start_ms)

@@ -1,18 +1,17 @@
-//! A sync session's writes, in few statements: consecutive upserts go to the store as
-//! multi-row statements per table (CRM events, Graph links; see [`super::rows`]: one per table
-//! on PostgreSQL) instead of two statements per event, and one statement ends the exceptional
-//! statuses (queued, failed) of the items written; the other changes
-//! (cancel, unfollow, became a series) one by one, in their order among the upserts. Same
-//! transaction, same outcome as writing them one by one.
+//! A sync session's writes, in few statements: consecutive upserts go to the store as one
+//! multi-row statement (see [`super::rows`]: one on PostgreSQL) writing each CRM event with the
+//! Graph item it follows, and one statement ends the exceptional statuses (queued, failed) of
+//! the items written; the other changes (cancel, unfollow, became a series) one by one, in their
+//! order among the upserts. Same transaction, same outcome as writing them one by one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::db::{Tx, Value, sql};
 use super::events::new_event_id;
 use super::rows::{Kind, Rows};
 use crate::store::crm::EventTime;
 use crate::store::error::StoreError;
-use crate::store::ids::{EventId, UserKey};
+use crate::store::ids::UserKey;
 use crate::store::sync::{SyncWrite, SyncedItem};
 
 /// Events per group of statements (a session's chunk is 500).
@@ -39,8 +38,8 @@ pub(super) async fn apply(
     upsert_all(tx, organizer, &upserts, now).await
 }
 
-/// Creates or updates the CRM events of `items` (never one deleted in the CRM, each marked
-/// synced now), follows their Graph items and ends their exceptional statuses.
+/// Creates or updates the CRM events of `items` (never one deleted in the CRM), each marked
+/// synced now and following its Graph item, and ends their exceptional statuses.
 async fn upsert_all(
     tx: &mut Tx,
     organizer: &UserKey,
@@ -48,19 +47,14 @@ async fn upsert_all(
     now: i64,
 ) -> Result<(), StoreError> {
     for rows in items.chunks(ROWS) {
-        // One row per meeting and per Graph item: a key twice in one statement is an error
-        // on PostgreSQL, and the later write wins, as it would one by one.
+        // One row per meeting: a key twice in one statement is an error on PostgreSQL, and the
+        // later write wins, as it would one by one.
         let by_uid = last_per_key(rows, |item| item.ical_uid.as_str());
-        let event_ids = upsert_events(tx, organizer, &by_uid, now).await?;
-        let links: Vec<(&SyncedItem, &EventId)> = last_per_key(rows, |item| item.graph_id.as_str())
-            .into_iter()
-            .filter_map(|item| event_ids.get(item.ical_uid.as_str()).map(|id| (item, id)))
-            .collect();
-        follow(tx, organizer, &links).await?;
+        let written = upsert_events(tx, organizer, &by_uid, now).await?;
         let synced: Vec<&str> = by_uid
             .iter()
             .map(|item| item.ical_uid.as_str())
-            .filter(|uid| event_ids.contains_key(*uid))
+            .filter(|uid| written.contains(*uid))
             .collect();
         clear_statuses(tx, organizer, &synced).await?;
     }
@@ -83,18 +77,18 @@ fn last_per_key<'a>(
         .collect()
 }
 
-/// The CRM events of `items`, created or updated; the id of each one written, by `iCalUId` (an
-/// event deleted in the CRM is not written, so not in the map).
+/// The CRM events of `items`, created or updated, each following its Graph item; the
+/// `iCalUId`s written (an event deleted in the CRM is not written).
 async fn upsert_events(
     tx: &mut Tx,
     organizer: &UserKey,
     items: &[&SyncedItem],
     now: i64,
-) -> Result<HashMap<String, EventId>, StoreError> {
+) -> Result<HashSet<String>, StoreError> {
     use Kind::{BigInt, Bool, Text};
     const KINDS: &[Kind] = &[
         Text, Text, Text, Text, Text, BigInt, BigInt, Text, Text, Text, Text, Bool, Text, Text,
-        BigInt, BigInt, Text, Text, Text, BigInt,
+        BigInt, BigInt, Text, Text, Text, BigInt, Text, Bool, Bool,
     ];
     let mut rows = Rows::new(KINDS);
     for item in items {
@@ -132,15 +126,19 @@ async fn upsert_events(
             Value::from(item.series_master_graph_id.as_deref()),
             Value::from(serde_json::to_string(&write.attendees).unwrap_or_else(|_| "[]".into())),
             Value::from(now),
+            Value::from(item.graph_id.as_str()),
+            Value::from(item.via_category),
+            Value::from(true),
         ]);
     }
-    let mut written = HashMap::with_capacity(items.len());
+    let mut written = HashSet::with_capacity(items.len());
     for statement in rows.statements(tx.is_postgres(), |source| {
         format!(
             "INSERT INTO crm_events (tenant_id, id, organizer_id, ical_uid, subject, \
              starts_at_ms, ends_at_ms, start_date, end_date, time_zone, location, is_private, \
              created_by_id, modified_by_id, created_at_ms, updated_at_ms, event_type, \
-             series_master_graph_id, attendees, synced_at_ms) {source} \
+             series_master_graph_id, attendees, synced_at_ms, graph_event_id, \
+             via_category, following) {source} \
              ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
              subject = excluded.subject, starts_at_ms = excluded.starts_at_ms, \
              ends_at_ms = excluded.ends_at_ms, start_date = excluded.start_date, \
@@ -151,47 +149,18 @@ async fn upsert_events(
              event_type = excluded.event_type, \
              series_master_graph_id = excluded.series_master_graph_id, \
              synced_at_ms = excluded.synced_at_ms, \
+             via_category = excluded.via_category OR (crm_events.via_category \
+             AND COALESCE(crm_events.graph_event_id = excluded.graph_event_id, FALSE)), \
+             graph_event_id = excluded.graph_event_id, following = excluded.following, \
              cancelled_at_ms = NULL, version = crm_events.version + 1 \
              WHERE crm_events.deleted_at_ms IS NULL \
-             RETURNING id, ical_uid"
+             RETURNING ical_uid"
         )
     }) {
-        let rows: Vec<(EventId, String)> = statement.fetch_all(&mut *tx).await?;
-        written.extend(rows.into_iter().map(|(id, uid)| (uid, id)));
+        let rows: Vec<(String,)> = statement.fetch_all(&mut *tx).await?;
+        written.extend(rows.into_iter().map(|(uid,)| uid));
     }
     Ok(written)
-}
-
-/// Links the Graph items to their CRM events and follows their changes.
-async fn follow(
-    tx: &mut Tx,
-    organizer: &UserKey,
-    links: &[(&SyncedItem, &EventId)],
-) -> Result<(), StoreError> {
-    use Kind::{Bool, Text};
-    let mut rows = Rows::new(&[Text, Text, Text, Text, Bool, Bool]);
-    for (item, event_id) in links {
-        rows.push([
-            Value::from(&organizer.tenant_id),
-            Value::from(&organizer.user_id),
-            Value::from(item.graph_id.as_str()),
-            Value::from(*event_id),
-            Value::from(item.via_category),
-            Value::from(true),
-        ]);
-    }
-    for statement in rows.statements(tx.is_postgres(), |source| {
-        format!(
-            "INSERT INTO graph_event_links (tenant_id, mailbox_id, graph_event_id, event_id, \
-             via_category, following) {source} \
-             ON CONFLICT (tenant_id, mailbox_id, graph_event_id) DO UPDATE SET \
-             event_id = excluded.event_id, following = excluded.following, \
-             via_category = graph_event_links.via_category OR excluded.via_category"
-        )
-    }) {
-        statement.execute(&mut *tx).await?;
-    }
-    Ok(())
 }
 
 /// Ends the exceptional statuses (queued, failed) of the items just synced: an item without
@@ -236,9 +205,8 @@ async fn apply_one(
         SyncWrite::Cancel { graph_id } => {
             sql(
                 "UPDATE crm_events SET cancelled_at_ms = $1, updated_at_ms = $1, \
-                 version = version + 1 WHERE tenant_id = $2 AND cancelled_at_ms IS NULL \
-                 AND id = (SELECT event_id FROM graph_event_links WHERE tenant_id = $2 \
-                 AND mailbox_id = $3 AND graph_event_id = $4 AND following)",
+                 version = version + 1 WHERE tenant_id = $2 AND organizer_id = $3 \
+                 AND graph_event_id = $4 AND following AND cancelled_at_ms IS NULL",
             )
             .bind(now)
             .bind(tenant)
@@ -249,8 +217,8 @@ async fn apply_one(
         }
         SyncWrite::Unfollow { graph_id } => {
             sql(
-                "UPDATE graph_event_links SET following = FALSE WHERE tenant_id = $1 \
-                 AND mailbox_id = $2 AND graph_event_id = $3",
+                "UPDATE crm_events SET following = FALSE WHERE tenant_id = $1 \
+                 AND organizer_id = $2 AND graph_event_id = $3",
             )
             .bind(tenant)
             .bind(mailbox)
@@ -262,9 +230,8 @@ async fn apply_one(
             sql(
                 "UPDATE crm_events SET event_type = 'seriesMaster', updated_at_ms = $1, \
                  version = version + 1 WHERE tenant_id = $2 \
-                 AND event_type <> 'seriesMaster' \
-                 AND id = (SELECT event_id FROM graph_event_links WHERE tenant_id = $2 \
-                 AND mailbox_id = $3 AND graph_event_id = $4)",
+                 AND event_type <> 'seriesMaster' AND organizer_id = $3 \
+                 AND graph_event_id = $4",
             )
             .bind(now)
             .bind(tenant)
