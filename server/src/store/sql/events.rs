@@ -112,6 +112,7 @@ pub(super) async fn save_item(
                 &cmd.event,
                 &cmd.actor_id,
                 (cmd.event_type, cmd.series_master_graph_id.as_deref()),
+                cmd.graph_event_id.as_deref(),
                 now,
             )
             .await?
@@ -122,19 +123,6 @@ pub(super) async fn save_item(
             };
             if let Some(links) = record_links(cmd, &event_id, now) {
                 writes.push(links);
-            }
-            if let Some(graph_id) = &cmd.graph_event_id {
-                // The event follows this Graph item (a new one: followed, not through the
-                // category; the same one: as it was).
-                writes.push(
-                    sql("UPDATE crm_events SET \
-                         following = following OR COALESCE(graph_event_id <> $1, TRUE), \
-                         via_category = via_category AND COALESCE(graph_event_id = $1, FALSE), \
-                         graph_event_id = $1 WHERE tenant_id = $2 AND id = $3")
-                    .bind(graph_id)
-                    .bind(&cmd.tenant_id)
-                    .bind(event_id),
-                );
             }
             // Synced now (the event's `synced_at_ms`): any queued or failed status is over.
             writes.push(clear_status_statement(key));
@@ -291,14 +279,16 @@ pub(super) async fn store_response(
 }
 
 /// Creates or updates the one CRM event of (organizer, iCalUId) from Graph's account of the
-/// meeting (so a live item lifts a cancellation); returns its id. Never brings back an event
-/// deleted in the CRM (`None`).
+/// meeting (so a live item lifts a cancellation), following `graph_event_id` when given (a
+/// new item: followed, not through the category; the same item: as it was); returns its id.
+/// Never brings back an event deleted in the CRM (`None`).
 pub(super) async fn upsert_event(
     tx: &mut Tx,
     key: EventKey<'_>,
     write: &EventWrite,
     actor_id: &UserId,
     (event_type, series_master): (EventType, Option<&str>),
+    graph_event_id: Option<&str>,
     now: i64,
 ) -> Result<Option<EventId>, StoreError> {
     let (starts, ends, start_date, end_date) = match &write.time {
@@ -318,8 +308,8 @@ pub(super) async fn upsert_event(
         "INSERT INTO crm_events (tenant_id, id, organizer_id, ical_uid, subject, starts_at_ms, \
          ends_at_ms, start_date, end_date, time_zone, location, is_private, created_by_id, \
          modified_by_id, created_at_ms, updated_at_ms, event_type, series_master_graph_id, \
-         attendees, synced_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-         $13, $14, $15, $16, $17, $18, $19, $16) \
+         attendees, synced_at_ms, graph_event_id, following) VALUES ($1, $2, $3, $4, $5, $6, \
+         $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $16, $20, $21) \
          ON CONFLICT (tenant_id, organizer_id, ical_uid) DO UPDATE SET \
          subject = excluded.subject, starts_at_ms = excluded.starts_at_ms, \
          ends_at_ms = excluded.ends_at_ms, start_date = excluded.start_date, \
@@ -330,6 +320,13 @@ pub(super) async fn upsert_event(
          event_type = excluded.event_type, \
          series_master_graph_id = excluded.series_master_graph_id, \
          synced_at_ms = excluded.synced_at_ms, \
+         following = CASE WHEN excluded.graph_event_id IS NULL \
+         OR crm_events.graph_event_id = excluded.graph_event_id \
+         THEN crm_events.following ELSE TRUE END, \
+         via_category = CASE WHEN excluded.graph_event_id IS NULL \
+         OR crm_events.graph_event_id = excluded.graph_event_id \
+         THEN crm_events.via_category ELSE FALSE END, \
+         graph_event_id = COALESCE(excluded.graph_event_id, crm_events.graph_event_id), \
          cancelled_at_ms = NULL, version = crm_events.version + 1 \
          WHERE crm_events.deleted_at_ms IS NULL \
          RETURNING id",
@@ -353,6 +350,9 @@ pub(super) async fn upsert_event(
     .bind(event_type.as_str())
     .bind(series_master)
     .bind(attendees)
+    // A save that names its Graph item follows it (the same item: as it was; see the update).
+    .bind(graph_event_id)
+    .bind(graph_event_id.is_some())
     .fetch_optional_scalar(tx)
     .await
 }
