@@ -43,6 +43,17 @@ pub fn save(actor: &str, ical_uid: &str, key: Option<&str>) -> SaveCommand {
     }
 }
 
+/// A save of `actor`'s queued in the outbox (insta-sync off), for the item `item_id` if known.
+pub fn queued_save(actor: &str, ical_uid: &str, item_id: Option<&str>) -> SaveCommand {
+    SaveCommand {
+        queue: Some(store::QueueWrite {
+            payload: "{}".into(),
+            item_id: item_id.map(str::to_owned),
+        }),
+        ..save(actor, ical_uid, None)
+    }
+}
+
 pub fn audit(actor: &str) -> AuditEntry {
     AuditEntry {
         tenant_id: TenantId::new(T),

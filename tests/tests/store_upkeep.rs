@@ -5,6 +5,7 @@
 use liaison_domain::api::RecordKind;
 use liaison_e2e::store_fixtures::*;
 use liaison_e2e::test_db::{TestDatabase, backends};
+use liaison_server::clock::now_ms;
 use liaison_server::store::{
     self, AuditAction, AuditEntry, CountedTable, EventKey, EventType, Lease, NewRecord, Store,
     SyncWindow, SyncWrite, SyncedItem, Tenant, TenantId, User, UserKey,
@@ -200,7 +201,7 @@ async fn housekeeping_deletes_only_what_has_run_its_course(store: &dyn Store) {
     use liaison_server::auth::sessions;
     use liaison_server::housekeeping::purge_once;
     const HOUR: i64 = 60 * 60 * 1000;
-    let now = liaison_server::clock::now_ms();
+    let now = now_ms();
     let ann = liaison_server::store::UserKey::new(TenantId::new(T), uid("ann"));
     let (token, _) = sessions::start(store, &ann, false, None).await.unwrap();
 
@@ -239,7 +240,7 @@ async fn sessions_end_when_idle_an_hour_or_eight_hours_after_they_began(store: &
     let ann = liaison_server::store::UserKey::new(TenantId::new(T), uid("ann"));
 
     let (idle, _) = sessions::start(store, &ann, false, None).await.unwrap();
-    let began = liaison_server::clock::now_ms();
+    let began = now_ms();
     assert!(
         resolve_at(store, &idle, began + 50 * MINUTE)
             .await
@@ -262,7 +263,7 @@ async fn sessions_end_when_idle_an_hour_or_eight_hours_after_they_began(store: &
     );
 
     let (busy, _) = sessions::start(store, &ann, false, None).await.unwrap();
-    let began = liaison_server::clock::now_ms();
+    let began = now_ms();
     let mut at = began;
     while at < began + 8 * 60 * MINUTE - 40 * MINUTE {
         at += 40 * MINUTE;
@@ -285,11 +286,7 @@ async fn sessions_end_when_idle_an_hour_or_eight_hours_after_they_began(store: &
 /// nothing — its transaction begins by taking the outbox row. Giving up on it happens once too.
 async fn a_queued_save_is_carried_out_once_and_dead_lettered_once(store: &dyn Store) {
     let olga = liaison_server::store::UserKey::new(TenantId::new(T), uid("olga"));
-    let mut queue = save("ann", "uid-outbox", None);
-    queue.queue = Some(store::QueueWrite {
-        payload: "{}".into(),
-        item_id: Some("rest-id-outbox".into()),
-    });
+    let queue = queued_save("ann", "uid-outbox", Some("rest-id-outbox"));
     store
         .save_item(&queue, &audit("ann"), &ok_response)
         .await
@@ -321,11 +318,7 @@ async fn a_queued_save_is_carried_out_once_and_dead_lettered_once(store: &dyn St
     assert_eq!(audit_lines().await, before + 1, "one audit line, one write");
 
     // Another queued save fails twice, then is given up on — once.
-    let mut queue = save("ann", "uid-dead", None);
-    queue.queue = Some(store::QueueWrite {
-        payload: "{}".into(),
-        item_id: None,
-    });
+    let queue = queued_save("ann", "uid-dead", None);
     store
         .save_item(&queue, &audit("ann"), &ok_response)
         .await
@@ -402,14 +395,14 @@ async fn a_sync_ends_an_items_failure_and_a_queued_save_keeps_when_it_last_synce
     store.ensure_sync_job(&olga, &window, 0).await.unwrap();
     let lease = Lease {
         worker: "store-test".into(),
-        until_ms: now() + 600_000,
+        until_ms: now_ms() + 600_000,
     };
     let job = store
-        .claim_sync_job(Some(&olga), &lease, now())
+        .claim_sync_job(Some(&olga), &lease, now_ms())
         .await
         .unwrap()
         .expect("olga's job is claimed");
-    let synced_at = now();
+    let synced_at = now_ms();
     let item = save("olga", "uid-dead", None);
     let write = SyncWrite::Upsert(Box::new(SyncedItem {
         graph_id: "graph-uid-dead".into(),
@@ -421,7 +414,7 @@ async fn a_sync_ends_an_items_failure_and_a_queued_save_keeps_when_it_last_synce
     }));
     assert!(
         store
-            .apply_sync(&job, &[write], None, now() + 600_000, synced_at)
+            .apply_sync(&job, &[write], None, now_ms() + 600_000, synced_at)
             .await
             .unwrap()
     );
@@ -431,11 +424,7 @@ async fn a_sync_ends_an_items_failure_and_a_queued_save_keeps_when_it_last_synce
     assert_eq!(status.error_code, None);
 
     // A save queued afterwards: queued, and still says when the item last reached the CRM.
-    let mut queue = save("ann", "uid-dead", None);
-    queue.queue = Some(store::QueueWrite {
-        payload: "{}".into(),
-        item_id: None,
-    });
+    let queue = queued_save("ann", "uid-dead", None);
     store
         .save_item(&queue, &audit("ann"), &ok_response)
         .await
@@ -450,11 +439,4 @@ async fn a_sync_ends_an_items_failure_and_a_queued_save_keeps_when_it_last_synce
         ..key
     };
     assert!(store.item_status(unknown).await.unwrap().is_none());
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
 }

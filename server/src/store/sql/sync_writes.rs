@@ -4,7 +4,7 @@
 //! the items written; the other changes (cancel, unfollow, became a series) one by one, in their
 //! order among the upserts. Same transaction, same outcome as writing them one by one.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::db::{Tx, Value, sql};
 use super::events::new_event_id;
@@ -49,42 +49,36 @@ async fn upsert_all(
     for rows in items.chunks(ROWS) {
         // One row per meeting: a key twice in one statement is an error on PostgreSQL, and the
         // later write wins, as it would one by one.
-        let by_uid = last_per_key(rows, |item| item.ical_uid.as_str());
-        let written = upsert_events(tx, organizer, &by_uid, now).await?;
-        let synced: Vec<&str> = by_uid
-            .iter()
-            .map(|item| item.ical_uid.as_str())
-            .filter(|uid| written.contains(*uid))
-            .collect();
-        clear_statuses(tx, organizer, &synced).await?;
+        let written = upsert_events(tx, organizer, &last_per_meeting(rows), now).await?;
+        clear_statuses(tx, organizer, &written).await?;
     }
     Ok(())
 }
 
-/// The last item of `rows` for each key, in the order of their last appearance.
-fn last_per_key<'a>(
-    rows: &[&'a SyncedItem],
-    key: impl Fn(&SyncedItem) -> &str,
-) -> Vec<&'a SyncedItem> {
+/// The last item of `rows` for each meeting (`iCalUId`), in the order of their last appearance.
+fn last_per_meeting<'a>(rows: &[&'a SyncedItem]) -> Vec<&'a SyncedItem> {
     let mut last: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
     for (i, item) in rows.iter().enumerate() {
-        last.insert(key(item), i);
+        last.insert(&item.ical_uid, i);
     }
     rows.iter()
         .enumerate()
-        .filter(|(i, item)| last.get(key(item)) == Some(i))
+        .filter(|(i, item)| last.get(item.ical_uid.as_str()) == Some(i))
         .map(|(_, item)| *item)
         .collect()
 }
 
-/// The CRM events of `items`, created or updated, each following its Graph item; the
-/// `iCalUId`s written (an event deleted in the CRM is not written).
+/// The CRM events of `items`, created or updated, each following its Graph item (one item per
+/// meeting: Graph's `iCalUId` "is different for each occurrence in a recurring series", and an
+/// immutable id lasts as long as the item stays in the mailbox — Microsoft Graph, event resource
+/// and "Obtain immutable identifiers for Outlook resources"); the `iCalUId`s written (an event
+/// deleted in the CRM is not written).
 async fn upsert_events(
     tx: &mut Tx,
     organizer: &UserKey,
     items: &[&SyncedItem],
     now: i64,
-) -> Result<HashSet<String>, StoreError> {
+) -> Result<Vec<String>, StoreError> {
     use Kind::{BigInt, Bool, Text};
     const KINDS: &[Kind] = &[
         Text, Text, Text, Text, Text, BigInt, BigInt, Text, Text, Text, Text, Bool, Text, Text,
@@ -131,7 +125,7 @@ async fn upsert_events(
             Value::from(true),
         ]);
     }
-    let mut written = HashSet::with_capacity(items.len());
+    let mut written = Vec::with_capacity(items.len());
     for statement in rows.statements(tx.is_postgres(), |source| {
         format!(
             "INSERT INTO crm_events (tenant_id, id, organizer_id, ical_uid, subject, \
@@ -169,7 +163,7 @@ async fn upsert_events(
 async fn clear_statuses(
     tx: &mut Tx,
     organizer: &UserKey,
-    ical_uids: &[&str],
+    ical_uids: &[String],
 ) -> Result<(), StoreError> {
     use Kind::Text;
     let mut rows = Rows::new(&[Text, Text, Text]);
@@ -177,7 +171,7 @@ async fn clear_statuses(
         rows.push([
             Value::from(&organizer.tenant_id),
             Value::from(&organizer.user_id),
-            Value::from(*uid),
+            Value::from(uid.as_str()),
         ]);
     }
     for statement in rows.statements(tx.is_postgres(), |source| {
