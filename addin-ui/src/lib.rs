@@ -6,6 +6,7 @@
 //! - [`office`]: the only module that touches Office.js; everything else speaks Rust types.
 //! - [`api`]: calls to Liaison's server; the session token lives in memory only.
 //! - [`http`]: the browser's `fetch`, as [`api`] uses it.
+//! - [`json`]: reads the server's answers and writes requests (small: no general JSON library).
 //! - [`remote`]: calls that take time, as signals (the answer, whether one is running).
 //! - [`item`]: from what Office.js shows to what the server's API takes (pure).
 //! - [`views`]: the screens (the item view: access, records, save, unlink, category).
@@ -18,6 +19,7 @@ pub mod app;
 pub mod focus;
 pub mod http;
 pub mod item;
+pub mod json;
 pub mod office;
 pub mod perf;
 pub mod remote;

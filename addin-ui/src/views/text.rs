@@ -1,5 +1,4 @@
-//! What the pane calls the levels, actions and record kinds, and the wire names it shows in
-//! `data-*` attributes.
+//! What the pane calls the levels, actions and record kinds.
 
 use liaison_domain::api::{CrmRecord, RecordKind};
 use liaison_domain::permissions::{Action, Level};
@@ -37,12 +36,4 @@ pub fn kind_text(record: &CrmRecord) -> &'static str {
         RecordKind::Lead => "Lead",
         RecordKind::Opportunity => "Opportunity",
     }
-}
-
-/// The wire name of a unit enum value (`author_not_creator`, `synced`): its JSON string.
-pub fn wire_name<T: serde::Serialize>(value: &T) -> String {
-    serde_wasm_bindgen::to_value(value)
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default()
 }

@@ -9,9 +9,9 @@ use super::records::{Chosen, Search};
 use super::scope::{ItemScope, SaveAnswer};
 use crate::api::{self, ApiFailure};
 use crate::item::save_request;
+use crate::json::wire_name;
 use crate::office;
 use crate::remote::Remote;
-use crate::views::text::wire_name;
 
 /// What a Save answered.
 /// The search for records to link, and Save.

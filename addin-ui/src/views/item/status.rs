@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use liaison_domain::api::{ItemStatus, SyncState};
 
-use crate::views::text::wire_name;
+use crate::json::wire_name;
 
 #[component]
 pub fn Status(

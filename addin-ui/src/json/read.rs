@@ -1,0 +1,326 @@
+//! A serde `Deserializer` over the value `JSON.parse` made: `null`, booleans, numbers, strings,
+//! arrays and plain objects, which is all JSON can be.
+//!
+//! Each `deserialize_*` the pane's types call is written out, so serde's generic code is compiled
+//! only for the visits the JSON can produce; the rest go through [`Deserializer::deserialize_any`].
+
+use js_sys::{Array, Object, Reflect};
+use serde::de::{
+    DeserializeOwned, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess,
+    Visitor,
+};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::invalid::Invalid;
+
+/// Reads `value`, as `JSON.parse` made it, into `T`.
+pub fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, Invalid> {
+    T::deserialize(Value(value))
+}
+
+/// One JSON value.
+struct Value(JsValue);
+
+impl Value {
+    fn is_absent(&self) -> bool {
+        self.0.is_null() || self.0.is_undefined()
+    }
+
+    fn string(self) -> Result<String, Invalid> {
+        self.0.as_string().ok_or(Invalid::WrongValue)
+    }
+
+    /// A whole number JavaScript holds exactly (|n| ≤ 2^53).
+    fn whole_number(&self) -> Result<f64, Invalid> {
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        match self.0.as_f64() {
+            Some(n) if n.fract() == 0.0 && n.abs() <= EXACT => Ok(n),
+            _ => Err(Invalid::WrongValue),
+        }
+    }
+
+    fn array(self) -> Result<Array, Invalid> {
+        if Array::is_array(&self.0) {
+            Ok(self.0.unchecked_into())
+        } else {
+            Err(Invalid::WrongValue)
+        }
+    }
+
+    fn object(self) -> Result<Object, Invalid> {
+        if self.0.is_object() && !Array::is_array(&self.0) {
+            Ok(self.0.unchecked_into())
+        } else {
+            Err(Invalid::WrongValue)
+        }
+    }
+}
+
+/// Integers: a whole number, to the visitor as `u64` or `i64` (the visitor checks its range).
+macro_rules! whole_numbers {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+            let n = self.whole_number()?;
+            if n >= 0.0 {
+                visitor.visit_u64(n as u64)
+            } else {
+                visitor.visit_i64(n as i64)
+            }
+        }
+    )*};
+}
+
+impl<'de> Deserializer<'de> for Value {
+    type Error = Invalid;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        if self.is_absent() {
+            visitor.visit_unit()
+        } else if let Some(b) = self.0.as_bool() {
+            visitor.visit_bool(b)
+        } else if self.0.as_f64().is_some() {
+            match self.whole_number() {
+                Ok(_) => self.deserialize_i64(visitor),
+                Err(_) => visitor.visit_f64(self.0.as_f64().unwrap_or_default()),
+            }
+        } else if self.0.is_string() {
+            self.deserialize_string(visitor)
+        } else if Array::is_array(&self.0) {
+            self.deserialize_seq(visitor)
+        } else {
+            self.deserialize_map(visitor)
+        }
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_bool(self.0.as_bool().ok_or(Invalid::WrongValue)?)
+    }
+
+    whole_numbers!(deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64);
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_string(self.string()?)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_string(self.string()?)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_string(self.string()?)
+    }
+
+    /// `null` and an absent value are `None`, as serde_json reads them.
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        if self.is_absent() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        if self.is_absent() {
+            visitor.visit_unit()
+        } else {
+            Err(Invalid::WrongValue)
+        }
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        let array = self.array()?;
+        visitor.visit_seq(Items {
+            len: array.length(),
+            array,
+            next: 0,
+        })
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        let entries = Object::entries(&self.object()?);
+        visitor.visit_map(Entries {
+            len: entries.length(),
+            entries,
+            next: 0,
+            value: None,
+        })
+    }
+
+    /// A struct reads its fields in declaration order, by the names serde derived for it (the
+    /// server's names): as a sequence, so the derived code needs no field-name matching.
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Invalid> {
+        let mut fields = StructFields {
+            object: self.object()?,
+            names: fields.iter(),
+            absent: None,
+        };
+        let read = visitor.visit_seq(&mut fields);
+        // The derived code fails as soon as a required field is absent.
+        read.map_err(|e| fields.absent.map_or(e, Invalid::MissingField))
+    }
+
+    /// A unit variant, which JSON writes as its name (the only kind of enum the API sends).
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Invalid> {
+        let name: serde::de::value::StringDeserializer<Invalid> =
+            self.string()?.into_deserializer();
+        visitor.visit_enum(name)
+    }
+
+    /// A field the type does not know: skipped, whatever it holds.
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_unit()
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Invalid> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        i128 u128 f32 f64 char bytes byte_buf unit_struct tuple tuple_struct
+    }
+}
+
+/// A field the JSON object does not have: `None` for an option, nothing for any other type.
+struct Absent;
+
+impl<'de> Deserializer<'de> for Absent {
+    type Error = Invalid;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Invalid> {
+        Err(Invalid::WrongValue)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
+        visitor.visit_none()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
+        unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// The items of a JSON array, in order.
+struct Items {
+    array: Array,
+    len: u32,
+    next: u32,
+}
+
+impl<'de> SeqAccess<'de> for Items {
+    type Error = Invalid;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Invalid> {
+        if self.next >= self.len {
+            return Ok(None);
+        }
+        let item = self.array.get(self.next);
+        self.next += 1;
+        seed.deserialize(Value(item)).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some((self.len - self.next) as usize)
+    }
+}
+
+/// A struct's fields, read from a JSON object in the order the struct declares them. Fields
+/// the struct does not know are not read at all. A field the object does not have is `None`
+/// for an option, as serde_json reads it; for any other type it is the end of what this
+/// sequence gives, and the derived code takes the field's default, or fails.
+struct StructFields {
+    object: Object,
+    names: std::slice::Iter<'static, &'static str>,
+    /// The field just found absent, that is not an option.
+    absent: Option<&'static str>,
+}
+
+impl<'de> SeqAccess<'de> for StructFields {
+    type Error = Invalid;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Invalid> {
+        self.absent = None;
+        let Some(&name) = self.names.next() else {
+            return Ok(None);
+        };
+        let key = JsValue::from_str(name);
+        // Own fields only: `toString` or `constructor` must not come from Object's prototype.
+        // `hasOwnProperty`, not the newer `Object.hasOwn` js-sys prefers: Safari before 15.4
+        // (Outlook on older Macs) lacks it.
+        #[allow(deprecated)]
+        let own = self.object.has_own_property(&key);
+        if !own {
+            return match seed.deserialize(Absent) {
+                Ok(none) => Ok(Some(none)),
+                Err(_) => {
+                    self.absent = Some(name);
+                    Ok(None)
+                }
+            };
+        }
+        let value = Reflect::get(&self.object, &key).unwrap_or(JsValue::UNDEFINED);
+        seed.deserialize(Value(value)).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.names.len())
+    }
+}
+
+/// The entries of a JSON object read as a map (`BTreeMap`), in `Object.entries` order.
+struct Entries {
+    entries: Array,
+    len: u32,
+    next: u32,
+    value: Option<JsValue>,
+}
+
+impl<'de> MapAccess<'de> for Entries {
+    type Error = Invalid;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Invalid> {
+        if self.next >= self.len {
+            return Ok(None);
+        }
+        let entry: Array = self.entries.get(self.next).unchecked_into();
+        self.next += 1;
+        self.value = Some(entry.get(1));
+        // Keys are always strings in JSON; an enum key (an action's name) reads from it too.
+        let key: serde::de::value::StringDeserializer<Invalid> =
+            Value(entry.get(0)).string()?.into_deserializer();
+        seed.deserialize(key).map(Some)
+    }
+
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, Invalid> {
+        let value = self.value.take().unwrap_or(JsValue::UNDEFINED);
+        seed.deserialize(Value(value))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some((self.len - self.next) as usize)
+    }
+}
