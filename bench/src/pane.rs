@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use fantoccini::Locator;
 use liaison_e2e::Browser;
+use liaison_e2e::people::seeded;
 
 use crate::server::Server;
 
@@ -21,8 +22,9 @@ pub async fn report(runs: usize, server_bin: Option<std::path::PathBuf>) -> anyh
     for run in 0..=runs {
         client
             .goto(&format!(
-                "{}/dev/outlook?mailbox=ann@contoso.com&item=AAMkADemo0001",
-                server.url
+                "{}/dev/outlook?mailbox=ann@contoso.com&item={}",
+                server.url,
+                seeded(1)
             ))
             .await?;
         client
