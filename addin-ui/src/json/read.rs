@@ -4,7 +4,7 @@
 //! Each `deserialize_*` the pane's types call is written out, so serde's generic code is compiled
 //! only for the visits the JSON can produce; the rest go through [`Deserializer::deserialize_any`].
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, ArrayIntoIter, Object, Reflect};
 use serde::de::{
     DeserializeOwned, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess,
     Visitor,
@@ -78,10 +78,11 @@ impl<'de> Deserializer<'de> for Value {
             visitor.visit_unit()
         } else if let Some(b) = self.0.as_bool() {
             visitor.visit_bool(b)
-        } else if self.0.as_f64().is_some() {
-            match self.whole_number() {
-                Ok(_) => self.deserialize_i64(visitor),
-                Err(_) => visitor.visit_f64(self.0.as_f64().unwrap_or_default()),
+        } else if let Some(n) = self.0.as_f64() {
+            if self.whole_number().is_ok() {
+                self.deserialize_i64(visitor)
+            } else {
+                visitor.visit_f64(n)
             }
         } else if self.0.is_string() {
             self.deserialize_string(visitor)
@@ -100,7 +101,7 @@ impl<'de> Deserializer<'de> for Value {
         deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64);
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
-        visitor.visit_string(self.string()?)
+        self.deserialize_string(visitor)
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
@@ -108,7 +109,7 @@ impl<'de> Deserializer<'de> for Value {
     }
 
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
-        visitor.visit_string(self.string()?)
+        self.deserialize_string(visitor)
     }
 
     /// `null` and an absent value are `None`, as serde_json reads them.
@@ -129,20 +130,12 @@ impl<'de> Deserializer<'de> for Value {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
-        let array = self.array()?;
-        visitor.visit_seq(Items {
-            len: array.length(),
-            array,
-            next: 0,
-        })
+        visitor.visit_seq(Items(self.array()?.into_iter()))
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
-        let entries = Object::entries(&self.object()?);
         visitor.visit_map(Entries {
-            len: entries.length(),
-            entries,
-            next: 0,
+            entries: Object::entries(&self.object()?).into_iter(),
             value: None,
         })
     }
@@ -216,11 +209,7 @@ impl<'de> Deserializer<'de> for Absent {
 }
 
 /// The items of a JSON array, in order.
-struct Items {
-    array: Array,
-    len: u32,
-    next: u32,
-}
+struct Items(ArrayIntoIter);
 
 impl<'de> SeqAccess<'de> for Items {
     type Error = Invalid;
@@ -229,16 +218,14 @@ impl<'de> SeqAccess<'de> for Items {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, Invalid> {
-        if self.next >= self.len {
-            return Ok(None);
-        }
-        let item = self.array.get(self.next);
-        self.next += 1;
-        seed.deserialize(Value(item)).map(Some)
+        self.0
+            .next()
+            .map(|item| seed.deserialize(Value(item)))
+            .transpose()
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some((self.len - self.next) as usize)
+        Some(self.0.len())
     }
 }
 
@@ -290,9 +277,7 @@ impl<'de> SeqAccess<'de> for StructFields {
 
 /// The entries of a JSON object read as a map (`BTreeMap`), in `Object.entries` order.
 struct Entries {
-    entries: Array,
-    len: u32,
-    next: u32,
+    entries: ArrayIntoIter,
     value: Option<JsValue>,
 }
 
@@ -303,11 +288,10 @@ impl<'de> MapAccess<'de> for Entries {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Invalid> {
-        if self.next >= self.len {
+        let Some(entry) = self.entries.next() else {
             return Ok(None);
-        }
-        let entry: Array = self.entries.get(self.next).unchecked_into();
-        self.next += 1;
+        };
+        let entry: Array = entry.unchecked_into();
         self.value = Some(entry.get(1));
         // Keys are always strings in JSON; an enum key (an action's name) reads from it too.
         let key: serde::de::value::StringDeserializer<Invalid> =
@@ -321,6 +305,6 @@ impl<'de> MapAccess<'de> for Entries {
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some((self.len - self.next) as usize)
+        Some(self.entries.len())
     }
 }

@@ -45,12 +45,12 @@ struct Writer<'a> {
 impl<'a> Serializer for Writer<'a> {
     type Ok = ();
     type Error = Invalid;
-    type SerializeSeq = List<'a>;
+    type SerializeSeq = Compound<'a>;
     type SerializeTuple = Impossible<(), Invalid>;
     type SerializeTupleStruct = Impossible<(), Invalid>;
     type SerializeTupleVariant = Impossible<(), Invalid>;
     type SerializeMap = Impossible<(), Invalid>;
-    type SerializeStruct = Object<'a>;
+    type SerializeStruct = Compound<'a>;
     type SerializeStructVariant = Impossible<(), Invalid>;
 
     fn serialize_bool(self, v: bool) -> Result<(), Invalid> {
@@ -158,12 +158,8 @@ impl<'a> Serializer for Writer<'a> {
         Err(Invalid::Unsupported)
     }
 
-    fn serialize_seq(self, _: Option<usize>) -> Result<List<'a>, Invalid> {
-        self.out.push('[');
-        Ok(List {
-            out: self.out,
-            first: true,
-        })
+    fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a>, Invalid> {
+        Ok(Compound::open(self.out, '[', ']'))
     }
 
     fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Invalid> {
@@ -192,12 +188,8 @@ impl<'a> Serializer for Writer<'a> {
         Err(Invalid::Unsupported)
     }
 
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Object<'a>, Invalid> {
-        self.out.push('{');
-        Ok(Object {
-            out: self.out,
-            first: true,
-        })
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, Invalid> {
+        Ok(Compound::open(self.out, '{', '}'))
     }
 
     fn serialize_struct_variant(
@@ -211,36 +203,48 @@ impl<'a> Serializer for Writer<'a> {
     }
 }
 
-/// A JSON array being written.
-struct List<'a> {
+/// A JSON array or object being written: a comma before each item but the first, then the
+/// closing bracket (serde_json's own shape for both).
+struct Compound<'a> {
     out: &'a mut String,
     first: bool,
+    close: char,
 }
 
-impl SerializeSeq for List<'_> {
+impl<'a> Compound<'a> {
+    fn open(out: &'a mut String, open: char, close: char) -> Self {
+        out.push(open);
+        Self {
+            out,
+            first: true,
+            close,
+        }
+    }
+
+    fn separate(&mut self) {
+        if !std::mem::take(&mut self.first) {
+            self.out.push(',');
+        }
+    }
+}
+
+impl SerializeSeq for Compound<'_> {
     type Ok = ();
     type Error = Invalid;
 
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Invalid> {
-        if !std::mem::take(&mut self.first) {
-            self.out.push(',');
-        }
+        self.separate();
         value.serialize(Writer { out: self.out })
     }
 
     fn end(self) -> Result<(), Invalid> {
-        self.out.push(']');
+        self.out.push(self.close);
         Ok(())
     }
 }
 
-/// A JSON object being written, its fields in the struct's order.
-struct Object<'a> {
-    out: &'a mut String,
-    first: bool,
-}
-
-impl SerializeStruct for Object<'_> {
+/// An object's fields, in the struct's order.
+impl SerializeStruct for Compound<'_> {
     type Ok = ();
     type Error = Invalid;
 
@@ -249,21 +253,18 @@ impl SerializeStruct for Object<'_> {
         key: &'static str,
         value: &T,
     ) -> Result<(), Invalid> {
-        if !std::mem::take(&mut self.first) {
-            self.out.push(',');
-        }
+        self.separate();
         write_string(self.out, key);
         self.out.push(':');
         value.serialize(Writer { out: self.out })
     }
 
     fn end(self) -> Result<(), Invalid> {
-        self.out.push('}');
+        self.out.push(self.close);
         Ok(())
     }
 }
 
-// proptest runs natively; the browser tests of the JSON path are in `api`.
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use liaison_domain::api::{
