@@ -82,29 +82,30 @@ async fn upgrading_keeps_the_sync_state_on_every_backend() {
             bool,
             bool,
         );
-        let rows: Vec<Row> = if db.is_postgres() {
-            let pool = sqlx::PgPool::connect(db.url.expose()).await.unwrap();
-            before.run(&pool).await.unwrap();
-            for statement in LEGACY {
-                sqlx::query(statement).execute(&pool).await.unwrap();
-            }
-            after.run(&pool).await.unwrap();
-            let rows = sqlx::query_as(AFTER).fetch_all(&pool).await.unwrap();
-            pool.close().await;
-            rows
+        // The same steps on each backend's own pool type: migrate to 0008, write the legacy
+        // rows, migrate to the end, read what the upgrade kept.
+        macro_rules! upgrade_and_read {
+            ($pool:expr) => {{
+                let pool = $pool;
+                before.run(&pool).await.unwrap();
+                for statement in LEGACY {
+                    sqlx::query(statement).execute(&pool).await.unwrap();
+                }
+                after.run(&pool).await.unwrap();
+                let rows: Vec<Row> = sqlx::query_as(AFTER).fetch_all(&pool).await.unwrap();
+                pool.close().await;
+                rows
+            }};
+        }
+        let rows = if db.is_postgres() {
+            upgrade_and_read!(sqlx::PgPool::connect(db.url.expose()).await.unwrap())
         } else {
             let options: sqlx::sqlite::SqliteConnectOptions = db.url.expose().parse().unwrap();
-            let pool = sqlx::SqlitePool::connect_with(options.create_if_missing(true))
-                .await
-                .unwrap();
-            before.run(&pool).await.unwrap();
-            for statement in LEGACY {
-                sqlx::query(statement).execute(&pool).await.unwrap();
-            }
-            after.run(&pool).await.unwrap();
-            let rows = sqlx::query_as(AFTER).fetch_all(&pool).await.unwrap();
-            pool.close().await;
-            rows
+            upgrade_and_read!(
+                sqlx::SqlitePool::connect_with(options.create_if_missing(true))
+                    .await
+                    .unwrap()
+            )
         };
         assert_eq!(
             rows,
