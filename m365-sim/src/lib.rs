@@ -25,7 +25,7 @@
     reason = "handlers fail with the HTTP answer itself; boxing it would only add noise"
 )]
 
-mod clock;
+pub mod clock;
 mod google;
 mod graph;
 mod identity;

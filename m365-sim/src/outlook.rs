@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 
+use crate::clock::w_europe;
 use crate::state::{SimState, epoch_seconds, now_rfc3339, rfc3339};
 use crate::world::{GraphEvent, World};
 
@@ -219,8 +220,8 @@ impl Outlook<'_> {
                 immutable_id: crate::seed::immutable_id(&id),
                 id,
                 ical_uid: format!("{}{n:02}", single.ical_uid),
-                start: shifted(&single.start, i64::from(n) * 7 * 24 * 60),
-                end: shifted(&single.end, i64::from(n) * 7 * 24 * 60),
+                start: weeks_later(&single.start, &single.time_zone, n),
+                end: weeks_later(&single.end, &single.time_zone, n),
                 kind: "occurrence",
                 series_master_id: Some(single.id.clone()),
                 seq: world.seq,
@@ -375,6 +376,21 @@ fn live(world: &World, id: &str) -> Option<usize> {
     world.events.iter().position(|e| e.has_id(id) && !e.deleted)
 }
 
+/// A stored (UTC) time `weeks` weeks later at the same wall-clock time in `zone`: a weekly series
+/// in Western Europe keeps its hour across a change to or from summer time; any other zone is
+/// read as UTC.
+fn weeks_later(time: &str, zone: &str, weeks: u32) -> String {
+    let Some(utc) = epoch_seconds(time) else {
+        return time.to_owned();
+    };
+    let days = i64::from(weeks) * 7 * crate::clock::DAY_S;
+    if zone == w_europe::NAME {
+        stored_time(w_europe::to_utc(utc + w_europe::offset_s(utc) + days))
+    } else {
+        stored_time(utc + days)
+    }
+}
+
 /// A stored time moved by `minutes`.
 fn shifted(time: &str, minutes: i64) -> String {
     match epoch_seconds(time) {
@@ -386,6 +402,23 @@ fn shifted(time: &str, minutes: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_weekly_series_keeps_its_wall_clock_hour_in_western_europe() {
+        let zone = w_europe::NAME;
+        assert_eq!(
+            weeks_later("2027-03-26T08:00:00", zone, 1),
+            "2027-04-02T07:00:00"
+        );
+        assert_eq!(
+            weeks_later("2027-10-29T07:00:00", zone, 1),
+            "2027-11-05T08:00:00"
+        );
+        assert_eq!(
+            weeks_later("2027-03-26T08:00:00", "UTC", 1),
+            "2027-04-02T08:00:00"
+        );
+    }
 
     #[test]
     fn shifting_crosses_days_months_and_years() {

@@ -1,9 +1,13 @@
 //! The tenants, users and delegate grants a simulator starts with.
 //!
 //! [`Seed::contoso`] is the demo's world: one Organizer and a delegate at every level Outlook
-//! offers, so that every permission rule can be tried without a Microsoft tenant.
+//! offers, so that every permission rule can be tried without a Microsoft tenant. Its meetings
+//! are placed in the week the simulator starts in, never on fixed dates, so the demo and the
+//! tests tell the same story on any day of any year.
 
 use serde::Serialize;
+
+use crate::clock::{DAY_S, monday_of, now_s, rfc3339, w_europe};
 
 /// Everything a simulator knows at start.
 #[derive(Debug, Clone, Serialize)]
@@ -73,9 +77,18 @@ pub struct Event {
     /// Graph's `sensitivity`: `normal`, `personal`, `private` or `confidential`.
     pub sensitivity: String,
     pub categories: Vec<String>,
-    /// Weekly occurrences when this is a series (its occurrences follow the first one).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub weekly_occurrences: Option<u8>,
+    /// The occurrences of a series, first to last (empty for a single item).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub occurrences: Vec<Occurrence>,
+    /// When the item was created in Exchange (RFC 3339, UTC): Graph's `createdDateTime`.
+    pub created: String,
+}
+
+/// One occurrence of a seeded series: RFC 3339, UTC.
+#[derive(Debug, Clone, Serialize)]
+pub struct Occurrence {
+    pub start: String,
+    pub end: String,
 }
 
 /// Outlook delegate access of one user to another's calendar.
@@ -120,20 +133,55 @@ pub fn immutable_id(rest_id: &str) -> String {
     )
 }
 
-/// An hour-long event in `owner`'s calendar, created by `creator` (a mailbox name at
+/// When a seeded meeting takes place: a day of the story's week and a wall-clock hour in the
+/// tenant's zone ([`w_europe`]), as people plan meetings ("Monday at ten").
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    /// 0 for the week's Monday, 4 for its Friday.
+    weekday: i64,
+    /// The local hour it starts at; it lasts an hour.
+    hour: i64,
+}
+
+const fn at(weekday: i64, hour: i64) -> Slot {
+    Slot { weekday, hour }
+}
+
+/// The demo's week: its Monday (a day counted from 1970-01-01), from which every seeded time
+/// is placed, so the story reads the same on any day it is told.
+#[derive(Debug, Clone, Copy)]
+struct Week {
+    monday: i64,
+}
+
+impl Week {
+    /// `slot`, `weeks_later` weeks on, as its UTC start and end.
+    fn span(self, slot: Slot, weeks_later: i64) -> (String, String) {
+        let day = self.monday + slot.weekday + 7 * weeks_later;
+        let start = w_europe::to_utc(day * DAY_S + slot.hour * 3600);
+        let end = w_europe::to_utc(day * DAY_S + (slot.hour + 1) * 3600);
+        (rfc3339(start), rfc3339(end))
+    }
+
+    /// When the seeded items were created in Exchange: three weeks before the story's week.
+    fn created(self) -> String {
+        rfc3339((self.monday - 21) * DAY_S + 8 * 3600)
+    }
+}
+
+/// An hour-long event in `owner`'s calendar at `slot`, created by `creator` (a mailbox name at
 /// contoso.com, with its display name); organized by the owner, as Exchange does for items made
 /// in the owner's calendar.
 fn event(
+    week: Week,
     n: u8,
     owner: &str,
     subject: &str,
-    start: &str,
+    slot: Slot,
     creator: (&str, &str),
     sensitivity: &str,
 ) -> Event {
-    // `start` is `YYYY-MM-DDTHH:MM:SSZ` before 23:00: the end is the next hour.
-    let hour: u8 = start[11..13].parse().expect("an hour");
-    let end = format!("{}{:02}{}", &start[..11], hour + 1, &start[13..]);
+    let (start, end) = week.span(slot, 0);
     let owner_name = match owner {
         "olga" => "Olga Organizer",
         "otto" => "Otto Organizer",
@@ -146,9 +194,9 @@ fn event(
         ical_uid: format!("040000008200E00074C5B7101A82E0080000000000000000000000000000{n:04}"),
         calendar_owner: format!("{owner}@contoso.com"),
         subject: subject.into(),
-        start: start.into(),
+        start,
         end,
-        time_zone: "W. Europe Standard Time".into(),
+        time_zone: w_europe::NAME.into(),
         location: "Teams meeting".into(),
         organizer: format!("{owner}@contoso.com"),
         organizer_name: owner_name.into(),
@@ -157,7 +205,22 @@ fn event(
         attendees: vec!["nancy.davolio@northwind.example".into()],
         sensitivity: sensitivity.into(),
         categories: Vec::new(),
-        weekly_occurrences: None,
+        occurrences: Vec::new(),
+        created: week.created(),
+    }
+}
+
+/// `event` as a weekly series of `count` occurrences, each at the series' wall-clock time (so
+/// an occurrence after a change to or from summer time starts an hour apart in UTC).
+fn weekly(week: Week, slot: Slot, count: i64, event: Event) -> Event {
+    Event {
+        occurrences: (0..count)
+            .map(|n| {
+                let (start, end) = week.span(slot, n);
+                Occurrence { start, end }
+            })
+            .collect(),
+        ..event
     }
 }
 
@@ -171,15 +234,44 @@ fn grant(owner: &str, delegate: &str, bits: u8, private: bool, on_behalf: bool) 
     }
 }
 
+/// The seeded meetings' times: Monday to Friday of the story's week, in Contoso's zone.
+mod slots {
+    use super::{Slot, at};
+    pub const NORTHWIND_REVIEW: Slot = at(0, 10);
+    pub const ADVENTURE_WORKS: Slot = at(0, 14);
+    pub const TAILSPIN: Slot = at(1, 11);
+    pub const FABRIKAM: Slot = at(1, 16);
+    pub const DOCTOR: Slot = at(2, 9);
+    pub const BOARD: Slot = at(2, 15);
+    pub const ANNS_PLANNING: Slot = at(3, 10);
+    pub const ARTHURS_PIPELINE: Slot = at(3, 12);
+    pub const WEEKLY_PIPELINE: Slot = at(4, 9);
+    pub const GOOGLE_LUNCH: Slot = at(0, 13);
+}
+
 impl Seed {
-    /// The demo's tenant: Olga (Organizer, sync on) and her delegates at each level, and Otto
-    /// (Organizer, sync off) whom Ann also assists.
+    /// The demo's tenant in the current week: see [`Seed::contoso_at`].
     pub fn contoso() -> Self {
+        Self::contoso_at(now_s())
+    }
+
+    /// The demo's tenant, told in the week holding `now_s` (UTC seconds): Olga (Organizer, sync
+    /// on) and her delegates at each level, and Otto (Organizer, sync off) whom Ann also assists.
+    /// Their meetings fall from that week's Monday to its Friday at the same wall-clock hours in
+    /// Western Europe whatever the date, and the weekly series runs four weeks from the Friday;
+    /// every one of them lies inside Liaison's default synced window (30 days back, 365 ahead).
+    pub fn contoso_at(now_s: i64) -> Self {
+        let week = Week {
+            monday: monday_of(now_s.div_euclid(DAY_S)),
+        };
         let tenant_id = "6f1c2a5e-2b1d-4c1e-9a57-7c0d3e1b9a01";
         let user = |n: u8, name: &str, mail: &str| User {
             id: format!("0000000{n}-aaaa-4bbb-8ccc-00000000000{n}"),
             display_name: name.into(),
             mail: mail.into(),
+        };
+        let event = |n, owner, subject, slot, creator, sensitivity| {
+            event(week, n, owner, subject, slot, creator, sensitivity)
         };
         Self {
             tenants: vec![Tenant {
@@ -209,7 +301,7 @@ impl Seed {
                         1,
                         "olga",
                         "Northwind quarterly review",
-                        "2026-11-23T09:00:00Z",
+                        slots::NORTHWIND_REVIEW,
                         ("olga", "Olga Organizer"),
                         "normal",
                     ),
@@ -218,7 +310,7 @@ impl Seed {
                         2,
                         "olga",
                         "Adventure Works intro call",
-                        "2026-11-23T13:00:00Z",
+                        slots::ADVENTURE_WORKS,
                         ("ann", "Ann Editor"),
                         "normal",
                     ),
@@ -226,7 +318,7 @@ impl Seed {
                         3,
                         "olga",
                         "Tailspin lead follow-up",
-                        "2026-11-24T10:00:00Z",
+                        slots::TAILSPIN,
                         ("arthur", "Arthur Author"),
                         "normal",
                     ),
@@ -240,7 +332,7 @@ impl Seed {
                             4,
                             "olga",
                             "Fabrikam partnership (invitation)",
-                            "2026-11-24T15:00:00Z",
+                            slots::FABRIKAM,
                             ("olga", "Olga Organizer"),
                             "normal",
                         )
@@ -249,7 +341,7 @@ impl Seed {
                         5,
                         "olga",
                         "Doctor's appointment",
-                        "2026-11-25T08:00:00Z",
+                        slots::DOCTOR,
                         ("olga", "Olga Organizer"),
                         "private",
                     ),
@@ -257,7 +349,7 @@ impl Seed {
                         6,
                         "otto",
                         "Board preparation",
-                        "2026-11-25T14:00:00Z",
+                        slots::BOARD,
                         ("otto", "Otto Organizer"),
                         "normal",
                     ),
@@ -265,7 +357,7 @@ impl Seed {
                         7,
                         "ann",
                         "Ann's planning session",
-                        "2026-11-26T09:00:00Z",
+                        slots::ANNS_PLANNING,
                         ("ann", "Ann Editor"),
                         "normal",
                     ),
@@ -273,28 +365,33 @@ impl Seed {
                         8,
                         "arthur",
                         "Arthur's pipeline review",
-                        "2026-11-26T11:00:00Z",
+                        slots::ARTHURS_PIPELINE,
                         ("arthur", "Arthur Author"),
                         "normal",
                     ),
-                    Event {
-                        weekly_occurrences: Some(4),
-                        ..event(
+                    weekly(
+                        week,
+                        slots::WEEKLY_PIPELINE,
+                        4,
+                        event(
                             9,
                             "olga",
                             "Weekly pipeline sync",
-                            "2026-11-27T08:00:00Z",
+                            slots::WEEKLY_PIPELINE,
                             ("olga", "Olga Organizer"),
                             "normal",
-                        )
-                    },
+                        ),
+                    ),
                 ],
             }],
             google_accounts: vec![GoogleAccount {
                 sub: "110248495921238986420".into(),
                 email: "olga@contoso-workspace.example".into(),
                 name: "Olga Organizer".into(),
-                events: vec![("Lunch with Northwind".into(), "2026-11-23T12:00:00Z".into())],
+                events: vec![(
+                    "Lunch with Northwind".into(),
+                    week.span(slots::GOOGLE_LUNCH, 0).0,
+                )],
             }],
         }
     }
@@ -320,22 +417,109 @@ impl Seed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::days_from_civil;
+    use crate::state::epoch_seconds;
 
-    #[test]
-    fn seeded_events_last_an_hour_and_belong_to_seeded_mailboxes() {
-        let seed = Seed::contoso();
-        let tenant = &seed.tenants[0];
-        for event in &tenant.events {
-            assert_eq!(&event.end[..11], &event.start[..11], "{}", event.subject);
-            let hours = |t: &str| t[11..13].parse::<u8>().unwrap();
-            assert_eq!(hours(&event.end), hours(&event.start) + 1);
-            assert!(tenant.users.iter().any(|u| u.mail == event.calendar_owner));
-        }
-        let review = tenant
+    fn noon(y: i64, m: i64, d: i64) -> i64 {
+        days_from_civil(y, m, d) * DAY_S + 12 * 3600
+    }
+
+    /// What a person reading the demo sees of a meeting: its weekday in the story's week and its
+    /// wall-clock time in Contoso's zone, never a date.
+    fn story(seed: &Seed) -> Vec<(String, i64, String)> {
+        let monday = seed.tenants[0]
             .events
             .iter()
-            .find(|e| e.subject.contains("pipeline"))
+            .map(|e| epoch_seconds(&e.start).unwrap().div_euclid(DAY_S))
+            .min()
             .unwrap();
-        assert_eq!(review.end, "2026-11-26T12:00:00Z");
+        let local = |t: &str| {
+            let utc = epoch_seconds(t).unwrap();
+            utc + w_europe::offset_s(utc)
+        };
+        let mut told = Vec::new();
+        for e in &seed.tenants[0].events {
+            let times = std::iter::once((e.start.clone(), e.end.clone())).chain(
+                e.occurrences
+                    .iter()
+                    .map(|o| (o.start.clone(), o.end.clone())),
+            );
+            for (start, end) in times {
+                let (start, end) = (local(&start), local(&end));
+                assert_eq!(end - start, 3600, "{} lasts an hour", e.subject);
+                let clock = rfc3339(start)[11..16].to_owned();
+                told.push((e.subject.clone(), start.div_euclid(DAY_S) - monday, clock));
+            }
+        }
+        told
+    }
+
+    #[test]
+    fn the_demo_tells_the_same_story_on_any_day_including_a_year_boundary_and_a_clock_change() {
+        let told = story(&Seed::contoso_at(noon(2026, 11, 25)));
+        assert!(told.contains(&("Northwind quarterly review".into(), 0, "10:00".into())));
+        assert!(told.contains(&("Weekly pipeline sync".into(), 25, "09:00".into())));
+        for today in [
+            // A Sunday: the week began six days ago.
+            noon(2026, 12, 6),
+            // New Year's Eve: the week and its series run into the next year.
+            noon(2027, 12, 31),
+            // The week before summer time: the series crosses the change.
+            noon(2027, 3, 24),
+            noon(2028, 2, 29),
+        ] {
+            let seed = Seed::contoso_at(today);
+            assert_eq!(story(&seed), told, "on {}", rfc3339(today));
+        }
+    }
+
+    #[test]
+    fn a_series_keeps_its_wall_clock_hour_across_a_change_to_summer_time() {
+        let seed = Seed::contoso_at(noon(2027, 3, 24));
+        let series = seed.tenants[0]
+            .events
+            .iter()
+            .find(|e| !e.occurrences.is_empty())
+            .unwrap();
+        let starts: Vec<&str> = series
+            .occurrences
+            .iter()
+            .map(|o| o.start.as_str())
+            .collect();
+        assert_eq!(
+            starts,
+            [
+                "2027-03-26T08:00:00Z",
+                "2027-04-02T07:00:00Z",
+                "2027-04-09T07:00:00Z",
+                "2027-04-16T07:00:00Z"
+            ]
+        );
+        assert_eq!(series.start, series.occurrences[0].start);
+    }
+
+    #[test]
+    fn every_seeded_time_lies_inside_the_default_synced_window_on_any_day() {
+        // Liaison's default window: from midnight UTC 30 days back to 365 days ahead.
+        let mut today = noon(2026, 12, 1);
+        while today < noon(2028, 1, 15) {
+            let seed = Seed::contoso_at(today);
+            let midnight = today.div_euclid(DAY_S) * DAY_S;
+            let window = midnight - 30 * DAY_S..midnight + 365 * DAY_S;
+            for e in &seed.tenants[0].events {
+                for t in std::iter::once(&e.start).chain(e.occurrences.iter().map(|o| &o.start)) {
+                    let at = epoch_seconds(t).unwrap();
+                    assert!(window.contains(&at), "{} on {}", e.subject, rfc3339(today));
+                }
+                assert!(epoch_seconds(&e.created).unwrap() < epoch_seconds(&e.start).unwrap());
+            }
+            assert!(
+                seed.tenants[0]
+                    .users
+                    .iter()
+                    .any(|u| u.mail == "olga@contoso.com")
+            );
+            today += 5 * DAY_S + 3600;
+        }
     }
 }

@@ -99,12 +99,7 @@ pub fn epoch_seconds(time: &str) -> Option<i64> {
         n(14..16)?,
         n(17..19)?,
     );
-    // Days from civil (Howard Hinnant's algorithm).
-    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + (153 * m + 2) / 5 + d - 1;
-    Some((era * 146_097 + doe - 719_468) * 86_400 + h * 3600 + min * 60 + s)
+    Some(crate::clock::days_from_civil(y, m, d) * 86_400 + h * 3600 + min * 60 + s)
 }
 
 impl SimState {

@@ -190,9 +190,11 @@ impl GraphEvent {
         self.sensitivity == "private" || self.sensitivity == "confidential"
     }
 
-    /// Overlaps `[start, end)`; strings compare as instants (same fixed format).
+    /// In the calendar view `[start, end)` (strings compare as instants: one fixed format). As
+    /// Exchange's calendar view: items that end before the start and items that start on or
+    /// after the end are left out (EWS `CalendarView` element, `StartDate` and `EndDate`).
     pub fn overlaps(&self, start: &str, end: &str) -> bool {
-        self.start.as_str() < end && self.end.as_str() > start
+        self.start.as_str() < end && self.end.as_str() >= start
     }
 }
 
@@ -286,38 +288,6 @@ fn graph_time(rfc3339: &str) -> String {
     rfc3339.trim_end_matches('Z').chars().take(19).collect()
 }
 
-/// Adds `days` to a `YYYY-MM-DD…` time (days < 28, enough for weekly series in one month span).
-fn add_days(time: &str, days: u32) -> String {
-    let year: i32 = time[0..4].parse().unwrap_or(2026);
-    let month: u32 = time[5..7].parse().unwrap_or(1);
-    let day: u32 = time[8..10].parse().unwrap_or(1);
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let month_days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    let (mut y, mut m, mut d) = (year, month, day + days);
-    while d > month_days[(m - 1) as usize] {
-        d -= month_days[(m - 1) as usize];
-        m += 1;
-        if m > 12 {
-            m = 1;
-            y += 1;
-        }
-    }
-    format!("{y:04}-{m:02}-{d:02}{}", &time[10..])
-}
-
 impl World {
     pub fn new(seed: Seed, app: AppRegistration) -> Self {
         let mut world = Self {
@@ -392,32 +362,31 @@ impl World {
                 transaction_id: None,
                 deleted: false,
                 seq: self.seq,
-                created: "2026-11-01T08:00:00Z".into(),
-                last_modified: "2026-11-01T08:00:00Z".into(),
+                created: seeded.created.clone(),
+                last_modified: seeded.created.clone(),
             };
-            match seeded.weekly_occurrences {
-                None => self.events.push(base),
-                Some(count) => {
+            if seeded.occurrences.is_empty() {
+                self.events.push(base);
+            } else {
+                self.events.push(GraphEvent {
+                    kind: "seriesMaster",
+                    ..base.clone()
+                });
+                for (n, occurrence) in seeded.occurrences.iter().enumerate() {
+                    self.seq += 1;
+                    let id = format!("{}-{n}", base.id);
                     self.events.push(GraphEvent {
-                        kind: "seriesMaster",
+                        immutable_id: crate::seed::immutable_id(&id),
+                        id,
+                        ical_uid: format!("{}{n:02}", base.ical_uid),
+                        start: graph_time(&occurrence.start),
+                        end: graph_time(&occurrence.end),
+                        kind: "occurrence",
+                        series_master_id: Some(base.id.clone()),
+                        seq: self.seq,
+                        change_key: self.seq,
                         ..base.clone()
                     });
-                    for n in 0..u32::from(count) {
-                        self.seq += 1;
-                        let id = format!("{}-{n}", base.id);
-                        self.events.push(GraphEvent {
-                            immutable_id: crate::seed::immutable_id(&id),
-                            id,
-                            ical_uid: format!("{}{n:02}", base.ical_uid),
-                            start: add_days(&base.start, 7 * n),
-                            end: add_days(&base.end, 7 * n),
-                            kind: "occurrence",
-                            series_master_id: Some(base.id.clone()),
-                            seq: self.seq,
-                            change_key: self.seq,
-                            ..base.clone()
-                        });
-                    }
                 }
             }
         }
@@ -555,17 +524,5 @@ impl World {
             || self
                 .user_consents
                 .contains(&(tenant_id.to_owned(), user_id.to_owned()))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn adding_days_crosses_months_and_years() {
-        assert_eq!(add_days("2026-11-27T08:00:00", 7), "2026-12-04T08:00:00");
-        assert_eq!(add_days("2026-12-30T08:00:00", 7), "2027-01-06T08:00:00");
-        assert_eq!(add_days("2028-02-27T08:00:00", 2), "2028-02-29T08:00:00");
     }
 }

@@ -12,7 +12,17 @@ const OLGA: &str = "00000001-aaaa-4bbb-8ccc-000000000001";
 const ANN: &str = "00000002-aaaa-4bbb-8ccc-000000000002";
 const RITA: &str = "00000004-aaaa-4bbb-8ccc-000000000004";
 const ARTHUR: &str = "00000003-aaaa-4bbb-8ccc-000000000003";
-const WINDOW: &str = "startDateTime=2026-11-01T00:00:00Z&endDateTime=2027-01-01T00:00:00Z";
+/// A calendarView window around today holding every seeded item (the seed lives in the current
+/// week; its weekly series runs four weeks on).
+fn window() -> String {
+    use m365_sim::clock::{DAY_S, now_s, rfc3339};
+    let today = now_s();
+    format!(
+        "startDateTime={}&endDateTime={}",
+        rfc3339(today - 30 * DAY_S),
+        rfc3339(today + 60 * DAY_S)
+    )
+}
 
 async fn get(sim: &Simulator, token: &str, path: &str) -> (u16, Value) {
     let url = if path.starts_with("http") {
@@ -38,7 +48,12 @@ async fn delegates_reach_the_owners_calendar_by_their_level() {
     let sim = Simulator::start(Seed::contoso()).await.unwrap();
     let shared = "Calendars.ReadWrite.Shared";
     let ann = sim.graph_token(TENANT, ANN, shared);
-    let (status, body) = get(&sim, &ann, &format!("/users/{OLGA}/calendarView?{WINDOW}")).await;
+    let (status, body) = get(
+        &sim,
+        &ann,
+        &format!("/users/{OLGA}/calendarView?{}", window()),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["value"][0]["subject"], "Northwind quarterly review");
     let (_, private) = get(
@@ -112,7 +127,7 @@ async fn delegates_reach_the_owners_calendar_by_their_level() {
 async fn delta_rounds_page_then_go_quiet_then_carry_changes_and_removals() {
     let sim = Simulator::start(Seed::contoso()).await.unwrap();
     let olga = sim.graph_token(TENANT, OLGA, "Calendars.ReadWrite");
-    let mut link = format!("/me/calendarView/delta?{WINDOW}");
+    let mut link = format!("/me/calendarView/delta?{}", window());
     let mut seen = Vec::new();
     let mut pages = 0;
     let delta_link = loop {
@@ -196,7 +211,7 @@ async fn injected_faults_answer_with_retry_after_and_are_journalled() {
         },
     ));
     let client = reqwest::Client::new();
-    let url = format!("{}/v1.0/me/calendarView?{WINDOW}", sim.url());
+    let url = format!("{}/v1.0/me/calendarView?{}", sim.url(), window());
     for expected in [429, 429, 200] {
         let res = client.get(&url).bearer_auth(&olga).send().await.unwrap();
         assert_eq!(res.status(), expected);
@@ -308,7 +323,7 @@ async fn items_have_two_id_forms_and_the_prefer_header_chooses_the_one_answered(
     assert_eq!(by_immutable["id"], immutable);
 
     // Delta answers in the form asked for, removals included.
-    let (_, round) = get(&sim, &olga, &format!("/me/calendarView/delta?{WINDOW}")).await;
+    let (_, round) = get(&sim, &olga, &format!("/me/calendarView/delta?{}", window())).await;
     assert!(
         round["value"][0]["id"]
             .as_str()
@@ -316,7 +331,11 @@ async fn items_have_two_id_forms_and_the_prefer_header_chooses_the_one_answered(
             .starts_with("AAMk")
     );
     let res = client
-        .get(format!("{}/v1.0/me/calendarView/delta?{WINDOW}", sim.url()))
+        .get(format!(
+            "{}/v1.0/me/calendarView/delta?{}",
+            sim.url(),
+            window()
+        ))
         .bearer_auth(&olga)
         .header("Prefer", "IdType=\"ImmutableId\"")
         .send()
@@ -400,14 +419,14 @@ async fn outlook_saves_a_composed_meeting_only_for_who_may_write_there() {
 async fn pages_hold_what_maxpagesize_asks_up_to_the_cap() {
     use m365_sim::outlook::NewMeeting;
     let sim = Simulator::start(Seed::contoso()).await.unwrap();
-    let start = 1_796_000_000; // 2026-11-30
+    let start = m365_sim::clock::now_s();
     let meetings: Vec<NewMeeting> = (0..1_100)
         .map(|n| NewMeeting::new(&format!("M{n}"), start + n * 60, 30))
         .collect();
     sim.outlook().create_many(OLGA, &meetings);
     let olga = sim.graph_token(TENANT, OLGA, "Calendars.ReadWrite");
     let page = |size: usize| {
-        let url = format!("{}/v1.0/me/calendarView/delta?{WINDOW}", sim.url());
+        let url = format!("{}/v1.0/me/calendarView/delta?{}", sim.url(), window());
         let token = olga.clone();
         async move {
             let body: Value = reqwest::Client::new()

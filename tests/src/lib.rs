@@ -87,6 +87,8 @@ pub struct TestApp {
     /// The server's base URL, e.g. `http://127.0.0.1:41234`.
     pub url: String,
     pub simulator: Simulator,
+    /// The world the simulator started with (placed in the week the test runs in).
+    pub seed: Seed,
     pub http: reqwest::Client,
     /// The server's record store, for arranging data and checking what a request changed.
     pub store: Arc<dyn Store>,
@@ -332,6 +334,7 @@ impl TestAppBuilder {
         TestApp {
             url,
             simulator,
+            seed,
             http,
             store,
             sessions: Default::default(),

@@ -48,13 +48,20 @@ pub fn seeded_item(owner: &str, n: u8) -> Value {
     item(owner, &seeded(n))
 }
 
-/// A new meeting in Olga's calendar (made by Olga), as the sidebar names it.
+/// A new meeting in Olga's calendar (made by Olga) tomorrow, as the sidebar names it.
 pub fn new_meeting(app: &crate::TestApp, subject: &str) -> Value {
     let id = app.simulator.outlook().create(
         OLGA,
-        &m365_sim::outlook::NewMeeting::new(subject, 1_795_420_800, 60),
+        &m365_sim::outlook::NewMeeting::new(subject, day(1), 60),
     );
     item(OLGA, &id)
+}
+
+/// 09:00 UTC `days` from today, in seconds since the epoch: meetings are placed relative to the
+/// clock, never on fixed dates (inside the synced window unless `days` says otherwise).
+pub fn day(days: i64) -> i64 {
+    use m365_sim::clock::{DAY_S, now_s};
+    (now_s().div_euclid(DAY_S) + days) * DAY_S + 9 * 3600
 }
 
 /// A Save of `item` linking `records`.

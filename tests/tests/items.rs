@@ -12,7 +12,9 @@ use liaison_domain::api::{
 use liaison_domain::permissions::{Action, Level, Reason};
 use liaison_e2e::TestApp;
 use liaison_e2e::people::items::*;
-use liaison_e2e::people::{ANN, ARTHUR, OLGA, OTTO, RITA, SAM, item, save, seeded, seeded_item};
+use liaison_e2e::people::{
+    ANN, ARTHUR, OLGA, OTTO, RITA, SAM, day, item, save, seeded, seeded_item,
+};
 use liaison_server::store::CountedTable;
 use m365_sim::outlook::NewMeeting;
 use serde_json::{Value, json};
@@ -42,7 +44,7 @@ async fn an_editor_saves_the_organizers_event_into_the_organizers_crm_calendar()
     assert_eq!(event.created_by, ANN);
     // What Graph says of the meeting, not what a client stated.
     assert_eq!(event.subject, "Northwind quarterly review");
-    assert_eq!(event.start, "2026-11-23T09:00:00Z");
+    assert_eq!(event.start, app.seed.tenants[0].events[0].start);
     assert_eq!(event.time_zone, "W. Europe Standard Time");
     assert_eq!(event.location, "Teams meeting");
     assert_eq!(event.attendees, ["nancy.davolio@northwind.example"]);
@@ -65,7 +67,7 @@ async fn each_level_gets_the_rules_verdict_and_every_refusal_is_audited() {
     let composed = app.simulator.outlook().create_by(
         OLGA,
         SAM,
-        &NewMeeting::new("Composed by Sam", 1_795_420_800, 30),
+        &NewMeeting::new("Composed by Sam", day(1), 30),
     );
     let cases = [
         // (who, owner, item, expected refusal) — who created each item is Graph's to say.

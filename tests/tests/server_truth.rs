@@ -9,7 +9,7 @@ use liaison_domain::api::{
 use liaison_domain::permissions::{Action, Level, Reason};
 use liaison_e2e::TestApp;
 use liaison_e2e::people::items::*;
-use liaison_e2e::people::{ANN, ARTHUR, OLGA, OLGA_ID, OTTO, RITA, SAM, item, save, seeded};
+use liaison_e2e::people::{ANN, ARTHUR, OLGA, OLGA_ID, OTTO, RITA, SAM, day, item, save, seeded};
 use liaison_server::store::CountedTable;
 use liaison_server::store::{User, UserId};
 use m365_sim::outlook::NewMeeting;
@@ -35,15 +35,6 @@ async fn sync_now(app: &TestApp) -> liaison_domain::api::SyncReport {
     let res = app.post_as(OLGA, "/api/sync/run", &json!({}), None).await;
     assert_eq!(res.status(), 200, "{:?}", res.text().await);
     res.json::<SyncRun>().await.unwrap().report.unwrap()
-}
-
-/// 09:00 UTC `days` from today.
-fn day(days: i64) -> i64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    (now / 86_400 + days) * 86_400 + 9 * 3600
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use liaison_domain::api::{ErrorBody, ErrorCode, SyncRun, SyncStatus};
 use liaison_e2e::TestApp;
-use liaison_e2e::people::{OTTO, RITA};
+use liaison_e2e::people::{OTTO, RITA, day};
 use liaison_e2e::test_db::backends;
 use liaison_server::store::CountedTable;
 use liaison_server::store::{EventTime, EventType, StoredEvent};
@@ -18,15 +18,6 @@ use serde_json::{Value, json};
 const OLGA: &str = "olga@contoso.com";
 const ANN: &str = "ann@contoso.com";
 const OLGA_ID: &str = "00000001-aaaa-4bbb-8ccc-000000000001";
-
-/// 09:00 UTC `days` from today (inside the synced window).
-fn day(days: i64) -> i64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    (now / 86_400 + days) * 86_400 + 9 * 3600
-}
 
 fn meeting(subject: &str, days: i64) -> NewMeeting {
     NewMeeting::new(subject, day(days), 60)

@@ -157,11 +157,15 @@
   }
 
   // A meeting being composed in `owner`'s calendar, on their behalf when it is not the user's:
-  // organized by the owner, created by the user, not saved yet (no id).
+  // organized by the owner, created by the user, not saved yet (no id). Like Outlook's, it
+  // starts at the next full hour and lasts one.
   function newMeeting(owner) {
+    var start = new Date();
+    start.setUTCMinutes(60, 0, 0);
+    var utc = function (d) { return d.toISOString().replace(/\.\d{3}Z$/, "Z"); };
     return {
       compose: true, id: null, calendar_owner: owner,
-      subject: "New meeting", start: "2026-11-27T09:00:00Z", end: "2026-11-27T10:00:00Z",
+      subject: "New meeting", start: utc(start), end: utc(new Date(start.getTime() + 3600000)),
       time_zone: "W. Europe Standard Time", location: "", organizer: owner,
       organizer_name: person(owner).display_name, created_by: state.user,
       created_by_name: person(state.user).display_name, attendees: [], sensitivity: "normal", categories: [],
