@@ -33,8 +33,19 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver and a headless Chromium session. The binaries are
     /// `$CHROMEDRIVER` (default `/usr/bin/chromedriver`) and `$CHROMIUM` (default
-    /// `/usr/bin/chromium`); a missing one fails the test.
+    /// `/usr/bin/chromium`); a missing one fails the test. The browser runs in this process's
+    /// time zone (`TZ`, UTC on CI).
     pub async fn start() -> Self {
+        Self::start_with_zone(None).await
+    }
+
+    /// [`Browser::start`] with the browser in the IANA time zone `zone` (`Asia/Tokyo`), as a
+    /// person there has it: Chromium takes its zone from `TZ`.
+    pub async fn start_in_zone(zone: &str) -> Self {
+        Self::start_with_zone(Some(zone)).await
+    }
+
+    async fn start_with_zone(zone: Option<&str>) -> Self {
         let driver_path =
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let chromium_path =
@@ -53,6 +64,9 @@ impl Browser {
         let scratch = profile.path().join("tmp");
         std::fs::create_dir(&scratch).unwrap();
         let mut command = Command::new(&driver_path);
+        if let Some(zone) = zone {
+            command.env("TZ", zone);
+        }
         command
             .env("TMPDIR", &scratch)
             .arg(format!("--port={port}"))

@@ -6,8 +6,9 @@ use fantoccini::Locator;
 use liaison_e2e::pane::*;
 use liaison_e2e::{Browser, TestApp, require_built_task_pane};
 
+use liaison_domain::api::{ItemStatus, SaveItemResponse, SyncState};
 use liaison_e2e::people::items::{FABRIKAM_INVITATION, OLGAS_REVIEW, OTTOS_BOARD_PREP};
-use liaison_e2e::people::seeded;
+use liaison_e2e::people::{OLGA_ID, day, save, seeded, seeded_item};
 
 #[tokio::test]
 async fn an_organizer_turns_sync_on_from_the_sidebar() {
@@ -441,4 +442,145 @@ async fn a_first_sign_in_consents_in_the_dialog_then_office_sso_is_enough() {
         "no dialog this time"
     );
     browser.close().await;
+}
+
+/// Adds to `seed` a copy of Olga's review (organized and created by her) as seeded item `n`,
+/// `days` from today, and returns its REST id.
+fn olgas_meeting_on(seed: &mut m365_sim::Seed, n: u8, subject: &str, days: i64) -> String {
+    let start = day(days);
+    let mut event = seed.tenants[0].events[0].clone();
+    event.id = seeded(n);
+    event.ical_uid = ical_uid(n);
+    event.subject = subject.into();
+    event.start = m365_sim::clock::rfc3339(start);
+    event.end = m365_sim::clock::rfc3339(start + 3600);
+    event.occurrences.clear();
+    seed.tenants[0].events.push(event);
+    seeded(n)
+}
+
+/// The item's status as the API answers it to `mailbox`.
+async fn status_of(app: &TestApp, mailbox: &str, item_id: &str) -> ItemStatus {
+    let res = app
+        .get_as(
+            mailbox,
+            &format!("/api/items/status?owner=olga@contoso.com&itemId={item_id}"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_item_outside_the_synced_window_says_why_and_so_does_the_category_added_to_it() {
+    require_built_task_pane();
+    let mut seed = m365_sim::Seed::contoso();
+    let last_quarter = olgas_meeting_on(&mut seed, 20, "Renewal (last quarter)", -60);
+    let next_year = olgas_meeting_on(&mut seed, 21, "Kickoff (next year)", 400);
+    let app = TestApp::builder().seed(seed).spawn().await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+
+    // Ann opens a meeting of two months ago: the sidebar says it lies outside the window, and
+    // what that means for the category.
+    open_host(
+        &app,
+        &browser,
+        &format!("mailbox=ann@contoso.com&item={last_quarter}&theme=light"),
+    )
+    .await;
+    assert_eq!(
+        attribute(client, ".lz-sync", "data-state").await,
+        "outsideWindow"
+    );
+    let status = text(client, ".lz-sync").await;
+    assert!(
+        status.starts_with("Outside the synced window (30 days back to 365 days ahead)")
+            && status.contains("too far in the past")
+            && status.contains("Saving it from the sidebar puts it in the CRM now"),
+        "{status}"
+    );
+    click(client, ".lz-category button").await;
+    let said = text(client, ".lz-category .lz-status").await;
+    assert!(
+        said.contains("outside the synced window, so sync does not bring it into the CRM now"),
+        "{said}"
+    );
+    assert_eq!(olgas_categories(&app, 20, |c| !c.is_empty()).await, ["CRM"]);
+
+    // Olga's sync session does not read it, and its status still says why, not "Not in the
+    // CRM yet" with no word.
+    let olga = app.token("olga@contoso.com").await;
+    let run = app
+        .http
+        .post(format!("{}/api/sync/run", app.url))
+        .bearer_auth(olga)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(run.status(), 200);
+    assert!(app.crm_event(OLGA_ID, &ical_uid(20)).await.is_none());
+    let status = status_of(&app, "ann@contoso.com", &last_quarter).await;
+    assert_eq!(status.state, SyncState::OutsideWindow);
+    assert_eq!(status.error_code.as_deref(), Some("outside_sync_window"));
+
+    // A meeting more than a year ahead comes in once the window reaches it.
+    let ahead = status_of(&app, "olga@contoso.com", &next_year).await;
+    assert_eq!(ahead.state, SyncState::OutsideWindow);
+    assert!(
+        ahead
+            .error_message
+            .unwrap()
+            .contains("once it is less than 365 days ahead")
+    );
+    // Inside the window nothing changes: not in the CRM yet.
+    let inside = status_of(&app, "olga@contoso.com", &seeded(OLGAS_REVIEW)).await;
+    assert_eq!(inside.state, SyncState::NotSynced);
+
+    // Saved from the sidebar, it is in the CRM whatever the window.
+    open_host(
+        &app,
+        &browser,
+        &format!("mailbox=ann@contoso.com&item={last_quarter}&theme=light"),
+    )
+    .await;
+    click(client, ".lz-save__button").await;
+    let synced = text_when(client, ".lz-sync", |t| t.starts_with("Synced")).await;
+    assert!(synced.starts_with("Synced to the CRM ("), "{synced}");
+    assert!(app.crm_event(OLGA_ID, &ical_uid(20)).await.is_some());
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_pane_shows_times_in_the_users_zone_across_the_date_line() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let saved: SaveItemResponse = app
+        .post_as(
+            "ann@contoso.com",
+            "/api/items/save",
+            &save(seeded_item("olga@contoso.com", OLGAS_REVIEW), &[]),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let synced_at = saved.status.synced_at.expect("a save says when");
+    assert!(synced_at.ends_with('Z'), "the API speaks UTC: {synced_at}");
+    let utc = m365_sim::state::epoch_seconds(&synced_at).unwrap();
+    // Tokyo is UTC+9 all year (no summer time).
+    for (zone, offset_s) in [("Asia/Tokyo", 9 * 3600), ("UTC", 0)] {
+        let browser = Browser::start_in_zone(zone).await;
+        let client = browser.client();
+        open_pane(&app, &browser, "ann@contoso.com", OLGAS_REVIEW, "light").await;
+        let local = m365_sim::clock::rfc3339(utc + offset_s)[..16].replace('T', " ");
+        assert_eq!(
+            text(client, ".lz-sync").await,
+            format!("Synced to the CRM ({local})"),
+            "in {zone}"
+        );
+        browser.close().await;
+    }
 }

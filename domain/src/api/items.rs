@@ -129,11 +129,14 @@ pub struct CrmEvent {
 #[serde(rename_all = "camelCase")]
 pub struct ItemStatus {
     pub state: SyncState,
-    /// RFC 3339, when synced.
+    /// RFC 3339 in UTC (`Z`), when synced: a client shows it in its user's time zone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synced_at: Option<String>,
+    /// Why the item is where it is, for `failed` (the failure's code) and `outsideWindow`
+    /// (`outside_sync_window`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
+    /// The same, for people: what happened and what to do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
@@ -145,6 +148,9 @@ pub enum SyncState {
     Queued,
     Synced,
     Failed,
+    /// Not in the CRM, and outside the window of days sync reads: the CRM category alone does
+    /// not bring it in (the status's message says why, and what does).
+    OutsideWindow,
 }
 
 /// The kinds of CRM records.

@@ -151,22 +151,9 @@ impl GraphEvent {
     /// The CRM's copy of the event: UTC times (dates for all-day events) with the zone it was
     /// made in, subject, location, attendees, privacy. `None` when Graph did not show its times.
     pub fn to_write(&self) -> Option<EventWrite> {
-        let start = &self.start.as_ref()?.date_time;
-        let end = &self.end.as_ref()?.date_time;
-        let time = if self.is_all_day {
-            EventTime::AllDay {
-                start_date: start.get(..10)?.to_owned(),
-                end_date: end.get(..10)?.to_owned(),
-            }
-        } else {
-            EventTime::Timed {
-                start_ms: utc_ms(start)?,
-                end_ms: utc_ms(end)?,
-            }
-        };
         Some(EventWrite {
             subject: self.subject.clone().unwrap_or_default(),
-            time,
+            time: self.time()?,
             time_zone: self
                 .original_start_time_zone
                 .clone()
@@ -184,6 +171,26 @@ impl GraphEvent {
                 .map(|a| a.to_lowercase())
                 .collect(),
             is_private: self.is_private(),
+        })
+    }
+}
+
+impl GraphEvent {
+    /// When it takes place: UTC instants, or dates for an all-day item. `None` when Graph did
+    /// not show its times.
+    pub fn time(&self) -> Option<EventTime> {
+        let start = &self.start.as_ref()?.date_time;
+        let end = &self.end.as_ref()?.date_time;
+        Some(if self.is_all_day {
+            EventTime::AllDay {
+                start_date: start.get(..10)?.to_owned(),
+                end_date: end.get(..10)?.to_owned(),
+            }
+        } else {
+            EventTime::Timed {
+                start_ms: utc_ms(start)?,
+                end_ms: utc_ms(end)?,
+            }
         })
     }
 }

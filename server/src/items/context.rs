@@ -2,16 +2,20 @@
 //! status alone, and unlinking a record or the item from its CRM event.
 
 use liaison_domain::api::{
-    CrmCategory, ItemContext, ItemRef, ItemStatus, Person, ResolveResponse, UnlinkRequest,
+    CrmCategory, ItemContext, ItemRef, ItemStatus, Person, ResolveResponse, SyncState,
+    UnlinkRequest,
 };
 use liaison_domain::permissions::{Action, Reason, Verdict};
 
+use crate::clock::now_ms;
+use crate::graph::model::GraphEvent;
 use crate::items::error::ItemError;
 use crate::items::facts::{Gathered, Sighting, gather};
-use crate::items::present::{crm_event, item_status, queued_status};
+use crate::items::present::{crm_event, item_status, outside_window_status, queued_status};
 use crate::items::refusal::{Refusal, audit};
 use crate::items::service::Items;
 use crate::store::{AuditAction, EventKey, User};
+use crate::sync::WindowPosition;
 
 impl Items {
     /// The item's context for `caller`: the verdicts, the CRM event and the status they may see.
@@ -73,6 +77,24 @@ impl Items {
         self.context(caller, &request.item).await
     }
 
+    /// `status`, or — for an item not in the CRM that lies outside the window sync reads, to
+    /// those who may see its status — why the CRM category alone will not bring it in.
+    fn window_status(&self, gathered: &Gathered, status: ItemStatus) -> ItemStatus {
+        if status.state != SyncState::NotSynced || !gathered.resolution.shows_item_status() {
+            return status;
+        }
+        let position = gathered
+            .event_seen()
+            .and_then(GraphEvent::time)
+            .map(|time| self.sync.position(&time, now_ms()));
+        match position {
+            Some(outside @ (WindowPosition::Before | WindowPosition::After)) => {
+                outside_window_status(outside, &self.sync)
+            }
+            _ => status,
+        }
+    }
+
     pub(super) async fn context_of(&self, gathered: &Gathered) -> Result<ItemContext, ItemError> {
         let store = self.store.as_ref();
         let owner = &gathered.owner;
@@ -110,7 +132,7 @@ impl Items {
                 .as_ref()
                 .filter(|e| !e.deleted && resolution.shows_crm_event())
                 .map(crm_event),
-            status: item_status(status.as_ref()),
+            status: self.window_status(gathered, item_status(status.as_ref())),
             crm_category: CrmCategory {
                 name: tenant.crm_category_name,
                 color: tenant.crm_category_color,

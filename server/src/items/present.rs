@@ -4,6 +4,7 @@ use liaison_domain::api::{CrmEvent, ItemStatus, SyncState};
 
 use crate::clock::to_rfc3339;
 use crate::store::{EventTime, ItemSyncState, StoredEvent, StoredStatus};
+use crate::sync::{SyncSettings, WindowPosition};
 
 pub fn crm_event(event: &StoredEvent) -> CrmEvent {
     let (start, end, is_all_day) = match &event.write.time {
@@ -64,6 +65,36 @@ pub fn item_status(status: Option<&StoredStatus>) -> ItemStatus {
     }
 }
 
+/// The status of an item not in the CRM that lies outside the window sync reads: why the CRM
+/// category alone does not bring it in, and what does.
+pub fn outside_window_status(position: WindowPosition, sync: &SyncSettings) -> ItemStatus {
+    let window = format!(
+        "Outside the synced window ({} days back to {} days ahead)",
+        sync.days_back, sync.days_ahead
+    );
+    let what = match position {
+        WindowPosition::After => format!(
+            "sync brings a meeting with the CRM category into the CRM once it is less than {} \
+             days ahead",
+            sync.days_ahead
+        ),
+        WindowPosition::Before | WindowPosition::Inside => {
+            "the meeting is too far in the past for sync, so the CRM category will not bring it \
+             into the CRM"
+                .to_owned()
+        }
+    };
+    ItemStatus {
+        state: SyncState::OutsideWindow,
+        synced_at: None,
+        error_code: Some("outside_sync_window".into()),
+        error_message: Some(format!(
+            "{window}: {what}. Saving it from the sidebar puts it in the CRM now; an \
+             administrator can widen the window (--sync-days-back, --sync-days-ahead)."
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +103,24 @@ mod tests {
     fn a_queued_save_reads_as_queued() {
         assert_eq!(item_status(Some(&queued_status())).state, SyncState::Queued);
         assert_eq!(item_status(None).state, SyncState::NotSynced);
+    }
+
+    #[test]
+    fn an_item_outside_the_window_says_which_side_and_what_to_do() {
+        let sync = SyncSettings::default();
+        let past = outside_window_status(WindowPosition::Before, &sync);
+        assert_eq!(past.state, SyncState::OutsideWindow);
+        assert_eq!(past.error_code.as_deref(), Some("outside_sync_window"));
+        let text = past.error_message.unwrap();
+        assert!(text.starts_with("Outside the synced window (30 days back to 365 days ahead)"));
+        assert!(text.contains("too far in the past"), "{text}");
+        assert!(text.contains("Saving it from the sidebar"), "{text}");
+        let future = outside_window_status(WindowPosition::After, &sync);
+        assert!(
+            future
+                .error_message
+                .unwrap()
+                .contains("once it is less than 365 days ahead")
+        );
     }
 }

@@ -19,6 +19,8 @@ pub fn CategoryButton(
     categorized: bool,
     /// The tenant's CRM category name.
     category: String,
+    /// The item lies outside the window sync reads: the category alone does not bring it in.
+    outside_window: bool,
 ) -> impl IntoView {
     let scope = expect_context::<ItemScope>();
     let done = RwSignal::new(categorized);
@@ -57,7 +59,13 @@ pub fn CategoryButton(
                     if done.get() {
                         view! {
                             <p class="lz-status" role="status">
-                                {format!("This item has the {category} category: sync keeps it in the CRM.")}
+                                {if outside_window {
+                                    format!(
+                                        "This item has the {category} category, but it is outside the synced window, so sync does not bring it into the CRM now: its status above says what does.",
+                                    )
+                                } else {
+                                    format!("This item has the {category} category: sync keeps it in the CRM.")
+                                }}
                             </p>
                         }
                             .into_any()

@@ -17,7 +17,7 @@ pub mod scope;
 mod status;
 
 use leptos::prelude::*;
-use liaison_domain::api::ItemContext;
+use liaison_domain::api::{ItemContext, SyncState};
 use liaison_domain::permissions::{Action, Level};
 
 use crate::api::Session;
@@ -163,6 +163,7 @@ fn Context(
                         may_categorize=allowed(Action::CategorizeForSync) && !unsaved
                         categorized
                         category=context.crm_category.name.clone()
+                        outside_window=context.status.state == SyncState::OutsideWindow
                     />
                 }
             })}

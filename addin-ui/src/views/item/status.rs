@@ -1,9 +1,28 @@
-//! The item's sync status: not synced, queued, synced (when), failed (why).
+//! The item's sync status: not synced, queued, synced (when, in the user's time zone), failed
+//! (why), outside the synced window (why, and what to do).
 
 use leptos::prelude::*;
 use liaison_domain::api::{ItemStatus, SyncState};
+use wasm_bindgen::JsValue;
 
 use crate::json::wire_name;
+
+/// `at` (RFC 3339, as the server writes it: UTC) as `YYYY-MM-DD HH:MM` in the browser's time
+/// zone — the user's, as Outlook's own times are; `None` for a time the browser cannot read.
+pub fn local_minute(at: &str) -> Option<String> {
+    let date = js_sys::Date::new(&JsValue::from_str(at));
+    if date.get_time().is_nan() {
+        return None;
+    }
+    Some(format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date(),
+        date.get_hours(),
+        date.get_minutes()
+    ))
+}
 
 #[component]
 pub fn Status(
@@ -13,11 +32,8 @@ pub fn Status(
     let text = match status.state {
         SyncState::NotSynced => "Not in the CRM yet".to_owned(),
         SyncState::Queued => "Queued for the next sync session".to_owned(),
-        SyncState::Synced => match status.synced_at {
-            Some(at) => format!(
-                "Synced to the CRM ({})",
-                at.get(..16).unwrap_or(&at).replace('T', " ")
-            ),
+        SyncState::Synced => match status.synced_at.as_deref().and_then(local_minute) {
+            Some(at) => format!("Synced to the CRM ({at})"),
             None => "Synced to the CRM".to_owned(),
         },
         SyncState::Failed => format!(
@@ -26,6 +42,9 @@ pub fn Status(
                 .error_message
                 .unwrap_or_else(|| status.error_code.unwrap_or_default())
         ),
+        SyncState::OutsideWindow => status
+            .error_message
+            .unwrap_or_else(|| "Outside the synced window".to_owned()),
     };
     view! { <p class="lz-sync" data-state=wire_name(&status.state)>{text}</p> }
 }
@@ -83,12 +102,21 @@ mod browser_tests {
             (
                 SyncState::Synced,
                 "synced",
-                "Synced to the CRM (2026-11-23 09:15)",
+                // In the zone the browser runs in (UTC in CI, see the zone tests below).
+                &*format!(
+                    "Synced to the CRM ({})",
+                    local_minute("2026-11-23T09:15:00Z").unwrap()
+                ),
             ),
             (
                 SyncState::Failed,
                 "failed",
                 "Sync failed: Remove the CRM category by hand.",
+            ),
+            (
+                SyncState::OutsideWindow,
+                "outsideWindow",
+                "Remove the CRM category by hand.",
             ),
         ] {
             let host = mount(move || view! { <Status status=status(state) /> });
@@ -96,6 +124,23 @@ mod browser_tests {
             assert_eq!(p.get_attribute("data-state").as_deref(), Some(code));
             assert_eq!(p.text_content().unwrap_or_default(), text);
         }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_time_shows_in_the_browsers_zone_to_the_minute() {
+        // The offset the browser's zone has at that instant, in minutes (positive west of UTC).
+        let at = "2026-12-06T15:00:00Z";
+        let offset = js_sys::Date::new(&JsValue::from_str(at)).get_timezone_offset();
+        let shown = local_minute(at).unwrap();
+        let expected = match offset as i32 {
+            0 => "2026-12-06 15:00",
+            -540 => "2026-12-07 00:00", // Asia/Tokyo
+            480 => "2026-12-06 07:00",  // America/Los_Angeles
+            other => panic!("a zone this test does not know: {other}"),
+        };
+        assert_eq!(shown, expected);
+        assert_eq!(local_minute("2026-12-06T15:00:00.250Z").unwrap(), expected);
+        assert_eq!(local_minute("not a time"), None);
     }
 
     #[wasm_bindgen_test]
