@@ -16,6 +16,7 @@ use crate::identity::{GoogleSettings, IdentitySettings, MicrosoftSettings};
 use crate::state::DemoSettings;
 use crate::store::DatabaseUrl;
 use crate::sync::SyncSettings;
+use crate::synced_window::SyncedWindow;
 
 /// Liaison: a CRM sidebar for Outlook, and its server.
 #[derive(Debug, Parser)]
@@ -97,8 +98,10 @@ impl SyncArgs {
             worker: !self.no_sync_worker,
             poll: std::time::Duration::from_secs(self.sync_poll_seconds.max(1)),
             lease: std::time::Duration::from_secs(self.sync_lease_seconds.max(1)),
-            days_back: self.sync_days_back.clamp(0, 3650),
-            days_ahead: self.sync_days_ahead.clamp(1, 3650),
+            window: SyncedWindow {
+                days_back: self.sync_days_back.clamp(0, 3650),
+                days_ahead: self.sync_days_ahead.clamp(1, 3650),
+            },
             concurrent_sessions: self.sync_sessions.clamp(1, 64),
             session_deadline: std::time::Duration::from_secs(
                 self.sync_session_deadline_seconds.max(10),

@@ -14,6 +14,8 @@
 //!   [`identity`]: the identity providers' protocols and token checks.
 //! - [`graph`]: the Microsoft Graph client, its retry policy, Graph's event as Liaison reads it.
 //! - [`store`]: the record store's traits and their SQL, for SQLite and PostgreSQL.
+//! - [`synced_window`]: the days sync reads, and where an item lies against them (used by
+//!   [`items`] and [`sync`] alike).
 //! - [`clock`]: now, and UTC milliseconds to and from RFC 3339; [`crash`]: the named crash
 //!   points of the crash-and-restart tests (a no-op without their feature); [`doctor`];
 //!   [`telemetry`]; [`demo`] (with the `demo` feature): `liaison demo`, the server with an
@@ -42,4 +44,5 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod sync;
+pub mod synced_window;
 pub mod telemetry;

@@ -101,7 +101,7 @@ impl Application {
                 .microsoft
                 .as_ref()
                 .map_or(MAX_DELEGATION_TTL, |ms| ms.delegation_ttl),
-            sync: config.sync.clone(),
+            synced_window: config.sync.window,
         });
         let sync = Arc::new(SyncEngine::new(
             store.clone(),

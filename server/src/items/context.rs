@@ -15,7 +15,7 @@ use crate::items::present::{crm_event, item_status, outside_window_status, queue
 use crate::items::refusal::{Refusal, audit};
 use crate::items::service::Items;
 use crate::store::{AuditAction, EventKey, User};
-use crate::sync::WindowPosition;
+use crate::synced_window::WindowPosition;
 
 impl Items {
     /// The item's context for `caller`: the verdicts, the CRM event and the status they may see.
@@ -86,10 +86,10 @@ impl Items {
         let position = gathered
             .event_seen()
             .and_then(GraphEvent::time)
-            .map(|time| self.sync.position(&time, now_ms()));
+            .map(|time| self.synced_window.position(&time, now_ms()));
         match position {
             Some(outside @ (WindowPosition::Before | WindowPosition::After)) => {
-                outside_window_status(outside, &self.sync)
+                outside_window_status(outside, &self.synced_window)
             }
             _ => status,
         }

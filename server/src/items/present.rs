@@ -4,7 +4,7 @@ use liaison_domain::api::{CrmEvent, ItemStatus, SyncState};
 
 use crate::clock::to_rfc3339;
 use crate::store::{EventTime, ItemSyncState, StoredEvent, StoredStatus};
-use crate::sync::{SyncSettings, WindowPosition};
+use crate::synced_window::{SyncedWindow, WindowPosition};
 
 pub fn crm_event(event: &StoredEvent) -> CrmEvent {
     let (start, end, is_all_day) = match &event.write.time {
@@ -67,16 +67,16 @@ pub fn item_status(status: Option<&StoredStatus>) -> ItemStatus {
 
 /// The status of an item not in the CRM that lies outside the window sync reads: why the CRM
 /// category alone does not bring it in, and what does.
-pub fn outside_window_status(position: WindowPosition, sync: &SyncSettings) -> ItemStatus {
-    let window = format!(
+pub fn outside_window_status(position: WindowPosition, window: &SyncedWindow) -> ItemStatus {
+    let span = format!(
         "Outside the synced window ({} days back to {} days ahead)",
-        sync.days_back, sync.days_ahead
+        window.days_back, window.days_ahead
     );
     let what = match position {
         WindowPosition::After => format!(
             "sync brings a meeting with the CRM category into the CRM once it is less than {} \
              days ahead",
-            sync.days_ahead
+            window.days_ahead
         ),
         WindowPosition::Before | WindowPosition::Inside => {
             "the meeting is too far in the past for sync, so the CRM category will not bring it \
@@ -89,7 +89,7 @@ pub fn outside_window_status(position: WindowPosition, sync: &SyncSettings) -> I
         synced_at: None,
         error_code: Some("outside_sync_window".into()),
         error_message: Some(format!(
-            "{window}: {what}. Saving it from the sidebar puts it in the CRM now; an \
+            "{span}: {what}. Saving it from the sidebar puts it in the CRM now; an \
              administrator can widen the window (--sync-days-back, --sync-days-ahead)."
         )),
     }
@@ -107,15 +107,15 @@ mod tests {
 
     #[test]
     fn an_item_outside_the_window_says_which_side_and_what_to_do() {
-        let sync = SyncSettings::default();
-        let past = outside_window_status(WindowPosition::Before, &sync);
+        let window = SyncedWindow::default();
+        let past = outside_window_status(WindowPosition::Before, &window);
         assert_eq!(past.state, SyncState::OutsideWindow);
         assert_eq!(past.error_code.as_deref(), Some("outside_sync_window"));
         let text = past.error_message.unwrap();
         assert!(text.starts_with("Outside the synced window (30 days back to 365 days ahead)"));
         assert!(text.contains("too far in the past"), "{text}");
         assert!(text.contains("Saving it from the sidebar"), "{text}");
-        let future = outside_window_status(WindowPosition::After, &sync);
+        let future = outside_window_status(WindowPosition::After, &window);
         assert!(
             future
                 .error_message

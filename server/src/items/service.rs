@@ -10,7 +10,7 @@ use crate::graph::client::GraphClient;
 use crate::graph::model::same_category;
 use crate::items::error::ItemError;
 use crate::store::{Provider, Store, User};
-use crate::sync::SyncSettings;
+use crate::synced_window::SyncedWindow;
 
 /// The Outlook category an item gets when a save of it was given up on after repeated
 /// failures (PRODUCT.md §7); it comes off once the item reaches the CRM.
@@ -26,8 +26,8 @@ pub struct Items {
     pub tokens: Arc<TokenSource>,
     /// How long a delegation Microsoft confirmed is trusted (at most five minutes).
     pub delegation_ttl: Duration,
-    /// How sync runs: the window of days it reads, which the item status compares items with.
-    pub sync: SyncSettings,
+    /// The window of days sync reads, which the item status compares items with.
+    pub synced_window: SyncedWindow,
 }
 
 impl Items {

@@ -66,7 +66,7 @@ impl SyncEngine {
     pub async fn schedule(&self, organizer: &UserKey) -> Result<(), StoreError> {
         let now = now_ms();
         self.store
-            .ensure_sync_job(organizer, &self.settings.window(now), now)
+            .ensure_sync_job(organizer, &self.settings.window.at(now), now)
             .await?;
         self.wake.notify_one();
         Ok(())

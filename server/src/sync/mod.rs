@@ -26,4 +26,4 @@ mod settings;
 pub use engine::SyncEngine;
 pub use error::SyncError;
 pub use outbox::MAX_ATTEMPTS as MAX_QUEUED_SAVE_ATTEMPTS;
-pub use settings::{SyncSettings, WindowPosition};
+pub use settings::SyncSettings;

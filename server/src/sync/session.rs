@@ -98,7 +98,7 @@ impl SyncEngine {
 
         let graph = self.graph()?;
         let mut token = Token::get(&self.tokens, &organizer).await?;
-        let desired = self.settings.window(now_ms());
+        let desired = self.settings.window.at(now_ms());
         let resume = job
             .delta_link
             .clone()
