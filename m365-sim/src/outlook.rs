@@ -334,8 +334,12 @@ fn normal() -> String {
 }
 
 /// `POST /_outlook/events`: Outlook saves a meeting being composed (Office.js `saveAsync`: "the
-/// item is saved as a normal appointment on the user's calendar"). The owner may; a delegate
-/// may when they can write to the calendar or send on the owner's behalf. Answers its REST id.
+/// item is saved as a normal appointment on the user's calendar"). The owner may, and a delegate
+/// who may create items in the calendar; one who only sends on the owner's behalf may not:
+/// "If this flag [`Create`] is not set, the server MUST NOT allow the user's client to create new
+/// Message objects in the folder" (MS-OXCPERM 2.2.7), and Graph documents creating in another
+/// user's calendar only for those with write access (`outlook-create-event-in-shared-delegated-
+/// calendar.md`). Answers its REST id.
 pub async fn post_composed(
     State(state): State<Arc<SimState>>,
     Json(composed): Json<Composed>,
@@ -353,12 +357,12 @@ pub async fn post_composed(
         ) else {
             return Err(StatusCode::NOT_FOUND);
         };
+        // Office.js DelegatePermissions' Write bit (2) is Outlook's "create items".
         let may = owner.id == creator.id
             || (owner_tenant == creator_tenant
-                && (world
+                && world
                     .delegation(&owner.id, &creator.id)
-                    .is_some_and(|(bits, _)| bits & 2 != 0)
-                    || world.sends_on_behalf(&owner.id, &creator.id)));
+                    .is_some_and(|(bits, _)| bits & 2 != 0));
         if !may {
             return Err(StatusCode::FORBIDDEN);
         }

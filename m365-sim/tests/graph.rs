@@ -399,8 +399,10 @@ async fn outlook_saves_a_composed_meeting_only_for_who_may_write_there() {
                 "subject": "Composed", "start": "2026-12-01T10:00:00Z", "end": "2026-12-01T11:00:00Z" }))
             .send()
     };
-    // Sam sends on Olga's behalf; Rita only reviews; Otto has no access at all.
-    assert_eq!(compose("sam@contoso.com").await.unwrap().status(), 200);
+    // Ann edits Olga's calendar; Sam only sends on her behalf, which creates nothing in her
+    // calendar (MS-OXCPERM `Create`); Rita only reviews; Otto has no access at all.
+    assert_eq!(compose("ann@contoso.com").await.unwrap().status(), 200);
+    assert_eq!(compose("sam@contoso.com").await.unwrap().status(), 403);
     assert_eq!(compose("rita@contoso.com").await.unwrap().status(), 403);
     assert_eq!(compose("otto@contoso.com").await.unwrap().status(), 403);
     let made = sim
@@ -409,7 +411,7 @@ async fn outlook_saves_a_composed_meeting_only_for_who_may_write_there() {
         .into_iter()
         .find(|e| e.subject == "Composed")
         .unwrap();
-    assert_eq!(made.creator_name, "Sam SendOnBehalf");
+    assert_eq!(made.creator_name, "Ann Editor");
     assert_eq!(made.organizer_address, "olga@contoso.com");
 }
 

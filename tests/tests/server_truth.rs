@@ -4,7 +4,7 @@
 //! refused or ignored. Each protection here was checked to make its test fail when removed.
 
 use liaison_domain::api::{
-    ErrorBody, ErrorCode, ItemContext, SaveItemResponse, SaveOutcome, SyncRun,
+    ErrorBody, ErrorCode, ItemContext, SaveItemResponse, SaveOutcome, SyncRun, SyncState,
 };
 use liaison_domain::permissions::{Action, Level, Reason};
 use liaison_e2e::TestApp;
@@ -244,6 +244,42 @@ async fn an_item_that_does_not_exist_or_is_someone_elses_is_never_written() {
             .notice
             .as_deref()
             .is_some_and(|n| n.contains("the save waits for it"))
+    );
+}
+
+/// An item id Graph does not know never lifts a refusal: a Reviewer (who may not create in
+/// the calendar) and someone with no access get their refusal, not `queued`, and nothing waits.
+#[tokio::test]
+async fn made_up_item_ids_from_a_reviewer_or_a_stranger_are_refused_and_nothing_is_queued() {
+    let app = TestApp::spawn().await;
+    for n in 0..40 {
+        let made_up = item(OLGA, &format!("AAMkADemo-made_up_{n}="));
+        for (who, reason) in [
+            (RITA, ErrorCode::ReviewerReadOnly),
+            (OTTO, ErrorCode::NoCalendarAccess),
+            (SAM, ErrorCode::NoCalendarAccess),
+        ] {
+            let res = app
+                .post_as(who, "/api/items/save", &save(made_up.clone(), &[]), None)
+                .await;
+            let (status, body) = error(res).await;
+            assert_eq!((status, body.code), (403, reason), "{who}, id {n}");
+        }
+    }
+    assert_eq!(
+        app.store
+            .count_rows(CountedTable::SaveOutbox)
+            .await
+            .unwrap(),
+        0,
+        "nothing queued"
+    );
+    // Rita's sidebar on such an id says what she may not do, and nothing of a queued save.
+    let rita = context(&app, RITA, &item(OLGA, "AAMkADemo-made_up_0=")).await;
+    assert_eq!(rita.status.state, SyncState::NotSynced);
+    assert_eq!(
+        rita.permissions.actions[&Action::SaveToCrm].reason,
+        Some(Reason::ReviewerReadOnly)
     );
 }
 

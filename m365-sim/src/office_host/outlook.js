@@ -132,15 +132,18 @@
   function renderCalendars() {
     var nav = document.getElementById("ol-calendars");
     nav.textContent = "";
+    // Outlook opens a delegated calendar only with folder permissions on it: sending on the
+    // owner's behalf alone (bits 0) opens nothing.
     var owners = [state.user].concat(tenant().delegations
-      .filter(function (d) { return d.delegate === state.user; })
+      .filter(function (d) { return d.delegate === state.user && d.calendar_bits !== 0; })
       .map(function (d) { return d.owner; }));
     owners.forEach(function (owner) {
       var g = grant(owner, state.user);
       var heading = el("h2", {}, owner === state.user ? "My calendar" : person(owner).display_name + "'s calendar ");
       if (g) heading.appendChild(el("small", {}, "(" + levelName(g.calendar_bits, g.send_on_behalf) + ")"));
       nav.appendChild(heading);
-      var mayCompose = owner === state.user || (g && ((g.calendar_bits & 2) !== 0 || g.send_on_behalf));
+      // Creating items needs the Create right (Office.js Write, bit 2; MS-OXCPERM `Create`).
+      var mayCompose = owner === state.user || (g && (g.calendar_bits & 2) !== 0);
       if (mayCompose) {
         var compose = el("button", { type: "button", "class": "ol-new", "data-new": owner }, "+ New meeting");
         compose.onclick = function () { state.item = newMeeting(owner); render(); };

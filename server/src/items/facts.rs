@@ -8,9 +8,9 @@
 //! - the delegation: [`super::delegation::verified`];
 //! - who created the item: Exchange's `PidTagCreatorName`, matched to the people Liaison knows
 //!   (where it is absent or names two of them, nobody is the creator: least privilege);
-//! - a delegate who may not open the owner's calendar but composed the item on the owner's
-//!   behalf (send-on-behalf): the owner's connection reads the item, and it counts only when
-//!   Exchange names that delegate its creator.
+//! - a delegate who only sends on the owner's behalf gets no verdict of their own: Microsoft
+//!   lets them create nothing in the owner's calendar (MS-OXCPERM 2.2.7 `Create`) and Graph
+//!   names no such grant, so they are judged by the calendar rights Graph confirms (none).
 
 use liaison_domain::api::ItemRef;
 use liaison_domain::permissions::{
@@ -121,32 +121,15 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
     } else {
         Some(delegation::verified(items, &owner, caller, &token).await?)
     };
-    let mut sighting = match &item_id {
+    let sighting = match &item_id {
         None => Sighting::New,
         Some(id) => read_item(items, &token, &owner, is_owner, id).await?,
     };
-    // A send-on-behalf delegate cannot open the owner's calendar, but may save what they
-    // composed there: Exchange, read with the owner's connection, must name them its creator.
-    let mut composed_on_behalf = false;
-    if let (Sighting::Denied | Sighting::NotFound, Some(check), Some(id)) =
-        (&sighting, &check, &item_id)
-        && check.view.is_none()
-        && let Some(event) = read_as_owner(items, &owner, id).await
-        && creator(items, &event, caller, &owner).await? == CreatedBy::Delegate
-    {
-        composed_on_behalf = true;
-        sighting = Sighting::Seen(Box::new(event));
-    }
     let item_facts = item_facts(items, &sighting, caller, &owner, is_owner).await?;
     let mut access: Vec<AccessSource> = check
         .as_ref()
         .map(DelegationCheck::sources)
         .unwrap_or_default();
-    if composed_on_behalf && access.is_empty() {
-        // The owner's list could not be read; that they let this delegate compose in their
-        // calendar is what Exchange confirms, and no calendar permission beyond it.
-        access.push(AccessSource::Graph(GraphRole::None));
-    }
     let event = match sighting_ical_uid(&sighting) {
         Some(uid) => {
             items
@@ -173,9 +156,9 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
                 .await?,
         )
     };
-    // A meeting not in the calendar yet is judged as one the user composes on the owner's
-    // behalf: a verdict for the sidebar to show, never enough to write — nothing is written
-    // until Graph shows the item, and then its creator decides.
+    // A meeting not in the calendar yet is judged as one the user composes there: the calendar
+    // rights Microsoft confirms must let them create it (an id Graph does not know lifts no
+    // refusal), and nothing is written until Graph shows the item — then its creator decides.
     let prospective = matches!(sighting, Sighting::New | Sighting::NotFound) && !is_owner;
     if prospective && access.is_empty() {
         access.push(AccessSource::Graph(GraphRole::None));
@@ -188,9 +171,7 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
         can_view_private_items: check
             .as_ref()
             .is_some_and(DelegationCheck::can_view_private),
-        send_on_behalf: composed_on_behalf
-            || prospective
-            || check.as_ref().is_some_and(DelegationCheck::sends_on_behalf),
+        send_on_behalf: check.as_ref().is_some_and(DelegationCheck::sends_on_behalf),
         item: item_facts,
         organizer_sync_enabled: organizer_connected(items, &owner).await?,
         crm: CrmFacts {
@@ -240,12 +221,6 @@ async fn read_item(
             Err(ItemError::GraphUnavailable)
         }
     }
-}
-
-/// The item read with the owner's connection; `None` when there is none or Graph says no.
-async fn read_as_owner(items: &Items, owner: &User, item_id: &str) -> Option<GraphEvent> {
-    let token = items.own_token(owner).await.ok()?;
-    items.graph().ok()?.event(&token, "me", item_id).await.ok()
 }
 
 async fn item_facts(
