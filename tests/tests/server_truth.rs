@@ -274,6 +274,23 @@ async fn made_up_item_ids_from_a_reviewer_or_a_stranger_are_refused_and_nothing_
         0,
         "nothing queued"
     );
+    // Ids Exchange never gives (dot segments, escapes) get a 400 naming the field, and no
+    // Graph request is made with them (Rita is signed in already).
+    let before = app.simulator.journal().len();
+    for not_an_id in ["..", ".", "AAMk.x", "AAMk%2E%2E", "AAMk x", "AAMk?x"] {
+        let res = app
+            .post_as(
+                RITA,
+                "/api/items/save",
+                &save(item(OLGA, not_an_id), &[]),
+                None,
+            )
+            .await;
+        let (status, body) = error(res).await;
+        assert_eq!(status, 400, "{not_an_id}");
+        assert_eq!(body.field.as_deref(), Some("item.itemId"), "{not_an_id}");
+    }
+    assert_eq!(app.simulator.journal().len(), before, "no Graph request");
     // Rita's sidebar on such an id says what she may not do, and nothing of a queued save.
     let rita = context(&app, RITA, &item(OLGA, "AAMkADemo-made_up_0=")).await;
     assert_eq!(rita.status.state, SyncState::NotSynced);

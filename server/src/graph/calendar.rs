@@ -2,6 +2,7 @@
 //! user's profile, an Organizer's delegates, an event, the delegate's view of a calendar, delta
 //! pages, categories, change-notification subscriptions.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
 use secrecy::SecretString;
 use serde_json::json;
@@ -9,16 +10,28 @@ use serde_json::json;
 use crate::graph::client::{GraphClient, GraphError, Operation};
 use crate::graph::model::{
     CREATOR_NAME_PROPERTY, CalendarPermission, DeltaPage, GraphEvent, GraphUser, MasterCategory,
-    SharedCalendar,
+    SharedCalendar, is_exchange_id,
 };
 
 /// The fields of an event the item facts read (`$select`).
 const EVENT_FIELDS: &str = "id,iCalUId,type,seriesMasterId,sensitivity,isOrganizer,organizer,\
      subject,start,end,originalStartTimeZone,isAllDay,location,attendees,isCancelled,categories";
 
-/// Percent-encodes one path segment or query value (ids may hold `/`, `+`, `=`).
+/// What [`encode_segment`] leaves as it is: RFC 3986's unreserved characters (letters, digits,
+/// `-`, `.`, `_`, `~`). A segment `.` or `..` would still be a dot segment, encoded or not (the
+/// URL standard reads `%2E%2E` as `..`), so item ids are checked first ([`is_exchange_id`]).
+const SEGMENT_KEEPS: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes `text` as one path segment or query value: ids may hold `/`, `+`, `=`; a
+/// space is `%20`, as Microsoft's examples write the spaces of a `$filter` ("Make sure you apply
+/// URL encoding to the space characters in the filter string", singlevaluelegacyextendedproperty-
+/// get.md).
 fn encode_segment(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+    utf8_percent_encode(text, SEGMENT_KEEPS).to_string()
 }
 
 impl GraphClient {
@@ -50,18 +63,26 @@ impl GraphClient {
             .collect()
     }
 
-    /// One event of `owner`'s calendar (`me` for the caller's own) by its id of either form,
-    /// read with the caller's token: Graph answers only what the caller may see (404 or 403
-    /// otherwise; a private item without private access comes without its details). The
-    /// answer's ids are immutable (the `Prefer` header every call sends), and it carries the
-    /// creator's name Exchange keeps ([`CREATOR_NAME_PROPERTY`]).
+    /// One event of the calendar of `owner` (a user id) by its id of either form, read with
+    /// the caller's token (`/me/events/…` when the caller is the owner, `caller_is_owner`):
+    /// Graph answers only what the caller may see (404 or 403 otherwise; a private item without
+    /// private access comes without its details). The answer's ids are immutable (the `Prefer`
+    /// header every call sends), and it carries the creator's name Exchange keeps
+    /// ([`CREATOR_NAME_PROPERTY`]). Throttling is per mailbox: the owner's limiter, whoever asks.
     pub async fn event(
         &self,
         token: &SecretString,
         owner: &str,
+        caller_is_owner: bool,
         event_id: &str,
     ) -> Result<GraphEvent, GraphError> {
-        let (op, user) = if owner == "me" {
+        if !is_exchange_id(event_id) {
+            // Not an id Exchange gives: no such item (and no path a dot segment could rewrite).
+            return Err(GraphError::NotFound {
+                code: "ErrorInvalidIdMalformed".into(),
+            });
+        }
+        let (op, user) = if caller_is_owner {
             (Operation::OwnEvent, "me".to_owned())
         } else {
             (
@@ -273,5 +294,94 @@ impl GraphClient {
         )
         .await
         .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use axum::extract::State;
+    use axum::http::Uri;
+    use tokio::sync::Semaphore;
+
+    use super::*;
+
+    #[test]
+    fn an_id_is_one_path_segment_and_spaces_are_percent_twenty() {
+        assert_eq!(encode_segment("AAMk+a/b=_-~"), "AAMk%2Ba%2Fb%3D_-~");
+        assert!(is_exchange_id("AAMkADemo-0001_A="));
+        assert!(is_exchange_id("AAMk+a/b=="));
+        for not_an_id in ["", ".", "..", "a.b", "a%2E", "a b", "a?b", "a#b", "a\\b"] {
+            assert!(!is_exchange_id(not_an_id), "{not_an_id}");
+        }
+        assert_eq!(encode_segment("id eq 'x'"), "id%20eq%20%27x%27");
+    }
+
+    /// A Graph stand-in that records every request's path and query and answers an event only
+    /// once `release` hands out a permit.
+    #[derive(Clone)]
+    struct Held {
+        seen: Arc<Mutex<Vec<String>>>,
+        release: Arc<Semaphore>,
+    }
+
+    async fn held(State(held): State<Held>, uri: Uri) -> axum::Json<serde_json::Value> {
+        held.seen.lock().unwrap().push(uri.to_string());
+        held.release.acquire().await.unwrap().forget();
+        axum::Json(json!({ "id": "AAkALgAA-1" }))
+    }
+
+    #[tokio::test]
+    async fn reads_of_different_mailboxes_own_items_do_not_share_one_limiter() {
+        let state = Held {
+            seen: Arc::default(),
+            release: Arc::new(Semaphore::new(0)),
+        };
+        let app = axum::Router::new().fallback(held).with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/v1.0", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let client = Arc::new(GraphClient::new(reqwest::Client::new(), &base));
+        let token = SecretString::from("token");
+        let read = |owner: &'static str, id: &'static str| {
+            let (client, token) = (client.clone(), token.clone());
+            tokio::spawn(async move { client.event(&token, owner, true, id).await })
+        };
+        // An id Exchange never gives is no item, and no request is sent.
+        assert!(matches!(
+            client.event(&token, "olga-id", true, "..").await,
+            Err(GraphError::NotFound { .. })
+        ));
+        // Four reads of Olga's own items fill her mailbox's in-flight limit...
+        let olga: Vec<_> = (0..4).map(|_| read("olga-id", "AAMk-olga=")).collect();
+        // ...and Otto's own read is not held behind them (it used to share one "me" limiter
+        // with every mailbox of every tenant).
+        let otto = read("otto-id", "AAMk-otto=");
+        let arrived = async {
+            while state.seen.lock().unwrap().len() < 5 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        let all_in = tokio::time::timeout(Duration::from_secs(10), arrived).await;
+        state.release.add_permits(5);
+        assert!(all_in.is_ok(), "Otto's read waited for Olga's mailbox");
+        for read in olga {
+            read.await.unwrap().unwrap();
+        }
+        otto.await.unwrap().unwrap();
+        let seen = state.seen.lock().unwrap().clone();
+        // Each id is one segment, and the creator filter's spaces are `%20`.
+        assert!(
+            seen.iter()
+                .any(|uri| uri.starts_with("/v1.0/me/events/AAMk-olga%3D?")),
+            "{seen:?}"
+        );
+        assert!(
+            seen.iter()
+                .all(|uri| uri.contains("id%20eq%20%27String%200x3FF8%27")),
+            "{seen:?}"
+        );
     }
 }

@@ -195,6 +195,16 @@ impl GraphEvent {
     }
 }
 
+/// Whether `id` is made of the characters Exchange's item ids are: base64 — REST ids and Graph's
+/// ids URL-safe (`-`, `_`), the EWS form Office.js shows standard (`+`, `/`) — with `=` padding.
+/// Nothing else (no `.`, no `%`, no space) can be an item id, so nothing else reaches a path.
+pub fn is_exchange_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'/' | b'='))
+}
+
 /// Whether two Outlook category names are the same category: Outlook compares them without
 /// regard to case (and Liaison ignores surrounding spaces).
 pub fn same_category(a: &str, b: &str) -> bool {

@@ -21,7 +21,7 @@ use secrecy::SecretString;
 
 use crate::auth::connections::TokenError;
 use crate::graph::client::GraphError;
-use crate::graph::model::GraphEvent;
+use crate::graph::model::{GraphEvent, is_exchange_id};
 use crate::items::delegation;
 use crate::items::error::ItemError;
 use crate::items::service::Items;
@@ -90,14 +90,11 @@ impl Gathered {
 /// Gathers the facts about `item` for `caller` from Microsoft and the CRM, and applies the rules.
 pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gathered> {
     let item_id = match item.item_id.as_deref().map(str::trim) {
-        Some(id)
-            if id.is_empty()
-                || id.len() > MAX_ITEM_ID
-                || !id.bytes().all(|b| b.is_ascii_graphic()) =>
-        {
+        Some(id) if id.len() > MAX_ITEM_ID || !is_exchange_id(id) => {
             return Err(ItemError::invalid(
                 "item.itemId",
-                "must be the item's REST id (Office.js convertToRestId)",
+                "must be the item's REST id (Office.js convertToRestId): letters, digits and \
+                 - _ + / =",
             ));
         }
         other => other.map(str::to_owned),
@@ -209,8 +206,11 @@ async fn read_item(
     is_owner: bool,
     item_id: &str,
 ) -> Result<Sighting> {
-    let path_owner = if is_owner { "me" } else { owner.id.as_str() };
-    match items.graph()?.event(token, path_owner, item_id).await {
+    match items
+        .graph()?
+        .event(token, owner.id.as_str(), is_owner, item_id)
+        .await
+    {
         Ok(event) => Ok(Sighting::Seen(Box::new(event))),
         Err(GraphError::NotFound { .. }) => Ok(Sighting::NotFound),
         Err(GraphError::Forbidden { .. }) => Ok(Sighting::Denied),
