@@ -148,6 +148,9 @@ pub struct TestAppBuilder {
     pub public_url: Option<liaison_server::http::public_url::PublicUrl>,
     /// The simulator's world (default: [`Seed::contoso`]).
     pub seed: Option<Seed>,
+    /// Liaison's store starts with the demo's tenant, people and records (default), or empty —
+    /// a fresh installation that has seen no tenant yet.
+    pub seed_store: bool,
 }
 
 impl Default for TestAppBuilder {
@@ -171,6 +174,7 @@ impl Default for TestAppBuilder {
             delegation_ttl: liaison_server::identity::MAX_DELEGATION_TTL,
             public_url: None,
             seed: None,
+            seed_store: true,
         }
     }
 }
@@ -237,6 +241,12 @@ impl TestAppBuilder {
     }
 
     /// Starts with no consent in the tenant (the first sign-in must consent).
+    /// A fresh installation: an empty store (no tenant, no person, no record) and no consent.
+    pub fn fresh_install(mut self) -> Self {
+        self.seed_store = false;
+        self.without_consent()
+    }
+
     pub fn without_consent(mut self) -> Self {
         self.consented = false;
         // Nobody has consented: nobody has connected a calendar either.
@@ -311,7 +321,7 @@ impl TestAppBuilder {
         liaison_server::demo::register_redirect_uris(&simulator, app.public_url());
         let url = app.url();
         let store = app.store();
-        if self.demo {
+        if self.demo && self.seed_store {
             liaison_server::demo::seed_store(store.as_ref(), &seed)
                 .await
                 .expect("the demo data is written");

@@ -6,7 +6,7 @@
 use liaison_domain::api::{ErrorBody, ErrorCode};
 use liaison_e2e::TestApp;
 use liaison_e2e::redirects::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const ANN: &str = "ann@contoso.com";
 const ANN_ID: &str = "00000002-aaaa-4bbb-8ccc-000000000002";
@@ -365,4 +365,56 @@ async fn only_an_administrator_grants_tenant_consent_and_the_tenant_comes_from_t
         sso(&app, &app.office_sso_token(ANN).await).await.status(),
         200
     );
+}
+
+/// A fresh installation, on each store from empty: the tenant's administrator consents (the
+/// first step of a real rollout, for a tenant Liaison has never seen), then the first person
+/// signs in through Office SSO and runs the first sync.
+#[tokio::test]
+async fn a_fresh_install_takes_admin_consent_a_first_sign_in_and_a_first_sync() {
+    for backend in liaison_e2e::test_db::backends() {
+        let app = TestApp::builder()
+            .backend(backend.clone())
+            .fresh_install()
+            .spawn()
+            .await;
+        assert!(app.store.tenant(&app.tenant_id()).await.unwrap().is_none());
+        let admin_browser = browser();
+        let res = admin_browser
+            .get(format!("{}/admin/consent", public(&app)))
+            .send()
+            .await
+            .unwrap();
+        let back = through_simulator(&location(&res), "adele@contoso.com").await;
+        let consented = admin_browser.get(&back).send().await.unwrap();
+        assert_eq!(consented.status(), 200, "{backend:?}");
+        let tenant = app.store.tenant(&app.tenant_id()).await.unwrap();
+        assert_eq!(tenant.map(|t| t.name), Some("contoso.com".to_owned()));
+        assert!(
+            app.store
+                .admin_consent(&app.tenant_id())
+                .await
+                .unwrap()
+                .is_some()
+        );
+
+        // Olga's first sign-in creates her; she turns sync on and her first session runs.
+        let signed_in = sso(&app, &app.office_sso_token("olga@contoso.com").await).await;
+        assert_eq!(signed_in.status(), 200, "{backend:?}");
+        let on = app
+            .http
+            .put(format!("{}/api/me/sync", app.url))
+            .bearer_auth(app.token("olga@contoso.com").await)
+            .json(&json!({ "syncEnabled": true }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(on.status(), 200, "{backend:?}");
+        let run = app
+            .post_as("olga@contoso.com", "/api/sync/run", &json!({}), None)
+            .await;
+        assert_eq!(run.status(), 200, "{backend:?}");
+        let run: Value = run.json().await.unwrap();
+        assert!(run["report"].is_object(), "{run}");
+    }
 }

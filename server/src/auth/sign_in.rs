@@ -471,6 +471,20 @@ impl SignIn {
         Ok(())
     }
 
+    /// The tenant a validated Microsoft token names, created on first sight (named after the
+    /// domain of `mailbox`) — a fresh installation knows none; its settings are kept.
+    async fn ensure_tenant(&self, tenant_id: &TenantId, mailbox: &str) -> Result<(), StoreError> {
+        if self.store.tenant(tenant_id).await?.is_none() {
+            let domain = mailbox
+                .rsplit_once('@')
+                .map_or(tenant_id.as_str(), |(_, d)| d);
+            self.store
+                .upsert_tenant(&Tenant::new(tenant_id, domain))
+                .await?;
+        }
+        Ok(())
+    }
+
     /// The tenant and the user a validated Microsoft token names, created on first sight; the
     /// user's Liaison settings are kept.
     async fn upsert_person(
@@ -480,14 +494,7 @@ impl SignIn {
         name: &str,
     ) -> Result<User, StoreError> {
         let tenant_id = &person.tenant_id;
-        if self.store.tenant(tenant_id).await?.is_none() {
-            let domain = mailbox
-                .rsplit_once('@')
-                .map_or(tenant_id.as_str(), |(_, d)| d);
-            self.store
-                .upsert_tenant(&Tenant::new(tenant_id, domain))
-                .await?;
-        }
+        self.ensure_tenant(tenant_id, mailbox).await?;
         let existing = self.store.user(tenant_id, &person.user_id).await?;
         // No address in the token (no `preferred_username`, `upn` or `unique_name`) or the
         // profile: a placeholder that is unique and names no mailbox.
@@ -533,6 +540,9 @@ impl SignIn {
             .map(|s| bare(s))
             .filter(|s| wanted.iter().any(|w| bare(w) == *s))
             .collect();
+        // The first step of an installation: the tenant may be one Liaison has never seen.
+        self.ensure_tenant(&person.tenant_id, claims.username().unwrap_or_default())
+            .await?;
         self.store
             .record_admin_consent(&AdminConsent {
                 tenant_id: person.tenant_id.clone(),
