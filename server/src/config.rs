@@ -296,6 +296,10 @@ pub struct HttpArgs {
     /// Most connections served at once; more wait in the kernel's queue.
     #[arg(long, env = "LIAISON_MAX_CONNECTIONS", default_value = "1024")]
     pub max_connections: std::num::NonZeroUsize,
+    /// Most connections served at once from one client address (trusted proxies excepted);
+    /// a quarter of --max-connections unless set (a company's users may share one address).
+    #[arg(long, env = "LIAISON_MAX_CONNECTIONS_PER_CLIENT")]
+    pub max_connections_per_client: Option<std::num::NonZeroUsize>,
 }
 
 #[derive(Debug, Args)]
@@ -366,8 +370,13 @@ pub struct ServerConfig {
     pub trusted_proxies: crate::http::rate_limit::TrustedProxies,
     /// Most connections served at once.
     pub max_connections: std::num::NonZeroUsize,
-    /// How long a client may take to send a request's headers.
+    /// Most connections served at once from one client address (trusted proxies excepted).
+    pub max_connections_per_client: std::num::NonZeroUsize,
+    /// How long a client may take to send a request's headers, and a new connection its first
+    /// bytes.
     pub header_read_timeout: std::time::Duration,
+    /// How long an answered connection may stay silent before its next request.
+    pub keep_alive_timeout: std::time::Duration,
     /// How long a request (its body included) may take before it is answered `408`.
     pub request_timeout: std::time::Duration,
     /// `Some` only in `liaison demo` and in tests; never in a deployment.
@@ -422,8 +431,13 @@ impl ServerConfig {
                     .then_some(args.http.client_ip_header),
                 proxies: args.http.trusted_proxies,
             },
+            max_connections_per_client: args
+                .http
+                .max_connections_per_client
+                .unwrap_or_else(|| quarter_of(args.http.max_connections)),
             max_connections: args.http.max_connections,
             header_read_timeout: crate::http::accept::HEADER_READ_TIMEOUT,
+            keep_alive_timeout: crate::http::accept::KEEP_ALIVE_TIMEOUT,
             request_timeout: crate::http::limits::REQUEST_TIMEOUT,
             demo: None,
             identity,
@@ -431,6 +445,11 @@ impl ServerConfig {
             sync: args.sync.settings(),
         })
     }
+}
+
+/// A quarter of `n`, at least one.
+fn quarter_of(n: std::num::NonZeroUsize) -> std::num::NonZeroUsize {
+    std::num::NonZeroUsize::new(n.get() / 4).unwrap_or(std::num::NonZeroUsize::MIN)
 }
 
 #[cfg(test)]

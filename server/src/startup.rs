@@ -15,7 +15,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 #[cfg(doc)]
 use crate::http::accept::HEADER_READ_TIMEOUT;
-use crate::http::accept::Limited;
+use crate::http::accept::{ConnectionLimits, Limited};
 
 use crate::auth::connections::TokenSource;
 use crate::auth::sign_in::SignIn;
@@ -40,7 +40,7 @@ pub struct Application {
     local_addr: SocketAddr,
     public_url: PublicUrl,
     store: Arc<dyn Store>,
-    max_connections: usize,
+    connection_limits: ConnectionLimits,
     header_read_timeout: Duration,
 }
 
@@ -150,7 +150,13 @@ impl Application {
             router,
             local_addr,
             public_url,
-            max_connections: config.max_connections.get(),
+            connection_limits: ConnectionLimits {
+                max: config.max_connections.get(),
+                per_client: config.max_connections_per_client.get(),
+                exempt: config.trusted_proxies.proxies.clone(),
+                first_bytes: config.header_read_timeout,
+                keep_alive: config.keep_alive_timeout,
+            },
             header_read_timeout: config.header_read_timeout,
             store,
         })
@@ -190,7 +196,7 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        let admitted = Limited::new(DefaultAcceptor, self.max_connections);
+        let admitted = Limited::new(DefaultAcceptor, self.connection_limits);
         match self.tls {
             None => {
                 let mut server = axum_server::from_tcp(self.listener).acceptor(admitted);
@@ -208,6 +214,8 @@ impl Application {
 }
 
 /// A client gets `timeout` (by default [`HEADER_READ_TIMEOUT`]) to send a request's headers.
+/// HTTP/2 (which a client may speak, h2c or by ALPN) is held to the same: a peer that stops
+/// answering pings is dropped, and its streams and headers are bounded.
 fn slow_clients_cut_off(
     builder: &mut hyper_util::server::conn::auto::Builder<TokioExecutor>,
     timeout: Duration,
@@ -216,6 +224,13 @@ fn slow_clients_cut_off(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Duration::from_secs(20))
+        .keep_alive_timeout(timeout)
+        .max_concurrent_streams(100)
+        .max_header_list_size(64 * 1024);
 }
 
 /// Completes on Ctrl-C or SIGTERM.

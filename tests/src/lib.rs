@@ -132,7 +132,11 @@ pub struct TestAppBuilder {
     /// Proxies whose `X-Forwarded-For` names the client (none by default).
     pub trusted_proxies: liaison_server::http::rate_limit::TrustedProxies,
     pub max_connections: usize,
+    /// Connections from one address (the server's default, a quarter of the maximum, unless
+    /// set).
+    pub max_connections_per_client: Option<usize>,
     pub header_read_timeout: std::time::Duration,
+    pub keep_alive_timeout: std::time::Duration,
     /// How long a request may take before `408` (the server's default unless set).
     pub request_timeout: std::time::Duration,
     pub backend: Backend,
@@ -162,7 +166,9 @@ impl Default for TestAppBuilder {
             user_rate_limit: 100_000,
             trusted_proxies: Default::default(),
             max_connections: 1024,
+            max_connections_per_client: None,
             header_read_timeout: liaison_server::http::accept::HEADER_READ_TIMEOUT,
+            keep_alive_timeout: liaison_server::http::accept::KEEP_ALIVE_TIMEOUT,
             request_timeout: liaison_server::http::limits::REQUEST_TIMEOUT,
             backend: Backend::Sqlite,
             consented: true,
@@ -216,6 +222,17 @@ impl TestAppBuilder {
     ) -> Self {
         self.max_connections = connections;
         self.header_read_timeout = header_timeout;
+        self
+    }
+
+    /// Connections from one address, and how long a connection may stay silent once answered.
+    pub fn per_client_connections(
+        mut self,
+        per_client: usize,
+        keep_alive: std::time::Duration,
+    ) -> Self {
+        self.max_connections_per_client = Some(per_client);
+        self.keep_alive_timeout = keep_alive;
         self
     }
 
@@ -293,7 +310,14 @@ impl TestAppBuilder {
             },
             trusted_proxies: self.trusted_proxies.clone(),
             max_connections: std::num::NonZeroUsize::new(self.max_connections).expect("above zero"),
+            max_connections_per_client: std::num::NonZeroUsize::new(
+                self.max_connections_per_client
+                    .unwrap_or(self.max_connections / 4)
+                    .max(1),
+            )
+            .expect("above zero"),
             header_read_timeout: self.header_read_timeout,
+            keep_alive_timeout: self.keep_alive_timeout,
             request_timeout: self.request_timeout,
             demo: self
                 .demo
