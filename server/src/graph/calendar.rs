@@ -384,4 +384,76 @@ mod tests {
             "{seen:?}"
         );
     }
+
+    /// A server that counts the requests it gets and answers `page` to every one.
+    async fn answering(page: serde_json::Value) -> (String, Arc<Mutex<Vec<String>>>) {
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let recorded = seen.clone();
+        let app = axum::Router::new().fallback(move |uri: Uri| {
+            let (recorded, page) = (recorded.clone(), page.clone());
+            async move {
+                recorded.lock().unwrap().push(uri.to_string());
+                axum::Json(page)
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (url, seen)
+    }
+
+    /// A `nextLink` or a stored `deltaLink` that points anywhere but the configured Graph — another
+    /// port, a look-alike path, credentials before the host — is never followed: the token stays.
+    #[tokio::test]
+    async fn links_to_anywhere_but_the_configured_graph_are_never_followed() {
+        let (elsewhere, elsewhere_seen) = answering(json!({ "value": [] })).await;
+        let foreign = [
+            format!("{elsewhere}/v1.0/me/calendarView/delta?$skiptoken=x"),
+            format!("{elsewhere}/v1.0evil/x"),
+        ];
+        for link in &foreign {
+            let (graph, graph_seen) =
+                answering(json!({ "value": [], "@odata.nextLink": link })).await;
+            let client = GraphClient::new(reqwest::Client::new(), &format!("{graph}/v1.0"));
+            let token = SecretString::from("token");
+            // A page of Graph's own that names the foreign link next.
+            let paged = client
+                .all_pages(
+                    Operation::CalendarPermissions,
+                    &token,
+                    "olga-id",
+                    "/me/calendar/calendarPermissions",
+                )
+                .await;
+            assert!(matches!(paged, Err(GraphError::Decode(_))), "{link}");
+            assert_eq!(graph_seen.lock().unwrap().len(), 1);
+            // A delta link as if it had been stored tampered with.
+            let delta = client
+                .delta_page(&token, "olga-id", Some(link), ("", ""))
+                .await;
+            assert!(matches!(delta, Err(GraphError::Decode(_))), "{link}");
+            // A look-alike path on Graph's own host and port.
+            let look_alike = format!("{graph}/v1.0evil/me");
+            let delta = client
+                .delta_page(&token, "olga-id", Some(&look_alike), ("", ""))
+                .await;
+            assert!(matches!(delta, Err(GraphError::Decode(_))), "{look_alike}");
+            assert_eq!(graph_seen.lock().unwrap().len(), 1);
+        }
+        let with_credentials = "http://graph.example@127.0.0.1:1/v1.0/me";
+        let client = GraphClient::new(reqwest::Client::new(), "http://graph.example/v1.0");
+        let delta = client
+            .delta_page(
+                &SecretString::from("t"),
+                "m",
+                Some(with_credentials),
+                ("", ""),
+            )
+            .await;
+        assert!(matches!(delta, Err(GraphError::Decode(_))));
+        assert!(
+            elsewhere_seen.lock().unwrap().is_empty(),
+            "the token went elsewhere"
+        );
+    }
 }

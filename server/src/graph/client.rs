@@ -385,10 +385,11 @@ impl GraphClient {
         let (Ok(link), Ok(base)) = (url::Url::parse(link), url::Url::parse(&self.base_url)) else {
             return false;
         };
+        let prefix = base.path().trim_end_matches('/');
         link.scheme() == base.scheme()
             && link.host_str() == base.host_str()
             && link.port_or_known_default() == base.port_or_known_default()
-            && link.path().starts_with(base.path().trim_end_matches('/'))
+            && (link.path() == prefix || link.path().starts_with(&format!("{prefix}/")))
     }
 
     /// Every item of a collection, following `@odata.nextLink` verbatim.
