@@ -66,12 +66,13 @@ impl JwksCache {
     /// The key `kid`, refreshing the set when it is stale or the `kid` is new (within limits).
     pub async fn key(&self, kid: &str) -> Option<CachedKey> {
         let mut cached = self.cached.lock().await;
+        let failed_lately = cached
+            .failed_at
+            .is_some_and(|at| at.elapsed() < AFTER_FAILURE);
         let stale = cached
             .fetched_at
             .is_none_or(|at| at.elapsed() >= REFRESH_EVERY)
-            && cached
-                .failed_at
-                .is_none_or(|at| at.elapsed() >= AFTER_FAILURE);
+            && !failed_lately;
         if stale {
             self.refresh(&mut cached).await;
         }
@@ -81,7 +82,7 @@ impl JwksCache {
         let may_refresh = cached
             .unknown_kid_refresh_at
             .is_none_or(|at| at.elapsed() >= UNKNOWN_KID_PAUSE);
-        if !stale && may_refresh {
+        if !stale && may_refresh && !failed_lately {
             cached.unknown_kid_refresh_at = Some(Instant::now());
             self.refresh(&mut cached).await;
         }
@@ -166,5 +167,59 @@ mod arbitrary_documents {
         )) {
             let _ = parse_keys(&bytes);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    use axum::http::StatusCode;
+
+    use super::*;
+
+    const MODULUS: &str = "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw";
+
+    /// A keys endpoint that serves one key, `k1`, until `failing` is set, then answers `500`;
+    /// it counts the fetches.
+    async fn keys_endpoint(failing: Arc<AtomicBool>, fetches: Arc<AtomicUsize>) -> String {
+        let app = axum::Router::new().fallback(move || {
+            let (failing, fetches) = (failing.clone(), fetches.clone());
+            async move {
+                fetches.fetch_add(1, Ordering::SeqCst);
+                if failing.load(Ordering::SeqCst) {
+                    return Err(StatusCode::INTERNAL_SERVER_ERROR);
+                }
+                Ok(axum::Json(serde_json::json!({ "keys": [
+                    { "kty": "RSA", "use": "sig", "kid": "k1", "n": MODULUS, "e": "AQAB" }
+                ] })))
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/keys", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        url
+    }
+
+    /// The keys document failing (a 500 at a due refresh, and at an unknown `kid`'s) keeps the
+    /// last good set in use, and the failure is not retried at every token.
+    #[tokio::test]
+    async fn the_last_good_key_set_stays_when_the_keys_endpoint_fails() {
+        let (failing, fetches) = (Arc::new(AtomicBool::new(false)), Arc::default());
+        let url = keys_endpoint(failing.clone(), Arc::clone(&fetches)).await;
+        let cache = JwksCache::new(url, reqwest::Client::new());
+        assert!(cache.key("k1").await.is_some());
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+
+        // The set is due for its hourly refresh, and the endpoint now fails.
+        failing.store(true, Ordering::SeqCst);
+        cache.cached.lock().await.fetched_at = Some(Instant::now() - REFRESH_EVERY);
+        assert!(cache.key("k1").await.is_some(), "the last good key is kept");
+        assert_eq!(fetches.load(Ordering::SeqCst), 2, "the refresh was tried");
+        // An unknown kid finds nothing, and neither it nor k1 fetches again at once.
+        assert!(cache.key("k2").await.is_none());
+        assert!(cache.key("k1").await.is_some());
+        assert_eq!(fetches.load(Ordering::SeqCst), 2, "no fetch at every token");
     }
 }
