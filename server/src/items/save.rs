@@ -278,12 +278,7 @@ fn unique_links(ids: &[String]) -> Result<Vec<String>, ItemError> {
     if ids.len() > MAX_LINKS * 4 {
         return Err(too_many());
     }
-    let mut seen = HashSet::with_capacity(ids.len());
-    let unique: Vec<String> = ids
-        .iter()
-        .filter(|id| seen.insert(id.as_str()))
-        .cloned()
-        .collect();
+    let unique: Vec<String> = first_of_each(ids).into_iter().cloned().collect();
     if unique.len() > MAX_LINKS {
         return Err(too_many());
     }
@@ -294,6 +289,13 @@ fn unique_links(ids: &[String]) -> Result<Vec<String>, ItemError> {
         ));
     }
     Ok(unique)
+}
+
+/// Each distinct item once, in the order first seen: one hash and (barring collisions) no
+/// comparison per item — linear, whatever the input repeats.
+fn first_of_each<T: std::hash::Hash + Eq>(items: &[T]) -> Vec<&T> {
+    let mut seen = HashSet::with_capacity(items.len());
+    items.iter().filter(|item| seen.insert(*item)).collect()
 }
 
 fn idempotency(key: &str, request: &SaveItemRequest) -> Result<IdempotencyKey, ItemError> {
@@ -340,5 +342,40 @@ mod tests {
         let repeated = vec!["a".to_owned(); 60];
         assert_eq!(unique_links(&repeated).unwrap(), ["a"]);
         assert!(unique_links(&[String::new()]).is_err());
+    }
+
+    /// An id that counts how often it is compared.
+    struct Counted<'a>(u32, &'a std::cell::Cell<usize>);
+
+    impl std::hash::Hash for Counted<'_> {
+        fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+            self.0.hash(state);
+        }
+    }
+
+    impl PartialEq for Counted<'_> {
+        fn eq(&self, other: &Self) -> bool {
+            self.1.set(self.1.get() + 1);
+            self.0 == other.0
+        }
+    }
+    impl Eq for Counted<'_> {}
+
+    #[test]
+    fn deduplication_compares_each_link_a_bounded_number_of_times() {
+        for n in [10u32, 100, 1_000, 10_000] {
+            let compared = std::cell::Cell::new(0);
+            // All distinct, then all the same: the two worst cases of a pairwise search.
+            let distinct: Vec<Counted> = (0..n).map(|i| Counted(i, &compared)).collect();
+            assert_eq!(first_of_each(&distinct).len(), n as usize);
+            let same: Vec<Counted> = (0..n).map(|_| Counted(7, &compared)).collect();
+            assert_eq!(first_of_each(&same).len(), 1);
+            // A pairwise search would compare n² / 2 times for the distinct ones alone.
+            assert!(
+                compared.get() <= 2 * n as usize,
+                "{} comparisons for {n} links",
+                compared.get()
+            );
+        }
     }
 }
