@@ -31,6 +31,9 @@ pub async fn run(
     mut config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    if let Some(warning) = exposure_warning(config.listen) {
+        tracing::warn!("{warning}");
+    }
     let seed = Seed::contoso();
     let simulator = Simulator::start(seed.clone()).await?;
     config.demo = Some(settings(&seed, &simulator));
@@ -44,6 +47,18 @@ pub async fn run(
     app.run_until_stopped(shutdown).await?;
     simulator.stop().await;
     Ok(())
+}
+
+/// What to say when the demo listens beyond this machine (it listens on loopback unless told
+/// otherwise): its `/dev` routes sign anyone who reaches them in as any demo person.
+fn exposure_warning(listen: std::net::SocketAddr) -> Option<String> {
+    (!listen.ip().is_loopback()).then(|| {
+        format!(
+            "the demo listens on {listen}, beyond this machine: anyone who reaches it can sign in \
+             as any demo person (its /dev routes mint sign-in tokens). Use it only on a network \
+             you trust, or leave --listen at 127.0.0.1"
+        )
+    })
 }
 
 /// Microsoft and Google, both pointed at `simulator`, with the app registration it holds.
@@ -346,4 +361,20 @@ fn banner(app: &Application, simulator: &Simulator) -> String {
          Stop with Ctrl-C.\n",
         simulator.url()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_warns_when_it_listens_beyond_loopback() {
+        assert!(exposure_warning("127.0.0.1:3000".parse().unwrap()).is_none());
+        assert!(exposure_warning("[::1]:3000".parse().unwrap()).is_none());
+        let warning = exposure_warning("0.0.0.0:3000".parse().unwrap()).unwrap();
+        assert!(
+            warning.contains("/dev routes mint sign-in tokens"),
+            "{warning}"
+        );
+    }
 }
