@@ -502,15 +502,14 @@ async fn an_item_outside_the_synced_window_says_why_and_so_does_the_category_add
 
     // Olga's sync session does not read it, and its status still says why, not "Not in the
     // CRM yet" with no word.
-    let olga = app.token("olga@contoso.com").await;
     let run = app
-        .http
-        .post(format!("{}/api/sync/run", app.url))
-        .bearer_auth(olga)
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
+        .post_as(
+            "olga@contoso.com",
+            "/api/sync/run",
+            &serde_json::json!({}),
+            None,
+        )
+        .await;
     assert_eq!(run.status(), 200);
     assert!(app.crm_event(OLGA_ID, &ical_uid(20)).await.is_none());
     let status = status_of(&app, "ann@contoso.com", &last_quarter).await;
