@@ -292,7 +292,7 @@ async fn a_queued_save_is_carried_out_once_and_dead_lettered_once(store: &dyn St
         .save_item(&queue, &audit("ann"), &ok_response)
         .await
         .unwrap();
-    let queued = store.queued_saves(&olga).await.unwrap();
+    let queued = store.queued_saves(&olga, 100).await.unwrap();
     let queued = queued
         .iter()
         .find(|q| q.ical_uid == "uid-outbox")
@@ -325,7 +325,7 @@ async fn a_queued_save_is_carried_out_once_and_dead_lettered_once(store: &dyn St
         .await
         .unwrap();
     let dead = store
-        .queued_saves(&olga)
+        .queued_saves(&olga, 100)
         .await
         .unwrap()
         .into_iter()

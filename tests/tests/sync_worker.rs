@@ -265,3 +265,82 @@ fn olgas_categories(app: &TestApp, id: &str) -> Vec<String> {
         .expect("the item")
         .categories
 }
+
+/// The outbox cannot be filled to stop an Organizer's sync: one queued save per item (a later
+/// save replaces it), a share per requester, and a session that writes its own sync first and
+/// carries out a bounded number of queued saves after it.
+#[tokio::test]
+async fn the_outbox_holds_one_save_per_item_a_share_each_and_never_holds_up_the_sync() {
+    use liaison_domain::api::{ErrorBody, ErrorCode, SyncRun};
+    use liaison_e2e::people::{ARTHUR, day};
+    use liaison_server::items::MAX_QUEUED_PER_REQUESTER;
+    use liaison_server::sync::QUEUED_SAVES_PER_SESSION as SESSION_BUDGET;
+
+    let app = TestApp::spawn().await;
+    let outbox = || async {
+        app.store
+            .count_rows(CountedTable::SaveOutbox)
+            .await
+            .unwrap()
+    };
+    let save = |who: &'static str, n: i64, records: Vec<&'static str>| {
+        let body = json!({ "item": { "owner": OLGA, "itemId": format!("AAMkNotYet-{n}=") },
+                           "linkRecordIds": records });
+        let app = &app;
+        async move { app.post_as(who, "/api/items/save", &body, None).await }
+    };
+    // Ann saves one item Outlook has not uploaded yet, three times: one save waits, the last.
+    for records in [vec![], vec!["demo-con-nancy"], vec![]] {
+        let res = save(ANN, 0, records).await;
+        assert_eq!(res.status(), 200);
+    }
+    assert_eq!(outbox().await, 1);
+
+    // Her share: MAX_QUEUED_PER_REQUESTER items; one more is refused, nothing written; a save
+    // of an item that waits already still replaces it.
+    for n in 1..MAX_QUEUED_PER_REQUESTER {
+        assert_eq!(save(ANN, n, vec![]).await.status(), 200, "item {n}");
+    }
+    let refused = save(ANN, MAX_QUEUED_PER_REQUESTER, vec![]).await;
+    assert_eq!(refused.status(), 409);
+    let body: ErrorBody = refused.json().await.unwrap();
+    assert_eq!(body.code, ErrorCode::TooManyQueuedSaves);
+    assert!(
+        body.message
+            .contains("wait for Olga Organizer's next sync session"),
+        "{}",
+        body.message
+    );
+    assert_eq!(save(ANN, 3, vec![]).await.status(), 200);
+    // Arthur has a share of his own.
+    for n in 100..110 {
+        assert_eq!(save(ARTHUR, n, vec![]).await.status(), 200, "item {n}");
+    }
+    let waiting = outbox().await;
+    assert_eq!(waiting, MAX_QUEUED_PER_REQUESTER + 10);
+
+    // Olga's session writes her own sync, then reads at most SESSION_BUDGET queued items.
+    app.simulator.outlook().create(
+        OLGA,
+        &m365_sim::outlook::NewMeeting::new("Tagged", day(2), 30).category("CRM"),
+    );
+    app.simulator.clear_journal();
+    let res = app.post_as(OLGA, "/api/sync/run", &json!({}), None).await;
+    assert_eq!(res.status(), 200);
+    let run: SyncRun = res.json().await.unwrap();
+    assert!(
+        run.report.unwrap().upserted >= 1,
+        "the session's own sync is written"
+    );
+    let queued_reads = app
+        .simulator
+        .journal()
+        .iter()
+        .filter(|entry| entry.uri.contains("AAMkNotYet-"))
+        .count();
+    assert!(
+        queued_reads as i64 <= SESSION_BUDGET,
+        "{queued_reads} queued items read in one session"
+    );
+    assert_eq!(outbox().await, waiting, "the rest wait for later sessions");
+}

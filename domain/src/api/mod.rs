@@ -78,6 +78,9 @@ pub enum ErrorCode {
     SyncStopped,
     /// Sign-in with this provider is not configured on this server.
     NotConfigured,
+    /// Too many saves wait for the Organizer's items already (from this user, or in all): they
+    /// are carried out by the Organizer's next sync sessions; wait for those first.
+    TooManyQueuedSaves,
     /// Something failed on the server; the cause is logged, never sent.
     Internal,
 }

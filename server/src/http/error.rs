@@ -40,6 +40,8 @@ pub enum ApiError {
     Refused(liaison_domain::permissions::Reason),
     #[error("this Idempotency-Key was used with a different request")]
     IdempotencyKeyReused,
+    #[error("{0}")]
+    TooManyQueuedSaves(String),
     #[error("this resource does not answer that method")]
     MethodNotAllowed,
     #[error("too many requests: retry after the time the Retry-After header gives")]
@@ -122,6 +124,7 @@ impl ApiError {
             Self::NeedsReconnect => (StatusCode::CONFLICT, ErrorCode::NeedsReconnect),
             Self::SyncInProgress => (StatusCode::CONFLICT, ErrorCode::SyncInProgress),
             Self::SyncStopped => (StatusCode::CONFLICT, ErrorCode::SyncStopped),
+            Self::TooManyQueuedSaves(_) => (StatusCode::CONFLICT, ErrorCode::TooManyQueuedSaves),
             Self::AdminRequired => (StatusCode::FORBIDDEN, ErrorCode::AdminRequired),
             Self::NotConfigured(_) => (StatusCode::NOT_FOUND, ErrorCode::NotConfigured),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
@@ -211,6 +214,7 @@ impl From<ItemError> for ApiError {
             ItemError::NotFoundField { field, message } => Self::NotFoundField { field, message },
             ItemError::NotFound => Self::NotFound,
             ItemError::IdempotencyKeyReused => Self::IdempotencyKeyReused,
+            ItemError::TooManyQueued(message) => Self::TooManyQueuedSaves(message),
             ItemError::GraphUnavailable => Self::GraphUnavailable,
             ItemError::NotConfigured => Self::NotConfigured("Microsoft"),
             ItemError::Token(error) => error.into(),

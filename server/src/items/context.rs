@@ -113,7 +113,8 @@ impl Items {
                     })
                     .await?
             }
-            (None, Sighting::NotFound) => match &gathered.item_id {
+            (None, Sighting::NotFound) if resolution.shows_item_status() => match &gathered.item_id
+            {
                 Some(id) if store.pending_save(&owner.tenant_id, &owner.id, id).await? => {
                     Some(queued_status())
                 }

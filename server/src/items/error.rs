@@ -21,6 +21,9 @@ pub enum ItemError {
     NotFound,
     #[error("this Idempotency-Key was used with a different request")]
     IdempotencyKeyReused,
+    /// The outbox holds its share of saves waiting for the Organizer's items already.
+    #[error("{0}")]
+    TooManyQueued(String),
     #[error("Microsoft Graph did not answer after retries; try again in a moment")]
     GraphUnavailable,
     #[error("Microsoft 365 is not configured on this server")]

@@ -180,7 +180,16 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
     if let (Some(check), Some(bits)) = (&check, client_bits) {
         audit_client_disagreement(items, caller, &owner, check, &facts, bits).await?;
     }
-    let notice = notice(items, &owner, &item_id, &sighting, check.as_ref()).await?;
+    let shows_status = resolution.shows_item_status();
+    let notice = notice(
+        items,
+        &owner,
+        &item_id,
+        &sighting,
+        check.as_ref(),
+        shows_status,
+    )
+    .await?;
     Ok(Gathered {
         owner,
         item_id,
@@ -364,9 +373,11 @@ async fn notice(
     item_id: &Option<String>,
     sighting: &Sighting,
     check: Option<&DelegationCheck>,
+    shows_status: bool,
 ) -> Result<Option<String>> {
     if let Sighting::NotFound = sighting {
-        let waiting = match item_id {
+        // Only those who may see the item's status learn that a save waits for it.
+        let waiting = match item_id.as_deref().filter(|_| shows_status) {
             Some(id) => {
                 items
                     .store

@@ -25,5 +25,7 @@ mod service;
 
 pub use categorize::Categorized;
 pub use error::ItemError;
-pub use save::{MAX_IDEMPOTENCY_KEY, QueuedOutcome};
+pub use save::{
+    MAX_IDEMPOTENCY_KEY, MAX_QUEUED_PER_ORGANIZER, MAX_QUEUED_PER_REQUESTER, QueuedOutcome,
+};
 pub use service::{FAILED_CATEGORY, Items};

@@ -35,6 +35,11 @@ pub enum QueuedOutcome {
     Taken,
 }
 
+/// Saves one requester may have waiting for one Organizer's items.
+pub const MAX_QUEUED_PER_REQUESTER: i64 = 50;
+/// Saves that may wait for one Organizer's items in all (each costs Graph reads in a session).
+pub const MAX_QUEUED_PER_ORGANIZER: i64 = 500;
+
 impl Items {
     /// Saves the item to the CRM: the answer `(status, JSON body)`, replayed as first given
     /// under the same idempotency key.
@@ -142,6 +147,10 @@ impl Items {
             }
         };
         let queued = cmd.queue.is_some();
+        if let Some(queue) = &cmd.queue {
+            self.room_in_the_outbox(caller, &gathered.owner, queue.item_id.as_deref())
+                .await?;
+        }
         audit.allowed = true;
         audit.detail = Some(
             if cmd.queue.as_ref().is_some_and(|q| q.item_id.is_some()) {
@@ -185,6 +194,37 @@ impl Items {
         }
     }
 
+    /// Whether one more save may wait for `owner`'s items: a save of an item that waits already
+    /// replaces that one; otherwise each requester has [`MAX_QUEUED_PER_REQUESTER`] places per
+    /// Organizer, and the Organizer's outbox [`MAX_QUEUED_PER_ORGANIZER`].
+    async fn room_in_the_outbox(
+        &self,
+        caller: &User,
+        owner: &User,
+        item_id: Option<&str>,
+    ) -> Result<(), ItemError> {
+        let store = self.store.as_ref();
+        if let Some(item_id) = item_id
+            && store
+                .pending_save(&owner.tenant_id, &owner.id, item_id)
+                .await?
+        {
+            return Ok(());
+        }
+        let (all, yours) = store
+            .queued_counts(&owner.tenant_id, &owner.id, &caller.id)
+            .await?;
+        if yours >= MAX_QUEUED_PER_REQUESTER || all >= MAX_QUEUED_PER_ORGANIZER {
+            return Err(ItemError::TooManyQueued(format!(
+                "{} saves already wait for {}'s next sync session ({} of them yours): they are \
+                 carried out as their meetings appear in the calendar; save more once they have \
+                 (Sync now runs a session)",
+                all, owner.display_name, yours
+            )));
+        }
+        Ok(())
+    }
+
     /// Carries out a save the outbox held, for the Organizer's sync session: the facts are
     /// gathered again with the requester's own token and the rules applied again, then it is
     /// written (its outbox row removed in the same transaction), refused (removed, audited) or
@@ -213,6 +253,16 @@ impl Items {
             Err(error) => return Err(error),
         };
         let mut audit = audit(&requester, &gathered, AuditAction::ItemSave);
+        if gathered.owner.id != organizer.id {
+            // The mailbox the save names is someone else's now (taken over by a new sign-in):
+            // it was judged for this Organizer and is carried out for no other.
+            audit.reason = Some("not_found".into());
+            audit.detail = Some("a queued save's mailbox now names another person".into());
+            store
+                .drop_queued_save(tenant_id, &queued.id, Some(&audit))
+                .await?;
+            return Ok(QueuedOutcome::Refused);
+        }
         let event = match (
             &gathered.sighting,
             gathered.resolution.actions[&Action::SaveToCrm],

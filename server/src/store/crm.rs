@@ -386,6 +386,13 @@ pub trait CrmStore: Send + Sync {
         tenant_id: &TenantId,
         event_id: &EventId,
     ) -> Result<Option<UserId>, StoreError>;
+    /// How many saves wait in the Organizer's outbox: in all, and queued by `requester`.
+    async fn queued_counts(
+        &self,
+        tenant_id: &TenantId,
+        organizer_id: &UserId,
+        requester_id: &UserId,
+    ) -> Result<(i64, i64), StoreError>;
     /// Whether a save waits in the outbox for the Organizer's item with this REST id.
     async fn pending_save(
         &self,

@@ -209,8 +209,12 @@ pub trait SyncStore: Send + Sync {
     /// The Organizer's CRM events that are neither cancelled nor deleted (the breaker's base).
     async fn active_synced_events(&self, organizer: &UserKey) -> Result<i64, StoreError>;
 
-    /// The Organizer's queued saves, oldest first.
-    async fn queued_saves(&self, organizer: &UserKey) -> Result<Vec<QueuedSave>, StoreError>;
+    /// The Organizer's queued saves, oldest first, at most `at_most` of them.
+    async fn queued_saves(
+        &self,
+        organizer: &UserKey,
+        at_most: i64,
+    ) -> Result<Vec<QueuedSave>, StoreError>;
     /// Removes a queued save that will not be written (the rules refuse it now), with the
     /// refusal's audit line in the same transaction.
     async fn drop_queued_save(

@@ -26,4 +26,5 @@ mod settings;
 pub use engine::SyncEngine;
 pub use error::SyncError;
 pub use outbox::MAX_ATTEMPTS as MAX_QUEUED_SAVE_ATTEMPTS;
+pub use outbox::SESSION_BUDGET as QUEUED_SAVES_PER_SESSION;
 pub use settings::SyncSettings;

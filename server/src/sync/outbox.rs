@@ -1,8 +1,10 @@
 //! The outbox step of a sync session: the saves queued for the Organizer are carried out, each
 //! behind the lease fence, each judged again on Microsoft's facts with its requester's token.
 //!
-//! A queued save is never retried forever. One that fails [`MAX_ATTEMPTS`] sessions in a row,
-//! or whose meeting has not appeared in the calendar after [`MAX_WAIT_MS`], is dead-lettered:
+//! A session carries out at most [`SESSION_BUDGET`] of them, after its own sync is written, so
+//! queued saves can never starve the sync. A queued save is never retried forever. One that
+//! fails [`MAX_ATTEMPTS`] sessions in a row, or whose meeting has not appeared in the calendar
+//! after [`NEVER_SEEN_WAIT_MS`] (Graph never showed it) or [`MAX_WAIT_MS`], is dead-lettered:
 //! removed from the outbox, the item's status turns `failed` (`queued_save_failed`, with the
 //! reason in words) where the sidebar shows it, an audit line records it, and the Outlook item
 //! gets the category [`FAILED_CATEGORY`] (PRODUCT.md §7: after repeated failures the item shows
@@ -25,11 +27,17 @@ use crate::sync::error::SyncError;
 
 /// Sessions in a row a queued save may fail before it is dead-lettered.
 pub const MAX_ATTEMPTS: i32 = 5;
-/// How long a queued save may wait for its meeting to appear in the calendar.
+/// How long a queued save whose meeting Graph did see (insta-sync off) may wait for a session.
 pub const MAX_WAIT_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+/// How long a queued save may wait for a meeting Graph has never shown: Outlook in cached
+/// mode uploads a saved item within minutes; an id Graph never finds is most likely made up.
+pub const NEVER_SEEN_WAIT_MS: i64 = 24 * 60 * 60 * 1000;
+/// The queued saves one session carries out at most (each costs Graph reads): the rest wait
+/// for the next session, and the session's own sync was written before them.
+pub const SESSION_BUDGET: i64 = 50;
 
 impl SyncEngine {
-    /// Carries out the Organizer's queued saves (oldest first).
+    /// Carries out the Organizer's oldest queued saves, at most [`SESSION_BUDGET`].
     pub(super) async fn carry_out_outbox(
         &self,
         job: &SyncJob,
@@ -38,7 +46,7 @@ impl SyncEngine {
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         let store = self.store.as_ref();
-        for queued in store.queued_saves(&job.organizer).await? {
+        for queued in store.queued_saves(&job.organizer, SESSION_BUDGET).await? {
             self.fence(job).await?;
             let reason = match self.items.carry_out_queued(organizer, &queued).await {
                 Ok(QueuedOutcome::Written) => {
@@ -47,12 +55,10 @@ impl SyncEngine {
                     continue;
                 }
                 Ok(QueuedOutcome::Refused | QueuedOutcome::Taken) => continue,
-                Ok(QueuedOutcome::Waiting) => {
-                    if now_ms() - queued.created_at_ms < MAX_WAIT_MS {
-                        continue;
-                    }
-                    "the meeting did not appear in the calendar within seven days".to_owned()
-                }
+                Ok(QueuedOutcome::Waiting) => match waited_too_long(&queued, now_ms()) {
+                    Some(reason) => reason,
+                    None => continue,
+                },
                 // The requester's connection needs a new sign-in: the saves wait for it.
                 Err(ItemError::Token(
                     TokenError::NeedsReconnect | TokenError::InteractionRequired { .. },
@@ -139,6 +145,18 @@ async fn flag_failed(graph: &GraphClient, token: &SecretString, organizer: &User
     }
 }
 
+/// Why a queued save still waiting for its meeting is given up on at `now`, if it is: one whose
+/// meeting Graph has never shown waits a day, one whose meeting it did show seven.
+fn waited_too_long(queued: &QueuedSave, now: i64) -> Option<String> {
+    let (wait, within) = if queued.ical_uid.is_empty() {
+        (NEVER_SEEN_WAIT_MS, "a day")
+    } else {
+        (MAX_WAIT_MS, "seven days")
+    };
+    (now - queued.created_at_ms >= wait)
+        .then(|| format!("the meeting did not appear in the calendar within {within}"))
+}
+
 /// Why carrying out a queued save failed, in words for the item's status (never a lower
 /// layer's text).
 fn failure_in_words(error: &ItemError) -> String {
@@ -153,12 +171,36 @@ fn failure_in_words(error: &ItemError) -> String {
         }
         ItemError::NotFound => "the item or its owner is no longer there".into(),
         ItemError::IdempotencyKeyReused => "the save could not be replayed".into(),
+        ItemError::TooManyQueued(message) => message.clone(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_save_for_a_meeting_graph_never_showed_is_given_up_on_sooner() {
+        const HOUR: i64 = 60 * 60 * 1000;
+        let queued = |ical_uid: &str| QueuedSave {
+            id: "q".into(),
+            requested_by_id: crate::store::UserId::new("ann"),
+            payload: "{}".into(),
+            ical_uid: ical_uid.into(),
+            item_id: Some("AAMk-x=".into()),
+            attempts: 0,
+            created_at_ms: 0,
+        };
+        let never_seen = queued("");
+        let seen = queued("040000008200E00074C5B7101A82E008");
+        assert_eq!(waited_too_long(&never_seen, 23 * HOUR), None);
+        assert!(
+            waited_too_long(&never_seen, 25 * HOUR)
+                .is_some_and(|why| why.ends_with("within a day"))
+        );
+        assert_eq!(waited_too_long(&seen, 25 * HOUR), None);
+        assert!(waited_too_long(&seen, 8 * 24 * HOUR).is_some());
+    }
 
     #[test]
     fn failures_are_told_without_a_lower_layers_text() {

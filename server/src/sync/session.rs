@@ -127,11 +127,6 @@ impl SyncEngine {
         }
         report.changed_items = u32::try_from(round.len()).unwrap_or(u32::MAX);
 
-        // Queued saves are written only once Graph has answered with the Organizer's connection:
-        // with a connection that needs reconnecting they wait in the outbox.
-        self.carry_out_outbox(job, &organizer, &token.value, &mut report)
-            .await?;
-
         let (category_id, category_name) = match (&job.category_id, &job.category_name) {
             (Some(id), Some(name)) if round.is_empty() => (id.clone(), name.clone()),
             _ => {
@@ -214,6 +209,11 @@ impl SyncEngine {
         }
 
         self.fence(job).await?;
+        // Queued saves come after the session's own writes (they can never starve the sync),
+        // and only once Graph has answered with the Organizer's connection: with a connection
+        // that needs reconnecting they wait in the outbox.
+        self.carry_out_outbox(job, &organizer, &token.value, &mut report)
+            .await?;
         // An item that syncs through the CRM category now loses the failed flag a given-up
         // queued save left on it.
         for item in &round {

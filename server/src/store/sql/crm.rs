@@ -315,6 +315,28 @@ impl CrmStore for SqlStore {
         .await
     }
 
+    async fn queued_counts(
+        &self,
+        tenant_id: &TenantId,
+        organizer_id: &UserId,
+        requester_id: &UserId,
+    ) -> Result<(i64, i64), StoreError> {
+        let all: i64 =
+            sql("SELECT COUNT(*) FROM save_outbox WHERE tenant_id = $1 AND organizer_id = $2")
+                .bind(tenant_id)
+                .bind(organizer_id)
+                .fetch_scalar(&self.pool)
+                .await?;
+        let by_requester: i64 = sql("SELECT COUNT(*) FROM save_outbox WHERE tenant_id = $1 \
+             AND organizer_id = $2 AND requested_by_id = $3")
+        .bind(tenant_id)
+        .bind(organizer_id)
+        .bind(requester_id)
+        .fetch_scalar(&self.pool)
+        .await?;
+        Ok((all, by_requester))
+    }
+
     async fn pending_save(
         &self,
         tenant_id: &TenantId,

@@ -80,7 +80,11 @@ pub(super) async fn save_item(
                 sql(
                     "INSERT INTO save_outbox (tenant_id, id, organizer_id, ical_uid, \
                      requested_by_id, payload, created_at_ms, item_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (tenant_id, organizer_id, item_id) DO UPDATE SET \
+                     ical_uid = excluded.ical_uid, requested_by_id = excluded.requested_by_id, \
+                     payload = excluded.payload, created_at_ms = excluded.created_at_ms, \
+                     attempts = 0, last_error = NULL",
                 )
                 .bind(&cmd.tenant_id)
                 .bind(uuid::Uuid::new_v4().to_string())

@@ -300,14 +300,19 @@ impl SyncStore for SqlStore {
         .await
     }
 
-    async fn queued_saves(&self, organizer: &UserKey) -> Result<Vec<QueuedSave>, StoreError> {
+    async fn queued_saves(
+        &self,
+        organizer: &UserKey,
+        at_most: i64,
+    ) -> Result<Vec<QueuedSave>, StoreError> {
         sql(
             "SELECT id, requested_by_id, payload, ical_uid, item_id, attempts, created_at_ms \
              FROM save_outbox WHERE tenant_id = $1 AND organizer_id = $2 \
-             ORDER BY created_at_ms, id",
+             ORDER BY created_at_ms, id LIMIT $3",
         )
         .bind(&organizer.tenant_id)
         .bind(&organizer.user_id)
+        .bind(at_most)
         .fetch_all(&self.pool)
         .await
     }
