@@ -263,6 +263,15 @@ async fn sessions_end_when_idle_an_hour_or_eight_hours_after_they_began(store: &
             .is_none()
     );
 
+    // An administrator's session carries the admin rights it was signed in with for fifteen
+    // minutes; then the session lives on, without them, until a new sign-in confirms them.
+    let (admin, _) = sessions::start(store, &ann, true, None).await.unwrap();
+    let began = now_ms();
+    let at = |minutes| resolve_at(store, &admin, began + minutes * MINUTE);
+    assert!(at(14).await.unwrap().unwrap().is_admin);
+    let later = at(16).await.unwrap().expect("still signed in");
+    assert!(!later.is_admin, "admin rights re-checked within minutes");
+
     let (busy, _) = sessions::start(store, &ann, false, None).await.unwrap();
     let began = now_ms();
     let mut at = began;

@@ -7,7 +7,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::Digest;
 
 use crate::clock::now_ms;
-use crate::store::{IdentityStore, LiveSession, NewSession, SsoOrigin, StoreError, UserKey};
+use crate::store::{
+    IdentityStore, LiveSession, NewSession, SessionCutoffs, SsoOrigin, StoreError, UserKey,
+};
 
 /// A session's absolute lifetime.
 pub const LIFETIME_MS: i64 = 8 * 60 * 60 * 1000;
@@ -16,6 +18,10 @@ pub const IDLE_MS: i64 = 60 * 60 * 1000;
 /// How often a session in use is marked seen (the idle clock's resolution): a look-up is a
 /// read, and at most one write a minute per session.
 pub const TOUCH_MS: i64 = 60 * 1000;
+/// How long a session carries the administrator's rights it was signed in with (`roles` holds
+/// `Liaison.Admin`): an assignment removed in Entra takes effect within this time, as the next
+/// sign-in's token no longer carries it.
+pub const ADMIN_MS: i64 = 15 * 60 * 1000;
 /// How long the sign-in dialog's one-time code may wait to be exchanged.
 pub const DIALOG_CODE_MS: i64 = 2 * 60 * 1000;
 /// How long a sign-in redirect may take.
@@ -78,7 +84,15 @@ pub async fn resolve_at(
     now: i64,
 ) -> Result<Option<LiveSession>, StoreError> {
     store
-        .use_session(&hash(token), now, now - IDLE_MS, now - TOUCH_MS)
+        .use_session(
+            &hash(token),
+            now,
+            SessionCutoffs {
+                idle: now - IDLE_MS,
+                touch: now - TOUCH_MS,
+                admin: now - ADMIN_MS,
+            },
+        )
         .await
 }
 

@@ -66,7 +66,10 @@ pub enum ApiError {
          its CRM events; an administrator must check and resume it (liaison sync-resume)"
     )]
     SyncStopped,
-    #[error("only a tenant administrator may do this")]
+    #[error(
+        "only a tenant administrator may do this (administrator rights last 15 minutes after a \
+         sign-in: sign in again)"
+    )]
     AdminRequired,
     #[error("sign-in with {0} is not configured on this server")]
     NotConfigured(&'static str),

@@ -135,6 +135,15 @@ pub struct SsoOrigin {
     pub keep: u32,
 }
 
+/// The instants (UTC ms) a session look-up compares with: last seen before `idle` is dead; last
+/// marked seen before `touch` is marked again; started before `admin` holds no admin rights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionCutoffs {
+    pub idle: i64,
+    pub touch: i64,
+    pub admin: i64,
+}
+
 /// A live session, as the server finds it by its token; also what a one-time dialog code
 /// grants.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -334,12 +343,13 @@ pub trait IdentityStore: Send + Sync {
     /// absolute end is dead. A look-up is a read; the session is marked seen at `now_ms` only
     /// when it was last marked before `touch_cutoff_ms`, so neither an unknown token nor a busy
     /// session writes on every request.
+    /// A session started before `admin_cutoff_ms` no longer carries the administrator's rights
+    /// it was signed in with (they are confirmed again by a new sign-in).
     async fn use_session(
         &self,
         token_hash: &str,
         now_ms: i64,
-        idle_cutoff_ms: i64,
-        touch_cutoff_ms: i64,
+        cutoffs: SessionCutoffs,
     ) -> Result<Option<LiveSession>, StoreError>;
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
 

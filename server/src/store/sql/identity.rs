@@ -11,7 +11,8 @@ use crate::store::audit::AuditEntry;
 use crate::store::error::StoreError;
 use crate::store::identity::{
     AdminConsent, CalendarView, Connection, ConnectionStatus, Delegation, DelegationCheck,
-    FlowPurpose, IdentityStore, LiveSession, NewSession, Provider, SignInFlow, Tenant, User,
+    FlowPurpose, IdentityStore, LiveSession, NewSession, Provider, SessionCutoffs, SignInFlow,
+    Tenant, User,
 };
 use crate::store::ids::{TenantId, UserId, UserKey};
 
@@ -74,6 +75,7 @@ struct SeenSession {
     #[sqlx(flatten)]
     session: LiveSession,
     last_seen_at_ms: i64,
+    created_at_ms: i64,
 }
 
 #[async_trait]
@@ -288,22 +290,22 @@ impl IdentityStore for SqlStore {
         &self,
         token_hash: &str,
         now_ms: i64,
-        idle_cutoff_ms: i64,
-        touch_cutoff_ms: i64,
+        cutoffs: SessionCutoffs,
     ) -> Result<Option<LiveSession>, StoreError> {
         let found: Option<SeenSession> = sql(
-            "SELECT tenant_id, user_id, is_admin, last_seen_at_ms FROM sessions \
+            "SELECT tenant_id, user_id, is_admin, last_seen_at_ms, created_at_ms FROM sessions \
              WHERE token_hash = $1 AND expires_at_ms > $2 AND last_seen_at_ms > $3",
         )
         .bind(token_hash)
         .bind(now_ms)
-        .bind(idle_cutoff_ms)
+        .bind(cutoffs.idle)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(found) = found else {
+        let Some(mut found) = found else {
             return Ok(None);
         };
-        if found.last_seen_at_ms < touch_cutoff_ms {
+        found.session.is_admin &= found.created_at_ms > cutoffs.admin;
+        if found.last_seen_at_ms < cutoffs.touch {
             sql("UPDATE sessions SET last_seen_at_ms = $2 WHERE token_hash = $1")
                 .bind(token_hash)
                 .bind(now_ms)
