@@ -126,6 +126,7 @@ impl Application {
                 keyring: config.keyring.clone(),
                 graph: graph.clone(),
                 public_url: public_url.to_string(),
+                refused: Default::default(),
             }),
             identity,
             graph,

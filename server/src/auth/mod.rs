@@ -5,6 +5,7 @@
 //! - [`connections`]: [`connections::TokenSource`], access tokens from sealed refresh tokens.
 //! - [`sign_in`]: [`sign_in::SignIn`], Office SSO, the code flow, admin consent.
 //! - [`flows`]: starting a code flow, bound to the browser that starts it (its flow cookie).
+//! - [`refused`]: refused Office SSO tokens in the audit log, bounded.
 //! - [`secrets`]: the encryption envelope of secrets at rest and key rotation.
 //! - [`scopes`]: the scope registry — what is asked for and why.
 //!
@@ -13,6 +14,7 @@
 
 pub mod connections;
 pub mod flows;
+pub mod refused;
 pub mod scopes;
 pub mod secrets;
 pub mod sessions;

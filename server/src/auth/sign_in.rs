@@ -9,6 +9,7 @@
 //! the consent recorded is the validated ID token's tenant with the scopes the token response
 //! says were granted — never what a callback's query string claims.
 
+use crate::auth::refused::RefusedTokens;
 use std::sync::Arc;
 
 use secrecy::SecretString;
@@ -114,6 +115,8 @@ pub struct SignIn {
     pub graph: Option<Arc<GraphClient>>,
     /// The server's public URL, where the providers send people back.
     pub public_url: String,
+    /// Refused SSO tokens already written to the audit log lately.
+    pub refused: RefusedTokens,
 }
 
 /// How long sign-in waits for the optional profile from Graph.
@@ -166,10 +169,16 @@ impl SignIn {
     /// Graph, keeps the refresh token sealed.
     pub async fn with_office_sso(&self, token: &str) -> Result<SignedIn, SignInError> {
         let ms = self.microsoft()?;
-        let claims = ms.validate_sso_token(token).await.map_err(|reason| {
-            tracing::info!(%reason, "refused an SSO token");
-            SignInError::Unauthenticated
-        })?;
+        let claims = match ms.validate_sso_token(token).await {
+            Ok(claims) => claims,
+            Err(reason) => {
+                tracing::info!(%reason, "refused an SSO token");
+                self.refused
+                    .note(self.store.as_ref(), token, &reason)
+                    .await?;
+                return Err(SignInError::Unauthenticated);
+            }
+        };
         let person = person_of(&claims)?;
         let mut wanted = scopes::graph_permissions();
         wanted.push("offline_access".into());

@@ -41,6 +41,22 @@ pub enum TokenError {
     Scope,
 }
 
+impl TokenError {
+    /// A short, fixed name of the refusal (for the audit log: never the token's own text).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed",
+            Self::Algorithm(_) => "algorithm",
+            Self::UnknownKey => "unknown_key",
+            Self::Invalid(_) => "invalid",
+            Self::Issuer => "issuer",
+            Self::Tenant => "tenant",
+            Self::Nonce => "nonce",
+            Self::Scope => "scope",
+        }
+    }
+}
+
 /// The claims Liaison reads.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TokenClaims {
@@ -93,16 +109,25 @@ impl TokenClaims {
 /// The version a token says it is, read before its signature is checked — only to choose which
 /// issuer template and key metadata to check it against; every check then applies.
 pub fn claimed_version(token: &str) -> Option<String> {
+    unverified_claims(token)?.ver
+}
+
+/// A few claims of a token as it states them, before (or without) any check: for choosing how
+/// to check it, and for filing a refusal where the tenant it names will see it. Never trusted.
+#[derive(Debug, Default, Deserialize)]
+pub struct Unverified {
+    pub ver: Option<String>,
+    pub tid: Option<String>,
+    pub oid: Option<String>,
+}
+
+pub fn unverified_claims(token: &str) -> Option<Unverified> {
     use base64::Engine;
     let payload = token.split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .ok()?;
-    #[derive(Deserialize)]
-    struct Version {
-        ver: Option<String>,
-    }
-    serde_json::from_slice::<Version>(&bytes).ok()?.ver
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// What a token must be.

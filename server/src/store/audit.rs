@@ -23,6 +23,8 @@ pub enum AuditAction {
     DelegationClientDisagrees,
     CrmEventDelete,
     SignInSso,
+    /// An Office SSO token refused (filed under the tenant it names, bounded).
+    SignInSsoRefused,
     SignInCode,
     ConnectionGoogle,
     ConnectionNeedsReconnect,
@@ -43,6 +45,7 @@ impl AuditAction {
             Self::DelegationClientDisagrees => "delegation.client_disagrees",
             Self::CrmEventDelete => "crm.event.delete",
             Self::SignInSso => "sign_in.sso",
+            Self::SignInSsoRefused => "sign_in.sso.refused",
             Self::SignInCode => "sign_in.code",
             Self::ConnectionGoogle => "connection.google",
             Self::ConnectionNeedsReconnect => "connection.needs_reconnect",
