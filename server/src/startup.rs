@@ -200,12 +200,12 @@ impl Application {
         let admitted = Limited::new(DefaultAcceptor, self.connection_limits);
         match self.tls {
             None => {
-                let mut server = axum_server::from_tcp(self.listener).acceptor(admitted);
+                let mut server = axum_server::from_tcp(self.listener)?.acceptor(admitted);
                 slow_clients_cut_off(server.http_builder(), self.header_read_timeout);
                 server.handle(handle).serve(service).await
             }
             Some(config) => {
-                let mut server = axum_server::from_tcp(self.listener)
+                let mut server = axum_server::from_tcp(self.listener)?
                     .acceptor(RustlsAcceptor::new(config).acceptor(admitted));
                 slow_clients_cut_off(server.http_builder(), self.header_read_timeout);
                 server.handle(handle).serve(service).await
