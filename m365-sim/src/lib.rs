@@ -190,6 +190,12 @@ impl Simulator {
     }
 
     /// Outlook, as mailbox owners use it: meetings, categories, series (changes show in delta).
+    /// How a single read of another user's private item answers a delegate without private
+    /// access (Microsoft does not document it: both sides are simulated).
+    pub fn set_private_item_read(&self, read: world::PrivateItemRead) {
+        self.state.world().private_item_read = read;
+    }
+
     pub fn outlook(&self) -> outlook::Outlook<'_> {
         outlook::Outlook { state: &self.state }
     }

@@ -249,6 +249,24 @@ pub struct World {
     pub subscriptions: HashMap<String, Subscription>,
     /// Where notifications go out (a task of the running simulator POSTs them).
     pub outbox: Option<tokio::sync::mpsc::UnboundedSender<Outgoing>>,
+    /// What a single-event read of another user's private item answers a delegate without
+    /// private access: Microsoft does not document it (see [`PrivateItemRead`]).
+    pub private_item_read: PrivateItemRead,
+}
+
+/// What `GET /users/{owner}/events/{id}` answers a delegate without private access for a
+/// private item. Graph's documentation says only that such a delegate "can view all the details
+/// of the events on the calendar, except for the owner's private events"
+/// (`resources/calendarpermission.md`), not what a single read returns; a report
+/// (microsoftgraph/microsoft-graph-docs-contrib#2905) says it is refused while the list shows
+/// the item stripped. Both sides are simulated, and tested.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PrivateItemRead {
+    /// `200`, with the item stripped to its times (as the calendar view shows it).
+    #[default]
+    Stripped,
+    /// `403 ErrorAccessDenied`, as reported.
+    Refused,
 }
 
 /// A Graph change-notification subscription on a mailbox's events.
@@ -306,6 +324,7 @@ impl World {
             google_access_tokens: HashMap::new(),
             subscriptions: HashMap::new(),
             outbox: None,
+            private_item_read: PrivateItemRead::default(),
         };
         let tenants = world.seed.tenants.clone();
         for tenant in &tenants {

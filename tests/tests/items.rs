@@ -178,27 +178,43 @@ async fn the_clients_bits_can_lower_the_verified_level_but_never_raise_it() {
     assert!(!rita.permissions.actions[&Action::SaveToCrm].allowed);
 }
 
+/// Whether Graph answers a delegate without private access a private item stripped or refuses
+/// it is not documented (the simulator plays both): either way Arthur is told "private item",
+/// sees nothing of it and cannot save it.
 #[tokio::test]
 async fn a_private_item_stays_closed_to_a_delegate_who_may_not_see_private_items() {
-    let app = TestApp::spawn().await;
-    let private = seeded_item(OLGA, OLGAS_PRIVATE);
-    let saved = app
-        .post_as(ANN, "/api/items/save", &save(private.clone(), &[]), None)
-        .await;
-    assert_eq!(saved.status(), 200, "Ann may see private items");
+    use m365_sim::world::PrivateItemRead;
+    for read in [PrivateItemRead::Stripped, PrivateItemRead::Refused] {
+        let app = TestApp::spawn().await;
+        app.simulator.set_private_item_read(read);
+        let private = seeded_item(OLGA, OLGAS_PRIVATE);
+        let saved = app
+            .post_as(ANN, "/api/items/save", &save(private.clone(), &[]), None)
+            .await;
+        assert_eq!(saved.status(), 200, "Ann may see private items");
 
-    let context: ItemContext = app
-        .post_as(ARTHUR, "/api/items/context", &private, None)
-        .await
-        .json()
-        .await
-        .unwrap();
-
-    assert!(context.crm_event.is_none(), "no details of a private item");
-    assert_eq!(
-        context.permissions.actions[&Action::ViewDetails].reason,
-        Some(Reason::PrivateItem)
-    );
+        let context: ItemContext = app
+            .post_as(ARTHUR, "/api/items/context", &private, None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(context.crm_event.is_none(), "no details of a private item");
+        assert_eq!(
+            context.permissions.actions[&Action::ViewDetails].reason,
+            Some(Reason::PrivateItem),
+            "{read:?}"
+        );
+        let refused = app
+            .post_as(ARTHUR, "/api/items/save", &save(private, &[]), None)
+            .await;
+        let (status, body) = error(refused).await;
+        assert_eq!(
+            (status, body.code),
+            (403, ErrorCode::PrivateItem),
+            "{read:?}"
+        );
+    }
 }
 
 #[tokio::test]

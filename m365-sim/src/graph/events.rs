@@ -234,6 +234,9 @@ pub async fn get_event(
     let index = find_event(&world, &access.owner, &id)?;
     let event = &world.events[index];
     let limited = access.limited(event);
+    if limited && world.private_item_read == crate::world::PrivateItemRead::Refused {
+        return Err(denied());
+    }
     Ok(Json(event.to_json(
         limited,
         IdForm::of(&headers),

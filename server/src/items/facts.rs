@@ -122,7 +122,16 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
         None => Sighting::New,
         Some(id) => read_item(items, &token, &owner, is_owner, id).await?,
     };
-    let item_facts = item_facts(items, &sighting, caller, &owner, is_owner).await?;
+    let mut item_facts = item_facts(items, &sighting, caller, &owner, is_owner).await?;
+    if let (Sighting::Denied, Some(check)) = (&sighting, &check)
+        && check.view.is_some()
+        && !check.can_view_private()
+    {
+        // Graph refused one item of a calendar the delegate can open, and they may not see
+        // private items: as reported (microsoft-graph-docs-contrib#2905; undocumented), it is
+        // the owner's private item. Judged as one — a refusal that says why, never a grant.
+        item_facts.is_private = true;
+    }
     let mut access: Vec<AccessSource> = check
         .as_ref()
         .map(DelegationCheck::sources)
