@@ -212,7 +212,15 @@ async fn a_private_item_stays_hidden_from_a_delegate_who_may_not_see_private_ite
         "private_item"
     );
     assert!(client.find(Locator::Css(".lz-search")).await.is_err());
+    // Outlook opens it as "Private appointment": its subject reaches neither the pane nor the
+    // host's view of the item.
+    assert_eq!(
+        text(client, ".lz-item__subject").await,
+        "Private appointment"
+    );
     client.enter_parent_frame().await.unwrap();
+    let opened = text(client, "#ol-item").await;
+    assert!(!opened.contains("Doctor"), "{opened}");
     let listed = text(
         client,
         &format!("button[data-event='{}']", seeded(OLGAS_PRIVATE)),

@@ -25,6 +25,20 @@
     return { 63: "Editor", 23: "Author", 1: "Reviewer" }[bits] || (bits === 0 && onBehalf ? "Send on behalf" : "Custom");
   }
 
+  // Whether `e` is another person's private item that the user may not see: Outlook shows it
+  // as "Private appointment" with its times only, never its subject, place or people.
+  function hidesPrivate(e) {
+    if (e.calendar_owner === state.user || (e.sensitivity !== "private" && e.sensitivity !== "confidential")) return false;
+    var g = grant(e.calendar_owner, state.user);
+    return !(g && g.can_view_private);
+  }
+
+  // The item as the user may see it.
+  function shown(e) {
+    if (!hidesPrivate(e)) return e;
+    return Object.assign({}, e, { subject: "Private appointment", location: "", attendees: [], categories: [] });
+  }
+
   // Whether Outlook opens `e` in organizer (compose) mode for the signed-in user: the calendar's
   // owner organizes it and the user may edit it (the owner, an editor of everyone's items, or
   // an author of their own).
@@ -46,7 +60,7 @@
     },
     item: function () {
       if (!state.item) return null;
-      return Object.assign({}, state.item, { compose: opensAsOrganizer(state.item) });
+      return Object.assign({}, shown(state.item), { compose: opensAsOrganizer(state.item) });
     },
     flavour: function () { return FLAVOURS[state.flavour]; },
     // saveAsync of a meeting being composed: Outlook saves it in the calendar; its REST id.
@@ -150,8 +164,7 @@
         nav.appendChild(compose);
       }
       tenant().events.filter(function (e) { return e.calendar_owner === owner; }).forEach(function (e) {
-        var private_ = e.sensitivity === "private" && owner !== state.user && !(g && g.can_view_private);
-        var button = el("button", { type: "button", "data-event": e.id }, private_ ? "Private appointment" : e.subject);
+        var button = el("button", { type: "button", "data-event": e.id }, shown(e).subject);
         if (state.item && state.item.id === e.id) button.setAttribute("aria-current", "true");
         button.onclick = function () { state.item = e; render(); };
         nav.appendChild(button);
@@ -188,8 +201,8 @@
   function renderItem() {
     var section = document.getElementById("ol-item");
     section.textContent = "";
-    var e = state.item;
-    if (!e) { section.appendChild(el("p", { "class": "ol-hint" }, "Choose a calendar item on the left.")); return; }
+    if (!state.item) { section.appendChild(el("p", { "class": "ol-hint" }, "Choose a calendar item on the left.")); return; }
+    var e = shown(state.item);
     section.appendChild(el("h1", {}, e.subject));
     var dl = el("dl");
     [["When", when(e)], ["Where", e.location], ["Organizer", e.organizer_name + " <" + e.organizer + ">"],
