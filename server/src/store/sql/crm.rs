@@ -321,19 +321,16 @@ impl CrmStore for SqlStore {
         organizer_id: &UserId,
         requester_id: &UserId,
     ) -> Result<(i64, i64), StoreError> {
-        let all: i64 =
-            sql("SELECT COUNT(*) FROM save_outbox WHERE tenant_id = $1 AND organizer_id = $2")
-                .bind(tenant_id)
-                .bind(organizer_id)
-                .fetch_scalar(&self.pool)
-                .await?;
-        let by_requester: i64 = sql("SELECT COUNT(*) FROM save_outbox WHERE tenant_id = $1 \
-             AND organizer_id = $2 AND requested_by_id = $3")
+        let (all, by_requester): (i64, i64) = sql(
+            "SELECT COUNT(*), COUNT(CASE WHEN requested_by_id = $3 THEN 1 END) \
+             FROM save_outbox WHERE tenant_id = $1 AND organizer_id = $2",
+        )
         .bind(tenant_id)
         .bind(organizer_id)
         .bind(requester_id)
-        .fetch_scalar(&self.pool)
-        .await?;
+        .fetch_optional(&self.pool)
+        .await?
+        .unwrap_or_default();
         Ok((all, by_requester))
     }
 
