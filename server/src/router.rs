@@ -70,6 +70,10 @@ pub fn build(
         .route("/admin/audit", get(admin::get_audit))
         .route("/connections/google", post(connections::connect_google))
         .route(
+            "/connections/google/confirm",
+            post(connections::confirm_google),
+        )
+        .route(
             "/connections/microsoft/check",
             post(connections::check_microsoft),
         );

@@ -99,3 +99,15 @@ pub async fn connect_google(app: &TestApp, token: &str) -> Value {
         .await
         .unwrap()
 }
+
+/// `POST /api/connections/google/confirm` as the session `token` with the code `page` (the
+/// Google callback's page) hands the dialog's parent.
+pub async fn confirm_google(app: &TestApp, token: &str, page: &str) -> reqwest::Response {
+    app.http
+        .post(format!("{}/api/connections/google/confirm", app.url))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "code": dialog_message(page) }))
+        .send()
+        .await
+        .unwrap()
+}

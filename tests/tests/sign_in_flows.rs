@@ -4,8 +4,8 @@
 //! no secret of them in the database file.
 
 use liaison_domain::api::{ErrorBody, ErrorCode};
-use liaison_e2e::TestApp;
 use liaison_e2e::redirects::*;
+use liaison_e2e::{TestApp, error_body};
 use serde_json::{Value, json};
 
 const ANN: &str = "ann@contoso.com";
@@ -51,6 +51,19 @@ async fn no_secret_is_in_the_database_file_in_the_clear() {
     let google = browser();
     let authorize = open_start_link(&google, &connect).await;
     let back = through_simulator(&authorize, "olga@contoso-workspace.example").await;
+    let page = google
+        .get(&back)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(confirm_google(&app, &ann, &page).await.status(), 200);
+    // A Google account that came back and waits for its pane: its code stays sealed.
+    let connect = connect_google(&app, &ann).await;
+    let authorize = open_start_link(&google, &connect).await;
+    let back = through_simulator(&authorize, "olga@contoso-workspace.example").await;
     assert_eq!(google.get(&back).send().await.unwrap().status(), 200);
 
     let url = app.database_url().expose().to_owned();
@@ -70,10 +83,11 @@ async fn no_secret_is_in_the_database_file_in_the_clear() {
         "the scan reads the data just written"
     );
     for secret in [
-        "sim.rt.",   // Microsoft refresh tokens
-        "sim.g.rt.", // Google refresh tokens
-        "sim.g.at.", // Google access tokens
-        "eyJ",       // any JWT: access and ID tokens
+        "sim.rt.",     // Microsoft refresh tokens
+        "sim.g.rt.",   // Google refresh tokens
+        "sim.g.at.",   // Google access tokens
+        "sim.g.code.", // Google authorization codes waiting for the pane
+        "eyJ",         // any JWT: access and ID tokens
         ann.as_str(),
         code.as_str(),
     ] {
@@ -173,17 +187,69 @@ async fn a_code_sent_to_the_other_providers_callback_is_refused() {
     let callback = through_simulator(&authorize, "olga@contoso-workspace.example").await;
     let res = dialog.get(&callback).send().await.unwrap();
     assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    // The callback connects nothing by itself: the pane that asked confirms.
+    assert_eq!(google_state(&app, &token).await, "not_connected");
+    let confirmed = confirm_google(&app, &token, &page).await;
+    assert_eq!(confirmed.status(), 200);
+    let me: Value = confirmed.json().await.unwrap();
+    assert_eq!(me["connections"]["google"], "connected");
+    // Once only.
+    assert_eq!(confirm_google(&app, &token, &page).await.status(), 400);
+}
+
+/// The state of `token`'s Google connection, as `GET /api/me` says.
+async fn google_state(app: &TestApp, token: &str) -> String {
     let me: Value = app
         .http
         .get(format!("{}/api/me", app.url))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(me["connections"]["google"], "connected");
+    me["connections"]["google"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_forwarded_google_start_link_connects_nobodys_account() {
+    let app = TestApp::spawn().await;
+    let mallory = app.token(ANN).await;
+    let victor = app.token("rita@contoso.com").await;
+    // Mallory asks for a start link and sends it on; Victor opens it in his own browser and
+    // consents with his Google account: his browser started the flow, so the callback is his.
+    let connect = connect_google(&app, &mallory).await;
+    let victors_browser = browser();
+    let authorize = open_start_link(&victors_browser, &connect).await;
+    let callback = through_simulator(&authorize, "olga@contoso-workspace.example").await;
+    let res = victors_browser.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("nothing is connected"), "the page says so");
+    // Nothing is connected until the pane that asked confirms — and only Mallory's session
+    // may, but the code is on Victor's screen. Victor confirming it with his own session gets
+    // a refusal, and the code is spent.
+    assert_eq!(google_state(&app, &mallory).await, "not_connected");
+    let (status, body) = error_body(confirm_google(&app, &victor, &page).await).await;
+    assert_eq!((status, body.code), (400, ErrorCode::InvalidSignIn));
+    assert_eq!(confirm_google(&app, &mallory, &page).await.status(), 400);
+    assert_eq!(google_state(&app, &mallory).await, "not_connected");
+    assert_eq!(google_state(&app, &victor).await, "not_connected");
+    // Made-up and start-link codes are no confirmation either.
+    let fake = "<p data-dialog-message=\"lgp_made-up\">";
+    assert_eq!(confirm_google(&app, &mallory, fake).await.status(), 400);
+    let connect = connect_google(&app, &mallory).await;
+    let link = connect["authorizeUrl"].as_str().unwrap();
+    let start_code = link.split("code=").nth(1).unwrap();
+    let start_as_page = format!("<p data-dialog-message=\"{start_code}\">");
+    assert_eq!(
+        confirm_google(&app, &mallory, &start_as_page)
+            .await
+            .status(),
+        400
+    );
 }
 
 #[tokio::test]
@@ -262,8 +328,21 @@ async fn an_id_token_for_another_nonce_and_a_code_at_the_wrong_callback_are_refu
     let authorize = open_start_link(&google, &connect).await;
     let tampered = with_param(&authorize, "nonce", "a-nonce-of-the-attackers");
     let callback = through_simulator(&tampered, "olga@contoso-workspace.example").await;
-    let page = google.get(&callback).send().await.unwrap();
-    assert!(page.status().is_client_error(), "{}", page.status());
+    let page = google
+        .get(&callback)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // The code is redeemed, and the ID token checked, when Ann's pane confirms.
+    let confirmed = confirm_google(&app, &ann, &page).await;
+    assert!(
+        confirmed.status().is_client_error(),
+        "{}",
+        confirmed.status()
+    );
     let google_connection = app
         .store
         .connection(&app.user(ANN_ID), liaison_server::store::Provider::Google)

@@ -7,10 +7,8 @@
 //! a callback link completed in another browser connects nothing (OAuth 2.0 Security BCP,
 //! RFC 9700 §4.7: bind `state` to the user agent).
 //!
-//! Connecting Google is asked for by a signed-in pane (a bearer `POST`), which gets a one-time
-//! start link valid two minutes rather than the provider's URL: the Office dialog must open on
-//! the add-in's own domain anyway ("the initial page must be in the same domain as the
-//! parent", Office dialog API), and the page it opens is where the browser is bound.
+//! Connecting Google starts from a one-time link a signed-in pane asked for, and ends only when
+//! that pane confirms ([`crate::auth::google`]).
 
 use secrecy::ExposeSecret;
 
@@ -25,9 +23,6 @@ use crate::store::{FlowPurpose, Provider, SignInFlow, UserKey};
 pub const SECURE_COOKIE: &str = "__Host-liaison-flow";
 /// The flow cookie on a plain-HTTP development server (`http://localhost`).
 pub const PLAIN_COOKIE: &str = "liaison-flow";
-
-/// How long a Google start link may wait to be opened.
-const START_LINK_MS: i64 = 2 * 60 * 1000;
 
 /// The browser binding of a flow just started: the value to put in the flow cookie.
 pub struct BrowserBinding(String);
@@ -131,6 +126,7 @@ impl SignIn {
                 dialog,
                 started_by,
                 browser_hash: Some(sessions::hash(&browser.0)),
+                authorization_code: None,
                 expires_at_ms: now_ms() + sessions::FLOW_MS,
             })
             .await?;
@@ -138,47 +134,6 @@ impl SignIn {
             authorize_url: authorization.url,
             browser,
         })
-    }
-
-    /// A one-time link for `user` to connect Google in the sign-in dialog: the path of
-    /// `/auth/google/start` with its code.
-    pub async fn google_start_link(&self, user: &UserKey) -> Result<String, SignInError> {
-        self.google()?;
-        let code = sessions::new_token("lgs_");
-        self.store
-            .put_sign_in_flow(&SignInFlow {
-                state_hash: sessions::hash(&code),
-                provider: Provider::Google,
-                purpose: FlowPurpose::Connect,
-                code_verifier: String::new(),
-                nonce: String::new(),
-                return_to: "/".into(),
-                dialog: true,
-                started_by: Some(user.clone()),
-                browser_hash: None,
-                expires_at_ms: now_ms() + START_LINK_MS,
-            })
-            .await?;
-        Ok(format!("/auth/google/start?code={code}"))
-    }
-
-    /// Opens a Google start link (once): the flow it starts is bound to this browser.
-    pub async fn open_google_start_link(&self, code: &str) -> Result<StartedFlow, SignInError> {
-        let link = self
-            .store
-            .take_sign_in_flow(&sessions::hash(code), now_ms())
-            .await?
-            .filter(|link| link.browser_hash.is_none() && link.purpose == FlowPurpose::Connect)
-            .ok_or(SignInError::Invalid(
-                "this link is unknown, expired or already used: connect again from Liaison",
-            ))?;
-        self.start(
-            Provider::Google,
-            FlowPurpose::Connect,
-            link.dialog,
-            link.started_by,
-        )
-        .await
     }
 
     /// Takes the flow a callback's `state` names, if the browser finishing it started it.

@@ -5,6 +5,7 @@
 //! - [`connections`]: [`connections::TokenSource`], access tokens from sealed refresh tokens.
 //! - [`sign_in`]: [`sign_in::SignIn`], Office SSO, the code flow, admin consent.
 //! - [`flows`]: starting a code flow, bound to the browser that starts it (its flow cookie).
+//! - [`google`]: connecting Google Workspace, bound to the session that asked for it.
 //! - [`refused`]: refused Office SSO tokens in the audit log, bounded.
 //! - [`secrets`]: the encryption envelope of secrets at rest and key rotation.
 //! - [`scopes`]: the scope registry — what is asked for and why.
@@ -14,6 +15,7 @@
 
 pub mod connections;
 pub mod flows;
+pub mod google;
 pub mod refused;
 pub mod scopes;
 pub mod secrets;

@@ -86,8 +86,10 @@ pub enum Finished {
         user: User,
         dialog_code: Option<String>,
     },
-    GoogleConnected {
-        email: String,
+    /// A Google account came back: `code` is for the pane that asked, to confirm it with
+    /// ([`crate::auth::google`]).
+    GoogleAwaitsPane {
+        code: String,
         dialog: bool,
     },
     AdminConsented,
@@ -280,7 +282,7 @@ impl SignIn {
             .map_err(|e| SignInError::Sealed(e.to_string()))?;
         match provider {
             Provider::Microsoft => self.finish_microsoft(&flow, code, &verifier).await,
-            Provider::Google => self.finish_google(&flow, code, &verifier).await,
+            Provider::Google => self.hand_google_to_pane(&flow, code, &verifier).await,
         }
     }
 
@@ -368,52 +370,6 @@ impl SignIn {
         Ok(Finished::SignedIn { user, dialog_code })
     }
 
-    async fn finish_google(
-        &self,
-        flow: &SignInFlow,
-        code: &str,
-        verifier: &SecretString,
-    ) -> Result<Finished, SignInError> {
-        let google = self.google()?;
-        let person = flow
-            .started_by
-            .clone()
-            .ok_or(SignInError::Invalid("connect Google from the sidebar"))?;
-        let (tokens, id_token) = self
-            .redeem(&google.oauth(), Provider::Google, code, verifier)
-            .await?;
-        let claims = google
-            .validate_id_token(&id_token, &flow.nonce)
-            .await
-            .map_err(|reason| {
-                tracing::info!(%reason, "refused a Google ID token");
-                SignInError::Unauthenticated
-            })?;
-        let account = format!("{}|{}", claims.iss, claims.sub);
-        let email = claims.email.clone().unwrap_or_default();
-        self.tokens
-            .save(&NewConnection {
-                user: &person,
-                provider: Provider::Google,
-                account: &account,
-                account_email: &email,
-                tokens: &tokens,
-            })
-            .await?;
-        self.store
-            .append_audit(&AuditEntry::allowed(
-                &person.tenant_id,
-                &person.user_id,
-                AuditAction::ConnectionGoogle,
-                &email,
-            ))
-            .await?;
-        Ok(Finished::GoogleConnected {
-            email,
-            dialog: flow.dialog,
-        })
-    }
-
     /// Refreshes the user's Microsoft connection and reads their profile: a revoked grant
     /// turns the connection to "needs reconnect" (which is not a failure of the check).
     pub async fn check_microsoft(&self, user: &User) -> Result<(), SignInError> {
@@ -445,7 +401,7 @@ impl SignIn {
     }
 
     /// Redeems a sign-in code; a sign-in without an ID token is no sign-in.
-    async fn redeem(
+    pub(super) async fn redeem(
         &self,
         endpoints: &oauth::Endpoints,
         provider: Provider,

@@ -3,15 +3,18 @@
 //! - `POST /api/connections/google`: the one-time link (two minutes) a signed-in Organizer's
 //!   pane opens in its dialog to connect Google Workspace (`GET /auth/google/start`, then the
 //!   code flow bound to that browser; the callback is `GET /auth/google/callback`).
+//! - `POST /api/connections/google/confirm`: the pane that asked confirms with the code its
+//!   dialog came back with; only then is the account connected ([`crate::auth::google`]).
 //! - `POST /api/connections/microsoft/check`: uses the Microsoft connection (refresh + `GET
 //!   /me`); an `invalid_grant` turns it to "needs reconnect".
 
 use axum::Json;
 use axum::extract::State;
-use liaison_domain::api::{ConnectGoogle, Me};
+use liaison_domain::api::{ConnectGoogle, DialogCode, Me};
 
 use crate::http::caller::Caller;
 use crate::http::error::Result;
+use crate::http::extract::AppJson;
 use crate::routes::me::me;
 use crate::state::AppState;
 
@@ -24,6 +27,17 @@ pub async fn connect_google(
     Ok(Json(ConnectGoogle {
         authorize_url: format!("{}{link}", state.public_url),
     }))
+}
+
+/// `POST /api/connections/google/confirm`: the connections as they are now.
+pub async fn confirm_google(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppJson(request): AppJson<DialogCode>,
+) -> Result<Json<Me>> {
+    let user = caller.user.key();
+    state.sign_in.confirm_google(&user, &request.code).await?;
+    Ok(Json(me(&state, &caller.user).await?))
 }
 
 /// `POST /api/connections/microsoft/check`

@@ -5,7 +5,8 @@
 //! - `GET /auth/microsoft/start?dialog=1`: the dialog's first page (on this server, as Office
 //!   requires): a redirect to Microsoft with code + PKCE + a one-time `state` + nonce.
 //! - `GET /auth/google/start?code=…`: the one-time link a signed-in pane got from `POST
-//!   /api/connections/google`, opened in its dialog: a redirect to Google.
+//!   /api/connections/google`, opened in its dialog: a redirect to Google. Its callback hands
+//!   the dialog a code the pane confirms with ([`crate::auth::google`]).
 //! - `GET /auth/{provider}/callback`: one callback per provider, accepted only from the browser
 //!   that started the flow (its flow cookie, [`crate::auth::flows`]). Ends the dialog with a
 //!   one-time code, never a token.
@@ -156,11 +157,12 @@ pub async fn finish_sign_in(
             ),
             None,
         ),
-        Ok(Finished::GoogleConnected { email, dialog }) => page(
+        Ok(Finished::GoogleAwaitsPane { code, dialog }) => page(
             StatusCode::OK,
-            "Google Workspace connected",
-            &format!("{email} is connected. You can close this window."),
-            dialog.then_some("connected"),
+            "Back to Outlook",
+            "Liaison finishes connecting your Google account in the Outlook sidebar that asked \
+             for it. If this window is not Outlook's, nothing is connected: close it.",
+            dialog.then_some(code.as_str()),
         ),
         Ok(Finished::AdminConsented) => page(
             StatusCode::OK,

@@ -192,6 +192,9 @@ pub enum FlowPurpose {
     SignIn,
     /// A signed-in person connects another account (Google).
     Connect,
+    /// The account came back from the provider: its authorization code waits for the pane
+    /// whose session asked for it ([`crate::auth::google`]).
+    ConnectPending,
     /// An administrator grants consent for the tenant.
     AdminConsent,
 }
@@ -201,6 +204,7 @@ impl FlowPurpose {
         match self {
             Self::SignIn => "sign_in",
             Self::Connect => "connect",
+            Self::ConnectPending => "connect_pending",
             Self::AdminConsent => "admin_consent",
         }
     }
@@ -213,6 +217,7 @@ impl TryFrom<String> for FlowPurpose {
         match text.as_str() {
             "sign_in" => Ok(Self::SignIn),
             "connect" => Ok(Self::Connect),
+            "connect_pending" => Ok(Self::ConnectPending),
             "admin_consent" => Ok(Self::AdminConsent),
             _ => Err(StoreError::Setup(format!("unknown sign-in purpose {text}"))),
         }
@@ -235,6 +240,8 @@ pub struct SignInFlow {
     /// The SHA-256 of the flow cookie of the browser that started it; `None` for a start
     /// link no browser has opened yet.
     pub browser_hash: Option<String>,
+    /// Sealed; only while a Google account waits for the pane (`ConnectPending`).
+    pub authorization_code: Option<String>,
     pub expires_at_ms: i64,
 }
 

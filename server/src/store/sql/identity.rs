@@ -59,6 +59,7 @@ struct SignInFlowRow {
     tenant_id: Option<TenantId>,
     user_id: Option<UserId>,
     browser_hash: Option<String>,
+    authorization_code: Option<String>,
     expires_at_ms: i64,
 }
 
@@ -327,8 +328,8 @@ impl IdentityStore for SqlStore {
         let started_by = flow.started_by.as_ref();
         sql(
             "INSERT INTO sign_in_flows (state_hash, provider, purpose, code_verifier, nonce, \
-             return_to, dialog, tenant_id, user_id, browser_hash, expires_at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             return_to, dialog, tenant_id, user_id, browser_hash, authorization_code, \
+             expires_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&flow.state_hash)
         .bind(flow.provider.as_str())
@@ -340,6 +341,7 @@ impl IdentityStore for SqlStore {
         .bind(started_by.map(|u| u.tenant_id.as_str()))
         .bind(started_by.map(|u| u.user_id.as_str()))
         .bind(&flow.browser_hash)
+        .bind(&flow.authorization_code)
         .bind(flow.expires_at_ms)
         .execute(&self.pool)
         .await?;
@@ -355,7 +357,7 @@ impl IdentityStore for SqlStore {
         let row: Option<SignInFlowRow> = sql(
             "DELETE FROM sign_in_flows WHERE state_hash = $1 RETURNING provider, purpose, \
              code_verifier, nonce, return_to, dialog, tenant_id, user_id, browser_hash, \
-             expires_at_ms",
+             authorization_code, expires_at_ms",
         )
         .bind(state_hash)
         .fetch_optional(&self.pool)
@@ -372,6 +374,7 @@ impl IdentityStore for SqlStore {
                 dialog: r.dialog,
                 started_by: r.tenant_id.zip(r.user_id).map(|(t, u)| UserKey::new(t, u)),
                 browser_hash: r.browser_hash,
+                authorization_code: r.authorization_code,
                 expires_at_ms: r.expires_at_ms,
             }))
     }
