@@ -7,6 +7,7 @@ use axum::routing::{delete, get, post, put};
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
+use crate::http::fetch_metadata::navigations_only;
 use crate::http::headers::{Https, security_headers};
 use crate::http::limits::{MAX_BODY_BYTES, time_limit};
 use crate::http::rate_limit::{RouteClass, limit_route_class};
@@ -83,7 +84,8 @@ pub fn build(
         .fallback(fallback::api_not_found)
         .method_not_allowed_fallback(fallback::api_method_not_allowed);
 
-    // Pages that start or finish a sign-in write to the store without a session.
+    // Pages that start or finish a sign-in write to the store without a session; another
+    // site may only navigate to them (`Sec-Fetch-*`), and that is rate limited.
     let sign_in_pages = Router::new()
         .route(
             "/auth/microsoft/start",
@@ -92,7 +94,8 @@ pub fn build(
         .route("/auth/google/start", get(sign_in::start_google_connect))
         .route("/auth/{provider}/callback", get(sign_in::finish_sign_in))
         .route("/admin/consent", get(admin_consent::start_admin_consent))
-        .route_layer(limited(RouteClass::SignIn));
+        .route_layer(limited(RouteClass::SignIn))
+        .route_layer(middleware::from_fn(navigations_only));
 
     let router = Router::new()
         .route("/", get(home::get_home))

@@ -87,12 +87,21 @@ async fn no_secret_is_in_the_database_file_in_the_clear() {
         "sim.g.rt.",   // Google refresh tokens
         "sim.g.at.",   // Google access tokens
         "sim.g.code.", // Google authorization codes waiting for the pane
-        "eyJ",         // any JWT: access and ID tokens
         ann.as_str(),
         code.as_str(),
     ] {
         assert!(!text.contains(secret), "{secret} is in the database file");
     }
+    // Any JWT (access and ID tokens): a JSON header and payload, `eyJ….eyJ`. Not `eyJ` alone,
+    // which a random sealed value contains now and then.
+    let jwt = text.match_indices("eyJ").any(|(at, _)| {
+        let rest = &text[at..];
+        let header = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(rest.len());
+        rest[header..].starts_with(".eyJ")
+    });
+    assert!(!jwt, "a JWT is in the database file");
 }
 
 #[tokio::test]
@@ -496,4 +505,79 @@ async fn a_fresh_install_takes_admin_consent_a_first_sign_in_and_a_first_sync() 
         let run: Value = run.json().await.unwrap();
         assert!(run["report"].is_object(), "{run}");
     }
+}
+
+/// `Sec-Fetch-*` as a browser sends them for a request another site's page made.
+fn from_another_site(mode: &str, dest: &str) -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("sec-fetch-site", "cross-site".parse().unwrap());
+    headers.insert("sec-fetch-mode", mode.parse().unwrap());
+    headers.insert("sec-fetch-dest", dest.parse().unwrap());
+    headers
+}
+
+#[tokio::test]
+async fn another_site_may_navigate_to_the_sign_in_pages_but_not_load_fetch_or_frame_them() {
+    let app = TestApp::spawn().await;
+    let ann = app.token(ANN).await;
+    let connect = connect_google(&app, &ann).await;
+    let link = connect["authorizeUrl"].as_str().unwrap();
+    let dialog = browser();
+    // An image or a frame on another site pointing at the start link: refused before the
+    // link is taken, so it still works afterwards.
+    for (mode, dest) in [
+        ("no-cors", "image"),
+        ("navigate", "iframe"),
+        ("cors", "empty"),
+    ] {
+        let res = dialog
+            .get(link)
+            .headers(from_another_site(mode, dest))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = error_body(res).await;
+        assert_eq!(
+            (status, body.code),
+            (403, ErrorCode::CrossSiteRequest),
+            "{dest}"
+        );
+    }
+    let started = dialog
+        .get(format!("{}/auth/microsoft/start?dialog=1", public(&app)))
+        .headers(from_another_site("no-cors", "script"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 403);
+    // Navigations from another site are how these pages are reached: Office's dialog window,
+    // and the identity provider sending the browser back.
+    let started = dialog
+        .get(link)
+        .headers(from_another_site("navigate", "document"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 303);
+    let callback = through_simulator(&location(&started), "olga@contoso-workspace.example").await;
+    let framed = dialog
+        .get(&callback)
+        .headers(from_another_site("navigate", "iframe"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(framed.status(), 403, "a framed callback is refused");
+    let page = dialog
+        .get(&callback)
+        .headers(from_another_site("navigate", "document"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.status(),
+        200,
+        "and the callback was not taken by the refused one"
+    );
+    let page = page.text().await.unwrap();
+    assert_eq!(confirm_google(&app, &ann, &page).await.status(), 200);
 }

@@ -55,6 +55,9 @@ pub enum ErrorCode {
     CrmReadOnly,
     /// The route exists but not with this HTTP method.
     MethodNotAllowed,
+    /// A sign-in page requested from another site as something other than a page of its own
+    /// (an image, a script, a `fetch`, a frame): `Sec-Fetch-*` says so.
+    CrossSiteRequest,
     /// Too many requests from this client; retry after the `Retry-After` header.
     RateLimited,
     /// The request (or its body) took longer than the server waits.

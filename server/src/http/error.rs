@@ -44,6 +44,10 @@ pub enum ApiError {
     TooManyQueuedSaves(String),
     #[error("this resource does not answer that method")]
     MethodNotAllowed,
+    #[error(
+        "this page opens only as a page of its own: another site may not load, fetch or frame it"
+    )]
+    CrossSiteRequest,
     #[error("too many requests: retry after the time the Retry-After header gives")]
     RateLimited,
     #[error("the request took too long")]
@@ -114,6 +118,7 @@ impl ApiError {
                 ErrorCode::IdempotencyKeyReused,
             ),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+            Self::CrossSiteRequest => (StatusCode::FORBIDDEN, ErrorCode::CrossSiteRequest),
             Self::RateLimited => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             Self::Timeout => (StatusCode::REQUEST_TIMEOUT, ErrorCode::Timeout),
             Self::Unavailable(_) | Self::IdentityUnavailable | Self::GraphUnavailable => {

@@ -5,7 +5,8 @@
 //! - [`error`]: [`error::ApiError`], the one way a handler fails; each layer's own error
 //!   converts into it here, and only here.
 //! - [`extract`]: `AppJson<T>`, naming the bad field of a body; [`caller`]: `Caller`.
-//! - [`headers`] (CSP, HSTS per route class), [`limits`] (body size, time), [`rate_limit`].
+//! - [`headers`] (CSP, HSTS per route class), [`limits`] (body size, time), [`rate_limit`],
+//!   [`fetch_metadata`] (the sign-in pages take cross-site navigations only).
 //! - [`pages`]: the one HTML layout; [`markup`]: escaping; [`taskpane`]: the task pane page;
 //!   [`manifest`]: `manifest.xml` for a public URL; [`tls`]: certificates.
 
@@ -13,6 +14,7 @@ pub mod accept;
 pub mod caller;
 pub mod error;
 pub mod extract;
+pub mod fetch_metadata;
 pub mod headers;
 pub mod limits;
 pub mod manifest;
