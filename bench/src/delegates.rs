@@ -8,6 +8,11 @@
 //! (must be 0) and of transport errors, then the saves: every save answered `200` must be in the
 //! CRM (lost: must be 0), and the CRM holds exactly one event per meeting (duplicated: must be
 //! 0). Beside it, the same run's baseline: `GET /healthz` at the same concurrency.
+//!
+//! With `--abuse` the server keeps its default protections (rate limits, connection limits),
+//! every delegate is a client of its own address (`127.1.x.y`), and the delegates work twice:
+//! a quiet run, then the same run while three attackers ([`crate::abuse`]) hold idle sockets,
+//! flood unknown item ids and replay SSO tokens — both runs' figures side by side.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -23,6 +28,7 @@ use m365_sim::seed::{Delegation, User};
 use serde_json::json;
 use tokio::sync::Mutex;
 
+use crate::abuse::{self, Attackers};
 use crate::load::{Load, Report, Request};
 
 /// Meetings in each Organizer's calendar the delegates work on (not CRM-tagged: they reach the
@@ -34,6 +40,17 @@ pub struct Scenario {
     pub seconds: u64,
     pub delegates: usize,
     pub organizers: usize,
+    /// Default protections, a client address per delegate, and a second run under attack.
+    pub abuse: bool,
+}
+
+/// One signed-in delegate: their HTTP client (their own address under `--abuse`), their
+/// session, the Organizer they work for.
+#[derive(Clone)]
+struct Delegate {
+    client: reqwest::Client,
+    token: String,
+    organizer: usize,
 }
 
 /// What one delegate's loop saw.
@@ -44,6 +61,10 @@ struct Tally {
     server_errors: usize,
     transport_errors: usize,
     other_refusals: usize,
+    /// The statuses of those.
+    refused_with: std::collections::BTreeMap<u16, usize>,
+    /// `429` answers (each followed by the wait `Retry-After` asks for).
+    rate_limited: usize,
     /// `(organizer index, item id)` of every save answered 200.
     saved: Vec<(usize, String)>,
 }
@@ -90,20 +111,28 @@ fn seed(scenario: &Scenario) -> Seed {
             send_on_behalf: true,
         });
     }
+    if scenario.abuse {
+        abuse::add_attacker(tenant, "organizer-0@contoso.com");
+    }
     seed
 }
 
 async fn run(scenario: &Scenario, backend: Backend) -> anyhow::Result<()> {
-    let app = Arc::new(
-        TestApp::builder()
-            .seed(seed(scenario))
-            .backend(backend)
+    let builder = TestApp::builder().seed(seed(scenario)).backend(backend);
+    let builder = if scenario.abuse {
+        // The server's own defaults: 20 requests/s per client and class and per user, 1,024
+        // connections, 256 per address, 10 s for a request's headers.
+        builder
+            .rate_limit(20)
+            .user_rate_limit(20)
+            .connection_limits(1024, liaison_server::http::accept::HEADER_READ_TIMEOUT)
+    } else {
+        builder
             .rate_limit(1_000_000_000)
             .user_rate_limit(1_000_000_000)
             .connection_limits(100_000, liaison_server::http::accept::HEADER_READ_TIMEOUT)
-            .spawn()
-            .await,
-    );
+    };
+    let app = Arc::new(builder.spawn().await);
     let tenant = app.tenant_id();
     let day = 86_400;
     let tomorrow = (liaison_server::clock::now_ms() / 86_400_000 + 1) * day;
@@ -152,7 +181,7 @@ async fn run(scenario: &Scenario, backend: Backend) -> anyhow::Result<()> {
             .await?;
         anyhow::ensure!(res.status().is_success(), "sync on: {}", res.status());
     }
-    let mut delegate_tokens = Vec::new();
+    let mut delegates = Vec::new();
     for i in 0..scenario.delegates {
         let k = i % scenario.organizers;
         let delegate = UserId::new(format!("d000{i:04}-0000-4000-8000-0000000000dd"));
@@ -160,7 +189,19 @@ async fn run(scenario: &Scenario, backend: Backend) -> anyhow::Result<()> {
         app.store
             .share_crm_calendar(&tenant, &organizer, &delegate, Share::Edit)
             .await?;
-        delegate_tokens.push(app.token(&format!("delegate-{i:04}@contoso.com")).await);
+        let mailbox = format!("delegate-{i:04}@contoso.com");
+        let (client, token) = if scenario.abuse {
+            let client = abuse::client_at(abuse::delegate_address(i))?;
+            let token = abuse::sign_in(&app, &client, &mailbox).await?;
+            (client, token)
+        } else {
+            (app.http.clone(), app.token(&mailbox).await)
+        };
+        delegates.push(Delegate {
+            client,
+            token,
+            organizer: k,
+        });
     }
     println!(
         "{} people signed in through Office SSO in {:.1} s",
@@ -214,62 +255,23 @@ async fn run(scenario: &Scenario, backend: Backend) -> anyhow::Result<()> {
         }));
     }
 
-    let deadline = Instant::now() + Duration::from_secs(scenario.seconds);
-    let load_started = Instant::now();
-    let mut tasks = Vec::new();
-    for (i, token) in delegate_tokens.into_iter().enumerate() {
-        let k = i % scenario.organizers;
-        let items = opened[k].clone();
-        let organizer = organizers[k].clone();
-        let app = app.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut tally = Tally::default();
-            let mut n = i;
-            while Instant::now() < deadline {
-                n = n
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                let item_id = &items[(n >> 33) % items.len()];
-                let item = json!({ "owner": organizer, "itemId": item_id });
-                let sent = Instant::now();
-                let context = app
-                    .http
-                    .post(format!("{}/api/items/context", app.url))
-                    .bearer_auth(&token)
-                    .json(&item)
-                    .send()
-                    .await;
-                tally.count(context, sent, false).await;
-                // One item in three is saved, with its own idempotency key.
-                if (n >> 40) % 3 == 0 {
-                    let sent = Instant::now();
-                    let save = app
-                        .http
-                        .post(format!("{}/api/items/save", app.url))
-                        .bearer_auth(&token)
-                        .header("idempotency-key", format!("load-{i}-{n}"))
-                        .json(&json!({ "item": item, "linkRecordIds": [] }))
-                        .send()
-                        .await;
-                    if tally.count(save, sent, true).await {
-                        tally.saved.push((k, item_id.clone()));
-                    }
-                }
-            }
-            tally
-        }));
+    let work = |label: &'static str| {
+        work(
+            app.clone(),
+            delegates.clone(),
+            opened.clone(),
+            organizers.clone(),
+            Duration::from_secs(scenario.seconds),
+            label,
+        )
+    };
+    let mut runs = vec![("quiet", work("quiet").await?)];
+    let mut attacks = None;
+    if scenario.abuse {
+        let attackers = Attackers::start(&app, "organizer-0@contoso.com").await?;
+        runs.push(("under attack", work("under attack").await?));
+        attacks = Some(attackers.stop().await);
     }
-    let mut all = Tally::default();
-    for task in tasks {
-        let tally = task.await?;
-        all.context_us.extend(tally.context_us);
-        all.save_us.extend(tally.save_us);
-        all.server_errors += tally.server_errors;
-        all.transport_errors += tally.transport_errors;
-        all.other_refusals += tally.other_refusals;
-        all.saved.extend(tally.saved);
-    }
-    let elapsed = load_started.elapsed();
     stop.store(true, Ordering::Relaxed);
     for task in background {
         task.await?;
@@ -292,7 +294,11 @@ async fn run(scenario: &Scenario, backend: Backend) -> anyhow::Result<()> {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
-    let saved: HashSet<(usize, String)> = all.saved.iter().cloned().collect();
+    let all_saved: Vec<(usize, String)> = runs
+        .iter()
+        .flat_map(|(_, (tally, _))| tally.saved.iter().cloned())
+        .collect();
+    let saved: HashSet<(usize, String)> = all_saved.iter().cloned().collect();
     let mut lost = 0;
     let events = outlook_uids(&app, &organizers);
     for (k, item_id) in &saved {
@@ -320,46 +326,31 @@ async fn run(scenario: &Scenario, backend: Backend) -> anyhow::Result<()> {
     let expected = (TAGGED_PER_ORGANIZER * scenario.organizers + saved.len()) as i64;
     let duplicated = crm_events - expected;
 
-    let requests = all.context_us.len()
-        + all.save_us.len()
-        + all.server_errors
-        + all.transport_errors
-        + all.other_refusals;
     println!("{}", Report::header());
     println!(
         "{}",
         baseline.line("GET /healthz (baseline, same concurrency)")
     );
-    println!(
-        "{}",
-        line(
-            "POST /api/items/context (delegates)",
-            &mut all.context_us,
-            elapsed
-        )
-    );
-    println!(
-        "{}",
-        line(
-            "POST /api/items/save (delegates)",
-            &mut all.save_us,
-            elapsed
-        )
-    );
-    println!(
-        "all delegate requests: {requests} in {:.1} s = {:.0} req/s; 5xx: {}; transport errors: {}; other refusals: {}",
-        elapsed.as_secs_f64(),
-        requests as f64 / elapsed.as_secs_f64(),
-        all.server_errors,
-        all.transport_errors,
-        all.other_refusals,
-    );
+    let mut p99s = Vec::new();
+    for (label, (tally, elapsed)) in &mut runs {
+        p99s.push(tally.report(label, *elapsed));
+    }
+    if let [quiet, attacked] = p99s[..] {
+        println!(
+            "normal users' p99 under attack / quiet: context {:.2}×, save {:.2}×",
+            attacked.0 / quiet.0,
+            attacked.1 / quiet.1
+        );
+    }
+    if let Some(attacks) = attacks {
+        attacks.print();
+    }
     println!(
         "sync sessions asked for during the load: {sessions_run} answered, {sessions_failed} failed"
     );
     println!(
         "saves answered 200: {} ({} distinct meetings); lost: {lost}; duplicated CRM events: {duplicated} ({crm_events} CRM events for {expected} meetings)",
-        all.saved.len(),
+        all_saved.len(),
         saved.len(),
     );
     println!(
@@ -369,6 +360,83 @@ async fn run(scenario: &Scenario, backend: Backend) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The delegates open items and save one in three, each as fast as the server answers, for
+/// `duration`: what they saw, and how long it took.
+async fn work(
+    app: Arc<TestApp>,
+    delegates: Vec<Delegate>,
+    opened: Vec<Vec<String>>,
+    organizers: Vec<String>,
+    duration: Duration,
+    label: &'static str,
+) -> anyhow::Result<(Tally, Duration)> {
+    let deadline = Instant::now() + duration;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, delegate) in delegates.into_iter().enumerate() {
+        let items = opened[delegate.organizer].clone();
+        let organizer = organizers[delegate.organizer].clone();
+        let url = app.url.clone();
+        tasks.push(tokio::spawn(async move {
+            let Delegate {
+                client,
+                token,
+                organizer: k,
+            } = delegate;
+            let mut tally = Tally::default();
+            let mut n = i;
+            while Instant::now() < deadline {
+                n = n
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let item_id = &items[(n >> 33) % items.len()];
+                let item = json!({ "owner": organizer, "itemId": item_id });
+                let sent = Instant::now();
+                let context = client
+                    .post(format!("{url}/api/items/context"))
+                    .bearer_auth(&token)
+                    .json(&item)
+                    .send()
+                    .await;
+                tally.count(context, sent, false).await;
+                // One item in three is saved, with its own idempotency key.
+                if (n >> 40) % 3 == 0 {
+                    let sent = Instant::now();
+                    let save = client
+                        .post(format!("{url}/api/items/save"))
+                        .bearer_auth(&token)
+                        .header(
+                            "idempotency-key",
+                            format!("load-{}-{i}-{n}", label.replace(' ', "-")),
+                        )
+                        .json(&json!({ "item": item, "linkRecordIds": [] }))
+                        .send()
+                        .await;
+                    if tally.count(save, sent, true).await {
+                        tally.saved.push((k, item_id.clone()));
+                    }
+                }
+            }
+            tally
+        }));
+    }
+    let mut all = Tally::default();
+    for task in tasks {
+        let tally = task.await?;
+        all.context_us.extend(tally.context_us);
+        all.save_us.extend(tally.save_us);
+        all.server_errors += tally.server_errors;
+        all.transport_errors += tally.transport_errors;
+        all.other_refusals += tally.other_refusals;
+        for (status, n) in tally.refused_with {
+            *all.refused_with.entry(status).or_default() += n;
+        }
+        all.rate_limited += tally.rate_limited;
+        all.saved.extend(tally.saved);
+    }
+    Ok((all, started.elapsed()))
+}
+
 /// Every item of the Organizers' calendars: `(REST id, iCalUId)`.
 fn outlook_uids(app: &TestApp, organizers: &[String]) -> Vec<(String, String)> {
     organizers
@@ -376,6 +444,14 @@ fn outlook_uids(app: &TestApp, organizers: &[String]) -> Vec<(String, String)> {
         .flat_map(|o| app.simulator.outlook().events_of(o))
         .map(|e| (e.id, e.ical_uid))
         .collect()
+}
+
+/// The 99th percentile of sorted latencies (µs), in milliseconds.
+fn p99_ms(sorted: &[u32]) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    f64::from(sorted[((0.99) * (sorted.len() - 1) as f64).round() as usize]) / 1000.0
 }
 
 fn line(name: &str, latencies: &mut [u32], elapsed: Duration) -> String {
@@ -399,6 +475,43 @@ fn line(name: &str, latencies: &mut [u32], elapsed: Duration) -> String {
 }
 
 impl Tally {
+    /// Prints the run's lines; its context and save p99 in milliseconds.
+    fn report(&mut self, label: &str, elapsed: Duration) -> (f64, f64) {
+        let requests = self.context_us.len()
+            + self.save_us.len()
+            + self.server_errors
+            + self.transport_errors
+            + self.other_refusals
+            + self.rate_limited;
+        println!(
+            "{}",
+            line(
+                &format!("POST /api/items/context ({label})"),
+                &mut self.context_us,
+                elapsed
+            )
+        );
+        println!(
+            "{}",
+            line(
+                &format!("POST /api/items/save ({label})"),
+                &mut self.save_us,
+                elapsed
+            )
+        );
+        println!(
+            "  {label}: {requests} delegate requests in {:.1} s = {:.0} req/s; 5xx: {}; transport errors: {}; 429: {}; other refusals: {} {:?}",
+            elapsed.as_secs_f64(),
+            requests as f64 / elapsed.as_secs_f64(),
+            self.server_errors,
+            self.transport_errors,
+            self.rate_limited,
+            self.other_refusals,
+            self.refused_with,
+        );
+        (p99_ms(&self.context_us), p99_ms(&self.save_us))
+    }
+
     /// Counts an answer; `true` when it was a success.
     async fn count(
         &mut self,
@@ -414,6 +527,11 @@ impl Tally {
             }
         };
         let status = response.status();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
         let read = response.bytes().await.is_ok();
         let micros = u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX);
         if status.is_server_error() {
@@ -426,8 +544,15 @@ impl Tally {
                 self.context_us.push(micros);
             }
             true
+        } else if status == 429 {
+            // As the pane does: wait as long as `Retry-After` says.
+            self.rate_limited += 1;
+            let wait = retry_after.unwrap_or(1);
+            tokio::time::sleep(Duration::from_secs(wait)).await;
+            false
         } else {
             self.other_refusals += 1;
+            *self.refused_with.entry(status.as_u16()).or_default() += 1;
             false
         }
     }

@@ -14,7 +14,10 @@
 //!   session (Graph requests) on SQLite and PostgreSQL, beside the raw insert rate.
 //! - `load`: 200 signed-in delegates opening items and saving for 60 s while sync sessions run,
 //!   on SQLite and PostgreSQL: requests/s, p50/p99/p99.9, 5xx, lost and duplicated saves.
+//!   `load --abuse`: the same with the server's default protections, quiet and then under
+//!   attack (idle sockets, a flood of unknown item ids, SSO replay), both runs side by side.
 
+mod abuse;
 mod context;
 mod delegates;
 mod load;
@@ -94,6 +97,10 @@ enum Command {
         /// A PostgreSQL server where a scratch database may be created.
         #[arg(long, env = "TEST_DATABASE_URL")]
         postgres: Option<String>,
+        /// With the server's default protections, run the delegates twice: quiet, then while
+        /// attackers hold idle sockets, flood unknown item ids and replay SSO tokens.
+        #[arg(long)]
+        abuse: bool,
     },
     /// Full and quiet sync sessions on each store, through the server and the simulator.
     Sync {
@@ -167,12 +174,14 @@ async fn main() -> anyhow::Result<()> {
             delegates,
             organizers,
             postgres,
+            abuse,
         } => {
             delegates::report(
                 delegates::Scenario {
                     seconds,
                     delegates,
                     organizers: organizers.max(1),
+                    abuse,
                 },
                 postgres,
             )
