@@ -224,41 +224,44 @@ async fn google_state(app: &TestApp, token: &str) -> String {
 
 #[tokio::test]
 async fn a_forwarded_google_start_link_connects_nobodys_account() {
-    let app = TestApp::spawn().await;
-    let mallory = app.token(ANN).await;
-    let victor = app.token("rita@contoso.com").await;
-    // Mallory asks for a start link and sends it on; Victor opens it in his own browser and
-    // consents with his Google account: his browser started the flow, so the callback is his.
-    let connect = connect_google(&app, &mallory).await;
-    let victors_browser = browser();
-    let authorize = open_start_link(&victors_browser, &connect).await;
-    let callback = through_simulator(&authorize, "olga@contoso-workspace.example").await;
-    let res = victors_browser.get(&callback).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    let page = res.text().await.unwrap();
-    assert!(page.contains("nothing is connected"), "the page says so");
-    // Nothing is connected until the pane that asked confirms — and only Mallory's session
-    // may, but the code is on Victor's screen. Victor confirming it with his own session gets
-    // a refusal, and the code is spent.
-    assert_eq!(google_state(&app, &mallory).await, "not_connected");
-    let (status, body) = error_body(confirm_google(&app, &victor, &page).await).await;
-    assert_eq!((status, body.code), (400, ErrorCode::InvalidSignIn));
-    assert_eq!(confirm_google(&app, &mallory, &page).await.status(), 400);
-    assert_eq!(google_state(&app, &mallory).await, "not_connected");
-    assert_eq!(google_state(&app, &victor).await, "not_connected");
-    // Made-up and start-link codes are no confirmation either.
-    let fake = "<p data-dialog-message=\"lgp_made-up\">";
-    assert_eq!(confirm_google(&app, &mallory, fake).await.status(), 400);
-    let connect = connect_google(&app, &mallory).await;
-    let link = connect["authorizeUrl"].as_str().unwrap();
-    let start_code = link.split("code=").nth(1).unwrap();
-    let start_as_page = format!("<p data-dialog-message=\"{start_code}\">");
-    assert_eq!(
-        confirm_google(&app, &mallory, &start_as_page)
-            .await
-            .status(),
-        400
-    );
+    // On both stores: the code waits in the store, sealed, between the callback and the pane.
+    for backend in liaison_e2e::test_db::backends() {
+        let app = TestApp::builder().backend(backend).spawn().await;
+        let mallory = app.token(ANN).await;
+        let victor = app.token("rita@contoso.com").await;
+        // Mallory asks for a start link and sends it on; Victor opens it in his own browser and
+        // consents with his Google account: his browser started the flow, so the callback is his.
+        let connect = connect_google(&app, &mallory).await;
+        let victors_browser = browser();
+        let authorize = open_start_link(&victors_browser, &connect).await;
+        let callback = through_simulator(&authorize, "olga@contoso-workspace.example").await;
+        let res = victors_browser.get(&callback).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let page = res.text().await.unwrap();
+        assert!(page.contains("nothing is connected"), "the page says so");
+        // Nothing is connected until the pane that asked confirms — and only Mallory's session
+        // may, but the code is on Victor's screen. Victor confirming it with his own session gets
+        // a refusal, and the code is spent.
+        assert_eq!(google_state(&app, &mallory).await, "not_connected");
+        let (status, body) = error_body(confirm_google(&app, &victor, &page).await).await;
+        assert_eq!((status, body.code), (400, ErrorCode::InvalidSignIn));
+        assert_eq!(confirm_google(&app, &mallory, &page).await.status(), 400);
+        assert_eq!(google_state(&app, &mallory).await, "not_connected");
+        assert_eq!(google_state(&app, &victor).await, "not_connected");
+        // Made-up and start-link codes are no confirmation either.
+        let fake = "<p data-dialog-message=\"lgp_made-up\">";
+        assert_eq!(confirm_google(&app, &mallory, fake).await.status(), 400);
+        let connect = connect_google(&app, &mallory).await;
+        let link = connect["authorizeUrl"].as_str().unwrap();
+        let start_code = link.split("code=").nth(1).unwrap();
+        let start_as_page = format!("<p data-dialog-message=\"{start_code}\">");
+        assert_eq!(
+            confirm_google(&app, &mallory, &start_as_page)
+                .await
+                .status(),
+            400
+        );
+    }
 }
 
 #[tokio::test]
