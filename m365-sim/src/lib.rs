@@ -196,6 +196,18 @@ impl Simulator {
         self.state.world().private_item_read = read;
     }
 
+    /// Whether `delegate` has added `owner`'s shared calendar to their mailbox (accepted the
+    /// sharing invitation): until then it is missing from their `/me/calendars`.
+    pub fn set_calendar_added(&self, delegate: &str, owner: &str, added: bool) {
+        let pair = (delegate.to_ascii_lowercase(), owner.to_ascii_lowercase());
+        let mut world = self.state.world();
+        if added {
+            world.not_added.remove(&pair);
+        } else {
+            world.not_added.insert(pair);
+        }
+    }
+
     pub fn outlook(&self) -> outlook::Outlook<'_> {
         outlook::Outlook { state: &self.state }
     }

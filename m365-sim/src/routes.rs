@@ -54,6 +54,7 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
         .route("/v1.0/users", get(graph::list_users))
         .route("/v1.0/users/{user}", get(graph::get_user))
         .route("/v1.0/users/{user}/calendar", get(graph::get_calendar))
+        .route("/v1.0/users/{user}/calendars", get(graph::list_calendars))
         .route(
             "/v1.0/users/{user}/calendar/calendarPermissions",
             get(graph::calendar_permissions),

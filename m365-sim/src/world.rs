@@ -252,6 +252,13 @@ pub struct World {
     /// What a single-event read of another user's private item answers a delegate without
     /// private access: Microsoft does not document it (see [`PrivateItemRead`]).
     pub private_item_read: PrivateItemRead,
+    /// `(delegate mailbox, owner mailbox)` pairs whose shared calendar the delegate has not
+    /// added to their own mailbox yet (invitation not accepted): Graph lists it in their
+    /// `/me/calendars` only once they have ("Before calendar sharing or delegation can take
+    /// effect, … the sharee or delegate accepts the invitation, or, explicitly adds the shared
+    /// or delegated calendar", outlook-share-or-delegate-calendar.md). Every seeded grant is
+    /// accepted unless a test says otherwise.
+    pub not_added: HashSet<(String, String)>,
 }
 
 /// What `GET /users/{owner}/events/{id}` answers a delegate without private access for a
@@ -325,6 +332,7 @@ impl World {
             subscriptions: HashMap::new(),
             outbox: None,
             private_item_read: PrivateItemRead::default(),
+            not_added: HashSet::new(),
         };
         let tenants = world.seed.tenants.clone();
         for tenant in &tenants {

@@ -452,3 +452,66 @@ async fn pages_hold_what_maxpagesize_asks_up_to_the_cap() {
     sim.cap_page_size(3);
     assert_eq!(page(7).await, (3, true));
 }
+
+/// A delegate's rights are on their copy of the calendar, listed in their `/me/calendars` once
+/// they added it; the owner's calendar itself shows the owner's values to whoever may open it
+/// (outlook-share-or-delegate-calendar.md documents only those).
+#[tokio::test]
+async fn a_delegates_view_is_their_copy_and_the_owners_calendar_shows_the_owners_values() {
+    let sim = Simulator::start(Seed::contoso()).await.unwrap();
+    let scopes = "Calendars.Read.Shared Calendars.ReadWrite";
+    let rita = sim.graph_token(TENANT, RITA, scopes);
+    let (status, owners) = get(&sim, &rita, &format!("/users/{OLGA}/calendar")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (
+            owners["canEdit"].clone(),
+            owners["canViewPrivateItems"].clone()
+        ),
+        (json!(true), json!(true)),
+        "the owner's values, though Rita only reads"
+    );
+    let copies = |body: Value| -> Vec<(String, bool, bool)> {
+        body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["owner"]["address"] != "rita@contoso.com")
+            .map(|c| {
+                (
+                    c["owner"]["address"].as_str().unwrap().to_owned(),
+                    c["canEdit"].as_bool().unwrap(),
+                    c["canViewPrivateItems"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let (status, mine) = get(&sim, &rita, "/me/calendars").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        copies(mine),
+        vec![("olga@contoso.com".to_owned(), false, false)]
+    );
+    // Not accepted yet: not listed.
+    sim.set_calendar_added("rita@contoso.com", "olga@contoso.com", false);
+    let (_, mine) = get(&sim, &rita, "/me/calendars").await;
+    assert!(copies(mine).is_empty());
+    // Ann is Olga's delegate with private access: her copy says so.
+    let ann = sim.graph_token(TENANT, ANN, scopes);
+    let (_, mine) = get(&sim, &ann, "/me/calendars").await;
+    let listed = mine["value"].as_array().unwrap().clone();
+    let olgas = listed
+        .iter()
+        .find(|c| c["owner"]["address"] == "olga@contoso.com")
+        .unwrap();
+    assert_eq!(
+        (
+            olgas["canEdit"].clone(),
+            olgas["canViewPrivateItems"].clone()
+        ),
+        (json!(true), json!(true))
+    );
+    // Nobody lists another user's calendars.
+    let (status, _) = get(&sim, &rita, &format!("/users/{OLGA}/calendars")).await;
+    assert_eq!(status, 403);
+}

@@ -14,13 +14,18 @@ pub enum AccessSource {
     Graph(GraphRole),
     /// EWS `CalendarFolderPermissionLevel`.
     Ews(EwsLevel),
-    /// The delegate's own view of the owner's calendar: Graph `GET /users/{owner}/calendar`
-    /// with the delegate's token. `canEdit` is "true if the user can write to the calendar":
-    /// it confirms creating items and changing one's own, not changing everyone's.
+    /// The delegate's own view of the owner's calendar: their copy of it in their own mailbox
+    /// (Graph `/me/calendars` with the delegate's token). `canEdit` is "true if the user can
+    /// write to the calendar": it confirms creating items and changing one's own, not changing
+    /// everyone's.
     CalendarView {
         can_edit: bool,
         can_view_private: bool,
     },
+    /// The delegate has no view of the owner's calendar: it is not among their calendars
+    /// (Microsoft lists a shared calendar there once its invitation is accepted or it is
+    /// added). Not silence: it rules everything out until it is there.
+    NoCalendarView,
 }
 
 /// What one source says about the calendar capabilities: those it confirms and those it rules
@@ -247,6 +252,7 @@ impl AccessSource {
                     },
                 },
             },
+            Self::NoCalendarView => Statement::exactly(Capabilities::default()),
             Self::CalendarView {
                 can_edit,
                 can_view_private,

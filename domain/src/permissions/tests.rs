@@ -432,6 +432,7 @@ fn any_source() -> impl Strategy<Value = AccessSource> {
                 can_view_private,
             }
         }),
+        Just(AccessSource::NoCalendarView),
     ]
 }
 
@@ -574,5 +575,25 @@ proptest! {
                 prop_assert!(reason >= Reason::OrganizerSyncDisabled, "{:?}: {:?}", action, reason);
             }
         }
+    }
+}
+
+#[test]
+fn a_calendar_not_among_the_delegates_rules_everything_out_whatever_the_owners_list_says() {
+    for role in [
+        GraphRole::Write,
+        GraphRole::DelegateWithPrivateEventAccess,
+        GraphRole::Custom,
+    ] {
+        let resolution = resolve(&Facts {
+            is_owner: false,
+            access: vec![AccessSource::Graph(role), AccessSource::NoCalendarView],
+            ..facts(&every_case()[0])
+        });
+        assert_eq!(resolution.capabilities, Capabilities::default(), "{role:?}");
+        assert!(resolution.destination.is_none());
+        // A list that grants while the delegate has no view is a disagreement (audited).
+        let conflict = sources_conflict(&[AccessSource::Graph(role), AccessSource::NoCalendarView]);
+        assert_eq!(conflict, role != GraphRole::Custom, "{role:?}");
     }
 }

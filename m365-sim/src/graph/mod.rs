@@ -19,4 +19,4 @@ pub use delta::calendar_view_delta;
 pub use events::{calendar_view, create_event, delete_event, get_event, list_events, update_event};
 pub use schedule::get_schedule;
 pub use subscriptions::{create_subscription, delete_subscription, renew_subscription};
-pub use users::{calendar_permissions, get_calendar, get_user, list_users};
+pub use users::{calendar_permissions, get_calendar, get_user, list_calendars, list_users};

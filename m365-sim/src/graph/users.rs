@@ -1,5 +1,6 @@
-//! Users, their calendars (with `canEdit`/`canViewPrivateItems` as the caller sees them), and
-//! an Organizer's `calendarPermissions`.
+//! Users, their primary calendar (the owner's values, whoever reads it), their calendar list
+//! (with the copies of calendars shared with them that they added), and an Organizer's
+//! `calendarPermissions`.
 
 use std::sync::Arc;
 
@@ -67,7 +68,12 @@ pub async fn list_users(State(state): State<Arc<SimState>>) -> Json<Value> {
     )
 }
 
-/// `GET /v1.0/users/{user}/calendar`
+/// `GET /v1.0/users/{user}/calendar`: the user's primary calendar, *in their mailbox*. Microsoft
+/// documents its properties only from the owner's perspective (`canShare`, `canEdit`,
+/// `canViewPrivateItems` all true for Alex, outlook-share-or-delegate-calendar.md) and nothing of
+/// what a delegate's token reads there: the simulator answers the owner's values to everyone who
+/// may open it, so that nothing may rely on them. A delegate's own view is their copy in
+/// `/me/calendars` ([`list_calendars`]).
 pub async fn get_calendar(
     State(state): State<Arc<SimState>>,
     headers: HeaderMap,
@@ -78,6 +84,7 @@ pub async fn get_calendar(
     let access = Access::resolve(&world, &claims, &user, false)?;
     let (_, owner) = world.find_user(&access.owner).ok_or_else(not_found)?;
     Ok(Json(json!({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('{}')/calendar/$entity",
         "id": format!("AAMkCalendar-{}", owner.id),
         "name": "Calendar",
         "color": "auto",
@@ -86,12 +93,78 @@ pub async fn get_calendar(
         "isDefaultCalendar": true,
         "isRemovable": false,
         "isTallyingResponses": true,
-        "canShare": access.own,
-        "canEdit": access.own || access.bits & WRITE != 0,
-        "canViewPrivateItems": access.private,
+        "canShare": true,
+        "canEdit": true,
+        "canViewPrivateItems": true,
         "owner": { "name": owner.display_name, "address": owner.mail },
         "allowedOnlineMeetingProviders": ["teamsForBusiness"],
         "defaultOnlineMeetingProvider": "teamsForBusiness",
+    }))
+    .into_response())
+}
+
+/// `GET /v1.0/users/{user}/calendars` (and `/me/calendars`), for the user themselves: their own
+/// calendar, then a copy of each calendar shared with or delegated to them *that they added*
+/// (accepted the invitation), as Microsoft's delegate example shows it
+/// (`get_calendar_props_delegate`): named after the owner, `canShare` false, `canEdit` true for
+/// write access, `canViewPrivateItems` true only for a delegate allowed private items ("For a
+/// sharee that is not a delegate, this property is always false"), `owner` the owner.
+pub async fn list_calendars(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> GraphResult {
+    let claims = caller(&state, &headers)?;
+    let world = state.world();
+    let access = Access::resolve(&world, &claims, &user, false)?;
+    if !access.own {
+        // Another user's calendar list: not documented for delegates; refused.
+        return Err(denied());
+    }
+    let (tenant_id, me) = world.find_user(&access.owner).ok_or_else(not_found)?;
+    let mut value = vec![json!({
+        "id": format!("AAMkCalendar-{}", me.id),
+        "name": "Calendar",
+        "canShare": true,
+        "canEdit": true,
+        "canViewPrivateItems": true,
+        "isDefaultCalendar": true,
+        "isRemovable": false,
+        "owner": { "name": me.display_name, "address": me.mail },
+    })];
+    if let Some(tenant) = world.tenant(&tenant_id) {
+        for grant in tenant.delegations.iter().filter(|d| {
+            d.delegate.eq_ignore_ascii_case(&me.mail)
+                && d.calendar_bits & READ != 0
+                && !world.not_added.contains(&(
+                    d.delegate.to_ascii_lowercase(),
+                    d.owner.to_ascii_lowercase(),
+                ))
+        }) {
+            let Some(owner) = tenant
+                .users
+                .iter()
+                .find(|u| u.mail.eq_ignore_ascii_case(&grant.owner))
+            else {
+                continue;
+            };
+            let delegate =
+                role_of(grant.calendar_bits, grant.can_view_private).starts_with("delegate");
+            value.push(json!({
+                "id": format!("AAMkShared-{}-{}", owner.id, me.id),
+                "name": owner.display_name,
+                "canShare": false,
+                "canEdit": grant.calendar_bits & WRITE != 0,
+                "canViewPrivateItems": delegate && grant.can_view_private,
+                "isDefaultCalendar": false,
+                "isRemovable": true,
+                "owner": { "name": owner.display_name, "address": owner.mail },
+            }));
+        }
+    }
+    Ok(Json(json!({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('{}')/calendars",
+        "value": value,
     }))
     .into_response())
 }

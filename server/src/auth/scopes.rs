@@ -104,9 +104,10 @@ pub const SCOPES: &[ScopeInfo] = &[
         provider: Provider::Microsoft,
         name: "Calendars.Read.Shared",
         allows: "Read calendars you can access, including shared and delegated calendars.",
-        why: "When you work in someone else's calendar, the server reads the item you opened \
-              with your own access, so Microsoft, not the browser, says what it is and whether \
-              you can see it.",
+        why: "When you work in someone else's calendar, the server reads the item you opened, \
+              and your copy of that calendar among your calendars (what you may change, whether \
+              you see private items), with your own access, so Microsoft, not the browser, says \
+              what it is and whether you can see it.",
         used_by: &[Feature::DelegateAccess],
         admin_only: false,
     },

@@ -1,5 +1,5 @@
 //! The Graph calls Liaison makes, each on [`GraphClient::send`] with its [`Operation`]: the
-//! user's profile, an Organizer's delegates, an event, the delegate's view of a calendar, delta
+//! user's profile, an Organizer's delegates, an event, a delegate's calendar list, delta
 //! pages, categories, change-notification subscriptions.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -9,8 +9,8 @@ use serde_json::json;
 
 use crate::graph::client::{GraphClient, GraphError, Operation};
 use crate::graph::model::{
-    CREATOR_NAME_PROPERTY, CalendarPermission, DeltaPage, GraphEvent, GraphUser, MasterCategory,
-    SharedCalendar, is_exchange_id,
+    CREATOR_NAME_PROPERTY, Calendar, CalendarPermission, DeltaPage, GraphEvent, GraphUser,
+    MasterCategory, is_exchange_id,
 };
 
 /// The fields of an event the item facts read (`$select`).
@@ -104,24 +104,25 @@ impl GraphClient {
         serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
     }
 
-    /// The owner's calendar as the delegate sees it.
-    pub async fn shared_calendar(
+    /// The caller's calendars (`/me/calendars`), all pages: their own, and their copies of the
+    /// calendars shared with or delegated to them that they added in Outlook.
+    pub async fn my_calendars(
         &self,
         token: &SecretString,
-        owner_id: &str,
-    ) -> Result<SharedCalendar, GraphError> {
-        let path = format!("/users/{}/calendar", encode_segment(owner_id));
-        let value = self
-            .send(
-                Operation::SharedCalendar,
+        mailbox: &str,
+    ) -> Result<Vec<Calendar>, GraphError> {
+        let items = self
+            .all_pages(
+                Operation::MyCalendars,
                 token,
-                owner_id,
-                Method::GET,
-                &path,
-                None,
+                mailbox,
+                "/me/calendars?$select=id,name,canEdit,canViewPrivateItems,owner",
             )
             .await?;
-        serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
+        items
+            .into_iter()
+            .map(|v| serde_json::from_value(v).map_err(|e| GraphError::Decode(e.to_string())))
+            .collect()
     }
 
     /// One page of the Organizer's `calendarView/delta`: the first round's page when `link` is

@@ -51,8 +51,8 @@ pub enum Operation {
     CalendarViewDelta,
     /// `PATCH /me/events/{id}` with `categories` only (the CRM category write-back)
     WriteCategories,
-    /// `GET /users/{owner}/calendar` as a delegate (what the delegate may see)
-    SharedCalendar,
+    /// `GET /me/calendars` (a delegate's copies of the calendars shared with them)
+    MyCalendars,
     /// `GET /users/{owner}/events/{id}` as a delegate (the item the sidebar is open on)
     SharedEvent,
     /// `GET /me/events/{id}` (the sidebar on the user's own item)
@@ -69,7 +69,7 @@ impl Operation {
         Self::CalendarPermissions,
         Self::CalendarViewDelta,
         Self::WriteCategories,
-        Self::SharedCalendar,
+        Self::MyCalendars,
         Self::SharedEvent,
         Self::OwnEvent,
         Self::MasterCategories,
@@ -84,7 +84,7 @@ impl Operation {
             | Self::WriteCategories
             | Self::OwnEvent
             | Self::Subscriptions => "Calendars.ReadWrite",
-            Self::SharedCalendar | Self::SharedEvent => "Calendars.Read.Shared",
+            Self::MyCalendars | Self::SharedEvent => "Calendars.Read.Shared",
             Self::MasterCategories => "MailboxSettings.ReadWrite",
         }
     }

@@ -258,13 +258,30 @@ impl CalendarPermission {
     }
 }
 
+/// A calendar of the caller's `/me/calendars`: their own, or their copy of one shared with or
+/// delegated to them, whose `canEdit` and `canViewPrivateItems` are *their* rights ("canEdit is
+/// true, since delegates … have write access"; "For a sharee that is not a delegate,
+/// [canViewPrivateItems] is always false", outlook-share-or-delegate-calendar.md) and whose
+/// `owner` is the calendar's owner.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SharedCalendar {
+pub struct Calendar {
     #[serde(default)]
     pub can_edit: bool,
     #[serde(default)]
     pub can_view_private_items: bool,
+    #[serde(default)]
+    pub owner: Option<EmailAddress>,
+}
+
+impl Calendar {
+    /// Whether `mailbox` owns this calendar (addresses compare without regard to case).
+    pub fn is_owned_by(&self, mailbox: &str) -> bool {
+        self.owner
+            .as_ref()
+            .and_then(|o| o.address.as_deref())
+            .is_some_and(|a| a.eq_ignore_ascii_case(mailbox))
+    }
 }
 
 /// A category of a mailbox's master list.
@@ -360,5 +377,47 @@ mod tests {
                 end_date: "2026-11-28".into()
             }
         );
+    }
+
+    /// Microsoft's examples (outlook-share-or-delegate-calendar.md, microsoft-graph-docs-contrib):
+    /// the delegate Megan's copy of Alex's calendar (`get_calendar_props_delegate`), and Alex's
+    /// own calendar read by Alex (`get_calendar_props_owner`), as published.
+    #[test]
+    fn microsofts_calendar_examples_read_as_the_delegates_copy_and_the_owners_calendar() {
+        let megans_copy: Calendar = serde_json::from_value(json!({
+            "@odata.context": "https://graph.microsoft.com/beta/$metadata#users('meganb%40contoso.OnMicrosoft.com')/calendars/$entity",
+            "id": "AAMkADlAABhbftjAAA=", "name": "Alex Wilber", "color": "auto", "hexColor": "",
+            "changeKey": "E6LznKWmX0KTsAD9qRJjeAAAYWo3EQ==", "canShare": false,
+            "canViewPrivateItems": true, "isShared": false, "isSharedWithMe": true, "canEdit": true,
+            "allowedOnlineMeetingProviders": ["teamsForBusiness"],
+            "defaultOnlineMeetingProvider": "teamsForBusiness", "isTallyingResponses": true,
+            "isRemovable": true,
+            "owner": { "name": "Alex Wilber", "address": "AlexW@contoso.OnMicrosoft.com" }
+        }))
+        .unwrap();
+        assert!(megans_copy.is_owned_by("alexw@contoso.onmicrosoft.com"));
+        assert!(!megans_copy.is_owned_by("meganb@contoso.onmicrosoft.com"));
+        assert!(megans_copy.can_edit && megans_copy.can_view_private_items);
+        let alexs_own: Calendar = serde_json::from_value(json!({
+            "@odata.context": "https://graph.microsoft.com/beta/$metadata#users('64339082-ed84-4b0b-b4ab-004ae54f3747')/calendar/$entity",
+            "id": "AQMkADAw7QAAAJfygAAAAA==", "name": "Calendar", "color": "auto", "hexColor": "",
+            "changeKey": "NEXywgsVrkeNsFsyVyRrtAAAAAACOg==", "canShare": true,
+            "canViewPrivateItems": true, "isShared": true, "isSharedWithMe": false, "canEdit": true,
+            "allowedOnlineMeetingProviders": ["teamsForBusiness"],
+            "defaultOnlineMeetingProvider": "teamsForBusiness", "isTallyingResponses": true,
+            "isRemovable": false,
+            "owner": { "name": "Alex Wilber", "address": "AlexW@contoso.OnMicrosoft.com" }
+        }))
+        .unwrap();
+        assert!(alexs_own.is_owned_by("AlexW@contoso.OnMicrosoft.com"));
+        // "My Organization" has no address (the `get_calendarperms` example).
+        let my_organization: CalendarPermission = serde_json::from_value(json!({
+            "id": "RGVmYXVsdA==", "isRemovable": false, "isInsideOrganization": true,
+            "role": "freeBusyRead",
+            "allowedRoles": ["none", "freeBusyRead", "limitedRead", "read", "write"],
+            "emailAddress": { "name": "My Organization" }
+        }))
+        .unwrap();
+        assert_eq!(my_organization.email_address.address, None);
     }
 }

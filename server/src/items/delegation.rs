@@ -1,8 +1,13 @@
 //! A delegate's access to an owner's calendar, verified with Microsoft when it is used: the
 //! owner's `calendarPermissions` (read with the owner's connection) and the delegate's own view
-//! of the owner's calendar (`GET /users/{owner}/calendar` with the delegate's token). The answer
-//! is kept at most [`crate::identity::MAX_DELEGATION_TTL`]: a delegate removed or lowered in
-//! Outlook loses the access in Liaison within that time.
+//! of the owner's calendar — their copy of it among their calendars (`GET /me/calendars` with
+//! the delegate's token), the one place Microsoft documents a delegate's `canEdit` and
+//! `canViewPrivateItems` (outlook-share-or-delegate-calendar.md, "Sharee or delegate: Get
+//! properties of shared or delegated calendar"). `GET /users/{owner}/calendar` is "the owner's
+//! calendar in the owner's mailbox", documented with the owner's values only: never read here.
+//! A calendar not among the delegate's (its invitation not accepted yet) is no view, and rules
+//! everything out. The answer is kept at most [`crate::identity::MAX_DELEGATION_TTL`]: a
+//! delegate removed or lowered in Outlook loses the access in Liaison within that time.
 //!
 //! Disagreements between the two, and a client whose Office.js bits claim other rights than
 //! Microsoft confirms, are written to the audit log (the rules already take the least).
@@ -13,6 +18,7 @@ use secrecy::SecretString;
 use crate::auth::connections::{Refresh, TokenError};
 use crate::clock::now_ms;
 use crate::graph::client::GraphError;
+use crate::graph::model::Calendar;
 use crate::items::error::ItemError;
 use crate::items::service::Items;
 use crate::store::{
@@ -48,20 +54,15 @@ pub async fn verified(
     let graph_role = owners_list_says(items, owner, delegate).await;
     let view = match items
         .graph()?
-        .shared_calendar(delegate_token, owner.id.as_str())
+        .my_calendars(delegate_token, delegate.id.as_str())
         .await
     {
-        Ok(calendar) => Some(CalendarView {
-            can_edit: calendar.can_edit,
-            can_view_private: calendar.can_view_private_items,
-        }),
-        // The owner shares nothing with them: they cannot open the calendar.
-        Err(GraphError::Forbidden { .. } | GraphError::NotFound { .. }) => None,
+        Ok(calendars) => own_view(&calendars, &owner.mailbox),
         Err(GraphError::Unauthorized) => {
             return Err(ItemError::Token(TokenError::NeedsReconnect));
         }
         Err(error) => {
-            tracing::warn!(%error, "cannot read the delegate's view of the calendar");
+            tracing::warn!(%error, "cannot read the delegate's calendars");
             return Err(ItemError::GraphUnavailable);
         }
     };
@@ -87,6 +88,24 @@ pub async fn verified(
             .await?;
     }
     Ok(check)
+}
+
+/// The delegate's view of `owner`'s calendar among `calendars` (their `/me/calendars`): the
+/// copies whose `owner` is that mailbox. Microsoft names no field that tells the owner's
+/// primary calendar from another calendar of theirs shared with the delegate, so when there are
+/// several, each right must hold on all of them (the least).
+fn own_view(calendars: &[Calendar], owner: &str) -> Option<CalendarView> {
+    calendars
+        .iter()
+        .filter(|c| c.is_owned_by(owner))
+        .map(|c| CalendarView {
+            can_edit: c.can_edit,
+            can_view_private: c.can_view_private_items,
+        })
+        .reduce(|a, b| CalendarView {
+            can_edit: a.can_edit && b.can_edit,
+            can_view_private: a.can_view_private && b.can_view_private,
+        })
 }
 
 /// The owner's `calendarPermissions` role for the delegate (`none` when the list does not name
@@ -135,7 +154,50 @@ pub fn describe(check: &DelegationCheck) -> String {
             "canEdit={}, canViewPrivateItems={}",
             view.can_edit, view.can_view_private
         ),
-        None => "cannot open the calendar".into(),
+        None => "the calendar is not among theirs".into(),
     };
     format!("owner's calendarPermissions role: {role}; delegate's own view: {view}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn copy(owner: &str, can_edit: bool, can_view_private: bool) -> Calendar {
+        serde_json::from_value(serde_json::json!({
+            "canEdit": can_edit,
+            "canViewPrivateItems": can_view_private,
+            "owner": { "name": "Olga Organizer", "address": owner },
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_view_is_the_owners_copy_and_with_several_copies_the_least_of_them() {
+        let own = copy("ann@contoso.com", true, true);
+        let olgas = copy("Olga@Contoso.com", true, true);
+        let view = |calendars: &[Calendar]| own_view(calendars, "olga@contoso.com");
+        assert_eq!(
+            view(std::slice::from_ref(&own)),
+            None,
+            "her own calendar is no view"
+        );
+        assert_eq!(
+            view(&[own.clone(), olgas.clone()]),
+            Some(CalendarView {
+                can_edit: true,
+                can_view_private: true
+            })
+        );
+        // Another calendar of Olga's shared read-only: which one is her primary calendar
+        // Microsoft does not say, so only what holds on both is confirmed.
+        let kids_parties = copy("olga@contoso.com", false, false);
+        assert_eq!(
+            view(&[olgas, kids_parties]),
+            Some(CalendarView {
+                can_edit: false,
+                can_view_private: false
+            })
+        );
+    }
 }

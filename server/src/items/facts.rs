@@ -406,6 +406,16 @@ async fn notice(
         )));
     }
     if let Some(check) = check
+        && check.view.is_none()
+    {
+        return Ok(Some(format!(
+            "{}'s calendar is not among your calendars in Outlook, so Liaison can confirm no \
+             access to it: accept {}'s sharing invitation, or add the calendar in Outlook, then \
+             open the item again",
+            owner.display_name, owner.display_name
+        )));
+    }
+    if let Some(check) = check
         && check.graph_role.is_none()
     {
         return Ok(Some(format!(

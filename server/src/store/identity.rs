@@ -63,14 +63,16 @@ pub struct DelegationCheck {
     /// The owner's `calendarPermissions` role for the delegate (`None` role when the list does
     /// not name them); `None` when the owner's list could not be read.
     pub graph_role: Option<GraphRole>,
-    /// The delegate's own view of the owner's calendar; `None` when they cannot open it.
+    /// The delegate's own view of the owner's calendar (their copy in `/me/calendars`); `None`
+    /// when it is not among their calendars — which rules everything out.
     pub view: Option<CalendarView>,
     pub checked_at_ms: i64,
     /// The client-reported bits last audited as a disagreement (audited once per change).
     pub client_bits_audited: Option<u8>,
 }
 
-/// The delegate's `GET /users/{owner}/calendar`: `canEdit`, `canViewPrivateItems`.
+/// The delegate's copy of the owner's calendar in their `/me/calendars`: `canEdit`,
+/// `canViewPrivateItems`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CalendarView {
     pub can_edit: bool,
@@ -82,10 +84,13 @@ impl DelegationCheck {
     pub fn sources(&self) -> Vec<AccessSource> {
         let mut sources = Vec::new();
         sources.extend(self.graph_role.map(AccessSource::Graph));
-        sources.extend(self.view.map(|v| AccessSource::CalendarView {
-            can_edit: v.can_edit,
-            can_view_private: v.can_view_private,
-        }));
+        sources.push(match self.view {
+            Some(v) => AccessSource::CalendarView {
+                can_edit: v.can_edit,
+                can_view_private: v.can_view_private,
+            },
+            None => AccessSource::NoCalendarView,
+        });
         sources
     }
 

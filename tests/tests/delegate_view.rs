@@ -1,0 +1,109 @@
+//! The delegate's own view of the owner's calendar is their copy of it among their calendars
+//! (`/me/calendars`), the one place Microsoft documents a delegate's `canEdit` and
+//! `canViewPrivateItems`; `GET /users/{owner}/calendar` is the owner's calendar with the owner's
+//! values (the simulator answers those to everyone, as the documentation shows them), and
+//! grants nothing. A calendar the delegate has not added yet rules everything out, and the
+//! sidebar says why.
+
+use liaison_domain::api::{ErrorBody, ErrorCode, ItemContext};
+use liaison_domain::permissions::{Action, Reason};
+use liaison_e2e::TestApp;
+use liaison_e2e::people::items::*;
+use liaison_e2e::people::{ANN, OLGA, OTTO, RITA, day, item, save, seeded};
+use liaison_server::store::{AuditAction, CountedTable};
+use m365_sim::outlook::NewMeeting;
+use serde_json::Value;
+
+async fn context(app: &TestApp, who: &str, item: &Value) -> ItemContext {
+    let res = app.post_as(who, "/api/items/context", item, None).await;
+    assert_eq!(res.status(), 200, "{who}: {:?}", res.text().await);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_calendar_the_delegate_has_not_added_grants_nothing_and_the_sidebar_says_why() {
+    let app = TestApp::builder()
+        .delegation_ttl(std::time::Duration::ZERO)
+        .spawn()
+        .await;
+    // Olga shared her calendar with Rita (Reviewer) and made Ann her delegate, but neither has
+    // accepted the invitation: Olga's calendar is not among theirs.
+    app.simulator.set_calendar_added(RITA, OLGA, false);
+    app.simulator.set_calendar_added(ANN, OLGA, false);
+    let review = item(OLGA, &seeded(OLGAS_REVIEW));
+    let rita = context(&app, RITA, &review).await;
+    assert_eq!(
+        rita.permissions.actions[&Action::ViewDetails].reason,
+        Some(Reason::NoCalendarAccess)
+    );
+    assert!(rita.crm_event.is_none());
+    let notice = rita.notice.unwrap_or_default();
+    assert!(notice.contains("not among your calendars"), "{notice}");
+    // Ann may still send on Olga's behalf (a mailbox right), so the rules call her save
+    // compose-only; either way nothing is written, and the sidebar says why.
+    let ann = context(&app, ANN, &review).await;
+    assert!(!ann.permissions.actions[&Action::SaveToCrm].allowed);
+    assert!(
+        ann.notice
+            .unwrap_or_default()
+            .contains("not among your calendars")
+    );
+    let refused = app
+        .post_as(ANN, "/api/items/save", &save(review.clone(), &[]), None)
+        .await;
+    assert_eq!(refused.status(), 403);
+    let body: ErrorBody = refused.json().await.unwrap();
+    assert!(
+        matches!(
+            body.code,
+            ErrorCode::NoCalendarAccess | ErrorCode::ComposeOnly
+        ),
+        "{body:?}"
+    );
+    assert_eq!(
+        app.store.count_rows(CountedTable::CrmEvents).await.unwrap(),
+        0
+    );
+    // Olga's list names Ann as a delegate while Ann has no view: a disagreement, audited.
+    let audit = app.store.audit_log(&app.tenant_id(), 50).await.unwrap();
+    assert!(
+        audit.iter().any(
+            |line| line.action == AuditAction::DelegationConflict.as_str()
+                && line
+                    .detail
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("not among theirs")
+        ),
+        "{audit:?}"
+    );
+
+    // Once Ann has added the calendar, the same save goes through.
+    app.simulator.set_calendar_added(ANN, OLGA, true);
+    let saved = app
+        .post_as(ANN, "/api/items/save", &save(review, &[]), None)
+        .await;
+    assert_eq!(saved.status(), 200, "{:?}", saved.text().await);
+}
+
+#[tokio::test]
+async fn the_owners_values_on_the_owners_calendar_do_not_open_private_items() {
+    // Otto's delegate list cannot be read (he never connected): the delegate's own view is
+    // the only word on private items.
+    let app = TestApp::builder()
+        .without_connected_organizers()
+        .spawn()
+        .await;
+    // Ann is Otto's delegate without private access. Otto's own calendar says
+    // `canViewPrivateItems: true` (the owner's value, whoever reads it); Ann's copy says false.
+    let private = app.simulator.outlook().create(
+        OTTO,
+        &NewMeeting::new("Salary talk", day(2), 30).sensitivity("private"),
+    );
+    let seen = context(&app, ANN, &item(OTTO, &private)).await;
+    assert_eq!(
+        seen.permissions.actions[&Action::ViewDetails].reason,
+        Some(Reason::PrivateItem)
+    );
+    assert!(seen.crm_event.is_none());
+}
