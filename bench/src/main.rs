@@ -5,7 +5,9 @@
 //!   loopback) under load on `POST /api/permissions/resolve`, beside its `GET /healthz` as the
 //!   baseline: requests/s and p50/p99/p99.9 latency.
 //! - `context`: the item context through the real server and the simulator at zero latency:
-//!   p50/p99, requests/s beside `GET /healthz`, and Graph requests per context opened.
+//!   p50/p99, requests/s beside `GET /healthz`, and Graph requests per context opened;
+//!   `--graph-latency-ms 100`: each context timed alone against a slow Graph, beside one round
+//!   trip.
 //! - `pane`: the task pane's time from navigation to the item context shown, in headless
 //!   Chromium (its size comes from `scripts/bundle-size`).
 //! - `store`: CRM event upserts/s through the real save path on SQLite and PostgreSQL, beside a
@@ -61,6 +63,10 @@ enum Command {
         /// Concurrent keep-alive connections.
         #[arg(long, default_value = "8")]
         connections: usize,
+        /// Instead: every Graph answer waits this long, and each context is timed alone
+        /// beside one bare Graph round trip.
+        #[arg(long, default_value = "0")]
+        graph_latency_ms: u64,
     },
     /// The task pane's load time to the item context, in headless Chromium.
     Pane {
@@ -157,7 +163,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Context {
             seconds,
             connections,
-        } => context::report(seconds, connections).await?,
+            graph_latency_ms,
+        } => context::report(seconds, connections, graph_latency_ms).await?,
         Command::Store {
             events,
             clients,

@@ -51,12 +51,13 @@ pub async fn verified(
     {
         return Ok(kept);
     }
-    let graph_role = owners_list_says(items, owner, delegate).await;
-    let view = match items
-        .graph()?
-        .my_calendars(delegate_token, delegate.id.as_str())
-        .await
-    {
+    // Two independent reads, asked at once.
+    let graph = items.graph()?;
+    let (graph_role, calendars) = tokio::join!(
+        owners_list_says(items, owner, delegate),
+        graph.my_calendars(delegate_token, delegate.id.as_str()),
+    );
+    let view = match calendars {
         Ok(calendars) => own_view(&calendars, &owner.mailbox),
         Err(GraphError::Unauthorized) => {
             return Err(ItemError::Token(TokenError::NeedsReconnect));

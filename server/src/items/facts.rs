@@ -113,15 +113,26 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
     let owner = owner_in_tenant(items, caller, &item.owner).await?;
     let is_owner = owner.id == caller.id;
     let token = items.own_token(caller).await?;
-    let check = if is_owner {
-        None
-    } else {
-        Some(delegation::verified(items, &owner, caller, &token).await?)
-    };
-    let sighting = match &item_id {
-        None => Sighting::New,
-        Some(id) => read_item(items, &token, &owner, is_owner, id).await?,
-    };
+    // The delegation and the item are independent reads: asked at once, a first context costs
+    // one Graph round trip of waiting, not three.
+    let (check, sighting) = tokio::join!(
+        async {
+            if is_owner {
+                Ok(None)
+            } else {
+                delegation::verified(items, &owner, caller, &token)
+                    .await
+                    .map(Some)
+            }
+        },
+        async {
+            match &item_id {
+                None => Ok(Sighting::New),
+                Some(id) => read_item(items, &token, &owner, is_owner, id).await,
+            }
+        },
+    );
+    let (check, sighting) = (check?, sighting?);
     let mut item_facts = item_facts(items, &sighting, caller, &owner, is_owner).await?;
     if let (Sighting::Denied, Some(check)) = (&sighting, &check)
         && check.view.is_some()
