@@ -87,8 +87,8 @@ impl Server {
     }
 
     /// Grants the demo tenant's admin consent as its administrator would: `/admin/consent`, the
-    /// simulator's sign-in (Adele Admin), then its consent page — so that Office SSO signs the
-    /// task pane in without a dialog.
+    /// simulator's sign-in (Adele Admin), then Microsoft's admin consent page — so that Office
+    /// SSO signs the task pane in without a dialog.
     pub async fn grant_demo_admin_consent(&self) -> anyhow::Result<()> {
         // A browser: the flow cookie set by the start page goes back with the callback, which
         // is on the public URL (`localhost`), so the flow starts there too.
@@ -112,9 +112,11 @@ impl Server {
             .send()
             .await?,
         )?;
-        // The simulated sign-in page takes the administrator and the consent in one form, as
-        // Microsoft's page does for `prompt=admin_consent`; the callback answers the result.
-        let callback = location(http.post(&sign_in).form(&pick).send().await?)?;
+        // Adele signs in; Liaison sends her on to Microsoft's admin consent page for her
+        // tenant, where she accepts; the callback answers the result.
+        let signed_in = location(http.post(&sign_in).form(&pick).send().await?)?;
+        let consent_page = location(http.get(&signed_in).send().await?)?;
+        let callback = location(http.post(&consent_page).form(&pick).send().await?)?;
         let page = http.get(&callback).send().await?;
         let status = page.status();
         let body = page.text().await?;

@@ -197,15 +197,30 @@ impl Simulator {
     }
 
     /// Whether `delegate` has added `owner`'s shared calendar to their mailbox (accepted the
-    /// sharing invitation): until then it is missing from their `/me/calendars`.
+    /// sharing invitation, or added a calendar open to the organization): until then it is
+    /// missing from their `/me/calendars`.
     pub fn set_calendar_added(&self, delegate: &str, owner: &str, added: bool) {
         let pair = (delegate.to_ascii_lowercase(), owner.to_ascii_lowercase());
-        let mut world = self.state.world();
-        if added {
-            world.not_added.remove(&pair);
-        } else {
-            world.not_added.insert(pair);
-        }
+        self.state.world().calendar_added.insert(pair, added);
+    }
+
+    /// What "My Organization" may do in `owner`'s primary calendar (a `calendarRoleType`, as
+    /// the owner sets it in Outlook's sharing dialog).
+    pub fn set_organization_role(&self, owner: &str, role: &str) {
+        self.state
+            .world()
+            .organization_roles
+            .insert(owner.to_ascii_lowercase(), role.to_owned());
+    }
+
+    /// Gives `mailbox` another SMTP address (listed in its `proxyAddresses`).
+    pub fn add_alias(&self, mailbox: &str, alias: &str) {
+        self.state
+            .world()
+            .aliases
+            .entry(mailbox.to_ascii_lowercase())
+            .or_default()
+            .push(alias.to_owned());
     }
 
     pub fn outlook(&self) -> outlook::Outlook<'_> {

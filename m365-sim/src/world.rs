@@ -252,13 +252,20 @@ pub struct World {
     /// What a single-event read of another user's private item answers a delegate without
     /// private access: Microsoft does not document it (see [`PrivateItemRead`]).
     pub private_item_read: PrivateItemRead,
-    /// `(delegate mailbox, owner mailbox)` pairs whose shared calendar the delegate has not
-    /// added to their own mailbox yet (invitation not accepted): Graph lists it in their
+    /// Whether a delegate has added an owner's shared calendar to their own mailbox, by
+    /// `(delegate mailbox, owner mailbox)`, where a test said so. Graph lists it in their
     /// `/me/calendars` only once they have ("Before calendar sharing or delegation can take
     /// effect, … the sharee or delegate accepts the invitation, or, explicitly adds the shared
-    /// or delegated calendar", outlook-share-or-delegate-calendar.md). Every seeded grant is
-    /// accepted unless a test says otherwise.
-    pub not_added: HashSet<(String, String)>,
+    /// or delegated calendar", outlook-share-or-delegate-calendar.md). Unless said otherwise, a
+    /// delegate's own grant is accepted, and a calendar open to the whole organization is not
+    /// added (no invitation goes out for it).
+    pub calendar_added: HashMap<(String, String), bool>,
+    /// What "My Organization" (the owner's organization, the entry without an address) may do
+    /// in an owner's primary calendar, by owner mailbox: a `calendarRoleType`; `freeBusyRead`,
+    /// Outlook's default, when absent.
+    pub organization_roles: HashMap<String, String>,
+    /// More SMTP addresses of a mailbox (its `proxyAddresses` beside `mail`), by mailbox.
+    pub aliases: HashMap<String, Vec<String>>,
 }
 
 /// What `GET /users/{owner}/events/{id}` answers a delegate without private access for a
@@ -332,7 +339,9 @@ impl World {
             subscriptions: HashMap::new(),
             outbox: None,
             private_item_read: PrivateItemRead::default(),
-            not_added: HashSet::new(),
+            calendar_added: HashMap::new(),
+            organization_roles: HashMap::new(),
+            aliases: HashMap::new(),
         };
         let tenants = world.seed.tenants.clone();
         for tenant in &tenants {
@@ -496,16 +505,50 @@ impl World {
     /// Office delegate bits, private access and send-on-behalf of `delegate` on `owner`'s calendar.
     pub fn delegation(&self, owner_id: &str, delegate_id: &str) -> Option<(u8, bool)> {
         let (tenant_id, owner) = self.find_user(owner_id)?;
-        let (_, delegate) = self.find_user(delegate_id)?;
+        let (delegate_tenant, delegate) = self.find_user(delegate_id)?;
         let tenant = self.tenant(&tenant_id)?;
-        tenant
+        let own = tenant
             .delegations
             .iter()
             .find(|d| {
                 d.owner.eq_ignore_ascii_case(&owner.mail)
-                    && d.delegate.eq_ignore_ascii_case(&delegate.mail)
+                    && self.is_address_of(&delegate, &d.delegate)
             })
-            .map(|d| (d.calendar_bits, d.can_view_private))
+            .map(|d| (d.calendar_bits, d.can_view_private));
+        // Whoever the list does not name gets what "My Organization" gets, inside the tenant.
+        own.or_else(|| {
+            (delegate_tenant == tenant_id)
+                .then(|| bits_of_role(&self.organization_role(&owner.mail)))
+                .filter(|bits| *bits != 0)
+                .map(|bits| (bits, false))
+        })
+    }
+
+    /// "My Organization"'s role in `owner`'s primary calendar.
+    pub fn organization_role(&self, owner: &str) -> String {
+        self.organization_roles
+            .get(&owner.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_else(|| "freeBusyRead".into())
+    }
+
+    /// Whether `address` is one of `user`'s SMTP addresses (`mail` or an alias).
+    pub fn is_address_of(&self, user: &crate::seed::User, address: &str) -> bool {
+        user.mail.eq_ignore_ascii_case(address)
+            || self
+                .aliases
+                .get(&user.mail.to_ascii_lowercase())
+                .is_some_and(|aliases| aliases.iter().any(|a| a.eq_ignore_ascii_case(address)))
+    }
+
+    /// Whether `delegate` added `owner`'s shared calendar to their mailbox; `by_grant`: the
+    /// calendar is shared with them by name (an invitation they accept by default), not only
+    /// through the organization.
+    pub fn calendar_added(&self, delegate: &str, owner: &str, by_grant: bool) -> bool {
+        self.calendar_added
+            .get(&(delegate.to_ascii_lowercase(), owner.to_ascii_lowercase()))
+            .copied()
+            .unwrap_or(by_grant)
     }
 
     /// Whether `delegate` may send on `owner`'s behalf (Outlook's delegate setting).
@@ -551,5 +594,16 @@ impl World {
             || self
                 .user_consents
                 .contains(&(tenant_id.to_owned(), user_id.to_owned()))
+    }
+}
+
+/// The Office.js `DelegatePermissions` bits a `calendarRoleType` gives the organization:
+/// `read` reads, `write` "can view all the details and edit (create, update, or delete)
+/// non-private events"; the rest show no item.
+pub fn bits_of_role(role: &str) -> u8 {
+    match role {
+        "read" => 1,
+        "write" => 63,
+        _ => 0,
     }
 }

@@ -111,3 +111,35 @@ pub async fn confirm_google(app: &TestApp, token: &str, page: &str) -> reqwest::
         .await
         .unwrap()
 }
+
+/// Tenant-wide consent as an administrator gives it, in `browser`: `/admin/consent`, the
+/// simulator's sign-in as `signs_in`, then Microsoft's admin consent page where `consents`
+/// accepts. The page the callback answers at the end.
+pub async fn admin_consent(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    signs_in: &str,
+    consents: &str,
+) -> reqwest::Response {
+    let start = browser
+        .get(format!("{}/admin/consent", public(app)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(start.status(), 303, "{:?}", start.text().await);
+    let signed_in = through_simulator(&location(&start), signs_in).await;
+    let on_to_consent = browser.get(&signed_in).send().await.unwrap();
+    assert_eq!(
+        on_to_consent.status(),
+        303,
+        "{:?}",
+        on_to_consent.text().await
+    );
+    let consent_page = location(&on_to_consent);
+    assert!(
+        consent_page.contains("/v2.0/adminconsent?"),
+        "{consent_page}"
+    );
+    let back = through_simulator(&consent_page, consents).await;
+    browser.get(&back).send().await.unwrap()
+}

@@ -9,7 +9,7 @@ use liaison_domain::api::{ErrorBody, ErrorCode, ItemContext};
 use liaison_domain::permissions::{Action, Reason};
 use liaison_e2e::TestApp;
 use liaison_e2e::people::items::*;
-use liaison_e2e::people::{ANN, OLGA, OTTO, RITA, day, item, save, seeded};
+use liaison_e2e::people::{ANN, ARTHUR, OLGA, OTTO, RITA, day, item, save, seeded};
 use liaison_server::store::{AuditAction, CountedTable};
 use m365_sim::outlook::NewMeeting;
 use serde_json::Value;
@@ -106,4 +106,53 @@ async fn the_owners_values_on_the_owners_calendar_do_not_open_private_items() {
         Some(Reason::PrivateItem)
     );
     assert!(seen.crm_event.is_none());
+}
+
+#[tokio::test]
+async fn rights_given_to_the_whole_organization_count_for_someone_the_list_does_not_name() {
+    let app = TestApp::builder()
+        .delegation_ttl(std::time::Duration::ZERO)
+        .spawn()
+        .await;
+    let review = item(OLGA, &seeded(OLGAS_REVIEW));
+    // Otto is not in Olga's list. "My Organization" may only see her free/busy times (the
+    // default): Otto sees no item.
+    let before = context(&app, OTTO, &review).await;
+    assert_eq!(
+        before.permissions.actions[&Action::ViewDetails].reason,
+        Some(Reason::NoCalendarAccess)
+    );
+    // Olga opens her calendar to the organization to read, and Otto adds it in Outlook.
+    app.simulator.set_organization_role(OLGA, "read");
+    app.simulator.set_calendar_added(OTTO, OLGA, true);
+    let after = context(&app, OTTO, &review).await;
+    assert!(after.permissions.actions[&Action::ViewDetails].allowed);
+    assert_eq!(
+        after.permissions.actions[&Action::SaveToCrm].reason,
+        Some(Reason::ReviewerReadOnly)
+    );
+}
+
+#[tokio::test]
+async fn a_delegate_named_by_another_of_their_addresses_is_that_delegate() {
+    let app = TestApp::builder()
+        .delegation_ttl(std::time::Duration::ZERO)
+        .spawn()
+        .await;
+    // Olga's list names Arthur by an alias of his mailbox, as Editor.
+    app.simulator.add_alias(ARTHUR, "a.author@contoso.com");
+    let outlook = app.simulator.outlook();
+    outlook.remove_delegate(OLGA, ARTHUR);
+    outlook.set_delegate(OLGA, "a.author@contoso.com", 63, false, true);
+    let review = item(OLGA, &seeded(OLGAS_REVIEW));
+    let seen = context(&app, ARTHUR, &review).await;
+    assert!(
+        seen.permissions.actions[&Action::SaveToCrm].allowed,
+        "{:?}",
+        seen.permissions
+    );
+    let saved = app
+        .post_as(ARTHUR, "/api/items/save", &save(review, &[]), None)
+        .await;
+    assert_eq!(saved.status(), 200, "{:?}", saved.text().await);
 }

@@ -9,6 +9,8 @@ use liaison_e2e::{TestApp, error_body};
 use serde_json::{Value, json};
 
 const ANN: &str = "ann@contoso.com";
+const OLGA: &str = "olga@contoso.com";
+const ADELE: &str = "adele@contoso.com";
 const ANN_ID: &str = "00000002-aaaa-4bbb-8ccc-000000000002";
 
 #[tokio::test]
@@ -385,33 +387,31 @@ async fn an_id_token_for_another_nonce_and_a_code_at_the_wrong_callback_are_refu
 #[tokio::test]
 async fn only_an_administrator_grants_tenant_consent_and_the_tenant_comes_from_the_sign_in() {
     let app = TestApp::builder().without_consent().spawn().await;
-    let admin_browser = browser();
-    let start = || async {
-        let res = admin_browser
-            .get(format!("{}/admin/consent", public(&app)))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 303, "nothing gates the redirect itself");
-        location(&res)
-    };
-    // Microsoft's consent page decides who may consent for the organization.
-    let authorize = start().await;
-    assert!(authorize.contains("prompt=admin_consent"), "{authorize}");
-    let olgas = through_simulator(&authorize, "olga@contoso.com").await;
-    let refused = admin_browser.get(&olgas).send().await.unwrap();
-    assert_eq!(refused.status(), 400);
-    assert!(
+    let not_consented = || async {
         app.store
             .admin_consent(&app.tenant_id())
             .await
             .unwrap()
             .is_none()
-    );
+    };
+    // Olga signs in, and Microsoft's admin consent page refuses her: not an administrator.
+    let refused = admin_consent(&app, &browser(), OLGA, OLGA).await;
+    assert_eq!(refused.status(), 400);
+    assert!(not_consented().await);
 
     // A callback's query string proves nothing: `admin_consent=True&tenant=…` with a live
-    // state but no code from the identity platform records nothing.
-    let authorize = start().await;
+    // sign-in state but no code from the identity platform records nothing.
+    let admin_browser = browser();
+    let start = admin_browser
+        .get(format!("{}/admin/consent", public(&app)))
+        .send()
+        .await
+        .unwrap();
+    let authorize = location(&start);
+    assert!(
+        !authorize.contains("prompt=admin_consent"),
+        "no undocumented prompt: {authorize}"
+    );
     let state = url::Url::parse(&authorize)
         .unwrap()
         .query_pairs()
@@ -427,18 +427,36 @@ async fn only_an_administrator_grants_tenant_consent_and_the_tenant_comes_from_t
         admin_browser.get(&forged).send().await.unwrap().status(),
         400
     );
-    assert!(
-        app.store
-            .admin_consent(&app.tenant_id())
+    assert!(not_consented().await);
+
+    // Adele signs in; the consent answer names another tenant: refused, nothing recorded.
+    let adeles_browser = browser();
+    let start = adeles_browser
+        .get(format!("{}/admin/consent", public(&app)))
+        .send()
+        .await
+        .unwrap();
+    let signed_in = through_simulator(&location(&start), ADELE).await;
+    let on_to_consent = adeles_browser.get(&signed_in).send().await.unwrap();
+    let consent_page = location(&on_to_consent);
+    let back = through_simulator(&consent_page, ADELE).await;
+    let elsewhere = with_param(&back, "tenant", "11111111-2222-4333-8444-555555555555");
+    assert_eq!(
+        adeles_browser
+            .get(&elsewhere)
+            .send()
             .await
             .unwrap()
-            .is_none()
+            .status(),
+        400
     );
+    assert!(not_consented().await);
 
-    // Adele, a Global Administrator, consents: the tenant and the scopes come from the
-    // validated sign-in and the token response.
-    let back = through_simulator(&start().await, "adele@contoso.com").await;
-    assert_eq!(admin_browser.get(&back).send().await.unwrap().status(), 200);
+    // Adele, a Global Administrator, signs in and consents on Microsoft's admin consent page:
+    // the tenant is her validated sign-in's.
+    let granted = admin_consent(&app, &browser(), ADELE, ADELE).await;
+    assert_eq!(granted.status(), 200);
+    assert!(granted.text().await.unwrap().contains("Consent granted"));
     let recorded = app
         .store
         .admin_consent(&app.tenant_id())
@@ -470,14 +488,7 @@ async fn a_fresh_install_takes_admin_consent_a_first_sign_in_and_a_first_sync() 
             .spawn()
             .await;
         assert!(app.store.tenant(&app.tenant_id()).await.unwrap().is_none());
-        let admin_browser = browser();
-        let res = admin_browser
-            .get(format!("{}/admin/consent", public(&app)))
-            .send()
-            .await
-            .unwrap();
-        let back = through_simulator(&location(&res), "adele@contoso.com").await;
-        let consented = admin_browser.get(&back).send().await.unwrap();
+        let consented = admin_consent(&app, &browser(), ADELE, ADELE).await;
         assert_eq!(consented.status(), 200, "{backend:?}");
         let tenant = app.store.tenant(&app.tenant_id()).await.unwrap();
         assert_eq!(tenant.map(|t| t.name), Some("contoso.com".to_owned()));

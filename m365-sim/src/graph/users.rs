@@ -16,6 +16,7 @@ use crate::state::SimState;
 use crate::traffic::graph_error;
 
 use super::access::*;
+use crate::world::bits_of_role;
 
 /// `GET /v1.0/users/{user}` (and `/me`).
 pub async fn get_user(
@@ -45,6 +46,9 @@ pub async fn get_user(
         "displayName": u.display_name,
         "mail": u.mail,
         "userPrincipalName": u.mail,
+        "proxyAddresses": std::iter::once(format!("SMTP:{}", u.mail))
+            .chain(world.aliases.get(&u.mail.to_ascii_lowercase()).into_iter().flatten().map(|a| format!("smtp:{a}")))
+            .collect::<Vec<_>>(),
         "businessPhones": [],
         "givenName": u.display_name.split(' ').next(),
         "surname": u.display_name.split(' ').nth(1),
@@ -133,29 +137,31 @@ pub async fn list_calendars(
         "owner": { "name": me.display_name, "address": me.mail },
     })];
     if let Some(tenant) = world.tenant(&tenant_id) {
-        for grant in tenant.delegations.iter().filter(|d| {
-            d.delegate.eq_ignore_ascii_case(&me.mail)
-                && d.calendar_bits & READ != 0
-                && !world.not_added.contains(&(
-                    d.delegate.to_ascii_lowercase(),
-                    d.owner.to_ascii_lowercase(),
-                ))
-        }) {
-            let Some(owner) = tenant
-                .users
-                .iter()
-                .find(|u| u.mail.eq_ignore_ascii_case(&grant.owner))
-            else {
-                continue;
+        for owner in tenant.users.iter().filter(|u| u.id != me.id) {
+            let grant = tenant.delegations.iter().find(|d| {
+                d.owner.eq_ignore_ascii_case(&owner.mail) && world.is_address_of(&me, &d.delegate)
+            });
+            let (bits, private, delegate) = match grant {
+                Some(g) => (
+                    g.calendar_bits,
+                    g.can_view_private,
+                    role_of(g.calendar_bits, g.can_view_private).starts_with("delegate"),
+                ),
+                None => (
+                    bits_of_role(&world.organization_role(&owner.mail)),
+                    false,
+                    false,
+                ),
             };
-            let delegate =
-                role_of(grant.calendar_bits, grant.can_view_private).starts_with("delegate");
+            if bits & READ == 0 || !world.calendar_added(&me.mail, &owner.mail, grant.is_some()) {
+                continue;
+            }
             value.push(json!({
                 "id": format!("AAMkShared-{}-{}", owner.id, me.id),
                 "name": owner.display_name,
                 "canShare": false,
-                "canEdit": grant.calendar_bits & WRITE != 0,
-                "canViewPrivateItems": delegate && grant.can_view_private,
+                "canEdit": bits & WRITE != 0,
+                "canViewPrivateItems": delegate && private,
                 "isDefaultCalendar": false,
                 "isRemovable": true,
                 "owner": { "name": owner.display_name, "address": owner.mail },
@@ -192,11 +198,12 @@ pub async fn calendar_permissions(
     let access = Access::resolve(&world, &claims, &user, false)?;
     let mut value = Vec::new();
     if access.own {
+        let (_, owner) = world.find_user(&access.owner).ok_or_else(not_found)?;
         value.push(json!({
             "id": "RGVmYXVsdA==",
             "isRemovable": false,
             "isInsideOrganization": true,
-            "role": "freeBusyRead",
+            "role": world.organization_role(&owner.mail),
             "allowedRoles": ["none", "freeBusyRead", "limitedRead", "read"],
             "emailAddress": { "name": "My Organization" },
         }));

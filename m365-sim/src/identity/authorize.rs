@@ -1,5 +1,7 @@
-//! The authorize page: pick a seeded user, consent (or the admin's consent for the tenant
-//! with `prompt=admin_consent`), and the redirect back with a code.
+//! The authorize page: pick a seeded user, consent for themselves, and the redirect back with a
+//! code. No `prompt` value grants consent for the whole organization: Microsoft's v2 endpoint
+//! documents `login`, `none`, `consent`, `select_account` (and `create`), not `admin_consent`;
+//! the organization's consent is the admin consent endpoint's ([`super::admin_consent`]).
 
 use std::sync::Arc;
 
@@ -25,8 +27,6 @@ pub struct AuthorizeParams {
     code_challenge: Option<String>,
     code_challenge_method: Option<String>,
     login_hint: Option<String>,
-    /// `admin_consent`: an administrator grants the permissions for the whole organization.
-    prompt: Option<String>,
 }
 
 /// Checks an authorize request; on success the redirect URI is safe to redirect to.
@@ -164,29 +164,9 @@ pub async fn authorize_submit(
             "The user account does not exist.",
         );
     };
-    let admin_consent = params.prompt.as_deref() == Some("admin_consent");
-    if admin_consent {
-        // Only an administrator may accept for everyone (Entra shows others "Need admin approval").
-        let is_admin = state
-            .world()
-            .tenant(&tenant_id)
-            .is_some_and(|t| t.admins.iter().any(|a| a.eq_ignore_ascii_case(&user.mail)));
-        if !is_admin {
-            return redirect_error(
-                &redirect_uri,
-                "access_denied",
-                90094,
-                "Admin consent is required: an administrator must grant permission for this app.",
-                client_state,
-            );
-        }
-    }
     let code = random_token("sim.code.");
     {
         let mut world = state.world();
-        if admin_consent {
-            world.admin_consents.insert(tenant_id.clone());
-        }
         world
             .user_consents
             .insert((tenant_id.clone(), user.id.clone()));

@@ -34,6 +34,16 @@ pub struct StartedFlow {
 }
 
 impl BrowserBinding {
+    /// A new binding: a random secret for the flow cookie.
+    pub fn fresh() -> Self {
+        Self(sessions::new_token(""))
+    }
+
+    /// The SHA-256 kept with the flow.
+    pub fn hash(&self) -> String {
+        sessions::hash(&self.0)
+    }
+
     /// The `Set-Cookie` value, for an HTTPS server or not.
     pub fn set_cookie(&self, https: bool) -> String {
         flow_cookie(&self.0, sessions::FLOW_MS / 1000, https)
@@ -86,20 +96,16 @@ impl SignIn {
         let redirect_uri = self.callback_url(provider);
         let authorization = match provider {
             Provider::Microsoft => {
+                // Admin consent starts with the same sign-in (who, which tenant); the consent
+                // itself is asked next, on Microsoft's admin consent endpoint
+                // ([`crate::auth::admin_consent`]).
                 let scopes = scopes::requested(Provider::Microsoft);
-                // Admin consent: the same sign-in, with Microsoft's admin consent page, where
-                // the identity platform decides who may consent for the organization.
-                let extra: &[(&str, &str)] = if purpose == FlowPurpose::AdminConsent {
-                    &[("prompt", "admin_consent")]
-                } else {
-                    &[]
-                };
                 oauth::authorize(
                     &self.microsoft()?.oauth(),
                     &redirect_uri,
                     &scopes,
                     &nonce,
-                    extra,
+                    &[],
                 )
             }
             Provider::Google => oauth::authorize(
@@ -110,7 +116,7 @@ impl SignIn {
                 &[("access_type", "offline"), ("prompt", "consent")],
             ),
         }?;
-        let browser = BrowserBinding(sessions::new_token(""));
+        let browser = BrowserBinding::fresh();
         let state_hash = sessions::hash(&authorization.state);
         self.store
             .put_sign_in_flow(&SignInFlow {
@@ -125,7 +131,7 @@ impl SignIn {
                 return_to: "/".into(),
                 dialog,
                 started_by,
-                browser_hash: Some(sessions::hash(&browser.0)),
+                browser_hash: Some(browser.hash()),
                 authorization_code: None,
                 expires_at_ms: now_ms() + sessions::FLOW_MS,
             })

@@ -3,7 +3,9 @@
 //!
 //! - [`sessions`]: opaque session tokens and one-time values (only their SHA-256 is stored).
 //! - [`connections`]: [`connections::TokenSource`], access tokens from sealed refresh tokens.
-//! - [`sign_in`]: [`sign_in::SignIn`], Office SSO, the code flow, admin consent.
+//! - [`sign_in`]: [`sign_in::SignIn`], Office SSO, the code flow.
+//! - [`admin_consent`]: an administrator's consent for the tenant (sign-in, then Microsoft's
+//!   admin consent endpoint).
 //! - [`flows`]: starting a code flow, bound to the browser that starts it (its flow cookie).
 //! - [`google`]: connecting Google Workspace, bound to the session that asked for it.
 //! - [`refused`]: refused Office SSO tokens in the audit log, bounded.
@@ -13,6 +15,7 @@
 //! The identity providers' protocols (token validation, OAuth exchanges) are in
 //! [`crate::identity`]; the HTTP side of a caller in [`crate::http::caller`].
 
+pub mod admin_consent;
 pub mod connections;
 pub mod flows;
 pub mod google;

@@ -4,10 +4,8 @@
 //!
 //! Every redirect is remembered under the SHA-256 of a one-time `state`, its PKCE verifier
 //! sealed; the callback takes it once (a replay finds nothing), and a code is redeemed only
-//! with the provider that started the flow. Admin consent is Microsoft's own
-//! `prompt=admin_consent` page: Microsoft decides who may consent for the organization, and
-//! the consent recorded is the validated ID token's tenant with the scopes the token response
-//! says were granted — never what a callback's query string claims.
+//! with the provider that started the flow. Admin consent: the administrator signs in, then
+//! Microsoft's admin consent endpoint asks them ([`crate::auth::admin_consent`]).
 
 use crate::auth::refused::RefusedTokens;
 use std::sync::Arc;
@@ -24,8 +22,8 @@ use crate::identity::oauth::{self, OAuthError, TokenSet};
 use crate::identity::tokens::TokenClaims;
 use crate::identity::{Google, Identity, Microsoft};
 use crate::store::{
-    AdminConsent, AuditAction, AuditEntry, FlowPurpose, LiveSession, Provider, SignInFlow, Store,
-    StoreError, Tenant, TenantId, User, UserId, UserKey,
+    AuditAction, AuditEntry, FlowPurpose, LiveSession, Provider, SignInFlow, Store, StoreError,
+    Tenant, TenantId, User, UserId, UserKey,
 };
 
 /// Liaison's app role for its administrators, assigned in Entra (the `roles` claim).
@@ -93,6 +91,8 @@ pub enum Finished {
         dialog: bool,
     },
     AdminConsented,
+    /// The administrator signed in: on to Microsoft's admin consent page, in this browser.
+    Continue(crate::auth::flows::StartedFlow),
     /// The provider ended the flow with an error (cancelled, refused).
     Refused {
         error: String,
@@ -106,6 +106,9 @@ pub struct Callback {
     pub code: Option<String>,
     pub state: Option<String>,
     pub error: Option<String>,
+    /// The admin consent endpoint's answer: `True`, with the consenting `tenant`.
+    pub admin_consent: Option<String>,
+    pub tenant: Option<String>,
 }
 
 /// Sign-in as a service: what the sign-in routes call.
@@ -272,6 +275,9 @@ impl SignIn {
                 dialog: flow.dialog,
             });
         }
+        if flow.purpose == FlowPurpose::AdminConsentGrant {
+            return self.finish_tenant_consent(&flow, &callback).await;
+        }
         let code = callback
             .code
             .as_deref()
@@ -305,8 +311,7 @@ impl SignIn {
             })?;
         let person = person_of(&claims)?;
         if flow.purpose == FlowPurpose::AdminConsent {
-            self.record_admin_consent(&claims, &person, &tokens).await?;
-            return Ok(Finished::AdminConsented);
+            return self.ask_tenant_consent(&claims, &person).await;
         }
         let graph = self
             .graph
@@ -438,7 +443,11 @@ impl SignIn {
 
     /// The tenant a validated Microsoft token names, created on first sight (named after the
     /// domain of `mailbox`) — a fresh installation knows none; its settings are kept.
-    async fn ensure_tenant(&self, tenant_id: &TenantId, mailbox: &str) -> Result<(), StoreError> {
+    pub(super) async fn ensure_tenant(
+        &self,
+        tenant_id: &TenantId,
+        mailbox: &str,
+    ) -> Result<(), StoreError> {
         if self.store.tenant(tenant_id).await?.is_none() {
             let domain = mailbox
                 .rsplit_once('@')
@@ -452,7 +461,7 @@ impl SignIn {
 
     /// The tenant and the user a validated Microsoft token names, created on first sight; the
     /// user's Liaison settings are kept.
-    async fn upsert_person(
+    pub(super) async fn upsert_person(
         &self,
         person: &UserKey,
         mailbox: &str,
@@ -483,50 +492,5 @@ impl SignIn {
             self.store.upsert_user(&user).await?;
         }
         Ok(user)
-    }
-
-    /// The administrator consented on Microsoft's page and signed in: the consent recorded is
-    /// their validated tenant and the scopes the token response says were granted.
-    async fn record_admin_consent(
-        &self,
-        claims: &TokenClaims,
-        person: &UserKey,
-        tokens: &TokenSet,
-    ) -> Result<(), StoreError> {
-        let wanted = scopes::graph_permissions();
-        let bare = |scope: &str| {
-            scope
-                .rsplit_once('/')
-                .map_or(scope.to_owned(), |(_, name)| name.to_owned())
-        };
-        let granted: Vec<String> = tokens
-            .scopes
-            .iter()
-            .map(|s| bare(s))
-            .filter(|s| wanted.iter().any(|w| bare(w) == *s))
-            .collect();
-        // The first step of an installation: the tenant may be one Liaison has never seen.
-        self.ensure_tenant(&person.tenant_id, claims.username().unwrap_or_default())
-            .await?;
-        self.store
-            .record_admin_consent(&AdminConsent {
-                tenant_id: person.tenant_id.clone(),
-                granted_by_id: person.user_id.clone(),
-                scopes: granted.join(" "),
-                granted_at_ms: now_ms(),
-            })
-            .await?;
-        let mut entry = AuditEntry::allowed(
-            &person.tenant_id,
-            &person.user_id,
-            AuditAction::AdminConsent,
-            person.tenant_id.as_str(),
-        );
-        entry.detail = Some(format!(
-            "granted by {}: {}",
-            claims.username().unwrap_or("an administrator"),
-            granted.join(" ")
-        ));
-        self.store.append_audit(&entry).await
     }
 }

@@ -43,6 +43,27 @@ impl GraphClient {
         serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
     }
 
+    /// The caller's SMTP addresses (`GET /me?$select=mail,proxyAddresses`, `User.Read`).
+    pub async fn my_addresses(
+        &self,
+        token: &SecretString,
+        mailbox: &str,
+    ) -> Result<Vec<String>, GraphError> {
+        let value = self
+            .send(
+                Operation::Me,
+                token,
+                mailbox,
+                Method::GET,
+                "/me?$select=id,mail,proxyAddresses",
+                None,
+            )
+            .await?;
+        let user: GraphUser =
+            serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))?;
+        Ok(user.smtp_addresses())
+    }
+
     /// The Organizer's delegates and sharees (`/me/calendar/calendarPermissions`), all pages.
     pub async fn calendar_permissions(
         &self,

@@ -235,10 +235,29 @@ pub struct DeltaPage {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GraphUser {
+    #[serde(default)]
     pub id: String,
     pub display_name: Option<String>,
     pub mail: Option<String>,
     pub user_principal_name: Option<String>,
+    /// Every address of the mailbox, `SMTP:` (primary) or `smtp:` (others) and other types.
+    #[serde(default)]
+    pub proxy_addresses: Vec<String>,
+}
+
+impl GraphUser {
+    /// The SMTP addresses Graph gives for the user: `mail` and the `smtp:` proxy addresses.
+    pub fn smtp_addresses(&self) -> Vec<String> {
+        self.mail
+            .iter()
+            .cloned()
+            .chain(self.proxy_addresses.iter().filter_map(|p| {
+                p.split_once(':')
+                    .filter(|(kind, _)| kind.eq_ignore_ascii_case("smtp"))
+                    .map(|(_, address)| address.to_owned())
+            }))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -248,9 +267,19 @@ pub struct CalendarPermission {
     #[serde(rename = "role")]
     pub role_name: String,
     pub email_address: EmailAddress,
+    #[serde(default)]
+    pub is_removable: Option<bool>,
 }
 
 impl CalendarPermission {
+    /// The entry of "My Organization", the owner's organization: "For the 'My Organization'
+    /// share recipient, the address property is null", and it cannot be removed ("The primary
+    /// calendar of a user is always shared with 'My Organization'"). Told by those two
+    /// documented properties, never by its display name.
+    pub fn is_my_organization(&self) -> bool {
+        self.email_address.address.is_none() && self.is_removable == Some(false)
+    }
+
     /// The role; one Graph may add later reads as `custom` (stated, never more than an Author).
     pub fn role(&self) -> liaison_domain::permissions::GraphRole {
         serde_json::from_value(serde_json::Value::String(self.role_name.clone()))

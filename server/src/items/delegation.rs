@@ -18,7 +18,7 @@ use secrecy::SecretString;
 use crate::auth::connections::{Refresh, TokenError};
 use crate::clock::now_ms;
 use crate::graph::client::GraphError;
-use crate::graph::model::Calendar;
+use crate::graph::model::{Calendar, CalendarPermission};
 use crate::items::error::ItemError;
 use crate::items::service::Items;
 use crate::store::{
@@ -53,10 +53,23 @@ pub async fn verified(
     }
     // Two independent reads, asked at once.
     let graph = items.graph()?;
-    let (graph_role, calendars) = tokio::join!(
-        owners_list_says(items, owner, delegate),
+    let (list, calendars, addresses) = tokio::join!(
+        owners_list(items, owner),
         graph.my_calendars(delegate_token, delegate.id.as_str()),
+        graph.my_addresses(delegate_token, delegate.id.as_str()),
     );
+    let addresses = match addresses {
+        Ok(mut addresses) => {
+            addresses.push(delegate.mailbox.clone());
+            addresses
+        }
+        Err(error) => {
+            // Fewer addresses can only match fewer entries: the least of what holds.
+            tracing::warn!(%error, "cannot read the delegate's addresses");
+            vec![delegate.mailbox.clone()]
+        }
+    };
+    let graph_role = list.map(|list| role_in(&list, &addresses));
     let view = match calendars {
         Ok(calendars) => own_view(&calendars, &owner.mailbox),
         Err(GraphError::Unauthorized) => {
@@ -109,9 +122,9 @@ fn own_view(calendars: &[Calendar], owner: &str) -> Option<CalendarView> {
         })
 }
 
-/// The owner's `calendarPermissions` role for the delegate (`none` when the list does not name
-/// them); `None` when the list cannot be read — the owner has no working connection.
-async fn owners_list_says(items: &Items, owner: &User, delegate: &User) -> Option<GraphRole> {
+/// The owner's `calendarPermissions`; `None` when the list cannot be read — the owner has no
+/// working connection.
+async fn owners_list(items: &Items, owner: &User) -> Option<Vec<CalendarPermission>> {
     let token = items
         .tokens
         .access_token(&owner.key(), Provider::Microsoft, Refresh::IfStale)
@@ -123,21 +136,51 @@ async fn owners_list_says(items: &Items, owner: &User, delegate: &User) -> Optio
         .calendar_permissions(&token, owner.id.as_str())
         .await
     {
-        Ok(permissions) => Some(
-            permissions
-                .iter()
-                .find(|p| {
-                    p.email_address
-                        .address
-                        .as_deref()
-                        .is_some_and(|a| a.eq_ignore_ascii_case(&delegate.mailbox))
-                })
-                .map_or(GraphRole::None, |p| p.role()),
-        ),
+        Ok(permissions) => Some(permissions),
         Err(error) => {
             tracing::warn!(%error, "cannot read the owner's calendar permissions");
             None
         }
+    }
+}
+
+/// The role the owner's list gives the delegate known by `addresses` (every SMTP address Graph
+/// gives for them): the entries naming one of them — the least, should several — or else the
+/// entry of "My Organization", which "represents the users in the same organization as the
+/// owner" (the owner is always in the delegate's tenant here). An entry naming a group is not
+/// resolved: its members are not readable without a directory permission Liaison does not ask
+/// for, so a grant through a group confirms nothing (least privilege).
+fn role_in(list: &[CalendarPermission], addresses: &[String]) -> GraphRole {
+    let names_them = |p: &&CalendarPermission| {
+        p.email_address
+            .address
+            .as_deref()
+            .is_some_and(|a| addresses.iter().any(|mine| mine.eq_ignore_ascii_case(a)))
+    };
+    list.iter()
+        .filter(names_them)
+        .map(CalendarPermission::role)
+        .min_by_key(|role| privilege(*role))
+        .or_else(|| {
+            list.iter()
+                .find(|p| p.is_my_organization())
+                .map(CalendarPermission::role)
+        })
+        .unwrap_or(GraphRole::None)
+}
+
+/// How much a role lets one do, to take the least of several. `custom` is never more than an
+/// Author (below `write`), and confirms nothing itself.
+fn privilege(role: GraphRole) -> u8 {
+    match role {
+        GraphRole::None => 0,
+        GraphRole::FreeBusyRead => 1,
+        GraphRole::LimitedRead => 2,
+        GraphRole::Read => 3,
+        GraphRole::Custom => 4,
+        GraphRole::Write => 5,
+        GraphRole::DelegateWithoutPrivateEventAccess => 6,
+        GraphRole::DelegateWithPrivateEventAccess => 7,
     }
 }
 
@@ -171,6 +214,70 @@ mod tests {
             "owner": { "name": "Olga Organizer", "address": owner },
         }))
         .unwrap()
+    }
+
+    /// Microsoft's example list (`get_calendarperms`, outlook-share-or-delegate-calendar.md):
+    /// Megan as a delegate, and "My Organization" without an address.
+    fn microsofts_list() -> Vec<CalendarPermission> {
+        serde_json::from_value(serde_json::json!([
+            {
+                "id": "L289RXhjaGFuZ2VMYWJTWVnYW5C", "isRemovable": true,
+                "isInsideOrganization": true, "role": "delegateWithPrivateEventAccess",
+                "allowedRoles": ["freeBusyRead", "limitedRead", "read", "write",
+                    "delegateWithoutPrivateEventAccess", "delegateWithPrivateEventAccess"],
+                "emailAddress": { "name": "Megan Bowen", "address": "MeganB@contoso.OnMicrosoft.com" }
+            },
+            {
+                "id": "RGVmYXVsdA==", "isRemovable": false, "isInsideOrganization": true,
+                "role": "freeBusyRead",
+                "allowedRoles": ["none", "freeBusyRead", "limitedRead", "read", "write"],
+                "emailAddress": { "name": "My Organization" }
+            }
+        ]))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_list_names_the_delegate_by_any_address_else_the_organization_speaks() {
+        let list = microsofts_list();
+        let role = |addresses: &[&str]| {
+            let addresses: Vec<String> = addresses.iter().map(|a| (*a).to_owned()).collect();
+            role_in(&list, &addresses)
+        };
+        assert_eq!(
+            role(&["megan.bowen@contoso.com", "meganb@contoso.onmicrosoft.com"]),
+            GraphRole::DelegateWithPrivateEventAccess
+        );
+        assert_eq!(
+            role(&["adelev@contoso.onmicrosoft.com"]),
+            GraphRole::FreeBusyRead
+        );
+        // A display name is no address: someone whose address is "My Organization" is nobody.
+        let mut named = list.clone();
+        named[1].email_address.address = Some("someone@contoso.com".into());
+        assert_eq!(
+            role_in(&named, &["adelev@contoso.com".into()]),
+            GraphRole::None
+        );
+        // Named twice (two addresses, two roles): the least.
+        let mut twice = list.clone();
+        twice.push(
+            serde_json::from_value(serde_json::json!({
+                "role": "read", "isRemovable": true,
+                "emailAddress": { "name": "Megan", "address": "megan.bowen@contoso.com" }
+            }))
+            .unwrap(),
+        );
+        assert_eq!(
+            role_in(
+                &twice,
+                &[
+                    "megan.bowen@contoso.com".into(),
+                    "MeganB@contoso.OnMicrosoft.com".into()
+                ]
+            ),
+            GraphRole::Read
+        );
     }
 
     #[test]

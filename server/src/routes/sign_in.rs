@@ -164,6 +164,8 @@ pub async fn finish_sign_in(
              for it. If this window is not Outlook's, nothing is connected: close it.",
             dialog.then_some(code.as_str()),
         ),
+        // The administrator signed in: on to Microsoft's admin consent page, in this browser.
+        Ok(Finished::Continue(started)) => to_provider(&state, started),
         Ok(Finished::AdminConsented) => page(
             StatusCode::OK,
             "Consent granted",

@@ -200,8 +200,10 @@ pub enum FlowPurpose {
     /// The account came back from the provider: its authorization code waits for the pane
     /// whose session asked for it ([`crate::auth::google`]).
     ConnectPending,
-    /// An administrator grants consent for the tenant.
+    /// An administrator signs in to grant consent for the tenant (who, in which tenant).
     AdminConsent,
+    /// That administrator, sent on to Microsoft's admin consent endpoint for their tenant.
+    AdminConsentGrant,
 }
 
 impl FlowPurpose {
@@ -211,6 +213,7 @@ impl FlowPurpose {
             Self::Connect => "connect",
             Self::ConnectPending => "connect_pending",
             Self::AdminConsent => "admin_consent",
+            Self::AdminConsentGrant => "admin_consent_grant",
         }
     }
 }
@@ -224,6 +227,7 @@ impl TryFrom<String> for FlowPurpose {
             "connect" => Ok(Self::Connect),
             "connect_pending" => Ok(Self::ConnectPending),
             "admin_consent" => Ok(Self::AdminConsent),
+            "admin_consent_grant" => Ok(Self::AdminConsentGrant),
             _ => Err(StoreError::Setup(format!("unknown sign-in purpose {text}"))),
         }
     }
