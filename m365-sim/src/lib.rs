@@ -10,7 +10,8 @@
 //! # Layout
 //! - [`seed`]: the tenants, users, delegate grants and events a simulator starts with.
 //! - [`world`]: the mutable state (events with their change sequence, codes, refresh tokens,
-//!   consents); [`state`]: the world, keys and traffic every route shares, and token claims.
+//!   consents); [`sharing`]: who may open whose calendar (grants by any address, "My
+//!   Organization", calendars a delegate added); [`state`]: the world, keys and traffic every route shares, and token claims.
 //! - [`keys`]: RS256 signing keys, the JWKS document, rotation.
 //! - `identity`: discovery, authorize, token (code + PKCE, refresh, On-Behalf-Of), admin
 //!   consent, Office's add-in SSO token. `graph`: the Graph resources. `google`: Google.
@@ -34,6 +35,7 @@ pub mod office_host;
 pub mod outlook;
 mod routes;
 pub mod seed;
+pub mod sharing;
 pub mod state;
 pub mod traffic;
 pub mod world;

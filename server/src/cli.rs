@@ -5,7 +5,7 @@ use crate::auth::{scopes, secrets};
 use crate::config::{Cli, Command, ServerConfig};
 use crate::http::manifest;
 use crate::store::TenantId;
-use crate::{doctor, startup, store};
+use crate::{doctor, startup, store, tenant_check};
 
 /// Carries out one `liaison` command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -45,6 +45,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Permissions => {
             print!("{}", scopes::markdown());
+        }
+        Command::TenantCheck(args) => {
+            let token = |path: &std::path::Path| -> anyhow::Result<secrecy::SecretString> {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+                Ok(secrecy::SecretString::from(text.trim().to_owned()))
+            };
+            let owner = tenant_check::Mailbox {
+                address: args.owner.clone(),
+                token: token(&args.owner_token_file)?,
+            };
+            let delegate = tenant_check::Mailbox {
+                address: args.delegate.clone(),
+                token: token(&args.delegate_token_file)?,
+            };
+            let http = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()?;
+            let graph = crate::graph::client::GraphClient::new(http.clone(), &args.graph_url);
+            let findings = tenant_check::run(&graph, &http, &owner, &delegate).await;
+            for finding in &findings {
+                println!("{finding}");
+            }
+            if findings
+                .iter()
+                .any(|f| f.verdict == tenant_check::Verdict::Differs)
+            {
+                println!(
+                    "\nSome behaviour differs from what Liaison assumes: see docs/MICROSOFT.md."
+                );
+                std::process::exit(1);
+            }
         }
         Command::SyncResume(args) => {
             let store = store::connect(&args.store.database_url()?).await?;

@@ -48,6 +48,34 @@ pub enum Command {
     Permissions,
     /// Let an Organizer's sync sessions run again after the circuit breaker stopped them.
     SyncResume(SyncResumeArgs),
+    /// Ask a Microsoft 365 tenant every behaviour Liaison relies on (docs/MICROSOFT.md), with
+    /// a calendar owner and their Editor delegate: what Microsoft answers, and whether each
+    /// assumption holds. Creates two meetings in the owner's calendar and deletes them.
+    TenantCheck(TenantCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TenantCheckArgs {
+    /// The calendar owner's mailbox.
+    #[arg(long)]
+    pub owner: String,
+    /// A file holding a delegated Graph access token of the owner (User.Read,
+    /// Calendars.ReadWrite, Calendars.Read.Shared), e.g. copied from Graph Explorer.
+    #[arg(long, env = "LIAISON_CHECK_OWNER_TOKEN_FILE")]
+    pub owner_token_file: std::path::PathBuf,
+    /// The mailbox of a delegate the owner made an Editor, without access to private items.
+    #[arg(long)]
+    pub delegate: String,
+    /// A file holding a delegated Graph access token of the delegate.
+    #[arg(long, env = "LIAISON_CHECK_DELEGATE_TOKEN_FILE")]
+    pub delegate_token_file: std::path::PathBuf,
+    /// Microsoft Graph's base URL.
+    #[arg(
+        long,
+        env = "LIAISON_GRAPH_URL",
+        default_value = "https://graph.microsoft.com/v1.0"
+    )]
+    pub graph_url: String,
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,8 @@
 //!   [`identity`]: the identity providers' protocols and token checks.
 //! - [`graph`]: the Microsoft Graph client, its retry policy, Graph's event as Liaison reads it.
 //! - [`store`]: the record store's traits and their SQL, for SQLite and PostgreSQL.
+//! - [`tenant_check`]: `liaison tenant-check`, the Microsoft behaviours Liaison relies on asked
+//!   of a tenant (or of the simulator, in the tests).
 //! - [`synced_window`]: the days sync reads, and where an item lies against them (used by
 //!   [`items`] and [`sync`] alike).
 //! - [`clock`]: now, and UTC milliseconds to and from RFC 3339; [`crash`]: the named crash
@@ -46,3 +48,4 @@ pub mod store;
 pub mod sync;
 pub mod synced_window;
 pub mod telemetry;
+pub mod tenant_check;

@@ -16,7 +16,7 @@ use crate::state::SimState;
 use crate::traffic::graph_error;
 
 use super::access::*;
-use crate::world::bits_of_role;
+use crate::sharing::bits_of_role;
 
 /// `GET /v1.0/users/{user}` (and `/me`).
 pub async fn get_user(

@@ -12,7 +12,7 @@
 //!    that very tenant — the query string confirms, it never chooses the tenant — with the
 //!    permissions Liaison's registration asks for (`/.default`).
 
-use crate::auth::flows::{BrowserBinding, StartedFlow};
+use crate::auth::flow_cookie::{BrowserBinding, StartedFlow};
 use crate::auth::scopes;
 use crate::auth::sessions;
 use crate::auth::sign_in::{Callback, Finished, SignIn, SignInError};

@@ -72,7 +72,7 @@ impl SignIn {
     pub async fn open_google_start_link(
         &self,
         code: &str,
-    ) -> Result<crate::auth::flows::StartedFlow, SignInError> {
+    ) -> Result<crate::auth::flow_cookie::StartedFlow, SignInError> {
         let link = self
             .store
             .take_sign_in_flow(&sessions::hash(code), now_ms())

@@ -6,7 +6,8 @@
 //! - [`sign_in`]: [`sign_in::SignIn`], Office SSO, the code flow.
 //! - [`admin_consent`]: an administrator's consent for the tenant (sign-in, then Microsoft's
 //!   admin consent endpoint).
-//! - [`flows`]: starting a code flow, bound to the browser that starts it (its flow cookie).
+//! - [`flows`]: starting a code flow, bound to the browser that starts it; [`flow_cookie`]:
+//!   that cookie.
 //! - [`google`]: connecting Google Workspace, bound to the session that asked for it.
 //! - [`refused`]: refused Office SSO tokens in the audit log, bounded.
 //! - [`secrets`]: the encryption envelope of secrets at rest and key rotation.
@@ -17,6 +18,7 @@
 
 pub mod admin_consent;
 pub mod connections;
+pub mod flow_cookie;
 pub mod flows;
 pub mod google;
 pub mod refused;

@@ -92,7 +92,7 @@ pub enum Finished {
     },
     AdminConsented,
     /// The administrator signed in: on to Microsoft's admin consent page, in this browser.
-    Continue(crate::auth::flows::StartedFlow),
+    Continue(crate::auth::flow_cookie::StartedFlow),
     /// The provider ended the flow with an error (cancelled, refused).
     Refused {
         error: String,

@@ -1,0 +1,401 @@
+//! `liaison tenant-check`: the Microsoft behaviours Liaison relies on (`docs/MICROSOFT.md`),
+//! asked of a real tenant — or of the simulator, where the test suite runs the same checks —
+//! with two test mailboxes: a calendar owner and a delegate the owner made an Editor (without
+//! access to private items). Each finding says what Microsoft answered and whether Liaison's
+//! assumption holds. Reads go through Liaison's own Graph client, so its parsing is checked
+//! too. The check creates two meetings in the owner's calendar (one private) and deletes them.
+
+use std::fmt;
+
+use reqwest::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+
+use crate::graph::client::{GraphClient, GraphError};
+
+/// A test mailbox and a delegated Graph access token of it (`User.Read`, `Calendars.ReadWrite`,
+/// `Calendars.Read.Shared`).
+pub struct Mailbox {
+    pub address: String,
+    pub token: SecretString,
+}
+
+/// Whether Liaison's assumption held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Holds,
+    /// Microsoft answered otherwise: Liaison's rule stands on something that is not so.
+    Differs,
+    /// Reported for the record; no rule stands on it.
+    Noted,
+    /// Could not be asked (a step before it failed, or the setup lacks something).
+    NotChecked,
+}
+
+/// One behaviour, asked.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// The row of `docs/MICROSOFT.md`.
+    pub id: &'static str,
+    pub behaviour: &'static str,
+    pub answered: String,
+    pub verdict: Verdict,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verdict = match self.verdict {
+            Verdict::Holds => "holds",
+            Verdict::Differs => "DIFFERS",
+            Verdict::Noted => "noted",
+            Verdict::NotChecked => "not checked",
+        };
+        write!(
+            f,
+            "{:<4} {:<11} {}\n                 Microsoft answered: {}",
+            self.id, verdict, self.behaviour, self.answered
+        )
+    }
+}
+
+/// Runs every check with `owner` and `delegate` against Graph at `graph`'s base URL.
+pub async fn run(
+    graph: &GraphClient,
+    http: &reqwest::Client,
+    owner: &Mailbox,
+    delegate: &Mailbox,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let raw = Raw {
+        http,
+        base: graph.base_url(),
+    };
+    let owner_profile = graph.me(&owner.token, &owner.address).await;
+    let owner_name = owner_profile
+        .as_ref()
+        .ok()
+        .and_then(|p| p.display_name.clone())
+        .unwrap_or_default();
+
+    // D1, D3, D4: the owner's list.
+    let addresses = graph
+        .my_addresses(&delegate.token, &delegate.address)
+        .await
+        .unwrap_or_else(|_| vec![delegate.address.clone()]);
+    match graph
+        .calendar_permissions(&owner.token, &owner.address)
+        .await
+    {
+        Ok(list) => {
+            let summary: Vec<String> = list
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}={}",
+                        p.email_address.address.as_deref().unwrap_or("(no address)"),
+                        p.role_name
+                    )
+                })
+                .collect();
+            findings.push(found(
+                "D1",
+                "the owner reads their calendarPermissions",
+                summary.join(", "),
+                true,
+            ));
+            let organization = list.iter().find(|p| p.is_my_organization());
+            findings.push(found(
+                "D3",
+                "\"My Organization\" is the entry without an address that cannot be removed",
+                organization.map_or("no such entry".into(), |p| format!("role {}", p.role_name)),
+                organization.is_some(),
+            ));
+            let named = list.iter().find(|p| {
+                p.email_address
+                    .address
+                    .as_deref()
+                    .is_some_and(|a| addresses.iter().any(|m| m.eq_ignore_ascii_case(a)))
+            });
+            findings.push(found(
+                "D4",
+                "the list names the delegate by one of their SMTP addresses (mail, proxyAddresses)",
+                named.map_or_else(
+                    || format!("none of {} is in the list", addresses.join(", ")),
+                    |p| {
+                        format!(
+                            "{} as {}",
+                            p.email_address.address.as_deref().unwrap_or(""),
+                            p.role_name
+                        )
+                    },
+                ),
+                named.is_some(),
+            ));
+        }
+        Err(error) => findings.push(found(
+            "D1",
+            "the owner reads their calendarPermissions",
+            error.to_string(),
+            false,
+        )),
+    }
+    let as_delegate = raw
+        .get(
+            &delegate.token,
+            &format!("/users/{}/calendar/calendarPermissions", owner.address),
+        )
+        .await;
+    let empty = matches!(&as_delegate, Ok((200, body)) if body["value"].as_array().is_some_and(Vec::is_empty));
+    findings.push(found(
+        "D1",
+        "the delegate reading the owner's calendarPermissions gets an empty collection",
+        describe(&as_delegate),
+        empty,
+    ));
+
+    // D7, D8, D9, D11: the delegate's copy among their calendars.
+    match graph.my_calendars(&delegate.token, &delegate.address).await {
+        Ok(calendars) => {
+            let copies: Vec<_> = calendars
+                .iter()
+                .filter(|c| c.is_owned_by(&owner.address))
+                .collect();
+            let answered = copies
+                .iter()
+                .map(|c| {
+                    format!(
+                        "canEdit={}, canViewPrivateItems={}",
+                        c.can_edit, c.can_view_private_items
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            findings.push(found(
+                "D7",
+                "the delegate's /me/calendars holds their copy of the owner's calendar, owner.address the owner's address, canEdit true for an Editor",
+                if copies.is_empty() { "no calendar owned by that address (D8: accepted? D11: another address?)".into() } else { answered },
+                copies.first().is_some_and(|c| c.can_edit),
+            ));
+            findings.push(found(
+                "D9",
+                "one copy per owner (nothing tells the primary calendar from another shared one)",
+                format!("{} copies", copies.len()),
+                copies.len() == 1,
+            ));
+        }
+        Err(error) => findings.push(found(
+            "D7",
+            "the delegate lists their calendars",
+            error.to_string(),
+            false,
+        )),
+    }
+    let owners_calendar = raw
+        .get(
+            &delegate.token,
+            &format!("/users/{}/calendar", owner.address),
+        )
+        .await;
+    findings.push(Finding {
+        id: "D10",
+        behaviour: "GET /users/{owner}/calendar with the delegate's token (Liaison does not read it)",
+        answered: match &owners_calendar {
+            Ok((status, body)) => format!(
+                "{status}: canEdit={}, canViewPrivateItems={}",
+                body["canEdit"], body["canViewPrivateItems"]
+            ),
+            Err(error) => error.clone(),
+        },
+        verdict: Verdict::Noted,
+    });
+
+    // D12, S1, D14, D13: items the check creates in the owner's calendar.
+    let tomorrow = crate::clock::now_ms() / 1000 + 86_400;
+    let normal = raw
+        .create_event(&owner.token, "Liaison tenant check", "normal", tomorrow)
+        .await;
+    let private = raw
+        .create_event(
+            &owner.token,
+            "Liaison tenant check (private)",
+            "private",
+            tomorrow + 3600,
+        )
+        .await;
+    match &normal {
+        Ok(id) => {
+            let read = graph
+                .event(&delegate.token, &owner.address, false, id)
+                .await;
+            findings.push(found(
+                "D12",
+                "the delegate reads one item of the owner's calendar (/users/{owner}/events/{id})",
+                match &read {
+                    Ok(event) => format!("subject {:?}", event.subject.as_deref().unwrap_or("")),
+                    Err(error) => error.to_string(),
+                },
+                read.is_ok(),
+            ));
+            findings.push(found(
+                "S1",
+                "an immutable id given at creation reads back as the same id",
+                read.as_ref()
+                    .map_or_else(|e| e.to_string(), |e| e.id.clone()),
+                read.as_ref().is_ok_and(|e| &e.id == id),
+            ));
+            let creator = read
+                .as_ref()
+                .ok()
+                .and_then(|e| e.creator_name().map(str::to_owned));
+            findings.push(found(
+                "D14",
+                "PidTagCreatorName (0x3FF8) holds the creator's display name",
+                format!("{creator:?}, the owner is {owner_name:?}"),
+                creator
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case(&owner_name)),
+            ));
+        }
+        Err(error) => findings.push(not_checked(
+            "D12",
+            "the owner creates a meeting to read",
+            error,
+        )),
+    }
+    match &private {
+        Ok(id) => {
+            let read = graph
+                .event(&delegate.token, &owner.address, false, id)
+                .await;
+            let (answered, shown) = match &read {
+                Ok(event) => (
+                    format!("200, subject {:?}", event.subject.as_deref().unwrap_or("")),
+                    event
+                        .subject
+                        .as_deref()
+                        .is_some_and(|s| s.contains("tenant check")),
+                ),
+                Err(GraphError::Forbidden { code }) => (format!("403 {code}"), false),
+                Err(error) => (error.to_string(), false),
+            };
+            findings.push(found(
+                "D13",
+                "a delegate without private access does not get a private item's details (403 or stripped)",
+                answered,
+                !shown,
+            ));
+        }
+        Err(error) => findings.push(not_checked(
+            "D13",
+            "the owner creates a private meeting",
+            error,
+        )),
+    }
+    for id in [normal, private].into_iter().flatten() {
+        let _ = raw
+            .send(
+                &owner.token,
+                Method::DELETE,
+                &format!("/me/events/{id}"),
+                None,
+            )
+            .await;
+    }
+    findings
+}
+
+fn found(id: &'static str, behaviour: &'static str, answered: String, holds: bool) -> Finding {
+    Finding {
+        id,
+        behaviour,
+        answered,
+        verdict: if holds {
+            Verdict::Holds
+        } else {
+            Verdict::Differs
+        },
+    }
+}
+
+fn not_checked(id: &'static str, behaviour: &'static str, why: &str) -> Finding {
+    Finding {
+        id,
+        behaviour,
+        answered: why.to_owned(),
+        verdict: Verdict::NotChecked,
+    }
+}
+
+fn describe(answer: &Result<(u16, Value), String>) -> String {
+    match answer {
+        Ok((status, body)) => format!(
+            "{status}, {} entries",
+            body["value"].as_array().map_or(0, Vec::len)
+        ),
+        Err(error) => error.clone(),
+    }
+}
+
+/// Graph requests the check makes outside Liaison's client: what Liaison never asks.
+struct Raw<'a> {
+    http: &'a reqwest::Client,
+    base: &'a str,
+}
+
+impl Raw<'_> {
+    async fn send(
+        &self,
+        token: &SecretString,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<(u16, Value), String> {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token.expose_secret())
+            .header("Prefer", "IdType=\"ImmutableId\"");
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let res = request.send().await.map_err(|e| e.to_string())?;
+        let status = res.status().as_u16();
+        Ok((status, res.json().await.unwrap_or(Value::Null)))
+    }
+
+    async fn get(&self, token: &SecretString, path: &str) -> Result<(u16, Value), String> {
+        self.send(token, Method::GET, path, None).await
+    }
+
+    /// A one-hour meeting at `start_s` in the token's own calendar: its immutable id.
+    async fn create_event(
+        &self,
+        token: &SecretString,
+        subject: &str,
+        sensitivity: &str,
+        start_s: i64,
+    ) -> Result<String, String> {
+        // Graph's `dateTimeTimeZone`: a local time without offset, and its zone.
+        let at = |s: i64| {
+            crate::clock::to_rfc3339(s * 1000)
+                .trim_end_matches('Z')
+                .to_owned()
+        };
+        let body = json!({
+            "subject": subject,
+            "sensitivity": sensitivity,
+            "start": { "dateTime": at(start_s), "timeZone": "UTC" },
+            "end": { "dateTime": at(start_s + 3600), "timeZone": "UTC" },
+        });
+        match self
+            .send(token, Method::POST, "/me/events", Some(body))
+            .await?
+        {
+            (201 | 200, body) => body["id"]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| "no id in the answer".to_owned()),
+            (status, body) => Err(format!("{status}: {}", body["error"]["code"])),
+        }
+    }
+}
