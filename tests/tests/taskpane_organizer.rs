@@ -204,12 +204,18 @@ async fn outlook_clients_that_answer_null_categories_or_refuse_them_in_compose_m
     )
     .await;
     assert_eq!(attribute(client, ".lz-level", "data-level").await, "Editor");
-    // …and it lets the pane add the category in compose mode itself.
+    // …and it lets the pane add the category in compose mode itself — kept only when the
+    // open form is saved, which the pane does (saveAsync).
     click(client, ".lz-category button").await;
     assert!(
         text(client, ".lz-category .lz-status")
             .await
             .contains("has the CRM category")
+    );
+    assert_eq!(
+        olgas_categories(&app, OLGAS_REVIEW, |c| !c.is_empty()).await,
+        ["CRM"],
+        "in the mailbox, not only in the open form"
     );
     client.enter_parent_frame().await.unwrap();
     assert!(text(client, "#ol-item dl").await.contains("CRM"));

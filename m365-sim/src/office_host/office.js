@@ -13,7 +13,8 @@
 //   an organizer's own meetings open this way;
 // - `categories.getAsync` gives `null` or `[]` for an item without categories "depending on the
 //   Outlook version" (the host's flavour switch picks one), and Outlook on the web / the new
-//   Outlook refuse `categories` calls in compose mode (the other flavour allows them);
+//   Outlook refuse `categories` calls in compose mode; classic Outlook allows them, but keeps a
+//   category added to the open form only when the form is saved (`saveAsync`);
 // - `userProfile.timeZone` is a Windows time zone name;
 // - `displayDialogAsync`: the page calls `messageParent` (DialogMessageReceived); closing the
 //   window raises DialogEventReceived with error 12006.
@@ -57,22 +58,34 @@
     });
   }
 
-  /** @param {any} e @param {boolean} compose @returns {DeepPartial<Office.Categories>} */
-  function categories(e, compose) {
+  /**
+   * @param {any} e @param {boolean} compose
+   * @param {{ pending: string[] }} [form] the open compose form: categories added to it, kept
+   *   only when it is saved (classic Outlook; review T4)
+   * @returns {DeepPartial<Office.Categories>}
+   */
+  function categories(e, compose, form) {
     // Outlook on the web and the new Outlook: "you can't use the API to manage categories
     // applied to a message or appointment item in Compose mode".
     var refused = compose && !host.flavour().composeCategories;
     return {
       getAsync: function () {
         if (refused) { later(lastArg(arguments), failed("GenericResponseError", "Categories can't be managed in compose mode here.")); return; }
-        later(lastArg(arguments), succeeded(categoryDetails(e)));
+        var shown = categoryDetails(e);
+        if (form) form.pending.forEach(function (n) { if (e.categories.indexOf(n) < 0) shown = shown.concat(categoryDetails({ categories: [n] })); });
+        later(lastArg(arguments), succeeded(shown));
       },
       addAsync: function (names) {
         var callback = lastArg(arguments);
         if (refused) { later(callback, failed("GenericResponseError", "Categories can't be managed in compose mode here.")); return; }
         var unknown = names.filter(function (n) { return !host.masterCategories().some(function (/** @type {any} */ c) { return c.displayName === n; }); });
         if (unknown.length) { later(callback, failed("InvalidCategory", "Invalid category: " + unknown[0])); return; }
-        names.forEach(function (n) { host.addCategory(n); });
+        if (form) {
+          // In the open form: written to the mailbox when the form is saved, not before.
+          names.forEach(function (n) { if (form.pending.indexOf(n) < 0) form.pending.push(n); });
+        } else {
+          names.forEach(function (n) { host.addCategory(n); });
+        }
         later(callback, succeeded(undefined));
       },
       removeAsync: function (names) {
@@ -119,6 +132,7 @@
         setAsync: function (/** @type {any} */ v) { value = v; later(lastArg(arguments), succeeded(undefined)); },
       };
     }
+    var form = { pending: /** @type {string[]} */ ([]) };
     /** @type {DeepPartial<Office.AppointmentCompose>} */
     var item = {
       itemType: "appointment",
@@ -127,7 +141,7 @@
       end: field(new Date(e.end)),
       location: field(e.location),
       organizer: { getAsync: function () { later(lastArg(arguments), succeeded(organizerOf(e))); } },
-      categories: categories(e, true),
+      categories: categories(e, true, form),
       getItemIdAsync: function () {
         var callback = lastArg(arguments);
         var id = host.item().id;
@@ -136,7 +150,11 @@
       },
       saveAsync: function () {
         var callback = lastArg(arguments);
-        host.save().then(function (/** @type {string} */ id) { callback(succeeded(ewsId(id))); },
+        host.save().then(function (/** @type {string} */ id) {
+          // The form's categories are written with the item.
+          form.pending.splice(0).forEach(function (n) { host.addCategory(n); });
+          callback(succeeded(ewsId(id)));
+        },
           function (/** @type {string} */ message) { callback(failed("GenericResponseError", message)); });
       },
     };

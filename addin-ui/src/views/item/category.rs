@@ -1,8 +1,10 @@
 //! "Add the CRM category": gives the item the tenant's CRM category, so sync picks it up with no
 //! sidebar. Where the category is in the mailbox's master list and Outlook lets the pane,
-//! Office.js does it (`categories.addAsync`); where it does not — compose mode in Outlook on
-//! the web and the new Outlook, a category a delegate cannot add to the owner's list — the
-//! server writes it through Graph with the Organizer's connection.
+//! Office.js does it (`categories.addAsync`) — in compose mode followed by `saveAsync`, since
+//! classic Outlook keeps a category added to an open form only when the form is saved; where it
+//! does not — compose mode in Outlook on the web and the new Outlook, a category a delegate
+//! cannot add to the owner's list — the server writes it through Graph with the Organizer's
+//! connection.
 
 use leptos::prelude::*;
 
@@ -37,7 +39,22 @@ pub fn CategoryButton(
                     .await
                     .is_ok_and(|names| names.contains(&category))
                     && office::add_category(&category).await.is_ok();
-                let answer = if by_office {
+                let compose = scope.item.with_value(|item| item.is_compose);
+                let answer = if by_office && compose {
+                    // Classic Outlook keeps a category added to an open form only once the form
+                    // is saved: saveAsync saves it (a meeting never saved before "as a normal
+                    // appointment", with no invitation sent).
+                    match office::save_composed_item().await {
+                        Ok(id) => {
+                            // A meeting never saved before has its id now.
+                            if scope.target.with_untracked(|t| t.item_id.is_none()) {
+                                scope.target.try_update(|t| t.item_id = Some(id));
+                            }
+                            Ok(())
+                        }
+                        Err(error) => Err(ApiFailure::Office(error.message)),
+                    }
+                } else if by_office {
                     Ok(())
                 } else {
                     let target = scope.target.get_untracked();
