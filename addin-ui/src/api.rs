@@ -277,6 +277,7 @@ mod browser_tests {
                 owner: "olga@contoso.com".into(),
                 item_id: Some("AAMk-1".into()),
                 office_delegate_permissions: None,
+                lookup: None,
             },
             link_record_ids: vec!["r1".into()],
         };

@@ -50,6 +50,9 @@ pub struct Appointment {
     /// Present when the item is in a shared (delegated) calendar.
     pub shared: Option<SharedProperties>,
     pub categories: Vec<String>,
+    /// Its start and end as Outlook shows them (RFC 3339, UTC), when Office.js gives them.
+    pub start: Option<String>,
+    pub end: Option<String>,
 }
 
 /// `item.getSharedPropertiesAsync()`: whose calendar, and what the user may do in it.
@@ -173,12 +176,30 @@ async fn appointment(mailbox: &JsValue, item: &JsValue) -> Result<Appointment, J
     } else {
         string(item, "subject")
     };
+    // `start`/`end`: a `Date` in read mode, `Time.getAsync` (a `Date`) in organizer mode.
+    let time = |name: &str| {
+        let field = get(item, name);
+        async move {
+            let date = if is_compose {
+                call_async(&field, "getAsync", &[]).await.ok()?
+            } else {
+                field
+            };
+            date.dyn_into::<js_sys::Date>()
+                .ok()
+                .filter(|d| !d.get_time().is_nan())
+                .and_then(|d| d.to_iso_string().as_string())
+        }
+    };
+    let (start, end) = (time("start").await, time("end").await);
     Ok(Appointment {
         rest_id,
         subject: subject.unwrap_or_default(),
         is_compose,
         shared,
         categories,
+        start,
+        end,
     })
 }
 

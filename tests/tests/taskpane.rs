@@ -278,3 +278,37 @@ async fn the_pane_follows_outlooks_dark_theme() {
     assert_eq!(background, "rgb(41, 41, 41)");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn an_item_outlook_gives_no_id_for_is_found_by_its_times_and_the_pane_says_so() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+    // Rita reads Olga's review in a shared calendar, where Outlook gives no itemId (the
+    // stand-in plays OfficeDev/office-js #5939).
+    open_host(
+        &app,
+        &browser,
+        &format!(
+            "mailbox=rita@contoso.com&item={}&idbug=missing",
+            seeded(OLGAS_REVIEW)
+        ),
+    )
+    .await;
+    assert_eq!(
+        attribute(client, ".lz-level", "data-level").await,
+        "Reviewer"
+    );
+    assert!(
+        text(client, ".lz-notice")
+            .await
+            .contains("found it in Olga Organizer's calendar"),
+        "the pane says how the item was found"
+    );
+    assert!(
+        client.find(Locator::Css(".lz-unsaved")).await.is_err(),
+        "not taken for a new meeting"
+    );
+    browser.close().await;
+}

@@ -94,11 +94,13 @@ fn every_answer_the_pane_reads_comes_back_as_the_server_wrote_it() {
             color: "Preset7".into(),
         },
         notice: Some("Olga's sync is off".into()),
+        item_id: Some("AAkALgAA-found_id=".into()),
     };
     round_trip(&context);
     round_trip(&ItemContext {
         crm_event: None,
         notice: None,
+        item_id: None,
         status: ItemStatus {
             state: SyncState::NotSynced,
             synced_at: None,

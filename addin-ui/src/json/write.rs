@@ -279,6 +279,7 @@ mod tests {
             owner: "olga@contoso.com".into(),
             item_id: item_id.map(str::to_owned),
             office_delegate_permissions: bits,
+            lookup: None,
         }
     }
 

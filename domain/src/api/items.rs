@@ -23,6 +23,23 @@ pub struct ItemRef {
     /// what the server verified, never raise it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub office_delegate_permissions: Option<u32>,
+    /// What Outlook shows of an item that exists — its times and subject — for the server to
+    /// find it in the owner's calendar when Office.js gives no id for it, or one Graph does not
+    /// know (open Outlook issues in shared calendars). Never sent for a meeting being composed
+    /// without an id (it may be new).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup: Option<ItemLookup>,
+}
+
+/// An item as Outlook shows it: a hint to find it, never a fact. The server judges only the
+/// item Graph returns, and only when exactly one item of the owner's calendar matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ItemLookup {
+    /// RFC 3339, e.g. `2026-12-07T09:00:00.000Z` (Office.js `start`, a `Date`, as ISO text).
+    pub start: String,
+    pub end: String,
+    pub subject: String,
 }
 
 /// `POST /api/items/context`: what the signed-in user may do with the item, and its CRM state.
@@ -42,6 +59,10 @@ pub struct ItemContext {
     /// read, the item is not in the calendar yet…), for the sidebar to say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
+    /// Graph's id of the item, when the server found it by its times ([`ItemLookup`]) because
+    /// Office.js gave no usable one: the pane names the item by it from then on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_id: Option<String>,
 }
 
 /// The Outlook category that marks items for the CRM.

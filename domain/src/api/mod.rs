@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 pub use admin::{AuditLine, AuditPage, OrgSettings};
 pub use items::{
     ConnectGoogle, ConnectionState, Connections, CrmCategory, CrmEvent, CrmRecord, DialogCode,
-    ItemContext, ItemRef, ItemStatus, Me, Person, RecordKind, RecordPage, SaveItemRequest,
-    SaveItemResponse, SaveOutcome, SessionGrant, SyncSetting, SyncState, UnlinkRequest,
+    ItemContext, ItemLookup, ItemRef, ItemStatus, Me, Person, RecordKind, RecordPage,
+    SaveItemRequest, SaveItemResponse, SaveOutcome, SessionGrant, SyncSetting, SyncState,
+    UnlinkRequest,
 };
 pub use resolve::{
     AccessRequest, ActionVerdict, CrmRequest, FieldError, ItemRequest, ResolveRequest,

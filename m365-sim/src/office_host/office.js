@@ -102,13 +102,23 @@
     return { emailAddress: e.organizer, displayName: e.organizer_name, recipientType: "user" };
   }
 
+  // `itemId` in read mode — or, in a shared calendar where the host plays Outlook's open
+  // issues, none (#5939, #1394) or one Graph does not know (#3827).
+  /** @param {any} e @returns {any} */
+  function readModeId(e) {
+    var bug = host.shared() && host.idBug ? host.idBug() : "";
+    if (bug === "missing") return null;
+    if (bug === "wrong") return ewsId("AAMkUnknown" + e.id.slice(-12));
+    return ewsId(e.id);
+  }
+
   // The selected appointment in read (attendee) mode: Office.AppointmentRead.
   /** @param {any} e */
   function appointment(e) {
     /** @type {DeepPartial<Office.AppointmentRead>} */
     var item = {
       itemType: "appointment",
-      itemId: ewsId(e.id),
+      itemId: readModeId(e),
       subject: e.subject,
       start: new Date(e.start),
       end: new Date(e.end),

@@ -10,7 +10,7 @@
 (function () {
   "use strict";
   var world = null;
-  var state = { user: null, item: null, dark: false, flavour: "web" };
+  var state = { user: null, item: null, dark: false, flavour: "web", idBug: "" };
   var FLAVOURS = {
     web: { emptyCategories: [], composeCategories: false },
     classic: { emptyCategories: null, composeCategories: true },
@@ -63,6 +63,10 @@
       return Object.assign({}, shown(state.item), { compose: opensAsOrganizer(state.item) });
     },
     flavour: function () { return FLAVOURS[state.flavour]; },
+    // Outlook's open issues with items of shared calendars (`idbug` in the query string):
+    // `missing` — `itemId` null (OfficeDev/office-js #5939, #1394); `wrong` — an id Graph does
+    // not know (#3827). Items of one's own calendar are not affected.
+    idBug: function () { return state.idBug; },
     // saveAsync of a meeting being composed: Outlook saves it in the calendar; its REST id.
     save: function () {
       var e = state.item;
@@ -228,6 +232,7 @@
     state.user = params.get("mailbox") || tenant().users[0].mail;
     state.dark = params.get("theme") === "dark";
     state.flavour = FLAVOURS[params.get("flavour")] ? params.get("flavour") : "web";
+    state.idBug = ["missing", "wrong"].indexOf(params.get("idbug") || "") >= 0 ? params.get("idbug") : "";
     var itemId = params.get("item");
     var composeIn = params.get("compose");
     state.item = composeIn ? newMeeting(composeIn)

@@ -125,6 +125,40 @@ impl GraphClient {
         serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
     }
 
+    /// The events of `owner`'s calendar from `start` to `end` (RFC 3339), read with the caller's
+    /// token as `event` reads one (`/users/{owner}/calendarView`, or `/me/…` for the owner:
+    /// "Get shared or delegated Outlook calendar events", `Calendars.Read.Shared`), all pages.
+    pub async fn events_between(
+        &self,
+        token: &SecretString,
+        owner: &str,
+        caller_is_owner: bool,
+        (start, end): (&str, &str),
+    ) -> Result<Vec<GraphEvent>, GraphError> {
+        let (op, user) = if caller_is_owner {
+            (Operation::OwnEvent, "me".to_owned())
+        } else {
+            (
+                Operation::SharedEvent,
+                format!("users/{}", encode_segment(owner)),
+            )
+        };
+        let path = format!(
+            "/{user}/calendarView?startDateTime={}&endDateTime={}&$select={}&$expand={}",
+            encode_segment(start),
+            encode_segment(end),
+            EVENT_FIELDS,
+            encode_segment(&format!(
+                "singleValueExtendedProperties($filter=id eq '{CREATOR_NAME_PROPERTY}')"
+            )),
+        );
+        let items = self.all_pages(op, token, owner, &path).await?;
+        items
+            .into_iter()
+            .map(|v| serde_json::from_value(v).map_err(|e| GraphError::Decode(e.to_string())))
+            .collect()
+    }
+
     /// The caller's calendars (`/me/calendars`), all pages: their own, and their copies of the
     /// calendars shared with or delegated to them that they added in Outlook.
     pub async fn my_calendars(

@@ -139,6 +139,7 @@ impl Items {
                 color: tenant.crm_category_color,
             },
             notice: gathered.notice.clone(),
+            item_id: gathered.found_id.clone(),
         })
     }
 }

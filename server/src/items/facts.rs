@@ -22,9 +22,9 @@ use secrecy::SecretString;
 use crate::auth::connections::TokenError;
 use crate::graph::client::GraphError;
 use crate::graph::model::{GraphEvent, is_exchange_id};
-use crate::items::delegation;
 use crate::items::error::ItemError;
 use crate::items::service::Items;
+use crate::items::{delegation, lookup};
 use crate::store::{
     AuditAction, AuditEntry, ConnectionStatus, Delegation, DelegationCheck, EventKey, Provider,
     Share, StoredEvent, User,
@@ -61,6 +61,8 @@ pub struct Gathered {
     pub event: Option<StoredEvent>,
     /// What the server could not confirm, for the sidebar to say.
     pub notice: Option<String>,
+    /// The item's id, when it was found by its times (Office.js gave no usable one).
+    pub found_id: Option<String>,
 }
 
 impl Gathered {
@@ -110,6 +112,11 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
             })
         })
         .transpose()?;
+    let lookup = item
+        .lookup
+        .as_ref()
+        .map(|l| lookup::times(l).map(|times| (times, l.subject.as_str())))
+        .transpose()?;
     let owner = owner_in_tenant(items, caller, &item.owner).await?;
     let is_owner = owner.id == caller.id;
     let token = items.own_token(caller).await?;
@@ -132,7 +139,21 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
             }
         },
     );
-    let (check, sighting) = (check?, sighting?);
+    let (check, mut sighting) = (check?, sighting?);
+    // No id, or one Graph does not know, for an item Outlook shows: found by its times, if
+    // exactly one item has them ([`lookup`]).
+    let mut item_id = item_id;
+    let mut found = None;
+    let mut found_id = None;
+    if let (Some((times, subject)), Sighting::New | Sighting::NotFound) = (lookup, &sighting) {
+        let lookup = lookup::find(items, &token, &owner, is_owner, times, subject).await?;
+        if let lookup::Found::One(event) = &lookup {
+            item_id = Some(event.id.clone());
+            found_id = Some(event.id.clone());
+            sighting = Sighting::Seen(event.clone());
+        }
+        found = Some(lookup);
+    }
     let mut item_facts = item_facts(items, &sighting, caller, &owner, is_owner).await?;
     if let (Sighting::Denied, Some(check)) = (&sighting, &check)
         && check.view.is_some()
@@ -201,15 +222,25 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
         audit_client_disagreement(items, caller, &owner, check, &facts, bits).await?;
     }
     let shows_status = resolution.shows_item_status();
-    let notice = notice(
-        items,
-        &owner,
-        &item_id,
-        &sighting,
-        check.as_ref(),
-        shows_status,
-    )
-    .await?;
+    let notice = match &found {
+        Some(found @ (lookup::Found::One(_) | lookup::Found::Several(_))) => {
+            Some(lookup::notice(found, &owner.display_name))
+        }
+        Some(found @ lookup::Found::Nothing) if matches!(sighting, Sighting::New) => {
+            Some(lookup::notice(found, &owner.display_name))
+        }
+        _ => {
+            notice(
+                items,
+                &owner,
+                &item_id,
+                &sighting,
+                check.as_ref(),
+                shows_status,
+            )
+            .await?
+        }
+    };
     Ok(Gathered {
         owner,
         item_id,
@@ -217,6 +248,7 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
         resolution,
         event,
         notice,
+        found_id,
     })
 }
 

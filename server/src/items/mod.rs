@@ -18,6 +18,7 @@ mod context;
 pub mod delegation;
 mod error;
 pub mod facts;
+mod lookup;
 mod present;
 mod refusal;
 mod save;

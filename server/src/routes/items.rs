@@ -84,6 +84,7 @@ pub async fn get_item_status(
         owner: query.owner,
         item_id: Some(query.item_id),
         office_delegate_permissions: None,
+        lookup: None,
     };
     Ok(Json(state.items.status(&caller.user, &item).await?))
 }

@@ -113,6 +113,15 @@ fn Context(
         .filter(|a| !allowed(**a))
         .map(|a| (action_text(*a).to_owned(), verdict_message(*a)))
         .collect();
+    // Found by its times (Office.js gave no usable id): from now on the item is named by
+    // Graph's id — quietly, so that the context is not read again for it.
+    if let Some(found) = &context.item_id {
+        scope.target.update_untracked(|t| {
+            if t.item_id.is_none() {
+                t.item_id = Some(found.clone());
+            }
+        });
+    }
     let unsaved = scope.target.with_untracked(|t| t.item_id.is_none());
     let categorized = scope
         .item
