@@ -14,22 +14,28 @@ const SCOPES: &str = "User.Read Calendars.ReadWrite Calendars.Read.Shared";
 const OTTO_ID: &str = "00000006-aaaa-4bbb-8ccc-000000000006";
 const ANN_ID: &str = "00000002-aaaa-4bbb-8ccc-000000000002";
 
+/// Otto, who owns the calendar, and Ann, his Editor delegate without private access, with
+/// Graph tokens the simulator mints; a Graph client on the simulator.
+fn otto_and_ann(sim: &Simulator, tenant: &str) -> (Mailbox, Mailbox, reqwest::Client, GraphClient) {
+    let owner = Mailbox {
+        address: OTTO.into(),
+        token: sim.graph_token(tenant, OTTO_ID, SCOPES).into(),
+    };
+    let delegate = Mailbox {
+        address: ANN.into(),
+        token: sim.graph_token(tenant, ANN_ID, SCOPES).into(),
+    };
+    let http = reqwest::Client::new();
+    let graph = GraphClient::new(http.clone(), &format!("{}/v1.0", sim.url()));
+    (owner, delegate, http, graph)
+}
+
 #[tokio::test]
 async fn every_behaviour_liaison_relies_on_holds_in_the_simulator() {
     let seed = Seed::contoso();
     let tenant = seed.tenants[0].id.clone();
     let sim = Simulator::start(seed).await.unwrap();
-    // Otto owns the calendar; Ann is his Editor delegate without private access.
-    let owner = Mailbox {
-        address: OTTO.into(),
-        token: sim.graph_token(&tenant, OTTO_ID, SCOPES).into(),
-    };
-    let delegate = Mailbox {
-        address: ANN.into(),
-        token: sim.graph_token(&tenant, ANN_ID, SCOPES).into(),
-    };
-    let http = reqwest::Client::new();
-    let graph = GraphClient::new(http.clone(), &format!("{}/v1.0", sim.url()));
+    let (owner, delegate, http, graph) = otto_and_ann(&sim, &tenant);
     for private_read in [PrivateItemRead::Stripped, PrivateItemRead::Refused] {
         sim.set_private_item_read(private_read);
         let findings = tenant_check::run(&graph, &http, &owner, &delegate).await;
@@ -63,16 +69,7 @@ async fn a_calendar_the_delegate_has_not_added_shows_in_the_check() {
     let tenant = seed.tenants[0].id.clone();
     let sim = Simulator::start(seed).await.unwrap();
     sim.set_calendar_added(ANN, OTTO, false);
-    let owner = Mailbox {
-        address: OTTO.into(),
-        token: sim.graph_token(&tenant, OTTO_ID, SCOPES).into(),
-    };
-    let delegate = Mailbox {
-        address: ANN.into(),
-        token: sim.graph_token(&tenant, ANN_ID, SCOPES).into(),
-    };
-    let http = reqwest::Client::new();
-    let graph = GraphClient::new(http.clone(), &format!("{}/v1.0", sim.url()));
+    let (owner, delegate, http, graph) = otto_and_ann(&sim, &tenant);
     let findings = tenant_check::run(&graph, &http, &owner, &delegate).await;
     let d7 = findings.iter().find(|f| f.id == "D7").unwrap();
     assert_eq!(d7.verdict, Verdict::Differs, "{d7}");

@@ -34,6 +34,29 @@ fn encode_segment(text: &str) -> String {
     utf8_percent_encode(text, SEGMENT_KEEPS).to_string()
 }
 
+/// Whose events a read names, and the limiter's operation: `/me` for the caller's own,
+/// `/users/{owner}` for another's (read with the caller's token either way).
+fn whose_events(owner: &str, caller_is_owner: bool) -> (Operation, String) {
+    if caller_is_owner {
+        (Operation::OwnEvent, "me".to_owned())
+    } else {
+        (
+            Operation::SharedEvent,
+            format!("users/{}", encode_segment(owner)),
+        )
+    }
+}
+
+/// The fields an item read asks for, with the creator's name Exchange keeps.
+fn event_query() -> String {
+    format!(
+        "$select={EVENT_FIELDS}&$expand={}",
+        encode_segment(&format!(
+            "singleValueExtendedProperties($filter=id eq '{CREATOR_NAME_PROPERTY}')"
+        ))
+    )
+}
+
 impl GraphClient {
     /// `GET /me`.
     pub async fn me(&self, token: &SecretString, mailbox: &str) -> Result<GraphUser, GraphError> {
@@ -103,21 +126,11 @@ impl GraphClient {
                 code: "ErrorInvalidIdMalformed".into(),
             });
         }
-        let (op, user) = if caller_is_owner {
-            (Operation::OwnEvent, "me".to_owned())
-        } else {
-            (
-                Operation::SharedEvent,
-                format!("users/{}", encode_segment(owner)),
-            )
-        };
+        let (op, user) = whose_events(owner, caller_is_owner);
         let path = format!(
-            "/{user}/events/{}?$select={}&$expand={}",
+            "/{user}/events/{}?{}",
             encode_segment(event_id),
-            EVENT_FIELDS,
-            encode_segment(&format!(
-                "singleValueExtendedProperties($filter=id eq '{CREATOR_NAME_PROPERTY}')"
-            )),
+            event_query()
         );
         let value = self
             .send(op, token, owner, Method::GET, &path, None)
@@ -135,22 +148,12 @@ impl GraphClient {
         caller_is_owner: bool,
         (start, end): (&str, &str),
     ) -> Result<Vec<GraphEvent>, GraphError> {
-        let (op, user) = if caller_is_owner {
-            (Operation::OwnEvent, "me".to_owned())
-        } else {
-            (
-                Operation::SharedEvent,
-                format!("users/{}", encode_segment(owner)),
-            )
-        };
+        let (op, user) = whose_events(owner, caller_is_owner);
         let path = format!(
-            "/{user}/calendarView?startDateTime={}&endDateTime={}&$select={}&$expand={}",
+            "/{user}/calendarView?startDateTime={}&endDateTime={}&{}",
             encode_segment(start),
             encode_segment(end),
-            EVENT_FIELDS,
-            encode_segment(&format!(
-                "singleValueExtendedProperties($filter=id eq '{CREATOR_NAME_PROPERTY}')"
-            )),
+            event_query()
         );
         let items = self.all_pages(op, token, owner, &path).await?;
         items
