@@ -156,3 +156,48 @@ async fn a_delegate_named_by_another_of_their_addresses_is_that_delegate() {
         .await;
     assert_eq!(saved.status(), 200, "{:?}", saved.text().await);
 }
+
+#[tokio::test]
+async fn a_namesake_in_the_owners_list_who_never_used_liaison_makes_a_creator_name_no_ones() {
+    // Olga has a second delegate named "Arthur Author", who never signed in to Liaison.
+    let mut seed = m365_sim::Seed::contoso();
+    let tenant = &mut seed.tenants[0];
+    tenant.users.push(m365_sim::seed::User {
+        id: "00000009-aaaa-4bbb-8ccc-000000000009".into(),
+        display_name: "Arthur Author".into(),
+        mail: "arthur.a@contoso.com".into(),
+    });
+    tenant.delegations.push(m365_sim::seed::Delegation {
+        owner: OLGA.into(),
+        delegate: "arthur.a@contoso.com".into(),
+        calendar_bits: 63,
+        can_view_private: false,
+        send_on_behalf: false,
+    });
+    let app = TestApp::builder().seed(seed).spawn().await;
+    // The test store knows every seeded person; this one Liaison has never seen by that name.
+    app.store
+        .upsert_user(&liaison_server::store::User {
+            tenant_id: app.tenant_id(),
+            id: liaison_server::store::UserId::new("00000009-aaaa-4bbb-8ccc-000000000009"),
+            mailbox: "arthur.a@contoso.com".into(),
+            display_name: String::new(),
+            sync_enabled: false,
+        })
+        .await
+        .unwrap();
+    // The follow-up Arthur made in Olga's calendar carries the creator name "Arthur Author":
+    // that name is two people's in Olga's list, so it credits neither; Arthur, an Author, may
+    // not process it on that name.
+    let follow_up = item(OLGA, &seeded(ARTHURS_FOLLOW_UP));
+    let res = app
+        .post_as(ARTHUR, "/api/items/save", &save(follow_up, &[]), None)
+        .await;
+    assert_eq!(res.status(), 403, "{:?}", res.text().await);
+    let body: ErrorBody = res.json().await.unwrap();
+    assert_eq!(body.code, ErrorCode::AuthorNotCreator);
+    assert_eq!(
+        app.store.count_rows(CountedTable::CrmEvents).await.unwrap(),
+        0
+    );
+}

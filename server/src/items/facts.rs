@@ -154,7 +154,8 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
         }
         found = Some(lookup);
     }
-    let mut item_facts = item_facts(items, &sighting, caller, &owner, is_owner).await?;
+    let mut item_facts =
+        item_facts(items, &sighting, caller, &owner, is_owner, check.as_ref()).await?;
     if let (Sighting::Denied, Some(check)) = (&sighting, &check)
         && check.view.is_some()
         && !check.can_view_private()
@@ -290,6 +291,7 @@ async fn item_facts(
     caller: &User,
     owner: &User,
     is_owner: bool,
+    check: Option<&DelegationCheck>,
 ) -> Result<ItemFacts> {
     let creates = || ItemFacts {
         mode: ItemMode::Compose,
@@ -315,7 +317,7 @@ async fn item_facts(
             let created_by = if is_owner {
                 CreatedBy::Owner
             } else {
-                creator(items, event, caller, owner).await?
+                creator(items, event, caller, owner, check).await?
             };
             ItemFacts {
                 // What the delegate created is what they composed (send-on-behalf's rule).
@@ -341,6 +343,7 @@ async fn creator(
     event: &GraphEvent,
     caller: &User,
     owner: &User,
+    check: Option<&DelegationCheck>,
 ) -> Result<CreatedBy> {
     if event.is_organizer == Some(false) {
         return Ok(CreatedBy::Other);
@@ -355,7 +358,13 @@ async fn creator(
         (false, true) => CreatedBy::Owner,
         (false, false) => return Ok(CreatedBy::Other),
     };
-    if items.store.users_named(&caller.tenant_id, name).await? > 1 {
+    // A name borne by several people in the owner's list (whoever can create items there is
+    // named in it), or by several people Liaison knows, is no one's.
+    if check
+        .and_then(|c| c.namesakes_in_list)
+        .is_some_and(|n| n > 1)
+        || items.store.users_named(&caller.tenant_id, name).await? > 1
+    {
         return Ok(CreatedBy::Unknown);
     }
     Ok(created_by)

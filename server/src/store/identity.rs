@@ -69,6 +69,10 @@ pub struct DelegationCheck {
     pub checked_at_ms: i64,
     /// The client-reported bits last audited as a disagreement (audited once per change).
     pub client_bits_audited: Option<u8>,
+    /// How many of the people in the owner's list (and the owner) bear the delegate's display
+    /// name; `None` when the list was not read. Above one, that name is not one person's: an
+    /// item's creator name that matches it identifies nobody.
+    pub namesakes_in_list: Option<u8>,
 }
 
 /// The delegate's copy of the owner's calendar in their `/me/calendars`: `canEdit`,

@@ -102,6 +102,7 @@ value_from! {
     i64 => |v| Value::BigInt(Some(v)),
     Option<i64> => |v| Value::BigInt(v),
     i32 => |v| Value::Int(Some(v)),
+    Option<i32> => |v| Value::Int(v),
     bool => |v| Value::Bool(Some(v)),
     &'a TenantId => |v| Value::Text(Some(Cow::Borrowed(v.as_str()))),
     &'a UserId => |v| Value::Text(Some(Cow::Borrowed(v.as_str()))),

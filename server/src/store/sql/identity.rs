@@ -28,6 +28,7 @@ struct DelegationCheckRow {
     view_can_view_private: bool,
     checked_at_ms: i64,
     client_bits_audited: Option<i32>,
+    namesakes_in_list: Option<i32>,
 }
 
 impl From<DelegationCheckRow> for DelegationCheck {
@@ -42,6 +43,9 @@ impl From<DelegationCheckRow> for DelegationCheck {
             }),
             checked_at_ms: row.checked_at_ms,
             client_bits_audited: row.client_bits_audited.and_then(|b| u8::try_from(b).ok()),
+            namesakes_in_list: row
+                .namesakes_in_list
+                .map(|n| u8::try_from(n).unwrap_or(u8::MAX)),
         }
     }
 }
@@ -196,13 +200,15 @@ impl IdentityStore for SqlStore {
         let view = check.view;
         sql(
             "INSERT INTO delegation_checks (tenant_id, owner_id, delegate_id, graph_role, \
-             view_read, view_can_edit, view_can_view_private, checked_at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             view_read, view_can_edit, view_can_view_private, checked_at_ms, \
+             namesakes_in_list) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (tenant_id, owner_id, delegate_id) DO UPDATE SET \
              graph_role = excluded.graph_role, view_read = excluded.view_read, \
              view_can_edit = excluded.view_can_edit, \
              view_can_view_private = excluded.view_can_view_private, \
-             checked_at_ms = excluded.checked_at_ms",
+             checked_at_ms = excluded.checked_at_ms, \
+             namesakes_in_list = excluded.namesakes_in_list",
         )
         .bind(delegation.tenant_id)
         .bind(delegation.owner_id)
@@ -212,6 +218,7 @@ impl IdentityStore for SqlStore {
         .bind(view.is_some_and(|v| v.can_edit))
         .bind(view.is_some_and(|v| v.can_view_private))
         .bind(check.checked_at_ms)
+        .bind(check.namesakes_in_list.map(i32::from))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -223,7 +230,7 @@ impl IdentityStore for SqlStore {
     ) -> Result<Option<DelegationCheck>, StoreError> {
         let row: Option<DelegationCheckRow> = sql(
             "SELECT graph_role, view_read, view_can_edit, view_can_view_private, checked_at_ms, \
-             client_bits_audited FROM delegation_checks \
+             client_bits_audited, namesakes_in_list FROM delegation_checks \
              WHERE tenant_id = $1 AND owner_id = $2 AND delegate_id = $3",
         )
         .bind(delegation.tenant_id)
