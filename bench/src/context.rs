@@ -80,15 +80,7 @@ pub async fn report(seconds: u64, connections: usize, graph_latency_ms: u64) -> 
 /// Opens the context once as `token` and counts the Graph requests it made.
 async fn graph_requests_for(app: &TestApp, token: &str, body: &str) -> anyhow::Result<usize> {
     app.simulator.clear_journal();
-    let res = app
-        .http
-        .post(format!("{}/api/items/context", app.url))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body.to_owned())
-        .send()
-        .await?;
-    anyhow::ensure!(res.status().is_success(), "context: {}", res.text().await?);
+    timed_context(app, token, body).await?;
     Ok(graph_requests(app))
 }
 
