@@ -72,8 +72,8 @@ fn the_standin_type_checks_against_the_official_office_js_typings() {
 fn a_member_office_js_does_not_have_fails_the_check() {
     let source = standin();
     let with_ical_uid = source.replacen(
-        "      itemId: ewsId(e.id),",
-        "      itemId: ewsId(e.id),\n      iCalUId: e.ical_uid,",
+        "      itemId: readModeId(e),",
+        "      itemId: readModeId(e),\n      iCalUId: e.ical_uid,",
         1,
     );
     assert_ne!(
