@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use liaison_e2e::TestApp;
+use liaison_e2e::{TestApp, sign_in_with_office_sso};
 use m365_sim::seed::{Delegation, Tenant, User};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -68,30 +68,6 @@ pub fn delegate_address(i: usize) -> IpAddr {
 /// An HTTP client whose connections come from `address`.
 pub fn client_at(address: IpAddr) -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder().local_address(address).build()?)
-}
-
-/// Signs `mailbox` in through Office SSO with `client` (its address's sign-in budget: waits
-/// out a `429`); the session token.
-pub async fn sign_in(
-    app: &TestApp,
-    client: &reqwest::Client,
-    mailbox: &str,
-) -> anyhow::Result<String> {
-    let sso = app.office_sso_token(mailbox).await;
-    loop {
-        let res = client
-            .post(format!("{}/api/session/sso", app.url))
-            .bearer_auth(&sso)
-            .send()
-            .await?;
-        if res.status() == 429 {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            continue;
-        }
-        anyhow::ensure!(res.status() == 200, "{mailbox} signs in: {}", res.status());
-        let grant: serde_json::Value = res.json().await?;
-        return Ok(grant["token"].as_str().unwrap_or_default().to_owned());
-    }
 }
 
 /// Answers counted by `status code`.
@@ -170,7 +146,7 @@ impl Attackers {
             )));
         }
         let flooder = client_at(IpAddr::V4(FLOOD_FROM))?;
-        let session = sign_in(app, &flooder, ATTACKER).await?;
+        let session = sign_in_with_office_sso(&flooder, &app.simulator, &app.url, ATTACKER).await;
         for loop_no in 0..4 {
             let (stop, answers, client) = (stop.clone(), flood.clone(), flooder.clone());
             let (url, session, owner) = (app.url.clone(), session.clone(), owner.to_owned());

@@ -84,7 +84,8 @@ async fn graph_requests_for(app: &TestApp, token: &str, body: &str) -> anyhow::R
     Ok(graph_requests(app))
 }
 
-fn graph_requests(app: &TestApp) -> usize {
+/// Graph requests the simulator saw (identity endpoints aside).
+pub(crate) fn graph_requests(app: &TestApp) -> usize {
     app.simulator
         .journal()
         .iter()

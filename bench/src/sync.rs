@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::context::graph_requests;
 use liaison_domain::api::{SyncReport, SyncRun, SyncStatus};
 use liaison_e2e::TestApp;
 use liaison_e2e::test_db::{Backend, TestDatabase};
@@ -208,15 +209,6 @@ async fn store_events_per_second(store: &dyn Store, events: usize) -> anyhow::Re
         anyhow::ensure!(held, "the lease was lost");
     }
     Ok(events as f64 / started.elapsed().as_secs_f64())
-}
-
-/// Graph requests the simulator saw (identity endpoints aside).
-fn graph_requests(app: &TestApp) -> usize {
-    app.simulator
-        .journal()
-        .iter()
-        .filter(|e| e.uri.starts_with("/v1.0/"))
-        .count()
 }
 
 /// Runs a session through "Sync now", waiting for it if it outlives the request.

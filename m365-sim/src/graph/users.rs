@@ -87,8 +87,15 @@ pub async fn get_calendar(
     let world = state.world();
     let access = Access::resolve(&world, &claims, &user, false)?;
     let (_, owner) = world.find_user(&access.owner).ok_or_else(not_found)?;
-    Ok(Json(json!({
-        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('{}')/calendar/$entity",
+    let mut calendar = primary_calendar(&owner);
+    calendar["@odata.context"] =
+        json!("https://graph.microsoft.com/v1.0/$metadata#users('{}')/calendar/$entity");
+    Ok(Json(calendar).into_response())
+}
+
+/// A user's primary calendar as its owner sees it (`get_calendar_props_owner`).
+fn primary_calendar(owner: &crate::seed::User) -> Value {
+    json!({
         "id": format!("AAMkCalendar-{}", owner.id),
         "name": "Calendar",
         "color": "auto",
@@ -103,8 +110,7 @@ pub async fn get_calendar(
         "owner": { "name": owner.display_name, "address": owner.mail },
         "allowedOnlineMeetingProviders": ["teamsForBusiness"],
         "defaultOnlineMeetingProvider": "teamsForBusiness",
-    }))
-    .into_response())
+    })
 }
 
 /// `GET /v1.0/users/{user}/calendars` (and `/me/calendars`), for the user themselves: their own
@@ -126,16 +132,7 @@ pub async fn list_calendars(
         return Err(denied());
     }
     let (tenant_id, me) = world.find_user(&access.owner).ok_or_else(not_found)?;
-    let mut value = vec![json!({
-        "id": format!("AAMkCalendar-{}", me.id),
-        "name": "Calendar",
-        "canShare": true,
-        "canEdit": true,
-        "canViewPrivateItems": true,
-        "isDefaultCalendar": true,
-        "isRemovable": false,
-        "owner": { "name": me.display_name, "address": me.mail },
-    })];
+    let mut value = vec![primary_calendar(&me)];
     if let Some(tenant) = world.tenant(&tenant_id) {
         for owner in tenant.users.iter().filter(|u| u.id != me.id) {
             let grant = tenant.delegations.iter().find(|d| {

@@ -19,9 +19,7 @@ use crate::clock::now_ms;
 use crate::identity::oauth;
 use crate::store::{FlowPurpose, Provider, SignInFlow, UserKey};
 
-pub use crate::auth::flow_cookie::{
-    BrowserBinding, PLAIN_COOKIE, SECURE_COOKIE, StartedFlow, clear_cookie, presented_cookie,
-};
+use crate::auth::flow_cookie::{BrowserBinding, StartedFlow};
 
 impl SignIn {
     /// Starts a redirect to `provider`: the authorization URL to send the browser to, and the

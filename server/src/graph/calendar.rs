@@ -34,6 +34,11 @@ fn encode_segment(text: &str) -> String {
     utf8_percent_encode(text, SEGMENT_KEEPS).to_string()
 }
 
+/// A Graph answer read as `T`; what does not read is `GraphError::Decode`.
+fn decoded<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, GraphError> {
+    serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
+}
+
 /// Whose events a read names, and the limiter's operation: `/me` for the caller's own,
 /// `/users/{owner}` for another's (read with the caller's token either way).
 fn whose_events(owner: &str, caller_is_owner: bool) -> (Operation, String) {
@@ -63,7 +68,7 @@ impl GraphClient {
         let value = self
             .send(Operation::Me, token, mailbox, Method::GET, "/me", None)
             .await?;
-        serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
+        decoded(value)
     }
 
     /// The caller's SMTP addresses (`GET /me?$select=mail,proxyAddresses`, `User.Read`).
@@ -82,8 +87,7 @@ impl GraphClient {
                 None,
             )
             .await?;
-        let user: GraphUser =
-            serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))?;
+        let user: GraphUser = decoded(value)?;
         Ok(user.smtp_addresses())
     }
 
@@ -101,10 +105,7 @@ impl GraphClient {
                 "/me/calendar/calendarPermissions",
             )
             .await?;
-        items
-            .into_iter()
-            .map(|v| serde_json::from_value(v).map_err(|e| GraphError::Decode(e.to_string())))
-            .collect()
+        items.into_iter().map(decoded).collect()
     }
 
     /// One event of the calendar of `owner` (a user id) by its id of either form, read with
@@ -135,7 +136,7 @@ impl GraphClient {
         let value = self
             .send(op, token, owner, Method::GET, &path, None)
             .await?;
-        serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
+        decoded(value)
     }
 
     /// The events of `owner`'s calendar from `start` to `end` (RFC 3339), read with the caller's
@@ -156,10 +157,7 @@ impl GraphClient {
             event_query()
         );
         let items = self.all_pages(op, token, owner, &path).await?;
-        items
-            .into_iter()
-            .map(|v| serde_json::from_value(v).map_err(|e| GraphError::Decode(e.to_string())))
-            .collect()
+        items.into_iter().map(decoded).collect()
     }
 
     /// The caller's calendars (`/me/calendars`), all pages: their own, and their copies of the
@@ -177,10 +175,7 @@ impl GraphClient {
                 "/me/calendars?$select=id,name,canEdit,canViewPrivateItems,owner",
             )
             .await?;
-        items
-            .into_iter()
-            .map(|v| serde_json::from_value(v).map_err(|e| GraphError::Decode(e.to_string())))
-            .collect()
+        items.into_iter().map(decoded).collect()
     }
 
     /// One page of the Organizer's `calendarView/delta`: the first round's page when `link` is
@@ -214,7 +209,7 @@ impl GraphClient {
                 None,
             )
             .await?;
-        serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
+        decoded(value)
     }
 
     /// Sets an event's whole category list (the only write Liaison makes to Outlook items).
@@ -274,10 +269,7 @@ impl GraphClient {
                 "/me/outlook/masterCategories",
             )
             .await?;
-        items
-            .into_iter()
-            .map(|v| serde_json::from_value(v).map_err(|e| GraphError::Decode(e.to_string())))
-            .collect()
+        items.into_iter().map(decoded).collect()
     }
 
     /// Adds a category to the Organizer's master list.
@@ -298,7 +290,7 @@ impl GraphClient {
                 Some(&json!({ "displayName": name, "color": color.to_lowercase() })),
             )
             .await?;
-        serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
+        decoded(value)
     }
 
     /// Subscribes to change notifications on the Organizer's events; Graph first checks that

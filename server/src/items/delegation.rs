@@ -15,9 +15,8 @@
 use liaison_domain::permissions::{GraphRole, sources_conflict};
 use secrecy::SecretString;
 
-use crate::auth::connections::{Refresh, TokenError};
+use crate::auth::connections::Refresh;
 use crate::clock::now_ms;
-use crate::graph::client::GraphError;
 use crate::graph::model::{Calendar, CalendarPermission};
 use crate::items::error::ItemError;
 use crate::items::service::Items;
@@ -75,12 +74,11 @@ pub async fn verified(
         .map(|list| namesakes(list, owner, &delegate.display_name));
     let view = match calendars {
         Ok(calendars) => own_view(&calendars, &owner.mailbox),
-        Err(GraphError::Unauthorized) => {
-            return Err(ItemError::Token(TokenError::NeedsReconnect));
-        }
         Err(error) => {
-            tracing::warn!(%error, "cannot read the delegate's calendars");
-            return Err(ItemError::GraphUnavailable);
+            return Err(ItemError::graph_failed(
+                error,
+                "reading the delegate's calendars",
+            ));
         }
     };
     let check = DelegationCheck {

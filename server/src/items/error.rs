@@ -3,6 +3,7 @@
 use liaison_domain::permissions::Reason;
 
 use crate::auth::connections::TokenError;
+use crate::graph::client::GraphError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +41,19 @@ impl ItemError {
         Self::Invalid {
             field: field.to_owned(),
             message: message.into(),
+        }
+    }
+
+    /// A Graph read that failed for a reason the caller cannot act on but by waiting or signing
+    /// in again: a refused token needs a new sign-in; anything else is Graph unavailable (logged
+    /// as `what` failed).
+    pub fn graph_failed(error: GraphError, what: &str) -> Self {
+        match error {
+            GraphError::Unauthorized => Self::Token(TokenError::NeedsReconnect),
+            error => {
+                tracing::warn!(%error, "{what} failed");
+                Self::GraphUnavailable
+            }
         }
     }
 

@@ -19,7 +19,6 @@ use liaison_domain::permissions::{
 };
 use secrecy::SecretString;
 
-use crate::auth::connections::TokenError;
 use crate::graph::client::GraphError;
 use crate::graph::model::{GraphEvent, is_exchange_id};
 use crate::items::error::ItemError;
@@ -276,12 +275,8 @@ async fn read_item(
         Ok(event) => Ok(Sighting::Seen(Box::new(event))),
         Err(GraphError::NotFound { .. }) => Ok(Sighting::NotFound),
         Err(GraphError::Forbidden { .. }) => Ok(Sighting::Denied),
-        Err(GraphError::Unauthorized) => Err(ItemError::Token(TokenError::NeedsReconnect)),
         Err(GraphError::Decode(_)) => Ok(Sighting::NotFound),
-        Err(error) => {
-            tracing::warn!(%error, "reading an item from Graph failed");
-            Err(ItemError::GraphUnavailable)
-        }
+        Err(error) => Err(ItemError::graph_failed(error, "reading an item from Graph")),
     }
 }
 

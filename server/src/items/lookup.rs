@@ -62,14 +62,11 @@ pub async fn find(
         Ok(events) => events,
         // The calendar is not the caller's to read: nothing found (the rules refuse anyway).
         Err(GraphError::Forbidden { .. } | GraphError::NotFound { .. }) => Vec::new(),
-        Err(GraphError::Unauthorized) => {
-            return Err(ItemError::Token(
-                crate::auth::connections::TokenError::NeedsReconnect,
-            ));
-        }
         Err(error) => {
-            tracing::warn!(%error, "looking an item up by its times failed");
-            return Err(ItemError::GraphUnavailable);
+            return Err(ItemError::graph_failed(
+                error,
+                "looking an item up by its times",
+            ));
         }
     };
     let at = |t: &Option<crate::graph::model::DateTimeZone>| {

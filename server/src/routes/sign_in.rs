@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use liaison_domain::api::{DialogCode, SessionGrant};
 use serde::Deserialize;
 
-use crate::auth::flows::{self, StartedFlow};
+use crate::auth::flow_cookie::{self, StartedFlow};
 use crate::auth::sign_in::{Callback, Finished, SignedIn};
 use crate::http::caller::{Caller, bearer};
 use crate::http::error::{ApiError, Result};
@@ -125,12 +125,12 @@ pub async fn finish_sign_in(
     let page = |status, title: &str, text: &str, dialog_message: Option<&str>| {
         // The flow cookie did its work (or the flow is gone): the browser drops it.
         let mut page = redirect_result(status, title, text, dialog_message, office_js(&state));
-        if let Ok(clear) = HeaderValue::from_str(&flows::clear_cookie(https)) {
+        if let Ok(clear) = HeaderValue::from_str(&flow_cookie::clear_cookie(https)) {
             page.headers_mut().append(header::SET_COOKIE, clear);
         }
         page
     };
-    let browser = flows::presented_cookie(&headers, https);
+    let browser = flow_cookie::presented_cookie(&headers, https);
     match state
         .sign_in
         .finish(&provider, callback, browser.as_deref())
