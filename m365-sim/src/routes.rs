@@ -86,6 +86,10 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
                     .patch(graph::update_event)
                     .delete(graph::delete_event),
             )
+            .route(
+                &format!("{prefix}/events/{{id}}/permanentDelete"),
+                post(graph::permanent_delete_event),
+            )
             .route(&format!("{prefix}/calendarView"), get(graph::calendar_view))
             .route(
                 &format!("{prefix}/calendarView/delta"),

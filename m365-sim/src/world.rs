@@ -107,6 +107,16 @@ pub struct GraphEvent {
     pub last_modified: String,
 }
 
+/// The creator's properties Exchange keeps, which Graph shows as single-value extended
+/// properties when asked for by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreatorProperty {
+    /// `String 0x3FF8`, `PidTagCreatorName`: a display name.
+    Name,
+    /// `Binary 0x3FF9`, `PidTagCreatorEntryId`: the creator's Address Book EntryID.
+    EntryId,
+}
+
 impl GraphEvent {
     /// This item's id in `form`.
     pub fn id_in(&self, form: IdForm) -> &str {
@@ -123,9 +133,9 @@ impl GraphEvent {
 
     /// The event in Graph's JSON shape, its ids in `form`. `limited` hides what a delegate
     /// without private access may not see of a private item (free/busy only); `creator` adds
-    /// the extended property `String 0x3FF8` (`PidTagCreatorName`), as
-    /// `$expand=singleValueExtendedProperties($filter=id eq 'String 0x3FF8')` asks.
-    pub fn to_json(&self, limited: bool, form: IdForm, creator: bool) -> Value {
+    /// the extended property `$expand=singleValueExtendedProperties($filter=id eq '…')` asks
+    /// for ([`CreatorProperty`]).
+    pub fn to_json(&self, limited: bool, form: IdForm, creator: Option<CreatorProperty>) -> Value {
         let time = |t: &str| json!({ "dateTime": format!("{t}.0000000"), "timeZone": "UTC" });
         let series_master = self.series_master_id.as_deref().map(|id| match form {
             IdForm::Rest => id.to_owned(),
@@ -175,9 +185,23 @@ impl GraphEvent {
             "createdDateTime": self.created,
             "lastModifiedDateTime": self.last_modified,
         });
-        if creator {
-            value["singleValueExtendedProperties"] =
-                json!([{ "id": "String 0x3ff8", "value": self.creator_name }]);
+        // Graph writes the tag in lower case, and a binary value in base64.
+        match creator {
+            Some(CreatorProperty::Name) => {
+                value["singleValueExtendedProperties"] =
+                    json!([{ "id": "String 0x3ff8", "value": self.creator_name }]);
+            }
+            // No creator recorded (`created_by` empty): no property, as Graph leaves out one
+            // the item does not have.
+            Some(CreatorProperty::EntryId) if !self.created_by.is_empty() => {
+                use base64::Engine;
+                let entry_id = crate::graph::entry_id::of(&self.created_by);
+                value["singleValueExtendedProperties"] = json!([{
+                    "id": "Binary 0x3ff9",
+                    "value": base64::engine::general_purpose::STANDARD.encode(entry_id),
+                }]);
+            }
+            _ => {}
         }
         value
     }

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use base64::Engine;
 use m365_sim::seed::{demo_event_id, immutable_id};
 use m365_sim::{Fault, FaultRule, Seed, Simulator};
 use serde_json::{Value, json};
@@ -386,6 +387,54 @@ async fn an_item_made_by_a_delegate_is_organized_by_the_owner_and_exchange_names
     )
     .await;
     assert_eq!(invitation["isOrganizer"], false);
+
+    // Her identity: `PidTagCreatorEntryId`, base64 of an Address Book EntryID whose DN is the
+    // one on an item Ann creates in her own calendar — and not the namesake-proof name.
+    let entry = "$expand=singleValueExtendedProperties($filter=id%20eq%20'Binary%200x3FF9')";
+    let (_, by_id) = get(
+        &sim,
+        &ann,
+        &format!("/users/{OLGA}/events/{}?{entry}", demo_event_id(2)),
+    )
+    .await;
+    let property = &by_id["singleValueExtendedProperties"][0];
+    assert_eq!(property["id"], "Binary 0x3ff9");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(property["value"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(bytes[..4], [0, 0, 0, 0]);
+    assert_eq!(bytes[4..8], [0xDC, 0xA7, 0x40, 0xC8]);
+    let own = sim.graph_token(TENANT, ANN, "Calendars.ReadWrite");
+    let created: Value = reqwest::Client::new()
+        .post(format!("{}/v1.0/me/events", sim.url()))
+        .bearer_auth(&own)
+        .json(&json!({ "subject": "Mine", "start": { "dateTime": "2000-01-01T00:00:00", "timeZone": "UTC" },
+            "end": { "dateTime": "2000-01-01T00:15:00", "timeZone": "UTC" } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (_, mine) = get(
+        &sim,
+        &own,
+        &format!("/me/events/{}?{entry}", created["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(
+        mine["singleValueExtendedProperties"][0]["value"],
+        property["value"]
+    );
+    // One property per `$filter` with `eq`, as documented: an `or` names none.
+    let either = "$expand=singleValueExtendedProperties($filter=id%20eq%20'Binary%200x3FF9'%20or%20id%20eq%20'String%200x3FF8')";
+    let (_, neither) = get(
+        &sim,
+        &ann,
+        &format!("/users/{OLGA}/events/{}?{either}", demo_event_id(2)),
+    )
+    .await;
+    assert!(neither.get("singleValueExtendedProperties").is_none());
 }
 
 #[tokio::test]

@@ -3,7 +3,9 @@
 //! with two test mailboxes: a calendar owner and a delegate the owner made an Editor (without
 //! access to private items). Each finding says what Microsoft answered and whether Liaison's
 //! assumption holds. Reads go through Liaison's own Graph client, so its parsing is checked
-//! too. The check creates two meetings in the owner's calendar (one private) and deletes them.
+//! too. The check creates two meetings in the owner's calendar (one private) and, when the
+//! delegate's token may, one as the delegate; it deletes them, and Liaison's identity probe
+//! creates and deletes its own item in each mailbox.
 
 use std::fmt;
 
@@ -12,6 +14,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
 use crate::graph::client::{GraphClient, GraphError};
+use crate::graph::entry_id::AddressBookId;
+use crate::graph::model::GraphEvent;
 
 /// A test mailbox and a delegated Graph access token of it (`User.Read`, `Calendars.ReadWrite`,
 /// `Calendars.Read.Shared`).
@@ -70,13 +74,6 @@ pub async fn run(
         http,
         base: graph.base_url(),
     };
-    let owner_profile = graph.me(&owner.token, &owner.address).await;
-    let owner_name = owner_profile
-        .as_ref()
-        .ok()
-        .and_then(|p| p.display_name.clone())
-        .unwrap_or_default();
-
     // D1, D3, D4: the owner's list.
     let addresses = graph
         .my_addresses(&delegate.token, &delegate.address)
@@ -212,11 +209,18 @@ pub async fn run(
     // D12, S1, D14, D13: items the check creates in the owner's calendar.
     let tomorrow = crate::clock::now_ms() / 1000 + 86_400;
     let normal = raw
-        .create_event(&owner.token, "Liaison tenant check", "normal", tomorrow)
+        .create_event(
+            &owner.token,
+            "/me",
+            "Liaison tenant check",
+            "normal",
+            tomorrow,
+        )
         .await;
     let private = raw
         .create_event(
             &owner.token,
+            "/me",
             "Liaison tenant check (private)",
             "private",
             tomorrow + 3600,
@@ -243,17 +247,19 @@ pub async fn run(
                     .map_or_else(|e| e.to_string(), |e| e.id.clone()),
                 read.as_ref().is_ok_and(|e| &e.id == id),
             ));
-            let creator = read
-                .as_ref()
-                .ok()
-                .and_then(|e| e.creator_name().map(str::to_owned));
+            let creator = read.as_ref().ok().and_then(GraphEvent::creator_id);
+            let probed = graph.my_address_book_id(&owner.token, &owner.address).await;
             findings.push(found(
                 "D14",
-                "PidTagCreatorName (0x3FF8) holds the creator's display name",
-                format!("{creator:?}, the owner is {owner_name:?}"),
-                creator
-                    .as_deref()
-                    .is_some_and(|c| c.eq_ignore_ascii_case(&owner_name)),
+                "PidTagCreatorEntryId (0x3FF9) of the owner's item names the entry Liaison's \
+                 identity probe learns for the owner",
+                format!(
+                    "item: {:?}; probe: {}",
+                    creator.as_ref().map(AddressBookId::dn),
+                    describe_probe(&probed)
+                ),
+                creator.is_some()
+                    && matches!(&probed, Ok(Some(id)) if Some(id) == creator.as_ref()),
             ));
         }
         Err(error) => findings.push(not_checked(
@@ -291,6 +297,7 @@ pub async fn run(
             error,
         )),
     }
+    findings.push(delegates_item(graph, &raw, owner, delegate, tomorrow + 7200).await);
     for id in [normal, private].into_iter().flatten() {
         let _ = raw
             .send(
@@ -302,6 +309,76 @@ pub async fn run(
             .await;
     }
     findings
+}
+
+/// D16: an item the delegate creates in the owner's calendar names the delegate as its creator
+/// (the entry their probe learns), not the owner. Creating it needs
+/// `Calendars.ReadWrite.Shared` in the delegate's token, which Liaison never asks for: without
+/// it, not checked.
+async fn delegates_item(
+    graph: &GraphClient,
+    raw: &Raw<'_>,
+    owner: &Mailbox,
+    delegate: &Mailbox,
+    start_s: i64,
+) -> Finding {
+    const BEHAVIOUR: &str = "PidTagCreatorEntryId of an item the delegate creates in the owner's \
+                             calendar names the delegate's entry (their probe), not the owner's";
+    let calendar = format!("/users/{}", owner.address);
+    let created = raw
+        .create_event(
+            &delegate.token,
+            &calendar,
+            "Liaison tenant check (delegate)",
+            "normal",
+            start_s,
+        )
+        .await;
+    let id = match created {
+        Ok(id) => id,
+        Err(error) => {
+            return not_checked(
+                "D16",
+                BEHAVIOUR,
+                &format!(
+                    "the delegate could not create an item there (needs Calendars.ReadWrite.Shared): {error}"
+                ),
+            );
+        }
+    };
+    let read = graph
+        .event(&delegate.token, &owner.address, false, &id)
+        .await;
+    let probed = graph
+        .my_address_book_id(&delegate.token, &delegate.address)
+        .await;
+    let _ = raw
+        .send(
+            &delegate.token,
+            Method::DELETE,
+            &format!("{calendar}/events/{id}"),
+            None,
+        )
+        .await;
+    let creator = read.as_ref().ok().and_then(GraphEvent::creator_id);
+    found(
+        "D16",
+        BEHAVIOUR,
+        format!(
+            "item: {:?}; delegate's probe: {}",
+            creator.as_ref().map(AddressBookId::dn),
+            describe_probe(&probed)
+        ),
+        creator.is_some() && matches!(&probed, Ok(Some(id)) if Some(id) == creator.as_ref()),
+    )
+}
+
+fn describe_probe(probed: &Result<Option<AddressBookId>, GraphError>) -> String {
+    match probed {
+        Ok(Some(id)) => format!("{:?}", id.dn()),
+        Ok(None) => "no address-book EntryID".to_owned(),
+        Err(error) => error.to_string(),
+    }
 }
 
 fn found(id: &'static str, behaviour: &'static str, answered: String, holds: bool) -> Finding {
@@ -367,10 +444,12 @@ impl Raw<'_> {
         self.send(token, Method::GET, path, None).await
     }
 
-    /// A one-hour meeting at `start_s` in the token's own calendar: its immutable id.
+    /// A one-hour meeting at `start_s` in `calendar` (`/me` or `/users/{owner}`): its
+    /// immutable id.
     async fn create_event(
         &self,
         token: &SecretString,
+        calendar: &str,
         subject: &str,
         sensitivity: &str,
         start_s: i64,
@@ -388,7 +467,12 @@ impl Raw<'_> {
             "end": { "dateTime": at(start_s + 3600), "timeZone": "UTC" },
         });
         match self
-            .send(token, Method::POST, "/me/events", Some(body))
+            .send(
+                token,
+                Method::POST,
+                &format!("{calendar}/events"),
+                Some(body),
+            )
             .await?
         {
             (201 | 200, body) => body["id"]

@@ -158,7 +158,7 @@ async fn a_delegate_named_by_another_of_their_addresses_is_that_delegate() {
 }
 
 #[tokio::test]
-async fn a_namesake_in_the_owners_list_who_never_used_liaison_makes_a_creator_name_no_ones() {
+async fn a_namesake_is_another_person_the_creator_is_known_by_identity() {
     // Olga has a second delegate named "Arthur Author", who never signed in to Liaison.
     let mut seed = m365_sim::Seed::contoso();
     let tenant = &mut seed.tenants[0];
@@ -175,29 +175,69 @@ async fn a_namesake_in_the_owners_list_who_never_used_liaison_makes_a_creator_na
         send_on_behalf: false,
     });
     let app = TestApp::builder().seed(seed).spawn().await;
-    // The test store knows every seeded person; this one Liaison has never seen by that name.
-    app.store
-        .upsert_user(&liaison_server::store::User {
-            tenant_id: app.tenant_id(),
-            id: liaison_server::store::UserId::new("00000009-aaaa-4bbb-8ccc-000000000009"),
-            mailbox: "arthur.a@contoso.com".into(),
-            display_name: String::new(),
-            sync_enabled: false,
-        })
-        .await
-        .unwrap();
-    // The follow-up Arthur made in Olga's calendar carries the creator name "Arthur Author":
-    // that name is two people's in Olga's list, so it credits neither; Arthur, an Author, may
-    // not process it on that name.
+    let outlook = app.simulator.outlook();
+    // The namesake's meeting in Olga's calendar bears the creator name "Arthur Author" too.
+    let namesakes = outlook.create_by(
+        OLGA,
+        "arthur.a@contoso.com",
+        &NewMeeting::new("The other Arthur's", day(2), 60),
+    );
+    app.simulator.clear_journal();
+    let refused = app
+        .post_as(
+            ARTHUR,
+            "/api/items/save",
+            &save(item(OLGA, &namesakes), &[]),
+            None,
+        )
+        .await;
+    let (status, body) = (
+        refused.status().as_u16(),
+        refused.json::<ErrorBody>().await.unwrap(),
+    );
+    // Arthur's own follow-up is his, namesake or not.
     let follow_up = item(OLGA, &seeded(ARTHURS_FOLLOW_UP));
-    let res = app
+    let own = app
         .post_as(ARTHUR, "/api/items/save", &save(follow_up, &[]), None)
         .await;
-    assert_eq!(res.status(), 403, "{:?}", res.text().await);
-    let body: ErrorBody = res.json().await.unwrap();
-    assert_eq!(body.code, ErrorCode::AuthorNotCreator);
+
+    assert_eq!((status, body.code), (403, ErrorCode::AuthorNotCreator));
+    assert_eq!(own.status(), 200, "{:?}", own.text().await);
     assert_eq!(
         app.store.count_rows(CountedTable::CrmEvents).await.unwrap(),
-        0
+        1
+    );
+    // Arthur's identity was learned once, from an item made in his own calendar and removed.
+    let probes: Vec<_> = app
+        .simulator
+        .journal()
+        .into_iter()
+        .filter(|e| e.method == "POST" && e.uri.split('?').next().unwrap().ends_with("/events"))
+        .collect();
+    assert_eq!(probes.len(), 1, "{probes:?}");
+    assert!(
+        outlook
+            .events_of(ARTHUR)
+            .iter()
+            .all(|e| !e.subject.contains("identity check")),
+        "the probe item stays in Arthur's calendar"
+    );
+    // An Editor may process any item: who created it changes nothing, and nothing is probed.
+    app.simulator.clear_journal();
+    let ann = app
+        .post_as(
+            ANN,
+            "/api/items/save",
+            &save(item(OLGA, &namesakes), &[]),
+            None,
+        )
+        .await;
+    assert_eq!(ann.status(), 200, "{:?}", ann.text().await);
+    assert!(
+        app.simulator
+            .journal()
+            .iter()
+            .all(|e| e.method != "POST" || !e.uri.split('?').next().unwrap().ends_with("/events")),
+        "an Editor's save probed"
     );
 }

@@ -105,7 +105,6 @@ async fn story(store: &dyn Store) {
         }),
         checked_at_ms: 1_000,
         client_bits_audited: None,
-        namesakes_in_list: None,
     };
     store
         .put_delegation_check(delegation(&t), &editor)
@@ -125,7 +124,6 @@ async fn story(store: &dyn Store) {
         view: None,
         checked_at_ms: 2_000,
         client_bits_audited: None,
-        namesakes_in_list: None,
     };
     store
         .put_delegation_check(delegation(&t), &unknown)

@@ -126,7 +126,7 @@ pub async fn calendar_view_delta(
             if e.deleted || !e.overlaps(&round.s, &round.e) {
                 json!({ "@odata.type": "#microsoft.graph.event", "id": e.id_in(form), "@removed": { "reason": "deleted" } })
             } else {
-                e.to_json(access.limited(e), form, false)
+                e.to_json(access.limited(e), form, None)
             }
         })
         .collect();

@@ -1,5 +1,6 @@
 //! Events: list, `calendarView`, create, read (REST or immutable ids, `Prefer: IdType`, the
-//! creator's `PidTagCreatorName` on `$expand`), update with `If-Match`, delete.
+//! creator's `PidTagCreatorName` or `PidTagCreatorEntryId` on `$expand`), update with `If-Match`,
+//! delete and `permanentDelete`.
 
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ use std::collections::HashMap;
 
 use crate::state::{SimState, now_rfc3339};
 use crate::traffic::graph_error;
-use crate::world::{GraphEvent, IdForm, World};
+use crate::world::{CreatorProperty, GraphEvent, IdForm, World};
 
 use super::access::*;
 
@@ -31,7 +32,7 @@ pub async fn list_events(
         .events
         .iter()
         .filter(|e| e.mailbox == access.owner && !e.deleted && e.kind != "occurrence")
-        .map(|e| e.to_json(access.limited(e), IdForm::of(&headers), false))
+        .map(|e| e.to_json(access.limited(e), IdForm::of(&headers), None))
         .collect();
     let skip = query.get("$skip").and_then(|s| s.parse().ok()).unwrap_or(0);
     let base = format!("{}/v1.0/users/{}/events", state.base_url, access.owner);
@@ -67,7 +68,7 @@ pub async fn calendar_view(
     let form = IdForm::of(&headers);
     let items = events
         .iter()
-        .map(|e| e.to_json(access.limited(e), form, false))
+        .map(|e| e.to_json(access.limited(e), form, expanded(&query, access.limited(e))))
         .collect();
     let skip = query.get("$skip").and_then(|s| s.parse().ok()).unwrap_or(0);
     let base = format!(
@@ -140,7 +141,7 @@ pub async fn create_event(
     {
         return Ok((
             StatusCode::CREATED,
-            Json(existing.to_json(false, IdForm::of(&headers), false)),
+            Json(existing.to_json(false, IdForm::of(&headers), None)),
         )
             .into_response());
     }
@@ -197,7 +198,7 @@ pub async fn create_event(
         created: now.clone(),
         last_modified: now,
     };
-    let json = event.to_json(false, IdForm::of(&headers), false);
+    let json = event.to_json(false, IdForm::of(&headers), None);
     world.events.push(event);
     world.notify(world.events.len() - 1, "created");
     Ok((StatusCode::CREATED, Json(json)).into_response())
@@ -211,13 +212,20 @@ fn find_event(world: &World, owner: &str, id: &str) -> Result<usize, Response> {
         .ok_or_else(not_found)
 }
 
-/// Whether `$expand` asks for the creator's name, Exchange's `PidTagCreatorName`:
-/// `singleValueExtendedProperties($filter=id eq 'String 0x3FF8')` (ids compare without case).
-fn expands_creator(query: &HashMap<String, String>) -> bool {
-    query.get("$expand").is_some_and(|expand| {
-        let expand = expand.to_ascii_lowercase().replace(' ', "");
-        expand.starts_with("singlevalueextendedproperties(") && expand.contains("'string0x3ff8'")
-    })
+/// The creator's property `$expand` asks for, as Microsoft documents the query: one
+/// `singleValueExtendedProperties($filter=id eq '…')` (ids compare without case). What a caller
+/// may not see of a private item (`limited`) carries none.
+fn expanded(query: &HashMap<String, String>, limited: bool) -> Option<CreatorProperty> {
+    let expand = query.get("$expand")?.to_ascii_lowercase().replace(' ', "");
+    let filter = expand
+        .strip_prefix("singlevalueextendedproperties($filter=id")?
+        .strip_suffix(')')?;
+    let property = match filter {
+        "eq'string0x3ff8'" => CreatorProperty::Name,
+        "eq'binary0x3ff9'" => CreatorProperty::EntryId,
+        _ => return None,
+    };
+    (!limited).then_some(property)
 }
 
 /// `GET /v1.0/users/{user}/events/{id}`: by either id form; the answer's ids in the form the
@@ -237,12 +245,10 @@ pub async fn get_event(
     if limited && world.private_item_read == crate::world::PrivateItemRead::Refused {
         return Err(denied());
     }
-    Ok(Json(event.to_json(
-        limited,
-        IdForm::of(&headers),
-        !limited && expands_creator(&query),
-    ))
-    .into_response())
+    Ok(
+        Json(event.to_json(limited, IdForm::of(&headers), expanded(&query, limited)))
+            .into_response(),
+    )
 }
 
 /// `PATCH /v1.0/users/{user}/events/{id}`: only the fields sent change; `categories` is
@@ -298,7 +304,7 @@ pub async fn update_event(
         }
     }
     world.touch(index, &now_rfc3339());
-    Ok(Json(world.events[index].to_json(false, IdForm::of(&headers), false)).into_response())
+    Ok(Json(world.events[index].to_json(false, IdForm::of(&headers), None)).into_response())
 }
 
 /// `DELETE /v1.0/users/{user}/events/{id}`: `204`. Deleting a series master deletes its
@@ -308,10 +314,24 @@ pub async fn delete_event(
     headers: HeaderMap,
     Path((user, id)): Path<(String, String)>,
 ) -> GraphResult {
-    let claims = caller(&state, &headers)?;
+    remove_event(&state, &headers, &user, &id)
+}
+
+/// `POST /v1.0/users/{user}/events/{id}/permanentDelete`: as delete (204), and the item is not
+/// kept among deleted items (the simulator keeps none anyway).
+pub async fn permanent_delete_event(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path((user, id)): Path<(String, String)>,
+) -> GraphResult {
+    remove_event(&state, &headers, &user, &id)
+}
+
+fn remove_event(state: &SimState, headers: &HeaderMap, user: &str, id: &str) -> GraphResult {
+    let claims = caller(state, headers)?;
     let mut world = state.world();
-    let access = Access::resolve(&world, &claims, &user, true)?;
-    let index = find_event(&world, &access.owner, &id)?;
+    let access = Access::resolve(&world, &claims, user, true)?;
+    let index = find_event(&world, &access.owner, id)?;
     if !access.may_delete(&world.events[index], &claims.oid) {
         return Err(denied());
     }

@@ -96,8 +96,12 @@ pub const SCOPES: &[ScopeInfo] = &[
         allows: "Read and write your calendars.",
         why: "An Organizer's calendar is read for sync, its delegate list is read to confirm \
               delegates' levels, and the CRM category is written back on synced events. \
-              Liaison never changes times, attendees or bodies.",
-        used_by: &[Feature::OrganizerCalendar],
+              Liaison never changes times, attendees or bodies. Once per delegate whose rights \
+              depend on who created an item (an Author), Liaison creates one free, private, \
+              reminder-less item in the year 2000 in the delegate's own calendar and deletes \
+              it for good at once: Exchange records on it who the delegate is in its address \
+              book, the identity that tells the items they created (a name is not one).",
+        used_by: &[Feature::OrganizerCalendar, Feature::DelegateAccess],
         admin_only: false,
     },
     ScopeInfo {

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::graph::client::{GraphClient, GraphError, Operation};
 use crate::graph::model::{
-    CREATOR_NAME_PROPERTY, Calendar, CalendarPermission, DeltaPage, GraphEvent, GraphUser,
+    CREATOR_ENTRY_ID_PROPERTY, Calendar, CalendarPermission, DeltaPage, GraphEvent, GraphUser,
     MasterCategory, is_exchange_id,
 };
 
@@ -30,7 +30,7 @@ const SEGMENT_KEEPS: &AsciiSet = &NON_ALPHANUMERIC
 /// space is `%20`, as Microsoft's examples write the spaces of a `$filter` ("Make sure you apply
 /// URL encoding to the space characters in the filter string", singlevaluelegacyextendedproperty-
 /// get.md).
-fn encode_segment(text: &str) -> String {
+pub(crate) fn encode_segment(text: &str) -> String {
     utf8_percent_encode(text, SEGMENT_KEEPS).to_string()
 }
 
@@ -52,14 +52,16 @@ fn whose_events(owner: &str, caller_is_owner: bool) -> (Operation, String) {
     }
 }
 
-/// The fields an item read asks for, with the creator's name Exchange keeps.
+/// The fields an item read asks for, with the creator's identity Exchange keeps.
 fn event_query() -> String {
-    format!(
-        "$select={EVENT_FIELDS}&$expand={}",
-        encode_segment(&format!(
-            "singleValueExtendedProperties($filter=id eq '{CREATOR_NAME_PROPERTY}')"
-        ))
-    )
+    format!("$select={EVENT_FIELDS}&$expand={}", creator_expansion())
+}
+
+/// `$expand` of the creator's `PidTagCreatorEntryId`, encoded.
+pub(crate) fn creator_expansion() -> String {
+    encode_segment(&format!(
+        "singleValueExtendedProperties($filter=id eq '{CREATOR_ENTRY_ID_PROPERTY}')"
+    ))
 }
 
 impl GraphClient {
@@ -112,8 +114,8 @@ impl GraphClient {
     /// the caller's token (`/me/events/…` when the caller is the owner, `caller_is_owner`):
     /// Graph answers only what the caller may see (404 or 403 otherwise; a private item without
     /// private access comes without its details). The answer's ids are immutable (the `Prefer`
-    /// header every call sends), and it carries the creator's name Exchange keeps
-    /// ([`CREATOR_NAME_PROPERTY`]). Throttling is per mailbox: the owner's limiter, whoever asks.
+    /// header every call sends), and it carries the creator's identity Exchange keeps
+    /// ([`CREATOR_ENTRY_ID_PROPERTY`]). Throttling is per mailbox: the owner's limiter, whoever asks.
     pub async fn event(
         &self,
         token: &SecretString,
@@ -431,7 +433,7 @@ mod tests {
         );
         assert!(
             seen.iter()
-                .all(|uri| uri.contains("id%20eq%20%27String%200x3FF8%27")),
+                .all(|uri| uri.contains("id%20eq%20%27Binary%200x3FF9%27")),
             "{seen:?}"
         );
     }

@@ -61,10 +61,13 @@ pub enum Operation {
     MasterCategories,
     /// `POST`/`PATCH /subscriptions` on `/me/events` (change notifications for sync)
     Subscriptions,
+    /// `POST /me/events` and `…/permanentDelete`: the item that shows Exchange's identity of
+    /// the caller (`crate::graph::creator`)
+    IdentityProbe,
 }
 
 impl Operation {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Me,
         Self::CalendarPermissions,
         Self::CalendarViewDelta,
@@ -74,6 +77,7 @@ impl Operation {
         Self::OwnEvent,
         Self::MasterCategories,
         Self::Subscriptions,
+        Self::IdentityProbe,
     ];
 
     pub fn scope(self) -> &'static str {
@@ -83,7 +87,8 @@ impl Operation {
             | Self::CalendarViewDelta
             | Self::WriteCategories
             | Self::OwnEvent
-            | Self::Subscriptions => "Calendars.ReadWrite",
+            | Self::Subscriptions
+            | Self::IdentityProbe => "Calendars.ReadWrite",
             Self::MyCalendars | Self::SharedEvent => "Calendars.Read.Shared",
             Self::MasterCategories => "MailboxSettings.ReadWrite",
         }
@@ -91,8 +96,12 @@ impl Operation {
 
     fn idempotent(self) -> bool {
         // A PATCH that sets the whole category list is safe to repeat; creating a master
-        // category is not (a repeat answers 409, which the caller reads as "exists").
-        !matches!(self, Self::MasterCategories | Self::Subscriptions)
+        // category is not (a repeat answers 409, which the caller reads as "exists"), nor is
+        // creating a probe item (a repeat after a lost answer would leave one behind).
+        !matches!(
+            self,
+            Self::MasterCategories | Self::Subscriptions | Self::IdentityProbe
+        )
     }
 }
 

@@ -9,12 +9,14 @@ use serde::Deserialize;
 use time::PrimitiveDateTime;
 
 use crate::clock::from_rfc3339;
+use crate::graph::entry_id::AddressBookId;
 use crate::store::{EventTime, EventWrite};
 
-/// `PidTagCreatorName`: who created the item, as Exchange records it. Graph shows it only as a
-/// single-value extended property asked for by id (MS-OXPROPS 2.657, "Contains the name of the
-/// creator of a Message object"; Graph: "Get singleValueLegacyExtendedProperty").
-pub const CREATOR_NAME_PROPERTY: &str = "String 0x3FF8";
+/// `PidTagCreatorEntryId`: who created the item, as Exchange records it — an address-book
+/// identity, not a name ([`AddressBookId`]). Graph shows it only as a single-value extended
+/// property asked for by id, one per `$filter` (`id eq`, the one operator Microsoft documents:
+/// "Get singleValueLegacyExtendedProperty").
+pub const CREATOR_ENTRY_ID_PROPERTY: &str = "Binary 0x3FF9";
 
 /// A Graph `event` (or a delta entry, which may be only `@removed` and an id).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -125,15 +127,14 @@ impl GraphEvent {
         self.ical_uid.as_deref().filter(|u| !u.is_empty())
     }
 
-    /// The creator's name Exchange keeps (`PidTagCreatorName`), when Graph returned it. Property
-    /// ids compare without case (Graph writes the tag as `0x3ff8`).
-    pub fn creator_name(&self) -> Option<&str> {
+    /// Who created the item (`PidTagCreatorEntryId`), when Graph returned it and it names an
+    /// address-book entry. Property ids compare without case (Graph writes the tag `0x3ff9`).
+    pub fn creator_id(&self) -> Option<AddressBookId> {
         self.single_value_extended_properties
             .iter()
-            .find(|p| p.id.eq_ignore_ascii_case(CREATOR_NAME_PROPERTY))
+            .find(|p| p.id.eq_ignore_ascii_case(CREATOR_ENTRY_ID_PROPERTY))
             .and_then(|p| p.value.as_deref())
-            .map(str::trim)
-            .filter(|name| !name.is_empty())
+            .and_then(AddressBookId::from_base64)
     }
 
     pub fn organizer_address(&self) -> Option<&str> {
@@ -377,11 +378,21 @@ mod tests {
 
     #[test]
     fn the_creator_is_read_from_the_extended_property_whatever_its_case() {
+        use base64::Engine;
+        let dn = "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=ann";
+        let value = base64::engine::general_purpose::STANDARD
+            .encode(crate::graph::entry_id::entry_id_for(dn));
         let e = event(json!({ "singleValueExtendedProperties": [
-            { "id": "String 0x3ff8", "value": " Ann Editor " }
+            { "id": "Binary 0x3ff9", "value": value }
         ]}));
-        assert_eq!(e.creator_name(), Some("Ann Editor"));
-        assert_eq!(event(json!({})).creator_name(), None);
+        assert_eq!(e.creator_id(), AddressBookId::from_dn(dn));
+        assert!(e.creator_id().is_some());
+        assert_eq!(event(json!({})).creator_id(), None);
+        // A creator's name is not an identity, and is not read as one.
+        let named = event(json!({ "singleValueExtendedProperties": [
+            { "id": "String 0x3ff8", "value": "Ann Editor" }
+        ]}));
+        assert_eq!(named.creator_id(), None);
     }
 
     #[test]

@@ -69,9 +69,6 @@ pub async fn verified(
         }
     };
     let graph_role = list.as_ref().map(|list| role_in(list, &addresses));
-    let namesakes_in_list = list
-        .as_ref()
-        .map(|list| namesakes(list, owner, &delegate.display_name));
     let view = match calendars {
         Ok(calendars) => own_view(&calendars, &owner.mailbox),
         Err(error) => {
@@ -86,7 +83,6 @@ pub async fn verified(
         view,
         checked_at_ms: now,
         client_bits_audited: None,
-        namesakes_in_list,
     };
     store.put_delegation_check(delegation, &check).await?;
     if sources_conflict(&check.sources()) {
@@ -169,17 +165,6 @@ fn role_in(list: &[CalendarPermission], addresses: &[String]) -> GraphRole {
                 .map(CalendarPermission::role)
         })
         .unwrap_or(GraphRole::None)
-}
-
-/// How many entries of the owner's list — and the owner — bear `name` (display names compare
-/// without regard to case or surrounding spaces).
-fn namesakes(list: &[CalendarPermission], owner: &User, name: &str) -> u8 {
-    let same = |other: &str| other.trim().eq_ignore_ascii_case(name.trim());
-    let listed = list
-        .iter()
-        .filter(|p| p.email_address.name.as_deref().is_some_and(same))
-        .count();
-    u8::try_from(listed + usize::from(same(&owner.display_name))).unwrap_or(u8::MAX)
 }
 
 /// How much a role lets one do, to take the least of several. `custom` is never more than an

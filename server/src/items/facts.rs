@@ -6,8 +6,10 @@
 //!   cannot see it here; its `iCalUId`, immutable id, type, sensitivity, whether the owner
 //!   organizes it (else it is an invitation), who created it, its times, place and attendees;
 //! - the delegation: [`super::delegation::verified`];
-//! - who created the item: Exchange's `PidTagCreatorName`, matched to the people Liaison knows
-//!   (where it is absent or names two of them, nobody is the creator: least privilege);
+//! - who created the item: Exchange's `PidTagCreatorEntryId`, an address-book identity, compared
+//!   with the caller's own (learned from an item they create in their own calendar,
+//!   [`crate::graph::creator`]) — never a display name; absent, or not the caller's, the caller
+//!   is not the creator (least privilege);
 //! - a delegate who only sends on the owner's behalf gets no verdict of their own: Microsoft
 //!   lets them create nothing in the owner's calendar (MS-OXCPERM 2.2.7 `Create`) and Graph
 //!   names no such grant, so they are judged by the calendar rights Graph confirms (none).
@@ -20,6 +22,7 @@ use liaison_domain::permissions::{
 use secrecy::SecretString;
 
 use crate::graph::client::GraphError;
+use crate::graph::entry_id::AddressBookId;
 use crate::graph::model::{GraphEvent, is_exchange_id};
 use crate::items::error::ItemError;
 use crate::items::service::Items;
@@ -153,8 +156,7 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
         }
         found = Some(lookup);
     }
-    let mut item_facts =
-        item_facts(items, &sighting, caller, &owner, is_owner, check.as_ref()).await?;
+    let (mut item_facts, open_creator) = item_facts(&sighting, is_owner);
     if let (Sighting::Denied, Some(check)) = (&sighting, &check)
         && check.view.is_some()
         && !check.can_view_private()
@@ -201,7 +203,7 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
     if prospective && access.is_empty() {
         access.push(AccessSource::Graph(GraphRole::None));
     }
-    let facts = Facts {
+    let mut facts = Facts {
         is_owner,
         owner: owner.mailbox.clone(),
         access,
@@ -217,6 +219,14 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
             delegate_access: crm_access,
         },
     };
+    if let Some(creator) = &open_creator {
+        let created = as_creator(&facts);
+        if resolve(&created) != resolve(&facts)
+            && creator_is_caller(items, caller, &token, creator).await?
+        {
+            facts = created;
+        }
+    }
     let resolution = resolve(&facts);
     if let (Some(check), Some(bits)) = (&check, client_bits) {
         audit_client_disagreement(items, caller, &owner, check, &facts, bits).await?;
@@ -280,14 +290,10 @@ async fn read_item(
     }
 }
 
-async fn item_facts(
-    items: &Items,
-    sighting: &Sighting,
-    caller: &User,
-    owner: &User,
-    is_owner: bool,
-    check: Option<&DelegationCheck>,
-) -> Result<ItemFacts> {
+/// The item's facts, and the identity of its creator when whether it is the caller's is still
+/// open (a delegate on an item the owner organizes): [`creator_is_caller`] settles it, and only
+/// when the verdict depends on it.
+fn item_facts(sighting: &Sighting, is_owner: bool) -> (ItemFacts, Option<AddressBookId>) {
     let creates = || ItemFacts {
         mode: ItemMode::Compose,
         created_by: if is_owner {
@@ -298,71 +304,79 @@ async fn item_facts(
         is_private: false,
         is_inbound_invite: false,
     };
-    Ok(match sighting {
+    match sighting {
         // A meeting the user is composing (or one Outlook has not uploaded yet): a meeting
         // they create. Nothing is written before Graph shows it.
-        Sighting::New | Sighting::NotFound => creates(),
-        Sighting::Denied => ItemFacts {
-            mode: ItemMode::Read,
-            created_by: CreatedBy::Unknown,
-            is_private: false,
-            is_inbound_invite: false,
-        },
-        Sighting::Seen(event) => {
-            let created_by = if is_owner {
-                CreatedBy::Owner
-            } else {
-                creator(items, event, caller, owner, check).await?
-            };
+        Sighting::New | Sighting::NotFound => (creates(), None),
+        Sighting::Denied => (
             ItemFacts {
-                // What the delegate created is what they composed (send-on-behalf's rule).
-                mode: if created_by == CreatedBy::Delegate {
-                    ItemMode::Compose
-                } else {
-                    ItemMode::Read
-                },
+                mode: ItemMode::Read,
+                created_by: CreatedBy::Unknown,
+                is_private: false,
+                is_inbound_invite: false,
+            },
+            None,
+        ),
+        Sighting::Seen(event) => {
+            let (created_by, open) = if is_owner {
+                (CreatedBy::Owner, None)
+            } else if event.is_organizer == Some(false) {
+                // An invitation: someone else's item.
+                (CreatedBy::Other, None)
+            } else {
+                // Unknown until the caller's identity is compared with Exchange's record of
+                // the creator (`PidTagCreatorEntryId`); without one, it stays unknown.
+                (CreatedBy::Unknown, event.creator_id())
+            };
+            let facts = ItemFacts {
+                mode: ItemMode::Read,
                 created_by,
                 is_private: event.is_private(),
                 is_inbound_invite: event.is_organizer == Some(false),
-            }
+            };
+            (facts, open)
         }
-    })
+    }
 }
 
-/// Who created the item, from Microsoft's data: an invitation (the owner does not organize it)
-/// is someone else's; otherwise Exchange's `PidTagCreatorName`, matched to the caller or the
-/// owner. A display name is not an identity: when it is absent, matches both, or names more
-/// than one person Liaison knows in the tenant, the creator is unknown.
-async fn creator(
+/// Whether the caller created the item: Exchange's identity of its creator against the
+/// caller's, learned once ([`crate::graph::creator`]) and kept. Asked only when the verdict
+/// depends on it — an Author's or a send-on-behalf delegate's — so an Editor never causes the
+/// probe. A display name is never compared: namesakes are different people.
+async fn creator_is_caller(
     items: &Items,
-    event: &GraphEvent,
     caller: &User,
-    owner: &User,
-    check: Option<&DelegationCheck>,
-) -> Result<CreatedBy> {
-    if event.is_organizer == Some(false) {
-        return Ok(CreatedBy::Other);
-    }
-    let Some(name) = event.creator_name() else {
-        return Ok(CreatedBy::Unknown);
+    token: &SecretString,
+    creator: &AddressBookId,
+) -> Result<bool> {
+    let key = caller.key();
+    let known = items.store.address_book_id(&key).await?;
+    let mine = match known {
+        Some(id) => Some(id),
+        None => {
+            let learned = items
+                .graph()?
+                .my_address_book_id(token, &caller.mailbox)
+                .await
+                .map_err(|error| {
+                    ItemError::graph_failed(error, "learning who you are in Exchange")
+                })?;
+            if let Some(id) = &learned {
+                items.store.set_address_book_id(&key, id).await?;
+            }
+            learned
+        }
     };
-    let is = |user: &User| user.display_name.trim().eq_ignore_ascii_case(name);
-    let created_by = match (is(caller), is(owner)) {
-        (true, true) => return Ok(CreatedBy::Unknown),
-        (true, false) => CreatedBy::Delegate,
-        (false, true) => CreatedBy::Owner,
-        (false, false) => return Ok(CreatedBy::Other),
-    };
-    // A name borne by several people in the owner's list (whoever can create items there is
-    // named in it), or by several people Liaison knows, is no one's.
-    if check
-        .and_then(|c| c.namesakes_in_list)
-        .is_some_and(|n| n > 1)
-        || items.store.users_named(&caller.tenant_id, name).await? > 1
-    {
-        return Ok(CreatedBy::Unknown);
-    }
-    Ok(created_by)
+    Ok(mine.as_ref() == Some(creator))
+}
+
+/// The facts with the caller as the item's creator: what they created is what they composed
+/// (send-on-behalf's rule).
+fn as_creator(facts: &Facts) -> Facts {
+    let mut facts = facts.clone();
+    facts.item.created_by = CreatedBy::Delegate;
+    facts.item.mode = ItemMode::Compose;
+    facts
 }
 
 /// The Organizer's sync is on and their connection works: what creating a CRM event needs.

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use liaison_domain::permissions::{AccessSource, GraphRole};
 
+use crate::graph::entry_id::AddressBookId;
 use crate::store::audit::AuditEntry;
 use crate::store::error::StoreError;
 use crate::store::ids::{TenantId, UserId, UserKey};
@@ -69,10 +70,6 @@ pub struct DelegationCheck {
     pub checked_at_ms: i64,
     /// The client-reported bits last audited as a disagreement (audited once per change).
     pub client_bits_audited: Option<u8>,
-    /// How many of the people in the owner's list (and the owner) bear the delegate's display
-    /// name; `None` when the list was not read. Above one, that name is not one person's: an
-    /// item's creator name that matches it identifies nobody.
-    pub namesakes_in_list: Option<u8>,
 }
 
 /// The delegate's copy of the owner's calendar in their `/me/calendars`: `canEdit`,
@@ -331,12 +328,14 @@ pub trait IdentityStore: Send + Sync {
         tenant_id: &TenantId,
         mailbox: &str,
     ) -> Result<Option<User>, StoreError>;
-    /// How many of the tenant's users have this display name (case-insensitive).
-    async fn users_named(
+    /// Who the user is in Exchange's address book, when learned
+    /// ([`crate::graph::creator`]).
+    async fn address_book_id(&self, user: &UserKey) -> Result<Option<AddressBookId>, StoreError>;
+    async fn set_address_book_id(
         &self,
-        tenant_id: &TenantId,
-        display_name: &str,
-    ) -> Result<i64, StoreError>;
+        user: &UserKey,
+        id: &AddressBookId,
+    ) -> Result<(), StoreError>;
 
     /// Keeps what Microsoft said of the delegate's access to the owner's calendar.
     async fn put_delegation_check(

@@ -405,7 +405,7 @@ mod arbitrary_pages {
             if let Ok(page) = serde_json::from_slice::<DeltaPage>(&bytes) {
                 let round: Vec<DeltaItem> = page.value.iter().map(DeltaItem::from_graph).collect();
                 for event in &page.value {
-                    let _ = (event.creator_name(), event.organizer_address(), event.is_private());
+                    let _ = (event.creator_id(), event.organizer_address(), event.is_private());
                 }
                 let _ = plan(&round, &HashMap::new(), "CRM", (i64::MIN, i64::MAX));
             }

@@ -7,6 +7,7 @@ use super::SqlStore;
 use super::audit;
 use super::db::sql;
 use crate::clock::now_ms;
+use crate::graph::entry_id::AddressBookId;
 use crate::store::audit::AuditEntry;
 use crate::store::error::StoreError;
 use crate::store::identity::{
@@ -28,7 +29,6 @@ struct DelegationCheckRow {
     view_can_view_private: bool,
     checked_at_ms: i64,
     client_bits_audited: Option<i32>,
-    namesakes_in_list: Option<i32>,
 }
 
 impl From<DelegationCheckRow> for DelegationCheck {
@@ -43,9 +43,6 @@ impl From<DelegationCheckRow> for DelegationCheck {
             }),
             checked_at_ms: row.checked_at_ms,
             client_bits_audited: row.client_bits_audited.and_then(|b| u8::try_from(b).ok()),
-            namesakes_in_list: row
-                .namesakes_in_list
-                .map(|n| u8::try_from(n).unwrap_or(u8::MAX)),
         }
     }
 }
@@ -174,17 +171,28 @@ impl IdentityStore for SqlStore {
         .await
     }
 
-    async fn users_named(
+    async fn address_book_id(&self, user: &UserKey) -> Result<Option<AddressBookId>, StoreError> {
+        let dn: Option<Option<String>> =
+            sql("SELECT address_book_dn FROM users WHERE tenant_id = $1 AND id = $2")
+                .bind(&user.tenant_id)
+                .bind(&user.user_id)
+                .fetch_optional_scalar(&self.pool)
+                .await?;
+        Ok(dn.flatten().as_deref().and_then(AddressBookId::from_dn))
+    }
+
+    async fn set_address_book_id(
         &self,
-        tenant_id: &TenantId,
-        display_name: &str,
-    ) -> Result<i64, StoreError> {
-        sql("SELECT COUNT(*) FROM users WHERE tenant_id = $1 \
-             AND LOWER(display_name) = LOWER($2)")
-        .bind(tenant_id)
-        .bind(display_name.trim())
-        .fetch_scalar(&self.pool)
-        .await
+        user: &UserKey,
+        id: &AddressBookId,
+    ) -> Result<(), StoreError> {
+        sql("UPDATE users SET address_book_dn = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(id.dn())
+            .bind(&user.tenant_id)
+            .bind(&user.user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn put_delegation_check(
@@ -200,15 +208,13 @@ impl IdentityStore for SqlStore {
         let view = check.view;
         sql(
             "INSERT INTO delegation_checks (tenant_id, owner_id, delegate_id, graph_role, \
-             view_read, view_can_edit, view_can_view_private, checked_at_ms, \
-             namesakes_in_list) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             view_read, view_can_edit, view_can_view_private, checked_at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (tenant_id, owner_id, delegate_id) DO UPDATE SET \
              graph_role = excluded.graph_role, view_read = excluded.view_read, \
              view_can_edit = excluded.view_can_edit, \
              view_can_view_private = excluded.view_can_view_private, \
-             checked_at_ms = excluded.checked_at_ms, \
-             namesakes_in_list = excluded.namesakes_in_list",
+             checked_at_ms = excluded.checked_at_ms",
         )
         .bind(delegation.tenant_id)
         .bind(delegation.owner_id)
@@ -218,7 +224,6 @@ impl IdentityStore for SqlStore {
         .bind(view.is_some_and(|v| v.can_edit))
         .bind(view.is_some_and(|v| v.can_view_private))
         .bind(check.checked_at_ms)
-        .bind(check.namesakes_in_list.map(i32::from))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -230,7 +235,7 @@ impl IdentityStore for SqlStore {
     ) -> Result<Option<DelegationCheck>, StoreError> {
         let row: Option<DelegationCheckRow> = sql(
             "SELECT graph_role, view_read, view_can_edit, view_can_view_private, checked_at_ms, \
-             client_bits_audited, namesakes_in_list FROM delegation_checks \
+             client_bits_audited FROM delegation_checks \
              WHERE tenant_id = $1 AND owner_id = $2 AND delegate_id = $3",
         )
         .bind(delegation.tenant_id)
