@@ -280,6 +280,70 @@ async fn story(store: &dyn Store) {
         None
     );
 
+    // The owner and a caller's standing in their calendar, in one read: Ann has the check kept
+    // above and an edit share; Rita neither; Olga's connection holds no refresh token yet.
+    let ann = store
+        .owner_standing(&t, "OLGA@a.example", &ann_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ann.owner.id, olga_id);
+    assert_eq!(
+        ann.delegation_check,
+        store.delegation_check(delegation(&t)).await.unwrap()
+    );
+    assert_eq!(ann.crm_share, Some(Share::Edit));
+    let tenant = store.tenant(&t).await.unwrap().unwrap();
+    assert_eq!(
+        ann.crm_category,
+        (tenant.crm_category_name, tenant.crm_category_color)
+    );
+    let rita = store
+        .owner_standing(&t, "olga@a.example", &rita_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((rita.delegation_check, rita.crm_share), (None, None));
+    assert_eq!(rita.refreshable_connection, None);
+    assert!(
+        store
+            .owner_standing(&other, "olga@a.example", &ann_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let mut connection = store::Connection {
+        tenant_id: t.clone(),
+        user_id: olga_id.clone(),
+        provider: store::Provider::Microsoft,
+        account: "olga".into(),
+        account_email: "olga@a.example".into(),
+        refresh_token: None,
+        scopes: String::new(),
+        status: store::ConnectionStatus::Connected,
+        status_reason: None,
+    };
+    store.upsert_connection(&connection).await.unwrap();
+    let standing = |who| store.owner_standing(&t, "olga@a.example", who);
+    assert_eq!(
+        standing(&ann_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .refreshable_connection,
+        None
+    );
+    connection.refresh_token = Some("sealed".into());
+    store.upsert_connection(&connection).await.unwrap();
+    assert_eq!(
+        standing(&ann_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .refreshable_connection,
+        Some(store::ConnectionStatus::Connected)
+    );
+
     // Saves: one event per organizer + iCalUId, replay under a key, a reused key refused.
     let first = store
         .save_item(

@@ -8,7 +8,7 @@ use sha2::Digest;
 
 use crate::clock::now_ms;
 use crate::store::{
-    IdentityStore, LiveSession, NewSession, SessionCutoffs, SsoOrigin, StoreError, UserKey,
+    IdentityStore, NewSession, SessionCutoffs, SignedIn, SsoOrigin, StoreError, UserKey,
 };
 
 /// A session's absolute lifetime.
@@ -73,7 +73,7 @@ pub async fn start(
 pub async fn resolve(
     store: &dyn IdentityStore,
     token: &str,
-) -> Result<Option<LiveSession>, StoreError> {
+) -> Result<Option<SignedIn>, StoreError> {
     resolve_at(store, token, now_ms()).await
 }
 
@@ -82,7 +82,7 @@ pub async fn resolve_at(
     store: &dyn IdentityStore,
     token: &str,
     now: i64,
-) -> Result<Option<LiveSession>, StoreError> {
+) -> Result<Option<SignedIn>, StoreError> {
     store
         .use_session(
             &hash(token),

@@ -110,10 +110,7 @@ where
                 .map_err(NoCaller::TooMany)?;
             return Err(ApiError::Unauthenticated.into());
         };
-        let user = store
-            .user(&session.tenant_id, &session.user_id)
-            .await?
-            .ok_or(ApiError::Unauthenticated)?;
+        let user = session.user;
         limits
             .check_user(&format!("{}/{}", user.tenant_id, user.id))
             .map_err(NoCaller::TooMany)?;

@@ -98,10 +98,6 @@ impl Items {
     pub(super) async fn context_of(&self, gathered: &Gathered) -> Result<ItemContext, ItemError> {
         let store = self.store.as_ref();
         let owner = &gathered.owner;
-        let tenant = store
-            .tenant(&owner.tenant_id)
-            .await?
-            .ok_or(ItemError::NotFound)?;
         let resolution = &gathered.resolution;
         let status = match (gathered.ical_uid(), &gathered.sighting) {
             (Some(ical_uid), _) if resolution.shows_item_status() => {
@@ -135,8 +131,8 @@ impl Items {
                 .map(crm_event),
             status: self.window_status(gathered, item_status(status.as_ref())),
             crm_category: CrmCategory {
-                name: tenant.crm_category_name,
-                color: tenant.crm_category_color,
+                name: gathered.crm_category.0.clone(),
+                color: gathered.crm_category.1.clone(),
             },
             notice: gathered.notice.clone(),
             item_id: gathered.found_id.clone(),

@@ -24,13 +24,15 @@ use crate::store::{
     AuditAction, AuditEntry, CalendarView, Delegation, DelegationCheck, Provider, User,
 };
 
-/// What Microsoft says of `delegate`'s access to `owner`'s calendar, asked anew when the kept
-/// answer is older than the configured time.
+/// What Microsoft says of `delegate`'s access to `owner`'s calendar: `kept`, the answer the
+/// store holds (read with the owner, [`crate::store::OwnerStanding`]), or asked anew when it
+/// is older than the configured time.
 pub async fn verified(
     items: &Items,
     owner: &User,
     delegate: &User,
     delegate_token: &SecretString,
+    kept: Option<DelegationCheck>,
 ) -> Result<DelegationCheck, ItemError> {
     let ttl_ms = items
         .delegation_ttl
@@ -45,7 +47,7 @@ pub async fn verified(
         delegate_id: &delegate.id,
     };
     let now = now_ms();
-    if let Some(kept) = store.delegation_check(delegation).await?
+    if let Some(kept) = kept
         && now - kept.checked_at_ms < ttl_ms
     {
         return Ok(kept);

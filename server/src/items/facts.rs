@@ -28,8 +28,8 @@ use crate::items::error::ItemError;
 use crate::items::service::Items;
 use crate::items::{delegation, lookup};
 use crate::store::{
-    AuditAction, AuditEntry, ConnectionStatus, Delegation, DelegationCheck, EventKey, Provider,
-    Share, StoredEvent, User,
+    AuditAction, AuditEntry, ConnectionStatus, Delegation, DelegationCheck, EventKey,
+    OwnerStanding, Share, StoredEvent, User,
 };
 
 type Result<T, E = ItemError> = std::result::Result<T, E>;
@@ -55,6 +55,8 @@ pub enum Sighting {
 /// Everything a verdict on the item rests on.
 pub struct Gathered {
     pub owner: User,
+    /// The owner's tenant's CRM category: name and colour.
+    pub crm_category: (String, String),
     /// The item's REST id, as the client named it.
     pub item_id: Option<String>,
     pub sighting: Sighting,
@@ -119,7 +121,8 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
         .as_ref()
         .map(|l| lookup::times(l).map(|times| (times, l.subject.as_str())))
         .transpose()?;
-    let owner = owner_in_tenant(items, caller, &item.owner).await?;
+    let standing = owner_in_tenant(items, caller, &item.owner).await?;
+    let owner = standing.owner.clone();
     let is_owner = owner.id == caller.id;
     let token = items.own_token(caller).await?;
     // The delegation and the item are independent reads: asked at once, a first context costs
@@ -129,7 +132,7 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
             if is_owner {
                 Ok(None)
             } else {
-                delegation::verified(items, &owner, caller, &token)
+                delegation::verified(items, &owner, caller, &token, standing.delegation_check)
                     .await
                     .map(Some)
             }
@@ -189,12 +192,7 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
     } else if is_owner {
         CrmAccess::Edit
     } else {
-        Share::crm_access(
-            items
-                .store
-                .crm_calendar_share(&owner.tenant_id, &owner.id, &caller.id)
-                .await?,
-        )
+        Share::crm_access(standing.crm_share)
     };
     // A meeting not in the calendar yet is judged as one the user composes there: the calendar
     // rights Microsoft confirms must let them create it (an id Graph does not know lifts no
@@ -213,7 +211,7 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
             .is_some_and(DelegationCheck::can_view_private),
         send_on_behalf: check.as_ref().is_some_and(DelegationCheck::sends_on_behalf),
         item: item_facts,
-        organizer_sync_enabled: organizer_connected(items, &owner).await?,
+        organizer_sync_enabled: organizer_connected(&owner, &standing),
         crm: CrmFacts {
             event_exists: event.is_some(),
             delegate_access: crm_access,
@@ -253,6 +251,7 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
     };
     Ok(Gathered {
         owner,
+        crm_category: standing.crm_category,
         item_id,
         sighting,
         resolution,
@@ -380,15 +379,8 @@ fn as_creator(facts: &Facts) -> Facts {
 }
 
 /// The Organizer's sync is on and their connection works: what creating a CRM event needs.
-async fn organizer_connected(items: &Items, owner: &User) -> Result<bool> {
-    if !owner.sync_enabled {
-        return Ok(false);
-    }
-    Ok(items
-        .store
-        .connection(&owner.key(), Provider::Microsoft)
-        .await?
-        .is_some_and(|c| c.status == ConnectionStatus::Connected && c.refresh_token.is_some()))
+fn organizer_connected(owner: &User, standing: &OwnerStanding) -> bool {
+    owner.sync_enabled && standing.refreshable_connection == Some(ConnectionStatus::Connected)
 }
 
 /// Audits a client whose bits claim other rights than Microsoft confirms (once per change).
@@ -490,10 +482,13 @@ async fn notice(
 
 /// The owner named by mailbox, in the caller's tenant only: another tenant's is "not found",
 /// and the attempt is audited (it may be a probe across tenants).
-pub async fn owner_in_tenant(items: &Items, caller: &User, mailbox: &str) -> Result<User> {
+pub async fn owner_in_tenant(items: &Items, caller: &User, mailbox: &str) -> Result<OwnerStanding> {
     let store = items.store.as_ref();
-    if let Some(owner) = store.user_by_mailbox(&caller.tenant_id, mailbox).await? {
-        return Ok(owner);
+    if let Some(standing) = store
+        .owner_standing(&caller.tenant_id, mailbox, &caller.id)
+        .await?
+    {
+        return Ok(standing);
     }
     store
         .append_audit(&AuditEntry {

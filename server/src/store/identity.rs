@@ -6,6 +6,7 @@ use liaison_domain::permissions::{AccessSource, GraphRole};
 
 use crate::graph::entry_id::AddressBookId;
 use crate::store::audit::AuditEntry;
+use crate::store::crm::Share;
 use crate::store::error::StoreError;
 use crate::store::ids::{TenantId, UserId, UserKey};
 
@@ -55,6 +56,21 @@ impl User {
     pub fn key(&self) -> UserKey {
         UserKey::new(self.tenant_id.clone(), self.id.clone())
     }
+}
+
+/// A calendar's owner and what the store keeps of one caller's standing in it, read at once:
+/// on PostgreSQL each statement is a round trip, and a sidebar context needs all five.
+#[derive(Debug, Clone)]
+pub struct OwnerStanding {
+    pub owner: User,
+    /// What Microsoft last said of the caller as the owner's delegate.
+    pub delegation_check: Option<DelegationCheck>,
+    /// The caller's share of the owner's CRM calendar.
+    pub crm_share: Option<Share>,
+    /// The status of the owner's Microsoft connection, when it holds a refresh token.
+    pub refreshable_connection: Option<ConnectionStatus>,
+    /// The tenant's CRM category (its settings, [`Tenant`]): name and colour.
+    pub crm_category: (String, String),
 }
 
 /// What Microsoft said of a delegate's access to an owner's calendar when the server last
@@ -148,6 +164,13 @@ pub struct SessionCutoffs {
     pub idle: i64,
     pub touch: i64,
     pub admin: i64,
+}
+
+/// A request's live session and its user, found by the session's token in one read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    pub user: User,
+    pub is_admin: bool,
 }
 
 /// A live session, as the server finds it by its token; also what a one-time dialog code
@@ -328,6 +351,14 @@ pub trait IdentityStore: Send + Sync {
         tenant_id: &TenantId,
         mailbox: &str,
     ) -> Result<Option<User>, StoreError>;
+    /// The owner with this mailbox in this tenant (case-insensitive), and `caller`'s standing
+    /// in their calendar.
+    async fn owner_standing(
+        &self,
+        tenant_id: &TenantId,
+        mailbox: &str,
+        caller: &UserId,
+    ) -> Result<Option<OwnerStanding>, StoreError>;
     /// Who the user is in Exchange's address book, when learned
     /// ([`crate::graph::creator`]).
     async fn address_book_id(&self, user: &UserKey) -> Result<Option<AddressBookId>, StoreError>;
@@ -369,7 +400,7 @@ pub trait IdentityStore: Send + Sync {
         token_hash: &str,
         now_ms: i64,
         cutoffs: SessionCutoffs,
-    ) -> Result<Option<LiveSession>, StoreError>;
+    ) -> Result<Option<SignedIn>, StoreError>;
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
 
     async fn put_sign_in_flow(&self, flow: &SignInFlow) -> Result<(), StoreError>;
