@@ -1,7 +1,7 @@
 //! Test support: input as an outsider may send it — arbitrary bytes, arbitrary JSON, and valid
 //! documents with a few bytes changed — for the property tests of every parser of outside input
 //! (Graph pages and errors, webhook bodies, JWTs, JWKS; the HTTP API has its own over the wire in
-//! `tests/tests/outside_input.rs`).
+//! `tests/tests/e2e/outside_input.rs`).
 
 use proptest::prelude::*;
 use serde_json::Value;

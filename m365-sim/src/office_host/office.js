@@ -1,7 +1,7 @@
 // @ts-check
 // Office.js stand-in for Liaison's simulated Outlook host (demo and tests only). It offers only
 // what Office.js offers: every object below is typed against Microsoft's official typings
-// (`@types/office-js`, pinned in package.json) and `tsc` checks it (tests/tests/office_standin.rs):
+// (`@types/office-js`, pinned in package.json) and `tsc` checks it (tests/tests/e2e/office_standin.rs):
 // a member or a shape the typings lack fails the build of the test suite.
 //
 // What it models, from the typings' own documentation:
