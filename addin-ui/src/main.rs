@@ -1,12 +1,5 @@
 //! The task pane's entry point: mounts [`liaison_addin_ui::App`] on the page.
 
-/// A small allocator for a small heap (see `Cargo.toml`). `LockedAllocator` is lol_alloc's
-/// safe constructor; its lock is never contended in the browser's single thread.
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
-    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
-
 fn main() {
     // A defect says what it was in the browser's console. The message only: a full panic hook
     // (location, formatted payload) weighed a kilobyte of every user's download.
