@@ -1,128 +1,26 @@
 //! [`IdentityStore`] in SQL.
 
-use async_trait::async_trait;
-use liaison_domain::permissions::GraphRole;
-
 use super::SqlStore;
 use super::audit;
 use super::db::sql;
+use super::identity_rows::{
+    DelegationCheckRow, DialogCodeRow, OwnerStandingRow, SeenSession, SignInFlowRow,
+};
 use crate::clock::now_ms;
 use crate::graph::entry_id::AddressBookId;
 use crate::store::audit::AuditEntry;
-use crate::store::crm::Share;
 use crate::store::error::StoreError;
 use crate::store::identity::{
-    AdminConsent, CalendarView, Connection, ConnectionStatus, Delegation, DelegationCheck,
-    FlowPurpose, IdentityStore, LiveSession, NewSession, OwnerStanding, Provider, SessionCutoffs,
-    SignInFlow, SignedIn, Tenant, User,
+    AdminConsent, Connection, ConnectionStatus, Delegation, DelegationCheck, IdentityStore,
+    LiveSession, NewSession, OwnerStanding, Provider, SessionCutoffs, SignInFlow, SignedIn, Tenant,
+    User,
 };
 use crate::store::ids::{TenantId, UserId, UserKey};
+use async_trait::async_trait;
 
 const USER_COLUMNS: &str = "SELECT tenant_id, id, mailbox, display_name, sync_enabled FROM users";
 const CONNECTION_COLUMNS: &str = "SELECT tenant_id, user_id, provider, account, account_email, \
      refresh_token, scopes, status, status_reason FROM connections";
-
-#[derive(sqlx::FromRow)]
-struct DelegationCheckRow {
-    graph_role: Option<String>,
-    view_read: bool,
-    view_can_edit: bool,
-    view_can_view_private: bool,
-    checked_at_ms: i64,
-    client_bits_audited: Option<i32>,
-}
-
-/// [`OwnerStanding`]'s row: the owner's columns, then what the outer joins found (all `NULL`
-/// when they found nothing).
-#[derive(sqlx::FromRow)]
-struct OwnerStandingRow {
-    #[sqlx(flatten)]
-    owner: User,
-    graph_role: Option<String>,
-    view_read: Option<bool>,
-    view_can_edit: Option<bool>,
-    view_can_view_private: Option<bool>,
-    checked_at_ms: Option<i64>,
-    client_bits_audited: Option<i32>,
-    share_access: Option<String>,
-    refreshable_status: Option<String>,
-    crm_category_name: String,
-    crm_category_color: String,
-}
-
-impl OwnerStandingRow {
-    fn into_standing(self) -> OwnerStanding {
-        let delegation_check = self.checked_at_ms.map(|checked_at_ms| {
-            DelegationCheck::from(DelegationCheckRow {
-                graph_role: self.graph_role,
-                view_read: self.view_read.unwrap_or(false),
-                view_can_edit: self.view_can_edit.unwrap_or(false),
-                view_can_view_private: self.view_can_view_private.unwrap_or(false),
-                checked_at_ms,
-                client_bits_audited: self.client_bits_audited,
-            })
-        });
-        OwnerStanding {
-            owner: self.owner,
-            delegation_check,
-            crm_share: self.share_access.as_deref().and_then(Share::parse),
-            refreshable_connection: self
-                .refreshable_status
-                .and_then(|s| ConnectionStatus::try_from(s).ok()),
-            crm_category: (self.crm_category_name, self.crm_category_color),
-        }
-    }
-}
-
-impl From<DelegationCheckRow> for DelegationCheck {
-    fn from(row: DelegationCheckRow) -> Self {
-        Self {
-            graph_role: row.graph_role.map(|role| {
-                serde_json::from_value(serde_json::Value::String(role)).unwrap_or(GraphRole::Custom)
-            }),
-            view: row.view_read.then_some(CalendarView {
-                can_edit: row.view_can_edit,
-                can_view_private: row.view_can_view_private,
-            }),
-            checked_at_ms: row.checked_at_ms,
-            client_bits_audited: row.client_bits_audited.and_then(|b| u8::try_from(b).ok()),
-        }
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct SignInFlowRow {
-    #[sqlx(try_from = "String")]
-    provider: Provider,
-    #[sqlx(try_from = "String")]
-    purpose: FlowPurpose,
-    code_verifier: String,
-    nonce: String,
-    return_to: String,
-    dialog: bool,
-    tenant_id: Option<TenantId>,
-    user_id: Option<UserId>,
-    browser_hash: Option<String>,
-    authorization_code: Option<String>,
-    expires_at_ms: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct DialogCodeRow {
-    #[sqlx(flatten)]
-    grant: LiveSession,
-    expires_at_ms: i64,
-}
-
-/// A session row and when it was last marked seen.
-#[derive(sqlx::FromRow)]
-struct SeenSession {
-    #[sqlx(flatten)]
-    user: User,
-    is_admin: bool,
-    last_seen_at_ms: i64,
-    created_at_ms: i64,
-}
 
 #[async_trait]
 impl IdentityStore for SqlStore {

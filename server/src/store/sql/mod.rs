@@ -10,6 +10,7 @@ mod crm;
 mod db;
 mod events;
 mod identity;
+mod identity_rows;
 mod records;
 mod rows;
 mod subscriptions;
