@@ -5,8 +5,10 @@
 //!   verdict with a reason for every action. The only place these rules live.
 //! - [`api`]: the JSON types of the HTTP API (camelCase on the wire), their validation into
 //!   domain types, and the error envelope.
+//! - [`wire`]: [`wire_names!`], the one table of a unit enum's names on the wire.
 //!
 //! **Invariant:** this crate does no IO and compiles to `wasm32-unknown-unknown`.
 
 pub mod api;
 pub mod permissions;
+pub mod wire;

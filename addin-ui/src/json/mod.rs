@@ -29,10 +29,3 @@ pub fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Invalid> {
     let value = js_sys::JSON::parse(text).map_err(|_| Invalid::NotJson)?;
     from_js(value)
 }
-
-/// The wire name of a unit enum value (`author_not_creator`, `synced`): its JSON string,
-/// without the quotes.
-pub fn wire_name<T: serde::Serialize>(value: &T) -> String {
-    let text = to_string(value).unwrap_or_default();
-    text.trim_matches('"').to_owned()
-}

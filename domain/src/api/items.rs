@@ -93,8 +93,7 @@ pub struct SaveItemRequest {
 }
 
 /// How a save ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SaveOutcome {
     /// Written to the CRM now (insta-sync on, or an update).
     Synced,
@@ -102,6 +101,11 @@ pub enum SaveOutcome {
     /// in the owner's calendar yet — Outlook in cached mode uploads it a little later).
     Queued,
 }
+
+crate::wire_names!(SaveOutcome {
+    Synced => "synced",
+    Queued => "queued",
+});
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -162,8 +166,7 @@ pub struct ItemStatus {
     pub error_message: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncState {
     NotSynced,
     Queued,
@@ -174,9 +177,16 @@ pub enum SyncState {
     OutsideWindow,
 }
 
+crate::wire_names!(SyncState {
+    NotSynced => "notSynced",
+    Queued => "queued",
+    Synced => "synced",
+    Failed => "failed",
+    OutsideWindow => "outsideWindow",
+});
+
 /// The kinds of CRM records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RecordKind {
     Account,
     Contact,
@@ -184,23 +194,13 @@ pub enum RecordKind {
     Opportunity,
 }
 
-impl RecordKind {
-    pub const ALL: [RecordKind; 4] = [Self::Account, Self::Contact, Self::Lead, Self::Opportunity];
-
-    /// The name stored in the database and used in query strings.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Account => "account",
-            Self::Contact => "contact",
-            Self::Lead => "lead",
-            Self::Opportunity => "opportunity",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == text)
-    }
-}
+// The name stored in the database, used in query strings and on the wire.
+crate::wire_names!(RecordKind {
+    Account => "account",
+    Contact => "contact",
+    Lead => "lead",
+    Opportunity => "opportunity",
+});
 
 /// A CRM record the user may see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -247,14 +247,19 @@ pub struct Connections {
 }
 
 /// Connected, expired or revoked (sign in again), or never connected.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ConnectionState {
     Connected,
     NeedsReconnect,
     #[default]
     NotConnected,
 }
+
+crate::wire_names!(ConnectionState {
+    Connected => "connected",
+    NeedsReconnect => "needs_reconnect",
+    NotConnected => "not_connected",
+});
 
 /// `POST /api/session/sso`, `POST /api/session/exchange`: a task pane session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

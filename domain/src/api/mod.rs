@@ -25,8 +25,7 @@ pub use sync::{SyncReport, SyncRun, SyncStatus};
 
 /// Stable machine codes of every error the API returns. Clients branch on these; the
 /// wording of [`ErrorBody::message`] may change, these never do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     /// The request body is not JSON (or nests deeper than the server reads).
     InvalidJson,
@@ -89,6 +88,40 @@ pub enum ErrorCode {
     Internal,
 }
 
+crate::wire_names!(ErrorCode {
+    InvalidJson => "invalid_json",
+    InvalidBody => "invalid_body",
+    InvalidValue => "invalid_value",
+    BodyTooLarge => "body_too_large",
+    UnsupportedMediaType => "unsupported_media_type",
+    NotFound => "not_found",
+    Unauthenticated => "unauthenticated",
+    IdempotencyKeyReused => "idempotency_key_reused",
+    NoCalendarAccess => "no_calendar_access",
+    PrivateItem => "private_item",
+    ReviewerReadOnly => "reviewer_read_only",
+    AuthorNotCreator => "author_not_creator",
+    ComposeOnly => "compose_only",
+    OrganizerSyncDisabled => "organizer_sync_disabled",
+    CrmNoAccess => "crm_no_access",
+    CrmReadOnly => "crm_read_only",
+    MethodNotAllowed => "method_not_allowed",
+    CrossSiteRequest => "cross_site_request",
+    RateLimited => "rate_limited",
+    Timeout => "timeout",
+    Unavailable => "unavailable",
+    ConsentRequired => "consent_required",
+    InteractionRequired => "interaction_required",
+    InvalidSignIn => "invalid_sign_in",
+    NeedsReconnect => "needs_reconnect",
+    AdminRequired => "admin_required",
+    SyncInProgress => "sync_in_progress",
+    SyncStopped => "sync_stopped",
+    NotConfigured => "not_configured",
+    TooManyQueuedSaves => "too_many_queued_saves",
+    Internal => "internal",
+});
+
 /// The body of every error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -113,12 +146,16 @@ pub struct Health {
     pub store: HealthStatus,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HealthStatus {
     Ok,
     Degraded,
 }
+
+crate::wire_names!(HealthStatus {
+    Ok => "ok",
+    Degraded => "degraded",
+});
 
 #[cfg(test)]
 mod tests {
@@ -165,7 +202,7 @@ mod refusal_code_tests {
     fn every_refusal_keeps_its_rule_code_on_the_wire() {
         for reason in Reason::ALL {
             let code = serde_json::to_value(ErrorCode::from(reason)).unwrap();
-            assert_eq!(code, reason.code());
+            assert_eq!(code, reason.as_str());
         }
     }
 }

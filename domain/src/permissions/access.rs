@@ -82,8 +82,7 @@ impl OfficeBits {
 }
 
 /// Graph `calendarRoleType`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GraphRole {
     None,
     FreeBusyRead,
@@ -95,8 +94,50 @@ pub enum GraphRole {
     Custom,
 }
 
+crate::wire_names!(GraphRole {
+    None => "none",
+    FreeBusyRead => "freeBusyRead",
+    LimitedRead => "limitedRead",
+    Read => "read",
+    Write => "write",
+    DelegateWithoutPrivateEventAccess => "delegateWithoutPrivateEventAccess",
+    DelegateWithPrivateEventAccess => "delegateWithPrivateEventAccess",
+    Custom => "custom",
+});
+
+impl GraphRole {
+    /// Outlook's delegates — the roles Graph names `delegate…` — may send on the owner's behalf
+    /// (`calendarRoleType`); no other role says so.
+    pub fn sends_on_behalf(self) -> bool {
+        matches!(
+            self,
+            Self::DelegateWithPrivateEventAccess | Self::DelegateWithoutPrivateEventAccess
+        )
+    }
+
+    /// How much the role lets one do, to take the least of several. `custom` is never more
+    /// than an Author (below `write`), and confirms nothing itself.
+    pub fn privilege(self) -> u8 {
+        match self {
+            Self::None => 0,
+            Self::FreeBusyRead => 1,
+            Self::LimitedRead => 2,
+            Self::Read => 3,
+            Self::Custom => 4,
+            Self::Write => 5,
+            Self::DelegateWithoutPrivateEventAccess => 6,
+            Self::DelegateWithPrivateEventAccess => 7,
+        }
+    }
+
+    /// The one role that lets its holder see the owner's private items.
+    pub fn sees_private_items(self) -> bool {
+        self == Self::DelegateWithPrivateEventAccess
+    }
+}
+
 /// EWS `CalendarFolderPermissionLevel`, as far as delegates go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EwsLevel {
     None,
     Reviewer,
@@ -104,6 +145,14 @@ pub enum EwsLevel {
     Editor,
     Custom,
 }
+
+crate::wire_names!(EwsLevel {
+    None => "None",
+    Reviewer => "Reviewer",
+    Author => "Author",
+    Editor => "Editor",
+    Custom => "Custom",
+});
 
 /// What the delegate may do in the owner's calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -306,7 +355,7 @@ impl AccessSource {
 }
 
 /// The delegate's level, named as people know it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Level {
     /// The signed-in user's own calendar.
     Owner,
@@ -319,6 +368,16 @@ pub enum Level {
     Custom,
     None,
 }
+
+crate::wire_names!(Level {
+    Owner => "Owner",
+    Editor => "Editor",
+    Author => "Author",
+    Reviewer => "Reviewer",
+    SendOnBehalf => "SendOnBehalf",
+    Custom => "Custom",
+    None => "None",
+});
 
 impl Level {
     /// Whether a delegate at this level can ever save an item to the CRM, and so has a CRM

@@ -1,14 +1,11 @@
 //! The actions the server judges for every item, and the rules that refuse each.
 
-use serde::{Deserialize, Serialize};
-
 use super::access::{Capabilities, Level};
 use super::facts::{CreatedBy, CrmAccess, Facts, ItemFacts, ItemMode};
 use super::reason::Reason;
 
 /// Everything the sidebar can do with an item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
     /// Open the sidebar at all: always allowed, so a refused user sees why.
     ViewSidebar,
@@ -28,20 +25,19 @@ pub enum Action {
     UnlinkFromCrm,
 }
 
-impl Action {
-    /// Every action, in the order the API lists them.
-    pub const ALL: [Action; 9] = [
-        Self::ViewSidebar,
-        Self::ViewDetails,
-        Self::SaveToCrm,
-        Self::UpdateCrmEvent,
-        Self::CategorizeForSync,
-        Self::RespondToInvite,
-        Self::CreateInviteOnBehalf,
-        Self::SendAvailability,
-        Self::UnlinkFromCrm,
-    ];
+crate::wire_names!(Action {
+    ViewSidebar => "viewSidebar",
+    ViewDetails => "viewDetails",
+    SaveToCrm => "saveToCrm",
+    UpdateCrmEvent => "updateCrmEvent",
+    CategorizeForSync => "categorizeForSync",
+    RespondToInvite => "respondToInvite",
+    CreateInviteOnBehalf => "createInviteOnBehalf",
+    SendAvailability => "sendAvailability",
+    UnlinkFromCrm => "unlinkFromCrm",
+});
 
+impl Action {
     fn processes_item(self) -> bool {
         matches!(
             self,

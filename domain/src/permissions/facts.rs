@@ -46,12 +46,16 @@ pub struct CrmFacts {
 }
 
 /// Read (attendee view) or compose (organizer view) form of the item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ItemMode {
     Read,
     Compose,
 }
+
+crate::wire_names!(ItemMode {
+    Read => "read",
+    Compose => "compose",
+});
 
 /// Who created the item in the owner's calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -67,10 +71,15 @@ pub enum CreatedBy {
 }
 
 /// The delegate's own right on the item's CRM event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CrmAccess {
     None,
     Read,
     Edit,
 }
+
+crate::wire_names!(CrmAccess {
+    None => "none",
+    Read => "read",
+    Edit => "edit",
+});

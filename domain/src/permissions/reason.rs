@@ -1,11 +1,8 @@
 //! Why an action is refused: a stable machine code and a human message.
 
-use serde::{Deserialize, Serialize};
-
 /// A refusal's reason. The declaration order is the precedence: when several rules refuse, the
 /// first of them in this order is given. Never reorder; add new reasons where they belong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Reason {
     NoCalendarAccess,
     PrivateItem,
@@ -18,35 +15,19 @@ pub enum Reason {
     CrmReadOnly,
 }
 
+crate::wire_names!(Reason {
+    NoCalendarAccess => "no_calendar_access",
+    PrivateItem => "private_item",
+    ReviewerReadOnly => "reviewer_read_only",
+    AuthorNotCreator => "author_not_creator",
+    ComposeOnly => "compose_only",
+    OrganizerSyncDisabled => "organizer_sync_disabled",
+    NotFound => "not_found",
+    CrmNoAccess => "crm_no_access",
+    CrmReadOnly => "crm_read_only",
+});
+
 impl Reason {
-    /// Every reason, in precedence order.
-    pub const ALL: [Reason; 9] = [
-        Self::NoCalendarAccess,
-        Self::PrivateItem,
-        Self::ReviewerReadOnly,
-        Self::AuthorNotCreator,
-        Self::ComposeOnly,
-        Self::OrganizerSyncDisabled,
-        Self::NotFound,
-        Self::CrmNoAccess,
-        Self::CrmReadOnly,
-    ];
-
-    /// The stable code, as sent on the wire.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::NoCalendarAccess => "no_calendar_access",
-            Self::PrivateItem => "private_item",
-            Self::ReviewerReadOnly => "reviewer_read_only",
-            Self::AuthorNotCreator => "author_not_creator",
-            Self::ComposeOnly => "compose_only",
-            Self::OrganizerSyncDisabled => "organizer_sync_disabled",
-            Self::NotFound => "not_found",
-            Self::CrmNoAccess => "crm_no_access",
-            Self::CrmReadOnly => "crm_read_only",
-        }
-    }
-
     /// What the sidebar tells the person, and what they can do about it.
     pub fn message(self) -> &'static str {
         match self {

@@ -288,7 +288,7 @@ fn refusals_say_what_the_article_says() {
             .message()
             .contains("ask the Organizer for access")
     );
-    let codes: Vec<_> = Reason::ALL.iter().map(|r| r.code()).collect();
+    let codes: Vec<_> = Reason::ALL.iter().map(|r| r.as_str()).collect();
     assert_eq!(
         codes,
         [
@@ -305,7 +305,7 @@ fn refusals_say_what_the_article_says() {
     );
     for reason in Reason::ALL {
         let wire = serde_json::to_value(reason).unwrap();
-        assert_eq!(wire, reason.code());
+        assert_eq!(wire, reason.as_str());
         assert!(!reason.message().ends_with('.'));
     }
 }

@@ -283,8 +283,8 @@ impl CalendarPermission {
 
     /// The role; one Graph may add later reads as `custom` (stated, never more than an Author).
     pub fn role(&self) -> liaison_domain::permissions::GraphRole {
-        serde_json::from_value(serde_json::Value::String(self.role_name.clone()))
-            .unwrap_or(liaison_domain::permissions::GraphRole::Custom)
+        use liaison_domain::permissions::GraphRole;
+        GraphRole::parse(&self.role_name).unwrap_or(GraphRole::Custom)
     }
 }
 

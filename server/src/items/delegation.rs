@@ -160,7 +160,7 @@ fn role_in(list: &[CalendarPermission], addresses: &[String]) -> GraphRole {
     list.iter()
         .filter(names_them)
         .map(CalendarPermission::role)
-        .min_by_key(|role| privilege(*role))
+        .min_by_key(|role| role.privilege())
         .or_else(|| {
             list.iter()
                 .find(|p| p.is_my_organization())
@@ -169,28 +169,10 @@ fn role_in(list: &[CalendarPermission], addresses: &[String]) -> GraphRole {
         .unwrap_or(GraphRole::None)
 }
 
-/// How much a role lets one do, to take the least of several. `custom` is never more than an
-/// Author (below `write`), and confirms nothing itself.
-fn privilege(role: GraphRole) -> u8 {
-    match role {
-        GraphRole::None => 0,
-        GraphRole::FreeBusyRead => 1,
-        GraphRole::LimitedRead => 2,
-        GraphRole::Read => 3,
-        GraphRole::Custom => 4,
-        GraphRole::Write => 5,
-        GraphRole::DelegateWithoutPrivateEventAccess => 6,
-        GraphRole::DelegateWithPrivateEventAccess => 7,
-    }
-}
-
 /// The check in words, for the audit log (bounded: a few fixed words).
 pub fn describe(check: &DelegationCheck) -> String {
     let role = match check.graph_role {
-        Some(role) => serde_json::to_value(role)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        Some(role) => role.as_str().to_owned(),
         None => "unreadable".into(),
     };
     let view = match check.view {

@@ -44,7 +44,7 @@ impl Refusal {
 
     fn code(&self) -> String {
         match self {
-            Self::Rule(reason) => reason.code().to_owned(),
+            Self::Rule(reason) => reason.as_str().to_owned(),
             Self::RecordNotVisible => "not_found".to_owned(),
         }
     }

@@ -112,7 +112,7 @@ impl Items {
                     ical_uid: ical_uid.to_owned(),
                     graph_event_id: Some(event.id.clone()),
                     event: write,
-                    event_type: EventType::parse(event.event_type()),
+                    event_type: EventType::of_graph(event.event_type()),
                     series_master_graph_id: event.series_master_id.clone(),
                     link_record_ids: links,
                     queue,
@@ -270,7 +270,7 @@ impl Items {
             (Sighting::NotFound, _) => return Ok(QueuedOutcome::Waiting),
             (Sighting::Seen(event), Verdict::Allowed) => event,
             (_, verdict) => {
-                audit.reason = verdict.reason().map(|r| r.code().to_owned());
+                audit.reason = verdict.reason().map(|r| r.as_str().to_owned());
                 audit.detail = Some("a queued save refused when carried out".into());
                 store
                     .drop_queued_save(tenant_id, &queued.id, Some(&audit))
@@ -292,7 +292,7 @@ impl Items {
             ical_uid: ical_uid.to_owned(),
             graph_event_id: Some(event.id.clone()),
             event: write,
-            event_type: EventType::parse(event.event_type()),
+            event_type: EventType::of_graph(event.event_type()),
             series_master_graph_id: event.series_master_id.clone(),
             link_record_ids: visible.into_iter().map(|r| r.id).collect(),
             queue: None,

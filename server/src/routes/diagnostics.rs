@@ -121,8 +121,10 @@ fn request_from(form: &Form) -> Result<ResolveRequest, (String, String)> {
 
 /// Parses `value` by the enum's wire name, so the page accepts exactly what the API accepts.
 fn enum_value<T: DeserializeOwned>(field: &str, value: &str) -> Result<T, (String, String)> {
-    serde_json::from_value(serde_json::Value::String(value.to_owned()))
-        .map_err(|e| field_error(field, &e.to_string()))
+    use serde::de::IntoDeserializer;
+    let text: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+        value.into_deserializer();
+    T::deserialize(text).map_err(|e| field_error(field, &e.to_string()))
 }
 
 fn field_error(field: &str, message: &str) -> (String, String) {
@@ -198,7 +200,7 @@ fn render_result(request: &ResolveRequest, response: &ResolveResponse) -> String
                 (Some(reason), Some(message)) => format!(
                     "<tr class=\"refused\"><th scope=\"row\">{name}</th><td>Refused</td>\
                      <td><code>{}</code> {}</td></tr>",
-                    reason.code(),
+                    reason.as_str(),
                     escape(message)
                 ),
                 _ => format!(

@@ -124,7 +124,7 @@ pub async fn delete_event(
         CrmEventVerdict::Allowed => {}
         CrmEventVerdict::Refused(reason) => {
             audit.allowed = false;
-            audit.reason = Some(reason.code().to_owned());
+            audit.reason = Some(reason.as_str().to_owned());
             state.store.append_audit(&audit).await?;
             return Err(ApiError::Refused(reason));
         }

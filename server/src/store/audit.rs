@@ -33,28 +33,24 @@ pub enum AuditAction {
     AdminConsent,
 }
 
-impl AuditAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ItemSave => "items.save",
-            Self::ItemSaveDeadLettered => "items.save.dead_lettered",
-            Self::ItemUnlink => "items.unlink",
-            Self::ItemCategorize => "items.categorize",
-            Self::ItemOwner => "items.owner",
-            Self::DelegationConflict => "delegation.conflict",
-            Self::DelegationClientDisagrees => "delegation.client_disagrees",
-            Self::CrmEventDelete => "crm.event.delete",
-            Self::SignInSso => "sign_in.sso",
-            Self::SignInSsoRefused => "sign_in.sso.refused",
-            Self::SignInCode => "sign_in.code",
-            Self::ConnectionGoogle => "connection.google",
-            Self::ConnectionNeedsReconnect => "connection.needs_reconnect",
-            Self::SettingsSync => "settings.sync",
-            Self::AdminSettings => "admin.settings",
-            Self::AdminConsent => "admin.consent",
-        }
-    }
-}
+liaison_domain::wire_names!(AuditAction {
+    ItemSave => "items.save",
+    ItemSaveDeadLettered => "items.save.dead_lettered",
+    ItemUnlink => "items.unlink",
+    ItemCategorize => "items.categorize",
+    ItemOwner => "items.owner",
+    DelegationConflict => "delegation.conflict",
+    DelegationClientDisagrees => "delegation.client_disagrees",
+    CrmEventDelete => "crm.event.delete",
+    SignInSso => "sign_in.sso",
+    SignInSsoRefused => "sign_in.sso.refused",
+    SignInCode => "sign_in.code",
+    ConnectionGoogle => "connection.google",
+    ConnectionNeedsReconnect => "connection.needs_reconnect",
+    SettingsSync => "settings.sync",
+    AdminSettings => "admin.settings",
+    AdminConsent => "admin.consent",
+});
 
 /// One line to write to the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,22 +17,12 @@ pub enum Share {
     Edit,
 }
 
+liaison_domain::wire_names!(Share {
+    View => "view",
+    Edit => "edit",
+});
+
 impl Share {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::View => "view",
-            Self::Edit => "edit",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "view" => Some(Self::View),
-            "edit" => Some(Self::Edit),
-            _ => None,
-        }
-    }
-
     /// The share as the permission rules see it.
     pub fn crm_access(share: Option<Self>) -> CrmAccess {
         match share {
@@ -129,30 +119,17 @@ pub enum EventType {
     SeriesMaster,
 }
 
+liaison_domain::wire_names!(EventType {
+    SingleInstance => "singleInstance",
+    Occurrence => "occurrence",
+    Exception => "exception",
+    SeriesMaster => "seriesMaster",
+});
+
 impl EventType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::SingleInstance => "singleInstance",
-            Self::Occurrence => "occurrence",
-            Self::Exception => "exception",
-            Self::SeriesMaster => "seriesMaster",
-        }
-    }
-
     /// Graph's name of the type; anything unknown is a single instance.
-    pub fn parse(text: &str) -> Self {
-        match text {
-            "occurrence" => Self::Occurrence,
-            "exception" => Self::Exception,
-            "seriesMaster" => Self::SeriesMaster,
-            _ => Self::SingleInstance,
-        }
-    }
-}
-
-impl From<String> for EventType {
-    fn from(text: String) -> Self {
-        Self::parse(&text)
+    pub fn of_graph(text: &str) -> Self {
+        Self::parse(text).unwrap_or(Self::SingleInstance)
     }
 }
 
@@ -179,28 +156,11 @@ pub enum ItemSyncState {
     Failed,
 }
 
-impl ItemSyncState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Synced => "synced",
-            Self::Failed => "failed",
-        }
-    }
-}
-
-impl TryFrom<String> for ItemSyncState {
-    type Error = StoreError;
-
-    fn try_from(text: String) -> Result<Self, StoreError> {
-        match text.as_str() {
-            "queued" => Ok(Self::Queued),
-            "synced" => Ok(Self::Synced),
-            "failed" => Ok(Self::Failed),
-            _ => Err(StoreError::Setup(format!("unknown item sync state {text}"))),
-        }
-    }
-}
+liaison_domain::wire_names!(ItemSyncState {
+    Queued => "queued",
+    Synced => "synced",
+    Failed => "failed",
+});
 
 /// Per-item sync status as stored; no row means "not synced".
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -111,20 +111,15 @@ impl DelegationCheck {
         sources
     }
 
-    /// Outlook's delegates (the roles Graph names `delegate…`) may send on the owner's behalf.
+    /// Whether the owner's list makes the delegate one who sends on the owner's behalf
+    /// ([`GraphRole::sends_on_behalf`]).
     pub fn sends_on_behalf(&self) -> bool {
-        matches!(
-            self.graph_role,
-            Some(
-                GraphRole::DelegateWithPrivateEventAccess
-                    | GraphRole::DelegateWithoutPrivateEventAccess
-            )
-        )
+        self.graph_role.is_some_and(GraphRole::sends_on_behalf)
     }
 
     /// Whether some source lets the delegate see private items (any other rules it out).
     pub fn can_view_private(&self) -> bool {
-        self.graph_role == Some(GraphRole::DelegateWithPrivateEventAccess)
+        self.graph_role.is_some_and(GraphRole::sees_private_items)
             || self.view.is_some_and(|v| v.can_view_private)
     }
 }
@@ -189,30 +184,10 @@ pub enum Provider {
     Google,
 }
 
-impl Provider {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Microsoft => "microsoft",
-            Self::Google => "google",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "microsoft" => Some(Self::Microsoft),
-            "google" => Some(Self::Google),
-            _ => None,
-        }
-    }
-}
-
-impl TryFrom<String> for Provider {
-    type Error = StoreError;
-
-    fn try_from(text: String) -> Result<Self, StoreError> {
-        Self::parse(&text).ok_or_else(|| StoreError::Setup(format!("unknown provider {text}")))
-    }
-}
+liaison_domain::wire_names!(Provider {
+    Microsoft => "microsoft",
+    Google => "google",
+});
 
 /// Why a sign-in redirect was started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,32 +205,13 @@ pub enum FlowPurpose {
     AdminConsentGrant,
 }
 
-impl FlowPurpose {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::SignIn => "sign_in",
-            Self::Connect => "connect",
-            Self::ConnectPending => "connect_pending",
-            Self::AdminConsent => "admin_consent",
-            Self::AdminConsentGrant => "admin_consent_grant",
-        }
-    }
-}
-
-impl TryFrom<String> for FlowPurpose {
-    type Error = StoreError;
-
-    fn try_from(text: String) -> Result<Self, StoreError> {
-        match text.as_str() {
-            "sign_in" => Ok(Self::SignIn),
-            "connect" => Ok(Self::Connect),
-            "connect_pending" => Ok(Self::ConnectPending),
-            "admin_consent" => Ok(Self::AdminConsent),
-            "admin_consent_grant" => Ok(Self::AdminConsentGrant),
-            _ => Err(StoreError::Setup(format!("unknown sign-in purpose {text}"))),
-        }
-    }
-}
+liaison_domain::wire_names!(FlowPurpose {
+    SignIn => "sign_in",
+    Connect => "connect",
+    ConnectPending => "connect_pending",
+    AdminConsent => "admin_consent",
+    AdminConsentGrant => "admin_consent_grant",
+});
 
 /// An OAuth redirect under way.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -285,28 +241,10 @@ pub enum ConnectionStatus {
     NeedsReconnect,
 }
 
-impl ConnectionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Connected => "connected",
-            Self::NeedsReconnect => "needs_reconnect",
-        }
-    }
-}
-
-impl TryFrom<String> for ConnectionStatus {
-    type Error = StoreError;
-
-    fn try_from(text: String) -> Result<Self, StoreError> {
-        match text.as_str() {
-            "connected" => Ok(Self::Connected),
-            "needs_reconnect" => Ok(Self::NeedsReconnect),
-            _ => Err(StoreError::Setup(format!(
-                "unknown connection status {text}"
-            ))),
-        }
-    }
-}
+liaison_domain::wire_names!(ConnectionStatus {
+    Connected => "connected",
+    NeedsReconnect => "needs_reconnect",
+});
 
 /// A connected calendar account.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -55,7 +55,7 @@ impl DeltaItem {
             ical_uid: event.ical_uid().map(str::to_owned),
             categories: event.categories.clone(),
             cancelled: event.is_cancelled,
-            event_type: EventType::parse(event.event_type()),
+            event_type: EventType::of_graph(event.event_type()),
             series_master_id: event.series_master_id.clone(),
             write: event.to_write(),
         }))

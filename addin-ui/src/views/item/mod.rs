@@ -23,7 +23,6 @@ use liaison_domain::permissions::{Action, Level};
 use crate::api::Session;
 use crate::focus;
 use crate::item::item_ref;
-use crate::json::wire_name;
 use crate::office::{Appointment, Mailbox};
 use crate::perf;
 use crate::remote::Remote;
@@ -93,7 +92,7 @@ fn Context(
     let verdict_code = |action: Action| {
         verdicts[&action]
             .reason
-            .map(|r| r.code().to_owned())
+            .map(|r| r.as_str().to_owned())
             .unwrap_or_default()
     };
     let is_owner = context.permissions.level == Level::Owner;
@@ -130,7 +129,7 @@ fn Context(
         {is_owner.then(|| view! { <OrganizerSettings /> })}
         <section class="lz-card lz-context" aria-label="Your access">
             <p class="lz-whose">{whose}</p>
-            <p class="lz-level" data-level=wire_name(&context.permissions.level)>
+            <p class="lz-level" data-level=context.permissions.level.as_str()>
                 {level_text(context.permissions.level)}
             </p>
             <Status status=context.status.clone() />

@@ -9,7 +9,6 @@ use super::records::{Chosen, Search};
 use super::scope::{ItemScope, SaveAnswer};
 use crate::api::{self, ApiFailure};
 use crate::item::save_request;
-use crate::json::wire_name;
 use crate::office;
 use crate::remote::Remote;
 
@@ -108,8 +107,8 @@ pub fn SaveResult(
         }
         Err(failure) => {
             let code = match &failure {
-                ApiFailure::Server(body) => wire_name(&body.code),
-                _ => String::new(),
+                ApiFailure::Server(body) => body.code.as_str(),
+                _ => "",
             };
             view! {
                 <p class="lz-result lz-result--error" role="alert" data-code=code>

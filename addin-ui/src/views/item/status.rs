@@ -5,8 +5,6 @@ use leptos::prelude::*;
 use liaison_domain::api::{ItemStatus, SyncState};
 use wasm_bindgen::JsValue;
 
-use crate::json::wire_name;
-
 /// `at` (RFC 3339, as the server writes it: UTC) as `YYYY-MM-DD HH:MM` in the browser's time
 /// zone — the user's, as Outlook's own times are; `None` for a time the browser cannot read.
 pub fn local_minute(at: &str) -> Option<String> {
@@ -46,7 +44,7 @@ pub fn Status(
             .error_message
             .unwrap_or_else(|| "Outside the synced window".to_owned()),
     };
-    view! { <p class="lz-sync" data-state=wire_name(&status.state)>{text}</p> }
+    view! { <p class="lz-sync" data-state=status.state.as_str()>{text}</p> }
 }
 
 /// Component tests in a real browser (`scripts/test-pane-components`: wasm-bindgen-test in

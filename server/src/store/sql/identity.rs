@@ -17,6 +17,7 @@ use crate::store::identity::{
 };
 use crate::store::ids::{TenantId, UserId, UserKey};
 use async_trait::async_trait;
+use liaison_domain::permissions::GraphRole;
 
 const USER_COLUMNS: &str = "SELECT tenant_id, id, mailbox, display_name, sync_enabled FROM users";
 const CONNECTION_COLUMNS: &str = "SELECT tenant_id, user_id, provider, account, account_email, \
@@ -172,11 +173,7 @@ impl IdentityStore for SqlStore {
         delegation: Delegation<'_>,
         check: &DelegationCheck,
     ) -> Result<(), StoreError> {
-        let role = check.graph_role.and_then(|r| {
-            serde_json::to_value(r)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-        });
+        let role = check.graph_role.map(GraphRole::as_str);
         let view = check.view;
         sql(
             "INSERT INTO delegation_checks (tenant_id, owner_id, delegate_id, graph_role, \

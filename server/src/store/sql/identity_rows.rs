@@ -64,9 +64,9 @@ impl OwnerStandingRow {
 impl From<DelegationCheckRow> for DelegationCheck {
     fn from(row: DelegationCheckRow) -> Self {
         Self {
-            graph_role: row.graph_role.map(|role| {
-                serde_json::from_value(serde_json::Value::String(role)).unwrap_or(GraphRole::Custom)
-            }),
+            graph_role: row
+                .graph_role
+                .map(|role| GraphRole::parse(&role).unwrap_or(GraphRole::Custom)),
             view: row.view_read.then_some(CalendarView {
                 can_edit: row.view_can_edit,
                 can_view_private: row.view_can_view_private,

@@ -261,7 +261,7 @@ impl SyncStore for SqlStore {
                     ical_uid: r.ical_uid,
                     via_category: r.via_category,
                     following: r.following,
-                    event_type: EventType::parse(&r.event_type),
+                    event_type: EventType::of_graph(&r.event_type),
                     deleted: r.deleted_at_ms.is_some(),
                 };
                 (r.graph_event_id, link)
