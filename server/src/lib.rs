@@ -7,6 +7,9 @@
 //!   serves; [`state`]: [`state::AppState`], the services the handlers reach; [`router`]: every
 //!   route by path; [`routes`]: the handlers. Only these know `AppState`.
 //! - [`http`]: errors as JSON, extractors, the signed-in caller, headers, limits, pages, TLS.
+//! - [`accounts`]: a person's own account (profile, connections' state, sync setting).
+//! - [`crm_events`]: the CRM's own work on its events (deleting one: rule, audit, the session
+//!   that carries it to Outlook).
 //! - [`items`]: the sidebar's work on an item (context, save, unlink, categorize), where the
 //!   facts are gathered from Microsoft and the rules applied.
 //! - [`sync`]: the sync engine (sessions per Organizer, the worker, leases, notifications).
@@ -25,11 +28,13 @@
 //!
 //! Dependencies point down this list (`scripts/check-imports` fails on any import cycle).
 
+pub mod accounts;
 pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod crash;
+pub mod crm_events;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod doctor;

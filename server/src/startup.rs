@@ -17,9 +17,11 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use crate::http::accept::HEADER_READ_TIMEOUT;
 use crate::http::accept::{ConnectionLimits, Limited};
 
+use crate::accounts::Accounts;
 use crate::auth::connections::TokenSource;
 use crate::auth::sign_in::SignIn;
 use crate::config::ServerConfig;
+use crate::crm_events::CrmEvents;
 use crate::graph::client::GraphClient;
 use crate::http::public_url::PublicUrl;
 use crate::http::rate_limit::RateLimits;
@@ -132,6 +134,16 @@ impl Application {
             graph,
             tokens,
             items,
+            accounts: Arc::new(Accounts {
+                identity: store.clone(),
+                audit: store.clone(),
+                sync: sync.clone(),
+            }),
+            crm_events: Arc::new(CrmEvents {
+                store: store.clone(),
+                audit: store.clone(),
+                sync: sync.clone(),
+            }),
             sync,
             limits: RateLimits::new(config.rate_limits, config.trusted_proxies.clone()),
         };

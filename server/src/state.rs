@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 
+use crate::accounts::Accounts;
 use crate::auth::connections::TokenSource;
 use crate::auth::sign_in::SignIn;
+use crate::crm_events::CrmEvents;
 use crate::graph::client::GraphClient;
 use crate::http::error::ApiError;
 use crate::http::public_url::PublicUrl;
@@ -35,6 +37,8 @@ pub struct AppState {
     pub tokens: Arc<TokenSource>,
     pub sign_in: Arc<SignIn>,
     pub items: Arc<Items>,
+    pub crm_events: Arc<CrmEvents>,
+    pub accounts: Arc<Accounts>,
     pub sync: Arc<SyncEngine>,
     pub limits: RateLimits,
 }

@@ -69,6 +69,11 @@ pub async fn start(
     Ok((token, expires_at_ms))
 }
 
+/// Ends the session whose token hashes to `token_hash` (signing out).
+pub async fn end(store: &dyn IdentityStore, token_hash: &str) -> Result<(), StoreError> {
+    store.delete_session(token_hash).await
+}
+
 /// The live session of a token.
 pub async fn resolve(
     store: &dyn IdentityStore,

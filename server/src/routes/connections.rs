@@ -15,7 +15,6 @@ use liaison_domain::api::{ConnectGoogle, DialogCode, Me};
 use crate::http::caller::Caller;
 use crate::http::error::Result;
 use crate::http::extract::AppJson;
-use crate::routes::me::me;
 use crate::state::AppState;
 
 /// `POST /api/connections/google`
@@ -37,11 +36,11 @@ pub async fn confirm_google(
 ) -> Result<Json<Me>> {
     let user = caller.user.key();
     state.sign_in.confirm_google(&user, &request.code).await?;
-    Ok(Json(me(&state, &caller.user).await?))
+    Ok(Json(state.accounts.me(&caller.user).await?))
 }
 
 /// `POST /api/connections/microsoft/check`
 pub async fn check_microsoft(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>> {
     state.sign_in.check_microsoft(&caller.user).await?;
-    Ok(Json(me(&state, &caller.user).await?))
+    Ok(Json(state.accounts.me(&caller.user).await?))
 }

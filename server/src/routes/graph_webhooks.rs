@@ -7,16 +7,16 @@
 //!   `subscriptionRemoved` → create again at the next session; then sync now.
 //!
 //! Both always answer `202`: Graph retries anything else, and a forged notification learns
-//! nothing. A malformed body is no hint at all.
+//! nothing. A malformed body is no hint at all. What a notification does is the sync engine's
+//! (`crate::sync::notifications`); this module reads Graph's HTTP.
 
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::auth::sessions::hash;
 use crate::state::AppState;
-use crate::store::{GraphSubscription, SubscriptionStore};
+use crate::sync::notifications::Delivered;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -40,6 +40,16 @@ struct Notification {
     lifecycle_event: Option<String>,
 }
 
+impl Notification {
+    fn delivered(&self) -> Delivered<'_> {
+        Delivered {
+            subscription_id: &self.subscription_id,
+            client_state: self.client_state.as_deref(),
+            lifecycle_event: self.lifecycle_event.as_deref(),
+        }
+    }
+}
+
 /// Graph's validation request: the token back, as plain text, at once.
 fn echo(token: String) -> Response {
     (
@@ -57,30 +67,6 @@ fn parse(body: &[u8]) -> Vec<Notification> {
         .value
 }
 
-/// The subscription a notification names, if its `clientState` is the one Liaison set.
-async fn verified(
-    store: &dyn SubscriptionStore,
-    notification: &Notification,
-) -> Option<GraphSubscription> {
-    let presented = hash(notification.client_state.as_deref()?);
-    let sub = store
-        .subscription(&notification.subscription_id)
-        .await
-        .ok()??;
-    // Equal-length hex digests, compared without an early exit.
-    let same = presented.len() == sub.client_state_hash.len()
-        && presented
-            .bytes()
-            .zip(sub.client_state_hash.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if !same {
-        tracing::warn!("a change notification with a wrong clientState was ignored");
-        return None;
-    }
-    Some(sub)
-}
-
 pub async fn receive_notifications(
     State(state): State<AppState>,
     Query(validation): Query<Validation>,
@@ -90,9 +76,7 @@ pub async fn receive_notifications(
         return echo(token);
     }
     for notification in parse(&body) {
-        if let Some(sub) = verified(state.store.as_ref(), &notification).await {
-            sync_now(&state, &sub).await;
-        }
+        state.sync.on_change(&notification.delivered()).await;
     }
     StatusCode::ACCEPTED.into_response()
 }
@@ -106,33 +90,9 @@ pub async fn receive_lifecycle(
         return echo(token);
     }
     for notification in parse(&body) {
-        let Some(sub) = verified(state.store.as_ref(), &notification).await else {
-            continue;
-        };
-        let outcome = match notification.lifecycle_event.as_deref() {
-            Some("reauthorizationRequired") => {
-                state
-                    .store
-                    .set_subscription_expiry(&sub.subscription_id, 0)
-                    .await
-            }
-            Some("subscriptionRemoved") => {
-                state.store.delete_subscription(&sub.subscription_id).await
-            }
-            _ => Ok(()),
-        };
-        if let Err(error) = outcome {
-            tracing::warn!(%error, "a lifecycle notification could not be recorded");
-        }
-        sync_now(&state, &sub).await;
+        state.sync.on_lifecycle(&notification.delivered()).await;
     }
     StatusCode::ACCEPTED.into_response()
-}
-
-async fn sync_now(state: &AppState, sub: &GraphSubscription) {
-    if let Err(error) = state.sync.request_now(&sub.organizer()).await {
-        tracing::warn!(%error, "a change notification could not schedule a session");
-    }
 }
 
 /// Notification bodies come from anyone who can reach the URL: whatever they hold, reading them

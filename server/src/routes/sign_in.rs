@@ -27,7 +27,6 @@ use crate::http::error::{ApiError, Result};
 use crate::http::extract::AppJson;
 use crate::http::pages::redirect_result;
 use crate::http::taskpane::{OFFICE_JS_CDN, OFFICE_JS_STAND_IN};
-use crate::routes::me::me;
 use crate::state::AppState;
 use crate::store::{FlowPurpose, Provider};
 
@@ -52,7 +51,7 @@ pub async fn exchange_dialog_code(
 
 /// `DELETE /api/session`
 pub async fn end_session(State(state): State<AppState>, caller: Caller) -> Result<StatusCode> {
-    state.store.delete_session(&caller.session_hash).await?;
+    crate::auth::sessions::end(state.store.as_ref(), &caller.session_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -66,7 +65,7 @@ async fn grant(state: &AppState, signed_in: &SignedIn) -> Result<Json<SessionGra
     Ok(Json(SessionGrant {
         token,
         expires_at_ms,
-        me: me(state, user).await?,
+        me: state.accounts.me(user).await?,
     }))
 }
 

@@ -8,13 +8,13 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use liaison_domain::api::{SyncRun, SyncStatus};
-use liaison_domain::permissions::{CrmEventVerdict, Reason, delete_crm_event};
+use liaison_domain::permissions::Reason;
 
-use crate::clock::{now_ms, to_rfc3339};
+use crate::clock::to_rfc3339;
 use crate::http::caller::Caller;
 use crate::http::error::{ApiError, Result};
 use crate::state::AppState;
-use crate::store::{AuditAction, AuditEntry, EventId, Share, UserKey};
+use crate::store::EventId;
 use crate::sync::SyncError;
 
 /// How long "Sync now" waits for its session before answering `202` (it goes on regardless).
@@ -32,7 +32,7 @@ pub async fn run_sync_now(
     let job = match state.sync.claim(&organizer).await {
         Ok(job) => job,
         Err(SyncError::InProgress) => {
-            let status = state.store.sync_job_status(&organizer, now_ms()).await?;
+            let status = state.sync.status(&organizer).await?;
             return Err(if status.is_some_and(|s| s.breaker_tripped) {
                 ApiError::SyncStopped
             } else {
@@ -71,10 +71,7 @@ pub async fn get_sync_status(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<SyncStatus>> {
-    let job = state
-        .store
-        .sync_job_status(&caller.user.key(), now_ms())
-        .await?;
+    let job = state.sync.status(&caller.user.key()).await?;
     Ok(Json(SyncStatus {
         sync_enabled: caller.user.sync_enabled,
         running: job.as_ref().is_some_and(|j| j.running),
@@ -91,56 +88,15 @@ pub async fn get_sync_status(
 }
 
 /// `DELETE /api/crm/events/{id}`: a CRM event of the caller's CRM calendar, or of one shared
-/// with them to edit ([`delete_crm_event`] decides).
+/// with them to edit ([`crate::crm_events::CrmEvents::delete`] decides).
 pub async fn delete_event(
     State(state): State<AppState>,
     caller: Caller,
     Path(event_id): Path<String>,
 ) -> Result<StatusCode> {
-    let tenant = caller.tenant_id();
-    let event_id = EventId::new(event_id);
-    let organizer = state
-        .store
-        .event_organizer(tenant, &event_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let is_organizer = organizer == caller.user.id;
-    let share = if is_organizer {
-        None
-    } else {
-        state
-            .store
-            .crm_calendar_share(tenant, &organizer, &caller.user.id)
-            .await?
-    };
-    let mut audit = AuditEntry::allowed(
-        tenant,
-        &caller.user.id,
-        AuditAction::CrmEventDelete,
-        event_id.as_str(),
-    );
-    audit.on_behalf_of_id = (!is_organizer).then(|| organizer.clone());
-    match delete_crm_event(is_organizer, Share::crm_access(share)) {
-        CrmEventVerdict::Allowed => {}
-        CrmEventVerdict::Refused(reason) => {
-            audit.allowed = false;
-            audit.reason = Some(reason.as_str().to_owned());
-            state.store.append_audit(&audit).await?;
-            return Err(ApiError::Refused(reason));
-        }
-        // Someone who may not see the event learns nothing about it.
-        CrmEventVerdict::Hidden => return Err(ApiError::NotFound),
-    }
-    if !state
-        .store
-        .delete_crm_event(tenant, &event_id, &audit)
-        .await?
-    {
-        return Err(ApiError::NotFound);
-    }
     state
-        .sync
-        .schedule(&UserKey::new(tenant.clone(), organizer))
+        .crm_events
+        .delete(&caller.user, &EventId::new(event_id))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,7 +10,7 @@ use crate::auth::connections::TokenSource;
 use crate::clock::now_ms;
 use crate::graph::client::GraphClient;
 use crate::items::Items;
-use crate::store::{Lease, Store, StoreError, SyncJob, UserKey};
+use crate::store::{Lease, Store, StoreError, SyncJob, SyncJobStatus, UserKey};
 use crate::sync::error::SyncError;
 use crate::sync::settings::SyncSettings;
 
@@ -79,6 +79,11 @@ impl SyncEngine {
         self.store.request_sync(organizer).await?;
         self.wake.notify_one();
         Ok(())
+    }
+
+    /// Where the Organizer's sync stands now (`None`: it never ran).
+    pub async fn status(&self, organizer: &UserKey) -> Result<Option<SyncJobStatus>, StoreError> {
+        self.store.sync_job_status(organizer, now_ms()).await
     }
 
     /// Leases the Organizer's job now, due or not: "Sync now". `InProgress` when another

@@ -12,6 +12,7 @@ use crate::auth::sessions::{hash, new_token};
 use crate::clock::{now_ms, to_rfc3339};
 use crate::graph::client::{GraphClient, GraphError};
 use crate::store::{GraphSubscription, StoreError, SubscriptionStore, User};
+use crate::sync::SyncEngine;
 
 /// How long a subscription is asked for (Graph's maximum for events is 4,230 minutes).
 const LIFETIME_MS: i64 = 4_200 * 60_000;
@@ -90,4 +91,75 @@ pub async fn keep_alive(
         Err(error) => tracing::warn!(%error, "subscribing to change notifications failed"),
     }
     Ok(requests)
+}
+
+/// One notification Graph's webhooks delivered (`crate::routes::graph_webhooks` reads the
+/// body): the subscription it names, the `clientState` it carries, and for lifecycle
+/// notifications the event.
+#[derive(Debug, Clone, Default)]
+pub struct Delivered<'a> {
+    pub subscription_id: &'a str,
+    pub client_state: Option<&'a str>,
+    pub lifecycle_event: Option<&'a str>,
+}
+
+impl SyncEngine {
+    /// A change notification: when it names a subscription of Liaison's with the right
+    /// `clientState`, that Organizer's session is due now. Anything else is ignored.
+    pub async fn on_change(&self, delivered: &Delivered<'_>) {
+        if let Some(sub) = self.verified(delivered).await {
+            self.sync_now(&sub).await;
+        }
+    }
+
+    /// A lifecycle notification: `reauthorizationRequired` renews the subscription at the next
+    /// session, `subscriptionRemoved` creates it again there; then the session is due now.
+    pub async fn on_lifecycle(&self, delivered: &Delivered<'_>) {
+        let Some(sub) = self.verified(delivered).await else {
+            return;
+        };
+        let outcome = match delivered.lifecycle_event {
+            Some("reauthorizationRequired") => {
+                self.store
+                    .set_subscription_expiry(&sub.subscription_id, 0)
+                    .await
+            }
+            Some("subscriptionRemoved") => {
+                self.store.delete_subscription(&sub.subscription_id).await
+            }
+            _ => Ok(()),
+        };
+        if let Err(error) = outcome {
+            tracing::warn!(%error, "a lifecycle notification could not be recorded");
+        }
+        self.sync_now(&sub).await;
+    }
+
+    /// The subscription a notification names, if its `clientState` is the one Liaison set.
+    async fn verified(&self, delivered: &Delivered<'_>) -> Option<GraphSubscription> {
+        let presented = hash(delivered.client_state?);
+        let sub = self
+            .store
+            .subscription(delivered.subscription_id)
+            .await
+            .ok()??;
+        // Equal-length hex digests, compared without an early exit.
+        let same = presented.len() == sub.client_state_hash.len()
+            && presented
+                .bytes()
+                .zip(sub.client_state_hash.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        if !same {
+            tracing::warn!("a change notification with a wrong clientState was ignored");
+            return None;
+        }
+        Some(sub)
+    }
+
+    async fn sync_now(&self, sub: &GraphSubscription) {
+        if let Err(error) = self.request_now(&sub.organizer()).await {
+            tracing::warn!(%error, "a change notification could not schedule a session");
+        }
+    }
 }
