@@ -18,7 +18,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         #[cfg(feature = "demo")]
         Command::Demo(args) => {
             let config = ServerConfig::for_demo(args)?;
-            crate::demo::run(config, startup::shutdown_signal()).await?;
+            crate::demo::app::run(config, startup::shutdown_signal()).await?;
         }
         Command::Migrate(args) => {
             let database = args.database_url()?;

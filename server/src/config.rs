@@ -11,9 +11,10 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::secrets::Keyring;
+use crate::demo::DemoSettings;
 use crate::http::public_url::PublicUrl;
+pub use crate::http::tls::Tls;
 use crate::identity::{GoogleSettings, IdentitySettings, MicrosoftSettings};
-use crate::state::DemoSettings;
 use crate::store::DatabaseUrl;
 use crate::sync::SyncSettings;
 use crate::synced_window::SyncedWindow;
@@ -370,17 +371,6 @@ impl StoreArgs {
             None => DatabaseUrl::sqlite_file(&self.data_dir().join(default_file)),
         }
     }
-}
-
-/// How the server speaks TLS.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Tls {
-    /// Plain HTTP, e.g. behind a TLS-terminating proxy.
-    Off,
-    /// A self-signed `localhost` certificate kept in this directory.
-    SelfSigned { dir: PathBuf },
-    /// A certificate and key the operator provides.
-    Files { cert: PathBuf, key: PathBuf },
 }
 
 /// Everything the server runs on.

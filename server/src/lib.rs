@@ -23,7 +23,7 @@
 //!   [`items`] and [`sync`] alike).
 //! - [`clock`]: now, and UTC milliseconds to and from RFC 3339; [`crash`]: the named crash
 //!   points of the crash-and-restart tests (a no-op without their feature); [`doctor`];
-//!   [`telemetry`]; [`demo`] (with the `demo` feature): `liaison demo`, the server with an
+//!   [`telemetry`]; [`demo`]: its settings, and (with the `demo` feature) `liaison demo`, the server with an
 //!   in-process Microsoft 365 simulator.
 //!
 //! Dependencies point down this list (`scripts/check-imports` fails on any import cycle).
@@ -35,7 +35,6 @@ pub mod clock;
 pub mod config;
 pub mod crash;
 pub mod crm_events;
-#[cfg(feature = "demo")]
 pub mod demo;
 pub mod doctor;
 pub mod graph;

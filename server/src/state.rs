@@ -10,6 +10,7 @@ use crate::accounts::Accounts;
 use crate::auth::connections::TokenSource;
 use crate::auth::sign_in::SignIn;
 use crate::crm_events::CrmEvents;
+use crate::demo::DemoSettings;
 use crate::graph::client::GraphClient;
 use crate::http::error::ApiError;
 use crate::http::public_url::PublicUrl;
@@ -62,24 +63,4 @@ impl FromRef<AppState> for Arc<dyn Store> {
     fn from_ref(state: &AppState) -> Self {
         state.store.clone()
     }
-}
-
-/// What only the demo (and the tests) have: the in-process Microsoft 365 simulator, whose
-/// seeded mailboxes the home page lists, and the Office.js stand-in the task pane can load.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DemoSettings {
-    pub simulator_url: String,
-    pub mailboxes: Vec<DemoMailbox>,
-    /// The simulated tenant as the host page reads it.
-    pub world_json: String,
-}
-
-/// A seeded mailbox a person can open the task pane as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DemoMailbox {
-    pub display_name: String,
-    /// Lower-case SMTP address.
-    pub address: String,
-    pub tenant_id: String,
-    pub user_id: String,
 }

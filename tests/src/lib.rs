@@ -321,9 +321,9 @@ impl TestAppBuilder {
             request_timeout: self.request_timeout,
             demo: self
                 .demo
-                .then(|| liaison_server::demo::settings(&seed, &simulator)),
+                .then(|| liaison_server::demo::app::settings(&seed, &simulator)),
             identity: if self.demo {
-                let mut identity = liaison_server::demo::identity_settings(&simulator);
+                let mut identity = liaison_server::demo::app::identity_settings(&simulator);
                 if let Some(microsoft) = &mut identity.microsoft {
                     microsoft.delegation_ttl = self.delegation_ttl;
                 }
@@ -342,15 +342,15 @@ impl TestAppBuilder {
         }
         let keyring = config.keyring.clone();
         let app = Application::build(config).await.expect("the server starts");
-        liaison_server::demo::register_redirect_uris(&simulator, app.public_url());
+        liaison_server::demo::app::register_redirect_uris(&simulator, app.public_url());
         let url = app.url();
         let store = app.store();
         if self.demo && self.seed_store {
-            liaison_server::demo::seed_store(store.as_ref(), &seed)
+            liaison_server::demo::app::seed_store(store.as_ref(), &seed)
                 .await
                 .expect("the demo data is written");
             if self.organizers_connected {
-                liaison_server::demo::connect_organizers(
+                liaison_server::demo::app::connect_organizers(
                     store.as_ref(),
                     &keyring,
                     &simulator,

@@ -10,7 +10,16 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context;
 use axum_server::tls_rustls::RustlsConfig;
 
-use crate::config::Tls;
+/// How the server speaks TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tls {
+    /// Plain HTTP, e.g. behind a TLS-terminating proxy.
+    Off,
+    /// A self-signed `localhost` certificate kept in this directory.
+    SelfSigned { dir: PathBuf },
+    /// A certificate and key the operator provides.
+    Files { cert: PathBuf, key: PathBuf },
+}
 
 /// Browsers refuse server certificates valid for longer than this.
 const VALIDITY_DAYS: i64 = 397;

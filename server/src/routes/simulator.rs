@@ -16,9 +16,10 @@ use axum::routing::{get, post, put};
 use m365_sim::office_host;
 use serde::Deserialize;
 
+use crate::demo::DemoSettings;
 use crate::http::error::ApiError;
 use crate::http::extract::AppJson;
-use crate::state::{AppState, DemoSettings};
+use crate::state::AppState;
 
 /// The `/dev` routes, for [`crate::router`] to nest when the server runs as the demo.
 pub fn router() -> Router<AppState> {

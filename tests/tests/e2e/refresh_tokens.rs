@@ -26,7 +26,7 @@ fn instance(app: &TestApp) -> TokenSource {
         app.store.clone(),
         Arc::new(Keyring::load_or_create(&app.data_dir().join("keys")).unwrap()),
         Arc::new(Identity::new(
-            liaison_server::demo::identity_settings(&app.simulator),
+            liaison_server::demo::app::identity_settings(&app.simulator),
             identity::http_client(),
         )),
     )
@@ -177,7 +177,7 @@ async fn a_key_rotation_rewraps_every_token_and_the_old_key_can_then_go() {
         app.store.clone(),
         Arc::new(only_new),
         Arc::new(Identity::new(
-            liaison_server::demo::identity_settings(&app.simulator),
+            liaison_server::demo::app::identity_settings(&app.simulator),
             identity::http_client(),
         )),
     );

@@ -18,10 +18,10 @@ use crate::auth::connections::{aad, owner_key};
 use crate::auth::scopes;
 use crate::auth::secrets::Keyring;
 use crate::config::ServerConfig;
+use crate::demo::{DemoMailbox, DemoSettings};
 use crate::http::public_url::PublicUrl;
 use crate::identity::{GoogleSettings, IdentitySettings, MicrosoftSettings};
 use crate::startup::Application;
-use crate::state::{DemoMailbox, DemoSettings};
 use crate::store::{
     Connection, ConnectionStatus, NewRecord, Provider, Share, Store, StoreError, Tenant, TenantId,
     User, UserId, UserKey,
