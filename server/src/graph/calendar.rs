@@ -35,7 +35,9 @@ pub(crate) fn encode_segment(text: &str) -> String {
 }
 
 /// A Graph answer read as `T`; what does not read is `GraphError::Decode`.
-fn decoded<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, GraphError> {
+pub(crate) fn decoded<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, GraphError> {
     serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))
 }
 

@@ -12,7 +12,7 @@ use reqwest::Method;
 use secrecy::SecretString;
 use serde_json::json;
 
-use crate::graph::calendar::{creator_expansion, encode_segment};
+use crate::graph::calendar::{creator_expansion, decoded, encode_segment};
 use crate::graph::client::{GraphClient, GraphError, Operation};
 use crate::graph::entry_id::AddressBookId;
 use crate::graph::model::GraphEvent;
@@ -85,8 +85,7 @@ impl GraphClient {
         {
             tracing::warn!(%error, "the identity probe item could not be deleted");
         }
-        let event: GraphEvent =
-            serde_json::from_value(read?).map_err(|e| GraphError::Decode(e.to_string()))?;
+        let event: GraphEvent = decoded(read?)?;
         Ok(event.creator_id())
     }
 }

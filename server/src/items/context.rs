@@ -2,8 +2,7 @@
 //! status alone, and unlinking a record or the item from its CRM event.
 
 use liaison_domain::api::{
-    CrmCategory, ItemContext, ItemRef, ItemStatus, Person, ResolveResponse, SyncState,
-    UnlinkRequest,
+    ItemContext, ItemRef, ItemStatus, Person, ResolveResponse, SyncState, UnlinkRequest,
 };
 use liaison_domain::permissions::{Action, Reason, Verdict};
 
@@ -130,10 +129,7 @@ impl Items {
                 .filter(|e| !e.deleted && resolution.shows_crm_event())
                 .map(crm_event),
             status: self.window_status(gathered, item_status(status.as_ref())),
-            crm_category: CrmCategory {
-                name: gathered.crm_category.0.clone(),
-                color: gathered.crm_category.1.clone(),
-            },
+            crm_category: gathered.crm_category.clone(),
             notice: gathered.notice.clone(),
             item_id: gathered.found_id.clone(),
         })

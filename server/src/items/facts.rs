@@ -14,7 +14,7 @@
 //!   lets them create nothing in the owner's calendar (MS-OXCPERM 2.2.7 `Create`) and Graph
 //!   names no such grant, so they are judged by the calendar rights Graph confirms (none).
 
-use liaison_domain::api::ItemRef;
+use liaison_domain::api::{CrmCategory, ItemRef};
 use liaison_domain::permissions::{
     AccessSource, CreatedBy, CrmAccess, CrmFacts, Facts, GraphRole, ItemFacts, ItemMode,
     OfficeBits, Resolution, resolve,
@@ -55,8 +55,8 @@ pub enum Sighting {
 /// Everything a verdict on the item rests on.
 pub struct Gathered {
     pub owner: User,
-    /// The owner's tenant's CRM category: name and colour.
-    pub crm_category: (String, String),
+    /// The owner's tenant's CRM category.
+    pub crm_category: CrmCategory,
     /// The item's REST id, as the client named it.
     pub item_id: Option<String>,
     pub sighting: Sighting,
@@ -230,11 +230,12 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
         audit_client_disagreement(items, caller, &owner, check, &facts, bits).await?;
     }
     let shows_status = resolution.shows_item_status();
+    // What the lookup found is the news, but for nothing found for an id Graph does not know
+    // (the usual notice says that).
     let notice = match &found {
-        Some(found @ (lookup::Found::One(_) | lookup::Found::Several(_))) => {
-            Some(lookup::notice(found, &owner.display_name))
-        }
-        Some(found @ lookup::Found::Nothing) if matches!(sighting, Sighting::New) => {
+        Some(found)
+            if !matches!(found, lookup::Found::Nothing) || matches!(sighting, Sighting::New) =>
+        {
             Some(lookup::notice(found, &owner.display_name))
         }
         _ => {

@@ -2,6 +2,7 @@
 //! pane sessions, sign-in redirects under way, connected calendar accounts, admin consent.
 
 use async_trait::async_trait;
+use liaison_domain::api::CrmCategory;
 use liaison_domain::permissions::{AccessSource, GraphRole};
 
 use crate::graph::entry_id::AddressBookId;
@@ -69,8 +70,8 @@ pub struct OwnerStanding {
     pub crm_share: Option<Share>,
     /// The status of the owner's Microsoft connection, when it holds a refresh token.
     pub refreshable_connection: Option<ConnectionStatus>,
-    /// The tenant's CRM category (its settings, [`Tenant`]): name and colour.
-    pub crm_category: (String, String),
+    /// The tenant's CRM category (its settings, [`Tenant`]).
+    pub crm_category: CrmCategory,
 }
 
 /// What Microsoft said of a delegate's access to an owner's calendar when the server last

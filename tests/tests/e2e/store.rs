@@ -295,7 +295,7 @@ async fn story(store: &dyn Store) {
     assert_eq!(ann.crm_share, Some(Share::Edit));
     let tenant = store.tenant(&t).await.unwrap().unwrap();
     assert_eq!(
-        ann.crm_category,
+        (ann.crm_category.name, ann.crm_category.color),
         (tenant.crm_category_name, tenant.crm_category_color)
     );
     let rita = store

@@ -1,5 +1,8 @@
 //! [`IdentityStore`] in SQL.
 
+use async_trait::async_trait;
+use liaison_domain::permissions::GraphRole;
+
 use super::SqlStore;
 use super::audit;
 use super::db::sql;
@@ -16,8 +19,6 @@ use crate::store::identity::{
     User,
 };
 use crate::store::ids::{TenantId, UserId, UserKey};
-use async_trait::async_trait;
-use liaison_domain::permissions::GraphRole;
 
 const USER_COLUMNS: &str = "SELECT tenant_id, id, mailbox, display_name, sync_enabled FROM users";
 const CONNECTION_COLUMNS: &str = "SELECT tenant_id, user_id, provider, account, account_email, \

@@ -1,5 +1,6 @@
 //! The rows [`super::identity`] reads, and what they become.
 
+use liaison_domain::api::CrmCategory;
 use liaison_domain::permissions::GraphRole;
 
 use crate::store::crm::Share;
@@ -56,7 +57,10 @@ impl OwnerStandingRow {
             refreshable_connection: self
                 .refreshable_status
                 .and_then(|s| ConnectionStatus::try_from(s).ok()),
-            crm_category: (self.crm_category_name, self.crm_category_color),
+            crm_category: CrmCategory {
+                name: self.crm_category_name,
+                color: self.crm_category_color,
+            },
         }
     }
 }
