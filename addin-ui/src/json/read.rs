@@ -1,8 +1,11 @@
-//! A serde `Deserializer` over the value `JSON.parse` made: `null`, booleans, numbers, strings,
-//! arrays and plain objects, which is all JSON can be.
+//! A serde `Deserializer` over a parsed JSON value: `null`, booleans, numbers, strings, arrays
+//! and objects, which is all JSON can be.
 //!
-//! Each `deserialize_*` the pane's types call is written out, so serde's generic code is compiled
-//! only for the visits the JSON can produce; the rest go through [`Deserializer::deserialize_any`].
+//! The pane reads the value `JSON.parse` made ([`JsValue`]); the same code reads a
+//! `serde_json::Value` in the native tests (`native_tests.rs`), which hold it to serde_json's
+//! own reading of every answer type. Each `deserialize_*` the pane's types call is written out,
+//! so serde's generic code is compiled only for the visits the JSON can produce; the rest go
+//! through [`Deserializer::deserialize_any`].
 
 use js_sys::{Array, ArrayIntoIter, Object, Reflect};
 use serde::de::{
@@ -15,19 +18,104 @@ use super::invalid::Invalid;
 
 /// Reads `value`, as `JSON.parse` made it, into `T`.
 pub fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, Invalid> {
+    from_source(value)
+}
+
+/// Reads any parsed JSON value into `T`.
+pub(super) fn from_source<T: DeserializeOwned, S: Source>(value: S) -> Result<T, Invalid> {
     T::deserialize(Value(value))
 }
 
-/// One JSON value.
-struct Value(JsValue);
+/// A parsed JSON value, as the reader needs to see it.
+pub(super) trait Source: Sized {
+    /// An array's items, in order.
+    type Items: ExactSizeIterator<Item = Self>;
+    /// An object.
+    type Object;
+    /// An object's entries, in its own order; a key that is not a string is `None`.
+    type Entries: ExactSizeIterator<Item = (Option<String>, Self)>;
 
-impl Value {
+    /// `null` (or, in JavaScript, `undefined`).
+    fn is_absent(&self) -> bool;
+    fn as_bool(&self) -> Option<bool>;
+    fn as_f64(&self) -> Option<f64>;
+    fn is_string(&self) -> bool;
+    fn into_string(self) -> Option<String>;
+    /// The items of an array; any other value back.
+    fn into_items(self) -> Result<Self::Items, Self>;
+    /// An object, never an array.
+    fn into_object(self) -> Option<Self::Object>;
+    /// The object's own field `name` (never one it inherits), if it has one.
+    fn take_field(object: &mut Self::Object, name: &str) -> Option<Self>;
+    fn into_entries(object: Self::Object) -> Self::Entries;
+}
+
+impl Source for JsValue {
+    type Items = ArrayIntoIter;
+    type Object = Object;
+    type Entries = std::iter::Map<ArrayIntoIter, fn(JsValue) -> (Option<String>, JsValue)>;
+
     fn is_absent(&self) -> bool {
-        self.0.is_null() || self.0.is_undefined()
+        self.is_null() || self.is_undefined()
+    }
+
+    fn as_bool(&self) -> Option<bool> {
+        JsValue::as_bool(self)
+    }
+
+    fn as_f64(&self) -> Option<f64> {
+        JsValue::as_f64(self)
+    }
+
+    fn is_string(&self) -> bool {
+        JsValue::is_string(self)
+    }
+
+    fn into_string(self) -> Option<String> {
+        self.as_string()
+    }
+
+    fn into_items(self) -> Result<ArrayIntoIter, JsValue> {
+        if Array::is_array(&self) {
+            Ok(self.unchecked_into::<Array>().into_iter())
+        } else {
+            Err(self)
+        }
+    }
+
+    fn into_object(self) -> Option<Object> {
+        (self.is_object() && !Array::is_array(&self)).then(|| self.unchecked_into())
+    }
+
+    fn take_field(object: &mut Object, name: &str) -> Option<JsValue> {
+        let key = JsValue::from_str(name);
+        // Own fields only: `toString` or `constructor` must not come from Object's prototype.
+        // `hasOwnProperty`, not the newer `Object.hasOwn` js-sys prefers: Safari before 15.4
+        // (Outlook on older Macs) lacks it.
+        #[allow(deprecated)]
+        let own = object.has_own_property(&key);
+        own.then(|| Reflect::get(object, &key).unwrap_or(JsValue::UNDEFINED))
+    }
+
+    fn into_entries(object: Object) -> Self::Entries {
+        fn entry(pair: JsValue) -> (Option<String>, JsValue) {
+            let pair: Array = pair.unchecked_into();
+            (pair.get(0).as_string(), pair.get(1))
+        }
+        Object::entries(&object).into_iter().map(entry)
+    }
+}
+
+/// One JSON value.
+struct Value<S>(S);
+
+impl<S: Source> Value<S> {
+    fn is_absent(&self) -> bool {
+        self.0.is_absent()
     }
 
     fn string(self) -> Result<String, Invalid> {
-        self.0.as_string().ok_or(Invalid::WrongValue)
+        self.0.into_string().ok_or(Invalid::WrongValue)
     }
 
     /// A whole number JavaScript holds exactly (|n| ≤ 2^53).
@@ -39,20 +127,12 @@ impl Value {
         }
     }
 
-    fn array(self) -> Result<Array, Invalid> {
-        if Array::is_array(&self.0) {
-            Ok(self.0.unchecked_into())
-        } else {
-            Err(Invalid::WrongValue)
-        }
+    fn items(self) -> Result<S::Items, Invalid> {
+        self.0.into_items().map_err(|_| Invalid::WrongValue)
     }
 
-    fn object(self) -> Result<Object, Invalid> {
-        if self.0.is_object() && !Array::is_array(&self.0) {
-            Ok(self.0.unchecked_into())
-        } else {
-            Err(Invalid::WrongValue)
-        }
+    fn object(self) -> Result<S::Object, Invalid> {
+        self.0.into_object().ok_or(Invalid::WrongValue)
     }
 }
 
@@ -70,7 +150,7 @@ macro_rules! whole_numbers {
     )*};
 }
 
-impl<'de> Deserializer<'de> for Value {
+impl<'de, S: Source> Deserializer<'de> for Value<S> {
     type Error = Invalid;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
@@ -86,10 +166,11 @@ impl<'de> Deserializer<'de> for Value {
             }
         } else if self.0.is_string() {
             self.deserialize_string(visitor)
-        } else if Array::is_array(&self.0) {
-            self.deserialize_seq(visitor)
         } else {
-            self.deserialize_map(visitor)
+            match self.0.into_items() {
+                Ok(items) => visitor.visit_seq(Items(items)),
+                Err(value) => Value(value).deserialize_map(visitor),
+            }
         }
     }
 
@@ -130,12 +211,12 @@ impl<'de> Deserializer<'de> for Value {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
-        visitor.visit_seq(Items(self.array()?.into_iter()))
+        visitor.visit_seq(Items(self.items()?))
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
-        visitor.visit_map(Entries {
-            entries: Object::entries(&self.object()?).into_iter(),
+        visitor.visit_map(Entries::<S> {
+            entries: S::into_entries(self.object()?),
             value: None,
         })
     }
@@ -148,7 +229,7 @@ impl<'de> Deserializer<'de> for Value {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Invalid> {
-        let mut fields = StructFields {
+        let mut fields = StructFields::<S> {
             object: self.object()?,
             names: fields.iter(),
             absent: None,
@@ -209,9 +290,9 @@ impl<'de> Deserializer<'de> for Absent {
 }
 
 /// The items of a JSON array, in order.
-struct Items(ArrayIntoIter);
+struct Items<I>(I);
 
-impl<'de> SeqAccess<'de> for Items {
+impl<'de, S: Source, I: ExactSizeIterator<Item = S>> SeqAccess<'de> for Items<I> {
     type Error = Invalid;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
@@ -233,14 +314,18 @@ impl<'de> SeqAccess<'de> for Items {
 /// the struct does not know are not read at all. A field the object does not have is `None`
 /// for an option, as serde_json reads it; for any other type it is the end of what this
 /// sequence gives, and the derived code takes the field's default, or fails.
-struct StructFields {
-    object: Object,
+///
+/// serde documents a struct's `fields` as its field names, but not that the derived code reads a
+/// sequence in that order: `native_tests.rs` holds every answer type to serde_json's reading, so
+/// a serde release or a serde attribute that breaks it fails a test, not a user.
+struct StructFields<S: Source> {
+    object: S::Object,
     names: std::slice::Iter<'static, &'static str>,
     /// The field just found absent, that is not an option.
     absent: Option<&'static str>,
 }
 
-impl<'de> SeqAccess<'de> for StructFields {
+impl<'de, S: Source> SeqAccess<'de> for StructFields<S> {
     type Error = Invalid;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
@@ -251,23 +336,16 @@ impl<'de> SeqAccess<'de> for StructFields {
         let Some(&name) = self.names.next() else {
             return Ok(None);
         };
-        let key = JsValue::from_str(name);
-        // Own fields only: `toString` or `constructor` must not come from Object's prototype.
-        // `hasOwnProperty`, not the newer `Object.hasOwn` js-sys prefers: Safari before 15.4
-        // (Outlook on older Macs) lacks it.
-        #[allow(deprecated)]
-        let own = self.object.has_own_property(&key);
-        if !own {
-            return match seed.deserialize(Absent) {
+        match S::take_field(&mut self.object, name) {
+            Some(value) => seed.deserialize(Value(value)).map(Some),
+            None => match seed.deserialize(Absent) {
                 Ok(none) => Ok(Some(none)),
                 Err(_) => {
                     self.absent = Some(name);
                     Ok(None)
                 }
-            };
+            },
         }
-        let value = Reflect::get(&self.object, &key).unwrap_or(JsValue::UNDEFINED);
-        seed.deserialize(Value(value)).map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -275,33 +353,34 @@ impl<'de> SeqAccess<'de> for StructFields {
     }
 }
 
-/// The entries of a JSON object read as a map (`BTreeMap`), in `Object.entries` order.
-struct Entries {
-    entries: ArrayIntoIter,
-    value: Option<JsValue>,
+/// The entries of a JSON object read as a map (`BTreeMap`), in the object's order.
+struct Entries<S: Source> {
+    entries: S::Entries,
+    value: Option<S>,
 }
 
-impl<'de> MapAccess<'de> for Entries {
+impl<'de, S: Source> MapAccess<'de> for Entries<S> {
     type Error = Invalid;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Invalid> {
-        let Some(entry) = self.entries.next() else {
+        let Some((key, value)) = self.entries.next() else {
             return Ok(None);
         };
-        let entry: Array = entry.unchecked_into();
-        self.value = Some(entry.get(1));
+        self.value = Some(value);
         // Keys are always strings in JSON; an enum key (an action's name) reads from it too.
         let key: serde::de::value::StringDeserializer<Invalid> =
-            Value(entry.get(0)).string()?.into_deserializer();
+            key.ok_or(Invalid::WrongValue)?.into_deserializer();
         seed.deserialize(key).map(Some)
     }
 
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, Invalid> {
-        let value = self.value.take().unwrap_or(JsValue::UNDEFINED);
-        seed.deserialize(Value(value))
+        match self.value.take() {
+            Some(value) => seed.deserialize(Value(value)),
+            None => Err(Invalid::WrongValue),
+        }
     }
 
     fn size_hint(&self) -> Option<usize> {
