@@ -7,7 +7,8 @@
 //!   serves; [`state`]: [`state::AppState`], the services the handlers reach; [`router`]: every
 //!   route by path; [`routes`]: the handlers. Only these know `AppState`.
 //! - [`http`]: errors as JSON, extractors, the signed-in caller, headers, limits, pages, TLS.
-//! - [`accounts`]: a person's own account (profile, connections' state, sync setting).
+//! - [`accounts`]: a person's own account (profile, connections' state, sync setting);
+//!   [`admin`]: the organization's administration (settings, audit log).
 //! - [`crm_events`]: the CRM's own work on its events (deleting one: rule, audit, the session
 //!   that carries it to Outlook).
 //! - [`items`]: the sidebar's work on an item (context, save, unlink, categorize), where the
@@ -29,6 +30,7 @@
 //! Dependencies point down this list (`scripts/check-imports` fails on any import cycle).
 
 pub mod accounts;
+pub mod admin;
 pub mod auth;
 pub mod cli;
 pub mod clock;

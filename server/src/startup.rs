@@ -18,6 +18,7 @@ use crate::http::accept::HEADER_READ_TIMEOUT;
 use crate::http::accept::{ConnectionLimits, Limited};
 
 use crate::accounts::Accounts;
+use crate::admin::Admin;
 use crate::auth::connections::TokenSource;
 use crate::auth::sign_in::SignIn;
 use crate::config::ServerConfig;
@@ -138,6 +139,10 @@ impl Application {
                 identity: store.clone(),
                 audit: store.clone(),
                 sync: sync.clone(),
+            }),
+            admin: Arc::new(Admin {
+                identity: store.clone(),
+                audit: store.clone(),
             }),
             crm_events: Arc::new(CrmEvents {
                 store: store.clone(),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 
 use crate::accounts::Accounts;
+use crate::admin::Admin;
 use crate::auth::connections::TokenSource;
 use crate::auth::sign_in::SignIn;
 use crate::crm_events::CrmEvents;
@@ -40,6 +41,7 @@ pub struct AppState {
     pub items: Arc<Items>,
     pub crm_events: Arc<CrmEvents>,
     pub accounts: Arc<Accounts>,
+    pub admin: Arc<Admin>,
     pub sync: Arc<SyncEngine>,
     pub limits: RateLimits,
 }

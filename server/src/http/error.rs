@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use liaison_domain::api::{ErrorBody, ErrorCode};
 
+use crate::admin::AdminError;
 use crate::auth::connections::TokenError;
 use crate::auth::sign_in::SignInError;
 use crate::items::ItemError;
@@ -191,6 +192,20 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::Unavailable(_) => Self::Unavailable(error),
             other => Self::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<AdminError> for ApiError {
+    fn from(error: AdminError) -> Self {
+        match error {
+            AdminError::Invalid(invalid) => Self::BadRequest {
+                code: ErrorCode::InvalidValue,
+                message: invalid.expected.into(),
+                field: Some(invalid.field.into()),
+            },
+            AdminError::NoTenant => Self::NotFound,
+            AdminError::Store(error) => error.into(),
         }
     }
 }
