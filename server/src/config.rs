@@ -18,6 +18,7 @@ use crate::identity::{GoogleSettings, IdentitySettings, MicrosoftSettings};
 use crate::store::DatabaseUrl;
 use crate::sync::SyncSettings;
 use crate::synced_window::SyncedWindow;
+use crate::telemetry::LogFormat;
 
 /// Liaison: a CRM sidebar for Outlook, and its server.
 #[derive(Debug, Parser)]
@@ -25,6 +26,15 @@ use crate::synced_window::SyncedWindow;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// How log lines are written to stderr: readable text, or one JSON object per line.
+    #[arg(
+        long,
+        global = true,
+        env = "LIAISON_LOG_FORMAT",
+        value_enum,
+        default_value_t
+    )]
+    pub log_format: LogFormat,
 }
 
 // Parsed once per process: the size of its largest variant does not matter.

@@ -7,6 +7,6 @@ use liaison_server::{cli, telemetry};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Cli::parse();
-    telemetry::init();
+    telemetry::init(args.log_format);
     cli::run(args).await
 }

@@ -7,6 +7,6 @@ use liaison_server::config::Cli;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Cli::parse();
-    liaison_server::telemetry::init();
+    liaison_server::telemetry::init(args.log_format);
     liaison_server::cli::run(args).await
 }

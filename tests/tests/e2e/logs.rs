@@ -16,6 +16,39 @@ use serde_json::json;
 
 #[tokio::test]
 async fn a_full_sign_in_refresh_and_graph_story_logs_no_secret() {
+    let logged = sign_in_refresh_and_graph_story("text").await;
+    assert!(
+        logged.contains("TRACE") || logged.contains("DEBUG"),
+        "the server logged at every level"
+    );
+}
+
+/// `--log-format json`: every line is one JSON object with a time, a level and the event's
+/// fields, and the same story logs no secret either (span fields are written too).
+#[tokio::test]
+async fn json_logs_are_one_object_per_line_and_hold_no_secret() {
+    let logged = sign_in_refresh_and_graph_story("json").await;
+    let mut levels = std::collections::BTreeSet::new();
+    for line in logged.lines() {
+        let object: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not a JSON object ({e}): {line}"));
+        assert!(object["timestamp"].is_string(), "{line}");
+        assert!(object["fields"].is_object(), "{line}");
+        levels.insert(object["level"].as_str().unwrap().to_owned());
+    }
+    assert!(
+        levels.contains("TRACE") && levels.contains("INFO"),
+        "{levels:?}"
+    );
+    assert!(
+        logged.contains(r#""message":"listening on http://"#),
+        "the start-up line is there"
+    );
+}
+
+/// Runs the story with the logs in `format` and returns what the server wrote, once checked to
+/// hold no secret.
+async fn sign_in_refresh_and_graph_story(format: &str) -> String {
     let seed = Seed::contoso();
     let tenant = seed.tenants[0].id.clone();
     let sim = Simulator::start(seed).await.unwrap();
@@ -40,6 +73,7 @@ async fn a_full_sign_in_refresh_and_graph_story_logs_no_secret() {
         .args(["--microsoft-authority", &sim.url()])
         .args(["--graph-url", &format!("{}/v1.0", sim.url())])
         .args(["--ui-dir", "/nonexistent", "--no-sync-worker"])
+        .args(["--log-format", format])
         .env("RUST_LOG", "trace")
         .env_remove("LIAISON_CRASH_AT")
         .stdout(Stdio::from(log.try_clone().unwrap()))
@@ -113,10 +147,6 @@ async fn a_full_sign_in_refresh_and_graph_story_logs_no_secret() {
     let _ = child.wait();
 
     let logged = std::fs::read_to_string(&log_path).unwrap();
-    assert!(
-        logged.contains("TRACE") || logged.contains("DEBUG"),
-        "the server logged at every level"
-    );
     for secret in [
         "sim.rt.",   // refresh tokens
         "sim.code.", // authorization codes
@@ -138,4 +168,5 @@ async fn a_full_sign_in_refresh_and_graph_story_logs_no_secret() {
                 .join("\n")
         );
     }
+    logged
 }
