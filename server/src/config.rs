@@ -339,6 +339,10 @@ pub struct HttpArgs {
     /// a quarter of --max-connections unless set (a company's users may share one address).
     #[arg(long, env = "LIAISON_MAX_CONNECTIONS_PER_CLIENT")]
     pub max_connections_per_client: Option<std::num::NonZeroUsize>,
+    /// Serve `GET /metrics` (Prometheus' text format) to a scraper sending `Authorization:
+    /// Bearer <this token>` (at least 32 characters); without it the endpoint is off.
+    #[arg(long, env = "LIAISON_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<SecretString>,
 }
 
 #[derive(Debug, Args)]
@@ -414,6 +418,8 @@ pub struct ServerConfig {
     /// Seals refresh tokens and PKCE verifiers at rest.
     pub keyring: std::sync::Arc<Keyring>,
     pub sync: SyncSettings,
+    /// The token `/metrics` asks for; `None`: the endpoint is off.
+    pub metrics_token: Option<SecretString>,
 }
 
 impl ServerConfig {
@@ -433,6 +439,15 @@ impl ServerConfig {
     fn from_args(args: ServeArgs, database: DatabaseUrl) -> anyhow::Result<Self> {
         let keyring = args.secrets.keyring(&args.store.data_dir())?;
         let identity = args.identity.settings(args.http.public_url.as_ref());
+        if let Some(token) = &args.http.metrics_token {
+            let chars = token.expose_secret().chars().count();
+            if chars < crate::telemetry::metrics::MIN_TOKEN_CHARS {
+                anyhow::bail!(
+                    "--metrics-token must have at least {} characters (it has {chars})",
+                    crate::telemetry::metrics::MIN_TOKEN_CHARS
+                );
+            }
+        }
         let tls = match (
             args.http.tls_self_signed,
             args.http.tls_cert,
@@ -471,6 +486,7 @@ impl ServerConfig {
             identity,
             keyring: std::sync::Arc::new(keyring),
             sync: args.sync.settings(),
+            metrics_token: args.http.metrics_token,
         })
     }
 }

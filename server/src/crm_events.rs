@@ -10,6 +10,7 @@ use liaison_domain::permissions::{CrmEventVerdict, delete_crm_event};
 use crate::items::ItemError;
 use crate::store::{AuditAction, AuditEntry, AuditLog, CrmStore, EventId, Share, User, UserKey};
 use crate::sync::SyncEngine;
+use crate::telemetry::metrics;
 
 pub struct CrmEvents {
     pub store: Arc<dyn CrmStore>,
@@ -49,6 +50,7 @@ impl CrmEvents {
                 audit.allowed = false;
                 audit.reason = Some(reason.as_str().to_owned());
                 self.audit.append_audit(&audit).await?;
+                metrics::refusal(audit.action.as_str(), reason.as_str());
                 return Err(ItemError::Refused(reason));
             }
             CrmEventVerdict::Hidden => return Err(ItemError::NotFound),

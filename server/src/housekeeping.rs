@@ -1,6 +1,7 @@
 //! Housekeeping: what has run its course leaves the store — idempotency keys after two days
 //! (answers are replayed for at least one), sessions past their end or idle limit, expired
-//! dialog codes and sign-in flows, stale delegation checks. Runs every ten minutes in each
+//! dialog codes and sign-in flows, stale delegation checks, sync sessions' lines after 30
+//! days. Runs every ten minutes in each
 //! instance (the deletes are idempotent, so instances need not agree).
 
 use std::sync::Arc;
@@ -13,6 +14,8 @@ use crate::store::{PurgeBefore, Purged, Store, StoreError};
 
 /// How long an idempotency key and its answer are kept.
 pub const IDEMPOTENCY_KEY_MS: i64 = 48 * 60 * 60 * 1000;
+/// How long a sync session's line is kept for the administrators' console.
+pub const SYNC_SESSION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 const EVERY: Duration = Duration::from_secs(600);
 
 /// Purges once, as of `now_ms`.
@@ -24,6 +27,7 @@ pub async fn purge_once(store: &dyn Store, now_ms: i64) -> Result<Purged, StoreE
             now_ms,
             idle_sessions_ms: now_ms - IDLE_MS,
             delegation_checks_ms: now_ms - delegation_ttl_ms,
+            sync_sessions_ms: now_ms - SYNC_SESSION_MS,
         })
         .await
 }

@@ -10,10 +10,11 @@ use tower_http::trace::TraceLayer;
 use crate::http::fetch_metadata::navigations_only;
 use crate::http::headers::{Https, security_headers};
 use crate::http::limits::{MAX_BODY_BYTES, time_limit};
+use crate::http::measure::measure;
 use crate::http::rate_limit::{RouteClass, limit_route_class};
 use crate::routes::{
     admin, admin_consent, assets, connections, crm, diagnostics, fallback, graph_webhooks, health,
-    home, items, manifest, me, pages, permissions, sign_in, sync, taskpane,
+    home, items, manifest, me, metrics, pages, permissions, sign_in, sync, taskpane,
 };
 use crate::state::AppState;
 
@@ -100,6 +101,7 @@ pub fn build(
     let router = Router::new()
         .route("/", get(home::get_home))
         .route("/healthz", get(health::get_health))
+        .route("/metrics", get(metrics::get_metrics))
         .route("/manifest.xml", get(manifest::get_manifest))
         .route("/taskpane.html", get(taskpane::get_task_pane))
         .route("/assets/{name}", get(assets::get_asset))
@@ -133,5 +135,6 @@ pub fn build(
                 })
                 .on_failure(()),
         )
+        .layer(middleware::from_fn(measure))
         .with_state(state)
 }

@@ -33,6 +33,7 @@ use crate::items::Items;
 use crate::state::AppState;
 use crate::store::Store;
 use crate::sync::SyncEngine;
+use crate::telemetry::metrics::MetricsAccess;
 use crate::{router, store};
 
 /// A bound, ready server.
@@ -151,6 +152,10 @@ impl Application {
             }),
             sync,
             limits: RateLimits::new(config.rate_limits, config.trusted_proxies.clone()),
+            metrics: config
+                .metrics_token
+                .as_ref()
+                .map(|token| Arc::new(MetricsAccess::new(token))),
         };
         // HSTS whenever browsers reach Liaison over HTTPS: its own TLS, or a TLS proxy in front
         // (an `https://` public URL). Browsers ignore the header on plain HTTP.

@@ -21,6 +21,7 @@ use crate::identity::{Identity, Microsoft};
 use crate::items::Items;
 use crate::store::Store;
 use crate::sync::SyncEngine;
+use crate::telemetry::metrics::MetricsAccess;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -44,6 +45,8 @@ pub struct AppState {
     pub admin: Arc<Admin>,
     pub sync: Arc<SyncEngine>,
     pub limits: RateLimits,
+    /// Who may read `/metrics`; `None`: the endpoint is off.
+    pub metrics: Option<Arc<MetricsAccess>>,
 }
 
 impl AppState {

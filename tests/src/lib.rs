@@ -155,6 +155,8 @@ pub struct TestAppBuilder {
     /// Liaison's store starts with the demo's tenant, people and records (default), or empty —
     /// a fresh installation that has seen no tenant yet.
     pub seed_store: bool,
+    /// `/metrics` is served (to [`METRICS_TOKEN`]); on by default.
+    pub metrics: bool,
 }
 
 impl Default for TestAppBuilder {
@@ -181,6 +183,7 @@ impl Default for TestAppBuilder {
             public_url: None,
             seed: None,
             seed_store: true,
+            metrics: true,
         }
     }
 }
@@ -277,6 +280,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Serves no `/metrics` (no token configured).
+    pub fn without_metrics(mut self) -> Self {
+        self.metrics = false;
+        self
+    }
+
     /// Keeps a verified delegation this long (the tests of revocation use a short time).
     pub fn delegation_ttl(mut self, ttl: std::time::Duration) -> Self {
         self.delegation_ttl = ttl;
@@ -336,6 +345,7 @@ impl TestAppBuilder {
                 liaison_server::auth::secrets::Keyring::load_or_create(&data.path().join("keys"))
                     .expect("an encryption key"),
             ),
+            metrics_token: self.metrics.then(|| METRICS_TOKEN.to_owned().into()),
         };
         if self.consented {
             simulator.grant_admin_consent(&seed.tenants[0].id);
@@ -379,6 +389,18 @@ impl TestAppBuilder {
 }
 
 /// A refusal's status and JSON error body.
+/// The token the test servers' `/metrics` asks for.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789abcdef";
+
+/// The value of the sample `series` (name and labels, as Prometheus writes them) in `text`, 0
+/// when absent (a counter not counted yet).
+pub fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .filter_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .filter_map(|value| value.trim().parse::<f64>().ok())
+        .sum()
+}
+
 pub async fn error_body(res: reqwest::Response) -> (u16, liaison_domain::api::ErrorBody) {
     let status = res.status().as_u16();
     (status, res.json().await.expect("an error body"))
@@ -494,6 +516,19 @@ impl TestApp {
             .send()
             .await
             .expect("the server answers")
+    }
+
+    /// The server's metrics, as a scraper holding the token reads them.
+    pub async fn metrics(&self) -> String {
+        let res = self
+            .http
+            .get(format!("{}/metrics", self.url))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .expect("the server answers");
+        assert_eq!(res.status(), 200, "/metrics");
+        res.text().await.expect("a body")
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -16,7 +16,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
-use super::retry;
+use super::{retry, tally};
+use crate::telemetry::metrics;
 
 /// Graph's concurrency limit per app and mailbox.
 pub const MAX_IN_FLIGHT_PER_MAILBOX: usize = 4;
@@ -261,6 +262,7 @@ impl GraphClient {
                 ?status,
                 "retrying a Graph call"
             );
+            metrics::graph_retry_wait(wait, retry_after.is_some());
             tokio::time::sleep(wait).await;
             waited += wait;
         }
@@ -293,12 +295,18 @@ impl GraphClient {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request.send().await.map_err(|e| Attempt::Retryable {
-            status: None,
-            retry_after: None,
-            error: GraphError::Transport(e.without_url().to_string()),
+        let response = request.send().await.map_err(|e| {
+            tally::note(false);
+            metrics::graph_answer(None);
+            Attempt::Retryable {
+                status: None,
+                retry_after: None,
+                error: GraphError::Transport(e.without_url().to_string()),
+            }
         })?;
         let status = response.status();
+        tally::note(status == StatusCode::TOO_MANY_REQUESTS);
+        metrics::graph_answer(Some(status.as_u16()));
         let retry_after = response
             .headers()
             .get(header::RETRY_AFTER)
@@ -383,6 +391,12 @@ impl GraphClient {
             }
             let responses: Responses =
                 serde_json::from_value(value).map_err(|e| GraphError::Decode(e.to_string()))?;
+            for answer in &responses.responses {
+                // Graph throttles a batch's requests one by one.
+                let throttled = answer.status == StatusCode::TOO_MANY_REQUESTS.as_u16();
+                tally::note_batch_answer(throttled);
+                metrics::graph_batch_answer(answer.status);
+            }
             answers.extend(responses.responses);
         }
         Ok(answers)

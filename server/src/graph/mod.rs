@@ -9,3 +9,4 @@ pub mod creator;
 pub mod entry_id;
 pub mod model;
 pub mod retry;
+pub mod tally;

@@ -6,7 +6,8 @@
 //!   converts into it here, and only here.
 //! - [`extract`]: `AppJson<T>`, naming the bad field of a body; [`caller`]: `Caller`.
 //! - [`headers`] (CSP, HSTS per route class), [`limits`] (body size, time), [`rate_limit`],
-//!   [`fetch_metadata`] (the sign-in pages take cross-site navigations only).
+//!   [`fetch_metadata`] (the sign-in pages take cross-site navigations only), [`measure`]
+//!   (every request counted and timed for the metrics, by route class).
 //! - [`pages`]: the one HTML layout; [`markup`]: escaping; [`taskpane`]: the task pane page;
 //!   [`manifest`]: `manifest.xml` for a public URL; [`tls`]: certificates.
 
@@ -19,6 +20,7 @@ pub mod headers;
 pub mod limits;
 pub mod manifest;
 pub mod markup;
+pub mod measure;
 pub mod pages;
 pub mod public_url;
 pub mod rate_limit;

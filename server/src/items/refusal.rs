@@ -8,6 +8,7 @@ use crate::items::error::ItemError;
 use crate::items::facts::Gathered;
 use crate::items::service::Items;
 use crate::store::{AuditAction, AuditEntry, IdempotencyKey, StoredResponse, User};
+use crate::telemetry::metrics;
 
 /// What a refused request is told: a rule's refusal (`403` with its code, as the API documents)
 /// or a record the caller may not link (`404` naming `linkRecordIds`).
@@ -90,6 +91,10 @@ impl Items {
         self.store
             .record_refusal(&audit, key.map(|k| (k, &answer)))
             .await?;
+        metrics::refusal(audit.action.as_str(), &refusal.code());
+        if audit.action == AuditAction::ItemSave {
+            metrics::save("refused");
+        }
         Err(refusal.into_error())
     }
 }

@@ -16,6 +16,7 @@ use crate::store::{
     AuditAction, EventTime, EventType, EventWrite, IdempotencyKey, Idempotent, QueueWrite,
     QueuedSave, SaveCommand, StoreError, StoredEvent, StoredResponse, StoredStatus, User,
 };
+use crate::telemetry::metrics;
 
 /// How many records one save may link.
 const MAX_LINKS: usize = 50;
@@ -180,6 +181,7 @@ impl Items {
         };
         match store.save_item(&cmd, &audit, &respond).await {
             Ok(Idempotent::Fresh(response)) => {
+                metrics::save(outcome.as_str());
                 // Saved now where a queued save of it was given up on: the flag comes off.
                 if let (false, Sighting::Seen(event)) = (queued, &gathered.sighting) {
                     self.clear_failed_flag(&gathered.owner, &event.id, &event.categories)

@@ -14,6 +14,7 @@ pub mod home;
 pub mod items;
 pub mod manifest;
 pub mod me;
+pub mod metrics;
 pub mod pages;
 pub mod permissions;
 pub mod sign_in;

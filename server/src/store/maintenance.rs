@@ -31,6 +31,8 @@ pub struct PurgeBefore {
     pub idle_sessions_ms: i64,
     /// Delegation checks made before this (they are trusted five minutes at most).
     pub delegation_checks_ms: i64,
+    /// Sync sessions' lines of sessions started before this.
+    pub sync_sessions_ms: i64,
 }
 
 /// How many rows a purge deleted, per kind.
@@ -41,6 +43,7 @@ pub struct Purged {
     pub dialog_codes: u64,
     pub sign_in_flows: u64,
     pub delegation_checks: u64,
+    pub sync_sessions: u64,
 }
 
 /// The store as a whole: its backend, its migrations, whether it answers.
@@ -52,7 +55,7 @@ pub trait Maintenance: Send + Sync {
     /// Answers when the store can serve queries; `/healthz` uses it.
     async fn ping(&self) -> Result<(), StoreError>;
     /// Deletes what has run its course: old idempotency keys, dead sessions, expired dialog
-    /// codes and sign-in flows, stale delegation checks.
+    /// codes and sign-in flows, stale delegation checks, old sync sessions' lines.
     async fn purge(&self, before: PurgeBefore) -> Result<Purged, StoreError>;
     /// Rows in `table`, across tenants (tests and benchmarks only).
     #[cfg(feature = "test-support")]

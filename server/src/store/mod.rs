@@ -8,6 +8,8 @@
 //! - [`SyncStore`] (`sync.rs`): sync jobs and their leases, Graph links, the outbox, category
 //!   removals. [`SubscriptionStore`] (`subscriptions.rs`): change-notification subscriptions.
 //! - [`AuditLog`] (`audit.rs`): the append-only audit log.
+//! - [`Operations`] (`operations.rs`): what the administrators' console and the metrics read —
+//!   sync sessions' history, the jobs the circuit breaker stopped, the work waiting.
 //!
 //! Callers take the narrowest trait they need; [`Store`] is all of them, what the server
 //! holds. `sql/` implements them once for SQLite (embedded, the default; one file, WAL journal)
@@ -25,6 +27,7 @@ mod error;
 mod identity;
 mod ids;
 mod maintenance;
+mod operations;
 mod sql;
 mod subscriptions;
 mod sync;
@@ -48,6 +51,7 @@ pub use ids::{EventId, TenantId, UserId, UserKey};
 #[cfg(feature = "test-support")]
 pub use maintenance::CountedTable;
 pub use maintenance::{Backend, Maintenance, PurgeBefore, Purged};
+pub use operations::{Operations, QueueDepth, SessionQuery, StoppedJob, SyncSessionRecord};
 pub use subscriptions::{GraphSubscription, SubscriptionStore};
 pub use sync::{
     CategoryRemoval, GraphLink, JobError, JobOutcome, Lease, QueuedSave, SyncCursor, SyncJob,
@@ -57,12 +61,26 @@ pub use url::DatabaseUrl;
 
 /// Every area of the record store: what the server holds and hands each part the slice of.
 pub trait Store:
-    IdentityStore + CrmStore + SyncStore + SubscriptionStore + AuditLog + Maintenance + 'static
+    IdentityStore
+    + CrmStore
+    + SyncStore
+    + SubscriptionStore
+    + AuditLog
+    + Operations
+    + Maintenance
+    + 'static
 {
 }
 
 impl<T> Store for T where
-    T: IdentityStore + CrmStore + SyncStore + SubscriptionStore + AuditLog + Maintenance + 'static
+    T: IdentityStore
+        + CrmStore
+        + SyncStore
+        + SubscriptionStore
+        + AuditLog
+        + Operations
+        + Maintenance
+        + 'static
 {
 }
 

@@ -50,6 +50,8 @@ pub struct SyncJob {
     /// An administrator resumed the job after the breaker stopped it: the next session may
     /// make the cancellations it found.
     pub breaker_confirmed: bool,
+    /// The worker whose expired lease this claim took over (it died, or stalled, mid-session).
+    pub taken_over_from: Option<String>,
     pub lease: Lease,
 }
 

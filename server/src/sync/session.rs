@@ -18,6 +18,7 @@
 //! 6. down-sync: the CRM category comes off Outlook items whose CRM event was deleted.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use liaison_domain::api::SyncReport;
 use secrecy::SecretString;
@@ -27,14 +28,16 @@ use crate::clock::{from_rfc3339, now_ms};
 use crate::crash;
 use crate::graph::client::{GraphClient, GraphError};
 use crate::graph::model::same_category;
+use crate::graph::tally::{self, Tally};
 use crate::store::{
-    GraphLink, JobError, JobOutcome, Provider, SyncCursor, SyncJob, SyncStore, SyncWindow,
-    SyncWrite, Tenant, User,
+    GraphLink, JobError, JobOutcome, Provider, SyncCursor, SyncJob, SyncSessionRecord, SyncStore,
+    SyncWindow, SyncWrite, Tenant, User,
 };
 use crate::sync::engine::SyncEngine;
 use crate::sync::error::SyncError;
 use crate::sync::notifications;
 use crate::sync::plan::{self, DeltaItem};
+use crate::telemetry::metrics;
 
 /// Writes per transaction: small enough not to hold SQLite's write lock for long.
 const CHUNK: usize = 500;
@@ -42,6 +45,60 @@ const CHUNK: usize = 500;
 impl SyncEngine {
     /// Runs a session on a claimed job and releases the job with its outcome.
     pub(super) async fn run_session(&self, job: SyncJob) -> Result<SyncReport, SyncError> {
+        let started_at_ms = now_ms();
+        if let Some(dead) = &job.taken_over_from {
+            tracing::warn!(worker = %dead, "took over a sync job whose lease expired");
+            metrics::lease_takeover();
+        }
+        let tally = Arc::new(Tally::default());
+        let result = tally::counted(tally.clone(), self.run_and_release(&job)).await;
+        self.record_session(&job, started_at_ms, &result, &tally)
+            .await;
+        result
+    }
+
+    /// Leaves the session's line for the administrators (a failure to write it is logged: the
+    /// session's work stands) and counts it.
+    async fn record_session(
+        &self,
+        job: &SyncJob,
+        started_at_ms: i64,
+        result: &Result<SyncReport, SyncError>,
+        tally: &Tally,
+    ) {
+        let code = match result {
+            Ok(_) => "ok",
+            Err(error) => error.code(),
+        };
+        metrics::sync_session(code);
+        let report = result.as_ref().ok();
+        let count = |n: Option<u32>| i64::from(n.unwrap_or(0));
+        let line = SyncSessionRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            organizer: job.organizer.clone(),
+            started_at_ms,
+            finished_at_ms: now_ms(),
+            result: code.to_owned(),
+            full_round: report.is_some_and(|r| r.full),
+            events_in: count(report.map(|r| r.changed_items)),
+            events_out: count(report.map(|r| {
+                r.upserted
+                    + r.cancelled
+                    + r.unfollowed
+                    + r.queued_saves_written
+                    + r.categories_removed
+            })),
+            graph_requests: i64::try_from(tally.requests()).unwrap_or(i64::MAX),
+            throttled: i64::try_from(tally.throttled()).unwrap_or(i64::MAX),
+            took_over_lease: job.taken_over_from.is_some(),
+        };
+        if let Err(error) = self.store.record_sync_session(&line).await {
+            tracing::warn!(%error, "a sync session's line could not be written");
+        }
+    }
+
+    /// Runs the session and releases the job with its outcome.
+    async fn run_and_release(&self, job: &SyncJob) -> Result<SyncReport, SyncError> {
         // Read once: the session needs the CRM category, the release the interval.
         let tenant = self.store.tenant(&job.organizer.tenant_id).await;
         let interval_ms = match &tenant {
@@ -49,10 +106,7 @@ impl SyncEngine {
             _ => 15 * 60_000,
         };
         let result = match tenant {
-            Ok(Some(tenant)) => {
-                self.under_lease(&job, self.run_claimed(&job, &tenant))
-                    .await
-            }
+            Ok(Some(tenant)) => self.under_lease(job, self.run_claimed(job, &tenant)).await,
             Ok(None) => Err(SyncError::UnknownTenant),
             Err(error) => Err(error.into()),
         };

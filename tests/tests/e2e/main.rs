@@ -12,6 +12,7 @@ mod items;
 mod items_replay;
 mod logs;
 mod manifest;
+mod metrics;
 mod office_standin;
 mod outside_input;
 mod permissions;

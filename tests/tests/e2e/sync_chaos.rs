@@ -203,6 +203,7 @@ async fn two_workers_never_run_one_job_at_once_and_an_expired_lease_is_taken_ove
                         tokio::time::sleep(Duration::from_millis(2)).await;
                         continue;
                     };
+                    assert_eq!(job.taken_over_from, None, "a released job has no holder");
                     let previous = holders
                         .lock()
                         .unwrap()
@@ -269,7 +270,18 @@ async fn two_workers_never_run_one_job_at_once_and_an_expired_lease_is_taken_ove
             .claim_sync_job(Some(&organizer_0), &alive, later)
             .await
             .unwrap();
-        assert!(taken.is_some(), "the expired lease is taken over");
+        assert_eq!(
+            taken
+                .expect("the expired lease is taken over")
+                .taken_over_from
+                .as_deref(),
+            Some("dead"),
+            "the claim names whose lease it took over"
+        );
+        assert_eq!(
+            dead.taken_over_from, None,
+            "the first claim found the job free"
+        );
         assert!(
             !a.apply_sync(&dead, &[], None, later + 1_000, later)
                 .await

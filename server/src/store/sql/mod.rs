@@ -11,6 +11,7 @@ mod db;
 mod events;
 mod identity;
 mod identity_rows;
+mod operations;
 mod records;
 mod rows;
 mod subscriptions;
@@ -141,6 +142,11 @@ impl Maintenance for SqlStore {
             delegation_checks: delete(
                 "DELETE FROM delegation_checks WHERE checked_at_ms < $1",
                 before.delegation_checks_ms,
+            )
+            .await?,
+            sync_sessions: delete(
+                "DELETE FROM sync_sessions WHERE started_at_ms < $1",
+                before.sync_sessions_ms,
             )
             .await?,
         })

@@ -27,6 +27,7 @@ struct JobRow {
     category_id: Option<String>,
     category_name: Option<String>,
     breaker_confirmed: bool,
+    taken_over_from: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -84,20 +85,22 @@ impl SyncStore for SqlStore {
         now_ms: i64,
     ) -> Result<Option<SyncJob>, StoreError> {
         // The pick and the lease are one statement; PostgreSQL skips rows another claimer has
-        // locked instead of waiting for them.
+        // locked instead of waiting for them. Every SET reads the row as it was: a holder
+        // still named is one whose lease expired (a release clears it).
         let lock = match self.backend() {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
         let row: Option<JobRow> = sql(format!(
-            "UPDATE sync_jobs SET leased_by = $1, lease_until_ms = $2, runs = runs + 1 \
+            "UPDATE sync_jobs SET taken_over_from = leased_by, leased_by = $1, \
+             lease_until_ms = $2, runs = runs + 1 \
              WHERE (tenant_id, organizer_id) = (SELECT tenant_id, organizer_id \
              FROM sync_jobs WHERE (lease_until_ms IS NULL OR lease_until_ms < $3) \
              AND breaker_tripped_at_ms IS NULL AND (CAST($4 AS TEXT) IS NULL \
              AND due_at_ms <= $3 OR tenant_id = $4 AND organizer_id = $5) \
              ORDER BY due_at_ms LIMIT 1{lock}) \
              RETURNING tenant_id, organizer_id, delta_link, window_start, window_end, \
-             category_id, category_name, breaker_confirmed"
+             category_id, category_name, breaker_confirmed, taken_over_from"
         ))
         .bind(&lease.worker)
         .bind(lease.until_ms)
@@ -116,6 +119,7 @@ impl SyncStore for SqlStore {
             category_id: r.category_id,
             category_name: r.category_name,
             breaker_confirmed: r.breaker_confirmed,
+            taken_over_from: r.taken_over_from,
             lease: lease.clone(),
         }))
     }

@@ -1,5 +1,8 @@
 //! Logging set-up. Messages are readable alone; ids go in fields. Secrets are never logged:
-//! request spans carry the method and path only, never the query string.
+//! request spans carry the method and path only, never the query string. [`metrics`]: what the
+//! server counts and times, for Prometheus.
+
+pub mod metrics;
 
 use std::io::IsTerminal;
 
