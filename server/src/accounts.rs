@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use liaison_domain::api::{ConnectionState, Connections, Me};
+use liaison_domain::api::{Connections, Me};
 
 use crate::store::{
     AuditAction, AuditEntry, AuditLog, ConnectionStatus, IdentityStore, Provider, StoreError, User,
@@ -26,13 +26,8 @@ impl Accounts {
             (Provider::Microsoft, &mut connections.microsoft),
             (Provider::Google, &mut connections.google),
         ] {
-            *slot = match self.identity.connection(&user.key(), provider).await? {
-                None => ConnectionState::NotConnected,
-                Some(c) if c.status == ConnectionStatus::NeedsReconnect => {
-                    ConnectionState::NeedsReconnect
-                }
-                Some(_) => ConnectionState::Connected,
-            };
+            let connection = self.identity.connection(&user.key(), provider).await?;
+            *slot = ConnectionStatus::shown(connection.map(|c| c.status));
         }
         Ok(Me {
             mailbox: user.mailbox.clone(),

@@ -65,10 +65,15 @@ pub fn build(
         .route("/sync", get(sync::get_sync_status))
         .route("/sync/run", post(sync::run_sync_now))
         .route("/session", delete(sign_in::end_session))
+        .route("/admin/me", get(admin::get_me))
+        .route("/admin/session", delete(admin::end_session))
         .route(
             "/admin/settings",
             get(admin::get_settings).put(admin::put_settings),
         )
+        .route("/admin/users", get(admin::get_users))
+        .route("/admin/sync", get(admin::get_sync))
+        .route("/admin/sync/{mailbox}/resume", post(admin::resume_sync))
         .route("/admin/audit", get(admin::get_audit))
         .route("/connections/google", post(connections::connect_google))
         .route(
@@ -95,6 +100,7 @@ pub fn build(
         .route("/auth/google/start", get(sign_in::start_google_connect))
         .route("/auth/{provider}/callback", get(sign_in::finish_sign_in))
         .route("/admin/consent", get(admin_consent::start_admin_consent))
+        .route("/admin/sign-in", get(sign_in::start_console_sign_in))
         .route_layer(limited(RouteClass::SignIn))
         .route_layer(middleware::from_fn(navigations_only));
 

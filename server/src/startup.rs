@@ -144,6 +144,8 @@ impl Application {
             admin: Arc::new(Admin {
                 identity: store.clone(),
                 audit: store.clone(),
+                operations: store.clone(),
+                sync: sync.clone(),
             }),
             crm_events: Arc::new(CrmEvents {
                 store: store.clone(),

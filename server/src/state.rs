@@ -58,6 +58,12 @@ impl AppState {
     }
 }
 
+impl FromRef<AppState> for Arc<PublicUrl> {
+    fn from_ref(state: &AppState) -> Self {
+        state.public_url.clone()
+    }
+}
+
 impl FromRef<AppState> for RateLimits {
     fn from_ref(state: &AppState) -> Self {
         state.limits.clone()

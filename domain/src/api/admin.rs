@@ -3,6 +3,16 @@
 
 use serde::{Deserialize, Serialize};
 
+/// `GET /api/admin/me`: who the console is signed in as, and whether they may administer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsoleUser {
+    pub mailbox: String,
+    pub display_name: String,
+    /// Holds `Liaison.Admin` (for 15 minutes after the sign-in that showed it).
+    pub is_admin: bool,
+}
+
 /// `GET`/`PUT /api/admin/settings`: the organization's settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -41,4 +51,7 @@ pub struct AuditLine {
 #[serde(rename_all = "camelCase")]
 pub struct AuditPage {
     pub lines: Vec<AuditLine>,
+    /// Pass as `before` for older lines; absent when there are none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<String>,
 }

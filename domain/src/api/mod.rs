@@ -4,13 +4,17 @@
 //! [`ErrorCode`] that clients branch on and a human message they show.
 
 mod admin;
+mod admin_sync;
+mod admin_users;
 mod items;
 mod resolve;
 mod sync;
 
 use serde::{Deserialize, Serialize};
 
-pub use admin::{AuditLine, AuditPage, OrgSettings};
+pub use admin::{AuditLine, AuditPage, ConsoleUser, OrgSettings};
+pub use admin_sync::{StoppedSync, SyncOverview, SyncSessionLine};
+pub use admin_users::{AdminUser, DelegateOf, OrganizerState, UserPage};
 pub use items::{
     ConnectGoogle, ConnectionState, Connections, CrmCategory, CrmEvent, CrmRecord, DialogCode,
     ItemContext, ItemLookup, ItemRef, ItemStatus, Me, Person, RecordKind, RecordPage,

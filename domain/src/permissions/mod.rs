@@ -81,6 +81,48 @@ pub fn resolve(facts: &Facts) -> Resolution {
     }
 }
 
+/// A delegate's level from what Microsoft's sources say alone (no item, no client): what an
+/// administrator is shown of a verified delegation.
+pub fn delegate_level(
+    access: &[AccessSource],
+    can_view_private_items: bool,
+    send_on_behalf: bool,
+) -> Level {
+    level_and_capabilities(&delegate_facts(
+        access,
+        can_view_private_items,
+        send_on_behalf,
+    ))
+    .0
+}
+
+/// Facts of a delegate that say nothing of an item or a client: only Microsoft's sources.
+fn delegate_facts(
+    access: &[AccessSource],
+    can_view_private_items: bool,
+    send_on_behalf: bool,
+) -> Facts {
+    Facts {
+        is_owner: false,
+        owner: String::new(),
+        access: access.to_vec(),
+        client_bits: None,
+        can_view_private_items,
+        send_on_behalf,
+        item: ItemFacts {
+            mode: ItemMode::Read,
+            created_by: CreatedBy::Other,
+            is_private: false,
+            is_inbound_invite: false,
+        },
+        organizer_sync_enabled: false,
+        crm: CrmFacts {
+            event_exists: false,
+            delegate_access: CrmAccess::None,
+        },
+    }
+}
+
 /// Whether the sources disagree: one confirms a capability another rules out. The rules
 /// already take the least of them; the server writes a disagreement to the audit log.
 pub fn sources_conflict(sources: &[AccessSource]) -> bool {
@@ -95,25 +137,7 @@ pub fn sources_conflict(sources: &[AccessSource]) -> bool {
 /// Whether the client's bits claim more than the sources grant (they are ignored beyond that,
 /// but the disagreement is worth an audit line).
 pub fn client_claims_more(sources: &[AccessSource], client_bits: OfficeBits) -> bool {
-    let facts = Facts {
-        is_owner: false,
-        owner: String::new(),
-        access: sources.to_vec(),
-        client_bits: None,
-        can_view_private_items: false,
-        send_on_behalf: false,
-        item: ItemFacts {
-            mode: ItemMode::Read,
-            created_by: CreatedBy::Other,
-            is_private: false,
-            is_inbound_invite: false,
-        },
-        organizer_sync_enabled: false,
-        crm: CrmFacts {
-            event_exists: false,
-            delegate_access: CrmAccess::None,
-        },
-    };
+    let facts = delegate_facts(sources, false, false);
     let (_, granted) = level_and_capabilities(&facts);
     let claimed = Capabilities::from_office_bits(client_bits.bits());
     claimed.office_bits() & !granted.office_bits() != 0

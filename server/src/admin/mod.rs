@@ -1,18 +1,23 @@
 //! [`Admin`]: the organization's administration, as a service — its settings (validated,
-//! audited) and its audit log as the API shows it. The routes (`routes/admin.rs`) check that the
-//! caller holds `Liaison.Admin` and map; the tenant is always the administrator's own.
+//! audited), its people (`people.rs`), its sync health and resuming a stopped sync
+//! (`sync.rs`), and its audit log as the API shows it. The routes (`routes/admin.rs`) check
+//! that the caller holds `Liaison.Admin` and map; the tenant is always the administrator's own.
 
+pub mod audit;
+pub mod people;
 mod settings;
+pub mod sync;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use liaison_domain::api::{AuditLine, AuditPage, OrgSettings};
+use liaison_domain::api::{AuditPage, OrgSettings, SyncOverview, UserPage};
 
-use crate::clock::to_rfc3339;
 use crate::store::{
-    AuditAction, AuditEntry, AuditLog, IdentityStore, StoreError, TenantId, User, UserId,
+    AuditAction, AuditEntry, AuditLog, IdentityStore, Operations, StoreError, TenantId, User,
+    UserId,
 };
+use crate::sync::SyncEngine;
 
 pub use settings::Invalid;
 
@@ -24,6 +29,13 @@ pub enum AdminError {
     /// The administrator's tenant is not known to Liaison.
     #[error("no such tenant")]
     NoTenant,
+    /// A mailbox the request names is not one Liaison knows in the tenant, or has nothing of
+    /// what was asked.
+    #[error("{message}")]
+    NoSuchMailbox {
+        field: &'static str,
+        message: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -31,6 +43,8 @@ pub enum AdminError {
 pub struct Admin {
     pub identity: Arc<dyn IdentityStore>,
     pub audit: Arc<dyn AuditLog>,
+    pub operations: Arc<dyn Operations>,
+    pub sync: Arc<SyncEngine>,
 }
 
 impl Admin {
@@ -70,37 +84,114 @@ impl Admin {
         Ok(settings::of(&tenant))
     }
 
-    /// The tenant's newest `limit` audit lines (1 to 500), people shown by mailbox.
+    /// A page of the tenant's people (see [`people::page`]).
+    pub async fn people(
+        &self,
+        tenant_id: &TenantId,
+        cursor: Option<String>,
+        limit: u32,
+        attention_only: bool,
+    ) -> Result<UserPage, AdminError> {
+        Ok(people::page(
+            self.operations.as_ref(),
+            tenant_id,
+            cursor,
+            limit,
+            attention_only,
+        )
+        .await?)
+    }
+
+    /// The tenant's sync health (see [`sync::overview`]); `organizer`: a mailbox, only theirs.
+    pub async fn sync_overview(
+        &self,
+        tenant_id: &TenantId,
+        organizer: Option<&str>,
+        before: Option<String>,
+        limit: u32,
+    ) -> Result<SyncOverview, AdminError> {
+        let organizer = match organizer {
+            None => None,
+            Some(mailbox) => Some(
+                self.user_by_mailbox(tenant_id, "organizer", mailbox)
+                    .await?
+                    .id,
+            ),
+        };
+        let overview = sync::overview(
+            self.operations.as_ref(),
+            self.identity.as_ref(),
+            tenant_id,
+            organizer,
+            before,
+            limit,
+        )
+        .await?;
+        Ok(overview)
+    }
+
+    /// Lets the sync of `mailbox`, which the circuit breaker stopped, run again — what `liaison
+    /// sync-resume` does — audited, and its next session starts at once.
+    pub async fn resume_sync(&self, admin: &User, mailbox: &str) -> Result<(), AdminError> {
+        let organizer = self
+            .user_by_mailbox(&admin.tenant_id, "mailbox", mailbox)
+            .await?;
+        let stopped = self.operations.stopped_sync_jobs(&admin.tenant_id).await?;
+        if !stopped.iter().any(|job| job.organizer_id == organizer.id) {
+            return Err(AdminError::NoSuchMailbox {
+                field: "mailbox",
+                message: format!("the sync of {} is not stopped", organizer.mailbox),
+            });
+        }
+        self.sync.resume(&organizer.key()).await?;
+        let mut audit = AuditEntry::allowed(
+            &admin.tenant_id,
+            &admin.id,
+            AuditAction::AdminSyncResume,
+            &organizer.mailbox,
+        );
+        audit.on_behalf_of_id = Some(organizer.id.clone());
+        self.audit.append_audit(&audit).await?;
+        Ok(())
+    }
+
+    async fn user_by_mailbox(
+        &self,
+        tenant_id: &TenantId,
+        field: &'static str,
+        mailbox: &str,
+    ) -> Result<User, AdminError> {
+        self.identity
+            .user_by_mailbox(tenant_id, mailbox)
+            .await?
+            .ok_or_else(|| AdminError::NoSuchMailbox {
+                field,
+                message: format!("Liaison knows no {mailbox} in your organization"),
+            })
+    }
+
+    /// A page of the tenant's audit log (see [`audit::page`]).
     pub async fn audit_page(
         &self,
         tenant_id: &TenantId,
-        limit: u32,
+        checked: &audit::Checked,
     ) -> Result<AuditPage, AdminError> {
-        let records = self.audit.audit_log(tenant_id, limit.clamp(1, 500)).await?;
-        let mut mailboxes = Mailboxes {
-            identity: self.identity.as_ref(),
-            tenant_id,
-            known: HashMap::new(),
-        };
-        let mut lines = Vec::with_capacity(records.len());
-        for record in records {
-            let allowed = record.allowed();
-            let on_behalf_of = match record.on_behalf_of_id {
-                Some(id) => Some(mailboxes.of(id).await?),
-                None => None,
-            };
-            lines.push(AuditLine {
-                at: to_rfc3339(record.at_ms),
-                actor: mailboxes.of(record.actor_id).await?,
-                on_behalf_of,
-                action: record.action,
-                target: record.target,
-                allowed,
-                reason: record.reason,
-                detail: record.detail,
-            });
-        }
-        Ok(AuditPage { lines })
+        Ok(audit::page(self.audit.as_ref(), tenant_id, checked).await?)
+    }
+
+    /// The tenant's audit log the filter keeps, as a stream of CSV or JSON-lines chunks (see
+    /// [`audit::export`]).
+    pub fn audit_export(
+        &self,
+        tenant_id: &TenantId,
+        checked: audit::Checked,
+    ) -> impl futures::Stream<Item = Result<String, StoreError>> + Send + 'static {
+        audit::export(
+            self.audit.clone(),
+            tenant_id.clone(),
+            checked.filter,
+            checked.format,
+        )
     }
 }
 
@@ -112,7 +203,15 @@ struct Mailboxes<'a> {
     known: HashMap<UserId, String>,
 }
 
-impl Mailboxes<'_> {
+impl<'a> Mailboxes<'a> {
+    fn new(identity: &'a dyn IdentityStore, tenant_id: &'a TenantId) -> Self {
+        Self {
+            identity,
+            tenant_id,
+            known: HashMap::new(),
+        }
+    }
+
     async fn of(&mut self, id: UserId) -> Result<String, StoreError> {
         if let Some(mailbox) = self.known.get(&id) {
             return Ok(mailbox.clone());

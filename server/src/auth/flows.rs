@@ -21,6 +21,10 @@ use crate::store::{FlowPurpose, Provider, SignInFlow, UserKey};
 
 use crate::auth::flow_cookie::{BrowserBinding, StartedFlow};
 
+/// Where the administrators' console lives: a Microsoft sign-in started for it
+/// ([`SignIn::start_console`]) ends with a console session in a cookie, and back there.
+pub const CONSOLE_PATH: &str = "/admin";
+
 impl SignIn {
     /// Starts a redirect to `provider`: the authorization URL to send the browser to, and the
     /// flow cookie to set in it. The flow is remembered under its one-time state.
@@ -30,6 +34,30 @@ impl SignIn {
         purpose: FlowPurpose,
         dialog: bool,
         started_by: Option<UserKey>,
+    ) -> Result<StartedFlow, SignInError> {
+        self.start_flow(provider, purpose, dialog, started_by, "/")
+            .await
+    }
+
+    /// Starts a Microsoft sign-in for the administrators' console, in an ordinary browser.
+    pub async fn start_console(&self) -> Result<StartedFlow, SignInError> {
+        self.start_flow(
+            Provider::Microsoft,
+            FlowPurpose::SignIn,
+            false,
+            None,
+            CONSOLE_PATH,
+        )
+        .await
+    }
+
+    async fn start_flow(
+        &self,
+        provider: Provider,
+        purpose: FlowPurpose,
+        dialog: bool,
+        started_by: Option<UserKey>,
+        return_to: &str,
     ) -> Result<StartedFlow, SignInError> {
         let nonce = sessions::new_token("");
         let redirect_uri = self.callback_url(provider);
@@ -67,7 +95,7 @@ impl SignIn {
                 provider,
                 purpose,
                 nonce,
-                return_to: "/".into(),
+                return_to: return_to.into(),
                 dialog,
                 started_by,
                 browser_hash: Some(browser.hash()),

@@ -7,7 +7,7 @@
 //! - [`admin_consent`]: an administrator's consent for the tenant (sign-in, then Microsoft's
 //!   admin consent endpoint).
 //! - [`flows`]: starting a code flow, bound to the browser that starts it; [`flow_cookie`]:
-//!   that cookie.
+//!   that cookie; [`cookies`]: how every cookie is written and found.
 //! - [`google`]: connecting Google Workspace, bound to the session that asked for it.
 //! - [`refused`]: refused Office SSO tokens in the audit log, bounded.
 //! - [`secrets`]: the encryption envelope of secrets at rest and key rotation.
@@ -18,6 +18,7 @@
 
 pub mod admin_consent;
 pub mod connections;
+pub mod cookies;
 pub mod flow_cookie;
 pub mod flows;
 pub mod google;

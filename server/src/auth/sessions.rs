@@ -6,6 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::Digest;
 
+use crate::auth::cookies::CookieName;
 use crate::clock::now_ms;
 use crate::store::{
     IdentityStore, NewSession, SessionCutoffs, SignedIn, SsoOrigin, StoreError, UserKey,
@@ -22,6 +23,13 @@ pub const TOUCH_MS: i64 = 60 * 1000;
 /// `Liaison.Admin`): an assignment removed in Entra takes effect within this time, as the next
 /// sign-in's token no longer carries it.
 pub const ADMIN_MS: i64 = 15 * 60 * 1000;
+
+/// The administrators' console's session cookie (`SameSite=Strict`, `HttpOnly`): a console in
+/// an ordinary browser carries its session there, never where a script could read it.
+pub const CONSOLE_COOKIE: CookieName = CookieName {
+    https: "__Host-liaison-console",
+    plain: "liaison-console",
+};
 /// How long the sign-in dialog's one-time code may wait to be exchanged.
 pub const DIALOG_CODE_MS: i64 = 2 * 60 * 1000;
 /// How long a sign-in redirect may take.

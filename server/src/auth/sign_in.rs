@@ -91,6 +91,13 @@ pub enum Finished {
         dialog: bool,
     },
     AdminConsented,
+    /// Signed in for the administrators' console: `token` goes in the console cookie
+    /// ([`crate::auth::sessions::CONSOLE_COOKIE`]) until `expires_at_ms`.
+    ConsoleSignedIn {
+        user: User,
+        token: String,
+        expires_at_ms: i64,
+    },
     /// The administrator signed in: on to Microsoft's admin consent page, in this browser.
     Continue(crate::auth::flow_cookie::StartedFlow),
     /// The provider ended the flow with an error (cancelled, refused).
@@ -354,6 +361,15 @@ impl SignIn {
                 &user.mailbox,
             ))
             .await?;
+        if flow.return_to == crate::auth::flows::CONSOLE_PATH {
+            let (token, expires_at_ms) =
+                sessions::start(self.store.as_ref(), &user.key(), is_admin(&claims), None).await?;
+            return Ok(Finished::ConsoleSignedIn {
+                user,
+                token,
+                expires_at_ms,
+            });
+        }
         let dialog_code = if flow.dialog {
             let dialog_code = sessions::new_token("ldc_");
             let grant = LiveSession {

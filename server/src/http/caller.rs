@@ -93,9 +93,21 @@ where
     type Rejection = NoCaller;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, NoCaller> {
+        let token = bearer(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+        Self::with_token(parts, state, token).await
+    }
+}
+
+impl Caller {
+    /// The caller whose session `token` is (from a bearer header, or the console's cookie).
+    pub async fn with_token<S>(parts: &Parts, state: &S, token: &str) -> Result<Self, NoCaller>
+    where
+        S: Send + Sync,
+        Arc<dyn Store>: FromRef<S>,
+        RateLimits: FromRef<S>,
+    {
         let store = Arc::<dyn Store>::from_ref(state);
         let limits = RateLimits::from_ref(state);
-        let token = bearer(&parts.headers).ok_or(ApiError::Unauthenticated)?;
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()

@@ -205,6 +205,10 @@ impl From<AdminError> for ApiError {
                 field: Some(invalid.field.into()),
             },
             AdminError::NoTenant => Self::NotFound,
+            AdminError::NoSuchMailbox { field, message } => Self::NotFoundField {
+                field: field.into(),
+                message,
+            },
             AdminError::Store(error) => error.into(),
         }
     }

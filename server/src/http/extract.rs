@@ -177,7 +177,8 @@ mod tests {
     }
 }
 
-/// A query string of type `T`; a malformed one gets `400 invalid_body`, as JSON.
+/// A query string of type `T`; a malformed one gets `400 invalid_body`, as JSON, naming the
+/// parameter that is wrong.
 #[derive(Debug)]
 pub struct AppQuery<T>(pub T);
 
@@ -192,8 +193,16 @@ where
         parts: &mut axum::http::request::Parts,
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::try_from_uri(&parts.uri)
-            .map(|axum::extract::Query(value)| AppQuery(value))
-            .map_err(|rejection| ApiError::invalid_body(None, rejection.body_text()))
+        // What axum's `Query` does (serde_urlencoded), with the failing parameter's name kept.
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer =
+            serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(AppQuery)
+            .map_err(|error| {
+                let path = error.path().to_string();
+                let message = error.into_inner().to_string();
+                ApiError::invalid_body(field_of(&path, &message), message)
+            })
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! - [`error`]: [`error::ApiError`], the one way a handler fails; each layer's own error
 //!   converts into it here, and only here.
-//! - [`extract`]: `AppJson<T>`, naming the bad field of a body; [`caller`]: `Caller`.
+//! - [`extract`]: `AppJson<T>`, naming the bad field of a body; [`caller`]: `Caller`;
+//!   [`console`]: the administrators' callers (a bearer token, or the console's cookie).
 //! - [`headers`] (CSP, HSTS per route class), [`limits`] (body size, time), [`rate_limit`],
 //!   [`fetch_metadata`] (the sign-in pages take cross-site navigations only), [`measure`]
 //!   (every request counted and timed for the metrics, by route class).
@@ -13,6 +14,7 @@
 
 pub mod accept;
 pub mod caller;
+pub mod console;
 pub mod error;
 pub mod extract;
 pub mod fetch_metadata;

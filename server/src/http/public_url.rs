@@ -30,6 +30,13 @@ impl PublicUrl {
     pub fn is_https(&self) -> bool {
         self.0.starts_with("https://")
     }
+
+    /// The origin browsers name pages of this URL by (`Origin`): scheme, host and port.
+    pub fn origin(&self) -> String {
+        url::Url::parse(&self.0)
+            .map(|url| url.origin().ascii_serialization())
+            .unwrap_or_default()
+    }
 }
 
 impl FromStr for PublicUrl {

@@ -4,6 +4,9 @@
 //!   a session; missing consent answers `403 consent_required` (the pane then opens the dialog).
 //! - `GET /auth/microsoft/start?dialog=1`: the dialog's first page (on this server, as Office
 //!   requires): a redirect to Microsoft with code + PKCE + a one-time `state` + nonce.
+//! - `GET /admin/sign-in`: the administrators' console's sign-in, in an ordinary browser: a
+//!   redirect to Microsoft; its callback puts the session in the console cookie
+//!   (`HttpOnly`, `SameSite=Strict`) and goes back to `/admin`.
 //! - `GET /auth/google/start?code=…`: the one-time link a signed-in pane got from `POST
 //!   /api/connections/google`, opened in its dialog: a redirect to Google. Its callback hands
 //!   the dialog a code the pane confirms with ([`crate::auth::google`]).
@@ -20,7 +23,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use liaison_domain::api::{DialogCode, SessionGrant};
 use serde::Deserialize;
 
+use crate::auth::cookies::SameSite;
 use crate::auth::flow_cookie::{self, StartedFlow};
+use crate::auth::flows::CONSOLE_PATH;
+use crate::auth::sessions::CONSOLE_COOKIE;
 use crate::auth::sign_in::{Callback, Finished, SignedIn};
 use crate::http::caller::{Caller, bearer};
 use crate::http::error::{ApiError, Result};
@@ -91,6 +97,12 @@ pub async fn start_microsoft_sign_in(
 #[derive(Debug, Deserialize)]
 pub struct GoogleStartParams {
     code: String,
+}
+
+/// `GET /admin/sign-in`: the administrators' console signs in with Microsoft, by redirect.
+pub async fn start_console_sign_in(State(state): State<AppState>) -> Result<Response> {
+    let started = state.sign_in.start_console().await?;
+    Ok(to_provider(&state, started))
 }
 
 /// `GET /auth/google/start?code=…`: the one-time link `POST /api/connections/google` gave a
@@ -165,6 +177,25 @@ pub async fn finish_sign_in(
         ),
         // The administrator signed in: on to Microsoft's admin consent page, in this browser.
         Ok(Finished::Continue(started)) => to_provider(&state, started),
+        // Signed in for the console: its session goes in the console cookie, and back there.
+        Ok(Finished::ConsoleSignedIn {
+            token,
+            expires_at_ms,
+            ..
+        }) => {
+            let max_age_s = (expires_at_ms - crate::clock::now_ms()) / 1000;
+            let cookies = [
+                CONSOLE_COOKIE.set(&token, max_age_s, https, SameSite::Strict),
+                flow_cookie::clear_cookie(https),
+            ];
+            let mut response = Redirect::to(CONSOLE_PATH).into_response();
+            for cookie in cookies {
+                if let Ok(value) = HeaderValue::from_str(&cookie) {
+                    response.headers_mut().append(header::SET_COOKIE, value);
+                }
+            }
+            response
+        }
         Ok(Finished::AdminConsented) => page(
             StatusCode::OK,
             "Consent granted",

@@ -31,6 +31,10 @@ pub enum AuditAction {
     SettingsSync,
     AdminSettings,
     AdminConsent,
+    /// An administrator let a sync the circuit breaker stopped run again.
+    AdminSyncResume,
+    /// Someone without `Liaison.Admin` was refused an administrators' route.
+    AdminRefused,
 }
 
 liaison_domain::wire_names!(AuditAction {
@@ -50,6 +54,8 @@ liaison_domain::wire_names!(AuditAction {
     SettingsSync => "settings.sync",
     AdminSettings => "admin.settings",
     AdminConsent => "admin.consent",
+    AdminSyncResume => "admin.sync_resume",
+    AdminRefused => "admin.refused",
 });
 
 /// One line to write to the audit log.
@@ -110,6 +116,43 @@ impl AuditRecord {
     }
 }
 
+/// Which audit lines to read: every filter given must hold.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// The actor, by mailbox (or directory id, for someone Liaison does not know).
+    pub actor: Option<String>,
+    /// On whose behalf, by mailbox (or directory id).
+    pub on_behalf_of: Option<String>,
+    /// The action's code, e.g. `items.save`.
+    pub action: Option<String>,
+    /// Text the target contains (letters of either case).
+    pub target: Option<String>,
+    /// Allowed (`true`) or refused (`false`).
+    pub allowed: Option<bool>,
+    /// From this instant (UTC ms, inclusive) …
+    pub from_ms: Option<i64>,
+    /// … to this one (exclusive).
+    pub until_ms: Option<i64>,
+}
+
+/// An audit line as the console shows it: people by mailbox where Liaison knows them.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuditView {
+    /// The line's place in the log (keyset paging: newer lines have larger ids).
+    pub id: i64,
+    pub at_ms: i64,
+    pub actor_id: UserId,
+    pub actor_mailbox: Option<String>,
+    pub on_behalf_of_id: Option<UserId>,
+    pub on_behalf_of_mailbox: Option<String>,
+    pub action: String,
+    pub target: String,
+    /// `allowed` or `refused`.
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+}
+
 #[async_trait]
 pub trait AuditLog: Send + Sync {
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
@@ -119,4 +162,13 @@ pub trait AuditLog: Send + Sync {
         tenant_id: &TenantId,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError>;
+    /// The tenant's lines `filter` keeps, newest first, older than `before_id` when given;
+    /// `limit` at most.
+    async fn audit_lines(
+        &self,
+        tenant_id: &TenantId,
+        filter: &AuditFilter,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditView>, StoreError>;
 }

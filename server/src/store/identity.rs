@@ -247,6 +247,18 @@ liaison_domain::wire_names!(ConnectionStatus {
     NeedsReconnect => "needs_reconnect",
 });
 
+impl ConnectionStatus {
+    /// A connection's state as the API shows it; `None`: never connected.
+    pub fn shown(status: Option<Self>) -> liaison_domain::api::ConnectionState {
+        use liaison_domain::api::ConnectionState;
+        match status {
+            None => ConnectionState::NotConnected,
+            Some(Self::NeedsReconnect) => ConnectionState::NeedsReconnect,
+            Some(Self::Connected) => ConnectionState::Connected,
+        }
+    }
+}
+
 /// A connected calendar account.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Connection {

@@ -29,7 +29,7 @@ pub struct PurgeBefore {
     /// Sessions past their absolute end before this, or unseen since `idle_sessions_ms`.
     pub now_ms: i64,
     pub idle_sessions_ms: i64,
-    /// Delegation checks made before this (they are trusted five minutes at most).
+    /// Delegation checks made before this (trusted five minutes at most, kept for the console).
     pub delegation_checks_ms: i64,
     /// Sync sessions' lines of sessions started before this.
     pub sync_sessions_ms: i64,

@@ -35,7 +35,7 @@ mod url;
 
 use std::sync::Arc;
 
-pub use audit::{AuditAction, AuditEntry, AuditLog, AuditRecord};
+pub use audit::{AuditAction, AuditEntry, AuditFilter, AuditLog, AuditRecord, AuditView};
 pub use crm::{
     CrmStore, EventKey, EventTime, EventType, EventWrite, IdempotencyKey, Idempotent,
     ItemSyncState, NewRecord, QueueWrite, RecordCursor, RecordQuery, Respond, SaveCommand, Share,
@@ -51,7 +51,10 @@ pub use ids::{EventId, TenantId, UserId, UserKey};
 #[cfg(feature = "test-support")]
 pub use maintenance::CountedTable;
 pub use maintenance::{Backend, Maintenance, PurgeBefore, Purged};
-pub use operations::{Operations, QueueDepth, SessionQuery, StoppedJob, SyncSessionRecord};
+pub use operations::{
+    DelegationRecord, Operations, PeopleQuery, PersonRecord, QueueDepth, SessionQuery, StoppedJob,
+    SyncSessionRecord,
+};
 pub use subscriptions::{GraphSubscription, SubscriptionStore};
 pub use sync::{
     CategoryRemoval, GraphLink, JobError, JobOutcome, Lease, QueuedSave, SyncCursor, SyncJob,

@@ -4,7 +4,45 @@
 use async_trait::async_trait;
 
 use crate::store::error::StoreError;
+use crate::store::identity::{ConnectionStatus, DelegationCheck};
 use crate::store::ids::{TenantId, UserId, UserKey};
+
+/// A person as the console lists them: their own sync, and what needs attention.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRecord {
+    pub user_id: UserId,
+    pub mailbox: String,
+    pub display_name: String,
+    pub sync_enabled: bool,
+    /// Their Microsoft 365 connection; `None`: never connected.
+    pub microsoft: Option<ConnectionStatus>,
+    pub last_finished_at_ms: Option<i64>,
+    pub last_error_code: Option<String>,
+    pub last_error_message: Option<String>,
+    pub sync_stopped: bool,
+    pub failed_items: i64,
+    /// A connection to renew, a sync stopped or failing, failed items, or a delegation whose
+    /// sources disagreed: the store's one definition (`ATTENTION` in `sql/operations.rs`).
+    pub needs_attention: bool,
+}
+
+/// Which people to list: by mailbox, after `after_mailbox` (keyset paging).
+#[derive(Debug, Clone, Default)]
+pub struct PeopleQuery {
+    pub after_mailbox: Option<String>,
+    pub limit: u32,
+    /// Only those who need attention.
+    pub attention_only: bool,
+}
+
+/// A delegation of one of the listed people, as Microsoft confirmed it at the last check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DelegationRecord {
+    pub delegate_id: UserId,
+    pub owner_mailbox: String,
+    pub check: DelegationCheck,
+    pub sources_conflict: bool,
+}
 
 /// One finished sync session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,4 +105,16 @@ pub trait Operations: Send + Sync {
     /// The tenant's jobs the circuit breaker stopped, longest stopped first.
     async fn stopped_sync_jobs(&self, tenant_id: &TenantId) -> Result<Vec<StoppedJob>, StoreError>;
     async fn queue_depth(&self, now_ms: i64) -> Result<QueueDepth, StoreError>;
+    /// The tenant's people, by mailbox.
+    async fn people(
+        &self,
+        tenant_id: &TenantId,
+        query: &PeopleQuery,
+    ) -> Result<Vec<PersonRecord>, StoreError>;
+    /// The kept delegation checks of these delegates, by owner mailbox.
+    async fn delegations_of(
+        &self,
+        tenant_id: &TenantId,
+        delegate_ids: &[UserId],
+    ) -> Result<Vec<DelegationRecord>, StoreError>;
 }

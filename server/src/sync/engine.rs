@@ -81,6 +81,14 @@ impl SyncEngine {
         Ok(())
     }
 
+    /// Lets the Organizer's sessions run again after the circuit breaker stopped them (an
+    /// administrator checked), the next one at once.
+    pub async fn resume(&self, organizer: &UserKey) -> Result<(), StoreError> {
+        self.store.reset_sync_breaker(organizer).await?;
+        self.wake.notify_one();
+        Ok(())
+    }
+
     /// Where the Organizer's sync stands now (`None`: it never ran).
     pub async fn status(&self, organizer: &UserKey) -> Result<Option<SyncJobStatus>, StoreError> {
         self.store.sync_job_status(organizer, now_ms()).await

@@ -4,6 +4,7 @@
 //! subject; `cargo test -p liaison-e2e --test e2e sync::` runs one.
 
 mod abuse;
+mod admin;
 mod crash;
 mod delegate_view;
 mod isolation;

@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 
-use super::SqlStore;
 use super::db::{On, Sql, sql};
+use super::{SqlStore, escape_like};
 use crate::clock::now_ms;
-use crate::store::audit::{AuditEntry, AuditLog, AuditRecord};
+use crate::store::audit::{AuditEntry, AuditFilter, AuditLog, AuditRecord, AuditView};
 use crate::store::error::StoreError;
 use crate::store::ids::TenantId;
 
@@ -62,6 +62,54 @@ impl AuditLog for SqlStore {
              reason, detail FROM audit_log WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(tenant_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    async fn audit_lines(
+        &self,
+        tenant_id: &TenantId,
+        filter: &AuditFilter,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditView>, StoreError> {
+        // Each filter is one condition that holds when the filter is not given.
+        sql(
+            "SELECT l.id, l.at_ms, l.actor_id, a.mailbox AS actor_mailbox, l.on_behalf_of_id, \
+             o.mailbox AS on_behalf_of_mailbox, l.action, l.target, l.outcome, l.reason, \
+             l.detail FROM audit_log l \
+             LEFT JOIN users a ON a.tenant_id = l.tenant_id AND a.id = l.actor_id \
+             LEFT JOIN users o ON o.tenant_id = l.tenant_id AND o.id = l.on_behalf_of_id \
+             WHERE l.tenant_id = $1 \
+             AND (CAST($2 AS BIGINT) IS NULL OR l.id < $2) \
+             AND (CAST($3 AS TEXT) IS NULL OR a.mailbox = $3 OR l.actor_id = $3) \
+             AND (CAST($4 AS TEXT) IS NULL OR o.mailbox = $4 OR l.on_behalf_of_id = $4) \
+             AND (CAST($5 AS TEXT) IS NULL OR l.action = $5) \
+             AND (CAST($6 AS TEXT) IS NULL OR lower(l.target) LIKE lower($6) ESCAPE '\\') \
+             AND (CAST($7 AS TEXT) IS NULL OR l.outcome = $7) \
+             AND (CAST($8 AS BIGINT) IS NULL OR l.at_ms >= $8) \
+             AND (CAST($9 AS BIGINT) IS NULL OR l.at_ms < $9) \
+             ORDER BY l.id DESC LIMIT $10",
+        )
+        .bind(tenant_id)
+        .bind(before_id)
+        .bind(filter.actor.as_deref())
+        .bind(filter.on_behalf_of.as_deref())
+        .bind(filter.action.as_deref())
+        .bind(
+            filter
+                .target
+                .as_deref()
+                .map(|t| format!("%{}%", escape_like(t))),
+        )
+        .bind(
+            filter
+                .allowed
+                .map(|allowed| if allowed { "allowed" } else { "refused" }),
+        )
+        .bind(filter.from_ms)
+        .bind(filter.until_ms)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await

@@ -178,13 +178,14 @@ impl IdentityStore for SqlStore {
         let view = check.view;
         sql(
             "INSERT INTO delegation_checks (tenant_id, owner_id, delegate_id, graph_role, \
-             view_read, view_can_edit, view_can_view_private, checked_at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             view_read, view_can_edit, view_can_view_private, checked_at_ms, sources_conflict) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (tenant_id, owner_id, delegate_id) DO UPDATE SET \
              graph_role = excluded.graph_role, view_read = excluded.view_read, \
              view_can_edit = excluded.view_can_edit, \
              view_can_view_private = excluded.view_can_view_private, \
-             checked_at_ms = excluded.checked_at_ms",
+             checked_at_ms = excluded.checked_at_ms, \
+             sources_conflict = excluded.sources_conflict",
         )
         .bind(delegation.tenant_id)
         .bind(delegation.owner_id)
@@ -194,6 +195,9 @@ impl IdentityStore for SqlStore {
         .bind(view.is_some_and(|v| v.can_edit))
         .bind(view.is_some_and(|v| v.can_view_private))
         .bind(check.checked_at_ms)
+        .bind(liaison_domain::permissions::sources_conflict(
+            &check.sources(),
+        ))
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -2,13 +2,58 @@
 
 use async_trait::async_trait;
 
-use super::SqlStore;
 use super::db::sql;
+use super::identity_rows::DelegationCheckRow;
+use super::{SqlStore, placeholders};
 use crate::store::error::StoreError;
+use crate::store::identity::{ConnectionStatus, DelegationCheck};
 use crate::store::ids::{TenantId, UserId, UserKey};
 use crate::store::operations::{
-    Operations, QueueDepth, SessionQuery, StoppedJob, SyncSessionRecord,
+    DelegationRecord, Operations, PeopleQuery, PersonRecord, QueueDepth, SessionQuery, StoppedJob,
+    SyncSessionRecord,
 };
+
+/// Who needs attention, over the columns of [`PEOPLE`]: the one definition.
+const ATTENTION: &str = "(microsoft_status = 'needs_reconnect' OR breaker_tripped_at_ms IS NOT NULL \
+     OR (sync_enabled AND last_error_code IS NOT NULL) OR failed_items > 0 OR conflicts > 0)";
+
+/// A tenant's people with their sync's state, one row each.
+const PEOPLE: &str = "SELECT u.id AS user_id, u.mailbox, u.display_name, u.sync_enabled, \
+     c.status AS microsoft_status, j.last_finished_at_ms, j.last_error_code, \
+     j.last_error_message, j.breaker_tripped_at_ms, \
+     (SELECT COUNT(*) FROM item_sync_status s WHERE s.tenant_id = u.tenant_id \
+      AND s.organizer_id = u.id AND s.state = 'failed') AS failed_items, \
+     (SELECT COUNT(*) FROM delegation_checks d WHERE d.tenant_id = u.tenant_id \
+      AND d.delegate_id = u.id AND d.sources_conflict) AS conflicts \
+     FROM users u \
+     LEFT JOIN connections c ON c.tenant_id = u.tenant_id AND c.user_id = u.id \
+      AND c.provider = 'microsoft' \
+     LEFT JOIN sync_jobs j ON j.tenant_id = u.tenant_id AND j.organizer_id = u.id \
+     WHERE u.tenant_id = $1 AND (CAST($2 AS TEXT) IS NULL OR u.mailbox > $2)";
+
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    user_id: UserId,
+    mailbox: String,
+    display_name: String,
+    sync_enabled: bool,
+    microsoft_status: Option<String>,
+    last_finished_at_ms: Option<i64>,
+    last_error_code: Option<String>,
+    last_error_message: Option<String>,
+    breaker_tripped_at_ms: Option<i64>,
+    failed_items: i64,
+    attention: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct DelegationRow {
+    delegate_id: UserId,
+    owner_mailbox: String,
+    #[sqlx(flatten)]
+    check: DelegationCheckRow,
+    sources_conflict: bool,
+}
 
 #[derive(sqlx::FromRow)]
 struct SessionRow {
@@ -114,6 +159,73 @@ impl Operations for SqlStore {
                 mailbox: r.mailbox,
                 tripped_at_ms: r.breaker_tripped_at_ms,
                 message: r.last_error_message,
+            })
+            .collect())
+    }
+
+    async fn people(
+        &self,
+        tenant_id: &TenantId,
+        query: &PeopleQuery,
+    ) -> Result<Vec<PersonRecord>, StoreError> {
+        let rows: Vec<PersonRow> = sql(format!(
+            "SELECT p.*, CAST(CASE WHEN {ATTENTION} THEN 1 ELSE 0 END AS BIGINT) AS attention \
+             FROM ({PEOPLE}) p WHERE ($3 = FALSE OR {ATTENTION}) ORDER BY mailbox LIMIT $4"
+        ))
+        .bind(tenant_id)
+        .bind(query.after_mailbox.as_deref())
+        .bind(query.attention_only)
+        .bind(i64::from(query.limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| PersonRecord {
+                user_id: r.user_id,
+                mailbox: r.mailbox,
+                display_name: r.display_name,
+                sync_enabled: r.sync_enabled,
+                microsoft: r
+                    .microsoft_status
+                    .and_then(|s| ConnectionStatus::try_from(s).ok()),
+                last_finished_at_ms: r.last_finished_at_ms,
+                last_error_code: r.last_error_code,
+                last_error_message: r.last_error_message,
+                sync_stopped: r.breaker_tripped_at_ms.is_some(),
+                failed_items: r.failed_items,
+                needs_attention: r.attention != 0,
+            })
+            .collect())
+    }
+
+    async fn delegations_of(
+        &self,
+        tenant_id: &TenantId,
+        delegate_ids: &[UserId],
+    ) -> Result<Vec<DelegationRecord>, StoreError> {
+        if delegate_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut statement = sql(format!(
+            "SELECT d.delegate_id, o.mailbox AS owner_mailbox, d.graph_role, d.view_read, \
+             d.view_can_edit, d.view_can_view_private, d.checked_at_ms, d.client_bits_audited, \
+             d.sources_conflict FROM delegation_checks d \
+             JOIN users o ON o.tenant_id = d.tenant_id AND o.id = d.owner_id \
+             WHERE d.tenant_id = $1 AND d.delegate_id IN ({}) ORDER BY o.mailbox",
+            placeholders(2, delegate_ids.len())
+        ))
+        .bind(tenant_id);
+        for id in delegate_ids {
+            statement = statement.bind(id);
+        }
+        let rows: Vec<DelegationRow> = statement.fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| DelegationRecord {
+                delegate_id: r.delegate_id,
+                owner_mailbox: r.owner_mailbox,
+                check: DelegationCheck::from(r.check),
+                sources_conflict: r.sources_conflict,
             })
             .collect())
     }

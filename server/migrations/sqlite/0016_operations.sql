@@ -20,3 +20,8 @@ CREATE TABLE sync_sessions (
 );
 CREATE INDEX sync_sessions_by_organizer ON sync_sessions (tenant_id, organizer_id, started_at_ms);
 CREATE INDEX sync_sessions_by_start ON sync_sessions (tenant_id, started_at_ms);
+
+-- Whether Microsoft's two accounts of a delegation disagreed at its check (the rules took the
+-- least of them). Checks are trusted a few minutes, and kept 30 days for the console.
+ALTER TABLE delegation_checks ADD COLUMN sources_conflict BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE INDEX delegation_checks_by_delegate ON delegation_checks (tenant_id, delegate_id);
