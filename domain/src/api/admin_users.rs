@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::ConnectionState;
+use crate::api::items::ConnectionState;
 use crate::permissions::Level;
 
 /// One page of people, by mailbox.

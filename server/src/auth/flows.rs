@@ -13,17 +13,13 @@
 use secrecy::ExposeSecret;
 
 use crate::auth::scopes;
-use crate::auth::sessions;
+use crate::auth::sessions::{self, CONSOLE_PATH};
 use crate::auth::sign_in::{SignIn, SignInError, verifier_aad};
 use crate::clock::now_ms;
 use crate::identity::oauth;
 use crate::store::{FlowPurpose, Provider, SignInFlow, UserKey};
 
 use crate::auth::flow_cookie::{BrowserBinding, StartedFlow};
-
-/// Where the administrators' console lives: a Microsoft sign-in started for it
-/// ([`SignIn::start_console`]) ends with a console session in a cookie, and back there.
-pub const CONSOLE_PATH: &str = "/admin";
 
 impl SignIn {
     /// Starts a redirect to `provider`: the authorization URL to send the browser to, and the

@@ -24,6 +24,10 @@ pub const TOUCH_MS: i64 = 60 * 1000;
 /// sign-in's token no longer carries it.
 pub const ADMIN_MS: i64 = 15 * 60 * 1000;
 
+/// Where the administrators' console lives: a Microsoft sign-in started for it
+/// (`SignIn::start_console`) ends with a console session in [`CONSOLE_COOKIE`], and back there.
+pub const CONSOLE_PATH: &str = "/admin";
+
 /// The administrators' console's session cookie (`SameSite=Strict`, `HttpOnly`): a console in
 /// an ordinary browser carries its session there, never where a script could read it.
 pub const CONSOLE_COOKIE: CookieName = CookieName {

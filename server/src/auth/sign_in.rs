@@ -361,7 +361,7 @@ impl SignIn {
                 &user.mailbox,
             ))
             .await?;
-        if flow.return_to == crate::auth::flows::CONSOLE_PATH {
+        if flow.return_to == sessions::CONSOLE_PATH {
             let (token, expires_at_ms) =
                 sessions::start(self.store.as_ref(), &user.key(), is_admin(&claims), None).await?;
             return Ok(Finished::ConsoleSignedIn {

@@ -25,8 +25,7 @@ use serde::Deserialize;
 
 use crate::auth::cookies::SameSite;
 use crate::auth::flow_cookie::{self, StartedFlow};
-use crate::auth::flows::CONSOLE_PATH;
-use crate::auth::sessions::CONSOLE_COOKIE;
+use crate::auth::sessions::{CONSOLE_COOKIE, CONSOLE_PATH};
 use crate::auth::sign_in::{Callback, Finished, SignedIn};
 use crate::http::caller::{Caller, bearer};
 use crate::http::error::{ApiError, Result};
