@@ -7,7 +7,7 @@ use std::sync::Arc;
 use futures::Stream;
 use liaison_domain::api::{AuditLine, AuditPage};
 
-use crate::admin::Invalid;
+use super::settings::Invalid;
 use crate::clock::{from_rfc3339, to_rfc3339};
 use crate::store::{AuditFilter, AuditLog, AuditView, StoreError, TenantId};
 

@@ -4,18 +4,17 @@
 //! that the caller holds `Liaison.Admin` and map; the tenant is always the administrator's own.
 
 pub mod audit;
+mod mailboxes;
 pub mod people;
-mod settings;
+pub mod settings;
 pub mod sync;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use liaison_domain::api::{AuditPage, OrgSettings, SyncOverview, UserPage};
 
 use crate::store::{
     AuditAction, AuditEntry, AuditLog, IdentityStore, Operations, StoreError, TenantId, User,
-    UserId,
 };
 use crate::sync::SyncEngine;
 
@@ -192,35 +191,5 @@ impl Admin {
             checked.filter,
             checked.format,
         )
-    }
-}
-
-/// People's mailboxes by directory id, each looked up once; someone Liaison does not know is
-/// shown by their directory id.
-struct Mailboxes<'a> {
-    identity: &'a dyn IdentityStore,
-    tenant_id: &'a TenantId,
-    known: HashMap<UserId, String>,
-}
-
-impl<'a> Mailboxes<'a> {
-    fn new(identity: &'a dyn IdentityStore, tenant_id: &'a TenantId) -> Self {
-        Self {
-            identity,
-            tenant_id,
-            known: HashMap::new(),
-        }
-    }
-
-    async fn of(&mut self, id: UserId) -> Result<String, StoreError> {
-        if let Some(mailbox) = self.known.get(&id) {
-            return Ok(mailbox.clone());
-        }
-        let mailbox = match self.identity.user(self.tenant_id, &id).await? {
-            Some(user) => user.mailbox,
-            None => id.to_string(),
-        };
-        self.known.insert(id, mailbox.clone());
-        Ok(mailbox)
     }
 }

@@ -3,7 +3,7 @@
 
 use liaison_domain::api::{StoppedSync, SyncOverview, SyncSessionLine};
 
-use super::Mailboxes;
+use super::mailboxes::Mailboxes;
 use crate::clock::to_rfc3339;
 use crate::store::{IdentityStore, Operations, SessionQuery, StoreError, TenantId, UserId};
 
