@@ -13,8 +13,8 @@ use crate::http::limits::{MAX_BODY_BYTES, time_limit};
 use crate::http::measure::measure;
 use crate::http::rate_limit::{RouteClass, limit_route_class};
 use crate::routes::{
-    admin, admin_consent, assets, connections, crm, diagnostics, fallback, graph_webhooks, health,
-    home, items, manifest, me, metrics, pages, permissions, sign_in, sync, taskpane,
+    admin, admin_consent, assets, connections, console, crm, diagnostics, fallback, graph_webhooks,
+    health, home, items, manifest, me, metrics, pages, permissions, sign_in, sync, taskpane,
 };
 use crate::state::AppState;
 
@@ -75,6 +75,8 @@ pub fn build(
         .route("/admin/sync", get(admin::get_sync))
         .route("/admin/sync/{mailbox}/resume", post(admin::resume_sync))
         .route("/admin/audit", get(admin::get_audit))
+        .route("/admin/diagnose", get(admin::diagnose))
+        .route("/admin/deploy", get(admin::get_deployment))
         .route("/connections/google", post(connections::connect_google))
         .route(
             "/connections/google/confirm",
@@ -106,6 +108,7 @@ pub fn build(
 
     let router = Router::new()
         .route("/", get(home::get_home))
+        .route("/admin", get(console::get_console))
         .route("/healthz", get(health::get_health))
         .route("/metrics", get(metrics::get_metrics))
         .route("/manifest.xml", get(manifest::get_manifest))

@@ -135,7 +135,7 @@ impl Application {
             identity,
             graph,
             tokens,
-            items,
+            items: items.clone(),
             accounts: Arc::new(Accounts {
                 identity: store.clone(),
                 audit: store.clone(),
@@ -146,6 +146,7 @@ impl Application {
                 audit: store.clone(),
                 operations: store.clone(),
                 sync: sync.clone(),
+                items: items.clone(),
             }),
             crm_events: Arc::new(CrmEvents {
                 store: store.clone(),

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::items::ItemContext;
+
 /// `GET /api/admin/me`: who the console is signed in as, and whether they may administer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -54,4 +56,40 @@ pub struct AuditPage {
     /// Pass as `before` for older lines; absent when there are none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_before: Option<String>,
+}
+
+/// `GET /api/admin/diagnose?delegate=&owner=&itemId=`: "why can't this delegate…?" — what the
+/// sidebar would show `delegate` on the item, from the facts the server looks up for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnosis {
+    pub delegate: String,
+    pub context: ItemContext,
+}
+
+/// `GET /api/admin/deploy`: what an administrator needs to deploy Liaison.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deployment {
+    /// The add-in-only XML manifest, with this server's URL filled in.
+    pub manifest_xml_url: String,
+    /// The same add-in in Microsoft's unified JSON manifest.
+    pub manifest_json_url: String,
+    /// Where an administrator grants consent for the organization.
+    pub consent_url: String,
+    /// Every permission Liaison asks for, and why.
+    pub scopes: Vec<ScopeLine>,
+}
+
+/// One permission Liaison asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScopeLine {
+    /// `microsoft` or `google`.
+    pub provider: String,
+    pub scope: String,
+    pub allows: String,
+    pub why: String,
+    /// Only an administrator may consent to it.
+    pub admin_only: bool,
 }

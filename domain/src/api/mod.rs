@@ -12,7 +12,7 @@ mod sync;
 
 use serde::{Deserialize, Serialize};
 
-pub use admin::{AuditLine, AuditPage, ConsoleUser, OrgSettings};
+pub use admin::{AuditLine, AuditPage, ConsoleUser, Deployment, Diagnosis, OrgSettings, ScopeLine};
 pub use admin_sync::{StoppedSync, SyncOverview, SyncSessionLine};
 pub use admin_users::{AdminUser, DelegateOf, OrganizerState, UserPage};
 pub use items::{

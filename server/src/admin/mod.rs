@@ -4,6 +4,7 @@
 //! that the caller holds `Liaison.Admin` and map; the tenant is always the administrator's own.
 
 pub mod audit;
+pub mod deploy;
 mod mailboxes;
 pub mod people;
 pub mod settings;
@@ -11,8 +12,9 @@ pub mod sync;
 
 use std::sync::Arc;
 
-use liaison_domain::api::{AuditPage, OrgSettings, SyncOverview, UserPage};
+use liaison_domain::api::{AuditPage, Diagnosis, ItemRef, OrgSettings, SyncOverview, UserPage};
 
+use crate::items::{ItemError, Items};
 use crate::store::{
     AuditAction, AuditEntry, AuditLog, IdentityStore, Operations, StoreError, TenantId, User,
 };
@@ -35,6 +37,9 @@ pub enum AdminError {
         field: &'static str,
         message: String,
     },
+    /// Looking the facts up for a delegate failed (their connection, Graph).
+    #[error(transparent)]
+    Item(#[from] ItemError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -44,6 +49,7 @@ pub struct Admin {
     pub audit: Arc<dyn AuditLog>,
     pub operations: Arc<dyn Operations>,
     pub sync: Arc<SyncEngine>,
+    pub items: Arc<Items>,
 }
 
 impl Admin {
@@ -58,7 +64,8 @@ impl Admin {
     }
 
     /// Replaces the tenant's settings with `wanted`, once every field is valid, and audits the
-    /// change; sync sessions and sidebars read them from their next start.
+    /// change; sync sessions and sidebars read them from their next start. A new category name
+    /// has every Organizer's next session find that category (in a full round), at once.
     pub async fn update_settings(
         &self,
         admin: &User,
@@ -70,8 +77,12 @@ impl Admin {
             .tenant(&admin.tenant_id)
             .await?
             .ok_or(AdminError::NoTenant)?;
+        let renamed = !valid.names_the_category(&tenant.crm_category_name);
         valid.apply_to(&mut tenant);
         self.identity.upsert_tenant(&tenant).await?;
+        if renamed {
+            self.sync.crm_category_renamed(&tenant.id).await?;
+        }
         let mut audit = AuditEntry::allowed(
             &tenant.id,
             &admin.id,
@@ -152,6 +163,43 @@ impl Admin {
         audit.on_behalf_of_id = Some(organizer.id.clone());
         self.audit.append_audit(&audit).await?;
         Ok(())
+    }
+
+    /// What the sidebar would show `delegate` on `owner`'s item `item_id`: the server looks
+    /// the facts up with the delegate's own connection, as it does for their sidebar
+    /// (Microsoft's answers, not what anyone states). Audited.
+    pub async fn diagnose(
+        &self,
+        admin: &User,
+        delegate: &str,
+        owner: &str,
+        item_id: &str,
+    ) -> Result<Diagnosis, AdminError> {
+        let delegate = self
+            .user_by_mailbox(&admin.tenant_id, "delegate", delegate)
+            .await?;
+        let owner = self
+            .user_by_mailbox(&admin.tenant_id, "owner", owner)
+            .await?;
+        let item = ItemRef {
+            owner: owner.mailbox.clone(),
+            item_id: Some(item_id.to_owned()),
+            office_delegate_permissions: None,
+            lookup: None,
+        };
+        let context = self.items.context(&delegate, &item).await?;
+        let mut audit = AuditEntry::allowed(
+            &admin.tenant_id,
+            &admin.id,
+            AuditAction::AdminDiagnose,
+            format!("{} on {}/{item_id}", delegate.mailbox, owner.mailbox),
+        );
+        audit.on_behalf_of_id = Some(delegate.id.clone());
+        self.audit.append_audit(&audit).await?;
+        Ok(Diagnosis {
+            delegate: delegate.mailbox,
+            context,
+        })
     }
 
     async fn user_by_mailbox(

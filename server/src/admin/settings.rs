@@ -75,6 +75,12 @@ fn is_category_color(color: &str) -> bool {
 }
 
 impl Valid {
+    /// Whether these settings name the CRM category `name` (as Outlook compares names: without
+    /// case).
+    pub fn names_the_category(&self, name: &str) -> bool {
+        self.crm_category_name.eq_ignore_ascii_case(name.trim())
+    }
+
     pub fn apply_to(&self, tenant: &mut Tenant) {
         tenant.crm_category_name = self.crm_category_name.clone();
         tenant.crm_category_color = self.crm_category_color.clone();

@@ -209,6 +209,7 @@ impl From<AdminError> for ApiError {
                 field: field.into(),
                 message,
             },
+            AdminError::Item(error) => error.into(),
             AdminError::Store(error) => error.into(),
         }
     }

@@ -9,7 +9,9 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use liaison_domain::api::{ConsoleUser, OrgSettings, SyncOverview, UserPage};
+use liaison_domain::api::{
+    ConsoleUser, Deployment, Diagnosis, OrgSettings, SyncOverview, UserPage,
+};
 use serde::Deserialize;
 
 use crate::admin::AdminError;
@@ -64,6 +66,36 @@ pub async fn put_settings(
     Ok(Json(
         state.admin.update_settings(&caller.user, &settings).await?,
     ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DiagnoseQuery {
+    delegate: String,
+    owner: String,
+    item_id: String,
+}
+
+/// `GET /api/admin/diagnose?delegate=&owner=&itemId=`: what the delegate's sidebar shows on
+/// the item, every action's verdict and why, from the facts the server looks up.
+pub async fn diagnose(
+    State(state): State<AppState>,
+    AdminCaller(caller): AdminCaller,
+    AppQuery(query): AppQuery<DiagnoseQuery>,
+) -> Result<Json<Diagnosis>> {
+    let diagnosis = state
+        .admin
+        .diagnose(&caller.user, &query.delegate, &query.owner, &query.item_id)
+        .await?;
+    Ok(Json(diagnosis))
+}
+
+/// `GET /api/admin/deploy`: the manifests, the consent link, the permissions and why.
+pub async fn get_deployment(
+    State(state): State<AppState>,
+    AdminCaller(_): AdminCaller,
+) -> Json<Deployment> {
+    Json(crate::admin::deploy::deployment(state.public_url.as_str()))
 }
 
 #[derive(Debug, Deserialize)]

@@ -32,6 +32,16 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../assets/icon-128.png"),
     ),
     (
+        "console.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../../assets/console.css"),
+    ),
+    (
+        "console.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../assets/console.js"),
+    ),
+    (
         "site.css",
         "text/css; charset=utf-8",
         include_bytes!("../../../assets/site.css"),

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admin_consent;
 pub mod assets;
 pub mod connections;
+pub mod console;
 pub mod crm;
 pub mod diagnostics;
 pub mod fallback;

@@ -35,6 +35,8 @@ pub enum AuditAction {
     AdminSyncResume,
     /// Someone without `Liaison.Admin` was refused an administrators' route.
     AdminRefused,
+    /// An administrator looked at what a delegate's sidebar shows on an item.
+    AdminDiagnose,
 }
 
 liaison_domain::wire_names!(AuditAction {
@@ -56,6 +58,7 @@ liaison_domain::wire_names!(AuditAction {
     AdminConsent => "admin.consent",
     AdminSyncResume => "admin.sync_resume",
     AdminRefused => "admin.refused",
+    AdminDiagnose => "admin.diagnose",
 });
 
 /// One line to write to the audit log.

@@ -190,6 +190,10 @@ pub trait SyncStore: Send + Sync {
     /// Lets sessions run again after the circuit breaker stopped them (an admin checked): the
     /// next session makes the cancellations it finds, then the breaker guards again.
     async fn reset_sync_breaker(&self, organizer: &UserKey) -> Result<(), StoreError>;
+    /// Every Organizer of the tenant finds the CRM category anew, by the tenant's name for it,
+    /// in a full round (the administrators renamed it: items already carrying the new name are
+    /// read too); their jobs are due now.
+    async fn forget_crm_categories(&self, tenant_id: &TenantId) -> Result<(), StoreError>;
     /// Makes the Organizer's job due now (a change notification came).
     async fn request_sync(&self, organizer: &UserKey) -> Result<(), StoreError>;
 

@@ -10,7 +10,7 @@ use crate::auth::connections::TokenSource;
 use crate::clock::now_ms;
 use crate::graph::client::GraphClient;
 use crate::items::Items;
-use crate::store::{Lease, Store, StoreError, SyncJob, SyncJobStatus, UserKey};
+use crate::store::{Lease, Store, StoreError, SyncJob, SyncJobStatus, TenantId, UserKey};
 use crate::sync::error::SyncError;
 use crate::sync::settings::SyncSettings;
 
@@ -85,6 +85,14 @@ impl SyncEngine {
     /// administrator checked), the next one at once.
     pub async fn resume(&self, organizer: &UserKey) -> Result<(), StoreError> {
         self.store.reset_sync_breaker(organizer).await?;
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// The tenant's CRM category was renamed: every Organizer's next session finds it by its
+    /// new name, in a full round, now.
+    pub async fn crm_category_renamed(&self, tenant_id: &TenantId) -> Result<(), StoreError> {
+        self.store.forget_crm_categories(tenant_id).await?;
         self.wake.notify_one();
         Ok(())
     }

@@ -5,6 +5,7 @@
 
 mod abuse;
 mod admin;
+mod admin_console;
 mod crash;
 mod delegate_view;
 mod isolation;

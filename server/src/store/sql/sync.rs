@@ -229,6 +229,17 @@ impl SyncStore for SqlStore {
         Ok(())
     }
 
+    async fn forget_crm_categories(&self, tenant_id: &TenantId) -> Result<(), StoreError> {
+        sql(
+            "UPDATE sync_jobs SET category_id = NULL, category_name = NULL, delta_link = NULL, \
+             due_at_ms = 0 WHERE tenant_id = $1",
+        )
+        .bind(tenant_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn request_sync(&self, organizer: &UserKey) -> Result<(), StoreError> {
         sql("UPDATE sync_jobs SET due_at_ms = 0 WHERE tenant_id = $1 AND organizer_id = $2")
             .bind(&organizer.tenant_id)

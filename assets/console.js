@@ -1,0 +1,385 @@
+// The administrators' console: one page over the administrators' API (`/api/admin/*`).
+// Its session is in an HttpOnly cookie this script never sees; every request is same-origin,
+// and the browser adds the Origin header the server checks on changes. Plain ES2020, no
+// dependencies: the page is served by the server binary itself.
+
+const $ = (selector) => document.querySelector(selector);
+const COLOURS = ["Red", "Orange", "Brown", "Yellow", "Green", "Teal", "Olive", "Blue", "Purple",
+  "Cranberry", "Steel", "Dark steel", "Gray", "Dark gray", "Black", "Dark red", "Dark orange",
+  "Dark brown", "Dark yellow", "Dark green", "Dark teal", "Dark olive", "Dark blue",
+  "Dark purple", "Dark cranberry"];
+
+/// A failed API call: the status and the body's error (`code`, `message`, `field`).
+class ApiFailure extends Error {
+  constructor(status, body) {
+    super((body && body.message) || `the server answered ${status}`);
+    this.status = status;
+    this.code = body && body.code;
+    this.field = body && body.field;
+  }
+}
+
+async function api(path, { method = "GET", body } = {}) {
+  const init = { method, credentials: "same-origin", headers: { accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers["content-type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiFailure(response.status, data);
+  return data;
+}
+
+function say(text, kind = "") {
+  const status = $("#status");
+  status.textContent = text;
+  status.className = `status ${kind}`;
+}
+
+/// Shows a failure: a field's own message beside it (and focus there), others in the status.
+function failed(error, form) {
+  if (error.status === 401) return show("signed-out");
+  if (error.status === 403 && error.code === "admin_required") return show("not-admin");
+  if (form && error.field) {
+    const input = form.querySelector(`[name="${CSS.escape(error.field)}"]`);
+    const slot = form.querySelector(`#${CSS.escape(`${input ? input.id : ""}-error`)}`);
+    if (input && slot) {
+      input.setAttribute("aria-invalid", "true");
+      slot.textContent = error.message;
+      input.focus();
+    }
+  }
+  say(`Not done: ${error.message}`, "error");
+}
+
+function clearErrors(form) {
+  form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+  form.querySelectorAll(".field-error").forEach((el) => { el.textContent = ""; });
+}
+
+const when = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const shown = (iso) => (iso ? when.format(new Date(iso)) : "—");
+
+function cell(row, text, className) {
+  const td = document.createElement("td");
+  td.textContent = text === undefined || text === null || text === "" ? "—" : String(text);
+  if (className) td.className = className;
+  row.append(td);
+  return td;
+}
+
+function show(view) {
+  $("#loading").hidden = true;
+  for (const id of ["signed-out", "not-admin", "console"]) $(`#${id}`).hidden = id !== view;
+}
+
+// Tabs: arrow keys move between them (WAI-ARIA tabs pattern, automatic activation).
+const loaders = {};
+function selectTab(tab, focus) {
+  for (const other of document.querySelectorAll('[role="tab"]')) {
+    const selected = other === tab;
+    other.setAttribute("aria-selected", String(selected));
+    other.tabIndex = selected ? 0 : -1;
+    $(`#${other.getAttribute("aria-controls")}`).hidden = !selected;
+  }
+  if (focus) tab.focus();
+  const load = loaders[tab.id];
+  if (load) load();
+}
+
+function setUpTabs() {
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  tabs.forEach((tab, i) => {
+    tab.addEventListener("click", () => selectTab(tab, false));
+    tab.addEventListener("keydown", (event) => {
+      const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[event.key];
+      if (next === undefined) return;
+      event.preventDefault();
+      selectTab(tabs[(next + tabs.length) % tabs.length], true);
+    });
+  });
+}
+
+// Settings.
+async function loadSettings() {
+  const form = $("#settings-form");
+  const select = $("#crmCategoryColor");
+  if (!select.options.length) {
+    select.append(new Option("None", "None"));
+    COLOURS.forEach((name, n) => select.append(new Option(`${name} (Preset${n})`, `Preset${n}`)));
+  }
+  try {
+    const settings = await api("/api/admin/settings");
+    form.crmCategoryName.value = settings.crmCategoryName;
+    select.value = settings.crmCategoryColor;
+    form.syncIntervalMinutes.value = settings.syncIntervalMinutes;
+    form.instaSync.checked = settings.instaSync;
+  } catch (error) { failed(error); }
+}
+
+async function saveSettings(event) {
+  event.preventDefault();
+  const form = event.target;
+  clearErrors(form);
+  const body = {
+    crmCategoryName: form.crmCategoryName.value,
+    crmCategoryColor: form.crmCategoryColor.value,
+    instaSync: form.instaSync.checked,
+    syncIntervalMinutes: Number.parseInt(form.syncIntervalMinutes.value, 10),
+  };
+  if (!Number.isInteger(body.syncIntervalMinutes)) body.syncIntervalMinutes = 0;
+  try {
+    await api("/api/admin/settings", { method: "PUT", body });
+    say("Settings saved. They apply from each Organizer's next sync session.", "ok");
+  } catch (error) { failed(error, form); }
+}
+
+// People.
+let peopleCursor = null;
+async function loadPeople(more = false) {
+  const tbody = $("#people-table tbody");
+  if (!more) { tbody.textContent = ""; peopleCursor = null; }
+  const query = new URLSearchParams({ limit: "100" });
+  if ($("#people-attention").checked) query.set("attention", "true");
+  if (more && peopleCursor) query.set("cursor", peopleCursor);
+  try {
+    const page = await api(`/api/admin/users?${query}`);
+    for (const user of page.users) {
+      const row = tbody.insertRow();
+      const who = cell(row, "");
+      who.textContent = "";
+      const name = document.createElement("strong");
+      name.textContent = user.displayName || user.mailbox;
+      who.append(name, document.createElement("br"), user.mailbox);
+      if (user.needsAttention) {
+        const flag = document.createElement("span");
+        flag.className = "attention";
+        flag.textContent = " · needs attention";
+        who.append(flag);
+      }
+      const o = user.organizer;
+      cell(row, o.syncStopped ? "stopped" : o.syncEnabled ? "on" : "off", o.syncStopped ? "attention" : "");
+      cell(row, o.connection.replace("_", " "), o.connection === "needs_reconnect" ? "attention" : "");
+      cell(row, o.lastSessionAt
+        ? `${shown(o.lastSessionAt)}${o.lastErrorCode ? ` — ${o.lastError || o.lastErrorCode}` : " — ok"}`
+        : "never", o.lastErrorCode ? "attention" : "");
+      cell(row, o.failedItems, o.failedItems ? "num attention" : "num");
+      cell(row, user.delegateOf.map((d) =>
+        `${d.owner}: ${d.level}, verified ${shown(d.verifiedAt)}${d.conflict ? " (sources disagree)" : ""}`).join("\n"));
+    }
+    peopleCursor = page.nextCursor || null;
+    $("#people-more").hidden = !peopleCursor;
+    say(`${tbody.rows.length} people shown.`);
+  } catch (error) { failed(error); }
+}
+
+// Sync.
+let sessionsBefore = null;
+async function loadSync(more = false) {
+  const tbody = $("#sessions-table tbody");
+  if (!more) { tbody.textContent = ""; sessionsBefore = null; }
+  const query = new URLSearchParams({ limit: "50" });
+  if (more && sessionsBefore) query.set("before", sessionsBefore);
+  try {
+    const overview = await api(`/api/admin/sync?${query}`);
+    if (!more) renderStopped(overview.stopped);
+    for (const s of overview.sessions) {
+      const row = tbody.insertRow();
+      cell(row, s.organizer);
+      cell(row, shown(s.startedAt));
+      cell(row, `${(s.durationMs / 1000).toFixed(1)} s`, "num");
+      cell(row, s.eventsIn, "num");
+      cell(row, s.eventsOut, "num");
+      cell(row, s.graphRequests, "num");
+      cell(row, s.throttled, "num");
+      cell(row, `${s.result}${s.fullRound ? " (full)" : ""}${s.tookOverLease ? " (taken over)" : ""}`,
+        s.result === "ok" ? "ok" : "attention");
+    }
+    sessionsBefore = overview.nextBefore || null;
+    $("#sessions-more").hidden = !sessionsBefore;
+  } catch (error) { failed(error); }
+}
+
+function renderStopped(stopped) {
+  const list = $("#stopped");
+  list.textContent = "";
+  if (!stopped.length) {
+    const li = document.createElement("li");
+    li.textContent = "None: every Organizer's sync runs.";
+    list.append(li);
+    return;
+  }
+  for (const job of stopped) {
+    const li = document.createElement("li");
+    const text = document.createElement("span");
+    text.textContent = `${job.organizer}, stopped ${shown(job.stoppedAt)}${job.message ? `: ${job.message}` : ""}`;
+    const resume = document.createElement("button");
+    resume.type = "button";
+    resume.textContent = "Resume";
+    resume.setAttribute("aria-label", `Resume the sync of ${job.organizer}`);
+    resume.addEventListener("click", async () => {
+      resume.disabled = true;
+      try {
+        await api(`/api/admin/sync/${encodeURIComponent(job.organizer)}/resume`, { method: "POST" });
+        say(`The sync of ${job.organizer} runs again.`, "ok");
+        await loadSync();
+        $("#stopped").querySelector("li")?.focus?.();
+      } catch (error) { resume.disabled = false; failed(error); }
+    });
+    li.append(text, resume);
+    list.append(li);
+  }
+}
+
+// Audit log.
+let auditBefore = null;
+function auditQuery() {
+  const form = $("#audit-form");
+  const query = new URLSearchParams();
+  for (const name of ["actor", "onBehalfOf", "target", "action", "outcome"]) {
+    const value = form[name].value.trim();
+    if (value) query.set(name, value);
+  }
+  for (const name of ["from", "to"]) {
+    if (form[name].value) query.set(name, new Date(form[name].value).toISOString());
+  }
+  return query;
+}
+
+async function loadAudit(more = false) {
+  const tbody = $("#audit-table tbody");
+  const query = auditQuery();
+  for (const [id, format] of [["#export-csv", "csv"], ["#export-jsonl", "jsonl"]]) {
+    const exported = new URLSearchParams(query);
+    exported.set("format", format);
+    $(id).href = `/api/admin/audit?${exported}`;
+  }
+  if (!more) { tbody.textContent = ""; auditBefore = null; }
+  query.set("limit", "100");
+  if (more && auditBefore) query.set("before", auditBefore);
+  clearErrors($("#audit-form"));
+  try {
+    const page = await api(`/api/admin/audit?${query}`);
+    for (const line of page.lines) {
+      const row = tbody.insertRow();
+      cell(row, shown(line.at));
+      cell(row, line.allowed ? "allowed" : "refused", line.allowed ? "allowed" : "refused");
+      cell(row, line.actor);
+      cell(row, line.onBehalfOf);
+      cell(row, line.action);
+      cell(row, line.target);
+      cell(row, line.reason);
+      cell(row, line.detail);
+    }
+    auditBefore = page.nextBefore || null;
+    $("#audit-more").hidden = !auditBefore;
+    say(`${tbody.rows.length} audit lines shown.`);
+  } catch (error) { failed(error, $("#audit-form")); }
+}
+
+// Why can't this delegate…?
+async function diagnose(event) {
+  event.preventDefault();
+  const form = event.target;
+  clearErrors(form);
+  const out = $("#diagnosis");
+  out.textContent = "";
+  const query = new URLSearchParams({
+    delegate: form.delegate.value.trim(),
+    owner: form.owner.value.trim(),
+    itemId: form.itemId.value.trim(),
+  });
+  try {
+    const diagnosis = await api(`/api/admin/diagnose?${query}`);
+    const p = diagnosis.context.permissions;
+    const heading = document.createElement("h3");
+    heading.textContent = `${diagnosis.delegate} on ${diagnosis.context.owner.mailbox}'s item: ${p.level}`;
+    out.append(heading);
+    if (diagnosis.context.notice) {
+      const notice = document.createElement("p");
+      notice.textContent = diagnosis.context.notice;
+      out.append(notice);
+    }
+    const list = document.createElement("dl");
+    list.className = "verdicts";
+    for (const [action, verdict] of Object.entries(p.actions)) {
+      const dt = document.createElement("dt");
+      dt.textContent = action;
+      const dd = document.createElement("dd");
+      dd.className = verdict.allowed ? "allowed" : "refused";
+      dd.textContent = verdict.allowed ? "allowed" : `refused — ${verdict.message || verdict.reason}`;
+      list.append(dt, dd);
+    }
+    out.append(list);
+  } catch (error) {
+    if (error.field && !form.querySelector(`[name="${CSS.escape(error.field)}"]`)) {
+      error.field = null;
+    }
+    failed(error, form);
+  }
+}
+
+// Deploy.
+async function loadDeploy() {
+  try {
+    const deployment = await api("/api/admin/deploy");
+    $("#manifest-xml").href = deployment.manifestXmlUrl;
+    $("#manifest-json").href = deployment.manifestJsonUrl;
+    $("#consent-link").href = deployment.consentUrl;
+    const tbody = $("#scopes-table tbody");
+    tbody.textContent = "";
+    for (const scope of deployment.scopes) {
+      const row = tbody.insertRow();
+      cell(row, `${scope.scope} (${scope.provider === "google" ? "Google" : "Microsoft"})`);
+      cell(row, scope.allows);
+      cell(row, scope.why);
+      cell(row, scope.adminOnly ? "an administrator" : "each person, or an administrator for everyone");
+    }
+  } catch (error) { failed(error); }
+}
+
+function setUpTheme() {
+  const button = $("#theme");
+  const apply = (dark) => {
+    document.documentElement.dataset.theme = dark ? "dark" : "light";
+    button.setAttribute("aria-pressed", String(dark));
+  };
+  apply(window.matchMedia("(prefers-color-scheme: dark)").matches);
+  button.addEventListener("click", () => apply(button.getAttribute("aria-pressed") !== "true"));
+}
+
+async function start() {
+  setUpTheme();
+  setUpTabs();
+  loaders["tab-settings"] = loadSettings;
+  loaders["tab-people"] = () => loadPeople();
+  loaders["tab-sync"] = () => loadSync();
+  loaders["tab-audit"] = () => loadAudit();
+  loaders["tab-deploy"] = loadDeploy;
+  $("#settings-form").addEventListener("submit", saveSettings);
+  $("#people-attention").addEventListener("change", () => loadPeople());
+  $("#people-more").addEventListener("click", () => loadPeople(true));
+  $("#sessions-more").addEventListener("click", () => loadSync(true));
+  $("#audit-form").addEventListener("submit", (event) => { event.preventDefault(); loadAudit(); });
+  $("#audit-more").addEventListener("click", () => loadAudit(true));
+  $("#diagnose-form").addEventListener("submit", diagnose);
+  $("#sign-out").addEventListener("click", async () => {
+    try { await api("/api/admin/session", { method: "DELETE" }); } catch (_) { /* signed out already */ }
+    show("signed-out");
+    $("#who").textContent = "";
+    $("#sign-out").hidden = true;
+    say("Signed out.");
+  });
+  try {
+    const me = await api("/api/admin/me");
+    $("#who").textContent = `${me.displayName} (${me.mailbox})`;
+    $("#sign-out").hidden = false;
+    if (!me.isAdmin) return show("not-admin");
+    show("console");
+    await loadSettings();
+  } catch (error) { failed(error); }
+}
+
+start();

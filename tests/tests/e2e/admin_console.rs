@@ -1,0 +1,266 @@
+//! The administrators' console in headless Chromium, as an administrator uses it in an
+//! ordinary browser: signing in by redirect, changing the CRM category (the next sync session
+//! uses it), resuming a stopped sync, exporting the audit log, the keyboard and the dark theme;
+//! and a delegate who signs in is shown why they see nothing.
+
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use liaison_domain::api::SyncRun;
+use liaison_e2e::pane::{click, public_url, text_when};
+use liaison_e2e::people::items::OLGAS_REVIEW;
+use liaison_e2e::people::{ADELE, ANN, OLGA, day, save, seeded_item};
+use liaison_e2e::{Browser, TestApp, require_built_task_pane};
+use m365_sim::outlook::NewMeeting;
+use serde_json::json;
+
+/// Opens the console and signs in as `mailbox` by redirect, through the identity platform.
+async fn sign_in(app: &TestApp, client: &Client, mailbox: &str) {
+    client
+        .goto(&format!("{}/admin", public_url(app)))
+        .await
+        .unwrap();
+    click(client, "#signed-out a[href='/admin/sign-in']").await;
+    click(client, &format!("input[name=user][value='{mailbox}']")).await;
+    click(client, "#accept").await;
+    let who = text_when(client, "#who", |t| t.contains(mailbox)).await;
+    assert!(who.contains(mailbox), "signed in: {who}");
+}
+
+async fn visible(client: &Client, css: &str) -> bool {
+    client
+        .execute(
+            "const e = document.querySelector(arguments[0]); return !!e && !e.closest('[hidden]');",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap_or(false)
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) {
+    let input = client.find(Locator::Css(css)).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(text).await.unwrap();
+}
+
+async fn sync_now(app: &TestApp) -> liaison_domain::api::SyncReport {
+    let res = app.post_as(OLGA, "/api/sync/run", &json!({}), None).await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    res.json::<SyncRun>().await.unwrap().report.unwrap()
+}
+
+#[tokio::test]
+async fn adele_renames_the_crm_category_and_the_next_sync_session_uses_it() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    sync_now(&app).await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+    sign_in(&app, client, ADELE).await;
+    assert!(visible(client, "#console").await);
+    let name = text_when(client, "#settings-form", |_| true).await;
+    assert!(name.contains("CRM category name"));
+
+    // A value outside its rule is named beside its field, and nothing is saved.
+    type_into(client, "#syncIntervalMinutes", "0").await;
+    click(client, "#settings-form button[type=submit]").await;
+    let error = text_when(client, "#syncIntervalMinutes-error", |t| !t.is_empty()).await;
+    assert_eq!(error, "1 to 1440 minutes");
+    let invalid = client
+        .find(Locator::Css("#syncIntervalMinutes"))
+        .await
+        .unwrap()
+        .attr("aria-invalid")
+        .await
+        .unwrap();
+    assert_eq!(invalid.as_deref(), Some("true"));
+
+    type_into(client, "#syncIntervalMinutes", "15").await;
+    type_into(client, "#crmCategoryName", "Client work").await;
+    click(client, "#settings-form button[type=submit]").await;
+    let status = text_when(client, "#status", |t| t.starts_with("Settings saved")).await;
+    assert!(status.starts_with("Settings saved"), "{status}");
+    let tenant = app.store.tenant(&app.tenant_id()).await.unwrap().unwrap();
+    assert_eq!(tenant.crm_category_name, "Client work");
+
+    let outlook = app.simulator.outlook();
+    let marked = outlook.create(
+        OLGA,
+        &NewMeeting::new("Fabrikam pricing", day(3), 30).category("Client work"),
+    );
+    let report = sync_now(&app).await;
+    assert!(
+        report.full,
+        "a full round reads what already carries the new name"
+    );
+    assert!(
+        outlook
+            .master_categories(OLGA)
+            .contains(&"Client work".to_owned()),
+        "the new category is in Olga's list"
+    );
+    let uid = outlook
+        .events_of(OLGA)
+        .into_iter()
+        .find(|e| e.has_id(&marked))
+        .unwrap()
+        .ical_uid;
+    assert!(
+        app.crm_event(liaison_e2e::people::OLGA_ID, &uid)
+            .await
+            .is_some(),
+        "the meeting marked with the new category is in the CRM"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn adele_resumes_a_stopped_sync_from_the_console() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let outlook = app.simulator.outlook();
+    let ids: Vec<String> = (0..40)
+        .map(|n| {
+            outlook.create(
+                OLGA,
+                &NewMeeting::new(&format!("Account call {n}"), day(1 + n % 30), 60).category("CRM"),
+            )
+        })
+        .collect();
+    sync_now(&app).await;
+    for id in &ids[..25] {
+        outlook.delete(id);
+    }
+    let stopped = app.post_as(OLGA, "/api/sync/run", &json!({}), None).await;
+    assert_eq!(stopped.status(), 409);
+
+    let browser = Browser::start().await;
+    let client = browser.client();
+    sign_in(&app, client, ADELE).await;
+    click(client, "#tab-sync").await;
+    let resume = "button[aria-label='Resume the sync of olga@contoso.com']";
+    click(client, resume).await;
+    let status = text_when(client, "#status", |t| t.contains("runs again")).await;
+    assert_eq!(status, "The sync of olga@contoso.com runs again.");
+    let list = text_when(client, "#stopped", |t| t.starts_with("None")).await;
+    assert!(list.starts_with("None"), "{list}");
+    let sessions = text_when(client, "#sessions-table tbody", |t| {
+        t.contains("sync_stopped")
+    })
+    .await;
+    assert!(sessions.contains("olga@contoso.com") && sessions.contains("sync_stopped"));
+    let line = &app.store.audit_log(&app.tenant_id(), 1).await.unwrap()[0];
+    assert_eq!(line.action, "admin.sync_resume");
+    assert_eq!(sync_now(&app).await.cancelled, 25, "it runs again");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_exported_audit_log_holds_the_last_save() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let body = save(seeded_item(OLGA, OLGAS_REVIEW), &[]);
+    assert_eq!(
+        app.post_as(ANN, "/api/items/save", &body, None)
+            .await
+            .status(),
+        200
+    );
+    let browser = Browser::start().await;
+    let client = browser.client();
+    sign_in(&app, client, ADELE).await;
+    click(client, "#tab-audit").await;
+    type_into(client, "#audit-actor", ANN).await;
+    click(client, "#audit-form button[type=submit]").await;
+    let shown = text_when(client, "#audit-table tbody", |t| t.contains("items.save")).await;
+    assert!(
+        shown.contains("items.save") && shown.contains(OLGA),
+        "{shown}"
+    );
+
+    // The export link, fetched by the page as a download would be: the console's cookie,
+    // its filters.
+    let href = client
+        .find(Locator::Css("#export-csv"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        href.contains("format=csv") && href.contains("actor=ann%40contoso.com"),
+        "{href}"
+    );
+    let csv = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.querySelector('#export-csv').href).then(r => r.text()).then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let csv = csv.as_str().unwrap();
+    let rows: Vec<&str> = csv.split("\r\n").filter(|r| !r.is_empty()).collect();
+    assert_eq!(
+        rows[0],
+        "at,actor,on_behalf_of,action,target,outcome,reason,detail"
+    );
+    let last_save = rows
+        .iter()
+        .find(|r| r.contains(",items.save,"))
+        .expect("the save is in the file");
+    assert!(last_save.contains("ann@contoso.com,olga@contoso.com,items.save,olga@contoso.com/"));
+    assert!(last_save.contains(",allowed,"));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_console_works_by_keyboard_and_in_the_dark_and_a_delegate_is_told_why_it_is_empty() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+    sign_in(&app, client, ADELE).await;
+
+    // The tabs follow the WAI-ARIA pattern: arrows move the selection and the focus.
+    client
+        .find(Locator::Css("#tab-settings"))
+        .await
+        .unwrap()
+        .send_keys("\u{E014}")
+        .await
+        .unwrap();
+    let focused = client
+        .execute("return document.activeElement.id;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused, "tab-people");
+    assert!(visible(client, "#panel-people").await && !visible(client, "#panel-settings").await);
+    let people = text_when(client, "#people-table tbody", |t| t.contains(ANN)).await;
+    assert!(people.contains(OLGA) && people.contains(ANN), "{people}");
+
+    click(client, "#theme").await;
+    let theme = client
+        .execute(
+            "return [document.documentElement.dataset.theme, getComputedStyle(document.body).backgroundColor];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(theme, json!(["dark", "rgb(31, 31, 31)"]));
+
+    click(client, "#sign-out").await;
+    assert!(
+        text_when(client, "#status", |t| t == "Signed out.").await == "Signed out."
+            && visible(client, "#signed-out").await
+    );
+
+    // A delegate signs in: no administrator rights, and the page says why.
+    sign_in(&app, client, ANN).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(visible(client, "#not-admin").await && !visible(client, "#console").await);
+    browser.close().await;
+}
