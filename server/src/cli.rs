@@ -78,6 +78,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
+        Command::HealthCheck(args) => {
+            let answer = reqwest::Client::new()
+                .get(args.url.clone())
+                .timeout(std::time::Duration::from_secs(5))
+                .send()
+                .await?;
+            if !answer.status().is_success() {
+                anyhow::bail!("{} answered {}", args.url, answer.status());
+            }
+            println!("{} answered {}", args.url, answer.status());
+        }
         Command::SyncResume(args) => {
             let store = store::connect(&args.store.database_url()?).await?;
             store.migrate().await?;

@@ -12,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::secrets::Keyring;
 use crate::demo::DemoSettings;
+use crate::http::pane_files::PaneFiles;
 use crate::http::public_url::PublicUrl;
 pub use crate::http::tls::Tls;
 use crate::identity::{GoogleSettings, IdentitySettings, MicrosoftSettings};
@@ -59,6 +60,9 @@ pub enum Command {
     Permissions,
     /// Let an Organizer's sync sessions run again after the circuit breaker stopped them.
     SyncResume(SyncResumeArgs),
+    /// Ask a running server whether it is healthy (`/healthz`): exit status 0 when it answers
+    /// 2xx. A container's health check, with nothing but this binary in the image.
+    HealthCheck(HealthCheckArgs),
     /// Ask a Microsoft 365 tenant every behaviour Liaison relies on (docs/MICROSOFT.md), with
     /// a calendar owner and their Editor delegate: what Microsoft answers, and whether each
     /// assumption holds. Creates two meetings in the owner's calendar and deletes them.
@@ -87,6 +91,13 @@ pub struct TenantCheckArgs {
         default_value = "https://graph.microsoft.com/v1.0"
     )]
     pub graph_url: String,
+}
+
+#[derive(Debug, Args)]
+pub struct HealthCheckArgs {
+    /// The server's health endpoint.
+    #[arg(long, default_value = "http://127.0.0.1:3000/healthz")]
+    pub url: url::Url,
 }
 
 #[derive(Debug, Args)]
@@ -295,9 +306,10 @@ pub struct HttpArgs {
     /// Defaults to the listen address (`https://localhost:PORT` with TLS).
     #[arg(long, env = "LIAISON_PUBLIC_URL")]
     pub public_url: Option<PublicUrl>,
-    /// Directory of the built task pane (trunk's output).
-    #[arg(long, env = "LIAISON_UI_DIR", default_value = "addin-ui/dist")]
-    pub ui_dir: PathBuf,
+    /// Directory of the built task pane (trunk's output). Without it, the pane built into this
+    /// binary (a release build after scripts/build-ui), else `addin-ui/dist`.
+    #[arg(long, env = "LIAISON_UI_DIR")]
+    pub ui_dir: Option<PathBuf>,
     /// Serve HTTPS with a self-signed `localhost` certificate, created once in the data directory
     /// and reused. For development and sideloading; trust the certificate once (the log says how).
     #[arg(long, env = "LIAISON_TLS_SELF_SIGNED", conflicts_with_all = ["tls_cert", "tls_key"])]
@@ -393,7 +405,8 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// The URL Outlook reaches the server at; `None` derives it from the bound address.
     pub public_url: Option<PublicUrl>,
-    pub ui_dir: PathBuf,
+    /// Where the task pane's files are read from (`--ui-dir`, or built into the binary).
+    pub pane_files: PaneFiles,
     pub tls: Tls,
     pub database: DatabaseUrl,
     /// Requests per second per client (and route class) and per signed-in user.
@@ -462,7 +475,7 @@ impl ServerConfig {
         Ok(Self {
             listen: args.http.listen,
             public_url: args.http.public_url,
-            ui_dir: args.http.ui_dir,
+            pane_files: PaneFiles::choose(args.http.ui_dir),
             tls,
             database,
             rate_limits: crate::http::rate_limit::RateLimitSettings {

@@ -11,6 +11,7 @@ use crate::http::fetch_metadata::navigations_only;
 use crate::http::headers::{Https, security_headers};
 use crate::http::limits::{MAX_BODY_BYTES, time_limit};
 use crate::http::measure::measure;
+use crate::http::pane_files::{PaneFiles, serve_embedded};
 use crate::http::rate_limit::{RouteClass, limit_route_class};
 use crate::routes::{
     admin, admin_consent, assets, connections, console, crm, diagnostics, fallback, graph_webhooks,
@@ -20,7 +21,7 @@ use crate::state::AppState;
 
 pub fn build(
     state: AppState,
-    ui_dir: &std::path::Path,
+    pane_files: &PaneFiles,
     https: bool,
     request_timeout: std::time::Duration,
 ) -> Router<()> {
@@ -129,9 +130,12 @@ pub fn build(
     } else {
         router
     };
+    // The task pane's wasm, JS and CSS, as trunk built them (names carry content hashes).
+    let router = match pane_files {
+        PaneFiles::Dir(dir) => router.fallback_service(ServeDir::new(dir)),
+        PaneFiles::Embedded => router.fallback(serve_embedded),
+    };
     router
-        // The task pane's wasm, JS and CSS, as trunk built them (names carry content hashes).
-        .fallback_service(ServeDir::new(ui_dir))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(request_timeout, time_limit))
         .layer(middleware::from_fn_with_state(Https(https), security_headers))

@@ -71,7 +71,7 @@ impl Application {
                  (use --tls-self-signed, --tls-cert/--tls-key, or a TLS proxy and --public-url)"
             );
         }
-        let task_pane = TaskPane::load(&config.ui_dir);
+        let task_pane = TaskPane::load(&config.pane_files);
         if let TaskPane::Missing { reason } = &task_pane {
             tracing::warn!("the task pane is not available: {reason}");
         }
@@ -164,7 +164,7 @@ impl Application {
         // (an `https://` public URL). Browsers ignore the header on plain HTTP.
         let router = router::build(
             state,
-            &config.ui_dir,
+            &config.pane_files,
             https || public_url.is_https(),
             config.request_timeout,
         );

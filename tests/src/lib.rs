@@ -309,7 +309,7 @@ impl TestAppBuilder {
         let config = ServerConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             public_url: self.public_url.clone(),
-            ui_dir: ui_dir(),
+            pane_files: liaison_server::http::pane_files::PaneFiles::Dir(ui_dir()),
             tls,
             database: database.url.clone(),
             rate_limits: liaison_server::http::rate_limit::RateLimitSettings {

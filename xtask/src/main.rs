@@ -4,8 +4,9 @@
 //!   the JavaScript glue minified (esbuild), and the page's Subresource Integrity hashes renewed
 //!   and checked.
 //! - `check-imports`: fails on an import cycle among a crate's modules.
-//! - `release`: the task pane and the release `liaison` binary, checked to carry no test
-//!   feature.
+//! - `release`: the task pane and the release `liaison` binary (which carries the pane),
+//!   checked to carry no test feature; `check-release-artifact`: that binary, run from an empty
+//!   folder, serves the pane.
 //!
 //! `scripts/build-ui` and `scripts/check-imports` are thin wrappers; the README's commands call
 //! them.
@@ -46,6 +47,8 @@ enum Task {
     CheckReleaseFeatures,
     /// The task pane and the release `liaison` binary, without test features.
     Release,
+    /// Builds the release `liaison` and checks it serves the task pane from an empty folder.
+    CheckReleaseArtifact,
 }
 
 fn main() -> ExitCode {
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Task::CheckImports { roots } => imports::check_roots(&roots),
         Task::CheckReleaseFeatures => release::check_features(),
         Task::Release => release::build(),
+        Task::CheckReleaseArtifact => release::check_artifact(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

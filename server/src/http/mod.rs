@@ -10,6 +10,7 @@
 //!   [`fetch_metadata`] (the sign-in pages take cross-site navigations only), [`measure`]
 //!   (every request counted and timed for the metrics, by route class).
 //! - [`pages`]: the one HTML layout; [`markup`]: escaping; [`taskpane`]: the task pane page;
+//!   [`pane_files`]: the pane's files, built into the binary or from `--ui-dir`;
 //!   [`manifest`]: `manifest.xml` for a public URL; [`tls`]: certificates.
 
 pub mod accept;
@@ -24,6 +25,7 @@ pub mod manifest;
 pub mod markup;
 pub mod measure;
 pub mod pages;
+pub mod pane_files;
 pub mod public_url;
 pub mod rate_limit;
 pub mod taskpane;

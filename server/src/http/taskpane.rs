@@ -5,13 +5,12 @@
 //! same page loading the simulator's Office.js stand-in instead is kept beside it, served from
 //! this origin; deployments never serve it.
 
-use std::path::Path;
-
 use axum::http::HeaderValue;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use crate::http::headers::task_pane_csp;
+use crate::http::pane_files::PaneFiles;
 
 /// The script tag `addin-ui/index.html` loads Office.js with.
 pub const OFFICE_JS_CDN: &str = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js";
@@ -35,17 +34,15 @@ pub enum TaskPane {
 }
 
 impl TaskPane {
-    /// Reads `index.html` from trunk's output directory.
-    pub fn load(ui_dir: &Path) -> Self {
-        let index = ui_dir.join("index.html");
-        let html = match std::fs::read_to_string(&index) {
+    /// Reads trunk's `index.html` from where the pane's files are.
+    pub fn load(files: &PaneFiles) -> Self {
+        let html = match files.index() {
             Ok(html) => html,
-            Err(e) => {
+            Err(why) => {
                 return Self::Missing {
                     reason: format!(
-                        "{} cannot be read ({e}). Build the task pane with scripts/build-ui, \
-                         or point --ui-dir at trunk's output",
-                        index.display()
+                        "{why}. Build the task pane with scripts/build-ui (a release build then \
+                         carries it), or point --ui-dir at trunk's output"
                     ),
                 };
             }
@@ -53,8 +50,8 @@ impl TaskPane {
         if !html.contains(OFFICE_JS_CDN) {
             return Self::Missing {
                 reason: format!(
-                    "{} does not load Office.js from {OFFICE_JS_CDN}",
-                    index.display()
+                    "the index.html of {} does not load Office.js from {OFFICE_JS_CDN}",
+                    files.describe()
                 ),
             };
         }
@@ -108,7 +105,8 @@ mod tests {
     #[test]
     fn a_missing_build_says_how_to_build_it() {
         let dir = tempfile::tempdir().unwrap();
-        let TaskPane::Missing { reason } = TaskPane::load(dir.path()) else {
+        let files = PaneFiles::Dir(dir.path().to_path_buf());
+        let TaskPane::Missing { reason } = TaskPane::load(&files) else {
             panic!("expected a missing task pane")
         };
         assert!(reason.contains("scripts/build-ui"));

@@ -18,6 +18,26 @@ async fn healthz_reports_the_store_and_the_version() {
     assert_eq!(health.version, env!("CARGO_PKG_VERSION"));
 }
 
+/// `liaison health-check`, the container's health check: success while the server answers,
+/// failure when nothing does.
+#[tokio::test]
+async fn the_health_check_command_asks_the_running_server() {
+    use clap::Parser;
+    let app = TestApp::spawn().await;
+    let check = |url: String| {
+        let cli =
+            liaison_server::config::Cli::parse_from(["liaison", "health-check", "--url", &url]);
+        liaison_server::cli::run(cli)
+    };
+    check(format!("{}/healthz", app.url)).await.unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    assert!(check(format!("http://{closed}/healthz")).await.is_err());
+    assert!(check(format!("{}/no-such-page", app.url)).await.is_err());
+}
+
 #[tokio::test]
 async fn an_unknown_api_path_gets_a_json_404() {
     let app = TestApp::spawn().await;
