@@ -20,6 +20,7 @@
 //!   attack (idle sockets, a flood of unknown item ids, SSO replay), both runs side by side.
 
 mod abuse;
+mod admin;
 mod context;
 mod delegates;
 mod load;
@@ -108,6 +109,25 @@ enum Command {
         #[arg(long)]
         abuse: bool,
     },
+    /// The administrators' API on each store: the people list with many people, and the audit
+    /// export of a long log with the server's memory.
+    Admin {
+        /// People in the tenant.
+        #[arg(long, default_value = "10000")]
+        users: usize,
+        /// Audit lines in the log.
+        #[arg(long, default_value = "1000000")]
+        lines: usize,
+        /// Seconds of load per endpoint (after one second of warm-up).
+        #[arg(long, default_value = "5")]
+        seconds: u64,
+        /// A PostgreSQL server where a scratch database may be created.
+        #[arg(long, env = "TEST_DATABASE_URL")]
+        postgres: Option<String>,
+        /// The `liaison` binary to start (default: beside this one).
+        #[arg(long)]
+        server_bin: Option<PathBuf>,
+    },
     /// Full and quiet sync sessions on each store, through the server and the simulator.
     Sync {
         /// Events in the Organizer's calendar.
@@ -125,6 +145,13 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Admin {
+            users,
+            lines,
+            seconds,
+            postgres,
+            server_bin,
+        } => admin::report(users, lines, seconds, postgres, server_bin).await?,
         Command::Resolve {
             seconds,
             connections,

@@ -21,6 +21,16 @@ impl Server {
         Self::launch(binary, "serve", &["--rate-limit", "1000000000"]).await
     }
 
+    /// `liaison serve` with `extra` arguments (a store, limits).
+    pub async fn start_with(binary: Option<PathBuf>, extra: &[&str]) -> anyhow::Result<Self> {
+        Self::launch(binary, "serve", extra).await
+    }
+
+    /// The server process's id (to read its memory from `/proc`).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// `liaison demo`: the simulator, the demo data and the simulated Outlook host.
     pub async fn start_demo(binary: Option<PathBuf>) -> anyhow::Result<Self> {
         Self::launch(binary, "demo", &[]).await

@@ -136,12 +136,13 @@ pub async fn page(
     })
 }
 
-/// Every line the filter keeps, newest first, written in `format` (CSV with its header row),
-/// a chunk per page read.
+/// Every line the filter keeps (older than `before_id`, when given), newest first, written in
+/// `format` (CSV with its header row), a chunk per page read.
 pub fn export(
     audit: Arc<dyn AuditLog>,
     tenant_id: TenantId,
     filter: AuditFilter,
+    before_id: Option<i64>,
     format: Format,
 ) -> impl Stream<Item = Result<String, StoreError>> + Send + 'static {
     struct Cursor {
@@ -150,7 +151,7 @@ pub fn export(
         done: bool,
     }
     let start = Cursor {
-        before_id: None,
+        before_id,
         first: true,
         done: false,
     };
@@ -170,7 +171,7 @@ pub fn export(
                 chunk.push_str(CSV_HEADER);
             }
             let next = Cursor {
-                before_id: views.last().map(|v| v.id),
+                before_id: views.last().map(|v| v.id).or(cursor.before_id),
                 first: false,
                 done: views.len() < EXPORT_PAGE as usize,
             };

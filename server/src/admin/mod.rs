@@ -237,6 +237,7 @@ impl Admin {
             self.audit.clone(),
             tenant_id.clone(),
             checked.filter,
+            checked.before_id,
             checked.format,
         )
     }

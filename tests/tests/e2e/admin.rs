@@ -10,6 +10,7 @@ use liaison_domain::permissions::Level;
 use liaison_e2e::people::items::OLGAS_REVIEW;
 use liaison_e2e::people::{ADELE, ANN, OLGA, RITA, day, save, seeded_item};
 use liaison_e2e::redirects::{browser, location, public, through_simulator};
+use liaison_e2e::test_db::backends;
 use liaison_e2e::{TestApp, error_body};
 use liaison_server::store::CountedTable;
 use m365_sim::outlook::NewMeeting;
@@ -194,9 +195,16 @@ async fn bad_input_is_refused_naming_the_field_and_nothing_is_written() {
     assert_eq!(settings.crm_category_name, "CRM");
 }
 
+/// On every store backend.
 #[tokio::test]
 async fn the_people_show_organizers_delegates_and_who_needs_attention() {
-    let app = TestApp::spawn().await;
+    for backend in backends() {
+        let app = TestApp::builder().backend(backend).spawn().await;
+        the_people_show_organizers_delegates_and_who_needs_attention_on(&app).await;
+    }
+}
+
+async fn the_people_show_organizers_delegates_and_who_needs_attention_on(app: &TestApp) {
     let adele = app.token(ADELE).await;
     // Ann opens Olga's item: Microsoft is asked, and the answer is kept.
     let context = app
@@ -219,7 +227,7 @@ async fn the_people_show_organizers_delegates_and_who_needs_attention() {
         .await
         .unwrap();
 
-    let page: UserPage = call(&app, Some(&adele), Method::GET, "/api/admin/users", None)
+    let page: UserPage = call(app, Some(&adele), Method::GET, "/api/admin/users", None)
         .await
         .json()
         .await
@@ -249,7 +257,7 @@ async fn the_people_show_organizers_delegates_and_who_needs_attention() {
     assert!(!ann.needs_attention);
 
     let attention: UserPage = call(
-        &app,
+        app,
         Some(&adele),
         Method::GET,
         "/api/admin/users?attention=true",
@@ -271,7 +279,7 @@ async fn the_people_show_organizers_delegates_and_who_needs_attention() {
             None => "/api/admin/users?limit=2".to_owned(),
             Some(c) => format!("/api/admin/users?limit=2&cursor={c}"),
         };
-        let page: UserPage = call(&app, Some(&adele), Method::GET, &path, None)
+        let page: UserPage = call(app, Some(&adele), Method::GET, &path, None)
             .await
             .json()
             .await
@@ -286,9 +294,18 @@ async fn the_people_show_organizers_delegates_and_who_needs_attention() {
     assert_eq!(seen, sorted);
 }
 
+/// On every store backend.
 #[tokio::test]
 async fn a_stopped_sync_is_shown_resumed_by_an_admin_audited_and_its_sessions_listed() {
-    let app = TestApp::spawn().await;
+    for backend in backends() {
+        let app = TestApp::builder().backend(backend).spawn().await;
+        a_stopped_sync_is_shown_resumed_by_an_admin_audited_and_its_sessions_listed_on(&app).await;
+    }
+}
+
+async fn a_stopped_sync_is_shown_resumed_by_an_admin_audited_and_its_sessions_listed_on(
+    app: &TestApp,
+) {
     let adele = app.token(ADELE).await;
     let outlook = app.simulator.outlook();
     let ids: Vec<String> = (0..40)
@@ -307,7 +324,7 @@ async fn a_stopped_sync_is_shown_resumed_by_an_admin_audited_and_its_sessions_li
     }
     assert_eq!(run().await.status(), 409, "the circuit breaker stops it");
 
-    let overview: SyncOverview = call(&app, Some(&adele), Method::GET, "/api/admin/sync", None)
+    let overview: SyncOverview = call(app, Some(&adele), Method::GET, "/api/admin/sync", None)
         .await
         .json()
         .await
@@ -327,7 +344,7 @@ async fn a_stopped_sync_is_shown_resumed_by_an_admin_audited_and_its_sessions_li
     assert!(first.full_round && first.graph_requests >= 2 && first.duration_ms >= 0);
 
     let resumed = call(
-        &app,
+        app,
         Some(&adele),
         Method::POST,
         "/api/admin/sync/olga@contoso.com/resume",
@@ -342,7 +359,7 @@ async fn a_stopped_sync_is_shown_resumed_by_an_admin_audited_and_its_sessions_li
     );
     assert_eq!(run().await.status(), 200, "it runs again");
     let overview: SyncOverview = call(
-        &app,
+        app,
         Some(&adele),
         Method::GET,
         "/api/admin/sync?organizer=olga@contoso.com&limit=1",
@@ -360,7 +377,7 @@ async fn a_stopped_sync_is_shown_resumed_by_an_admin_audited_and_its_sessions_li
         "the cancellations went through"
     );
     let older: SyncOverview = call(
-        &app,
+        app,
         Some(&adele),
         Method::GET,
         &format!(
@@ -376,9 +393,16 @@ async fn a_stopped_sync_is_shown_resumed_by_an_admin_audited_and_its_sessions_li
     assert_eq!(older.sessions.len(), 2);
 }
 
+/// On every store backend.
 #[tokio::test]
 async fn the_audit_log_filters_pages_and_exports_as_csv_and_json_lines() {
-    let app = TestApp::spawn().await;
+    for backend in backends() {
+        let app = TestApp::builder().backend(backend).spawn().await;
+        the_audit_log_filters_pages_and_exports_as_csv_and_json_lines_on(&app).await;
+    }
+}
+
+async fn the_audit_log_filters_pages_and_exports_as_csv_and_json_lines_on(app: &TestApp) {
     let adele = app.token(ADELE).await;
     let body = save(seeded_item(OLGA, OLGAS_REVIEW), &[]);
     assert_eq!(

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::db::{On, Sql, sql};
+use super::db::{On, Sql, Value, sql};
 use super::{SqlStore, escape_like};
 use crate::clock::now_ms;
 use crate::store::audit::{AuditEntry, AuditFilter, AuditLog, AuditRecord, AuditView};
@@ -74,44 +74,58 @@ impl AuditLog for SqlStore {
         before_id: Option<i64>,
         limit: u32,
     ) -> Result<Vec<AuditView>, StoreError> {
-        // Each filter is one condition that holds when the filter is not given.
-        sql(
+        // Only the filters given become conditions: `l.id < $n` stays a range on the
+        // `(tenant_id, id)` index, so each page of an export starts where the last one ended.
+        let mut conditions = vec!["l.tenant_id = $1".to_owned()];
+        let mut values: Vec<Value<'_>> = vec![tenant_id.into()];
+        let mut add = |condition: &str, value: Value<'static>| {
+            values.push(value);
+            conditions.push(condition.replace('?', &format!("${}", values.len())));
+        };
+        if let Some(id) = before_id {
+            add("l.id < ?", id.into());
+        }
+        if let Some(actor) = &filter.actor {
+            add("(a.mailbox = ? OR l.actor_id = ?)", actor.clone().into());
+        }
+        if let Some(on_behalf_of) = &filter.on_behalf_of {
+            add(
+                "(o.mailbox = ? OR l.on_behalf_of_id = ?)",
+                on_behalf_of.clone().into(),
+            );
+        }
+        if let Some(action) = &filter.action {
+            add("l.action = ?", action.clone().into());
+        }
+        if let Some(target) = &filter.target {
+            let pattern = format!("%{}%", escape_like(target));
+            add("lower(l.target) LIKE lower(?) ESCAPE '\\'", pattern.into());
+        }
+        if let Some(allowed) = filter.allowed {
+            add(
+                "l.outcome = ?",
+                if allowed { "allowed" } else { "refused" }.into(),
+            );
+        }
+        if let Some(from) = filter.from_ms {
+            add("l.at_ms >= ?", from.into());
+        }
+        if let Some(until) = filter.until_ms {
+            add("l.at_ms < ?", until.into());
+        }
+        let mut statement = sql(format!(
             "SELECT l.id, l.at_ms, l.actor_id, a.mailbox AS actor_mailbox, l.on_behalf_of_id, \
              o.mailbox AS on_behalf_of_mailbox, l.action, l.target, l.outcome, l.reason, \
              l.detail FROM audit_log l \
              LEFT JOIN users a ON a.tenant_id = l.tenant_id AND a.id = l.actor_id \
              LEFT JOIN users o ON o.tenant_id = l.tenant_id AND o.id = l.on_behalf_of_id \
-             WHERE l.tenant_id = $1 \
-             AND (CAST($2 AS BIGINT) IS NULL OR l.id < $2) \
-             AND (CAST($3 AS TEXT) IS NULL OR a.mailbox = $3 OR l.actor_id = $3) \
-             AND (CAST($4 AS TEXT) IS NULL OR o.mailbox = $4 OR l.on_behalf_of_id = $4) \
-             AND (CAST($5 AS TEXT) IS NULL OR l.action = $5) \
-             AND (CAST($6 AS TEXT) IS NULL OR lower(l.target) LIKE lower($6) ESCAPE '\\') \
-             AND (CAST($7 AS TEXT) IS NULL OR l.outcome = $7) \
-             AND (CAST($8 AS BIGINT) IS NULL OR l.at_ms >= $8) \
-             AND (CAST($9 AS BIGINT) IS NULL OR l.at_ms < $9) \
-             ORDER BY l.id DESC LIMIT $10",
-        )
-        .bind(tenant_id)
-        .bind(before_id)
-        .bind(filter.actor.as_deref())
-        .bind(filter.on_behalf_of.as_deref())
-        .bind(filter.action.as_deref())
-        .bind(
-            filter
-                .target
-                .as_deref()
-                .map(|t| format!("%{}%", escape_like(t))),
-        )
-        .bind(
-            filter
-                .allowed
-                .map(|allowed| if allowed { "allowed" } else { "refused" }),
-        )
-        .bind(filter.from_ms)
-        .bind(filter.until_ms)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
+             WHERE {} ORDER BY l.id DESC LIMIT ${}",
+            conditions.join(" AND "),
+            values.len() + 1
+        ));
+        for value in values {
+            statement = statement.bind(value);
+        }
+        statement.bind(i64::from(limit)).fetch_all(&self.pool).await
     }
 }

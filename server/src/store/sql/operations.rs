@@ -17,18 +17,22 @@ use crate::store::operations::{
 const ATTENTION: &str = "(microsoft_status = 'needs_reconnect' OR breaker_tripped_at_ms IS NOT NULL \
      OR (sync_enabled AND last_error_code IS NOT NULL) OR failed_items > 0 OR conflicts > 0)";
 
-/// A tenant's people with their sync's state, one row each.
+/// A tenant's people with their sync's state, one row each. Failed items and conflicting
+/// delegation checks are counted once per tenant (few rows) and joined, not looked up per person.
 const PEOPLE: &str = "SELECT u.id AS user_id, u.mailbox, u.display_name, u.sync_enabled, \
      c.status AS microsoft_status, j.last_finished_at_ms, j.last_error_code, \
      j.last_error_message, j.breaker_tripped_at_ms, \
-     (SELECT COUNT(*) FROM item_sync_status s WHERE s.tenant_id = u.tenant_id \
-      AND s.organizer_id = u.id AND s.state = 'failed') AS failed_items, \
-     (SELECT COUNT(*) FROM delegation_checks d WHERE d.tenant_id = u.tenant_id \
-      AND d.delegate_id = u.id AND d.sources_conflict) AS conflicts \
+     COALESCE(f.n, 0) AS failed_items, COALESCE(d.n, 0) AS conflicts \
      FROM users u \
      LEFT JOIN connections c ON c.tenant_id = u.tenant_id AND c.user_id = u.id \
       AND c.provider = 'microsoft' \
      LEFT JOIN sync_jobs j ON j.tenant_id = u.tenant_id AND j.organizer_id = u.id \
+     LEFT JOIN (SELECT organizer_id, COUNT(*) AS n FROM item_sync_status \
+      WHERE tenant_id = $1 AND state = 'failed' GROUP BY organizer_id) f \
+      ON f.organizer_id = u.id \
+     LEFT JOIN (SELECT delegate_id, COUNT(*) AS n FROM delegation_checks \
+      WHERE tenant_id = $1 AND sources_conflict GROUP BY delegate_id) d \
+      ON d.delegate_id = u.id \
      WHERE u.tenant_id = $1 AND (CAST($2 AS TEXT) IS NULL OR u.mailbox > $2)";
 
 #[derive(sqlx::FromRow)]
