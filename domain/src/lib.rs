@@ -12,3 +12,8 @@
 pub mod api;
 pub mod permissions;
 pub mod wire;
+
+/// utoipa, for [`wire_names!`]'s schemas in the crates that expand it.
+#[cfg(feature = "openapi")]
+#[doc(hidden)]
+pub use utoipa as __utoipa;

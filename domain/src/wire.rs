@@ -89,7 +89,36 @@ macro_rules! wire_names {
                 deserializer.deserialize_str(Names)
             }
         }
+
+        $crate::__wire_schema!($enum, $($name),+);
     };
+}
+
+/// With the `openapi` feature: the enum's OpenAPI schema, a string of one of its names.
+#[cfg(feature = "openapi")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wire_schema {
+    ($enum:ident, $($name:literal),+) => {
+        impl $crate::__utoipa::PartialSchema for $enum {
+            fn schema() -> $crate::__utoipa::openapi::RefOr<$crate::__utoipa::openapi::schema::Schema> {
+                $crate::__utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type($crate::__utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($name),+]))
+                    .into()
+            }
+        }
+
+        impl $crate::__utoipa::ToSchema for $enum {}
+    };
+}
+
+/// Without the `openapi` feature (the task pane): nothing.
+#[cfg(not(feature = "openapi"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wire_schema {
+    ($($any:tt)*) => {};
 }
 
 #[cfg(test)]

@@ -1,11 +1,16 @@
 //! Every route of the server, by path.
 
-use axum::Router;
+use std::sync::Arc;
+
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::routing::{delete, get, post, put};
+use axum::routing::get;
+use axum::{Extension, Router};
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::http::fetch_metadata::navigations_only;
 use crate::http::headers::{Https, security_headers};
@@ -13,11 +18,88 @@ use crate::http::limits::{MAX_BODY_BYTES, time_limit};
 use crate::http::measure::measure;
 use crate::http::pane_files::{PaneFiles, serve_embedded};
 use crate::http::rate_limit::{RouteClass, limit_route_class};
+use crate::routes::openapi::ApiDoc;
 use crate::routes::{
     admin, admin_consent, assets, connections, console, crm, diagnostics, fallback, graph_webhooks,
-    health, home, items, manifest, me, metrics, pages, permissions, sign_in, sync, taskpane,
+    health, home, items, manifest, me, metrics, openapi, pages, permissions, sign_in, sync,
+    taskpane,
 };
 use crate::state::AppState;
+
+/// The API under `/api`, every route registered with its OpenAPI description (utoipa-axum's
+/// `routes!`): none is served without being in `GET /api/openapi.json`, which serves the
+/// document they make. (No `.route(` between the two markers: a unit test reads them.)
+fn api<L>(limited: &impl Fn(RouteClass) -> L) -> Router<AppState>
+where
+    L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+    L::Service: tower::Service<axum::extract::Request, Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    <L::Service as tower::Service<axum::extract::Request>>::Response:
+        axum::response::IntoResponse + 'static,
+    <L::Service as tower::Service<axum::extract::Request>>::Future: Send + 'static,
+{
+    // API routes: begin
+    // Endpoints that need no session, limited per client and class: flooding one class never
+    // starves another.
+    let resolve = OpenApiRouter::new()
+        .routes(routes!(permissions::resolve_permissions))
+        .route_layer(limited(RouteClass::Resolve));
+    let sign_in_api = OpenApiRouter::new()
+        .routes(routes!(sign_in::start_sso_session))
+        .routes(routes!(sign_in::exchange_dialog_code))
+        .route_layer(limited(RouteClass::SignIn));
+    // Microsoft Graph's webhooks (validated by clientState, not by a session).
+    let webhooks = OpenApiRouter::new()
+        .routes(routes!(graph_webhooks::receive_notifications))
+        .routes(routes!(graph_webhooks::receive_lifecycle))
+        .route_layer(limited(RouteClass::Webhooks));
+    // Endpoints of the signed-in user; each takes `http::caller::Caller` (the administrators'
+    // ones `http::console::AdminCaller`).
+    let user_api = OpenApiRouter::new()
+        .routes(routes!(items::read_item_context))
+        .routes(routes!(items::save_item))
+        .routes(routes!(items::unlink_item))
+        .routes(routes!(items::categorize_item))
+        .routes(routes!(items::get_item_status))
+        .routes(routes!(crm::search_records))
+        .routes(routes!(sync::delete_event))
+        .routes(routes!(me::get_me))
+        .routes(routes!(me::set_sync_setting))
+        .routes(routes!(sync::get_sync_status))
+        .routes(routes!(sync::run_sync_now))
+        .routes(routes!(sign_in::end_session))
+        .routes(routes!(admin::get_me))
+        .routes(routes!(admin::end_session))
+        .routes(routes!(admin::get_settings, admin::put_settings))
+        .routes(routes!(admin::get_users))
+        .routes(routes!(admin::get_sync))
+        .routes(routes!(admin::resume_sync))
+        .routes(routes!(admin::get_audit))
+        .routes(routes!(admin::diagnose))
+        .routes(routes!(admin::get_deployment))
+        .routes(routes!(connections::connect_google))
+        .routes(routes!(connections::confirm_google))
+        .routes(routes!(connections::check_microsoft))
+        .routes(routes!(openapi::get_document));
+    let (api, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(resolve)
+        .merge(sign_in_api)
+        .merge(webhooks)
+        .merge(user_api)
+        .split_for_parts();
+    // API routes: end
+    // The paths as clients call them, under `/api`.
+    document.paths.paths = std::mem::take(&mut document.paths.paths)
+        .into_iter()
+        .map(|(path, item)| (format!("/api{path}"), item))
+        .collect();
+    api.layer(Extension(Arc::new(document)))
+        .fallback(fallback::api_not_found)
+        .method_not_allowed_fallback(fallback::api_method_not_allowed)
+}
 
 pub fn build(
     state: AppState,
@@ -30,68 +112,7 @@ pub fn build(
     let limited = |class: RouteClass| {
         middleware::from_fn_with_state((state.limits.clone(), class), limit_route_class)
     };
-    let resolve = Router::new()
-        .route(
-            "/permissions/resolve",
-            post(permissions::resolve_permissions),
-        )
-        .route_layer(limited(RouteClass::Resolve));
-    let sign_in_api = Router::new()
-        .route("/session/sso", post(sign_in::start_sso_session))
-        .route("/session/exchange", post(sign_in::exchange_dialog_code))
-        .route_layer(limited(RouteClass::SignIn));
-    // Microsoft Graph's webhooks (validated by clientState, not by a session).
-    let webhooks = Router::new()
-        .route(
-            "/graph/notifications",
-            post(graph_webhooks::receive_notifications),
-        )
-        .route("/graph/lifecycle", post(graph_webhooks::receive_lifecycle))
-        .route_layer(limited(RouteClass::Webhooks));
-    let public_api = Router::new()
-        .merge(resolve)
-        .merge(sign_in_api)
-        .merge(webhooks);
-    // Endpoints of the signed-in user; each takes `http::caller::Caller`.
-    let user_api = Router::new()
-        .route("/items/context", post(items::read_item_context))
-        .route("/items/save", post(items::save_item))
-        .route("/items/unlink", post(items::unlink_item))
-        .route("/items/categorize", post(items::categorize_item))
-        .route("/items/status", get(items::get_item_status))
-        .route("/crm/records", get(crm::search_records))
-        .route("/crm/events/{id}", delete(sync::delete_event))
-        .route("/me", get(me::get_me))
-        .route("/me/sync", put(me::set_sync_setting))
-        .route("/sync", get(sync::get_sync_status))
-        .route("/sync/run", post(sync::run_sync_now))
-        .route("/session", delete(sign_in::end_session))
-        .route("/admin/me", get(admin::get_me))
-        .route("/admin/session", delete(admin::end_session))
-        .route(
-            "/admin/settings",
-            get(admin::get_settings).put(admin::put_settings),
-        )
-        .route("/admin/users", get(admin::get_users))
-        .route("/admin/sync", get(admin::get_sync))
-        .route("/admin/sync/{mailbox}/resume", post(admin::resume_sync))
-        .route("/admin/audit", get(admin::get_audit))
-        .route("/admin/diagnose", get(admin::diagnose))
-        .route("/admin/deploy", get(admin::get_deployment))
-        .route("/connections/google", post(connections::connect_google))
-        .route(
-            "/connections/google/confirm",
-            post(connections::confirm_google),
-        )
-        .route(
-            "/connections/microsoft/check",
-            post(connections::check_microsoft),
-        );
-    let api = Router::new()
-        .merge(public_api)
-        .merge(user_api)
-        .fallback(fallback::api_not_found)
-        .method_not_allowed_fallback(fallback::api_method_not_allowed);
+    let api = api(&limited);
 
     // Pages that start or finish a sign-in write to the store without a session; another
     // site may only navigate to them (`Sec-Fetch-*`), and that is rate limited.
@@ -150,4 +171,26 @@ pub fn build(
         )
         .layer(middleware::from_fn(measure))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every `/api` route goes through utoipa-axum's `routes!` (so it is in the OpenAPI
+    /// document): between the markers of [`super::api`], no route is added any other way.
+    #[test]
+    fn no_api_route_is_added_without_its_description() {
+        let source = include_str!("router.rs");
+        let begin = source
+            .find("// API routes: begin")
+            .expect("the begin marker");
+        let end = source.find("// API routes: end").expect("the end marker");
+        let api = &source[begin..end];
+        for undescribed in [".route(", ".nest(", ".nest_service(", ".route_service("] {
+            assert!(
+                !api.contains(undescribed),
+                "{undescribed} among the API routes"
+            );
+        }
+        assert!(api.matches("routes!(").count() >= 30);
+    }
 }

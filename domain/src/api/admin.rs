@@ -7,6 +7,7 @@ use crate::api::items::ItemContext;
 
 /// `GET /api/admin/me`: who the console is signed in as, and whether they may administer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConsoleUser {
     pub mailbox: String,
@@ -17,6 +18,7 @@ pub struct ConsoleUser {
 
 /// `GET`/`PUT /api/admin/settings`: the organization's settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrgSettings {
     /// The Outlook category that marks items for the CRM ("CRM" by default).
@@ -31,6 +33,7 @@ pub struct OrgSettings {
 
 /// One line of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditLine {
     /// RFC 3339.
@@ -50,6 +53,7 @@ pub struct AuditLine {
 
 /// `GET /api/admin/audit`: the newest lines first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditPage {
     pub lines: Vec<AuditLine>,
@@ -61,6 +65,7 @@ pub struct AuditPage {
 /// `GET /api/admin/diagnose?delegate=&owner=&itemId=`: "why can't this delegate…?" — what the
 /// sidebar would show `delegate` on the item, from the facts the server looks up for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnosis {
     pub delegate: String,
@@ -69,6 +74,7 @@ pub struct Diagnosis {
 
 /// `GET /api/admin/deploy`: what an administrator needs to deploy Liaison.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Deployment {
     /// The add-in-only XML manifest, with this server's URL filled in.
@@ -83,6 +89,7 @@ pub struct Deployment {
 
 /// One permission Liaison asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ScopeLine {
     /// `microsoft` or `google`.

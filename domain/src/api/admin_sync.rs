@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The tenant's sync health: what is stopped, and the sessions, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SyncOverview {
     pub stopped: Vec<StoppedSync>,
@@ -16,6 +17,7 @@ pub struct SyncOverview {
 
 /// An Organizer whose sync the circuit breaker stopped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StoppedSync {
     pub organizer: String,
@@ -27,6 +29,7 @@ pub struct StoppedSync {
 
 /// One finished sync session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SyncSessionLine {
     pub id: String,

@@ -9,6 +9,7 @@ use crate::permissions::Level;
 
 /// One page of people, by mailbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserPage {
     pub users: Vec<AdminUser>,
@@ -18,6 +19,7 @@ pub struct UserPage {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AdminUser {
     pub mailbox: String,
@@ -32,6 +34,7 @@ pub struct AdminUser {
 
 /// The person as an Organizer: their own calendar's sync.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrganizerState {
     pub sync_enabled: bool,
@@ -54,6 +57,7 @@ pub struct OrganizerState {
 
 /// A calendar the person is a delegate of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DelegateOf {
     pub owner: String,

@@ -10,6 +10,7 @@ use super::resolve::ResolveResponse;
 /// server no longer trusts (an older pane's `icalUid`, `createdBy`, `isPrivate`, `mode`, …) is
 /// refused with `400 invalid_body` naming it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ItemRef {
     /// The calendar owner's mailbox (Office.js `sharedProperties.owner`, or the user's own).
@@ -34,6 +35,7 @@ pub struct ItemRef {
 /// An item as Outlook shows it: a hint to find it, never a fact. The server judges only the
 /// item Graph returns, and only when exactly one item of the owner's calendar matches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ItemLookup {
     /// RFC 3339, e.g. `2026-12-07T09:00:00.000Z` (Office.js `start`, a `Date`, as ISO text).
@@ -44,6 +46,7 @@ pub struct ItemLookup {
 
 /// `POST /api/items/context`: what the signed-in user may do with the item, and its CRM state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ItemContext {
     /// The calendar owner, as the directory knows them.
@@ -67,6 +70,7 @@ pub struct ItemContext {
 
 /// The Outlook category that marks items for the CRM.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CrmCategory {
     pub name: String,
@@ -75,6 +79,7 @@ pub struct CrmCategory {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Person {
     pub mailbox: String,
@@ -84,6 +89,7 @@ pub struct Person {
 /// `POST /api/items/save` (with an `Idempotency-Key` header): create or update the item's CRM
 /// event from what Microsoft Graph says of the item, and link records to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SaveItemRequest {
     pub item: ItemRef,
@@ -108,6 +114,7 @@ crate::wire_names!(SaveOutcome {
 });
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SaveItemResponse {
     pub outcome: SaveOutcome,
@@ -119,6 +126,7 @@ pub struct SaveItemResponse {
 /// `POST /api/items/unlink`: remove one record from the item's CRM event, or (without
 /// `recordId`) detach the item from its CRM event, which stays in the CRM with its history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UnlinkRequest {
     pub item: ItemRef,
@@ -128,6 +136,7 @@ pub struct UnlinkRequest {
 
 /// A CRM event as the sidebar shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CrmEvent {
     pub id: String,
@@ -151,6 +160,7 @@ pub struct CrmEvent {
 
 /// Per-item sync status, shown in the sidebar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ItemStatus {
     pub state: SyncState,
@@ -204,6 +214,7 @@ crate::wire_names!(RecordKind {
 
 /// A CRM record the user may see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CrmRecord {
     pub id: String,
@@ -217,6 +228,7 @@ pub struct CrmRecord {
 
 /// `GET /api/crm/records?q=&kind=&limit=&cursor=`: one page of matching records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RecordPage {
     pub records: Vec<CrmRecord>,
@@ -227,6 +239,7 @@ pub struct RecordPage {
 
 /// `GET /api/me`, `PUT /api/me/sync`: the signed-in user and their own settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Me {
     pub mailbox: String,
@@ -240,6 +253,7 @@ pub struct Me {
 
 /// The state of each calendar connection a user can have.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Connections {
     pub microsoft: ConnectionState,
@@ -263,6 +277,7 @@ crate::wire_names!(ConnectionState {
 
 /// `POST /api/session/sso`, `POST /api/session/exchange`: a task pane session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionGrant {
     /// Send as `Authorization: Bearer …`; keep in memory only.
@@ -274,6 +289,7 @@ pub struct SessionGrant {
 
 /// `POST /api/session/exchange`: the sign-in dialog's one-time code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DialogCode {
     pub code: String,
@@ -281,6 +297,7 @@ pub struct DialogCode {
 
 /// `POST /api/connections/google`: where to send the browser to connect Google Workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectGoogle {
     pub authorize_url: String,
@@ -288,6 +305,7 @@ pub struct ConnectGoogle {
 
 /// `PUT /api/me/sync`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SyncSetting {
     pub sync_enabled: bool,

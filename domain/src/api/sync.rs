@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// What one sync session did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SyncReport {
     /// A full round (first session, window moved, or Graph evicted the delta link).
@@ -28,6 +29,7 @@ pub struct SyncReport {
 /// request, else `running` (it goes on; `GET /api/sync` tells when it ends). A plain struct,
 /// not a tagged enum: the task pane reads it, and tagged enums cost it kilobytes of wasm.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SyncRun {
     pub running: bool,
@@ -37,6 +39,7 @@ pub struct SyncRun {
 
 /// `GET /api/sync`: the Organizer's sync job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SyncStatus {
     pub sync_enabled: bool,

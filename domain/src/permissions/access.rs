@@ -156,6 +156,7 @@ crate::wire_names!(EwsLevel {
 
 /// What the delegate may do in the owner's calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Capabilities {
     pub read: bool,

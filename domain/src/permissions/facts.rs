@@ -59,6 +59,7 @@ crate::wire_names!(ItemMode {
 
 /// Who created the item in the owner's calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum CreatedBy {
     Owner,

@@ -31,6 +31,9 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("no such resource")]
     NotFound,
+    /// No `/api` route has this path (`GET /api/openapi.json` lists them).
+    #[error("no such API endpoint: GET /api/openapi.json lists them")]
+    NoSuchEndpoint,
     /// A resource named in the request does not exist for this tenant; `field` names it.
     #[error("{message}")]
     NotFoundField { field: String, message: String },
@@ -109,7 +112,7 @@ impl ApiError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ErrorCode::UnsupportedMediaType,
             ),
-            Self::NotFound | Self::NotFoundField { .. } => {
+            Self::NotFound | Self::NoSuchEndpoint | Self::NotFoundField { .. } => {
                 (StatusCode::NOT_FOUND, ErrorCode::NotFound)
             }
             Self::Unauthenticated => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated),

@@ -24,6 +24,13 @@ use crate::http::extract::{AppJson, AppQuery};
 use crate::state::AppState;
 
 /// `GET /api/admin/me`: who the console is signed in as (any signed-in person).
+#[utoipa::path(
+    get,
+    path = "/admin/me",
+    tag = "admin",
+    responses((status = 200, body = liaison_domain::api::ConsoleUser), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []), ("console" = []))
+)]
 pub async fn get_me(console: ConsoleCaller) -> Json<ConsoleUser> {
     let caller = console.caller;
     Json(ConsoleUser {
@@ -34,6 +41,13 @@ pub async fn get_me(console: ConsoleCaller) -> Json<ConsoleUser> {
 }
 
 /// `DELETE /api/admin/session`: signs the console out (the session ends, the cookie goes).
+#[utoipa::path(
+    delete,
+    path = "/admin/session",
+    tag = "admin",
+    responses((status = 204), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []), ("console" = []))
+)]
 pub async fn end_session(
     State(state): State<AppState>,
     console: ConsoleCaller,
@@ -50,6 +64,13 @@ pub async fn end_session(
 }
 
 /// `GET /api/admin/settings`
+#[utoipa::path(
+    get,
+    path = "/admin/settings",
+    tag = "admin",
+    responses((status = 200, body = liaison_domain::api::OrgSettings), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []), ("console" = []))
+)]
 pub async fn get_settings(
     State(state): State<AppState>,
     AdminCaller(caller): AdminCaller,
@@ -58,6 +79,14 @@ pub async fn get_settings(
 }
 
 /// `PUT /api/admin/settings`: every change is audited.
+#[utoipa::path(
+    put,
+    path = "/admin/settings",
+    tag = "admin",
+    request_body = liaison_domain::api::OrgSettings,
+    responses((status = 200, body = liaison_domain::api::OrgSettings), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []), ("console" = []))
+)]
 pub async fn put_settings(
     State(state): State<AppState>,
     AdminCaller(caller): AdminCaller,
@@ -78,6 +107,14 @@ pub struct DiagnoseQuery {
 
 /// `GET /api/admin/diagnose?delegate=&owner=&itemId=`: what the delegate's sidebar shows on
 /// the item, every action's verdict and why, from the facts the server looks up.
+#[utoipa::path(
+    get,
+    path = "/admin/diagnose",
+    tag = "admin",
+    params(("delegate" = String, Query), ("owner" = String, Query), ("itemId" = String, Query)),
+    responses((status = 200, body = liaison_domain::api::Diagnosis), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []), ("console" = []))
+)]
 pub async fn diagnose(
     State(state): State<AppState>,
     AdminCaller(caller): AdminCaller,
@@ -91,9 +128,16 @@ pub async fn diagnose(
 }
 
 /// `GET /api/admin/deploy`: the manifests, the consent link, the permissions and why.
+#[utoipa::path(
+    get,
+    path = "/admin/deploy",
+    tag = "admin",
+    responses((status = 200, body = liaison_domain::api::Deployment), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []), ("console" = []))
+)]
 pub async fn get_deployment(
     State(state): State<AppState>,
-    AdminCaller(_): AdminCaller,
+    AdminCaller(_admin): AdminCaller,
 ) -> Json<Deployment> {
     Json(crate::admin::deploy::deployment(state.public_url.as_str()))
 }
@@ -111,6 +155,14 @@ pub struct UsersQuery {
 }
 
 /// `GET /api/admin/users?cursor=&limit=&attention=true`: the tenant's people, by mailbox.
+#[utoipa::path(
+    get,
+    path = "/admin/users",
+    tag = "admin",
+    params(("cursor" = Option<String>, Query), ("limit" = Option<u32>, Query), ("attention" = Option<bool>, Query)),
+    responses((status = 200, body = liaison_domain::api::UserPage), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []), ("console" = []))
+)]
 pub async fn get_users(
     State(state): State<AppState>,
     AdminCaller(caller): AdminCaller,
@@ -141,6 +193,14 @@ pub struct SyncQuery {
 }
 
 /// `GET /api/admin/sync?organizer=&before=&limit=`: stopped syncs and sessions, newest first.
+#[utoipa::path(
+    get,
+    path = "/admin/sync",
+    tag = "admin",
+    params(("organizer" = Option<String>, Query), ("before" = Option<String>, Query), ("limit" = Option<u32>, Query)),
+    responses((status = 200, body = liaison_domain::api::SyncOverview), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []), ("console" = []))
+)]
 pub async fn get_sync(
     State(state): State<AppState>,
     AdminCaller(caller): AdminCaller,
@@ -159,6 +219,14 @@ pub async fn get_sync(
 }
 
 /// `POST /api/admin/sync/{mailbox}/resume`: the sync the circuit breaker stopped runs again.
+#[utoipa::path(
+    post,
+    path = "/admin/sync/{mailbox}/resume",
+    tag = "admin",
+    params(("mailbox" = String, Path)),
+    responses((status = 204), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []), ("console" = []))
+)]
 pub async fn resume_sync(
     State(state): State<AppState>,
     AdminCaller(caller): AdminCaller,
@@ -172,6 +240,14 @@ pub async fn resume_sync(
 /// `onBehalfOf` (mailboxes), `action`, `target` (contains), `outcome` (`allowed`/`refused`),
 /// `from`/`to` (RFC 3339); a page (`before`, `limit`, at most 500), or with `format=csv` or
 /// `format=jsonl` every line the filters keep, streamed as a download.
+#[utoipa::path(
+    get,
+    path = "/admin/audit",
+    tag = "admin",
+    params(("actor" = Option<String>, Query), ("onBehalfOf" = Option<String>, Query), ("action" = Option<String>, Query), ("target" = Option<String>, Query), ("outcome" = Option<String>, Query, description = "allowed or refused"), ("from" = Option<String>, Query, description = "RFC 3339"), ("to" = Option<String>, Query, description = "RFC 3339"), ("before" = Option<String>, Query), ("limit" = Option<u32>, Query), ("format" = Option<String>, Query, description = "json (a page), csv or jsonl (every line, streamed)")),
+    responses((status = 200, body = liaison_domain::api::AuditPage), (status = "2XX", description = "format=csv (text/csv) or format=jsonl (application/x-ndjson): every line the filters keep, as a download", content_type = "text/csv"), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []), ("console" = []))
+)]
 pub async fn get_audit(
     State(state): State<AppState>,
     AdminCaller(caller): AdminCaller,

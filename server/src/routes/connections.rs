@@ -18,6 +18,13 @@ use crate::http::extract::AppJson;
 use crate::state::AppState;
 
 /// `POST /api/connections/google`
+#[utoipa::path(
+    post,
+    path = "/connections/google",
+    tag = "connections",
+    responses((status = 200, body = liaison_domain::api::ConnectGoogle), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []))
+)]
 pub async fn connect_google(
     State(state): State<AppState>,
     caller: Caller,
@@ -29,6 +36,14 @@ pub async fn connect_google(
 }
 
 /// `POST /api/connections/google/confirm`: the connections as they are now.
+#[utoipa::path(
+    post,
+    path = "/connections/google/confirm",
+    tag = "connections",
+    request_body = liaison_domain::api::DialogCode,
+    responses((status = 200, body = liaison_domain::api::Me), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []))
+)]
 pub async fn confirm_google(
     State(state): State<AppState>,
     caller: Caller,
@@ -40,6 +55,13 @@ pub async fn confirm_google(
 }
 
 /// `POST /api/connections/microsoft/check`
+#[utoipa::path(
+    post,
+    path = "/connections/microsoft/check",
+    tag = "connections",
+    responses((status = 200, body = liaison_domain::api::Me), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []))
+)]
 pub async fn check_microsoft(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>> {
     state.sign_in.check_microsoft(&caller.user).await?;
     Ok(Json(state.accounts.me(&caller.user).await?))

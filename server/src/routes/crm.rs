@@ -29,6 +29,14 @@ pub struct SearchQuery {
     cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/crm/records",
+    tag = "crm",
+    params(("q" = Option<String>, Query), ("kind" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = liaison_domain::api::RecordPage), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []))
+)]
 pub async fn search_records(
     State(state): State<AppState>,
     caller: Caller,

@@ -4,7 +4,7 @@ use crate::http::error::ApiError;
 
 /// Any unknown `/api/*` path.
 pub async fn api_not_found() -> ApiError {
-    ApiError::NotFound
+    ApiError::NoSuchEndpoint
 }
 
 /// A known `/api/*` path with a method it does not answer.

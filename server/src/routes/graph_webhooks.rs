@@ -67,6 +67,14 @@ fn parse(body: &[u8]) -> Vec<Notification> {
         .value
 }
 
+#[utoipa::path(
+    post,
+    path = "/graph/notifications",
+    tag = "webhooks",
+    request_body(content = String, content_type = "application/json", description = "Graph's change notifications"),
+    params(("validationToken" = Option<String>, Query, description = "Graph's validation: echoed as text/plain")),
+    responses((status = 202), (status = 200, description = "the validation token, echoed"), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody))
+)]
 pub async fn receive_notifications(
     State(state): State<AppState>,
     Query(validation): Query<Validation>,
@@ -81,6 +89,14 @@ pub async fn receive_notifications(
     StatusCode::ACCEPTED.into_response()
 }
 
+#[utoipa::path(
+    post,
+    path = "/graph/lifecycle",
+    tag = "webhooks",
+    request_body(content = String, content_type = "application/json", description = "Graph's lifecycle notifications"),
+    params(("validationToken" = Option<String>, Query)),
+    responses((status = 202), (status = 200, description = "the validation token, echoed"), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody))
+)]
 pub async fn receive_lifecycle(
     State(state): State<AppState>,
     Query(validation): Query<Validation>,

@@ -13,6 +13,14 @@ use crate::http::extract::{AppJson, AppQuery};
 use crate::state::AppState;
 
 /// `POST /api/items/context`
+#[utoipa::path(
+    post,
+    path = "/items/context",
+    tag = "items",
+    request_body = liaison_domain::api::ItemRef,
+    responses((status = 200, body = liaison_domain::api::ItemContext), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []))
+)]
 pub async fn read_item_context(
     State(state): State<AppState>,
     caller: Caller,
@@ -23,6 +31,14 @@ pub async fn read_item_context(
 
 /// `POST /api/items/categorize`: the server gives the item the CRM category through Graph,
 /// and the Organizer's sync session starts at once.
+#[utoipa::path(
+    post,
+    path = "/items/categorize",
+    tag = "items",
+    request_body = liaison_domain::api::ItemRef,
+    responses((status = 200, body = liaison_domain::api::ItemContext), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []))
+)]
 pub async fn categorize_item(
     State(state): State<AppState>,
     caller: Caller,
@@ -34,6 +50,15 @@ pub async fn categorize_item(
 }
 
 /// `POST /api/items/save`, with an optional `Idempotency-Key` header.
+#[utoipa::path(
+    post,
+    path = "/items/save",
+    tag = "items",
+    params(("Idempotency-Key" = Option<String>, Header, description = "replays the first answer to the same key and body")),
+    request_body = liaison_domain::api::SaveItemRequest,
+    responses((status = 200, body = liaison_domain::api::SaveItemResponse), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []))
+)]
 pub async fn save_item(
     State(state): State<AppState>,
     caller: Caller,
@@ -59,6 +84,14 @@ pub async fn save_item(
 }
 
 /// `POST /api/items/unlink`
+#[utoipa::path(
+    post,
+    path = "/items/unlink",
+    tag = "items",
+    request_body = liaison_domain::api::UnlinkRequest,
+    responses((status = 200, body = liaison_domain::api::ItemContext), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []))
+)]
 pub async fn unlink_item(
     State(state): State<AppState>,
     caller: Caller,
@@ -75,6 +108,14 @@ pub struct StatusQuery {
 }
 
 /// `GET /api/items/status?owner=&itemId=`
+#[utoipa::path(
+    get,
+    path = "/items/status",
+    tag = "items",
+    params(("owner" = String, Query), ("itemId" = String, Query)),
+    responses((status = 200, body = liaison_domain::api::ItemStatus), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []))
+)]
 pub async fn get_item_status(
     State(state): State<AppState>,
     caller: Caller,

@@ -16,6 +16,7 @@ pub mod items;
 pub mod manifest;
 pub mod me;
 pub mod metrics;
+pub mod openapi;
 pub mod pages;
 pub mod permissions;
 pub mod sign_in;

@@ -9,6 +9,13 @@ use liaison_domain::permissions::resolve;
 use crate::http::error::{ApiError, Result};
 use crate::http::extract::AppJson;
 
+#[utoipa::path(
+    post,
+    path = "/permissions/resolve",
+    tag = "permissions",
+    request_body = liaison_domain::api::ResolveRequest,
+    responses((status = 200, body = liaison_domain::api::ResolveResponse), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody))
+)]
 pub async fn resolve_permissions(
     AppJson(request): AppJson<ResolveRequest>,
 ) -> Result<Json<ResolveResponse>> {

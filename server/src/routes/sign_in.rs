@@ -36,6 +36,13 @@ use crate::state::AppState;
 use crate::store::{FlowPurpose, Provider};
 
 /// `POST /api/session/sso`
+#[utoipa::path(
+    post,
+    path = "/session/sso",
+    tag = "session",
+    responses((status = 200, body = liaison_domain::api::SessionGrant), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("office_sso" = []))
+)]
 pub async fn start_sso_session(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -46,6 +53,13 @@ pub async fn start_sso_session(
 }
 
 /// `POST /api/session/exchange`
+#[utoipa::path(
+    post,
+    path = "/session/exchange",
+    tag = "session",
+    request_body = liaison_domain::api::DialogCode,
+    responses((status = 200, body = liaison_domain::api::SessionGrant), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody))
+)]
 pub async fn exchange_dialog_code(
     State(state): State<AppState>,
     AppJson(request): AppJson<DialogCode>,
@@ -55,6 +69,13 @@ pub async fn exchange_dialog_code(
 }
 
 /// `DELETE /api/session`
+#[utoipa::path(
+    delete,
+    path = "/session",
+    tag = "session",
+    responses((status = 204), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []))
+)]
 pub async fn end_session(State(state): State<AppState>, caller: Caller) -> Result<StatusCode> {
     crate::auth::sessions::end(state.store.as_ref(), &caller.session_hash).await?;
     Ok(StatusCode::NO_CONTENT)

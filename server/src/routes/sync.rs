@@ -21,6 +21,13 @@ use crate::sync::SyncError;
 const WAIT: Duration = Duration::from_secs(20);
 
 /// `POST /api/sync/run`
+#[utoipa::path(
+    post,
+    path = "/sync/run",
+    tag = "sync",
+    responses((status = 200, body = liaison_domain::api::SyncRun), (status = 202, description = "still running", body = liaison_domain::api::SyncRun), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []))
+)]
 pub async fn run_sync_now(
     State(state): State<AppState>,
     caller: Caller,
@@ -67,6 +74,13 @@ pub async fn run_sync_now(
 }
 
 /// `GET /api/sync`
+#[utoipa::path(
+    get,
+    path = "/sync",
+    tag = "sync",
+    responses((status = 200, body = liaison_domain::api::SyncStatus), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []))
+)]
 pub async fn get_sync_status(
     State(state): State<AppState>,
     caller: Caller,
@@ -89,6 +103,14 @@ pub async fn get_sync_status(
 
 /// `DELETE /api/crm/events/{id}`: a CRM event of the caller's CRM calendar, or of one shared
 /// with them to edit ([`crate::crm_events::CrmEvents::delete`] decides).
+#[utoipa::path(
+    delete,
+    path = "/crm/events/{id}",
+    tag = "crm",
+    params(("id" = String, Path)),
+    responses((status = 204), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []))
+)]
 pub async fn delete_event(
     State(state): State<AppState>,
     caller: Caller,

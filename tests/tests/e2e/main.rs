@@ -16,6 +16,7 @@ mod logs;
 mod manifest;
 mod metrics;
 mod office_standin;
+mod openapi;
 mod outside_input;
 mod permissions;
 mod refresh_tokens;
