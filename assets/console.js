@@ -327,6 +327,7 @@ async function loadDeploy() {
     const deployment = await api("/api/admin/deploy");
     $("#manifest-xml").href = deployment.manifestXmlUrl;
     $("#manifest-json").href = deployment.manifestJsonUrl;
+    $("#app-package").href = deployment.appPackageUrl;
     $("#consent-link").href = deployment.consentUrl;
     const tbody = $("#scopes-table tbody");
     tbody.textContent = "";

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Draws Liaison's add-in icons (assets/icon-{16,32,64,80,128}.png): two white chain links on a
-Fluent-blue rounded square. Standard library only; run it again after changing the drawing."""
+Fluent-blue rounded square; and the unified manifest's two (icon-color-192.png, the same at
+192 px; icon-outline-32.png, the links alone in white on transparent, as Microsoft asks of an
+outline icon). Standard library only; run it again after changing the drawing."""
 import math
 import os
 import struct
@@ -35,7 +37,13 @@ def colour(x, y):
     return WHITE if min(link_a, link_b) < 0 else BLUE
 
 
-def render(size):
+def outline(x, y):
+    link_a = capsule_ring(x, y, 0.30, 0.62, 0.48, 0.44, 0.13, 0.07)
+    link_b = capsule_ring(x, y, 0.52, 0.56, 0.70, 0.38, 0.13, 0.07)
+    return WHITE if min(link_a, link_b) < 0 else None
+
+
+def render(size, colour=colour):
     rows = []
     n = SUPERSAMPLE
     for py in range(size):
@@ -64,3 +72,7 @@ if __name__ == "__main__":
     for size in SIZES:
         with open(os.path.join(here, f"icon-{size}.png"), "wb") as f:
             f.write(render(size))
+    with open(os.path.join(here, "icon-color-192.png"), "wb") as f:
+        f.write(render(192))
+    with open(os.path.join(here, "icon-outline-32.png"), "wb") as f:
+        f.write(render(32, outline))

@@ -2,7 +2,7 @@
 //! calls [`run`]; the crash-and-restart tests build the same command line with crash points.
 
 use crate::auth::{scopes, secrets};
-use crate::config::{Cli, Command, ServerConfig};
+use crate::config::{Cli, Command, ManifestFormat, ServerConfig};
 use crate::http::manifest;
 use crate::store::TenantId;
 use crate::{doctor, startup, store, tenant_check};
@@ -26,9 +26,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             store.migrate().await?;
             tracing::info!(store = %database, "migrations applied");
         }
-        Command::Manifest(args) => {
-            print!("{}", manifest::render(&args.public_url));
-        }
+        Command::Manifest(args) => match args.format {
+            ManifestFormat::Xml => print!("{}", manifest::render(&args.public_url)),
+            ManifestFormat::Json => {
+                let json = crate::http::unified_manifest::render(&args.public_url, None);
+                println!("{}", serde_json::to_string_pretty(&json)?);
+            }
+        },
         Command::Doctor(args) => {
             let database = args.store.database_url()?;
             let store = store::connect(&database).await?;

@@ -374,6 +374,17 @@ pub struct ManifestArgs {
     /// The public HTTPS URL of the server, e.g. `https://liaison.contoso.com`.
     #[arg(long, env = "LIAISON_PUBLIC_URL")]
     pub public_url: PublicUrl,
+    /// `xml`: the add-in only manifest; `json`: the unified manifest for Microsoft 365.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ManifestFormat,
+}
+
+/// Which manifest `liaison manifest` prints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ManifestFormat {
+    #[default]
+    Xml,
+    Json,
 }
 
 impl StoreArgs {

@@ -134,6 +134,8 @@ pub fn build(
         .route("/healthz", get(health::get_health))
         .route("/metrics", get(metrics::get_metrics))
         .route("/manifest.xml", get(manifest::get_manifest))
+        .route("/manifest.json", get(manifest::get_unified_manifest))
+        .route("/manifest.zip", get(manifest::get_app_package))
         .route("/taskpane.html", get(taskpane::get_task_pane))
         .route("/assets/{name}", get(assets::get_asset))
         .merge(sign_in_pages)

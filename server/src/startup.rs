@@ -27,7 +27,7 @@ use crate::graph::client::GraphClient;
 use crate::http::public_url::PublicUrl;
 use crate::http::rate_limit::RateLimits;
 use crate::http::taskpane::TaskPane;
-use crate::http::{manifest, tls};
+use crate::http::{manifest, tls, unified_manifest};
 use crate::identity::{self, Identity, MAX_DELEGATION_TTL};
 use crate::items::Items;
 use crate::state::AppState;
@@ -120,6 +120,10 @@ impl Application {
         let state = AppState {
             store: store.clone(),
             manifest: manifest::render_with(&public_url, web_application.as_ref()).into(),
+            unified_manifest: Arc::new(unified_manifest::render(
+                &public_url,
+                web_application.as_ref(),
+            )),
             public_url: Arc::new(public_url.clone()),
             task_pane: Arc::new(task_pane),
             demo: config.demo.map(Arc::new),

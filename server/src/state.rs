@@ -30,6 +30,8 @@ pub struct AppState {
     pub public_url: Arc<PublicUrl>,
     /// The manifest rendered once for [`AppState::public_url`].
     pub manifest: Arc<str>,
+    /// The same add-in in the unified manifest, rendered once.
+    pub unified_manifest: Arc<serde_json::Value>,
     /// The built task pane page, or why it is missing.
     pub task_pane: Arc<TaskPane>,
     /// Set only in the demo and in tests.

@@ -81,6 +81,9 @@ pub struct Deployment {
     pub manifest_xml_url: String,
     /// The same add-in in Microsoft's unified JSON manifest.
     pub manifest_json_url: String,
+    /// Its app package (the manifest and its icons), for the admin center's *Upload custom
+    /// apps*.
+    pub app_package_url: String,
     /// Where an administrator grants consent for the organization.
     pub consent_url: String,
     /// Every permission Liaison asks for, and why.

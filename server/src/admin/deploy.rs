@@ -11,6 +11,7 @@ pub fn deployment(public_url: &str) -> Deployment {
     Deployment {
         manifest_xml_url: format!("{public_url}/manifest.xml"),
         manifest_json_url: format!("{public_url}/manifest.json"),
+        app_package_url: format!("{public_url}/manifest.zip"),
         consent_url: format!("{public_url}/admin/consent"),
         scopes: SCOPES
             .iter()

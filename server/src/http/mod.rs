@@ -11,7 +11,8 @@
 //!   (every request counted and timed for the metrics, by route class).
 //! - [`pages`]: the one HTML layout; [`markup`]: escaping; [`taskpane`]: the task pane page;
 //!   [`pane_files`]: the pane's files, built into the binary or from `--ui-dir`;
-//!   [`manifest`]: `manifest.xml` for a public URL; [`tls`]: certificates.
+//!   [`manifest`]: `manifest.xml` for a public URL; [`unified_manifest`]: the same add-in in
+//!   the unified JSON manifest; [`tls`]: certificates.
 
 pub mod accept;
 pub mod caller;
@@ -30,3 +31,4 @@ pub mod public_url;
 pub mod rate_limit;
 pub mod taskpane;
 pub mod tls;
+pub mod unified_manifest;

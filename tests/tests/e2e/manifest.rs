@@ -65,3 +65,72 @@ fn a_manifest_rendered_for_a_public_url_validates() {
     validate_manifest(&xml).unwrap();
     assert!(xml.contains("https://liaison.contoso.com/assets/icon-16.png"));
 }
+
+/// Microsoft's unified app manifest schema of the version the server writes, from the npm
+/// package `@microsoft/app-manifest` (pinned in package.json, installed by scripts/setup).
+fn unified_schema() -> jsonschema::Validator {
+    let version = liaison_server::http::unified_manifest::MANIFEST_VERSION;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "../node_modules/@microsoft/app-manifest/build/json-schemas/teams/v{version}/MicrosoftTeams.schema.json"
+    ));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{} cannot be read ({e}): run scripts/setup, which installs @microsoft/app-manifest",
+            path.display()
+        )
+    });
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    jsonschema::validator_for(&schema).expect("Microsoft's schema compiles")
+}
+
+fn schema_errors(validator: &jsonschema::Validator, manifest: &serde_json::Value) -> Vec<String> {
+    validator
+        .iter_errors(manifest)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+/// The unified manifest, as served (with Office SSO's app registration) and as printed,
+/// validates against Microsoft's published JSON schema; the checker is not a rubber stamp (a
+/// manifest that breaks the schema fails it); the app package holds it and its icons.
+#[tokio::test]
+async fn the_unified_manifest_validates_against_microsofts_json_schema() {
+    let validator = unified_schema();
+    let app = TestApp::builder()
+        .public_url("https://liaison.contoso.com")
+        .spawn()
+        .await;
+    let res = app.get("/manifest.json").await;
+    assert_eq!(res.status(), 200);
+    let served: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(schema_errors(&validator, &served), Vec::<String>::new());
+    assert!(
+        served["webApplicationInfo"]["id"].is_string(),
+        "SSO's app registration is named"
+    );
+    assert_eq!(
+        served["extensions"][0]["runtimes"][0]["code"]["page"],
+        "https://liaison.contoso.com/taskpane.html"
+    );
+
+    let printed = liaison_server::http::unified_manifest::render(
+        &"https://crm.fabrikam.example".parse().unwrap(),
+        None,
+    );
+    assert_eq!(schema_errors(&validator, &printed), Vec::<String>::new());
+
+    let mut broken = served.clone();
+    broken["extensions"][0]["ribbons"][0]["contexts"] = serde_json::json!(["calendarWeek"]);
+    broken.as_object_mut().unwrap().remove("developer");
+    assert_eq!(
+        schema_errors(&validator, &broken).len(),
+        2,
+        "two breaks, two errors"
+    );
+
+    let package = app.get("/manifest.zip").await;
+    assert_eq!(package.status(), 200);
+    assert_eq!(package.headers()["content-type"], "application/zip");
+    let bytes = package.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"PK\x03\x04"), "a zip");
+}
