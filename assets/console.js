@@ -115,6 +115,9 @@ async function loadSettings() {
     form.crmCategoryName.value = settings.crmCategoryName;
     select.value = settings.crmCategoryColor;
     form.syncIntervalMinutes.value = settings.syncIntervalMinutes;
+    form.syncedDaysBack.value = settings.syncedDaysBack;
+    form.syncedDaysAhead.value = settings.syncedDaysAhead;
+    form.breakerThresholdPercent.value = settings.breakerThresholdPercent;
     form.instaSync.checked = settings.instaSync;
   } catch (error) { failed(error); }
 }
@@ -123,13 +126,20 @@ async function saveSettings(event) {
   event.preventDefault();
   const form = event.target;
   clearErrors(form);
+  // A number field left empty or not a whole number is sent as -1: the server names it.
+  const whole = (input) => {
+    const n = Number(input.value);
+    return input.value.trim() !== "" && Number.isInteger(n) ? n : -1;
+  };
   const body = {
     crmCategoryName: form.crmCategoryName.value,
     crmCategoryColor: form.crmCategoryColor.value,
     instaSync: form.instaSync.checked,
-    syncIntervalMinutes: Number.parseInt(form.syncIntervalMinutes.value, 10),
+    syncIntervalMinutes: whole(form.syncIntervalMinutes),
+    syncedDaysBack: whole(form.syncedDaysBack),
+    syncedDaysAhead: whole(form.syncedDaysAhead),
+    breakerThresholdPercent: whole(form.breakerThresholdPercent),
   };
-  if (!Number.isInteger(body.syncIntervalMinutes)) body.syncIntervalMinutes = 0;
   try {
     await api("/api/admin/settings", { method: "PUT", body });
     say("Settings saved. They apply from each Organizer's next sync session.", "ok");

@@ -37,6 +37,14 @@ pub enum WindowPosition {
 }
 
 impl SyncedWindow {
+    /// The window an organization set (days back and ahead; `None`: this one's).
+    pub fn with_days(self, back: Option<i32>, ahead: Option<i32>) -> Self {
+        Self {
+            days_back: back.map_or(self.days_back, i64::from),
+            days_ahead: ahead.map_or(self.days_ahead, i64::from),
+        }
+    }
+
     /// The window wanted at `now_ms`, from midnight UTC `days_back` ago to `days_ahead` on.
     pub fn at(&self, now_ms: i64) -> SyncWindow {
         let (start, end) = self.bounds_ms(now_ms);

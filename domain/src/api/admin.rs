@@ -29,6 +29,17 @@ pub struct OrgSettings {
     pub insta_sync: bool,
     /// Minutes between an Organizer's sync sessions (1–1440).
     pub sync_interval_minutes: i32,
+    /// The synced window: days back from today (0–3650). Always in an answer; absent in a
+    /// change, it stays as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synced_days_back: Option<i32>,
+    /// …and days ahead (1–3650).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synced_days_ahead: Option<i32>,
+    /// The circuit breaker: a session that would cancel more than this share of an
+    /// Organizer's CRM events (at least 20 of them) stops for an administrator (1–100 %).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaker_threshold_percent: Option<i32>,
 }
 
 /// One line of the audit log.

@@ -60,7 +60,7 @@ impl Admin {
             .tenant(tenant_id)
             .await?
             .ok_or(AdminError::NoTenant)?;
-        Ok(settings::of(&tenant))
+        Ok(settings::of(&tenant, self.sync.settings.window))
     }
 
     /// Replaces the tenant's settings with `wanted`, once every field is valid, and audits the
@@ -91,7 +91,7 @@ impl Admin {
         );
         audit.detail = Some(valid.describe());
         self.audit.append_audit(&audit).await?;
-        Ok(settings::of(&tenant))
+        Ok(settings::of(&tenant, self.sync.settings.window))
     }
 
     /// A page of the tenant's people (see [`people::page`]).

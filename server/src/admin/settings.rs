@@ -5,6 +5,8 @@
 use liaison_domain::api::OrgSettings;
 
 use crate::store::Tenant;
+use crate::sync::plan::BREAKER_MAX_SHARE;
+use crate::synced_window::SyncedWindow;
 
 /// A setting outside what it may be: the field (as the API names it) and what it may be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,15 +23,27 @@ pub struct Valid {
     crm_category_color: String,
     insta_sync: bool,
     sync_interval_minutes: i32,
+    synced_days_back: Option<i32>,
+    synced_days_ahead: Option<i32>,
+    breaker_threshold_percent: Option<i32>,
 }
 
-/// The tenant's settings as the API shows them.
-pub fn of(tenant: &Tenant) -> OrgSettings {
+/// The tenant's settings as the API shows them: what applies, the server's defaults where the
+/// organization set nothing (`window`: the server's synced window).
+pub fn of(tenant: &Tenant, window: SyncedWindow) -> OrgSettings {
+    let window = window.with_days(tenant.sync_days_back, tenant.sync_days_ahead);
     OrgSettings {
         crm_category_name: tenant.crm_category_name.clone(),
         crm_category_color: tenant.crm_category_color.clone(),
         insta_sync: tenant.insta_sync,
         sync_interval_minutes: tenant.sync_interval_minutes,
+        synced_days_back: i32::try_from(window.days_back).ok(),
+        synced_days_ahead: i32::try_from(window.days_ahead).ok(),
+        breaker_threshold_percent: Some(
+            tenant
+                .breaker_percent
+                .unwrap_or((BREAKER_MAX_SHARE * 100.0) as i32),
+        ),
     }
 }
 
@@ -56,11 +70,35 @@ pub fn validate(wanted: &OrgSettings) -> Result<Valid, Invalid> {
             expected: "1 to 1440 minutes",
         });
     }
+    let within = |value: Option<i32>, range: std::ops::RangeInclusive<i32>| {
+        value.is_none_or(|v| range.contains(&v))
+    };
+    if !within(wanted.synced_days_back, 0..=3650) {
+        return Err(Invalid {
+            field: "syncedDaysBack",
+            expected: "0 to 3650 days",
+        });
+    }
+    if !within(wanted.synced_days_ahead, 1..=3650) {
+        return Err(Invalid {
+            field: "syncedDaysAhead",
+            expected: "1 to 3650 days",
+        });
+    }
+    if !within(wanted.breaker_threshold_percent, 1..=100) {
+        return Err(Invalid {
+            field: "breakerThresholdPercent",
+            expected: "1 to 100 percent",
+        });
+    }
     Ok(Valid {
         crm_category_name: name.to_owned(),
         crm_category_color: color.to_owned(),
         insta_sync: wanted.insta_sync,
         sync_interval_minutes: wanted.sync_interval_minutes,
+        synced_days_back: wanted.synced_days_back,
+        synced_days_ahead: wanted.synced_days_ahead,
+        breaker_threshold_percent: wanted.breaker_threshold_percent,
     })
 }
 
@@ -86,17 +124,37 @@ impl Valid {
         tenant.crm_category_color = self.crm_category_color.clone();
         tenant.insta_sync = self.insta_sync;
         tenant.sync_interval_minutes = self.sync_interval_minutes;
+        // Absent: as it is.
+        if self.synced_days_back.is_some() {
+            tenant.sync_days_back = self.synced_days_back;
+        }
+        if self.synced_days_ahead.is_some() {
+            tenant.sync_days_ahead = self.synced_days_ahead;
+        }
+        if self.breaker_threshold_percent.is_some() {
+            tenant.breaker_percent = self.breaker_threshold_percent;
+        }
     }
 
     /// The audit line's detail.
     pub fn describe(&self) -> String {
-        format!(
+        let mut text = format!(
             "category {} ({}), insta-sync {}, every {} min",
             self.crm_category_name,
             self.crm_category_color,
             if self.insta_sync { "on" } else { "off" },
             self.sync_interval_minutes
-        )
+        );
+        if let Some(back) = self.synced_days_back {
+            text += &format!(", {back} days back");
+        }
+        if let Some(ahead) = self.synced_days_ahead {
+            text += &format!(", {ahead} days ahead");
+        }
+        if let Some(percent) = self.breaker_threshold_percent {
+            text += &format!(", breaker at {percent} %");
+        }
+        text
     }
 }
 
@@ -110,6 +168,9 @@ mod tests {
             crm_category_color: "Preset3".into(),
             insta_sync: false,
             sync_interval_minutes: 30,
+            synced_days_back: Some(7),
+            synced_days_ahead: Some(90),
+            breaker_threshold_percent: Some(50),
         }
     }
 
@@ -119,7 +180,7 @@ mod tests {
         let mut tenant = Tenant::new(&"t".into(), "Contoso");
         valid.apply_to(&mut tenant);
         assert_eq!(
-            of(&tenant),
+            of(&tenant, SyncedWindow::default()),
             OrgSettings {
                 crm_category_name: "Client work".into(),
                 ..settings()
@@ -127,14 +188,37 @@ mod tests {
         );
         assert_eq!(
             valid.describe(),
-            "category Client work (Preset3), insta-sync off, every 30 min"
+            "category Client work (Preset3), insta-sync off, every 30 min, 7 days back, \
+             90 days ahead, breaker at 50 %"
+        );
+        // Absent: as it is; and a tenant that set nothing shows the server's defaults.
+        let unchanged = validate(&OrgSettings {
+            synced_days_back: None,
+            synced_days_ahead: None,
+            breaker_threshold_percent: None,
+            ..settings()
+        })
+        .unwrap();
+        unchanged.apply_to(&mut tenant);
+        assert_eq!(tenant.sync_days_back, Some(7));
+        let fresh = of(
+            &Tenant::new(&"t".into(), "Contoso"),
+            SyncedWindow::default(),
+        );
+        assert_eq!(
+            (
+                fresh.synced_days_back,
+                fresh.synced_days_ahead,
+                fresh.breaker_threshold_percent
+            ),
+            (Some(30), Some(365), Some(30))
         );
     }
 
     #[test]
     fn each_field_outside_its_rule_is_named() {
         type Change = fn(&mut OrgSettings);
-        let cases: [(Change, &str); 8] = [
+        let cases: [(Change, &str); 13] = [
             (|s| s.crm_category_name = "  ".into(), "crmCategoryName"),
             (|s| s.crm_category_name = "x".repeat(256), "crmCategoryName"),
             (
@@ -155,6 +239,17 @@ mod tests {
             ),
             (|s| s.sync_interval_minutes = 0, "syncIntervalMinutes"),
             (|s| s.sync_interval_minutes = 1441, "syncIntervalMinutes"),
+            (|s| s.synced_days_back = Some(-1), "syncedDaysBack"),
+            (|s| s.synced_days_back = Some(3651), "syncedDaysBack"),
+            (|s| s.synced_days_ahead = Some(0), "syncedDaysAhead"),
+            (
+                |s| s.breaker_threshold_percent = Some(0),
+                "breakerThresholdPercent",
+            ),
+            (
+                |s| s.breaker_threshold_percent = Some(101),
+                "breakerThresholdPercent",
+            ),
         ];
         for (change, field) in cases {
             let mut wanted = settings();

@@ -85,10 +85,10 @@ impl Items {
         let position = gathered
             .event_seen()
             .and_then(GraphEvent::time)
-            .map(|time| self.synced_window.position(&time, now_ms()));
+            .map(|time| gathered.synced_window.position(&time, now_ms()));
         match position {
             Some(outside @ (WindowPosition::Before | WindowPosition::After)) => {
-                outside_window_status(outside, &self.synced_window)
+                outside_window_status(outside, &gathered.synced_window)
             }
             _ => status,
         }

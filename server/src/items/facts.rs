@@ -31,6 +31,7 @@ use crate::store::{
     AuditAction, AuditEntry, ConnectionStatus, Delegation, DelegationCheck, EventKey,
     OwnerStanding, Share, StoredEvent, User,
 };
+use crate::synced_window::SyncedWindow;
 
 type Result<T, E = ItemError> = std::result::Result<T, E>;
 
@@ -57,6 +58,8 @@ pub struct Gathered {
     pub owner: User,
     /// The owner's tenant's CRM category.
     pub crm_category: CrmCategory,
+    /// The window the owner's sync reads (the tenant's, or the server's).
+    pub synced_window: SyncedWindow,
     /// The item's REST id, as the client named it.
     pub item_id: Option<String>,
     pub sighting: Sighting,
@@ -253,6 +256,9 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
     Ok(Gathered {
         owner,
         crm_category: standing.crm_category,
+        synced_window: items
+            .synced_window
+            .with_days(standing.synced_days.0, standing.synced_days.1),
         item_id,
         sighting,
         resolution,

@@ -23,6 +23,12 @@ pub struct Tenant {
     /// Saves are written at once (on) or by the next sync session (off).
     pub insta_sync: bool,
     pub sync_interval_minutes: i32,
+    /// The synced window's days back and ahead of today; `None`: the server's.
+    pub sync_days_back: Option<i32>,
+    pub sync_days_ahead: Option<i32>,
+    /// The share of an Organizer's CRM events, in percent, a session may cancel before the
+    /// circuit breaker stops it; `None`: the server's (30 %).
+    pub breaker_percent: Option<i32>,
 }
 
 impl Tenant {
@@ -35,6 +41,9 @@ impl Tenant {
             crm_category_color: "Preset7".to_owned(),
             insta_sync: true,
             sync_interval_minutes: 15,
+            sync_days_back: None,
+            sync_days_ahead: None,
+            breaker_percent: None,
         }
     }
 }
@@ -72,6 +81,8 @@ pub struct OwnerStanding {
     pub refreshable_connection: Option<ConnectionStatus>,
     /// The tenant's CRM category (its settings, [`Tenant`]).
     pub crm_category: CrmCategory,
+    /// The tenant's synced window, days back and ahead (`None`: the server's).
+    pub synced_days: (Option<i32>, Option<i32>),
 }
 
 /// What Microsoft said of a delegate's access to an owner's calendar when the server last

@@ -161,13 +161,15 @@ fn decide(live: &LiveItem, link: Option<&GraphLink>, category: &str) -> Option<S
 }
 
 /// Whether a session that would cancel `cancellations` of the Organizer's `active` CRM events
-/// must stop and ask an admin instead (a mass deletion is more likely a fault than a decision).
-pub fn breaker_trips(cancellations: usize, active: i64) -> bool {
+/// must stop and ask an admin instead (a mass deletion is more likely a fault than a decision):
+/// at least [`BREAKER_MIN_CANCELLATIONS`], and more than `max_share` of them (the tenant's
+/// threshold, [`BREAKER_MAX_SHARE`] unless its administrators set one).
+pub fn breaker_trips(cancellations: usize, active: i64, max_share: f64) -> bool {
     if cancellations < BREAKER_MIN_CANCELLATIONS {
         return false;
     }
     let active = active.max(1) as f64;
-    cancellations as f64 / active > BREAKER_MAX_SHARE
+    cancellations as f64 / active > max_share
 }
 
 #[cfg(test)]
@@ -335,10 +337,14 @@ mod tests {
 
     #[test]
     fn the_breaker_trips_on_an_unusual_share_only() {
-        assert!(!breaker_trips(BREAKER_MIN_CANCELLATIONS - 1, 20));
-        assert!(!breaker_trips(25, 1000));
-        assert!(breaker_trips(400, 1000));
-        assert!(breaker_trips(25, 0));
+        let share = BREAKER_MAX_SHARE;
+        assert!(!breaker_trips(BREAKER_MIN_CANCELLATIONS - 1, 20, share));
+        assert!(!breaker_trips(25, 1000, share));
+        assert!(breaker_trips(400, 1000, share));
+        assert!(breaker_trips(25, 0, share));
+        // A tenant's own threshold: 50 % lets 400 of 1000 through, 10 % stops 150.
+        assert!(!breaker_trips(400, 1000, 0.5));
+        assert!(breaker_trips(150, 1000, 0.1));
     }
 }
 

@@ -152,7 +152,11 @@ impl SyncEngine {
 
         let graph = self.graph()?;
         let mut token = Token::get(&self.tokens, &organizer).await?;
-        let desired = self.settings.window.at(now_ms());
+        let desired = self
+            .settings
+            .window
+            .with_days(tenant.sync_days_back, tenant.sync_days_ahead)
+            .at(now_ms());
         let resume = job
             .delta_link
             .clone()
@@ -214,7 +218,10 @@ impl SyncEngine {
             .count();
         if cancellations > 0 && !job.breaker_confirmed {
             let active = store.active_synced_events(&job.organizer).await?;
-            if plan::breaker_trips(cancellations, active) {
+            let max_share = tenant
+                .breaker_percent
+                .map_or(plan::BREAKER_MAX_SHARE, |p| f64::from(p) / 100.0);
+            if plan::breaker_trips(cancellations, active, max_share) {
                 return Err(SyncError::BreakerTripped {
                     cancellations,
                     active,

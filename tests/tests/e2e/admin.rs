@@ -35,6 +35,12 @@ fn admin_routes() -> Vec<(Method, &'static str, Option<Value>)> {
         (Method::GET, "/api/admin/audit", None),
         (Method::GET, "/api/admin/audit?format=csv", None),
         (Method::GET, "/api/admin/audit?format=jsonl", None),
+        (
+            Method::GET,
+            "/api/admin/diagnose?delegate=ann@contoso.com&owner=olga@contoso.com&itemId=x",
+            None,
+        ),
+        (Method::GET, "/api/admin/deploy", None),
     ]
 }
 
@@ -600,4 +606,166 @@ async fn the_console_signs_in_by_redirect_and_its_cookie_counts_only_from_its_ow
         .await
         .unwrap();
     assert_eq!(after.status(), 401, "signed out");
+}
+
+/// The organization's synced window and circuit-breaker threshold, set by an administrator,
+/// apply from each Organizer's next session and to the sidebar's item status; a change that
+/// leaves them out keeps them.
+#[tokio::test]
+async fn the_organizations_window_and_breaker_threshold_apply_from_the_next_session() {
+    let app = TestApp::spawn().await;
+    let adele = app.token(ADELE).await;
+    let outlook = app.simulator.outlook();
+    let put = |body: Value| {
+        let adele = adele.clone();
+        let app = &app;
+        async move {
+            call(
+                app,
+                Some(&adele),
+                Method::PUT,
+                "/api/admin/settings",
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let settings: OrgSettings = call(&app, Some(&adele), Method::GET, "/api/admin/settings", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            settings.synced_days_back,
+            settings.synced_days_ahead,
+            settings.breaker_threshold_percent
+        ),
+        (Some(30), Some(365), Some(30)),
+        "the server's defaults"
+    );
+    let changed = put(
+        json!({ "crmCategoryName": "CRM", "crmCategoryColor": "Preset7",
+        "instaSync": true, "syncIntervalMinutes": 15, "syncedDaysBack": 7,
+        "syncedDaysAhead": 10, "breakerThresholdPercent": 70 }),
+    )
+    .await;
+    assert_eq!(changed.status(), 200);
+
+    // A meeting 20 days ahead lies outside the organization's window now.
+    let far = outlook.create(
+        OLGA,
+        &NewMeeting::new("Kickoff in three weeks", day(20), 60).category("CRM"),
+    );
+    let near: Vec<String> = (0..40)
+        .map(|n| {
+            outlook.create(
+                OLGA,
+                &NewMeeting::new(&format!("Account call {n}"), day(1 + n % 9), 60).category("CRM"),
+            )
+        })
+        .collect();
+    let nothing = json!({});
+    let run = || app.post_as(OLGA, "/api/sync/run", &nothing, None);
+    assert_eq!(run().await.status(), 200);
+    let uid = |id: &str| {
+        outlook
+            .events_of(OLGA)
+            .into_iter()
+            .find(|e| e.has_id(id))
+            .unwrap()
+            .ical_uid
+    };
+    assert!(
+        app.crm_event(liaison_e2e::people::OLGA_ID, &uid(&far))
+            .await
+            .is_none(),
+        "outside the window: not brought in"
+    );
+    let status: liaison_domain::api::ItemStatus = app
+        .get_as(ANN, &format!("/api/items/status?owner={OLGA}&itemId={far}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status.state, liaison_domain::api::SyncState::OutsideWindow);
+    assert!(
+        status
+            .error_message
+            .unwrap_or_default()
+            .contains("7 days back to 10 days ahead"),
+        "the organization's window is the one shown"
+    );
+
+    // 25 of 40 cancelled is 62 %: under the organization's 70 %, the session goes on.
+    for id in &near[..25] {
+        outlook.delete(id);
+    }
+    assert_eq!(run().await.status(), 200, "under the threshold");
+
+    // A change that leaves them out keeps them.
+    put(
+        json!({ "crmCategoryName": "CRM", "crmCategoryColor": "Preset7",
+        "instaSync": true, "syncIntervalMinutes": 20 }),
+    )
+    .await;
+    let tenant = app.store.tenant(&app.tenant_id()).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            tenant.sync_days_back,
+            tenant.sync_days_ahead,
+            tenant.breaker_percent
+        ),
+        (Some(7), Some(10), Some(70))
+    );
+}
+
+/// "Why can't this delegate…?" on a real delegate and a real item: the facts the server looks
+/// up for their sidebar, every action's verdict; and what deploying takes.
+#[tokio::test]
+async fn the_diagnostic_runs_on_a_real_delegate_and_item_and_the_deployment_is_described() {
+    let app = TestApp::spawn().await;
+    let adele = app.token(ADELE).await;
+    // Ann and Rita signed in once (their sidebars): Liaison holds their connections.
+    app.token(ANN).await;
+    app.token(RITA).await;
+    let item = liaison_e2e::people::seeded(OLGAS_REVIEW);
+    let diagnose = |delegate: &str| {
+        let path = format!("/api/admin/diagnose?delegate={delegate}&owner={OLGA}&itemId={item}");
+        let adele = adele.clone();
+        let app = &app;
+        async move { call(app, Some(&adele), Method::GET, &path, None).await }
+    };
+    let ann: liaison_domain::api::Diagnosis = diagnose(ANN).await.json().await.unwrap();
+    assert_eq!(ann.delegate, ANN);
+    assert_eq!(ann.context.permissions.level, Level::Editor);
+    assert!(
+        ann.context.permissions.actions[&liaison_domain::permissions::Action::SaveToCrm].allowed
+    );
+    let rita: liaison_domain::api::Diagnosis = diagnose(RITA).await.json().await.unwrap();
+    assert_eq!(rita.context.permissions.level, Level::Reviewer);
+    let save = &rita.context.permissions.actions[&liaison_domain::permissions::Action::SaveToCrm];
+    assert!(!save.allowed && save.reason.is_some());
+    let line = &app.store.audit_log(&app.tenant_id(), 1).await.unwrap()[0];
+    assert_eq!(line.action, "admin.diagnose");
+    assert!(
+        line.target
+            .starts_with("rita@contoso.com on olga@contoso.com/")
+    );
+
+    let deploy: liaison_domain::api::Deployment =
+        call(&app, Some(&adele), Method::GET, "/api/admin/deploy", None)
+            .await
+            .json()
+            .await
+            .unwrap();
+    assert!(deploy.manifest_xml_url.ends_with("/manifest.xml"));
+    assert!(deploy.app_package_url.ends_with("/manifest.zip"));
+    assert!(deploy.consent_url.ends_with("/admin/consent"));
+    assert!(
+        deploy
+            .scopes
+            .iter()
+            .any(|s| s.scope == "Calendars.ReadWrite" && !s.why.is_empty())
+    );
 }

@@ -78,12 +78,19 @@ async fn adele_renames_the_crm_category_and_the_next_sync_session_uses_it() {
     assert_eq!(invalid.as_deref(), Some("true"));
 
     type_into(client, "#syncIntervalMinutes", "15").await;
+    type_into(client, "#breakerThresholdPercent", "250").await;
+    click(client, "#settings-form button[type=submit]").await;
+    let error = text_when(client, "#breakerThresholdPercent-error", |t| !t.is_empty()).await;
+    assert_eq!(error, "1 to 100 percent");
+    type_into(client, "#breakerThresholdPercent", "40").await;
     type_into(client, "#crmCategoryName", "Client work").await;
     click(client, "#settings-form button[type=submit]").await;
     let status = text_when(client, "#status", |t| t.starts_with("Settings saved")).await;
     assert!(status.starts_with("Settings saved"), "{status}");
     let tenant = app.store.tenant(&app.tenant_id()).await.unwrap().unwrap();
     assert_eq!(tenant.crm_category_name, "Client work");
+    assert_eq!(tenant.breaker_percent, Some(40));
+    assert_eq!(tenant.sync_days_ahead, Some(365), "shown as it was, saved as it was");
 
     let outlook = app.simulator.outlook();
     let marked = outlook.create(

@@ -29,12 +29,16 @@ impl IdentityStore for SqlStore {
     async fn upsert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
         sql(
             "INSERT INTO tenants (id, name, crm_category_name, crm_category_color, insta_sync, \
-             sync_interval_minutes, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             sync_interval_minutes, created_at_ms, sync_days_back, sync_days_ahead, \
+             breaker_percent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
              crm_category_name = excluded.crm_category_name, \
              crm_category_color = excluded.crm_category_color, \
              insta_sync = excluded.insta_sync, \
-             sync_interval_minutes = excluded.sync_interval_minutes",
+             sync_interval_minutes = excluded.sync_interval_minutes, \
+             sync_days_back = excluded.sync_days_back, \
+             sync_days_ahead = excluded.sync_days_ahead, \
+             breaker_percent = excluded.breaker_percent",
         )
         .bind(&tenant.id)
         .bind(&tenant.name)
@@ -43,6 +47,9 @@ impl IdentityStore for SqlStore {
         .bind(tenant.insta_sync)
         .bind(tenant.sync_interval_minutes)
         .bind(now_ms())
+        .bind(tenant.sync_days_back)
+        .bind(tenant.sync_days_ahead)
+        .bind(tenant.breaker_percent)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -51,7 +58,8 @@ impl IdentityStore for SqlStore {
     async fn tenant(&self, id: &TenantId) -> Result<Option<Tenant>, StoreError> {
         sql(
             "SELECT id, name, crm_category_name, crm_category_color, insta_sync, \
-             sync_interval_minutes FROM tenants WHERE id = $1",
+             sync_interval_minutes, sync_days_back, sync_days_ahead, breaker_percent \
+             FROM tenants WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -126,7 +134,8 @@ impl IdentityStore for SqlStore {
              d.graph_role, d.view_read, d.view_can_edit, d.view_can_view_private, \
              d.checked_at_ms, d.client_bits_audited, s.access AS share_access, \
              CASE WHEN c.refresh_token IS NULL THEN NULL ELSE c.status END \
-               AS refreshable_status, t.crm_category_name, t.crm_category_color \
+               AS refreshable_status, t.crm_category_name, t.crm_category_color, \
+             t.sync_days_back, t.sync_days_ahead \
              FROM users u JOIN tenants t ON t.id = u.tenant_id \
              LEFT JOIN delegation_checks d ON d.tenant_id = u.tenant_id \
                AND d.owner_id = u.id AND d.delegate_id = $3 \

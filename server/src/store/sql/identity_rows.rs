@@ -36,6 +36,8 @@ pub(super) struct OwnerStandingRow {
     pub(super) refreshable_status: Option<String>,
     pub(super) crm_category_name: String,
     pub(super) crm_category_color: String,
+    pub(super) sync_days_back: Option<i32>,
+    pub(super) sync_days_ahead: Option<i32>,
 }
 
 impl OwnerStandingRow {
@@ -61,6 +63,7 @@ impl OwnerStandingRow {
                 name: self.crm_category_name,
                 color: self.crm_category_color,
             },
+            synced_days: (self.sync_days_back, self.sync_days_ahead),
         }
     }
 }
