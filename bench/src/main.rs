@@ -21,6 +21,7 @@
 
 mod abuse;
 mod admin;
+mod console;
 mod context;
 mod delegates;
 mod load;
@@ -128,6 +129,16 @@ enum Command {
         #[arg(long)]
         server_bin: Option<PathBuf>,
     },
+    /// The administrators' console's transfer size and its time to the People list, in
+    /// headless Chromium.
+    Console {
+        /// Measured loads (after one warm-up).
+        #[arg(long, default_value = "9")]
+        runs: usize,
+        /// The `liaison` binary to start (default: beside this one).
+        #[arg(long)]
+        server_bin: Option<PathBuf>,
+    },
     /// Full and quiet sync sessions on each store, through the server and the simulator.
     Sync {
         /// Events in the Organizer's calendar.
@@ -152,6 +163,7 @@ async fn main() -> anyhow::Result<()> {
             postgres,
             server_bin,
         } => admin::report(users, lines, seconds, postgres, server_bin).await?,
+        Command::Console { runs, server_bin } => console::report(runs, server_bin).await?,
         Command::Resolve {
             seconds,
             connections,

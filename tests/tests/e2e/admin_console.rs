@@ -90,7 +90,11 @@ async fn adele_renames_the_crm_category_and_the_next_sync_session_uses_it() {
     let tenant = app.store.tenant(&app.tenant_id()).await.unwrap().unwrap();
     assert_eq!(tenant.crm_category_name, "Client work");
     assert_eq!(tenant.breaker_percent, Some(40));
-    assert_eq!(tenant.sync_days_ahead, Some(365), "shown as it was, saved as it was");
+    assert_eq!(
+        tenant.sync_days_ahead,
+        Some(365),
+        "shown as it was, saved as it was"
+    );
 
     let outlook = app.simulator.outlook();
     let marked = outlook.create(
