@@ -518,6 +518,24 @@ impl TestApp {
             .expect("the server answers")
     }
 
+    /// "Sync now" as `mailbox` once no other session of theirs runs (one Graph's change
+    /// notifications started may be under way, and "Sync now" then answers `409
+    /// sync_in_progress`): the status and body of the answer.
+    pub async fn sync_when_free(&self, mailbox: &str) -> (u16, String) {
+        let mut answer = (0, String::new());
+        for _ in 0..100 {
+            let res = self
+                .post_as(mailbox, "/api/sync/run", &serde_json::json!({}), None)
+                .await;
+            answer = (res.status().as_u16(), res.text().await.unwrap_or_default());
+            if answer.0 != 409 || !answer.1.contains("sync_in_progress") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        answer
+    }
+
     /// The server's metrics, as a scraper holding the token reads them.
     pub async fn metrics(&self) -> String {
         let res = self
