@@ -328,8 +328,11 @@ async fn a_stopped_sync_is_shown_resumed_by_an_admin_audited_and_its_sessions_li
     for id in &ids[..25] {
         outlook.delete(id);
     }
-    // The breaker stops it ("Sync now", or the session Graph's change notifications started).
-    assert_eq!(run().await.status(), 409, "the circuit breaker stops it");
+    // The breaker stops it ("Sync now", or the session Graph's change notifications started
+    // first; "Sync now" then waits for it and is told the sync is stopped).
+    let (status, body) = app.sync_when_free(OLGA).await;
+    assert_eq!(status, 409, "the circuit breaker stops it");
+    assert!(body.contains("sync_stopped"), "{body}");
 
     let overview: SyncOverview = call(app, Some(&adele), Method::GET, "/api/admin/sync", None)
         .await

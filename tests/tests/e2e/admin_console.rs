@@ -145,8 +145,10 @@ async fn adele_resumes_a_stopped_sync_from_the_console() {
     for id in &ids[..25] {
         outlook.delete(id);
     }
-    let stopped = app.post_as(OLGA, "/api/sync/run", &json!({}), None).await;
-    assert_eq!(stopped.status(), 409);
+    // Stopped ("Sync now" waits for a session Graph's notifications started, if one runs).
+    let (status, body) = app.sync_when_free(OLGA).await;
+    assert_eq!(status, 409);
+    assert!(body.contains("sync_stopped"), "{body}");
 
     let browser = Browser::start().await;
     let client = browser.client();
