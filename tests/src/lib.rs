@@ -5,6 +5,7 @@
 //! Nothing here skips: a missing browser or task pane build fails the test with what to do.
 
 mod browser;
+pub mod operations;
 pub mod pane;
 pub mod people;
 pub mod redirects;
@@ -13,6 +14,8 @@ pub mod test_db;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+
+pub use operations::{METRICS_TOKEN, sample};
 
 use liaison_server::config::{ServerConfig, Tls};
 use liaison_server::startup::Application;
@@ -389,18 +392,6 @@ impl TestAppBuilder {
 }
 
 /// A refusal's status and JSON error body.
-/// The token the test servers' `/metrics` asks for.
-pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789abcdef";
-
-/// The value of the sample `series` (name and labels, as Prometheus writes them) in `text`, 0
-/// when absent (a counter not counted yet).
-pub fn sample(text: &str, series: &str) -> f64 {
-    text.lines()
-        .filter_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
-        .filter_map(|value| value.trim().parse::<f64>().ok())
-        .sum()
-}
-
 pub async fn error_body(res: reqwest::Response) -> (u16, liaison_domain::api::ErrorBody) {
     let status = res.status().as_u16();
     (status, res.json().await.expect("an error body"))
@@ -516,37 +507,6 @@ impl TestApp {
             .send()
             .await
             .expect("the server answers")
-    }
-
-    /// "Sync now" as `mailbox` once no other session of theirs runs (one Graph's change
-    /// notifications started may be under way, and "Sync now" then answers `409
-    /// sync_in_progress`): the status and body of the answer.
-    pub async fn sync_when_free(&self, mailbox: &str) -> (u16, String) {
-        let mut answer = (0, String::new());
-        for _ in 0..100 {
-            let res = self
-                .post_as(mailbox, "/api/sync/run", &serde_json::json!({}), None)
-                .await;
-            answer = (res.status().as_u16(), res.text().await.unwrap_or_default());
-            if answer.0 != 409 || !answer.1.contains("sync_in_progress") {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        answer
-    }
-
-    /// The server's metrics, as a scraper holding the token reads them.
-    pub async fn metrics(&self) -> String {
-        let res = self
-            .http
-            .get(format!("{}/metrics", self.url))
-            .bearer_auth(METRICS_TOKEN)
-            .send()
-            .await
-            .expect("the server answers");
-        assert_eq!(res.status(), 200, "/metrics");
-        res.text().await.expect("a body")
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

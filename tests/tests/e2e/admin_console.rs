@@ -132,23 +132,7 @@ async fn adele_renames_the_crm_category_and_the_next_sync_session_uses_it() {
 async fn adele_resumes_a_stopped_sync_from_the_console() {
     require_built_task_pane();
     let app = TestApp::spawn().await;
-    let outlook = app.simulator.outlook();
-    let ids: Vec<String> = (0..40)
-        .map(|n| {
-            outlook.create(
-                OLGA,
-                &NewMeeting::new(&format!("Account call {n}"), day(1 + n % 30), 60).category("CRM"),
-            )
-        })
-        .collect();
-    sync_now(&app).await;
-    for id in &ids[..25] {
-        outlook.delete(id);
-    }
-    // Stopped ("Sync now" waits for a session Graph's notifications started, if one runs).
-    let (status, body) = app.sync_when_free(OLGA).await;
-    assert_eq!(status, 409);
-    assert!(body.contains("sync_stopped"), "{body}");
+    app.stop_olgas_sync().await;
 
     let browser = Browser::start().await;
     let client = browser.client();
