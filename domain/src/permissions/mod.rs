@@ -182,3 +182,54 @@ fn level_and_capabilities(facts: &Facts) -> (Level, Capabilities) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod delegate_level_tests {
+    use super::*;
+
+    #[test]
+    fn a_delegations_level_is_the_least_microsofts_sources_confirm() {
+        let view = |can_edit| AccessSource::CalendarView {
+            can_edit,
+            can_view_private: false,
+        };
+        let cases = [
+            (
+                vec![AccessSource::Graph(GraphRole::Write), view(true)],
+                false,
+                Level::Editor,
+            ),
+            (
+                vec![AccessSource::Graph(GraphRole::Read), view(false)],
+                false,
+                Level::Reviewer,
+            ),
+            // The owner's list says Reviewer, the delegate's view says they may edit: Reviewer.
+            (
+                vec![AccessSource::Graph(GraphRole::Read), view(true)],
+                false,
+                Level::Reviewer,
+            ),
+            (
+                vec![
+                    AccessSource::Graph(GraphRole::Write),
+                    AccessSource::NoCalendarView,
+                ],
+                false,
+                Level::None,
+            ),
+            (
+                vec![AccessSource::Graph(GraphRole::None), view(false)],
+                true,
+                Level::SendOnBehalf,
+            ),
+        ];
+        for (sources, send_on_behalf, level) in cases {
+            assert_eq!(
+                delegate_level(&sources, false, send_on_behalf),
+                level,
+                "{sources:?}"
+            );
+        }
+    }
+}
