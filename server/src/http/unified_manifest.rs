@@ -84,7 +84,10 @@ pub fn render(public_url: &PublicUrl, web_application: Option<&(String, String)>
         "authorization": {
             "permissions": {
                 "resourceSpecific": [
-                    // The XML manifest's ReadWriteMailbox and SupportsSharedFolders.
+                    // The XML manifest's ReadWriteMailbox ("read/write mailbox" is
+                    // `Mailbox.ReadWrite.User` in the unified manifest: Microsoft's
+                    // understanding-outlook-add-in-permissions) and SupportsSharedFolders
+                    // (`Mailbox.SharedFolder`, delegated).
                     { "name": "Mailbox.ReadWrite.User", "type": "Delegated" },
                     { "name": "Mailbox.SharedFolder", "type": "Delegated" }
                 ]
