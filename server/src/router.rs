@@ -6,6 +6,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::get;
 use axum::{Extension, Router};
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -13,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::http::fetch_metadata::navigations_only;
-use crate::http::headers::{Https, security_headers};
+use crate::http::headers::{Https, compressible, security_headers};
 use crate::http::limits::{MAX_BODY_BYTES, time_limit};
 use crate::http::measure::measure;
 use crate::http::pane_files::{PaneFiles, serve_embedded};
@@ -101,6 +103,14 @@ where
         .method_not_allowed_fallback(fallback::api_method_not_allowed)
 }
 
+/// [`compressible`] as the function pointer tower-http's predicates take.
+type Compressible = fn(
+    axum::http::StatusCode,
+    axum::http::Version,
+    &axum::http::HeaderMap,
+    &axum::http::Extensions,
+) -> bool;
+
 pub fn build(
     state: AppState,
     pane_files: &PaneFiles,
@@ -170,6 +180,10 @@ pub fn build(
                     tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
                 })
                 .on_failure(()),
+        )
+        .layer(
+            CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(compressible as Compressible)),
         )
         .layer(middleware::from_fn(measure))
         .with_state(state)

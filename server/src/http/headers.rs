@@ -43,6 +43,29 @@ const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'non
 const PAGE_CSP: &str = "default-src 'self'; object-src 'none'; base-uri 'none'; \
                         form-action 'self'; frame-ancestors 'none'";
 
+/// Whether a response may be gzipped: only the task pane's and the console's static files
+/// (wasm, JavaScript, CSS) — never an API answer or a page, which may hold a secret beside what
+/// the request sent (BREACH). With tower-http's default predicate (not tiny, not compressed
+/// already).
+pub fn compressible(
+    _: axum::http::StatusCode,
+    _: axum::http::Version,
+    headers: &axum::http::HeaderMap,
+    _: &axum::http::Extensions,
+) -> bool {
+    const STATIC_FILES: [&str; 4] = [
+        "application/wasm",
+        "text/javascript",
+        "application/javascript",
+        "text/css",
+    ];
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    STATIC_FILES.iter().any(|t| content_type.starts_with(t))
+}
+
 /// Whether browsers reach this server over HTTPS — its own TLS or a TLS proxy (then it sends
 /// HSTS).
 #[derive(Debug, Clone, Copy)]

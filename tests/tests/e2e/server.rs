@@ -229,3 +229,54 @@ async fn the_front_page_lists_the_demo_people() {
     assert!(html.contains("Ann Editor"));
     assert!(html.contains("host=simulator&amp;mailbox=ann%40contoso.com"));
 }
+
+/// The task pane's and the console's static files go gzipped to a client that takes it; an API
+/// answer or a page never does (it may hold a secret beside what the request sent: BREACH).
+#[tokio::test]
+async fn static_files_are_gzipped_and_answers_with_secrets_are_not() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let page = app.get("/taskpane.html").await.text().await.unwrap();
+    let wasm = page
+        .split(['"', '\'', ' '])
+        .find(|w| w.ends_with("_bg.wasm"))
+        .expect("the page names its wasm")
+        .trim_start_matches('.')
+        .to_owned();
+    let encoding = |path: String| {
+        let app = &app;
+        async move {
+            let res = app
+                .http
+                .get(format!("{}{path}", app.url))
+                .header("accept-encoding", "gzip")
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_success(), "{path}: {}", res.status());
+            res.headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap().to_owned())
+        }
+    };
+    for path in [
+        wasm,
+        "/assets/console.js".into(),
+        "/assets/console.css".into(),
+    ] {
+        assert_eq!(
+            encoding(path.clone()).await.as_deref(),
+            Some("gzip"),
+            "{path}"
+        );
+    }
+    for path in [
+        "/api/openapi.json",
+        "/admin",
+        "/taskpane.html",
+        "/manifest.xml",
+        "/healthz",
+    ] {
+        assert_eq!(encoding(path.into()).await, None, "{path}");
+    }
+}
