@@ -5,7 +5,6 @@
 
 pub mod audit;
 pub mod deploy;
-mod mailboxes;
 pub mod people;
 pub mod settings;
 pub mod sync;
@@ -130,7 +129,6 @@ impl Admin {
         };
         let overview = sync::overview(
             self.operations.as_ref(),
-            self.identity.as_ref(),
             tenant_id,
             organizer,
             before,

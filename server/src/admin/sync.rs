@@ -3,9 +3,8 @@
 
 use liaison_domain::api::{StoppedSync, SyncOverview, SyncSessionLine};
 
-use super::mailboxes::Mailboxes;
 use crate::clock::to_rfc3339;
-use crate::store::{IdentityStore, Operations, SessionQuery, StoreError, TenantId, UserId};
+use crate::store::{Operations, SessionQuery, StoreError, TenantId, UserId};
 
 /// Sessions per page at most.
 pub const MAX_PAGE: u32 = 200;
@@ -14,7 +13,6 @@ pub const MAX_PAGE: u32 = 200;
 /// (1 to [`MAX_PAGE`]); `organizer`: only theirs.
 pub async fn overview(
     operations: &dyn Operations,
-    identity: &dyn IdentityStore,
     tenant_id: &TenantId,
     organizer: Option<UserId>,
     before: Option<String>,
@@ -31,7 +29,7 @@ pub async fn overview(
             message: job.message,
         })
         .collect();
-    let mut records = operations
+    let mut lines = operations
         .sync_sessions(
             tenant_id,
             &SessionQuery {
@@ -41,16 +39,19 @@ pub async fn overview(
             },
         )
         .await?;
-    let more = records.len() > limit as usize;
-    records.truncate(limit as usize);
-    let next_before = more.then(|| records.last().map(|r| r.id.clone())).flatten();
-    let mut mailboxes = Mailboxes::new(identity, tenant_id);
-    let mut sessions = Vec::with_capacity(records.len());
-    for record in records {
-        let organizer = mailboxes.of(record.organizer.user_id.clone()).await?;
+    let more = lines.len() > limit as usize;
+    lines.truncate(limit as usize);
+    let next_before = more
+        .then(|| lines.last().map(|l| l.session.id.clone()))
+        .flatten();
+    let mut sessions = Vec::with_capacity(lines.len());
+    for line in lines {
+        let record = line.session;
         sessions.push(SyncSessionLine {
+            organizer: line
+                .organizer_mailbox
+                .unwrap_or_else(|| record.organizer.user_id.to_string()),
             id: record.id,
-            organizer,
             started_at: to_rfc3339(record.started_at_ms),
             duration_ms: record.finished_at_ms - record.started_at_ms,
             result: record.result,

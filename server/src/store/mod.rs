@@ -52,8 +52,8 @@ pub use ids::{EventId, TenantId, UserId, UserKey};
 pub use maintenance::CountedTable;
 pub use maintenance::{Backend, Maintenance, PurgeBefore, Purged};
 pub use operations::{
-    DelegationRecord, Operations, PeopleQuery, PersonRecord, QueueDepth, SessionQuery, StoppedJob,
-    SyncSessionRecord,
+    DelegationRecord, Operations, PeopleQuery, PersonRecord, QueueDepth, SessionLine, SessionQuery,
+    StoppedJob, SyncSessionRecord,
 };
 pub use subscriptions::{GraphSubscription, SubscriptionStore};
 pub use sync::{

@@ -67,6 +67,14 @@ pub struct SyncSessionRecord {
     pub took_over_lease: bool,
 }
 
+/// A session's line as the console lists it: its organizer by mailbox (by directory id when
+/// Liaison no longer knows them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionLine {
+    pub session: SyncSessionRecord,
+    pub organizer_mailbox: Option<String>,
+}
+
 /// Which sessions to list: newest first, before `before_id` (keyset paging).
 #[derive(Debug, Clone, Default)]
 pub struct SessionQuery {
@@ -96,12 +104,12 @@ pub struct QueueDepth {
 #[async_trait]
 pub trait Operations: Send + Sync {
     async fn record_sync_session(&self, session: &SyncSessionRecord) -> Result<(), StoreError>;
-    /// The tenant's sessions, newest first.
+    /// The tenant's sessions, newest first, each with its organizer's mailbox.
     async fn sync_sessions(
         &self,
         tenant_id: &TenantId,
         query: &SessionQuery,
-    ) -> Result<Vec<SyncSessionRecord>, StoreError>;
+    ) -> Result<Vec<SessionLine>, StoreError>;
     /// The tenant's jobs the circuit breaker stopped, longest stopped first.
     async fn stopped_sync_jobs(&self, tenant_id: &TenantId) -> Result<Vec<StoppedJob>, StoreError>;
     async fn queue_depth(&self, now_ms: i64) -> Result<QueueDepth, StoreError>;

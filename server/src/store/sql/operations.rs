@@ -9,8 +9,8 @@ use crate::store::error::StoreError;
 use crate::store::identity::{ConnectionStatus, DelegationCheck};
 use crate::store::ids::{TenantId, UserId, UserKey};
 use crate::store::operations::{
-    DelegationRecord, Operations, PeopleQuery, PersonRecord, QueueDepth, SessionQuery, StoppedJob,
-    SyncSessionRecord,
+    DelegationRecord, Operations, PeopleQuery, PersonRecord, QueueDepth, SessionLine, SessionQuery,
+    StoppedJob, SyncSessionRecord,
 };
 
 /// Who needs attention, over the columns of [`PEOPLE`]: the one definition.
@@ -73,6 +73,7 @@ struct SessionRow {
     graph_requests: i64,
     throttled: i64,
     took_over_lease: bool,
+    organizer_mailbox: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -113,14 +114,16 @@ impl Operations for SqlStore {
         &self,
         tenant_id: &TenantId,
         query: &SessionQuery,
-    ) -> Result<Vec<SyncSessionRecord>, StoreError> {
+    ) -> Result<Vec<SessionLine>, StoreError> {
         let rows: Vec<SessionRow> = sql(
-            "SELECT id, tenant_id, organizer_id, started_at_ms, finished_at_ms, result, \
-             full_round, events_in, events_out, graph_requests, throttled, took_over_lease \
-             FROM sync_sessions WHERE tenant_id = $1 \
-             AND (CAST($2 AS TEXT) IS NULL OR organizer_id = $2) \
-             AND (CAST($3 AS TEXT) IS NULL OR id < $3) \
-             ORDER BY id DESC LIMIT $4",
+            "SELECT s.id, s.tenant_id, s.organizer_id, s.started_at_ms, s.finished_at_ms, \
+             s.result, s.full_round, s.events_in, s.events_out, s.graph_requests, s.throttled, \
+             s.took_over_lease, u.mailbox AS organizer_mailbox FROM sync_sessions s \
+             LEFT JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.organizer_id \
+             WHERE s.tenant_id = $1 \
+             AND (CAST($2 AS TEXT) IS NULL OR s.organizer_id = $2) \
+             AND (CAST($3 AS TEXT) IS NULL OR s.id < $3) \
+             ORDER BY s.id DESC LIMIT $4",
         )
         .bind(tenant_id)
         .bind(query.organizer.as_ref())
@@ -130,18 +133,21 @@ impl Operations for SqlStore {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|r| SyncSessionRecord {
-                id: r.id,
-                organizer: UserKey::new(r.tenant_id, r.organizer_id),
-                started_at_ms: r.started_at_ms,
-                finished_at_ms: r.finished_at_ms,
-                result: r.result,
-                full_round: r.full_round,
-                events_in: r.events_in,
-                events_out: r.events_out,
-                graph_requests: r.graph_requests,
-                throttled: r.throttled,
-                took_over_lease: r.took_over_lease,
+            .map(|r| SessionLine {
+                session: SyncSessionRecord {
+                    id: r.id,
+                    organizer: UserKey::new(r.tenant_id, r.organizer_id),
+                    started_at_ms: r.started_at_ms,
+                    finished_at_ms: r.finished_at_ms,
+                    result: r.result,
+                    full_round: r.full_round,
+                    events_in: r.events_in,
+                    events_out: r.events_out,
+                    graph_requests: r.graph_requests,
+                    throttled: r.throttled,
+                    took_over_lease: r.took_over_lease,
+                },
+                organizer_mailbox: r.organizer_mailbox,
             })
             .collect())
     }
