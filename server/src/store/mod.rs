@@ -50,7 +50,7 @@ pub use identity::{
 pub use ids::{EventId, TenantId, UserId, UserKey};
 #[cfg(feature = "test-support")]
 pub use maintenance::CountedTable;
-pub use maintenance::{Backend, Maintenance, PurgeBefore, Purged};
+pub use maintenance::{Backend, GrowthWatch, Maintenance, PurgeBefore, Purged};
 pub use operations::{
     DelegationRecord, Operations, PeopleQuery, PersonRecord, QueueDepth, SessionLine, SessionQuery,
     StoppedJob, SyncSessionRecord,

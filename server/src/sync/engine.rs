@@ -10,7 +10,9 @@ use crate::auth::connections::TokenSource;
 use crate::clock::now_ms;
 use crate::graph::client::GraphClient;
 use crate::items::Items;
-use crate::store::{Lease, Store, StoreError, SyncJob, SyncJobStatus, TenantId, UserKey};
+use crate::store::{
+    GrowthWatch, Lease, Store, StoreError, SyncJob, SyncJobStatus, TenantId, UserKey,
+};
 use crate::sync::error::SyncError;
 use crate::sync::settings::SyncSettings;
 
@@ -28,6 +30,8 @@ pub struct SyncEngine {
     /// this server: an HTTPS public URL, or the demo's simulator. `None`: polling only.
     pub notification_base: Option<String>,
     wake: Notify,
+    /// This process's CRM writes, for refreshing the planner's statistics as tables grow.
+    pub(super) growth: GrowthWatch,
 }
 
 impl SyncEngine {
@@ -48,6 +52,7 @@ impl SyncEngine {
             notification_base,
             worker_id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
             wake: Notify::new(),
+            growth: GrowthWatch::default(),
         }
     }
 

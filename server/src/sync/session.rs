@@ -95,6 +95,15 @@ impl SyncEngine {
         if let Err(error) = self.store.record_sync_session(&line).await {
             tracing::warn!(%error, "a sync session's line could not be written");
         }
+        // A first full round writes thousands of events into tables the planner may still think
+        // empty (`Maintenance::refresh_statistics`).
+        if self
+            .growth
+            .wrote(u64::try_from(line.events_out).unwrap_or(0))
+            && let Err(error) = self.store.refresh_statistics().await
+        {
+            tracing::warn!(%error, "the store's statistics could not be refreshed");
+        }
     }
 
     /// Runs the session and releases the job with its outcome.

@@ -344,3 +344,45 @@ async fn the_outbox_holds_one_save_per_item_a_share_each_and_never_holds_up_the_
     );
     assert_eq!(outbox().await, waiting, "the rest wait for later sessions");
 }
+
+/// A session that writes hundreds of events into tables PostgreSQL still plans as empty
+/// refreshes the planner's statistics (`GrowthWatch`, `Maintenance::refresh_statistics`):
+/// without it, the item's CRM event was read by scanning the tenant's every event until
+/// autovacuum came. Checked on PostgreSQL, whose statistics say when a table was analysed.
+#[tokio::test]
+async fn a_bulk_sync_refreshes_the_planners_statistics() {
+    let Some(postgres) = liaison_e2e::test_db::backends()
+        .into_iter()
+        .find(|b| matches!(b, liaison_e2e::test_db::Backend::Postgres(_)))
+    else {
+        return;
+    };
+    let app = TestApp::builder().backend(postgres).spawn().await;
+    let tomorrow = (liaison_server::clock::now_ms() / 86_400_000 + 1) * 86_400;
+    let meetings: Vec<m365_sim::outlook::NewMeeting> = (0..600)
+        .map(|n| {
+            m365_sim::outlook::NewMeeting::new(
+                &format!("Deal {n}"),
+                tomorrow + (n % 60) * 86_400,
+                30,
+            )
+            .category("CRM")
+        })
+        .collect();
+    app.simulator.outlook().create_many(OLGA, &meetings);
+    let db = sqlx::PgPool::connect(app.database_url().expose())
+        .await
+        .unwrap();
+    let analysed = || async {
+        sqlx::query_scalar::<_, bool>(
+            "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'crm_events'",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap()
+    };
+    assert!(!analysed().await, "a new database's tables are not analysed yet");
+    let (status, body) = app.sync_when_free(OLGA).await;
+    assert_eq!(status, 200, "{body}");
+    eventually("the statistics refreshed after 600 events", || analysed()).await;
+}
