@@ -37,6 +37,7 @@ pub mod clock;
 pub mod config;
 pub mod crash;
 pub mod crm_events;
+pub mod crm_records;
 pub mod demo;
 pub mod doctor;
 pub mod graph;

@@ -23,8 +23,8 @@ use crate::http::rate_limit::{RouteClass, limit_route_class};
 use crate::routes::openapi::ApiDoc;
 use crate::routes::{
     admin, admin_consent, assets, connections, console, crm, diagnostics, fallback, graph_webhooks,
-    health, home, items, manifest, me, metrics, openapi, pages, permissions, sign_in, sync,
-    taskpane,
+    health, home, items, manifest, me, metrics, openapi, pages, permissions, records, sign_in,
+    sync, taskpane,
 };
 use crate::state::AppState;
 
@@ -66,7 +66,17 @@ where
         .routes(routes!(items::unlink_item))
         .routes(routes!(items::categorize_item))
         .routes(routes!(items::get_item_status))
-        .routes(routes!(crm::search_records))
+        .routes(routes!(crm::search_records, records::create_record))
+        .routes(routes!(
+            records::get_record,
+            records::update_record,
+            records::delete_record
+        ))
+        .routes(routes!(records::restore_record))
+        .routes(routes!(records::share_record, records::unshare_record))
+        .routes(routes!(records::record_history))
+        .routes(routes!(records::get_calendar_shares))
+        .routes(routes!(records::share_calendar, records::unshare_calendar))
         .routes(routes!(sync::delete_event))
         .routes(routes!(me::get_me))
         .routes(routes!(me::set_sync_setting))

@@ -23,6 +23,7 @@ use crate::auth::connections::TokenSource;
 use crate::auth::sign_in::SignIn;
 use crate::config::ServerConfig;
 use crate::crm_events::CrmEvents;
+use crate::crm_records::Records;
 use crate::graph::client::GraphClient;
 use crate::http::public_url::PublicUrl;
 use crate::http::rate_limit::RateLimits;
@@ -156,6 +157,11 @@ impl Application {
                 store: store.clone(),
                 audit: store.clone(),
                 sync: sync.clone(),
+            }),
+            records: Arc::new(Records {
+                records: store.clone(),
+                crm: store.clone(),
+                identity: store.clone(),
             }),
             sync,
             limits: RateLimits::new(config.rate_limits, config.trusted_proxies.clone()),

@@ -11,6 +11,7 @@ use crate::admin::Admin;
 use crate::auth::connections::TokenSource;
 use crate::auth::sign_in::SignIn;
 use crate::crm_events::CrmEvents;
+use crate::crm_records::Records;
 use crate::demo::DemoSettings;
 use crate::graph::client::GraphClient;
 use crate::http::error::ApiError;
@@ -43,6 +44,7 @@ pub struct AppState {
     pub sign_in: Arc<SignIn>,
     pub items: Arc<Items>,
     pub crm_events: Arc<CrmEvents>,
+    pub records: Arc<Records>,
     pub accounts: Arc<Accounts>,
     pub admin: Arc<Admin>,
     pub sync: Arc<SyncEngine>,

@@ -7,6 +7,7 @@ mod admin;
 mod admin_sync;
 mod admin_users;
 mod items;
+mod records;
 mod resolve;
 mod sync;
 
@@ -20,6 +21,10 @@ pub use items::{
     ItemContext, ItemLookup, ItemRef, ItemStatus, Me, Person, RecordKind, RecordPage,
     SaveItemRequest, SaveItemResponse, SaveOutcome, SessionGrant, SyncSetting, SyncState,
     UnlinkRequest,
+};
+pub use records::{
+    CalendarShares, LeadStatus, OpportunityStage, RecordDetail, RecordEvent, RecordEvents,
+    RecordFields, RecordInput, RecordShare, ShareAccess, ShareRequest, email_address,
 };
 pub use resolve::{
     AccessRequest, ActionVerdict, CrmRequest, FieldError, ItemRequest, ResolveRequest,
@@ -88,6 +93,10 @@ pub enum ErrorCode {
     /// Too many saves wait for the Organizer's items already (from this user, or in all): they
     /// are carried out by the Organizer's next sync sessions; wait for those first.
     TooManyQueuedSaves,
+    /// A change named a version (`If-Match`) the resource has moved past: read it again.
+    PreconditionFailed,
+    /// A change to a versioned resource must name the version it changes (`If-Match`).
+    PreconditionRequired,
     /// Something failed on the server; the cause is logged, never sent.
     Internal,
 }
@@ -123,6 +132,8 @@ crate::wire_names!(ErrorCode {
     SyncStopped => "sync_stopped",
     NotConfigured => "not_configured",
     TooManyQueuedSaves => "too_many_queued_saves",
+    PreconditionFailed => "precondition_failed",
+    PreconditionRequired => "precondition_required",
     Internal => "internal",
 });
 

@@ -23,12 +23,14 @@
 mod access;
 mod actions;
 mod crm_event;
+mod crm_record;
 mod facts;
 mod reason;
 
 pub use access::{AccessSource, Capabilities, EwsLevel, GraphRole, Level, OfficeBits, Statement};
 pub use actions::{Action, Verdict};
 pub use crm_event::{CrmEventVerdict, delete_crm_event};
+pub use crm_record::{RecordRights, record_rights};
 pub use facts::{CreatedBy, CrmAccess, CrmFacts, Facts, ItemFacts, ItemMode};
 pub use reason::Reason;
 

@@ -11,6 +11,7 @@ use liaison_domain::api::{ErrorBody, ErrorCode};
 use crate::admin::AdminError;
 use crate::auth::connections::TokenError;
 use crate::auth::sign_in::SignInError;
+use crate::crm_records::RecordError;
 use crate::items::ItemError;
 use crate::store::StoreError;
 use crate::sync::SyncError;
@@ -87,6 +88,17 @@ pub enum ApiError {
         "Microsoft Graph did not answer after retries; the session runs again later from where it stopped"
     )]
     GraphUnavailable,
+    /// A rule refused the request; the message says which.
+    #[error("{message}")]
+    Forbidden { code: ErrorCode, message: String },
+    /// The resource moved past the version the request named (`If-Match`).
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// A change to a versioned resource came without `If-Match`.
+    #[error(
+        "send the version you read in If-Match (the record's ETag), so a change made since is not overwritten"
+    )]
+    PreconditionRequired,
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -139,6 +151,15 @@ impl ApiError {
             Self::TooManyQueuedSaves(_) => (StatusCode::CONFLICT, ErrorCode::TooManyQueuedSaves),
             Self::AdminRequired => (StatusCode::FORBIDDEN, ErrorCode::AdminRequired),
             Self::NotConfigured(_) => (StatusCode::NOT_FOUND, ErrorCode::NotConfigured),
+            Self::Forbidden { code, .. } => (StatusCode::FORBIDDEN, *code),
+            Self::PreconditionFailed(_) => (
+                StatusCode::PRECONDITION_FAILED,
+                ErrorCode::PreconditionFailed,
+            ),
+            Self::PreconditionRequired => (
+                StatusCode::PRECONDITION_REQUIRED,
+                ErrorCode::PreconditionRequired,
+            ),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
@@ -214,6 +235,36 @@ impl From<AdminError> for ApiError {
             },
             AdminError::Item(error) => error.into(),
             AdminError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<RecordError> for ApiError {
+    fn from(error: RecordError) -> Self {
+        let message = error.to_string();
+        match error {
+            RecordError::Invalid { field, message } => Self::BadRequest {
+                code: ErrorCode::InvalidValue,
+                message,
+                field: Some(field),
+            },
+            RecordError::NotFound => Self::NotFound,
+            RecordError::NotFoundField { field, message } => Self::NotFoundField {
+                field: field.into(),
+                message,
+            },
+            RecordError::ReadOnly => Self::Forbidden {
+                code: ErrorCode::CrmReadOnly,
+                message,
+            },
+            RecordError::NotManager => Self::Forbidden {
+                code: ErrorCode::CrmNoAccess,
+                message,
+            },
+            RecordError::AdminOnly => Self::AdminRequired,
+            RecordError::Stale { .. } => Self::PreconditionFailed(message),
+            RecordError::KeyReused => Self::IdempotencyKeyReused,
+            RecordError::Store(error) => error.into(),
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod permissions;
+pub mod records;
 pub mod sign_in;
 #[cfg(feature = "demo")]
 pub mod simulator;

@@ -37,6 +37,15 @@ pub enum AuditAction {
     AdminRefused,
     /// An administrator looked at what a delegate's sidebar shows on an item.
     AdminDiagnose,
+    CrmRecordCreate,
+    CrmRecordUpdate,
+    CrmRecordDelete,
+    /// An administrator brought a deleted record back.
+    CrmRecordRestore,
+    /// A record shared with someone, or a share ended.
+    CrmRecordShare,
+    /// An Organizer's CRM calendar shared with someone, or a share ended.
+    CrmCalendarShare,
 }
 
 liaison_domain::wire_names!(AuditAction {
@@ -59,6 +68,12 @@ liaison_domain::wire_names!(AuditAction {
     AdminSyncResume => "admin.sync_resume",
     AdminRefused => "admin.refused",
     AdminDiagnose => "admin.diagnose",
+    CrmRecordCreate => "crm.record.create",
+    CrmRecordUpdate => "crm.record.update",
+    CrmRecordDelete => "crm.record.delete",
+    CrmRecordRestore => "crm.record.restore",
+    CrmRecordShare => "crm.record.share",
+    CrmCalendarShare => "crm.calendar.share",
 });
 
 /// One line to write to the audit log.

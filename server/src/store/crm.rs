@@ -47,25 +47,30 @@ pub struct NewRecord {
 impl NewRecord {
     /// The lower-case words search matches by prefix, each preceded by a space.
     pub fn search_text(&self) -> String {
-        let mut text = String::new();
-        for part in [Some(&self.name), self.email.as_ref(), self.company.as_ref()]
-            .into_iter()
-            .flatten()
-        {
-            for word in part.split(|c: char| !c.is_alphanumeric() && c != '@' && c != '.') {
-                if !word.is_empty() {
-                    text.push(' ');
-                    text.push_str(&word.to_lowercase());
-                }
-            }
-            // The whole e-mail address too, so `ann@con` finds it.
-            if part.contains('@') {
+        let mut parts = vec![self.name.as_str()];
+        parts.extend(self.email.as_deref());
+        parts.extend(self.company.as_deref());
+        search_text(&parts)
+    }
+}
+
+/// The lower-case words of `parts` search matches by prefix, each preceded by a space; an
+/// e-mail address also whole, so `ann@con` finds it.
+pub fn search_text(parts: &[&str]) -> String {
+    let mut text = String::new();
+    for part in parts {
+        for word in part.split(|c: char| !c.is_alphanumeric() && c != '@' && c != '.') {
+            if !word.is_empty() {
                 text.push(' ');
-                text.push_str(&part.to_lowercase());
+                text.push_str(&word.to_lowercase());
             }
         }
-        text
+        if part.contains('@') {
+            text.push(' ');
+            text.push_str(&part.to_lowercase());
+        }
     }
+    text
 }
 
 /// A search of the records a user may see.

@@ -17,6 +17,7 @@ pub enum Backend {
 #[cfg(feature = "test-support")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CountedTable {
+    CrmRecords,
     CrmEvents,
     CrmEventRecords,
     AuditLog,

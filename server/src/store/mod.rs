@@ -28,6 +28,7 @@ mod identity;
 mod ids;
 mod maintenance;
 mod operations;
+mod records;
 mod sql;
 mod subscriptions;
 mod sync;
@@ -55,6 +56,10 @@ pub use operations::{
     DelegationRecord, Operations, PeopleQuery, PersonRecord, QueueDepth, SessionLine, SessionQuery,
     StoppedJob, SyncSessionRecord,
 };
+pub use records::{
+    RecordCreate, RecordEventRow, RecordEventsQuery, RecordRead, RecordStore, RecordWrite,
+    RespondRecord, StoredRecord,
+};
 pub use subscriptions::{GraphSubscription, SubscriptionStore};
 pub use sync::{
     CategoryRemoval, GraphLink, JobError, JobOutcome, Lease, QueuedSave, SyncCursor, SyncJob,
@@ -70,6 +75,7 @@ pub trait Store:
     + SubscriptionStore
     + AuditLog
     + Operations
+    + RecordStore
     + Maintenance
     + 'static
 {
@@ -82,6 +88,7 @@ impl<T> Store for T where
         + SubscriptionStore
         + AuditLog
         + Operations
+        + RecordStore
         + Maintenance
         + 'static
 {

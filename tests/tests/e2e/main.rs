@@ -19,6 +19,7 @@ mod office_standin;
 mod openapi;
 mod outside_input;
 mod permissions;
+mod records;
 mod refresh_tokens;
 mod server;
 mod server_truth;

@@ -381,8 +381,11 @@ async fn a_bulk_sync_refreshes_the_planners_statistics() {
         .await
         .unwrap()
     };
-    assert!(!analysed().await, "a new database's tables are not analysed yet");
+    assert!(
+        !analysed().await,
+        "a new database's tables are not analysed yet"
+    );
     let (status, body) = app.sync_when_free(OLGA).await;
     assert_eq!(status, 200, "{body}");
-    eventually("the statistics refreshed after 600 events", || analysed()).await;
+    eventually("the statistics refreshed after 600 events", analysed).await;
 }

@@ -1,7 +1,7 @@
 //! [`CrmStore`] in SQL, and the CRM event writes a sync session shares with a save.
 
 use async_trait::async_trait;
-use liaison_domain::api::{CrmRecord, RecordKind};
+use liaison_domain::api::{CrmRecord, RecordKind, email_address};
 
 use super::db::sql;
 use super::events::{
@@ -26,6 +26,7 @@ impl CrmStore for SqlStore {
         tenant_id: &TenantId,
         record: &NewRecord,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
         sql(
             "INSERT INTO crm_records (tenant_id, id, kind, name, email, company, owner_id, \
              search_text, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -39,9 +40,20 @@ impl CrmStore for SqlStore {
         .bind(&record.owner_id)
         .bind(record.search_text())
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&mut tx)
         .await?;
-        Ok(())
+        if let Some(email) = record.email.as_deref().and_then(email_address) {
+            sql(
+                "INSERT INTO crm_record_emails (tenant_id, record_id, email, position) \
+                 VALUES ($1, $2, $3, 0)",
+            )
+            .bind(tenant_id)
+            .bind(&record.id)
+            .bind(email)
+            .execute(&mut tx)
+            .await?;
+        }
+        tx.commit().await
     }
 
     async fn share_record(
@@ -75,6 +87,7 @@ impl CrmStore for SqlStore {
             "SELECT {RECORD_COLUMNS} FROM crm_records r WHERE r.tenant_id = $1 \
              AND (r.owner_id = $2 OR EXISTS (SELECT 1 FROM crm_record_shares s \
              WHERE s.tenant_id = r.tenant_id AND s.record_id = r.id AND s.user_id = $2)) \
+             AND r.deleted_at_ms IS NULL \
              AND ($3 IS NULL OR r.kind = $3) \
              AND ($4 IS NULL OR r.name > $4 OR (r.name = $4 AND r.id > $5))"
         );
@@ -116,6 +129,7 @@ impl CrmStore for SqlStore {
             "SELECT {RECORD_COLUMNS} FROM crm_records r WHERE r.tenant_id = $1 \
              AND (r.owner_id = $2 OR EXISTS (SELECT 1 FROM crm_record_shares s \
              WHERE s.tenant_id = r.tenant_id AND s.record_id = r.id AND s.user_id = $2)) \
+             AND r.deleted_at_ms IS NULL \
              AND r.id IN ({}) ORDER BY r.name, r.id",
             placeholders(3, ids.len())
         ))

@@ -117,6 +117,16 @@ pub enum On<'c> {
     Tx(&'c mut Tx),
 }
 
+impl On<'_> {
+    /// The same place, for one more statement.
+    pub fn reborrow(&mut self) -> On<'_> {
+        match self {
+            Self::Pool(pool) => On::Pool(pool),
+            Self::Tx(tx) => On::Tx(tx),
+        }
+    }
+}
+
 impl<'c> From<&'c Pool> for On<'c> {
     fn from(pool: &'c Pool) -> Self {
         Self::Pool(pool)
@@ -306,6 +316,15 @@ impl<'a> Sql<'a> {
         self.fetch_optional_scalar(on)
             .await?
             .ok_or(StoreError::Other(sqlx::Error::RowNotFound))
+    }
+
+    /// The first column of every row the statement answers.
+    pub async fn fetch_all_scalar<T>(self, on: impl Into<On<'_>>) -> Result<Vec<T>, StoreError>
+    where
+        (T,): Row,
+    {
+        let rows: Vec<(T,)> = self.fetch_all(on).await?;
+        Ok(rows.into_iter().map(|(value,)| value).collect())
     }
 
     /// The first column of the row the statement answers, if any.

@@ -410,6 +410,7 @@ pub(super) async fn load_event(
          FROM crm_events e \
          LEFT JOIN crm_event_records l ON l.tenant_id = e.tenant_id AND l.event_id = e.id \
          LEFT JOIN crm_records r ON r.tenant_id = l.tenant_id AND r.id = l.record_id \
+           AND r.deleted_at_ms IS NULL \
          WHERE e.tenant_id = $1 AND e.organizer_id = $2 AND e.ical_uid = $3 \
          ORDER BY r.name, r.id",
     )

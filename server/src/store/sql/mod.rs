@@ -12,6 +12,7 @@ mod events;
 mod identity;
 mod identity_rows;
 mod operations;
+mod record_store;
 mod records;
 mod rows;
 mod subscriptions;
@@ -170,6 +171,7 @@ impl Maintenance for SqlStore {
     ) -> Result<i64, StoreError> {
         use crate::store::maintenance::CountedTable;
         let table = match table {
+            CountedTable::CrmRecords => "crm_records",
             CountedTable::CrmEvents => "crm_events",
             CountedTable::CrmEventRecords => "crm_event_records",
             CountedTable::AuditLog => "audit_log",

@@ -1,0 +1,530 @@
+//! [`RecordStore`] in SQL: a record's row and its addresses written together, versions checked
+//! in the `UPDATE` itself (no read-then-write race), the audit line in the same transaction.
+
+use async_trait::async_trait;
+use liaison_domain::api::{LeadStatus, OpportunityStage, RecordFields, RecordKind};
+
+use super::db::{Pool, Tx, sql};
+use super::events::{claim_key, replay, store_response};
+use super::{SqlStore, audit};
+use crate::clock::now_ms;
+use crate::store::audit::AuditEntry;
+use crate::store::crm::{IdempotencyKey, Idempotent, Share, StoredResponse, search_text};
+use crate::store::error::StoreError;
+use crate::store::ids::{TenantId, UserId};
+use crate::store::records::{
+    RecordCreate, RecordEventRow, RecordEventsQuery, RecordRead, RecordStore, RecordWrite,
+    RespondRecord, StoredRecord,
+};
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    kind: String,
+    name: String,
+    phone: Option<String>,
+    account_id: Option<String>,
+    domain: Option<String>,
+    company: Option<String>,
+    stage: Option<String>,
+    amount_minor: Option<i64>,
+    currency: Option<String>,
+    close_date: Option<String>,
+    lead_status: Option<String>,
+    external_id: Option<String>,
+    owner_id: String,
+    owner_mailbox: String,
+    owner_name: String,
+    version: i64,
+    created_at_ms: i64,
+    updated_at_ms: i64,
+    deleted_at_ms: Option<i64>,
+    share: Option<String>,
+}
+
+const READ: &str = "SELECT r.id, r.kind, r.name, r.phone, r.account_id, r.domain, r.company, \
+     r.stage, r.amount_minor, r.currency, r.close_date, r.lead_status, r.external_id, \
+     r.owner_id, u.mailbox AS owner_mailbox, u.display_name AS owner_name, r.version, \
+     r.created_at_ms, r.updated_at_ms, r.deleted_at_ms, \
+     (SELECT s.access FROM crm_record_shares s WHERE s.tenant_id = r.tenant_id \
+       AND s.record_id = r.id AND s.user_id = $3) AS share \
+     FROM crm_records r JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.owner_id \
+     WHERE r.tenant_id = $1 AND r.id = $2";
+
+fn unknown(what: &str, value: &str) -> StoreError {
+    StoreError::Setup(format!("unknown {what} {value} in crm_records"))
+}
+
+impl Row {
+    fn into_read(self, emails: Vec<String>) -> Result<RecordRead, StoreError> {
+        let kind = RecordKind::parse(&self.kind).ok_or_else(|| unknown("kind", &self.kind))?;
+        let stage = self
+            .stage
+            .map(|s| OpportunityStage::parse(&s).ok_or_else(|| unknown("stage", &s)))
+            .transpose()?;
+        let status = self
+            .lead_status
+            .map(|s| LeadStatus::parse(&s).ok_or_else(|| unknown("lead status", &s)))
+            .transpose()?;
+        let share = self.share.as_deref().and_then(Share::parse);
+        Ok(RecordRead {
+            record: StoredRecord {
+                id: self.id,
+                fields: RecordFields {
+                    kind,
+                    name: self.name,
+                    emails,
+                    phone: self.phone,
+                    account_id: self.account_id,
+                    domain: self.domain,
+                    company: self.company,
+                    stage,
+                    amount_minor: self.amount_minor,
+                    currency: self.currency,
+                    close_date: self.close_date,
+                    status,
+                    external_id: self.external_id,
+                },
+                owner_id: UserId::new(self.owner_id),
+                owner_mailbox: self.owner_mailbox,
+                owner_name: self.owner_name,
+                version: self.version,
+                created_at_ms: self.created_at_ms,
+                updated_at_ms: self.updated_at_ms,
+                deleted: self.deleted_at_ms.is_some(),
+            },
+            share,
+        })
+    }
+}
+
+/// The record as `reader_id` sees it, on the pool or in a transaction.
+async fn read(
+    on: impl Into<super::db::On<'_>> + Send,
+    tenant_id: &TenantId,
+    id: &str,
+    reader_id: &UserId,
+) -> Result<Option<RecordRead>, StoreError> {
+    let mut on = on.into();
+    let row: Option<Row> = sql(READ)
+        .bind(tenant_id)
+        .bind(id)
+        .bind(reader_id)
+        .fetch_optional(on.reborrow())
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let emails: Vec<String> = sql("SELECT email FROM crm_record_emails \
+         WHERE tenant_id = $1 AND record_id = $2 ORDER BY position")
+    .bind(tenant_id)
+    .bind(id)
+    .fetch_all_scalar(on)
+    .await?;
+    row.into_read(emails).map(Some)
+}
+
+/// The words search matches, from every field a person would type.
+fn search_words(fields: &RecordFields) -> String {
+    let mut parts: Vec<&str> = vec![&fields.name];
+    parts.extend(fields.emails.iter().map(String::as_str));
+    parts.extend(fields.company.as_deref());
+    parts.extend(fields.domain.as_deref());
+    search_text(&parts)
+}
+
+/// Writes the record's addresses (all of them again: a record has a handful).
+async fn write_emails(
+    tx: &mut Tx,
+    tenant_id: &TenantId,
+    id: &str,
+    emails: &[String],
+) -> Result<(), StoreError> {
+    sql("DELETE FROM crm_record_emails WHERE tenant_id = $1 AND record_id = $2")
+        .bind(tenant_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    for (position, email) in emails.iter().enumerate() {
+        sql(
+            "INSERT INTO crm_record_emails (tenant_id, record_id, email, position) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(tenant_id)
+        .bind(id)
+        .bind(email)
+        .bind(i32::try_from(position).unwrap_or(i32::MAX))
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// After a conditional write changed nothing: why.
+async fn why_not(
+    tx: &mut Tx,
+    tenant_id: &TenantId,
+    id: &str,
+    actor_id: &UserId,
+) -> Result<RecordWrite, StoreError> {
+    Ok(match read(&mut *tx, tenant_id, id, actor_id).await? {
+        Some(read) if !read.record.deleted => RecordWrite::Stale {
+            current: read.record.version,
+        },
+        _ => RecordWrite::Missing,
+    })
+}
+
+/// Commits and answers with the record as written.
+async fn done(
+    mut tx: Tx,
+    tenant_id: &TenantId,
+    id: &str,
+    actor_id: &UserId,
+    audit_entry: &AuditEntry,
+) -> Result<RecordWrite, StoreError> {
+    audit::append(&mut tx, audit_entry).await?;
+    let written = read(&mut tx, tenant_id, id, actor_id)
+        .await?
+        .ok_or_else(|| StoreError::Setup("a record written is not there".into()))?;
+    tx.commit().await?;
+    Ok(RecordWrite::Done(Box::new(written.record)))
+}
+
+async fn create(
+    pool: &Pool,
+    new: RecordCreate<'_>,
+    audit_entry: &AuditEntry,
+    idempotency: Option<&IdempotencyKey>,
+    respond: &RespondRecord,
+) -> Result<Idempotent<StoredResponse>, StoreError> {
+    let RecordCreate {
+        tenant_id,
+        id,
+        fields,
+        owner_id,
+    } = new;
+    let mut tx = pool.begin().await?;
+    if let Some(key) = idempotency
+        && !claim_key(&mut tx, tenant_id, owner_id, key).await?
+    {
+        tx.rollback().await?;
+        return replay(pool, tenant_id, owner_id, key).await;
+    }
+    let now = now_ms();
+    sql(
+        "INSERT INTO crm_records (tenant_id, id, kind, name, email, company, owner_id, \
+         search_text, created_at_ms, phone, account_id, domain, stage, amount_minor, currency, \
+         close_date, lead_status, external_id, version, updated_at_ms, updated_by_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18, 1, $9, $7)",
+    )
+    .bind(tenant_id)
+    .bind(id)
+    .bind(fields.kind.as_str())
+    .bind(&fields.name)
+    .bind(fields.emails.first().map(String::as_str))
+    .bind(&fields.company)
+    .bind(owner_id)
+    .bind(search_words(fields))
+    .bind(now)
+    .bind(&fields.phone)
+    .bind(&fields.account_id)
+    .bind(&fields.domain)
+    .bind(fields.stage.map(OpportunityStage::as_str))
+    .bind(fields.amount_minor)
+    .bind(&fields.currency)
+    .bind(&fields.close_date)
+    .bind(fields.status.map(LeadStatus::as_str))
+    .bind(&fields.external_id)
+    .execute(&mut tx)
+    .await?;
+    write_emails(&mut tx, tenant_id, id, &fields.emails).await?;
+    audit::append(&mut tx, audit_entry).await?;
+    let written = read(&mut tx, tenant_id, id, owner_id)
+        .await?
+        .ok_or_else(|| StoreError::Setup("a record created is not there".into()))?;
+    let response = respond(&written.record);
+    if let Some(key) = idempotency {
+        store_response(&mut tx, tenant_id, owner_id, key, &response).await?;
+    }
+    tx.commit().await?;
+    Ok(Idempotent::Fresh(response))
+}
+
+#[async_trait]
+impl RecordStore for SqlStore {
+    async fn record(
+        &self,
+        tenant_id: &TenantId,
+        id: &str,
+        reader_id: &UserId,
+    ) -> Result<Option<RecordRead>, StoreError> {
+        read(&self.pool, tenant_id, id, reader_id).await
+    }
+
+    async fn record_shares(
+        &self,
+        tenant_id: &TenantId,
+        id: &str,
+    ) -> Result<Vec<(String, Share)>, StoreError> {
+        shares(
+            &self.pool,
+            "SELECT u.mailbox, s.access FROM crm_record_shares s JOIN users u \
+             ON u.tenant_id = s.tenant_id AND u.id = s.user_id \
+             WHERE s.tenant_id = $1 AND s.record_id = $2 ORDER BY u.mailbox",
+            tenant_id,
+            id,
+        )
+        .await
+    }
+
+    async fn create_record(
+        &self,
+        record: RecordCreate<'_>,
+        audit: &AuditEntry,
+        idempotency: Option<&IdempotencyKey>,
+        respond: &RespondRecord,
+    ) -> Result<Idempotent<StoredResponse>, StoreError> {
+        create(&self.pool, record, audit, idempotency, respond).await
+    }
+
+    async fn update_record(
+        &self,
+        tenant_id: &TenantId,
+        id: &str,
+        fields: &RecordFields,
+        expected: i64,
+        actor_id: &UserId,
+        audit_entry: &AuditEntry,
+    ) -> Result<RecordWrite, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sql(
+            "UPDATE crm_records SET name = $1, email = $2, company = $3, \
+             search_text = $4, phone = $5, account_id = $6, domain = $7, stage = $8, \
+             amount_minor = $9, currency = $10, close_date = $11, lead_status = $12, \
+             external_id = $13, version = version + 1, updated_at_ms = $14, updated_by_id = $15 \
+             WHERE tenant_id = $16 AND id = $17 AND version = $18 AND deleted_at_ms IS NULL",
+        )
+        .bind(&fields.name)
+        .bind(fields.emails.first().map(String::as_str))
+        .bind(&fields.company)
+        .bind(search_words(fields))
+        .bind(&fields.phone)
+        .bind(&fields.account_id)
+        .bind(&fields.domain)
+        .bind(fields.stage.map(OpportunityStage::as_str))
+        .bind(fields.amount_minor)
+        .bind(&fields.currency)
+        .bind(&fields.close_date)
+        .bind(fields.status.map(LeadStatus::as_str))
+        .bind(&fields.external_id)
+        .bind(now_ms())
+        .bind(actor_id)
+        .bind(tenant_id)
+        .bind(id)
+        .bind(expected)
+        .execute(&mut tx)
+        .await?;
+        if changed == 0 {
+            let why = why_not(&mut tx, tenant_id, id, actor_id).await?;
+            tx.rollback().await?;
+            return Ok(why);
+        }
+        write_emails(&mut tx, tenant_id, id, &fields.emails).await?;
+        done(tx, tenant_id, id, actor_id, audit_entry).await
+    }
+
+    async fn delete_record(
+        &self,
+        tenant_id: &TenantId,
+        id: &str,
+        expected: Option<i64>,
+        actor_id: &UserId,
+        audit_entry: &AuditEntry,
+    ) -> Result<RecordWrite, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let now = now_ms();
+        let changed = sql(
+            "UPDATE crm_records SET deleted_at_ms = $1, updated_at_ms = $1, \
+             updated_by_id = $2, version = version + 1 WHERE tenant_id = $3 AND id = $4 \
+             AND ($5 IS NULL OR version = $5) AND deleted_at_ms IS NULL",
+        )
+        .bind(now)
+        .bind(actor_id)
+        .bind(tenant_id)
+        .bind(id)
+        .bind(expected)
+        .execute(&mut tx)
+        .await?;
+        if changed == 0 {
+            let why = why_not(&mut tx, tenant_id, id, actor_id).await?;
+            tx.rollback().await?;
+            return Ok(why);
+        }
+        done(tx, tenant_id, id, actor_id, audit_entry).await
+    }
+
+    async fn restore_record(
+        &self,
+        tenant_id: &TenantId,
+        id: &str,
+        actor_id: &UserId,
+        audit_entry: &AuditEntry,
+    ) -> Result<RecordWrite, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sql(
+            "UPDATE crm_records SET deleted_at_ms = NULL, updated_at_ms = $1, \
+             updated_by_id = $2, version = version + 1 WHERE tenant_id = $3 AND id = $4 \
+             AND deleted_at_ms IS NOT NULL",
+        )
+        .bind(now_ms())
+        .bind(actor_id)
+        .bind(tenant_id)
+        .bind(id)
+        .execute(&mut tx)
+        .await?;
+        if changed == 0 {
+            tx.rollback().await?;
+            return Ok(RecordWrite::Missing);
+        }
+        done(tx, tenant_id, id, actor_id, audit_entry).await
+    }
+
+    async fn set_record_share(
+        &self,
+        tenant_id: &TenantId,
+        id: &str,
+        user_id: &UserId,
+        share: Option<Share>,
+        audit_entry: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let statement = match share {
+            Some(share) => sql(
+                "INSERT INTO crm_record_shares (tenant_id, record_id, user_id, \
+                 access) VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, record_id, user_id) \
+                 DO UPDATE SET access = excluded.access",
+            )
+            .bind(tenant_id)
+            .bind(id)
+            .bind(user_id)
+            .bind(share.as_str()),
+            None => sql("DELETE FROM crm_record_shares \
+                 WHERE tenant_id = $1 AND record_id = $2 AND user_id = $3")
+            .bind(tenant_id)
+            .bind(id)
+            .bind(user_id),
+        };
+        statement.execute(&mut tx).await?;
+        audit::append(&mut tx, audit_entry).await?;
+        tx.commit().await
+    }
+
+    async fn set_calendar_share(
+        &self,
+        tenant_id: &TenantId,
+        organizer_id: &UserId,
+        delegate_id: &UserId,
+        share: Option<Share>,
+        audit_entry: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let statement = match share {
+            Some(share) => sql("INSERT INTO crm_calendar_shares (tenant_id, organizer_id, \
+                 delegate_id, access) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (tenant_id, organizer_id, delegate_id) \
+                 DO UPDATE SET access = excluded.access")
+            .bind(tenant_id)
+            .bind(organizer_id)
+            .bind(delegate_id)
+            .bind(share.as_str()),
+            None => sql("DELETE FROM crm_calendar_shares \
+                 WHERE tenant_id = $1 AND organizer_id = $2 AND delegate_id = $3")
+            .bind(tenant_id)
+            .bind(organizer_id)
+            .bind(delegate_id),
+        };
+        statement.execute(&mut tx).await?;
+        audit::append(&mut tx, audit_entry).await?;
+        tx.commit().await
+    }
+
+    async fn calendar_shares(
+        &self,
+        tenant_id: &TenantId,
+        organizer_id: &UserId,
+    ) -> Result<Vec<(String, Share)>, StoreError> {
+        shares(
+            &self.pool,
+            "SELECT u.mailbox, s.access FROM crm_calendar_shares s JOIN users u \
+             ON u.tenant_id = s.tenant_id AND u.id = s.delegate_id \
+             WHERE s.tenant_id = $1 AND s.organizer_id = $2 ORDER BY u.mailbox",
+            tenant_id,
+            organizer_id.as_str(),
+        )
+        .await
+    }
+
+    async fn record_events(
+        &self,
+        query: &RecordEventsQuery<'_>,
+    ) -> Result<Vec<RecordEventRow>, StoreError> {
+        // When the meeting starts, for the order: an all-day one at midnight UTC of its date.
+        let all_day_ms = if matches!(self.pool, Pool::Postgres(_)) {
+            "(EXTRACT(EPOCH FROM CAST(e.start_date AS date)) * 1000)::bigint"
+        } else {
+            "CAST(strftime('%s', e.start_date) AS INTEGER) * 1000"
+        };
+        let before = query.before.as_ref();
+        sql(format!(
+            "SELECT * FROM (SELECT e.id AS event_id, e.subject, e.is_private, e.starts_at_ms, \
+             e.ends_at_ms, e.start_date, e.end_date, e.organizer_id, \
+             o.mailbox AS organizer_mailbox, s.mailbox AS saved_by_mailbox, \
+             l.linked_at_ms AS saved_at_ms, e.cancelled_at_ms IS NOT NULL AS cancelled, \
+             COALESCE(e.starts_at_ms, {all_day_ms}, 0) AS sort_ms \
+             FROM crm_event_records l \
+             JOIN crm_events e ON e.tenant_id = l.tenant_id AND e.id = l.event_id \
+             JOIN users o ON o.tenant_id = e.tenant_id AND o.id = e.organizer_id \
+             JOIN users s ON s.tenant_id = l.tenant_id AND s.id = l.linked_by_id \
+             WHERE l.tenant_id = $1 AND l.record_id = $2 AND e.deleted_at_ms IS NULL \
+             AND (e.organizer_id = $3 OR $4 OR EXISTS (SELECT 1 FROM crm_calendar_shares c \
+               WHERE c.tenant_id = e.tenant_id AND c.organizer_id = e.organizer_id \
+               AND c.delegate_id = $3))) q \
+             WHERE ($5 IS NULL OR q.sort_ms < $5 OR (q.sort_ms = $5 AND q.event_id < $6)) \
+             ORDER BY q.sort_ms DESC, q.event_id DESC LIMIT $7"
+        ))
+        .bind(query.tenant_id)
+        .bind(query.record_id)
+        .bind(query.viewer_id)
+        .bind(query.all_organizers)
+        .bind(before.map(|b| b.0))
+        .bind(before.map(|b| b.1.as_str()))
+        .bind(i64::from(query.limit))
+        .fetch_all(&self.pool)
+        .await
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ShareRow {
+    mailbox: String,
+    access: String,
+}
+
+async fn shares(
+    pool: &Pool,
+    statement: &'static str,
+    tenant_id: &TenantId,
+    id: &str,
+) -> Result<Vec<(String, Share)>, StoreError> {
+    let rows: Vec<ShareRow> = sql(statement)
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| Some((row.mailbox, Share::parse(&row.access)?)))
+        .collect())
+}
