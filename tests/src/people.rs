@@ -68,3 +68,37 @@ pub fn day(days: i64) -> i64 {
 pub fn save(item: Value, records: &[&str]) -> Value {
     json!({ "item": item, "linkRecordIds": records })
 }
+
+/// Fabrikam, another tenant, and Fiona, its person.
+pub const FABRIKAM: &str = "fabrikam-tid";
+pub const FIONA_ID: &str = "fiona-oid";
+
+/// Fiona of Fabrikam (another tenant), known to Liaison and signed in: her session token.
+pub async fn fiona(app: &crate::TestApp) -> String {
+    use liaison_server::store::{Tenant, TenantId, User, UserId, UserKey};
+    let fabrikam = TenantId::new(FABRIKAM);
+    let fiona = UserId::new(FIONA_ID);
+    app.store
+        .upsert_tenant(&Tenant::new(&fabrikam, "Fabrikam"))
+        .await
+        .unwrap();
+    app.store
+        .upsert_user(&User {
+            tenant_id: fabrikam.clone(),
+            id: fiona.clone(),
+            mailbox: "fiona@fabrikam.com".into(),
+            display_name: "Fiona".into(),
+            sync_enabled: true,
+        })
+        .await
+        .unwrap();
+    let (token, _) = liaison_server::auth::sessions::start(
+        app.store.as_ref(),
+        &UserKey::new(fabrikam, fiona),
+        false,
+        None,
+    )
+    .await
+    .unwrap();
+    token
+}

@@ -88,19 +88,7 @@ impl Records {
     /// The record, to one who may see it (administrators also a deleted one).
     pub async fn get(&self, who: Reader<'_>, id: &str) -> Result<RecordDetail, RecordError> {
         let (read, rights) = self.visible(who, id, true).await?;
-        let shares = if rights.manage {
-            self.records
-                .record_shares(&who.user.tenant_id, id)
-                .await?
-                .into_iter()
-                .map(|(mailbox, share)| RecordShare {
-                    mailbox,
-                    access: access_of(share),
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let shares = self.shares(who, rights, id).await?;
         Ok(present::detail(&read.record, rights, shares))
     }
 
@@ -350,6 +338,28 @@ impl Records {
         Ok((read, rights))
     }
 
+    /// Whom the record is shared with, for those who manage it (others see none).
+    async fn shares(
+        &self,
+        who: Reader<'_>,
+        rights: RecordRights,
+        id: &str,
+    ) -> Result<Vec<RecordShare>, RecordError> {
+        if !rights.manage {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .records
+            .record_shares(&who.user.tenant_id, id)
+            .await?
+            .into_iter()
+            .map(|(mailbox, share)| RecordShare {
+                mailbox,
+                access: access_of(share),
+            })
+            .collect())
+    }
+
     /// The answer to a conditional write.
     async fn written(
         &self,
@@ -359,19 +369,7 @@ impl Records {
     ) -> Result<RecordDetail, RecordError> {
         match written {
             RecordWrite::Done(record) => {
-                let shares = if rights.manage {
-                    self.records
-                        .record_shares(&who.user.tenant_id, &record.id)
-                        .await?
-                        .into_iter()
-                        .map(|(mailbox, share)| RecordShare {
-                            mailbox,
-                            access: access_of(share),
-                        })
-                        .collect()
-                } else {
-                    Vec::new()
-                };
+                let shares = self.shares(who, rights, &record.id).await?;
                 Ok(present::detail(&record, rights, shares))
             }
             RecordWrite::Stale { current } => Err(RecordError::Stale { current }),

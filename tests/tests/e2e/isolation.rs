@@ -5,43 +5,11 @@
 
 use liaison_domain::api::{ErrorBody, ErrorCode, RecordKind, RecordPage, SaveItemResponse};
 use liaison_e2e::people::items::OLGAS_REVIEW;
-use liaison_e2e::people::{ANN, OLGA, item, save, seeded};
+use liaison_e2e::people::{ANN, FABRIKAM, FIONA_ID, OLGA, fiona, item, save, seeded};
 use liaison_e2e::test_db::backends;
 use liaison_e2e::{TestApp, error_body};
-use liaison_server::store::{CountedTable, NewRecord, Tenant, TenantId, User, UserId, UserKey};
+use liaison_server::store::{CountedTable, NewRecord, TenantId, UserId};
 use serde_json::json;
-
-const FABRIKAM: &str = "fabrikam-tid";
-const FIONA_ID: &str = "fiona-oid";
-
-/// Fiona of Fabrikam, signed in: her session token.
-async fn fiona(app: &TestApp) -> String {
-    let fabrikam = TenantId::new(FABRIKAM);
-    let fiona = UserId::new(FIONA_ID);
-    app.store
-        .upsert_tenant(&Tenant::new(&fabrikam, "Fabrikam"))
-        .await
-        .unwrap();
-    app.store
-        .upsert_user(&User {
-            tenant_id: fabrikam.clone(),
-            id: fiona.clone(),
-            mailbox: "fiona@fabrikam.com".into(),
-            display_name: "Fiona".into(),
-            sync_enabled: true,
-        })
-        .await
-        .unwrap();
-    let (token, _) = liaison_server::auth::sessions::start(
-        app.store.as_ref(),
-        &UserKey::new(fabrikam, fiona),
-        false,
-        None,
-    )
-    .await
-    .unwrap();
-    token
-}
 
 async fn counts(app: &TestApp) -> Vec<i64> {
     let mut counts = Vec::new();

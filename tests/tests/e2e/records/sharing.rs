@@ -2,41 +2,12 @@
 //! written; shares; a record's history by whose CRM calendar it is in; CRM calendar shares.
 
 use liaison_e2e::TestApp;
-use liaison_e2e::people::{ADELE, ANN, OLGA, OTTO, RITA, items, save, seeded_item};
-use liaison_server::store::{CountedTable, Tenant, TenantId, User, UserId, UserKey};
+use liaison_e2e::people::{ADELE, ANN, OLGA, OTTO, RITA, fiona, items, save, seeded_item};
+use liaison_server::store::CountedTable;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use super::{call, call_with, olgas_contact};
-
-/// Fiona of Fabrikam, signed in: her session token.
-async fn fiona(app: &TestApp) -> String {
-    let fabrikam = TenantId::new("fabrikam-tenant");
-    let fiona = UserId::new("fiona-oid");
-    app.store
-        .upsert_tenant(&Tenant::new(&fabrikam, "Fabrikam"))
-        .await
-        .unwrap();
-    app.store
-        .upsert_user(&User {
-            tenant_id: fabrikam.clone(),
-            id: fiona.clone(),
-            mailbox: "fiona@fabrikam.com".into(),
-            display_name: "Fiona".into(),
-            sync_enabled: true,
-        })
-        .await
-        .unwrap();
-    let (token, _) = liaison_server::auth::sessions::start(
-        app.store.as_ref(),
-        &UserKey::new(fabrikam, fiona),
-        false,
-        None,
-    )
-    .await
-    .unwrap();
-    token
-}
 
 #[tokio::test]
 async fn unshared_records_and_other_tenants_ids_are_not_found_and_nothing_is_written() {
