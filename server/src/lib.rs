@@ -38,6 +38,7 @@ pub mod config;
 pub mod crash;
 pub mod crm_events;
 pub mod crm_records;
+pub mod csv_text;
 pub mod demo;
 pub mod doctor;
 pub mod graph;

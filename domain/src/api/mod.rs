@@ -6,6 +6,7 @@
 mod admin;
 mod admin_sync;
 mod admin_users;
+mod imports;
 mod items;
 mod records;
 mod resolve;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use admin::{AuditLine, AuditPage, ConsoleUser, Deployment, Diagnosis, OrgSettings, ScopeLine};
 pub use admin_sync::{StoppedSync, SyncOverview, SyncSessionLine};
 pub use admin_users::{AdminUser, DelegateOf, OrganizerState, UserPage};
+pub use imports::{ImportColumn, ImportLineError, ImportReport};
 pub use items::{
     ConnectGoogle, ConnectionState, Connections, CrmCategory, CrmEvent, CrmRecord, DialogCode,
     ItemContext, ItemLookup, ItemRef, ItemStatus, Me, Person, RecordKind, RecordPage,

@@ -225,27 +225,15 @@ fn csv_row(line: &AuditLine) -> String {
         line.reason.as_deref().unwrap_or(""),
         line.detail.as_deref().unwrap_or(""),
     ];
-    let mut row = fields.map(csv_field).join(",");
+    let mut row = fields.map(crate::csv_text::field).join(",");
     row.push_str("\r\n");
     row
-}
-
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::csv_text::field as csv_field;
 
     #[test]
     fn csv_fields_are_quoted_as_rfc_4180_says_and_formulas_are_defused() {

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod connections;
 pub mod console;
 pub mod crm;
+pub mod crm_import;
 pub mod diagnostics;
 pub mod fallback;
 pub mod graph_webhooks;

@@ -46,6 +46,8 @@ pub enum AuditAction {
     CrmRecordShare,
     /// An Organizer's CRM calendar shared with someone, or a share ended.
     CrmCalendarShare,
+    /// A batch of a CSV import written.
+    CrmRecordImport,
 }
 
 liaison_domain::wire_names!(AuditAction {
@@ -74,6 +76,7 @@ liaison_domain::wire_names!(AuditAction {
     CrmRecordRestore => "crm.record.restore",
     CrmRecordShare => "crm.record.share",
     CrmCalendarShare => "crm.calendar.share",
+    CrmRecordImport => "crm.record.import",
 });
 
 /// One line to write to the audit log.

@@ -57,8 +57,8 @@ pub use operations::{
     StoppedJob, SyncSessionRecord,
 };
 pub use records::{
-    RecordCreate, RecordEventRow, RecordEventsQuery, RecordRead, RecordStore, RecordWrite,
-    RespondRecord, StoredRecord,
+    ImportWrite, RecordCreate, RecordEventRow, RecordEventsQuery, RecordRead, RecordStore,
+    RecordWrite, RespondRecord, StoredRecord,
 };
 pub use subscriptions::{GraphSubscription, SubscriptionStore};
 pub use sync::{

@@ -4,7 +4,7 @@
 //! each write in one transaction with its audit line.
 
 use async_trait::async_trait;
-use liaison_domain::api::RecordFields;
+use liaison_domain::api::{RecordFields, RecordKind};
 
 use crate::store::audit::AuditEntry;
 use crate::store::crm::{IdempotencyKey, Idempotent, Share, StoredResponse};
@@ -51,6 +51,15 @@ pub struct RecordCreate<'a> {
     pub id: &'a str,
     pub fields: &'a RecordFields,
     pub owner_id: &'a UserId,
+}
+
+/// One record an import writes: a new one (a new id), or an existing one (its id) with the
+/// import's row merged into it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportWrite {
+    pub id: String,
+    pub fields: RecordFields,
+    pub existing: bool,
 }
 
 /// Builds the answer a create gives (kept under its idempotency key).
@@ -163,6 +172,43 @@ pub trait RecordStore: Send + Sync {
         tenant_id: &TenantId,
         organizer_id: &UserId,
     ) -> Result<Vec<(String, Share)>, StoreError>;
+    /// The records of `kind` with these external ids (deleted ones too), with their addresses.
+    async fn records_by_external_ids(
+        &self,
+        tenant_id: &TenantId,
+        kind: RecordKind,
+        external_ids: &[String],
+    ) -> Result<Vec<StoredRecord>, StoreError>;
+    /// The records of `kind` with these (Liaison) ids, deleted ones too, with their addresses.
+    async fn records_by_ids(
+        &self,
+        tenant_id: &TenantId,
+        kind: RecordKind,
+        ids: &[String],
+    ) -> Result<Vec<StoredRecord>, StoreError>;
+    /// Writes one batch of an import, with its audit line, in one transaction; new records
+    /// are owned by `actor_id`.
+    async fn import_records(
+        &self,
+        tenant_id: &TenantId,
+        actor_id: &UserId,
+        batch: &[ImportWrite],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    /// Those of `ids` that are live accounts of the tenant.
+    async fn live_accounts(
+        &self,
+        tenant_id: &TenantId,
+        ids: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError>;
+    /// One page of the tenant's live records (of `kind`, when given), by id after `after`.
+    async fn export_records(
+        &self,
+        tenant_id: &TenantId,
+        kind: Option<RecordKind>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredRecord>, StoreError>;
     /// The meetings a record is linked to that the reader may see, newest first.
     async fn record_events(
         &self,

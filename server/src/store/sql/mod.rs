@@ -12,6 +12,7 @@ mod events;
 mod identity;
 mod identity_rows;
 mod operations;
+mod record_bulk;
 mod record_store;
 mod records;
 mod rows;

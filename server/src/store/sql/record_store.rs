@@ -13,12 +13,12 @@ use crate::store::crm::{IdempotencyKey, Idempotent, Share, StoredResponse, searc
 use crate::store::error::StoreError;
 use crate::store::ids::{TenantId, UserId};
 use crate::store::records::{
-    RecordCreate, RecordEventRow, RecordEventsQuery, RecordRead, RecordStore, RecordWrite,
-    RespondRecord, StoredRecord,
+    ImportWrite, RecordCreate, RecordEventRow, RecordEventsQuery, RecordRead, RecordStore,
+    RecordWrite, RespondRecord, StoredRecord,
 };
 
 #[derive(sqlx::FromRow)]
-struct Row {
+pub(super) struct Row {
     id: String,
     kind: String,
     name: String,
@@ -122,6 +122,42 @@ async fn read(
     .fetch_all_scalar(on)
     .await?;
     row.into_read(emails).map(Some)
+}
+
+/// The records of `rows` with their addresses (one more statement per 500 records).
+pub(super) async fn records_with_emails(
+    pool: &Pool,
+    tenant_id: &TenantId,
+    rows: Vec<Row>,
+) -> Result<Vec<StoredRecord>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Email {
+        record_id: String,
+        email: String,
+    }
+    let mut emails: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    for chunk in rows.chunks(500) {
+        let mut statement = sql(format!(
+            "SELECT record_id, email FROM crm_record_emails WHERE tenant_id = $1 \
+             AND record_id IN ({}) ORDER BY record_id, position",
+            super::placeholders(2, chunk.len())
+        ))
+        .bind(tenant_id);
+        for row in chunk {
+            statement = statement.bind(row.id.as_str());
+        }
+        let found: Vec<Email> = statement.fetch_all(pool).await?;
+        for email in found {
+            emails.entry(email.record_id).or_default().push(email.email);
+        }
+    }
+    rows.into_iter()
+        .map(|row| {
+            let addresses = emails.remove(&row.id).unwrap_or_default();
+            row.into_read(addresses).map(|read| read.record)
+        })
+        .collect()
 }
 
 /// The words search matches, from every field a person would type.
@@ -466,43 +502,71 @@ impl RecordStore for SqlStore {
         .await
     }
 
+    async fn records_by_external_ids(
+        &self,
+        tenant_id: &TenantId,
+        kind: RecordKind,
+        external_ids: &[String],
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        self.by_ids(tenant_id, kind, external_ids, true).await
+    }
+
+    async fn records_by_ids(
+        &self,
+        tenant_id: &TenantId,
+        kind: RecordKind,
+        ids: &[String],
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        self.by_ids(tenant_id, kind, ids, false).await
+    }
+
+    async fn import_records(
+        &self,
+        tenant_id: &TenantId,
+        actor_id: &UserId,
+        batch: &[ImportWrite],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.write_import_batch(tenant_id, actor_id, batch, audit)
+            .await
+    }
+
+    async fn live_accounts(
+        &self,
+        tenant_id: &TenantId,
+        ids: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut found = std::collections::HashSet::new();
+        for chunk in ids.chunks(500) {
+            let mut statement = sql(format!(
+                "SELECT id FROM crm_records WHERE tenant_id = $1 AND kind = 'account' \
+                 AND deleted_at_ms IS NULL AND id IN ({})",
+                super::placeholders(2, chunk.len())
+            ))
+            .bind(tenant_id);
+            for id in chunk {
+                statement = statement.bind(id);
+            }
+            found.extend(statement.fetch_all_scalar::<String>(&self.pool).await?);
+        }
+        Ok(found)
+    }
+
+    async fn export_records(
+        &self,
+        tenant_id: &TenantId,
+        kind: Option<RecordKind>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        self.export_page(tenant_id, kind, after, limit).await
+    }
+
     async fn record_events(
         &self,
         query: &RecordEventsQuery<'_>,
     ) -> Result<Vec<RecordEventRow>, StoreError> {
-        // When the meeting starts, for the order: an all-day one at midnight UTC of its date.
-        let all_day_ms = if matches!(self.pool, Pool::Postgres(_)) {
-            "(EXTRACT(EPOCH FROM CAST(e.start_date AS date)) * 1000)::bigint"
-        } else {
-            "CAST(strftime('%s', e.start_date) AS INTEGER) * 1000"
-        };
-        let before = query.before.as_ref();
-        sql(format!(
-            "SELECT * FROM (SELECT e.id AS event_id, e.subject, e.is_private, e.starts_at_ms, \
-             e.ends_at_ms, e.start_date, e.end_date, e.organizer_id, \
-             o.mailbox AS organizer_mailbox, s.mailbox AS saved_by_mailbox, \
-             l.linked_at_ms AS saved_at_ms, e.cancelled_at_ms IS NOT NULL AS cancelled, \
-             COALESCE(e.starts_at_ms, {all_day_ms}, 0) AS sort_ms \
-             FROM crm_event_records l \
-             JOIN crm_events e ON e.tenant_id = l.tenant_id AND e.id = l.event_id \
-             JOIN users o ON o.tenant_id = e.tenant_id AND o.id = e.organizer_id \
-             JOIN users s ON s.tenant_id = l.tenant_id AND s.id = l.linked_by_id \
-             WHERE l.tenant_id = $1 AND l.record_id = $2 AND e.deleted_at_ms IS NULL \
-             AND (e.organizer_id = $3 OR $4 OR EXISTS (SELECT 1 FROM crm_calendar_shares c \
-               WHERE c.tenant_id = e.tenant_id AND c.organizer_id = e.organizer_id \
-               AND c.delegate_id = $3))) q \
-             WHERE ($5 IS NULL OR q.sort_ms < $5 OR (q.sort_ms = $5 AND q.event_id < $6)) \
-             ORDER BY q.sort_ms DESC, q.event_id DESC LIMIT $7"
-        ))
-        .bind(query.tenant_id)
-        .bind(query.record_id)
-        .bind(query.viewer_id)
-        .bind(query.all_organizers)
-        .bind(before.map(|b| b.0))
-        .bind(before.map(|b| b.1.as_str()))
-        .bind(i64::from(query.limit))
-        .fetch_all(&self.pool)
-        .await
+        self.events_of_record(query).await
     }
 }
 

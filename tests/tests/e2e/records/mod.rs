@@ -367,4 +367,5 @@ async fn bad_input_names_its_field_and_writes_nothing() {
     assert_eq!(records(&app).await, before + 1);
 }
 
+mod import;
 mod sharing;

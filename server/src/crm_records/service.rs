@@ -1,0 +1,18 @@
+//! The records service's state: its stores, and who is asking.
+
+use std::sync::Arc;
+
+use crate::store::{CrmStore, IdentityStore, RecordStore, User};
+
+/// Who is asking: the signed-in user, and whether they hold `Liaison.Admin`.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader<'a> {
+    pub user: &'a User,
+    pub is_admin: bool,
+}
+
+pub struct Records {
+    pub records: Arc<dyn RecordStore>,
+    pub crm: Arc<dyn CrmStore>,
+    pub identity: Arc<dyn IdentityStore>,
+}
