@@ -119,6 +119,8 @@ async function loadSettings() {
     form.syncedDaysAhead.value = settings.syncedDaysAhead;
     form.breakerThresholdPercent.value = settings.breakerThresholdPercent;
     form.instaSync.checked = settings.instaSync;
+    form.autoLinkPolicy.value = settings.autoLinkPolicy;
+    form.autoLinkBlockedDomains.value = (settings.autoLinkBlockedDomains || []).join("\n");
   } catch (error) { failed(error); }
 }
 
@@ -139,6 +141,8 @@ async function saveSettings(event) {
     syncedDaysBack: whole(form.syncedDaysBack),
     syncedDaysAhead: whole(form.syncedDaysAhead),
     breakerThresholdPercent: whole(form.breakerThresholdPercent),
+    autoLinkPolicy: form.autoLinkPolicy.value,
+    autoLinkBlockedDomains: form.autoLinkBlockedDomains.value.split(/\s+/).filter(Boolean),
   };
   try {
     await api("/api/admin/settings", { method: "PUT", body });

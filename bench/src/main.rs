@@ -18,6 +18,9 @@
 //!   on SQLite and PostgreSQL: requests/s, p50/p99/p99.9, 5xx, lost and duplicated saves.
 //!   `load --abuse`: the same with the server's default protections, quiet and then under
 //!   attack (idle sockets, a flood of unknown item ids, SSO replay), both runs side by side.
+//! - `records`: a CSV of 100,000 contacts imported through the server (rows/s beside a raw
+//!   batched insert of the same rows), then the record search over them (p50/p99), on SQLite
+//!   and PostgreSQL.
 
 mod abuse;
 mod admin;
@@ -26,6 +29,7 @@ mod context;
 mod delegates;
 mod load;
 mod pane;
+mod records;
 mod resolver;
 mod server;
 mod store;
@@ -87,6 +91,18 @@ enum Command {
         /// Concurrent clients of the concurrent run.
         #[arg(long, default_value = "32")]
         clients: usize,
+        /// A PostgreSQL server where a scratch database may be created.
+        #[arg(long, env = "TEST_DATABASE_URL")]
+        postgres: Option<String>,
+    },
+    /// CSV import rows/s and record search p50/p99 with many records, on each store.
+    Records {
+        /// Contacts in the file.
+        #[arg(long, default_value = "100000")]
+        rows: usize,
+        /// Search requests per query.
+        #[arg(long, default_value = "200")]
+        queries: usize,
         /// A PostgreSQL server where a scratch database may be created.
         #[arg(long, env = "TEST_DATABASE_URL")]
         postgres: Option<String>,
@@ -214,6 +230,11 @@ async fn main() -> anyhow::Result<()> {
             page_latency_ms,
             postgres,
         } => sync::report(events, page_latency_ms, postgres).await?,
+        Command::Records {
+            rows,
+            queries,
+            postgres,
+        } => records::report(rows, queries, postgres).await?,
         Command::Pane { runs, server_bin } => pane::report(runs, server_bin).await?,
         Command::Load {
             seconds,

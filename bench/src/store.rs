@@ -120,6 +120,7 @@ fn command(n: usize) -> SaveCommand {
         },
         event_type: EventType::SingleInstance,
         series_master_graph_id: None,
+        link_addresses: Vec::new(),
         link_record_ids: vec!["record".into()],
         queue: None,
         idempotency: None,

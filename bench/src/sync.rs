@@ -183,6 +183,8 @@ async fn store_events_per_second(store: &dyn Store, events: usize) -> anyhow::Re
                 event_type: EventType::SingleInstance,
                 series_master_graph_id: None,
                 via_category: true,
+                organizer_address: None,
+                link_addresses: Vec::new(),
             }))
         })
         .collect();

@@ -24,6 +24,8 @@ pub struct NewMeeting {
     pub categories: Vec<String>,
     pub sensitivity: String,
     pub location: String,
+    /// The attendees' addresses.
+    pub attendees: Vec<String>,
 }
 
 impl NewMeeting {
@@ -35,7 +37,14 @@ impl NewMeeting {
             categories: Vec::new(),
             sensitivity: "normal".to_owned(),
             location: String::new(),
+            attendees: Vec::new(),
         }
+    }
+
+    /// An attendee, by address.
+    pub fn attendee(mut self, address: &str) -> Self {
+        self.attendees.push(address.to_owned());
+        self
     }
 
     pub fn category(mut self, name: &str) -> Self {
@@ -116,7 +125,7 @@ impl Outlook<'_> {
                 owner_address: user.mail.clone(),
                 created_by: creator.id.clone(),
                 creator_name: creator.display_name.clone(),
-                attendees: Vec::new(),
+                attendees: meeting.attendees.clone(),
                 sensitivity: meeting.sensitivity.clone(),
                 categories: meeting.categories.clone(),
                 kind: "singleInstance",

@@ -33,6 +33,7 @@ pub fn save(actor: &str, ical_uid: &str, key: Option<&str>) -> SaveCommand {
         },
         event_type: EventType::SingleInstance,
         series_master_graph_id: None,
+        link_addresses: Vec::new(),
         link_record_ids: vec!["r1".into()],
         queue: None,
         idempotency: key.map(|k| IdempotencyKey {

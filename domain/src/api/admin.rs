@@ -40,6 +40,14 @@ pub struct OrgSettings {
     /// Organizer's CRM events (at least 20 of them) stops for an administrator (1–100 %).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breaker_threshold_percent: Option<i32>,
+    /// Automatic linking: whose addresses of a meeting are matched to contacts and leads
+    /// (`none`, `organizer`, `participants`, `both`). Always in an answer; absent in a change,
+    /// it stays as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_link_policy: Option<crate::linking::AutoLinkPolicy>,
+    /// …and the domains never matched (e.g. the organization's own), at most 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_link_blocked_domains: Option<Vec<String>>,
 }
 
 /// One line of the audit log.

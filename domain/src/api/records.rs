@@ -10,6 +10,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::items::{Person, RecordKind};
+pub use crate::address::email_address;
+
 use super::resolve::FieldError;
 
 /// Where an opportunity stands.
@@ -151,7 +153,6 @@ pub struct RecordInput {
 
 const MAX_NAME: usize = 200;
 const MAX_CONTACT_EMAILS: usize = 5;
-const MAX_ADDRESS_LEN: usize = 320;
 const MAX_PHONE: usize = 40;
 const MAX_TEXT: usize = 200;
 const MAX_EXTERNAL_ID: usize = 100;
@@ -310,21 +311,6 @@ fn single_line(text: &str, field: &str, max: usize) -> Result<Option<String>, Fi
         ));
     }
     Ok((!text.is_empty()).then(|| text.to_owned()))
-}
-
-/// A plausible SMTP address, lower-cased: one `@`, something on each side, a dot in the domain,
-/// no spaces.
-pub fn email_address(text: &str) -> Option<String> {
-    let text = text.trim().to_lowercase();
-    let (local, domain) = text.split_once('@')?;
-    let plausible = !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && text.len() <= MAX_ADDRESS_LEN
-        && !text.chars().any(|c| c.is_whitespace() || c.is_control());
-    plausible.then_some(text)
 }
 
 fn addresses(list: &[String]) -> Result<Vec<String>, FieldError> {

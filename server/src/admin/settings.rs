@@ -3,8 +3,9 @@
 //! written.
 
 use liaison_domain::api::OrgSettings;
+use liaison_domain::linking::{AutoLinkPolicy, MAX_BLOCKED_DOMAINS, blocked_domain};
 
-use crate::store::Tenant;
+use crate::store::{DomainList, Tenant};
 use crate::sync::plan::BREAKER_MAX_SHARE;
 use crate::synced_window::SyncedWindow;
 
@@ -26,6 +27,8 @@ pub struct Valid {
     synced_days_back: Option<i32>,
     synced_days_ahead: Option<i32>,
     breaker_threshold_percent: Option<i32>,
+    auto_link_policy: Option<AutoLinkPolicy>,
+    auto_link_blocked_domains: Option<Vec<String>>,
 }
 
 /// The tenant's settings as the API shows them: what applies, the server's defaults where the
@@ -44,6 +47,8 @@ pub fn of(tenant: &Tenant, window: SyncedWindow) -> OrgSettings {
                 .breaker_percent
                 .unwrap_or((BREAKER_MAX_SHARE * 100.0) as i32),
         ),
+        auto_link_policy: Some(tenant.auto_link_policy),
+        auto_link_blocked_domains: Some(tenant.auto_link_blocked_domains.0.clone()),
     }
 }
 
@@ -91,7 +96,31 @@ pub fn validate(wanted: &OrgSettings) -> Result<Valid, Invalid> {
             expected: "1 to 100 percent",
         });
     }
+    let blocked = match &wanted.auto_link_blocked_domains {
+        None => None,
+        Some(list) if list.len() > MAX_BLOCKED_DOMAINS => {
+            return Err(Invalid {
+                field: "autoLinkBlockedDomains",
+                expected: "at most 100 domains",
+            });
+        }
+        Some(list) => {
+            let mut domains: Vec<String> = Vec::new();
+            for text in list {
+                let domain = blocked_domain(text).ok_or(Invalid {
+                    field: "autoLinkBlockedDomains",
+                    expected: "internet domains, e.g. contoso.com",
+                })?;
+                if !domains.contains(&domain) {
+                    domains.push(domain);
+                }
+            }
+            Some(domains)
+        }
+    };
     Ok(Valid {
+        auto_link_policy: wanted.auto_link_policy,
+        auto_link_blocked_domains: blocked,
         crm_category_name: name.to_owned(),
         crm_category_color: color.to_owned(),
         insta_sync: wanted.insta_sync,
@@ -134,6 +163,12 @@ impl Valid {
         if self.breaker_threshold_percent.is_some() {
             tenant.breaker_percent = self.breaker_threshold_percent;
         }
+        if let Some(policy) = self.auto_link_policy {
+            tenant.auto_link_policy = policy;
+        }
+        if let Some(domains) = &self.auto_link_blocked_domains {
+            tenant.auto_link_blocked_domains = DomainList(domains.clone());
+        }
     }
 
     /// The audit line's detail.
@@ -154,6 +189,12 @@ impl Valid {
         if let Some(percent) = self.breaker_threshold_percent {
             text += &format!(", breaker at {percent} %");
         }
+        if let Some(policy) = self.auto_link_policy {
+            text += &format!(", automatic linking: {policy}");
+        }
+        if let Some(domains) = &self.auto_link_blocked_domains {
+            text += &format!(", never matched: {}", domains.join(" "));
+        }
         text
     }
 }
@@ -171,6 +212,8 @@ mod tests {
             synced_days_back: Some(7),
             synced_days_ahead: Some(90),
             breaker_threshold_percent: Some(50),
+            auto_link_policy: Some(AutoLinkPolicy::Participants),
+            auto_link_blocked_domains: Some(vec!["contoso.com".into()]),
         }
     }
 
@@ -189,18 +232,23 @@ mod tests {
         assert_eq!(
             valid.describe(),
             "category Client work (Preset3), insta-sync off, every 30 min, 7 days back, \
-             90 days ahead, breaker at 50 %"
+             90 days ahead, breaker at 50 %, automatic linking: participants, never matched: \
+             contoso.com"
         );
         // Absent: as it is; and a tenant that set nothing shows the server's defaults.
         let unchanged = validate(&OrgSettings {
             synced_days_back: None,
             synced_days_ahead: None,
             breaker_threshold_percent: None,
+            auto_link_policy: None,
+            auto_link_blocked_domains: None,
             ..settings()
         })
         .unwrap();
         unchanged.apply_to(&mut tenant);
         assert_eq!(tenant.sync_days_back, Some(7));
+        assert_eq!(tenant.auto_link_policy, AutoLinkPolicy::Participants);
+        assert_eq!(tenant.auto_link_blocked_domains.0, ["contoso.com"]);
         let fresh = of(
             &Tenant::new(&"t".into(), "Contoso"),
             SyncedWindow::default(),
@@ -218,7 +266,15 @@ mod tests {
     #[test]
     fn each_field_outside_its_rule_is_named() {
         type Change = fn(&mut OrgSettings);
-        let cases: [(Change, &str); 13] = [
+        let cases: [(Change, &str); 15] = [
+            (
+                |s| s.auto_link_blocked_domains = Some(vec!["not a domain".into()]),
+                "autoLinkBlockedDomains",
+            ),
+            (
+                |s| s.auto_link_blocked_domains = Some(vec!["a.example".into(); 101]),
+                "autoLinkBlockedDomains",
+            ),
             (|s| s.crm_category_name = "  ".into(), "crmCategoryName"),
             (|s| s.crm_category_name = "x".repeat(256), "crmCategoryName"),
             (

@@ -15,6 +15,7 @@
 //!   names no such grant, so they are judged by the calendar rights Graph confirms (none).
 
 use liaison_domain::api::{CrmCategory, ItemRef};
+use liaison_domain::linking::AutoLinkPolicy;
 use liaison_domain::permissions::{
     AccessSource, CreatedBy, CrmAccess, CrmFacts, Facts, GraphRole, ItemFacts, ItemMode,
     OfficeBits, Resolution, resolve,
@@ -28,7 +29,7 @@ use crate::items::error::ItemError;
 use crate::items::service::Items;
 use crate::items::{delegation, lookup};
 use crate::store::{
-    AuditAction, AuditEntry, ConnectionStatus, Delegation, DelegationCheck, EventKey,
+    AuditAction, AuditEntry, ConnectionStatus, Delegation, DelegationCheck, DomainList, EventKey,
     OwnerStanding, Share, StoredEvent, User,
 };
 use crate::synced_window::SyncedWindow;
@@ -60,6 +61,8 @@ pub struct Gathered {
     pub crm_category: CrmCategory,
     /// The window the owner's sync reads (the tenant's, or the server's).
     pub synced_window: SyncedWindow,
+    /// The tenant's automatic linking: its policy and the domains never matched.
+    pub auto_link: (AutoLinkPolicy, DomainList),
     /// The item's REST id, as the client named it.
     pub item_id: Option<String>,
     pub sighting: Sighting,
@@ -256,6 +259,7 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
     Ok(Gathered {
         owner,
         crm_category: standing.crm_category,
+        auto_link: standing.auto_link,
         synced_window: items
             .synced_window
             .with_days(standing.synced_days.0, standing.synced_days.1),

@@ -4,17 +4,20 @@
 use std::collections::HashSet;
 
 use liaison_domain::api::{SaveItemRequest, SaveItemResponse, SaveOutcome};
+use liaison_domain::linking::{AutoLinkPolicy, addresses_to_match};
 use liaison_domain::permissions::{Action, Reason, Verdict};
 use sha2::{Digest, Sha256};
 
+use crate::graph::model::GraphEvent;
 use crate::items::error::ItemError;
 use crate::items::facts::{Sighting, gather};
 use crate::items::present::{crm_event, item_status};
 use crate::items::refusal::{Refusal, audit};
 use crate::items::service::Items;
 use crate::store::{
-    AuditAction, EventTime, EventType, EventWrite, IdempotencyKey, Idempotent, QueueWrite,
-    QueuedSave, SaveCommand, StoreError, StoredEvent, StoredResponse, StoredStatus, User,
+    AuditAction, DomainList, EventTime, EventType, EventWrite, IdempotencyKey, Idempotent,
+    QueueWrite, QueuedSave, SaveCommand, StoreError, StoredEvent, StoredResponse, StoredStatus,
+    User,
 };
 use crate::telemetry::metrics;
 
@@ -112,6 +115,7 @@ impl Items {
                     organizer_id: gathered.owner.id.clone(),
                     ical_uid: ical_uid.to_owned(),
                     graph_event_id: Some(event.id.clone()),
+                    link_addresses: to_match(&gathered.auto_link, event, &write),
                     event: write,
                     event_type: EventType::of_graph(event.event_type()),
                     series_master_graph_id: event.series_master_id.clone(),
@@ -134,6 +138,7 @@ impl Items {
                 event_type: EventType::SingleInstance,
                 series_master_graph_id: None,
                 link_record_ids: links,
+                link_addresses: Vec::new(),
                 queue: Some(QueueWrite {
                     payload: serde_json::to_string(request).unwrap_or_default(),
                     item_id: gathered.item_id.clone(),
@@ -293,6 +298,7 @@ impl Items {
             organizer_id: organizer.id.clone(),
             ical_uid: ical_uid.to_owned(),
             graph_event_id: Some(event.id.clone()),
+            link_addresses: to_match(&gathered.auto_link, event, &write),
             event: write,
             event_type: EventType::of_graph(event.event_type()),
             series_master_graph_id: event.series_master_id.clone(),
@@ -317,6 +323,19 @@ impl Items {
             Err(error) => Err(error.into()),
         }
     }
+}
+
+/// The meeting's addresses automatic linking matches, under the tenant's policy.
+fn to_match(
+    (policy, blocked): &(AutoLinkPolicy, DomainList),
+    event: &GraphEvent,
+    write: &EventWrite,
+) -> Vec<String> {
+    let organizer = event
+        .organizer
+        .as_ref()
+        .and_then(|o| o.email_address.as_ref()?.address.as_deref());
+    addresses_to_match(*policy, organizer, &write.attendees, &blocked.0)
 }
 
 /// The records to link, each once. The count is bounded before any work that grows with it.

@@ -195,6 +195,9 @@ pub struct SaveCommand {
     /// Records to link; each must exist in the tenant and be visible to the actor (checked by
     /// the caller before).
     pub link_record_ids: Vec<String>,
+    /// The meeting's addresses automatic linking matches (the tenant's policy applied): the
+    /// Organizer's contacts and leads with one of them are linked too.
+    pub link_addresses: Vec<String>,
     /// Write now, or queue for the next sync session.
     pub queue: Option<QueueWrite>,
     pub idempotency: Option<IdempotencyKey>,

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use liaison_domain::api::CrmCategory;
+use liaison_domain::linking::AutoLinkPolicy;
 use liaison_domain::permissions::{AccessSource, GraphRole};
 
 use crate::graph::entry_id::AddressBookId;
@@ -29,6 +30,28 @@ pub struct Tenant {
     /// The share of an Organizer's CRM events, in percent, a session may cancel before the
     /// circuit breaker stops it; `None`: the server's (30 %).
     pub breaker_percent: Option<i32>,
+    /// Whose addresses of a meeting are matched to contacts and leads.
+    #[sqlx(try_from = "String")]
+    pub auto_link_policy: AutoLinkPolicy,
+    /// Domains never matched.
+    #[sqlx(try_from = "String")]
+    pub auto_link_blocked_domains: DomainList,
+}
+
+/// Domains, as the tenants table keeps them (space-separated).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DomainList(pub Vec<String>);
+
+impl From<String> for DomainList {
+    fn from(text: String) -> Self {
+        Self(text.split_whitespace().map(str::to_owned).collect())
+    }
+}
+
+impl DomainList {
+    pub fn to_column(&self) -> String {
+        self.0.join(" ")
+    }
 }
 
 impl Tenant {
@@ -44,6 +67,8 @@ impl Tenant {
             sync_days_back: None,
             sync_days_ahead: None,
             breaker_percent: None,
+            auto_link_policy: AutoLinkPolicy::Both,
+            auto_link_blocked_domains: DomainList::default(),
         }
     }
 }
@@ -83,6 +108,8 @@ pub struct OwnerStanding {
     pub crm_category: CrmCategory,
     /// The tenant's synced window, days back and ahead (`None`: the server's).
     pub synced_days: (Option<i32>, Option<i32>),
+    /// The tenant's automatic linking: its policy and the domains never matched.
+    pub auto_link: (AutoLinkPolicy, DomainList),
 }
 
 /// What Microsoft said of a delegate's access to an owner's calendar when the server last

@@ -45,8 +45,8 @@ pub use crm::{
 pub use error::StoreError;
 pub use identity::{
     AdminConsent, CalendarView, Connection, ConnectionStatus, Delegation, DelegationCheck,
-    FlowPurpose, IdentityStore, LiveSession, NewSession, OwnerStanding, Provider, SessionCutoffs,
-    SignInFlow, SignedIn, SsoOrigin, Tenant, User,
+    DomainList, FlowPurpose, IdentityStore, LiveSession, NewSession, OwnerStanding, Provider,
+    SessionCutoffs, SignInFlow, SignedIn, SsoOrigin, Tenant, User,
 };
 pub use ids::{EventId, TenantId, UserId, UserKey};
 #[cfg(feature = "test-support")]

@@ -93,6 +93,11 @@ pub struct SyncedItem {
     pub series_master_graph_id: Option<String>,
     /// Synced because it carries the CRM category (else: it was saved from the sidebar).
     pub via_category: bool,
+    /// The meeting's organizer as Graph names them (an invitation's sender).
+    pub organizer_address: Option<String>,
+    /// The addresses automatic linking matches (the session fills them from the tenant's
+    /// policy).
+    pub link_addresses: Vec<String>,
 }
 
 /// One change a sync session makes to the CRM.

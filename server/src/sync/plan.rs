@@ -40,6 +40,8 @@ pub struct LiveItem {
     pub event_type: EventType,
     pub series_master_id: Option<String>,
     pub write: Option<EventWrite>,
+    /// The organizer's address as Graph names it.
+    pub organizer_address: Option<String>,
 }
 
 impl DeltaItem {
@@ -58,6 +60,10 @@ impl DeltaItem {
             event_type: EventType::of_graph(event.event_type()),
             series_master_id: event.series_master_id.clone(),
             write: event.to_write(),
+            organizer_address: event
+                .organizer
+                .as_ref()
+                .and_then(|o| o.email_address.as_ref()?.address.clone()),
         }))
     }
 
@@ -148,6 +154,8 @@ fn decide(live: &LiveItem, link: Option<&GraphLink>, category: &str) -> Option<S
             event_type: live.event_type,
             series_master_graph_id: live.series_master_id.clone(),
             via_category,
+            organizer_address: live.organizer_address.clone(),
+            link_addresses: Vec::new(),
         })))
     };
     match link {

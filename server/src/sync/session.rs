@@ -17,6 +17,7 @@
 //! 5. the change-notification subscription kept alive ([`super::notifications`]);
 //! 6. down-sync: the CRM category comes off Outlook items whose CRM event was deleted.
 
+use liaison_domain::linking::addresses_to_match;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -220,7 +221,18 @@ impl SyncEngine {
             from_rfc3339(&window.start).unwrap_or(i64::MIN),
             from_rfc3339(&window.end).unwrap_or(i64::MAX),
         );
-        let writes = plan::plan(&round, &links, &category_name, window_ms);
+        let mut writes = plan::plan(&round, &links, &category_name, window_ms);
+        let (policy, blocked) = (tenant.auto_link_policy, &tenant.auto_link_blocked_domains.0);
+        for write in &mut writes {
+            if let SyncWrite::Upsert(item) = write {
+                item.link_addresses = addresses_to_match(
+                    policy,
+                    item.organizer_address.as_deref(),
+                    &item.write.attendees,
+                    blocked,
+                );
+            }
+        }
         let cancellations = writes
             .iter()
             .filter(|w| matches!(w, SyncWrite::Cancel { .. }))

@@ -421,6 +421,8 @@ async fn a_sync_ends_an_items_failure_and_a_queued_save_keeps_when_it_last_synce
         event_type: EventType::SingleInstance,
         series_master_graph_id: None,
         via_category: true,
+        organizer_address: None,
+        link_addresses: Vec::new(),
     }));
     assert!(
         store

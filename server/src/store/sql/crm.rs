@@ -214,6 +214,19 @@ impl CrmStore for SqlStore {
             tx.rollback().await?;
             return Ok(false);
         }
+        // Removed by a person: automatic linking never links it to this event again.
+        sql(
+            "INSERT INTO crm_event_unlinks (tenant_id, event_id, record_id, unlinked_by_id, \
+             unlinked_at_ms) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (tenant_id, event_id, record_id) DO NOTHING",
+        )
+        .bind(tenant_id)
+        .bind(event_id)
+        .bind(record_id)
+        .bind(&entry.actor_id)
+        .bind(now_ms())
+        .execute(&mut tx)
+        .await?;
         audit::append(&mut tx, entry).await?;
         tx.commit().await?;
         Ok(true)

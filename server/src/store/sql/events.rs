@@ -3,6 +3,7 @@
 //! the answer kept under the idempotency key.
 
 use super::audit;
+use super::auto_link::link_by_address;
 use super::db::{Batch, On, Pool, Sql, Tx, sql};
 use super::records::{RecordRow, records};
 use crate::clock::{from_rfc3339, now_ms};
@@ -12,7 +13,7 @@ use crate::store::crm::{
     SaveCommand, StoredEvent, StoredResponse, StoredStatus,
 };
 use crate::store::error::StoreError;
-use crate::store::ids::{EventId, TenantId, UserId};
+use crate::store::ids::{EventId, TenantId, UserId, UserKey};
 
 #[derive(sqlx::FromRow)]
 struct EventRow {
@@ -127,10 +128,30 @@ pub(super) async fn save_item(
             };
             if let Some(links) = record_links(cmd, &event_id, now) {
                 writes.push(links);
+                // Linked by hand again: automatic linking may match it again too.
+                let mut relinked = sql(format!(
+                    "DELETE FROM crm_event_unlinks WHERE tenant_id = $1 AND event_id = $2 \
+                     AND record_id IN ({})",
+                    super::placeholders(3, cmd.link_record_ids.len())
+                ))
+                .bind(&cmd.tenant_id)
+                .bind(event_id.clone());
+                for record_id in &cmd.link_record_ids {
+                    relinked = relinked.bind(record_id);
+                }
+                writes.push(relinked);
             }
             // Synced now (the event's `synced_at_ms`): any queued or failed status is over.
             writes.push(clear_status_statement(key));
             writes.execute(&mut tx).await?;
+            // After the batch: a record linked by hand and by address is one link.
+            let pairs: Vec<(String, String)> = cmd
+                .link_addresses
+                .iter()
+                .map(|a| (event_id.as_str().to_owned(), a.clone()))
+                .collect();
+            let organizer = UserKey::new(cmd.tenant_id.clone(), cmd.organizer_id.clone());
+            link_by_address(&mut tx, &organizer, cmd.actor_id.as_str(), &pairs, now).await?;
             load_event(&mut tx, key).await?
         }
     };

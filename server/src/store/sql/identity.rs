@@ -30,7 +30,8 @@ impl IdentityStore for SqlStore {
         sql(
             "INSERT INTO tenants (id, name, crm_category_name, crm_category_color, insta_sync, \
              sync_interval_minutes, created_at_ms, sync_days_back, sync_days_ahead, \
-             breaker_percent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             breaker_percent, auto_link_policy, auto_link_blocked_domains) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
              crm_category_name = excluded.crm_category_name, \
              crm_category_color = excluded.crm_category_color, \
@@ -38,7 +39,9 @@ impl IdentityStore for SqlStore {
              sync_interval_minutes = excluded.sync_interval_minutes, \
              sync_days_back = excluded.sync_days_back, \
              sync_days_ahead = excluded.sync_days_ahead, \
-             breaker_percent = excluded.breaker_percent",
+             breaker_percent = excluded.breaker_percent, \
+             auto_link_policy = excluded.auto_link_policy, \
+             auto_link_blocked_domains = excluded.auto_link_blocked_domains",
         )
         .bind(&tenant.id)
         .bind(&tenant.name)
@@ -50,6 +53,8 @@ impl IdentityStore for SqlStore {
         .bind(tenant.sync_days_back)
         .bind(tenant.sync_days_ahead)
         .bind(tenant.breaker_percent)
+        .bind(tenant.auto_link_policy.as_str())
+        .bind(tenant.auto_link_blocked_domains.to_column())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -58,8 +63,8 @@ impl IdentityStore for SqlStore {
     async fn tenant(&self, id: &TenantId) -> Result<Option<Tenant>, StoreError> {
         sql(
             "SELECT id, name, crm_category_name, crm_category_color, insta_sync, \
-             sync_interval_minutes, sync_days_back, sync_days_ahead, breaker_percent \
-             FROM tenants WHERE id = $1",
+             sync_interval_minutes, sync_days_back, sync_days_ahead, breaker_percent, \
+             auto_link_policy, auto_link_blocked_domains FROM tenants WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -135,7 +140,8 @@ impl IdentityStore for SqlStore {
              d.checked_at_ms, d.client_bits_audited, s.access AS share_access, \
              CASE WHEN c.refresh_token IS NULL THEN NULL ELSE c.status END \
                AS refreshable_status, t.crm_category_name, t.crm_category_color, \
-             t.sync_days_back, t.sync_days_ahead \
+             t.sync_days_back, t.sync_days_ahead, t.auto_link_policy, \
+             t.auto_link_blocked_domains \
              FROM users u JOIN tenants t ON t.id = u.tenant_id \
              LEFT JOIN delegation_checks d ON d.tenant_id = u.tenant_id \
                AND d.owner_id = u.id AND d.delegate_id = $3 \

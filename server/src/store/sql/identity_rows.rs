@@ -1,12 +1,13 @@
 //! The rows [`super::identity`] reads, and what they become.
 
 use liaison_domain::api::CrmCategory;
+use liaison_domain::linking::AutoLinkPolicy;
 use liaison_domain::permissions::GraphRole;
 
 use crate::store::crm::Share;
 use crate::store::identity::{
-    CalendarView, ConnectionStatus, DelegationCheck, FlowPurpose, LiveSession, OwnerStanding,
-    Provider, User,
+    CalendarView, ConnectionStatus, DelegationCheck, DomainList, FlowPurpose, LiveSession,
+    OwnerStanding, Provider, User,
 };
 use crate::store::ids::{TenantId, UserId};
 
@@ -38,6 +39,10 @@ pub(super) struct OwnerStandingRow {
     pub(super) crm_category_color: String,
     pub(super) sync_days_back: Option<i32>,
     pub(super) sync_days_ahead: Option<i32>,
+    #[sqlx(try_from = "String")]
+    pub(super) auto_link_policy: AutoLinkPolicy,
+    #[sqlx(try_from = "String")]
+    pub(super) auto_link_blocked_domains: DomainList,
 }
 
 impl OwnerStandingRow {
@@ -64,6 +69,7 @@ impl OwnerStandingRow {
                 color: self.crm_category_color,
             },
             synced_days: (self.sync_days_back, self.sync_days_ahead),
+            auto_link: (self.auto_link_policy, self.auto_link_blocked_domains),
         }
     }
 }

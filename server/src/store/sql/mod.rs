@@ -6,6 +6,7 @@
 //! Write transactions start with a write, so SQLite takes its write lock at once.
 
 mod audit;
+mod auto_link;
 mod crm;
 mod db;
 mod events;

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use super::auto_link::link_by_address;
 use super::db::{Tx, Value, sql};
 use super::events::new_event_id;
 use super::rows::{Kind, Rows};
@@ -148,13 +149,29 @@ async fn upsert_events(
              graph_event_id = excluded.graph_event_id, following = excluded.following, \
              cancelled_at_ms = NULL, version = crm_events.version + 1 \
              WHERE crm_events.deleted_at_ms IS NULL \
-             RETURNING ical_uid"
+             RETURNING ical_uid, id"
         )
     }) {
-        let rows: Vec<(String,)> = statement.fetch_all(&mut *tx).await?;
-        written.extend(rows.into_iter().map(|(uid,)| uid));
+        let rows: Vec<(String, String)> = statement.fetch_all(&mut *tx).await?;
+        written.extend(rows);
     }
-    Ok(written)
+    // Automatic linking: each written event's addresses (the session applied the policy).
+    let addresses: HashMap<&str, &[String]> = items
+        .iter()
+        .map(|item| (item.ical_uid.as_str(), item.link_addresses.as_slice()))
+        .collect();
+    let pairs: Vec<(String, String)> = written
+        .iter()
+        .flat_map(|(uid, id)| {
+            addresses
+                .get(uid.as_str())
+                .into_iter()
+                .flat_map(|list| list.iter())
+                .map(move |a| (id.clone(), a.clone()))
+        })
+        .collect();
+    link_by_address(tx, organizer, organizer.user_id.as_str(), &pairs, now).await?;
+    Ok(written.into_iter().map(|(uid, _)| uid).collect())
 }
 
 /// Ends the exceptional statuses (queued, failed) of the items just synced: an item without

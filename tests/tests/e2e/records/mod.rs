@@ -368,4 +368,5 @@ async fn bad_input_names_its_field_and_writes_nothing() {
 }
 
 mod import;
+mod linking;
 mod sharing;

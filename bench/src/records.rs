@@ -1,0 +1,234 @@
+//! `records`: the CRM record store at size, on SQLite and PostgreSQL. A CSV of 100,000 contacts
+//! imported through the real server (`POST /api/admin/crm/import`) — rows/s — beside a raw
+//! batched insert of the same rows into the same tables (multi-row `INSERT`s of 500, one
+//! transaction: the backend's limit on this machine); then the record search
+//! (`GET /api/crm/records?q=`) over them, one request at a time: p50/p99 for words that match
+//! many records, few, and none, as their owner and as someone they are not shared with.
+
+use std::time::Instant;
+
+use liaison_e2e::TestApp;
+use liaison_e2e::people::{ADELE, OLGA};
+use liaison_e2e::test_db::{Backend, TestDatabase};
+
+const FIRST: &[&str] = &[
+    "Ada", "Grace", "Alan", "Barbara", "Edsger", "Donald", "Frances", "John", "Margaret",
+    "Niklaus", "Ken", "Radia", "Tim", "Leslie", "Shafi", "Butler", "Adele", "Dennis", "Sophie",
+    "Bjarne",
+];
+const LAST: &[&str] = &[
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Liskov",
+    "Dijkstra",
+    "Knuth",
+    "Allen",
+    "Backus",
+    "Hamilton",
+    "Wirth",
+    "Thompson",
+    "Perlman",
+    "Lee",
+    "Lamport",
+    "Goldwasser",
+    "Lampson",
+    "Goldberg",
+    "Ritchie",
+    "Wilson",
+    "Stroustrup",
+];
+
+/// Row `n` of the file: a contact with a name, an address, a phone, a company, an external id.
+fn contact(n: usize) -> [String; 5] {
+    let first = FIRST[n % FIRST.len()];
+    let last = LAST[(n / FIRST.len()) % LAST.len()];
+    [
+        format!("X-{n}"),
+        format!("{first} {last} {n}"),
+        format!(
+            "{}.{}{n}@example{}.org",
+            first.to_lowercase(),
+            last.to_lowercase(),
+            n % 97
+        ),
+        format!("+1 555 {:04}", n % 10_000),
+        format!("Company {}", n % 1000),
+    ]
+}
+
+fn csv(rows: usize) -> String {
+    let mut text = String::from("External ID,Name,Email,Phone,Company\r\n");
+    for n in 0..rows {
+        text.push_str(&contact(n).join(","));
+        text.push_str("\r\n");
+    }
+    text
+}
+
+pub async fn report(rows: usize, queries: usize, postgres: Option<String>) -> anyhow::Result<()> {
+    let mut backends = vec![("SQLite", Backend::Sqlite)];
+    match postgres {
+        Some(url) => backends.push(("PostgreSQL", Backend::Postgres(url))),
+        None => println!("(PostgreSQL skipped: set TEST_DATABASE_URL or pass --postgres URL)"),
+    }
+    let file = csv(rows);
+    println!(
+        "{rows} contacts, {:.1} MB of CSV; search: {queries} requests per line, one at a time",
+        file.len() as f64 / 1e6
+    );
+    for (name, backend) in backends {
+        println!("\n== {name}");
+        let raw = raw_rows_per_second(&backend, rows).await?;
+        let app = TestApp::builder().backend(backend).spawn().await;
+        let token = app.token(ADELE).await;
+        let started = Instant::now();
+        let res = app
+            .http
+            .post(format!("{}/api/admin/crm/import?kind=contact", app.url))
+            .bearer_auth(&token)
+            .header("content-type", "text/csv")
+            .body(file.clone())
+            .send()
+            .await?;
+        let status = res.status();
+        let report: serde_json::Value = res.json().await?;
+        let elapsed = started.elapsed().as_secs_f64();
+        anyhow::ensure!(
+            status.is_success() && report["created"] == rows,
+            "import: {status} {report}"
+        );
+        println!(
+            "CSV import through the server: {:>9.0} rows/s   raw batched insert: {raw:>9.0} rows/s   ({:.0} %)",
+            rows as f64 / elapsed,
+            100.0 * (rows as f64 / elapsed) / raw
+        );
+        println!(
+            "{:<44} {:>9} {:>9} {:>9}",
+            "search", "matches", "p50", "p99"
+        );
+        let olga = app.token(OLGA).await;
+        for (label, who, q) in [
+            ("many matches (ada), the owner", &token, "ada"),
+            ("two words (grace hop), the owner", &token, "grace hop"),
+            (
+                "one match (X-77777's address), the owner",
+                &token,
+                "ada.lovelace77777",
+            ),
+            ("no match (zzz), the owner", &token, "zzz"),
+            ("empty query (first page), the owner", &token, ""),
+            ("many matches (ada), not shared with", &olga, "ada"),
+        ] {
+            let (matches, p50, p99) = search(&app, who, q, queries).await?;
+            println!("{label:<44} {matches:>9} {p50:>7.2}ms {p99:>7.2}ms");
+        }
+    }
+    println!(
+        "\nThe search answers a page of 20 (limit 21 read); p50/p99 over sequential requests \
+         through the server on loopback."
+    );
+    Ok(())
+}
+
+/// `queries` searches for `q`: how many records the first page held, p50 and p99 in ms.
+async fn search(
+    app: &TestApp,
+    token: &str,
+    q: &str,
+    queries: usize,
+) -> anyhow::Result<(usize, f64, f64)> {
+    let url = format!("{}/api/crm/records?q={}", app.url, q.replace(' ', "%20"));
+    let mut times = Vec::with_capacity(queries);
+    let mut matches = 0;
+    for _ in 0..queries {
+        let started = Instant::now();
+        let res = app.http.get(&url).bearer_auth(token).send().await?;
+        anyhow::ensure!(res.status().is_success(), "search: {}", res.status());
+        let page: serde_json::Value = res.json().await?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        matches = page["records"].as_array().map_or(0, Vec::len);
+    }
+    times.sort_by(f64::total_cmp);
+    let at = |p: f64| times[((p / 100.0) * (times.len() - 1) as f64).round() as usize];
+    Ok((matches, at(50.0), at(99.0)))
+}
+
+/// The same rows written by hand into an empty store's tables: multi-row `INSERT`s of 500
+/// records (and their addresses) in one transaction.
+async fn raw_rows_per_second(backend: &Backend, rows: usize) -> anyhow::Result<f64> {
+    const BATCH: usize = 500;
+    let db = TestDatabase::create(backend).await;
+    let store = crate::store::prepared(&db).await?;
+    drop(store);
+    let values = |rows: usize, columns: usize| -> String {
+        (0..rows)
+            .map(|r| {
+                let p: Vec<String> = (1..=columns)
+                    .map(|c| format!("${}", r * columns + c))
+                    .collect();
+                format!("({})", p.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    macro_rules! run {
+        ($pool:expr) => {{
+            let pool = $pool;
+            let started = Instant::now();
+            let mut tx = pool.begin().await?;
+            let mut n = 0;
+            while n < rows {
+                let count = BATCH.min(rows - n);
+                let sql = format!(
+                    "INSERT INTO crm_records (tenant_id, id, kind, name, email, company, phone, \
+                     owner_id, search_text, external_id, created_at_ms, updated_at_ms) VALUES {}",
+                    values(count, 12)
+                );
+                let mut q = sqlx::query(&sql);
+                for i in n..n + count {
+                    let [external, name, email, phone, company] = contact(i);
+                    let search = format!(" {} {email} {}", name.to_lowercase(), company.to_lowercase());
+                    q = q
+                        .bind(crate::store::TENANT)
+                        .bind(format!("id-{i}"))
+                        .bind("contact")
+                        .bind(name)
+                        .bind(email)
+                        .bind(company)
+                        .bind(phone)
+                        .bind("organizer")
+                        .bind(search)
+                        .bind(external)
+                        .bind(1_795_420_800_000i64)
+                        .bind(1_795_420_800_000i64);
+                }
+                q.execute(&mut *tx).await?;
+                let sql = format!(
+                    "INSERT INTO crm_record_emails (tenant_id, record_id, email, position) VALUES {}",
+                    values(count, 4)
+                );
+                let mut q = sqlx::query(&sql);
+                for i in n..n + count {
+                    let [_, _, email, _, _] = contact(i);
+                    q = q
+                        .bind(crate::store::TENANT)
+                        .bind(format!("id-{i}"))
+                        .bind(email)
+                        .bind(0i32);
+                }
+                q.execute(&mut *tx).await?;
+                n += count;
+            }
+            tx.commit().await?;
+            let elapsed = started.elapsed();
+            pool.close().await;
+            rows as f64 / elapsed.as_secs_f64()
+        }};
+    }
+    Ok(if db.is_postgres() {
+        run!(sqlx::PgPool::connect(db.url.expose()).await?)
+    } else {
+        run!(sqlx::SqlitePool::connect(db.url.expose()).await?)
+    })
+}
