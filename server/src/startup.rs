@@ -162,6 +162,8 @@ impl Application {
                 records: store.clone(),
                 crm: store.clone(),
                 identity: store.clone(),
+                maintenance: store.clone(),
+                growth: crate::store::GrowthWatch::default(),
             }),
             sync,
             limits: RateLimits::new(config.rate_limits, config.trusted_proxies.clone()),

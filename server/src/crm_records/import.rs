@@ -356,6 +356,13 @@ impl Run<'_> {
             .records
             .import_records(tenant, &self.admin.id, &batch, &audit)
             .await?;
+        // An import can multiply a table's size as it goes: the planner learns it
+        // (`GrowthWatch`), or it plans the next batches' lookups as if the tables were empty.
+        if self.records.growth.wrote(batch.len() as u64)
+            && let Err(error) = self.records.maintenance.refresh_statistics().await
+        {
+            tracing::warn!(%error, "the store's statistics could not be refreshed");
+        }
         Ok(())
     }
 

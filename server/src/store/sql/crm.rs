@@ -1,7 +1,7 @@
 //! [`CrmStore`] in SQL, and the CRM event writes a sync session shares with a save.
 
 use async_trait::async_trait;
-use liaison_domain::api::{CrmRecord, RecordKind, email_address};
+use liaison_domain::api::{CrmRecord, email_address};
 
 use super::db::sql;
 use super::events::{
@@ -9,7 +9,7 @@ use super::events::{
     stored_answer,
 };
 use super::records::{RECORD_COLUMNS, records};
-use super::{SqlStore, audit, escape_like, placeholders};
+use super::{SqlStore, audit, placeholders};
 use crate::clock::now_ms;
 use crate::store::audit::AuditEntry;
 use crate::store::crm::{
@@ -42,6 +42,9 @@ impl CrmStore for SqlStore {
         .bind(now_ms())
         .execute(&mut tx)
         .await?;
+        let text = record.search_text();
+        super::record_words::write(&mut tx, tenant_id, &[(record.id.as_str(), &text)], false)
+            .await?;
         if let Some(email) = record.email.as_deref().and_then(email_address) {
             sql(
                 "INSERT INTO crm_record_emails (tenant_id, record_id, email, position) \
@@ -83,37 +86,7 @@ impl CrmStore for SqlStore {
         viewer_id: &UserId,
         query: &RecordQuery,
     ) -> Result<Vec<CrmRecord>, StoreError> {
-        let mut text = format!(
-            "SELECT {RECORD_COLUMNS} FROM crm_records r WHERE r.tenant_id = $1 \
-             AND (r.owner_id = $2 OR EXISTS (SELECT 1 FROM crm_record_shares s \
-             WHERE s.tenant_id = r.tenant_id AND s.record_id = r.id AND s.user_id = $2)) \
-             AND r.deleted_at_ms IS NULL \
-             AND ($3 IS NULL OR r.kind = $3) \
-             AND ($4 IS NULL OR r.name > $4 OR (r.name = $4 AND r.id > $5))"
-        );
-        for n in 0..query.words.len() {
-            text.push_str(&format!(" AND r.search_text LIKE ${} ESCAPE '\\'", n + 6));
-        }
-        text.push_str(&format!(
-            " ORDER BY r.name, r.id LIMIT ${}",
-            query.words.len() + 6
-        ));
-        let after = query.after.as_ref();
-        let mut statement = sql(text)
-            .bind(tenant_id)
-            .bind(viewer_id)
-            .bind(query.kind.map(RecordKind::as_str))
-            .bind(after.map(|a| a.name.as_str()))
-            .bind(after.map(|a| a.id.as_str()));
-        for word in &query.words {
-            statement = statement.bind(format!("% {}%", escape_like(&word.to_lowercase())));
-        }
-        records(
-            statement
-                .bind(i64::from(query.limit))
-                .fetch_all(&self.pool)
-                .await?,
-        )
+        super::record_search::search(&self.pool, tenant_id, viewer_id, query).await
     }
 
     async fn visible_records(

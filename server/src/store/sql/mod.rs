@@ -14,7 +14,9 @@ mod identity;
 mod identity_rows;
 mod operations;
 mod record_bulk;
+mod record_search;
 mod record_store;
+mod record_words;
 mod records;
 mod rows;
 mod subscriptions;
@@ -103,7 +105,7 @@ impl Maintenance for SqlStore {
             Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
             Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
-        Ok(())
+        self.backfill_record_words().await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -223,6 +225,10 @@ mod tests {
         (
             12,
             "SQLite changes a CHECK constraint by remaking the table",
+        ),
+        (
+            20,
+            "PostgreSQL: the search's words compare byte by byte (COLLATE \"C\")",
         ),
     ];
 

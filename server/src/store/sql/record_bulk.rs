@@ -6,7 +6,7 @@ use liaison_domain::api::{LeadStatus, OpportunityStage, RecordKind};
 
 use super::db::{Pool, Tx, Value, sql};
 use super::rows::{Kind, Rows};
-use super::{SqlStore, audit, placeholders};
+use super::{SqlStore, audit, placeholders, record_words};
 use crate::clock::now_ms;
 use crate::store::audit::AuditEntry;
 use crate::store::crm::search_text;
@@ -159,6 +159,7 @@ impl SqlStore {
         let postgres = matches!(self.pool, Pool::Postgres(_));
         let now = now_ms();
         let mut records = Rows::new(KINDS);
+        let mut texts: Vec<(&str, String)> = Vec::with_capacity(batch.len());
         for write in batch {
             let f = &write.fields;
             let mut words: Vec<&str> = vec![&f.name];
@@ -173,7 +174,11 @@ impl SqlStore {
                 Value::from(f.emails.first().cloned()),
                 Value::from(f.company.clone()),
                 Value::from(actor_id.as_str().to_owned()),
-                Value::from(search_text(&words)),
+                Value::from({
+                    let text = search_text(&words);
+                    texts.push((write.id.as_str(), text.clone()));
+                    text
+                }),
                 Value::from(now),
                 Value::from(f.phone.clone()),
                 Value::from(f.account_id.clone()),
@@ -209,6 +214,9 @@ impl SqlStore {
             statement.execute(&mut tx).await?;
         }
         write_addresses(&mut tx, postgres, tenant_id, batch).await?;
+        let texts: Vec<(&str, &str)> = texts.iter().map(|(id, t)| (*id, t.as_str())).collect();
+        let replacing = batch.iter().any(|w| w.existing);
+        record_words::write(&mut tx, tenant_id, &texts, replacing).await?;
         audit::append(&mut tx, audit_entry).await?;
         tx.commit().await
     }

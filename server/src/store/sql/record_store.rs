@@ -6,7 +6,7 @@ use liaison_domain::api::{LeadStatus, OpportunityStage, RecordFields, RecordKind
 
 use super::db::{Pool, Tx, sql};
 use super::events::{claim_key, replay, store_response};
-use super::{SqlStore, audit};
+use super::{SqlStore, audit, record_words};
 use crate::clock::now_ms;
 use crate::store::audit::AuditEntry;
 use crate::store::crm::{IdempotencyKey, Idempotent, Share, StoredResponse, search_text};
@@ -276,6 +276,7 @@ async fn create(
     .execute(&mut tx)
     .await?;
     write_emails(&mut tx, tenant_id, id, &fields.emails).await?;
+    record_words::write(&mut tx, tenant_id, &[(id, &search_words(fields))], false).await?;
     audit::append(&mut tx, audit_entry).await?;
     let written = read(&mut tx, tenant_id, id, owner_id)
         .await?
@@ -368,6 +369,7 @@ impl RecordStore for SqlStore {
             return Ok(why);
         }
         write_emails(&mut tx, tenant_id, id, &fields.emails).await?;
+        record_words::write(&mut tx, tenant_id, &[(id, &search_words(fields))], true).await?;
         done(tx, tenant_id, id, actor_id, audit_entry).await
     }
 

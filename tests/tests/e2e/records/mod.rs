@@ -370,3 +370,48 @@ async fn bad_input_names_its_field_and_writes_nothing() {
 mod import;
 mod linking;
 mod sharing;
+
+/// An installation upgraded to the search's words index (migration 0020) finds its records:
+/// the server fills the index after migrating.
+#[tokio::test]
+async fn records_written_before_the_words_index_are_found_after_migrating() {
+    for backend in backends() {
+        let app = TestApp::builder().backend(backend).spawn().await;
+        let url = app.database_url().expose().to_owned();
+        // The index as a database migrated before 0020 holds it: empty.
+        if url.starts_with("postgres") {
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            sqlx::query("DELETE FROM crm_record_words")
+                .execute(&pool)
+                .await
+                .unwrap();
+        } else {
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            sqlx::query("DELETE FROM crm_record_words")
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        let (_, found, _) = call(
+            &app,
+            OLGA,
+            Method::GET,
+            "/api/crm/records?q=nancy",
+            None,
+            &[],
+        )
+        .await;
+        assert_eq!(found["records"], json!([]), "no words, no match");
+        app.store.migrate().await.unwrap();
+        let (_, found, _) = call(
+            &app,
+            OLGA,
+            Method::GET,
+            "/api/crm/records?q=nancy",
+            None,
+            &[],
+        )
+        .await;
+        assert_eq!(found["records"][0]["id"], "demo-con-nancy", "{found}");
+    }
+}

@@ -1,0 +1,118 @@
+//! The record search's index: every word of a record's search text (`crm_record_words`),
+//! written with the record, so the search finds a word's prefix through an index range. The
+//! words are the search text's, so what the index finds is what `LIKE '% word%'` would.
+
+use std::collections::HashSet;
+
+use super::db::{Pool, Tx, Value, sql};
+use super::rows::{Kind, Rows};
+use super::{SqlStore, placeholders};
+use crate::store::error::StoreError;
+use crate::store::ids::TenantId;
+
+/// The distinct words of a search text (`" ann ann@contoso.com contoso"`).
+fn words(search_text: &str) -> Vec<&str> {
+    let mut seen = HashSet::new();
+    search_text
+        .split_whitespace()
+        .filter(|w| seen.insert(*w))
+        .collect()
+}
+
+/// Replaces the words of `records` — (id, search text) — with their search texts' words.
+pub(super) async fn write(
+    tx: &mut Tx,
+    tenant_id: &TenantId,
+    records: &[(&str, &str)],
+    replacing: bool,
+) -> Result<(), StoreError> {
+    if replacing {
+        for chunk in records.chunks(500) {
+            let mut statement = sql(format!(
+                "DELETE FROM crm_record_words WHERE tenant_id = $1 AND record_id IN ({})",
+                placeholders(2, chunk.len())
+            ))
+            .bind(tenant_id);
+            for (id, _) in chunk {
+                statement = statement.bind(*id);
+            }
+            statement.execute(&mut *tx).await?;
+        }
+    }
+    let mut rows = Rows::new(&[Kind::Text, Kind::Text, Kind::Text]);
+    for (id, text) in records {
+        for word in words(text) {
+            rows.push([
+                Value::from(tenant_id.as_str().to_owned()),
+                Value::from(word.to_owned()),
+                Value::from((*id).to_owned()),
+            ]);
+        }
+    }
+    for statement in rows.statements(tx.is_postgres(), |source| {
+        format!(
+            "INSERT INTO crm_record_words (tenant_id, word, record_id) {source} \
+             ON CONFLICT (tenant_id, word, record_id) DO NOTHING"
+        )
+    }) {
+        statement.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+impl SqlStore {
+    /// Fills the index for records written before it existed (migration 0020); run after
+    /// migrating.
+    pub(super) async fn backfill_record_words(&self) -> Result<(), StoreError> {
+        backfill(&self.pool).await
+    }
+}
+
+/// Fills the index for records written before it existed, a thousand at a time; nothing to
+/// do once every record has its words.
+async fn backfill(pool: &Pool) -> Result<(), StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Missing {
+        tenant_id: String,
+        id: String,
+        search_text: String,
+    }
+    loop {
+        let missing: Vec<Missing> = sql(
+            "SELECT r.tenant_id, r.id, r.search_text FROM crm_records r \
+             WHERE NOT EXISTS (SELECT 1 FROM crm_record_words w \
+             WHERE w.tenant_id = r.tenant_id AND w.record_id = r.id) \
+             AND r.search_text <> '' ORDER BY r.tenant_id, r.id LIMIT 1000",
+        )
+        .fetch_all(pool)
+        .await?;
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut tx = pool.begin().await?;
+        for record in &missing {
+            let tenant_id = TenantId::new(record.tenant_id.clone());
+            write(
+                &mut tx,
+                &tenant_id,
+                &[(record.id.as_str(), record.search_text.as_str())],
+                false,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::words;
+
+    #[test]
+    fn a_search_texts_words_each_once() {
+        assert_eq!(
+            words(" ann lee ann@contoso.com contoso ann"),
+            ["ann", "lee", "ann@contoso.com", "contoso"]
+        );
+    }
+}
