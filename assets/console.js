@@ -365,6 +365,53 @@ function setUpTheme() {
   button.addEventListener("click", () => apply(button.getAttribute("aria-pressed") !== "true"));
 }
 
+// CRM records: a CSV import (a dry run first) and its report.
+async function importRecords(event) {
+  event.preventDefault();
+  const form = event.target;
+  clearErrors(form);
+  const file = form.body.files[0];
+  const report = $("#import-report");
+  report.textContent = "";
+  if (!file) {
+    $("#import-file-error").textContent = "Choose a CSV file.";
+    form.body.setAttribute("aria-invalid", "true");
+    return form.body.focus();
+  }
+  const query = new URLSearchParams({ kind: form.kind.value, dryRun: String(form.dryRun.checked) });
+  say(form.dryRun.checked ? "Checking the file…" : "Importing…");
+  try {
+    const response = await fetch(`/api/admin/crm/import?${query}`, {
+      method: "POST", credentials: "same-origin", body: file,
+      headers: { accept: "application/json", "content-type": "text/csv" },
+    });
+    const data = await response.json().catch(() => null);
+    if (!response.ok) throw new ApiFailure(response.status, data);
+    const verb = data.dryRun ? "would be" : "were";
+    const summary = document.createElement("p");
+    summary.textContent = `${data.rows} rows: ${data.created} ${verb} created, ${data.updated} ${verb} updated, ` +
+      `${data.rejected} refused.` + (data.ignoredColumns.length ? ` Columns left out: ${data.ignoredColumns.join(", ")}.` : "");
+    report.append(summary);
+    if (data.errors.length) {
+      const table = document.createElement("table");
+      table.innerHTML = "<caption>Rows refused</caption><thead><tr><th scope=\"col\">Line</th>" +
+        "<th scope=\"col\">Field</th><th scope=\"col\">Why</th></tr></thead><tbody></tbody>";
+      for (const error of data.errors) {
+        const row = table.tBodies[0].insertRow();
+        for (const value of [error.line, error.field, error.message]) row.insertCell().textContent = value;
+      }
+      const wrap = document.createElement("div");
+      wrap.className = "table-wrap";
+      wrap.append(table);
+      report.append(wrap);
+    }
+    say(data.dryRun ? "Dry run done: nothing was written." : "Import done.", "ok");
+  } catch (error) {
+    if (error.field === "body" || error.field === "Content-Type") error.field = "body";
+    failed(error, form);
+  }
+}
+
 async function start() {
   setUpTheme();
   setUpTabs();
@@ -380,6 +427,7 @@ async function start() {
   $("#audit-form").addEventListener("submit", (event) => { event.preventDefault(); loadAudit(); });
   $("#audit-more").addEventListener("click", () => loadAudit(true));
   $("#diagnose-form").addEventListener("submit", diagnose);
+  $("#import-form").addEventListener("submit", importRecords);
   $("#sign-out").addEventListener("click", async () => {
     try { await api("/api/admin/session", { method: "DELETE" }); } catch (_) { /* signed out already */ }
     show("signed-out");

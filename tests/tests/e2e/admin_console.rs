@@ -1,6 +1,7 @@
 //! The administrators' console in headless Chromium, as an administrator uses it in an
 //! ordinary browser: signing in by redirect, changing the CRM category (the next sync session
-//! uses it), resuming a stopped sync, exporting the audit log, the keyboard and the dark theme;
+//! uses it), resuming a stopped sync, exporting the audit log, importing a CSV of records (a dry
+//! run, then for real), the keyboard and the dark theme;
 //! and a delegate who signs in is shown why they see nothing.
 
 use std::time::Duration;
@@ -270,5 +271,48 @@ async fn the_console_works_by_keyboard_and_in_the_dark_and_a_delegate_is_told_wh
     sign_in(&app, client, ANN).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(visible(client, "#not-admin").await && !visible(client, "#console").await);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn adele_checks_then_imports_a_csv_of_contacts_from_the_console() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("contacts.csv");
+    std::fs::write(
+        &file,
+        "Full Name,E-mail,External ID\r\nAda Lovelace,ada@analytical.example,C-1\r\n\
+         ,nobody@example.org,C-2\r\n",
+    )
+    .unwrap();
+
+    let browser = Browser::start().await;
+    let client = browser.client();
+    sign_in(&app, client, ADELE).await;
+    click(client, "#tab-records").await;
+    let input = client.find(Locator::Css("#import-file")).await.unwrap();
+    input.send_keys(file.to_str().unwrap()).await.unwrap();
+    click(client, "#import-form button[type=submit]").await;
+    let report = text_when(client, "#import-report", |t| t.contains("refused")).await;
+    assert!(report.contains("1 would be created"), "{report}");
+    assert!(report.contains("name"), "the refused row's field: {report}");
+    let (_, found) = {
+        let res = app.get_as(ADELE, "/api/crm/records?q=lovelace").await;
+        (res.status(), res.json::<serde_json::Value>().await.unwrap())
+    };
+    assert_eq!(found["records"], json!([]), "a dry run writes nothing");
+
+    click(client, "#import-dry-run").await;
+    click(client, "#import-form button[type=submit]").await;
+    let report = text_when(client, "#import-report", |t| t.contains("were created")).await;
+    assert!(report.contains("1 were created"), "{report}");
+    let found: serde_json::Value = app
+        .get_as(ADELE, "/api/crm/records?q=lovelace")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["records"][0]["name"], "Ada Lovelace");
     browser.close().await;
 }
