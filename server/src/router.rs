@@ -75,6 +75,7 @@ where
         .routes(routes!(records::restore_record))
         .routes(routes!(records::share_record, records::unshare_record))
         .routes(routes!(records::record_history))
+        .routes(routes!(records::get_changes))
         .routes(routes!(records::get_calendar_shares))
         .routes(routes!(records::share_calendar, records::unshare_calendar))
         .routes(routes!(sync::delete_event))

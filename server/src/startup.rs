@@ -162,6 +162,7 @@ impl Application {
                 records: store.clone(),
                 crm: store.clone(),
                 identity: store.clone(),
+                feed: store.clone(),
                 maintenance: store.clone(),
                 growth: crate::store::GrowthWatch::default(),
             }),

@@ -1,4 +1,5 @@
-//! `POST /api/admin/crm/import`: what a CSV import did, or (a dry run) would do.
+//! `POST /api/admin/crm/import`: what a CSV import did, or (a dry run) would do; and
+//! `GET /api/crm/changes`, the CRM's change feed.
 
 use serde::{Deserialize, Serialize};
 
@@ -43,4 +44,34 @@ pub struct ImportLineError {
     pub line: u64,
     pub field: String,
     pub message: String,
+}
+
+/// One change of `GET /api/crm/changes`: what changed, how, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeLine {
+    /// Where this change stands in the feed: pass the last one read as `after` to go on.
+    pub cursor: String,
+    /// When it was committed (RFC 3339).
+    pub at: String,
+    /// `record` or `event`.
+    pub entity: String,
+    pub id: String,
+    /// `created`, `updated` or `deleted`.
+    pub change: String,
+    /// The version it reached, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+
+/// A page of the change feed, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePage {
+    pub changes: Vec<ChangeLine>,
+    /// The cursor to ask `after` next (the last change's, or the one given when there was
+    /// nothing new).
+    pub cursor: String,
 }

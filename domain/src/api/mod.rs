@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use admin::{AuditLine, AuditPage, ConsoleUser, Deployment, Diagnosis, OrgSettings, ScopeLine};
 pub use admin_sync::{StoppedSync, SyncOverview, SyncSessionLine};
 pub use admin_users::{AdminUser, DelegateOf, OrganizerState, UserPage};
-pub use imports::{ImportColumn, ImportLineError, ImportReport};
+pub use imports::{ChangeLine, ChangePage, ImportColumn, ImportLineError, ImportReport};
 pub use items::{
     ConnectGoogle, ConnectionState, Connections, CrmCategory, CrmEvent, CrmRecord, DialogCode,
     ItemContext, ItemLookup, ItemRef, ItemStatus, Me, Person, RecordKind, RecordPage,

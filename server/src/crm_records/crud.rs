@@ -75,6 +75,35 @@ impl Records {
         export::export(self.records.clone(), tenant_id.clone(), kind)
     }
 
+    /// The CRM's changes after the cursor `after` (none: from the start), oldest first: for
+    /// administrators, who mirror the store elsewhere.
+    pub async fn changes(
+        &self,
+        who: Reader<'_>,
+        after: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<liaison_domain::api::ChangePage, RecordError> {
+        if !who.is_admin {
+            return Err(RecordError::AdminOnly);
+        }
+        let after = match after.map(str::trim).filter(|a| !a.is_empty()) {
+            None => 0,
+            Some(text) => text
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| RecordError::invalid("after", "a cursor this feed gave out"))?,
+        };
+        let limit = limit.unwrap_or(100);
+        if !(1..=export::MAX_CHANGES).contains(&limit) {
+            return Err(RecordError::invalid(
+                "limit",
+                &format!("must be from 1 to {}", export::MAX_CHANGES),
+            ));
+        }
+        Ok(export::changes(self.feed.as_ref(), &who.user.tenant_id, after, limit).await?)
+    }
+
     /// The record, to one who may see it (administrators also a deleted one).
     pub async fn get(&self, who: Reader<'_>, id: &str) -> Result<RecordDetail, RecordError> {
         let (read, rights) = self.visible(who, id, true).await?;

@@ -1,14 +1,14 @@
-//! CSV export of the tenant's live records (of one kind, or all), streamed a page of 1,000 at
+//! The change feed's pages, and CSV export of the tenant's live records (of one kind, or all), streamed a page of 1,000 at
 //! a time; its columns import back (`import.rs` reads them by the same names, and takes off
 //! the `'` that defuses formula-like cells).
 
 use std::sync::Arc;
 
 use futures::Stream;
-use liaison_domain::api::{LeadStatus, OpportunityStage, RecordKind};
+use liaison_domain::api::{ChangeLine, ChangePage, LeadStatus, OpportunityStage, RecordKind};
 
 use crate::csv_text::field;
-use crate::store::{RecordStore, StoreError, StoredRecord, TenantId};
+use crate::store::{ChangeFeed, RecordStore, StoreError, StoredRecord, TenantId};
 
 const PAGE: u32 = 1000;
 
@@ -45,6 +45,34 @@ fn row(record: &StoredRecord) -> String {
     let mut line = cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",");
     line.push_str("\r\n");
     line
+}
+
+/// Changes per page of the feed, at most.
+pub const MAX_CHANGES: u32 = 1000;
+
+/// The tenant's changes after `after` (0: from the start), at most `limit`.
+pub async fn changes(
+    feed: &dyn ChangeFeed,
+    tenant_id: &TenantId,
+    after: i64,
+    limit: u32,
+) -> Result<ChangePage, StoreError> {
+    let changes = feed.changes_after(tenant_id, after, limit).await?;
+    let cursor = changes.last().map_or(after, |c| c.seq).to_string();
+    Ok(ChangePage {
+        changes: changes
+            .into_iter()
+            .map(|c| ChangeLine {
+                cursor: c.seq.to_string(),
+                at: crate::clock::to_rfc3339(c.at_ms),
+                entity: c.entity.as_str().to_owned(),
+                id: c.entity_id,
+                change: c.change.as_str().to_owned(),
+                version: c.version,
+            })
+            .collect(),
+        cursor,
+    })
 }
 
 /// The export as chunks of CSV text: the header, then a page of records per chunk.

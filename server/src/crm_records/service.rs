@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::store::{CrmStore, GrowthWatch, IdentityStore, Maintenance, RecordStore, User};
+use crate::store::{
+    ChangeFeed, CrmStore, GrowthWatch, IdentityStore, Maintenance, RecordStore, User,
+};
 
 /// Who is asking: the signed-in user, and whether they hold `Liaison.Admin`.
 #[derive(Debug, Clone, Copy)]
@@ -15,6 +17,7 @@ pub struct Records {
     pub records: Arc<dyn RecordStore>,
     pub crm: Arc<dyn CrmStore>,
     pub identity: Arc<dyn IdentityStore>,
+    pub feed: Arc<dyn ChangeFeed>,
     /// For the planner's statistics after large imports.
     pub maintenance: Arc<dyn Maintenance>,
     pub growth: GrowthWatch,

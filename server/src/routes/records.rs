@@ -329,3 +329,31 @@ pub async fn unshare_calendar(
         .await?;
     Ok(Json(shares))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangesQuery {
+    after: Option<String>,
+    limit: Option<u32>,
+}
+
+/// `GET /api/crm/changes?after=&limit=` (administrators): the CRM's changes in commit order.
+#[utoipa::path(
+    get,
+    path = "/crm/changes",
+    tag = "crm",
+    params(("after" = Option<String>, Query, description = "the cursor of the last change read"), ("limit" = Option<u32>, Query, description = "1–1000, 100 by default")),
+    responses((status = 200, body = liaison_domain::api::ChangePage), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []), ("console" = []))
+)]
+pub async fn get_changes(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppQuery(query): AppQuery<ChangesQuery>,
+) -> Result<Json<liaison_domain::api::ChangePage>> {
+    let page = state
+        .records
+        .changes(reader(&caller), query.after.as_deref(), query.limit)
+        .await?;
+    Ok(Json(page))
+}

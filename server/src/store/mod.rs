@@ -22,6 +22,7 @@
 //! by triggers).
 
 mod audit;
+mod changes;
 mod crm;
 mod error;
 mod identity;
@@ -37,6 +38,7 @@ mod url;
 use std::sync::Arc;
 
 pub use audit::{AuditAction, AuditEntry, AuditFilter, AuditLog, AuditRecord, AuditView};
+pub use changes::{Change, ChangeEntity, ChangeFeed, ChangeKind, StoredChange};
 pub use crm::{
     CrmStore, EventKey, EventTime, EventType, EventWrite, IdempotencyKey, Idempotent,
     ItemSyncState, NewRecord, QueueWrite, RecordCursor, RecordQuery, Respond, SaveCommand, Share,
@@ -76,6 +78,7 @@ pub trait Store:
     + AuditLog
     + Operations
     + RecordStore
+    + ChangeFeed
     + Maintenance
     + 'static
 {
@@ -89,6 +92,7 @@ impl<T> Store for T where
         + AuditLog
         + Operations
         + RecordStore
+        + ChangeFeed
         + Maintenance
         + 'static
 {

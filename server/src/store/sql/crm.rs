@@ -9,9 +9,10 @@ use super::events::{
     stored_answer,
 };
 use super::records::{RECORD_COLUMNS, records};
-use super::{SqlStore, audit, placeholders};
+use super::{SqlStore, audit, changes, placeholders};
 use crate::clock::now_ms;
 use crate::store::audit::AuditEntry;
+use crate::store::changes::{Change, ChangeKind};
 use crate::store::crm::{
     CrmStore, EventKey, IdempotencyKey, Idempotent, NewRecord, RecordQuery, Respond, SaveCommand,
     Share, StoredEvent, StoredResponse, StoredStatus,
@@ -201,6 +202,12 @@ impl CrmStore for SqlStore {
         .execute(&mut tx)
         .await?;
         audit::append(&mut tx, entry).await?;
+        changes::append(
+            &mut tx,
+            tenant_id,
+            &[Change::event(event_id.as_str(), ChangeKind::Updated, None)],
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -223,6 +230,12 @@ impl CrmStore for SqlStore {
         .await?;
         clear_status_statement(key).execute(&mut tx).await?;
         audit::append(&mut tx, entry).await?;
+        changes::append(
+            &mut tx,
+            key.tenant_id,
+            &[Change::event(event_id.as_str(), ChangeKind::Updated, None)],
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -296,6 +309,12 @@ impl CrmStore for SqlStore {
             .execute(&mut tx)
             .await?;
         audit::append(&mut tx, entry).await?;
+        changes::append(
+            &mut tx,
+            tenant_id,
+            &[Change::event(event_id.as_str(), ChangeKind::Deleted, None)],
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }

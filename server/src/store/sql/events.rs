@@ -4,10 +4,12 @@
 
 use super::audit;
 use super::auto_link::link_by_address;
+use super::changes;
 use super::db::{Batch, On, Pool, Sql, Tx, sql};
 use super::records::{RecordRow, records};
 use crate::clock::{from_rfc3339, now_ms};
 use crate::store::audit::AuditEntry;
+use crate::store::changes::Change;
 use crate::store::crm::{
     EventKey, EventTime, EventType, EventWrite, IdempotencyKey, Idempotent, ItemSyncState, Respond,
     SaveCommand, StoredEvent, StoredResponse, StoredStatus,
@@ -75,6 +77,7 @@ pub(super) async fn save_item(
     // The writes after the event's own go in one batch: one round trip on PostgreSQL.
     let mut writes = Batch::default();
     writes.push(audit::append_statement(entry));
+    let mut changed = Vec::new();
     let event = match &cmd.queue {
         Some(queued) => {
             writes.push(
@@ -111,7 +114,7 @@ pub(super) async fn save_item(
                 tx.rollback().await?;
                 return Err(StoreError::OutboxTaken);
             }
-            let Some(event_id) = upsert_event(
+            let Some((event_id, version)) = upsert_event(
                 &mut tx,
                 key,
                 &cmd.event,
@@ -152,6 +155,11 @@ pub(super) async fn save_item(
                 .collect();
             let organizer = UserKey::new(cmd.tenant_id.clone(), cmd.organizer_id.clone());
             link_by_address(&mut tx, &organizer, cmd.actor_id.as_str(), &pairs, now).await?;
+            changed.push(Change::event(
+                event_id.as_str(),
+                Change::kind_of(version),
+                Some(version),
+            ));
             load_event(&mut tx, key).await?
         }
     };
@@ -183,6 +191,7 @@ pub(super) async fn save_item(
         )
         .await?;
     }
+    changes::append(&mut tx, &cmd.tenant_id, &changed).await?;
     tx.commit().await?;
     Ok(Idempotent::Fresh(response))
 }
@@ -305,7 +314,8 @@ pub(super) async fn store_response(
 
 /// Creates or updates the one CRM event of (organizer, iCalUId) from Graph's account of the
 /// meeting (so a live item lifts a cancellation), following `graph_event_id` when given (a
-/// new item: followed, not through the category; the same item: as it was); returns its id.
+/// new item: followed, not through the category; the same item: as it was); returns its id
+/// and version.
 /// Never brings back an event deleted in the CRM (`None`).
 pub(super) async fn upsert_event(
     tx: &mut Tx,
@@ -315,7 +325,7 @@ pub(super) async fn upsert_event(
     (event_type, series_master): (EventType, Option<&str>),
     graph_event_id: Option<&str>,
     now: i64,
-) -> Result<Option<EventId>, StoreError> {
+) -> Result<Option<(EventId, i64)>, StoreError> {
     let (starts, ends, start_date, end_date) = match &write.time {
         EventTime::Timed { start_ms, end_ms } => (Some(*start_ms), Some(*end_ms), None, None),
         EventTime::AllDay {
@@ -354,7 +364,7 @@ pub(super) async fn upsert_event(
          graph_event_id = COALESCE(excluded.graph_event_id, crm_events.graph_event_id), \
          cancelled_at_ms = NULL, version = crm_events.version + 1 \
          WHERE crm_events.deleted_at_ms IS NULL \
-         RETURNING id",
+         RETURNING id, version",
     )
     .bind(key.tenant_id)
     .bind(new_event_id())
@@ -378,8 +388,9 @@ pub(super) async fn upsert_event(
     // A save that names its Graph item follows it (the same item: as it was; see the update).
     .bind(graph_event_id)
     .bind(graph_event_id.is_some())
-    .fetch_optional_scalar(tx)
+    .fetch_optional::<(String, i64)>(tx)
     .await
+    .map(|row| row.map(|(id, version)| (EventId::new(id), version)))
 }
 
 /// The statement that marks the item's save queued (clearing any error; when it was last

@@ -7,6 +7,7 @@
 
 mod audit;
 mod auto_link;
+mod changes;
 mod crm;
 mod db;
 mod events;
@@ -229,6 +230,10 @@ mod tests {
         (
             20,
             "PostgreSQL: the search's words compare byte by byte (COLLATE \"C\")",
+        ),
+        (
+            21,
+            "the change feed's sequence: SQLite's rowid, PostgreSQL's identity",
         ),
     ];
 

@@ -6,9 +6,10 @@ use liaison_domain::api::{LeadStatus, OpportunityStage, RecordKind};
 
 use super::db::{Pool, Tx, Value, sql};
 use super::rows::{Kind, Rows};
-use super::{SqlStore, audit, placeholders, record_words};
+use super::{SqlStore, audit, changes, placeholders, record_words};
 use crate::clock::now_ms;
 use crate::store::audit::AuditEntry;
+use crate::store::changes::{Change, ChangeEntity, ChangeKind};
 use crate::store::crm::search_text;
 use crate::store::error::StoreError;
 use crate::store::ids::{TenantId, UserId};
@@ -218,6 +219,20 @@ impl SqlStore {
         let replacing = batch.iter().any(|w| w.existing);
         record_words::write(&mut tx, tenant_id, &texts, replacing).await?;
         audit::append(&mut tx, audit_entry).await?;
+        let changed: Vec<Change> = batch
+            .iter()
+            .map(|w| Change {
+                entity: ChangeEntity::Record,
+                id: w.id.clone(),
+                kind: if w.existing {
+                    ChangeKind::Updated
+                } else {
+                    ChangeKind::Created
+                },
+                version: (!w.existing).then_some(1),
+            })
+            .collect();
+        changes::append(&mut tx, tenant_id, &changed).await?;
         tx.commit().await
     }
 }

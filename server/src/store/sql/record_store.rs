@@ -6,9 +6,10 @@ use liaison_domain::api::{LeadStatus, OpportunityStage, RecordFields, RecordKind
 
 use super::db::{Pool, Tx, sql};
 use super::events::{claim_key, replay, store_response};
-use super::{SqlStore, audit, record_words};
+use super::{SqlStore, audit, changes, record_words};
 use crate::clock::now_ms;
 use crate::store::audit::AuditEntry;
+use crate::store::changes::{Change, ChangeKind};
 use crate::store::crm::{IdempotencyKey, Idempotent, Share, StoredResponse, search_text};
 use crate::store::error::StoreError;
 use crate::store::ids::{TenantId, UserId};
@@ -214,15 +215,16 @@ async fn why_not(
 /// Commits and answers with the record as written.
 async fn done(
     mut tx: Tx,
-    tenant_id: &TenantId,
-    id: &str,
-    actor_id: &UserId,
+    (tenant_id, id, actor_id): (&TenantId, &str, &UserId),
     audit_entry: &AuditEntry,
+    kind: ChangeKind,
 ) -> Result<RecordWrite, StoreError> {
     audit::append(&mut tx, audit_entry).await?;
     let written = read(&mut tx, tenant_id, id, actor_id)
         .await?
         .ok_or_else(|| StoreError::Setup("a record written is not there".into()))?;
+    let change = Change::record(id, kind, written.record.version);
+    changes::append(&mut tx, tenant_id, &[change]).await?;
     tx.commit().await?;
     Ok(RecordWrite::Done(Box::new(written.record)))
 }
@@ -285,6 +287,12 @@ async fn create(
     if let Some(key) = idempotency {
         store_response(&mut tx, tenant_id, owner_id, key, &response).await?;
     }
+    changes::append(
+        &mut tx,
+        tenant_id,
+        &[Change::record(id, ChangeKind::Created, 1)],
+    )
+    .await?;
     tx.commit().await?;
     Ok(Idempotent::Fresh(response))
 }
@@ -370,7 +378,13 @@ impl RecordStore for SqlStore {
         }
         write_emails(&mut tx, tenant_id, id, &fields.emails).await?;
         record_words::write(&mut tx, tenant_id, &[(id, &search_words(fields))], true).await?;
-        done(tx, tenant_id, id, actor_id, audit_entry).await
+        done(
+            tx,
+            (tenant_id, id, actor_id),
+            audit_entry,
+            ChangeKind::Updated,
+        )
+        .await
     }
 
     async fn delete_record(
@@ -400,7 +414,13 @@ impl RecordStore for SqlStore {
             tx.rollback().await?;
             return Ok(why);
         }
-        done(tx, tenant_id, id, actor_id, audit_entry).await
+        done(
+            tx,
+            (tenant_id, id, actor_id),
+            audit_entry,
+            ChangeKind::Deleted,
+        )
+        .await
     }
 
     async fn restore_record(
@@ -426,7 +446,13 @@ impl RecordStore for SqlStore {
             tx.rollback().await?;
             return Ok(RecordWrite::Missing);
         }
-        done(tx, tenant_id, id, actor_id, audit_entry).await
+        done(
+            tx,
+            (tenant_id, id, actor_id),
+            audit_entry,
+            ChangeKind::Created,
+        )
+        .await
     }
 
     async fn set_record_share(

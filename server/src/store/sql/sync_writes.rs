@@ -7,9 +7,11 @@
 use std::collections::HashMap;
 
 use super::auto_link::link_by_address;
+use super::changes;
 use super::db::{Tx, Value, sql};
 use super::events::new_event_id;
 use super::rows::{Kind, Rows};
+use crate::store::changes::{Change, ChangeKind};
 use crate::store::crm::EventTime;
 use crate::store::error::StoreError;
 use crate::store::ids::UserKey;
@@ -26,17 +28,19 @@ pub(super) async fn apply(
     now: i64,
 ) -> Result<(), StoreError> {
     let mut upserts: Vec<&SyncedItem> = Vec::new();
+    let mut changed = Vec::new();
     for write in writes {
         match write {
             SyncWrite::Upsert(item) => upserts.push(item),
             other => {
-                upsert_all(tx, organizer, &upserts, now).await?;
+                upsert_all(tx, organizer, &upserts, now, &mut changed).await?;
                 upserts.clear();
-                apply_one(tx, organizer, other, now).await?;
+                apply_one(tx, organizer, other, now, &mut changed).await?;
             }
         }
     }
-    upsert_all(tx, organizer, &upserts, now).await
+    upsert_all(tx, organizer, &upserts, now, &mut changed).await?;
+    changes::append(tx, &organizer.tenant_id, &changed).await
 }
 
 /// Creates or updates the CRM events of `items` (never one deleted in the CRM), each marked
@@ -46,11 +50,12 @@ async fn upsert_all(
     organizer: &UserKey,
     items: &[&SyncedItem],
     now: i64,
+    changed: &mut Vec<Change>,
 ) -> Result<(), StoreError> {
     for rows in items.chunks(ROWS) {
         // One row per meeting: a key twice in one statement is an error on PostgreSQL, and the
         // later write wins, as it would one by one.
-        let written = upsert_events(tx, organizer, &last_per_meeting(rows), now).await?;
+        let written = upsert_events(tx, organizer, &last_per_meeting(rows), now, changed).await?;
         clear_statuses(tx, organizer, &written).await?;
     }
     Ok(())
@@ -79,6 +84,7 @@ async fn upsert_events(
     organizer: &UserKey,
     items: &[&SyncedItem],
     now: i64,
+    changed: &mut Vec<Change>,
 ) -> Result<Vec<String>, StoreError> {
     use Kind::{BigInt, Bool, Text};
     const KINDS: &[Kind] = &[
@@ -149,11 +155,14 @@ async fn upsert_events(
              graph_event_id = excluded.graph_event_id, following = excluded.following, \
              cancelled_at_ms = NULL, version = crm_events.version + 1 \
              WHERE crm_events.deleted_at_ms IS NULL \
-             RETURNING ical_uid, id"
+             RETURNING ical_uid, id, version"
         )
     }) {
-        let rows: Vec<(String, String)> = statement.fetch_all(&mut *tx).await?;
-        written.extend(rows);
+        let rows: Vec<(String, String, i64)> = statement.fetch_all(&mut *tx).await?;
+        for (uid, id, version) in rows {
+            changed.push(Change::event(&id, Change::kind_of(version), Some(version)));
+            written.push((uid, id));
+        }
     }
     // Automatic linking: each written event's addresses (the session applied the policy).
     let addresses: HashMap<&str, &[String]> = items
@@ -208,23 +217,29 @@ async fn apply_one(
     organizer: &UserKey,
     write: &SyncWrite,
     now: i64,
+    changed: &mut Vec<Change>,
 ) -> Result<(), StoreError> {
     let tenant = &organizer.tenant_id;
     let mailbox = &organizer.user_id;
     match write {
-        SyncWrite::Upsert(item) => upsert_all(tx, organizer, &[item], now).await?,
+        SyncWrite::Upsert(item) => upsert_all(tx, organizer, &[item], now, changed).await?,
         SyncWrite::Cancel { graph_id } => {
-            sql(
+            let rows: Vec<(String, i64)> = sql(
                 "UPDATE crm_events SET cancelled_at_ms = $1, updated_at_ms = $1, \
                  version = version + 1 WHERE tenant_id = $2 AND organizer_id = $3 \
-                 AND graph_event_id = $4 AND following AND cancelled_at_ms IS NULL",
+                 AND graph_event_id = $4 AND following AND cancelled_at_ms IS NULL \
+                 RETURNING id, version",
             )
             .bind(now)
             .bind(tenant)
             .bind(mailbox)
             .bind(graph_id)
-            .execute(tx)
+            .fetch_all(tx)
             .await?;
+            changed.extend(
+                rows.iter()
+                    .map(|(id, version)| Change::event(id, ChangeKind::Updated, Some(*version))),
+            );
         }
         SyncWrite::Unfollow { graph_id } => {
             sql(
@@ -238,18 +253,22 @@ async fn apply_one(
             .await?;
         }
         SyncWrite::BecameSeries { graph_id } => {
-            sql(
+            let rows: Vec<(String, i64)> = sql(
                 "UPDATE crm_events SET event_type = 'seriesMaster', updated_at_ms = $1, \
                  version = version + 1 WHERE tenant_id = $2 \
                  AND event_type <> 'seriesMaster' AND organizer_id = $3 \
-                 AND graph_event_id = $4",
+                 AND graph_event_id = $4 RETURNING id, version",
             )
             .bind(now)
             .bind(tenant)
             .bind(mailbox)
             .bind(graph_id)
-            .execute(tx)
+            .fetch_all(tx)
             .await?;
+            changed.extend(
+                rows.iter()
+                    .map(|(id, version)| Change::event(id, ChangeKind::Updated, Some(*version))),
+            );
         }
     }
     Ok(())

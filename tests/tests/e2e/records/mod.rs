@@ -367,6 +367,7 @@ async fn bad_input_names_its_field_and_writes_nothing() {
     assert_eq!(records(&app).await, before + 1);
 }
 
+mod changes;
 mod import;
 mod linking;
 mod sharing;
