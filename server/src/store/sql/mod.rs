@@ -20,6 +20,7 @@ mod record_store;
 mod record_words;
 mod records;
 mod rows;
+mod shares;
 mod subscriptions;
 mod sync;
 mod sync_writes;

@@ -6,7 +6,7 @@ use liaison_domain::api::{LeadStatus, OpportunityStage, RecordFields, RecordKind
 
 use super::db::{Pool, Tx, sql};
 use super::events::{claim_key, replay, store_response};
-use super::{SqlStore, audit, changes, record_words};
+use super::{SqlStore, audit, changes, record_words, shares};
 use crate::clock::now_ms;
 use crate::store::audit::AuditEntry;
 use crate::store::changes::{Change, ChangeKind};
@@ -313,7 +313,7 @@ impl RecordStore for SqlStore {
         tenant_id: &TenantId,
         id: &str,
     ) -> Result<Vec<(String, Share)>, StoreError> {
-        shares(
+        shares::list(
             &self.pool,
             "SELECT u.mailbox, s.access FROM crm_record_shares s JOIN users u \
              ON u.tenant_id = s.tenant_id AND u.id = s.user_id \
@@ -463,26 +463,8 @@ impl RecordStore for SqlStore {
         share: Option<Share>,
         audit_entry: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let statement = match share {
-            Some(share) => sql(
-                "INSERT INTO crm_record_shares (tenant_id, record_id, user_id, \
-                 access) VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, record_id, user_id) \
-                 DO UPDATE SET access = excluded.access",
-            )
-            .bind(tenant_id)
-            .bind(id)
-            .bind(user_id)
-            .bind(share.as_str()),
-            None => sql("DELETE FROM crm_record_shares \
-                 WHERE tenant_id = $1 AND record_id = $2 AND user_id = $3")
-            .bind(tenant_id)
-            .bind(id)
-            .bind(user_id),
-        };
-        statement.execute(&mut tx).await?;
-        audit::append(&mut tx, audit_entry).await?;
-        tx.commit().await
+        let keys = [tenant_id.as_str(), id, user_id.as_str()];
+        shares::set(&self.pool, shares::RECORD_SHARES, keys, share, audit_entry).await
     }
 
     async fn set_calendar_share(
@@ -493,25 +475,19 @@ impl RecordStore for SqlStore {
         share: Option<Share>,
         audit_entry: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let statement = match share {
-            Some(share) => sql("INSERT INTO crm_calendar_shares (tenant_id, organizer_id, \
-                 delegate_id, access) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (tenant_id, organizer_id, delegate_id) \
-                 DO UPDATE SET access = excluded.access")
-            .bind(tenant_id)
-            .bind(organizer_id)
-            .bind(delegate_id)
-            .bind(share.as_str()),
-            None => sql("DELETE FROM crm_calendar_shares \
-                 WHERE tenant_id = $1 AND organizer_id = $2 AND delegate_id = $3")
-            .bind(tenant_id)
-            .bind(organizer_id)
-            .bind(delegate_id),
-        };
-        statement.execute(&mut tx).await?;
-        audit::append(&mut tx, audit_entry).await?;
-        tx.commit().await
+        let keys = [
+            tenant_id.as_str(),
+            organizer_id.as_str(),
+            delegate_id.as_str(),
+        ];
+        shares::set(
+            &self.pool,
+            shares::CALENDAR_SHARES,
+            keys,
+            share,
+            audit_entry,
+        )
+        .await
     }
 
     async fn calendar_shares(
@@ -519,7 +495,7 @@ impl RecordStore for SqlStore {
         tenant_id: &TenantId,
         organizer_id: &UserId,
     ) -> Result<Vec<(String, Share)>, StoreError> {
-        shares(
+        shares::list(
             &self.pool,
             "SELECT u.mailbox, s.access FROM crm_calendar_shares s JOIN users u \
              ON u.tenant_id = s.tenant_id AND u.id = s.delegate_id \
@@ -596,27 +572,4 @@ impl RecordStore for SqlStore {
     ) -> Result<Vec<RecordEventRow>, StoreError> {
         self.events_of_record(query).await
     }
-}
-
-#[derive(sqlx::FromRow)]
-struct ShareRow {
-    mailbox: String,
-    access: String,
-}
-
-async fn shares(
-    pool: &Pool,
-    statement: &'static str,
-    tenant_id: &TenantId,
-    id: &str,
-) -> Result<Vec<(String, Share)>, StoreError> {
-    let rows: Vec<ShareRow> = sql(statement)
-        .bind(tenant_id)
-        .bind(id)
-        .fetch_all(pool)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| Some((row.mailbox, Share::parse(&row.access)?)))
-        .collect())
 }
