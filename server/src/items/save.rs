@@ -331,11 +331,12 @@ fn to_match(
     event: &GraphEvent,
     write: &EventWrite,
 ) -> Vec<String> {
-    let organizer = event
-        .organizer
-        .as_ref()
-        .and_then(|o| o.email_address.as_ref()?.address.as_deref());
-    addresses_to_match(*policy, organizer, &write.attendees, &blocked.0)
+    addresses_to_match(
+        *policy,
+        event.organizer_address(),
+        &write.attendees,
+        &blocked.0,
+    )
 }
 
 /// The records to link, each once. The count is bounded before any work that grows with it.

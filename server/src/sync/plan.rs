@@ -60,10 +60,7 @@ impl DeltaItem {
             event_type: EventType::of_graph(event.event_type()),
             series_master_id: event.series_master_id.clone(),
             write: event.to_write(),
-            organizer_address: event
-                .organizer
-                .as_ref()
-                .and_then(|o| o.email_address.as_ref()?.address.clone()),
+            organizer_address: event.organizer_address().map(str::to_owned),
         }))
     }
 
