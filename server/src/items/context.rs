@@ -99,6 +99,10 @@ impl Items {
         let owner = &gathered.owner;
         let resolution = &gathered.resolution;
         let status = match (gathered.ical_uid(), &gathered.sighting) {
+            // Read with the event: no second statement.
+            (Some(_), _) if resolution.shows_item_status() && gathered.event.is_some() => {
+                gathered.event.as_ref().and_then(|e| e.status.clone())
+            }
             (Some(ical_uid), _) if resolution.shows_item_status() => {
                 store
                     .item_status(EventKey {

@@ -151,6 +151,9 @@ pub struct StoredEvent {
     pub created_by_mailbox: String,
     pub modified_by_mailbox: String,
     pub records: Vec<CrmRecord>,
+    /// The item's sync status, read with the event (one statement for both, as a context
+    /// needs both): what [`CrmStore::item_status`] answers for the same key.
+    pub status: Option<StoredStatus>,
 }
 
 /// Where an item is on its way to the CRM.

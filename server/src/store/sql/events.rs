@@ -35,6 +35,34 @@ struct EventRow {
     organizer_mailbox: String,
     created_by_mailbox: Option<String>,
     modified_by_mailbox: Option<String>,
+    synced_at_ms: Option<i64>,
+    status_state: Option<String>,
+    status_synced_at_ms: Option<i64>,
+    status_error_code: Option<String>,
+    status_error_message: Option<String>,
+}
+
+impl EventRow {
+    /// The item's status as [`load_status`] reads it: an exception (queued, failed) if there is
+    /// one, with when the event was last synced; otherwise "synced" when it was written.
+    fn status(&self) -> Result<Option<StoredStatus>, StoreError> {
+        let Some(state) = &self.status_state else {
+            return Ok(self.synced_at_ms.map(|at| StoredStatus {
+                state: ItemSyncState::Synced,
+                synced_at_ms: Some(at),
+                error_code: None,
+                error_message: None,
+            }));
+        };
+        let state = ItemSyncState::parse(state)
+            .ok_or_else(|| StoreError::Setup(format!("unknown item sync state {state}")))?;
+        Ok(Some(StoredStatus {
+            state,
+            synced_at_ms: self.synced_at_ms.or(self.status_synced_at_ms),
+            error_code: self.status_error_code.clone(),
+            error_message: self.status_error_message.clone(),
+        }))
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -424,13 +452,16 @@ pub(super) async fn load_event(
     on: impl Into<On<'_>>,
     key: EventKey<'_>,
 ) -> Result<Option<StoredEvent>, StoreError> {
-    // One statement: the event, its people, and one row per linked record (or one row of NULLs).
+    // One statement: the event, its people, the item's status, and one row per linked record
+    // (or one row of NULLs).
     // The people are looked up by primary key: as joins, PostgreSQL hashed every user of the
     // tenant for each event read (EXPLAIN ANALYZE), the most expensive statement under load.
     let rows: Vec<EventWithRecord> = sql(
         "SELECT e.id, e.ical_uid, e.subject, e.starts_at_ms, e.ends_at_ms, e.start_date, \
          e.end_date, e.time_zone, e.location, e.is_private, e.cancelled_at_ms, e.deleted_at_ms, \
-         e.attendees, \
+         e.attendees, e.synced_at_ms, s.state AS status_state, \
+         s.synced_at_ms AS status_synced_at_ms, s.error_code AS status_error_code, \
+         s.error_message AS status_error_message, \
          (SELECT mailbox FROM users WHERE tenant_id = e.tenant_id AND id = e.organizer_id) \
            AS organizer_mailbox, \
          (SELECT mailbox FROM users WHERE tenant_id = e.tenant_id AND id = e.created_by_id) \
@@ -440,6 +471,8 @@ pub(super) async fn load_event(
          r.id AS record_id, r.kind AS record_kind, \
          r.name AS record_name, r.email AS record_email, r.company AS record_company \
          FROM crm_events e \
+         LEFT JOIN item_sync_status s ON s.tenant_id = e.tenant_id \
+           AND s.organizer_id = e.organizer_id AND s.ical_uid = e.ical_uid \
          LEFT JOIN crm_event_records l ON l.tenant_id = e.tenant_id AND l.event_id = e.id \
          LEFT JOIN crm_records r ON r.tenant_id = l.tenant_id AND r.id = l.record_id \
            AND r.deleted_at_ms IS NULL \
@@ -470,6 +503,7 @@ pub(super) async fn load_event(
     let Some(row) = event else {
         return Ok(None);
     };
+    let status = row.status()?;
     let time = match (
         row.starts_at_ms,
         row.ends_at_ms,
@@ -504,6 +538,7 @@ pub(super) async fn load_event(
         created_by_mailbox: row.created_by_mailbox.unwrap_or_default(),
         modified_by_mailbox: row.modified_by_mailbox.unwrap_or_default(),
         records: records(linked)?,
+        status,
         id: row.id,
     }))
 }
