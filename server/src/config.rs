@@ -295,6 +295,8 @@ pub struct ServeArgs {
     pub secrets: SecretArgs,
     #[command(flatten)]
     pub sync: SyncArgs,
+    #[command(flatten)]
+    pub webhooks: crate::webhooks::WebhookArgs,
 }
 
 #[derive(Debug, Args)]
@@ -442,6 +444,7 @@ pub struct ServerConfig {
     /// Seals refresh tokens and PKCE verifiers at rest.
     pub keyring: std::sync::Arc<Keyring>,
     pub sync: SyncSettings,
+    pub webhooks: crate::webhooks::WebhookSettings,
     /// The token `/metrics` asks for; `None`: the endpoint is off.
     pub metrics_token: Option<SecretString>,
 }
@@ -510,6 +513,7 @@ impl ServerConfig {
             identity,
             keyring: std::sync::Arc::new(keyring),
             sync: args.sync.settings(),
+            webhooks: args.webhooks.settings(),
             metrics_token: args.http.metrics_token,
         })
     }

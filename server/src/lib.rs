@@ -57,3 +57,4 @@ pub mod sync;
 pub mod synced_window;
 pub mod telemetry;
 pub mod tenant_check;
+pub mod webhooks;

@@ -22,9 +22,9 @@ use crate::http::pane_files::{PaneFiles, serve_embedded};
 use crate::http::rate_limit::{RouteClass, limit_route_class};
 use crate::routes::openapi::ApiDoc;
 use crate::routes::{
-    admin, admin_consent, assets, connections, console, crm, crm_import, diagnostics, fallback,
-    graph_webhooks, health, home, items, manifest, me, metrics, openapi, pages, permissions,
-    records, sign_in, sync, taskpane,
+    admin, admin_consent, assets, connections, console, crm, crm_import, crm_webhooks, diagnostics,
+    fallback, graph_webhooks, health, home, items, manifest, me, metrics, openapi, pages,
+    permissions, records, sign_in, sync, taskpane,
 };
 use crate::state::AppState;
 
@@ -95,6 +95,13 @@ where
         .routes(routes!(admin::get_deployment))
         .routes(routes!(crm_import::import_records))
         .routes(routes!(crm_import::export_records))
+        .routes(routes!(
+            crm_webhooks::list_webhooks,
+            crm_webhooks::create_webhook
+        ))
+        .routes(routes!(crm_webhooks::delete_webhook))
+        .routes(routes!(crm_webhooks::list_dead_letters))
+        .routes(routes!(crm_webhooks::replay_dead_letter))
         .routes(routes!(connections::connect_google))
         .routes(routes!(connections::confirm_google))
         .routes(routes!(connections::check_microsoft))

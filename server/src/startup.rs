@@ -35,6 +35,7 @@ use crate::state::AppState;
 use crate::store::Store;
 use crate::sync::SyncEngine;
 use crate::telemetry::metrics::MetricsAccess;
+use crate::webhooks::Webhooks;
 use crate::{router, store};
 
 /// A bound, ready server.
@@ -118,6 +119,13 @@ impl Application {
         ));
         sync.spawn_worker();
         crate::housekeeping::spawn(store.clone());
+        let webhooks = Arc::new(Webhooks::new(
+            store.clone(),
+            store.clone(),
+            config.keyring.clone(),
+            config.webhooks.clone(),
+        ));
+        webhooks.spawn_worker();
         let state = AppState {
             store: store.clone(),
             manifest: manifest::render_with(&public_url, web_application.as_ref()).into(),
@@ -167,6 +175,7 @@ impl Application {
                 growth: crate::store::GrowthWatch::default(),
             }),
             sync,
+            webhooks,
             limits: RateLimits::new(config.rate_limits, config.trusted_proxies.clone()),
             metrics: config
                 .metrics_token

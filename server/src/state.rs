@@ -23,6 +23,7 @@ use crate::items::Items;
 use crate::store::Store;
 use crate::sync::SyncEngine;
 use crate::telemetry::metrics::MetricsAccess;
+use crate::webhooks::Webhooks;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -45,6 +46,7 @@ pub struct AppState {
     pub items: Arc<Items>,
     pub crm_events: Arc<CrmEvents>,
     pub records: Arc<Records>,
+    pub webhooks: Arc<Webhooks>,
     pub accounts: Arc<Accounts>,
     pub admin: Arc<Admin>,
     pub sync: Arc<SyncEngine>,

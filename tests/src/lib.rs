@@ -344,6 +344,14 @@ impl TestAppBuilder {
                 Default::default()
             },
             sync: self.sync.clone(),
+            webhooks: liaison_server::webhooks::WebhookSettings {
+                allow_http: true,
+                attempts: 3,
+                first_retry: std::time::Duration::from_millis(50),
+                poll: std::time::Duration::from_millis(50),
+                timeout: std::time::Duration::from_secs(5),
+                ..Default::default()
+            },
             keyring: std::sync::Arc::new(
                 liaison_server::auth::secrets::Keyring::load_or_create(&data.path().join("keys"))
                     .expect("an encryption key"),

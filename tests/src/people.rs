@@ -75,6 +75,15 @@ pub const FIONA_ID: &str = "fiona-oid";
 
 /// Fiona of Fabrikam (another tenant), known to Liaison and signed in: her session token.
 pub async fn fiona(app: &crate::TestApp) -> String {
+    fiona_session(app, false).await
+}
+
+/// Fiona signed in as an administrator of Fabrikam: her session token.
+pub async fn fiona_admin(app: &crate::TestApp) -> String {
+    fiona_session(app, true).await
+}
+
+async fn fiona_session(app: &crate::TestApp, is_admin: bool) -> String {
     use liaison_server::store::{Tenant, TenantId, User, UserId, UserKey};
     let fabrikam = TenantId::new(FABRIKAM);
     let fiona = UserId::new(FIONA_ID);
@@ -95,7 +104,7 @@ pub async fn fiona(app: &crate::TestApp) -> String {
     let (token, _) = liaison_server::auth::sessions::start(
         app.store.as_ref(),
         &UserKey::new(fabrikam, fiona),
-        false,
+        is_admin,
         None,
     )
     .await

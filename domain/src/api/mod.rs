@@ -11,6 +11,7 @@ mod items;
 mod records;
 mod resolve;
 mod sync;
+mod webhooks;
 
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +34,7 @@ pub use resolve::{
     ResolveResponse,
 };
 pub use sync::{SyncReport, SyncRun, SyncStatus};
+pub use webhooks::{DeadLetterLine, Webhook, WebhookCreated, WebhookDelivery, WebhookRequest};
 
 /// Stable machine codes of every error the API returns. Clients branch on these; the
 /// wording of [`ErrorBody::message`] may change, these never do.
@@ -99,6 +101,8 @@ pub enum ErrorCode {
     PreconditionFailed,
     /// A change to a versioned resource must name the version it changes (`If-Match`).
     PreconditionRequired,
+    /// A webhook's receiver refused what was delivered, or could not be reached.
+    ReceiverFailed,
     /// Something failed on the server; the cause is logged, never sent.
     Internal,
 }
@@ -136,6 +140,7 @@ crate::wire_names!(ErrorCode {
     TooManyQueuedSaves => "too_many_queued_saves",
     PreconditionFailed => "precondition_failed",
     PreconditionRequired => "precondition_required",
+    ReceiverFailed => "receiver_failed",
     Internal => "internal",
 });
 

@@ -101,7 +101,7 @@ impl Records {
                 &format!("must be from 1 to {}", export::MAX_CHANGES),
             ));
         }
-        Ok(export::changes(self.feed.as_ref(), &who.user.tenant_id, after, limit).await?)
+        Ok(export::change_page(self.feed.as_ref(), &who.user.tenant_id, after, limit).await?)
     }
 
     /// The record, to one who may see it (administrators also a deleted one).

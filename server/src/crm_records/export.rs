@@ -51,7 +51,7 @@ fn row(record: &StoredRecord) -> String {
 pub const MAX_CHANGES: u32 = 1000;
 
 /// The tenant's changes after `after` (0: from the start), at most `limit`.
-pub async fn changes(
+pub async fn change_page(
     feed: &dyn ChangeFeed,
     tenant_id: &TenantId,
     after: i64,

@@ -12,5 +12,6 @@ mod present;
 mod service;
 
 pub use error::RecordError;
+pub use export::{MAX_CHANGES, change_page};
 pub use import::ImportOptions;
 pub use service::{Reader, Records};

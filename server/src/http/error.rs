@@ -15,6 +15,7 @@ use crate::crm_records::RecordError;
 use crate::items::ItemError;
 use crate::store::StoreError;
 use crate::sync::SyncError;
+use crate::webhooks::WebhookError;
 
 /// A handler's failure.
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +100,9 @@ pub enum ApiError {
         "send the version you read in If-Match (the record's ETag), so a change made since is not overwritten"
     )]
     PreconditionRequired,
+    /// A webhook's receiver refused a delivery an administrator asked for.
+    #[error("{0}")]
+    ReceiverFailed(String),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -160,6 +164,7 @@ impl ApiError {
                 StatusCode::PRECONDITION_REQUIRED,
                 ErrorCode::PreconditionRequired,
             ),
+            Self::ReceiverFailed(_) => (StatusCode::BAD_GATEWAY, ErrorCode::ReceiverFailed),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
@@ -265,6 +270,23 @@ impl From<RecordError> for ApiError {
             RecordError::Stale { .. } => Self::PreconditionFailed(message),
             RecordError::KeyReused => Self::IdempotencyKeyReused,
             RecordError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<WebhookError> for ApiError {
+    fn from(error: WebhookError) -> Self {
+        let message = error.to_string();
+        match error {
+            WebhookError::Invalid { field, message } => Self::BadRequest {
+                code: ErrorCode::InvalidValue,
+                message,
+                field: Some(field.into()),
+            },
+            WebhookError::NotFound => Self::NotFound,
+            WebhookError::ReceiverFailed(_) => Self::ReceiverFailed(message),
+            WebhookError::Sealed(why) => Self::Internal(anyhow::anyhow!("{why}")),
+            WebhookError::Store(error) => error.into(),
         }
     }
 }

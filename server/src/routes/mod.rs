@@ -8,6 +8,7 @@ pub mod connections;
 pub mod console;
 pub mod crm;
 pub mod crm_import;
+pub mod crm_webhooks;
 pub mod diagnostics;
 pub mod fallback;
 pub mod graph_webhooks;

@@ -48,6 +48,10 @@ pub enum AuditAction {
     CrmCalendarShare,
     /// A batch of a CSV import written.
     CrmRecordImport,
+    CrmWebhookCreate,
+    CrmWebhookDelete,
+    /// An administrator delivered a dead letter again.
+    CrmWebhookReplay,
 }
 
 liaison_domain::wire_names!(AuditAction {
@@ -77,6 +81,9 @@ liaison_domain::wire_names!(AuditAction {
     CrmRecordShare => "crm.record.share",
     CrmCalendarShare => "crm.calendar.share",
     CrmRecordImport => "crm.record.import",
+    CrmWebhookCreate => "crm.webhook.create",
+    CrmWebhookDelete => "crm.webhook.delete",
+    CrmWebhookReplay => "crm.webhook.replay",
 });
 
 /// One line to write to the audit log.

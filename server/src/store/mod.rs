@@ -7,6 +7,8 @@
 //!   idempotent saves.
 //! - [`SyncStore`] (`sync.rs`): sync jobs and their leases, Graph links, the outbox, category
 //!   removals. [`SubscriptionStore`] (`subscriptions.rs`): change-notification subscriptions.
+//! - [`ChangeFeed`] (`changes.rs`): the CRM's changes in commit order; [`WebhookStore`]
+//!   (`webhooks.rs`): the webhooks that deliver them, their leases and dead letters.
 //! - [`AuditLog`] (`audit.rs`): the append-only audit log.
 //! - [`Operations`] (`operations.rs`): what the administrators' console and the metrics read —
 //!   sync sessions' history, the jobs the circuit breaker stopped, the work waiting.
@@ -34,6 +36,7 @@ mod sql;
 mod subscriptions;
 mod sync;
 mod url;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -68,6 +71,7 @@ pub use sync::{
     SyncJobStatus, SyncStore, SyncWindow, SyncWrite, SyncedItem,
 };
 pub use url::DatabaseUrl;
+pub use webhooks::{Attempt, DeadLetter, NewWebhook, StoredWebhook, WebhookStore};
 
 /// Every area of the record store: what the server holds and hands each part the slice of.
 pub trait Store:
@@ -79,6 +83,7 @@ pub trait Store:
     + Operations
     + RecordStore
     + ChangeFeed
+    + WebhookStore
     + Maintenance
     + 'static
 {
@@ -93,6 +98,7 @@ impl<T> Store for T where
         + Operations
         + RecordStore
         + ChangeFeed
+        + WebhookStore
         + Maintenance
         + 'static
 {

@@ -24,6 +24,7 @@ mod shares;
 mod subscriptions;
 mod sync;
 mod sync_writes;
+mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;

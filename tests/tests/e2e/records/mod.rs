@@ -371,6 +371,7 @@ mod changes;
 mod import;
 mod linking;
 mod sharing;
+mod webhooks;
 
 /// An installation upgraded to the search's words index (migration 0020) finds its records:
 /// the server fills the index after migrating.
