@@ -412,6 +412,97 @@ async function importRecords(event) {
   }
 }
 
+// Webhooks.
+function button(text, label, action) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  b.setAttribute("aria-label", label);
+  b.addEventListener("click", async () => {
+    b.disabled = true;
+    try { await action(); } catch (error) { failed(error); } finally { b.disabled = false; }
+  });
+  return b;
+}
+
+function delivery(hook) {
+  if (hook.attempts) {
+    return `Failing: ${hook.lastError || "refused"} (${hook.attempts} attempts); next try ${shown(hook.nextAttemptAt)}`;
+  }
+  return hook.lastDeliveredAt ? `Delivered ${shown(hook.lastDeliveredAt)}` : "Nothing to deliver yet";
+}
+
+async function loadWebhooks() {
+  const tbody = $("#webhooks-table tbody");
+  try {
+    const hooks = await api("/api/admin/crm/webhooks");
+    tbody.textContent = "";
+    if (!hooks.length) cell(tbody.insertRow(), "No webhooks yet.").colSpan = 4;
+    for (const hook of hooks) {
+      const row = tbody.insertRow();
+      cell(row, hook.description ? `${hook.description} (${hook.url})` : hook.url);
+      cell(row, delivery(hook));
+      const letters = cell(row, String(hook.deadLetters));
+      if (hook.deadLetters) {
+        letters.append(" ", button("Show", `Show the dead letters of ${hook.url}`, () => showDeadLetters(hook)));
+      }
+      row.insertCell().append(button("Remove", `Remove the webhook to ${hook.url}`, async () => {
+        if (!window.confirm(`Stop sending changes to ${hook.url}?`)) return;
+        await api(`/api/admin/crm/webhooks/${encodeURIComponent(hook.id)}`, { method: "DELETE" });
+        say("Webhook removed.", "ok");
+        $("#dead-letters").textContent = "";
+        await loadWebhooks();
+      }));
+    }
+  } catch (error) { failed(error); }
+}
+
+async function showDeadLetters(hook) {
+  const out = $("#dead-letters");
+  const path = `/api/admin/crm/webhooks/${encodeURIComponent(hook.id)}/dead-letters`;
+  const letters = await api(path);
+  out.textContent = "";
+  const heading = document.createElement("h4");
+  heading.textContent = `Dead letters of ${hook.url}`;
+  const list = document.createElement("ul");
+  for (const letter of letters) {
+    const li = document.createElement("li");
+    li.textContent = `Changes ${letter.firstCursor}–${letter.lastCursor}, refused ${shown(letter.failedAt)}: ` +
+      `${letter.lastError} (${letter.attempts} attempts) `;
+    li.append(button("Send again", `Send changes ${letter.firstCursor} to ${letter.lastCursor} again`, async () => {
+      await api(`${path}/${encodeURIComponent(letter.id)}/replay`, { method: "POST" });
+      say("Delivered: the dead letter is gone.", "ok");
+      await loadWebhooks();
+      await showDeadLetters(hook);
+    }));
+    list.append(li);
+  }
+  out.append(heading, list);
+  heading.tabIndex = -1;
+  heading.focus();
+}
+
+async function addWebhook(event) {
+  event.preventDefault();
+  const form = event.target;
+  clearErrors(form);
+  try {
+    const created = await api("/api/admin/crm/webhooks", {
+      method: "POST",
+      body: { url: form.url.value.trim(), description: form.description.value.trim() },
+    });
+    const out = $("#webhook-secret");
+    out.textContent = "Its signing secret (copy it now: it is not shown again): ";
+    const code = document.createElement("code");
+    code.id = "webhook-secret-value";
+    code.textContent = created.secret;
+    out.append(code);
+    form.reset();
+    say("Webhook added: it receives every change from now on.", "ok");
+    await loadWebhooks();
+  } catch (error) { failed(error, form); }
+}
+
 async function start() {
   setUpTheme();
   setUpTabs();
@@ -420,6 +511,7 @@ async function start() {
   loaders["tab-sync"] = () => loadSync();
   loaders["tab-audit"] = () => loadAudit();
   loaders["tab-deploy"] = loadDeploy;
+  loaders["tab-records"] = loadWebhooks;
   $("#settings-form").addEventListener("submit", saveSettings);
   $("#people-attention").addEventListener("change", () => loadPeople());
   $("#people-more").addEventListener("click", () => loadPeople(true));
@@ -428,6 +520,7 @@ async function start() {
   $("#audit-more").addEventListener("click", () => loadAudit(true));
   $("#diagnose-form").addEventListener("submit", diagnose);
   $("#import-form").addEventListener("submit", importRecords);
+  $("#webhook-form").addEventListener("submit", addWebhook);
   $("#sign-out").addEventListener("click", async () => {
     try { await api("/api/admin/session", { method: "DELETE" }); } catch (_) { /* signed out already */ }
     show("signed-out");

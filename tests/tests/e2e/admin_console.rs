@@ -16,7 +16,7 @@ use m365_sim::outlook::NewMeeting;
 use serde_json::json;
 
 /// Opens the console and signs in as `mailbox` by redirect, through the identity platform.
-async fn sign_in(app: &TestApp, client: &Client, mailbox: &str) {
+pub(crate) async fn sign_in(app: &TestApp, client: &Client, mailbox: &str) {
     client
         .goto(&format!("{}/admin", public_url(app)))
         .await
@@ -40,7 +40,7 @@ async fn visible(client: &Client, css: &str) -> bool {
         .unwrap_or(false)
 }
 
-async fn type_into(client: &Client, css: &str, text: &str) {
+pub(crate) async fn type_into(client: &Client, css: &str, text: &str) {
     let input = client.find(Locator::Css(css)).await.unwrap();
     input.clear().await.unwrap();
     input.send_keys(text).await.unwrap();

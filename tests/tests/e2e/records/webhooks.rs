@@ -406,3 +406,66 @@ async fn one_worker_at_a_time_delivers_a_webhook_and_only_it_records_the_outcome
         );
     }
 }
+
+#[tokio::test]
+async fn adele_adds_a_webhook_in_the_console_and_sends_its_dead_letter_again() {
+    use fantoccini::Locator;
+    use liaison_e2e::pane::{click, text_when};
+    use liaison_e2e::{Browser, require_built_task_pane};
+
+    use crate::admin_console::{sign_in, type_into};
+
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let (receiver, url) = start_receiver(usize::MAX).await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+    sign_in(&app, client, ADELE).await;
+    click(client, "#tab-records").await;
+    text_when(client, "#webhooks-table", |t| t.contains("No webhooks yet")).await;
+    type_into(client, "#webhook-url", &url).await;
+    type_into(client, "#webhook-description", "the data warehouse").await;
+    click(client, "#webhook-form button[type=submit]").await;
+    let secret = text_when(client, "#webhook-secret", |t| t.contains("whsec_")).await;
+    let secret = secret.split_whitespace().last().unwrap().to_owned();
+
+    let record = create_contact(&app, "Ada Lovelace").await;
+    until("a dead letter", async || {
+        webhooks(&app).await[0]["deadLetters"] == 1
+    })
+    .await;
+    // The console shows it once the table is read again (the tab reloads it).
+    click(client, "#tab-sync").await;
+    click(client, "#tab-records").await;
+    text_when(client, "#webhooks-table", |t| t.contains("Show")).await;
+    click(
+        client,
+        "#webhooks-table button[aria-label^='Show the dead letters']",
+    )
+    .await;
+    text_when(client, "#dead-letters", |t| t.contains("503")).await;
+
+    receiver.refuse.store(0, Ordering::SeqCst);
+    client
+        .find(Locator::Css("#dead-letters button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let status = text_when(client, "#status", |t| t.contains("Delivered")).await;
+    assert!(status.contains("dead letter is gone"), "{status}");
+    let taken = receiver.received.lock().await;
+    let delivered = taken
+        .iter()
+        .find(|r| r.taken)
+        .expect("the replay was taken");
+    assert!(String::from_utf8_lossy(&delivered.body).contains(record.as_str()));
+    let signature = delivered.headers["liaison-signature"].to_str().unwrap();
+    assert!(
+        verify(&secret, signature, &delivered.body, now_ms() / 1000, 300),
+        "the secret the console showed verifies the delivery"
+    );
+    drop(taken);
+    browser.close().await;
+}
