@@ -4,8 +4,9 @@
 use std::fmt;
 
 use liaison_domain::api::{
-    DialogCode, ErrorBody, ErrorCode, Health, ItemContext, ItemRef, Me, RecordPage,
-    SaveItemRequest, SaveItemResponse, SessionGrant, SyncRun, SyncSetting, UnlinkRequest,
+    CrmRecord, DialogCode, ErrorBody, ErrorCode, Health, ItemContext, ItemRef, Me, RecordKind,
+    RecordPage, SaveItemRequest, SaveItemResponse, SessionGrant, SyncRun, SyncSetting,
+    UnlinkRequest,
 };
 
 use crate::http::Request;
@@ -139,13 +140,28 @@ impl Session {
         parse(send(Ok(self.authorized(Request::get("/api/me")))).await)
     }
 
-    /// `GET /api/crm/records?q=`
-    pub async fn search(&self, query: &str) -> Result<RecordPage, ApiFailure> {
+    /// `GET /api/crm/records?q=&kind=`
+    pub async fn search(
+        &self,
+        query: &str,
+        kind: Option<RecordKind>,
+    ) -> Result<RecordPage, ApiFailure> {
         let url = format!(
-            "/api/crm/records?limit=8&q={}",
-            String::from(js_sys::encode_uri_component(query))
+            "/api/crm/records?limit=8&q={}&kind={}",
+            String::from(js_sys::encode_uri_component(query)),
+            kind.map_or("", RecordKind::as_str)
         );
         parse(send(Ok(self.authorized(Request::get(&url)))).await)
+    }
+
+    /// `POST /api/crm/records` under `idempotency_key`: a record the user owns. Read as the
+    /// [`CrmRecord`] the pane shows (the answer's other fields are left unread).
+    pub async fn create_record(
+        &self,
+        input: &NewRecord<'_>,
+        idempotency_key: &str,
+    ) -> Result<CrmRecord, ApiFailure> {
+        parse(send(self.post("/api/crm/records", to_json(input), Some(idempotency_key))).await)
     }
 
     /// A JSON `POST` with the session, under an idempotency key when there is one.
@@ -199,6 +215,17 @@ fn to_json<B: Serialize>(body: &B) -> Result<String, ApiFailure> {
 /// A request with `body`, already written as JSON (by [`to_json`]), as its body.
 fn json_request(request: Request, body: Result<String, ApiFailure>) -> Result<Request, ApiFailure> {
     Ok(request.json_body(body?))
+}
+
+/// The fields of `POST /api/crm/records` the pane sends: the server's `RecordInput` has a dozen
+/// more, whose writer the pane's download would carry for nothing.
+#[derive(Serialize)]
+pub struct NewRecord<'a> {
+    pub kind: RecordKind,
+    pub name: &'a str,
+    pub emails: &'a [&'a str],
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub company: &'a str,
 }
 
 /// A fresh key for one Save: a retry of the same click reuses it, the next click gets another.
@@ -284,6 +311,30 @@ mod browser_tests {
         assert_eq!(
             to_json(&request).unwrap(),
             r#"{"item":{"owner":"olga@contoso.com","itemId":"AAMk-1"},"linkRecordIds":["r1"]}"#
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn a_new_record_is_written_as_the_records_api_reads_it() {
+        let contact = NewRecord {
+            kind: RecordKind::Contact,
+            name: "Grace Hopper",
+            emails: &["grace@hopper.example"],
+            company: "",
+        };
+        assert_eq!(
+            to_json(&contact).unwrap(),
+            r#"{"kind":"contact","name":"Grace Hopper","emails":["grace@hopper.example"]}"#
+        );
+        let lead = NewRecord {
+            kind: RecordKind::Lead,
+            company: "Hopper Labs",
+            ..contact
+        };
+        assert!(
+            to_json(&lead)
+                .unwrap()
+                .ends_with(r#""company":"Hopper Labs"}"#)
         );
     }
 }

@@ -412,6 +412,52 @@ fn shifted(time: &str, minutes: i64) -> String {
     }
 }
 
+/// `GET /_outlook/world.json`: the tenants as the simulated Outlook host shows them — the seed,
+/// and the meetings created since (by a test, the demo, a composed item) in their owners'
+/// calendars, so the host can open those too.
+pub async fn world_json(State(state): State<Arc<SimState>>) -> Json<crate::seed::Seed> {
+    let world = state.world();
+    let mut seed = world.seed.clone();
+    let seeded: std::collections::HashSet<String> = seed
+        .tenants
+        .iter()
+        .flat_map(|t| t.events.iter().map(|e| e.id.clone()))
+        .collect();
+    let created = world.events.iter().filter(|e| {
+        // Created meetings are stored in UTC; seeded ones (and their occurrences) are there.
+        !e.deleted && e.kind == "singleInstance" && e.time_zone == "UTC" && !seeded.contains(&e.id)
+    });
+    for event in created {
+        let creator = world.find_user(&event.created_by);
+        let Some(tenant) = seed.tenants.iter_mut().find(|t| t.id == event.tenant_id) else {
+            continue;
+        };
+        tenant.events.push(crate::seed::Event {
+            id: event.id.clone(),
+            ical_uid: event.ical_uid.clone(),
+            calendar_owner: event.owner_address.clone(),
+            subject: event.subject.clone(),
+            start: format!("{}Z", event.start),
+            end: format!("{}Z", event.end),
+            time_zone: event.time_zone.clone(),
+            location: event.location.clone(),
+            organizer: event.organizer_address.clone(),
+            organizer_name: event.organizer_name.clone(),
+            created_by: creator
+                .as_ref()
+                .map(|(_, u)| u.mail.clone())
+                .unwrap_or_default(),
+            created_by_name: event.creator_name.clone(),
+            attendees: event.attendees.clone(),
+            sensitivity: event.sensitivity.clone(),
+            categories: event.categories.clone(),
+            occurrences: Vec::new(),
+            created: event.created.clone(),
+        });
+    }
+    Json(seed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,6 +37,7 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
             axum::routing::put(crate::outlook::put_categories),
         )
         .route("/_outlook/events", post(crate::outlook::post_composed))
+        .route("/_outlook/world.json", get(crate::outlook::world_json))
         .route(
             "/google/.well-known/openid-configuration",
             get(google::openid_configuration),

@@ -202,7 +202,7 @@ pub async fn tab_through(client: &Client, name: &str, keys: &[fantoccini::key::K
         chord(client, keys).await;
         let (tag, label) = focused(client).await;
         assert!(
-            ["button", "input", "a", "summary"].contains(&tag.as_str()),
+            ["button", "input", "select", "a", "summary"].contains(&tag.as_str()),
             "focus went to a <{tag}>: {stops:?}"
         );
         assert!(!label.is_empty(), "a <{tag}> without a name: {stops:?}");

@@ -6,9 +6,10 @@
 use std::fmt::Debug;
 
 use liaison_domain::api::{
-    ConnectionState, Connections, CrmCategory, CrmEvent, CrmRecord, ErrorBody, ErrorCode, Health,
-    HealthStatus, ItemContext, ItemStatus, Me, Person, RecordKind, RecordPage, ResolveRequest,
-    ResolveResponse, SaveItemResponse, SaveOutcome, SessionGrant, SyncReport, SyncRun, SyncState,
+    Attendee, ConnectionState, Connections, CrmCategory, CrmEvent, CrmRecord, ErrorBody, ErrorCode,
+    Health, HealthStatus, ItemContext, ItemStatus, Me, Person, RecordKind, RecordPage,
+    ResolveRequest, ResolveResponse, SaveItemResponse, SaveOutcome, SessionGrant, SyncReport,
+    SyncRun, SyncState,
 };
 use liaison_domain::permissions::resolve;
 use serde::Serialize;
@@ -44,12 +45,27 @@ pub fn every_answer(check: &mut impl Check) {
         },
         notice: Some("Olga's sync is off".into()),
         item_id: Some("AAkALgAA-found_id=".into()),
+        attendees: vec![
+            Attendee {
+                address: "olga@contoso.com".into(),
+                name: "Olga Žukauskienė".into(),
+                is_organizer: true,
+                record: None,
+            },
+            Attendee {
+                address: "ada@analytical.example".into(),
+                name: "Ada".into(),
+                is_organizer: false,
+                record: event().records.first().cloned(),
+            },
+        ],
     };
     check.answer(&context);
     check.answer(&ItemContext {
         crm_event: None,
         notice: None,
         item_id: None,
+        attendees: Vec::new(),
         status: ItemStatus {
             state: SyncState::NotSynced,
             synced_at: None,

@@ -1,6 +1,6 @@
 //! What the pane calls the levels, actions and record kinds.
 
-use liaison_domain::api::{CrmRecord, RecordKind};
+use liaison_domain::api::RecordKind;
 use liaison_domain::permissions::{Action, Level};
 
 pub fn level_text(level: Level) -> &'static str {
@@ -29,8 +29,8 @@ pub fn action_text(action: Action) -> &'static str {
     }
 }
 
-pub fn kind_text(record: &CrmRecord) -> &'static str {
-    match record.kind {
+pub fn kind_text(kind: RecordKind) -> &'static str {
+    match kind {
         RecordKind::Account => "Account",
         RecordKind::Contact => "Contact",
         RecordKind::Lead => "Lead",

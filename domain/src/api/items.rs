@@ -66,6 +66,26 @@ pub struct ItemContext {
     /// Office.js gave no usable one: the pane names the item by it from then on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_id: Option<String>,
+    /// The meeting's organizer and attendees as Microsoft Graph showed the item to the user
+    /// (none when they may not see its details), each with the contact or lead their address
+    /// matches among the records the user may see.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attendees: Vec<Attendee>,
+}
+
+/// One of a meeting's people, and the CRM contact or lead their address matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Attendee {
+    /// Lower-case.
+    pub address: String,
+    /// As Graph gives it (may be empty, or the address again).
+    pub name: String,
+    #[serde(default)]
+    pub is_organizer: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<CrmRecord>,
 }
 
 /// The Outlook category that marks items for the CRM.

@@ -20,8 +20,8 @@ pub use admin_sync::{StoppedSync, SyncOverview, SyncSessionLine};
 pub use admin_users::{AdminUser, DelegateOf, OrganizerState, UserPage};
 pub use imports::{ChangeLine, ChangePage, ImportColumn, ImportLineError, ImportReport};
 pub use items::{
-    ConnectGoogle, ConnectionState, Connections, CrmCategory, CrmEvent, CrmRecord, DialogCode,
-    ItemContext, ItemLookup, ItemRef, ItemStatus, Me, Person, RecordKind, RecordPage,
+    Attendee, ConnectGoogle, ConnectionState, Connections, CrmCategory, CrmEvent, CrmRecord,
+    DialogCode, ItemContext, ItemLookup, ItemRef, ItemStatus, Me, Person, RecordKind, RecordPage,
     SaveItemRequest, SaveItemResponse, SaveOutcome, SessionGrant, SyncSetting, SyncState,
     UnlinkRequest,
 };

@@ -111,7 +111,6 @@ pub fn settings(seed: &Seed, simulator: &Simulator) -> DemoSettings {
                 user_id: u.id.clone(),
             })
             .collect(),
-        world_json: serde_json::to_string(seed).unwrap_or_default(),
     }
 }
 

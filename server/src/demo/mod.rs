@@ -12,8 +12,6 @@ pub mod app;
 pub struct DemoSettings {
     pub simulator_url: String,
     pub mailboxes: Vec<DemoMailbox>,
-    /// The simulated tenant as the host page reads it.
-    pub world_json: String,
 }
 
 /// A seeded mailbox a person can open the task pane as.

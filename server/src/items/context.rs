@@ -20,7 +20,7 @@ impl Items {
     /// The item's context for `caller`: the verdicts, the CRM event and the status they may see.
     pub async fn context(&self, caller: &User, item: &ItemRef) -> Result<ItemContext, ItemError> {
         let gathered = gather(self, caller, item).await?;
-        self.context_of(&gathered).await
+        self.context_of(caller, &gathered).await
     }
 
     /// The item's sync status, for those who may see the item's details (else "not found").
@@ -29,7 +29,7 @@ impl Items {
         if !gathered.resolution.shows_item_status() {
             return Err(ItemError::NotFound);
         }
-        Ok(self.context_of(&gathered).await?.status)
+        self.status_of(&gathered).await
     }
 
     /// Removes one record from the item's CRM event, or detaches the item from it; the context
@@ -94,7 +94,8 @@ impl Items {
         }
     }
 
-    pub(super) async fn context_of(&self, gathered: &Gathered) -> Result<ItemContext, ItemError> {
+    /// The item's sync status, for those who may see it (else "not synced").
+    async fn status_of(&self, gathered: &Gathered) -> Result<ItemStatus, ItemError> {
         let store = self.store.as_ref();
         let owner = &gathered.owner;
         let resolution = &gathered.resolution;
@@ -121,6 +122,16 @@ impl Items {
             },
             _ => None,
         };
+        Ok(self.window_status(gathered, item_status(status.as_ref())))
+    }
+
+    pub(super) async fn context_of(
+        &self,
+        caller: &User,
+        gathered: &Gathered,
+    ) -> Result<ItemContext, ItemError> {
+        let owner = &gathered.owner;
+        let resolution = &gathered.resolution;
         Ok(ItemContext {
             owner: Person {
                 mailbox: owner.mailbox.clone(),
@@ -132,10 +143,11 @@ impl Items {
                 .as_ref()
                 .filter(|e| !e.deleted && resolution.shows_crm_event())
                 .map(crm_event),
-            status: self.window_status(gathered, item_status(status.as_ref())),
+            status: self.status_of(gathered).await?,
             crm_category: gathered.crm_category.clone(),
             notice: gathered.notice.clone(),
             item_id: gathered.found_id.clone(),
+            attendees: self.attendees(caller, gathered).await?,
         })
     }
 }

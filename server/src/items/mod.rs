@@ -11,8 +11,10 @@
 //! - [`facts`] (with [`delegation`]): the facts a verdict rests on.
 //! - `context.rs` (context, status, unlink), `save.rs` (save, queued saves), `categorize.rs`:
 //!   the work, as methods of [`Items`]; `present.rs`: store types as the API shows them;
-//!   `refusal.rs`: audit lines and refusals.
+//!   `refusal.rs`: audit lines and refusals; `attendees.rs`: the meeting's people and the
+//!   records they match.
 
+mod attendees;
 mod categorize;
 mod context;
 pub mod delegation;

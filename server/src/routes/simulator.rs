@@ -54,12 +54,21 @@ async fn get_office_js() -> Response {
     script(office_host::OFFICE_JS)
 }
 
+/// The simulator's tenants as they are now (the meetings created since it started too).
 async fn get_world(State(state): State<AppState>) -> Result<Response, ApiError> {
-    Ok((
-        [(header::CONTENT_TYPE, "application/json")],
-        demo(&state)?.world_json.clone(),
-    )
-        .into_response())
+    let url = format!("{}/_outlook/world.json", demo(&state)?.simulator_url);
+    let world = state
+        .identity
+        .http
+        .get(url)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|_| ApiError::IdentityUnavailable)?
+        .bytes()
+        .await
+        .map_err(|_| ApiError::IdentityUnavailable)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], world).into_response())
 }
 
 /// The demo's settings (the routes are mounted only when there are some).

@@ -277,6 +277,14 @@ pub trait CrmStore: Send + Sync {
         viewer_id: &UserId,
         query: &RecordQuery,
     ) -> Result<Vec<CrmRecord>, StoreError>;
+    /// The live contacts and leads `viewer_id` may see that have one of `addresses`
+    /// (lower-case), each with the address it has, by name.
+    async fn records_by_address(
+        &self,
+        tenant_id: &TenantId,
+        viewer_id: &UserId,
+        addresses: &[String],
+    ) -> Result<Vec<(String, CrmRecord)>, StoreError>;
     /// Those of `ids` that exist in the tenant and `viewer_id` may see.
     async fn visible_records(
         &self,

@@ -33,5 +33,6 @@ mod sync_chaos;
 mod sync_model;
 mod sync_worker;
 mod taskpane;
+mod taskpane_attendees;
 mod taskpane_organizer;
 mod tenant_check;

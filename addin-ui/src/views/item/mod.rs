@@ -6,10 +6,12 @@
 //! the item through [`ItemScope`] (Leptos context), not through long lists of props.
 //!
 //! - [`records`]: the linked records (Unlink) and the search that picks more to link;
+//! - [`attendees`]: the meeting's people with the records they match, Create contact or lead;
 //! - [`save`]: Save, and what it answered;
 //! - [`category`]: "Add the CRM category";
 //! - [`status`]: the item's sync status.
 
+mod attendees;
 mod category;
 mod records;
 mod save;
@@ -166,6 +168,7 @@ fn Context(
                         may_save=allowed(Action::SaveToCrm)
                         refusal=verdict_message(Action::SaveToCrm)
                         refusal_code=verdict_code(Action::SaveToCrm)
+                        attendees=context.attendees.clone()
                     />
                     <CategoryButton
                         may_categorize=allowed(Action::CategorizeForSync) && !unsaved

@@ -2,7 +2,7 @@
 //! link on the next Save.
 
 use leptos::prelude::*;
-use liaison_domain::api::{CrmRecord, UnlinkRequest};
+use liaison_domain::api::{CrmRecord, RecordKind, UnlinkRequest};
 
 use super::scope::{ItemScope, LINKED_TITLE};
 use crate::remote::{Remote, sleep};
@@ -53,7 +53,7 @@ pub fn Records(
                                 view! {
                                     <li data-record=record.id.clone()>
                                         <span class="lz-record__name">{record.name.clone()}</span>
-                                        <span class="lz-record__kind">{kind_text(&record)}</span>
+                                        <span class="lz-record__kind">{kind_text(record.kind)}</span>
                                         {may_unlink
                                             .then(|| {
                                                 view! {
@@ -93,12 +93,14 @@ pub fn Search(
     /// Where the records picked to link go (Save links them).
     chosen: Chosen,
 ) -> impl IntoView {
-    let session = expect_context::<ItemScope>().session.get_value();
+    let session = expect_context::<ItemScope>().session;
     let query = RwSignal::new(String::new());
+    let kind = RwSignal::new(None::<RecordKind>);
     let results = Remote::new();
     let search = move |q: String| {
         query.set(q.clone());
-        let session = session.clone();
+        let session = session.get_value();
+        let kind = kind.get_untracked();
         results.run(async move {
             if q.trim().is_empty() {
                 return Ok(Vec::new());
@@ -109,7 +111,7 @@ pub fn Search(
             if query.try_get_untracked().as_ref() != Some(&q) {
                 return Ok(Vec::new());
             }
-            session.search(&q).await.map(|page| page.records)
+            session.search(&q, kind).await.map(|page| page.records)
         });
     };
     view! {
@@ -125,6 +127,23 @@ pub fn Search(
                     on:input=move |ev| search(event_target_value(&ev))
                 />
             </label>
+            <label class="lz-field">
+                <span>"Kind"</span>
+                <select
+                    class="lz-input"
+                    id="lz-search-kind"
+                    on:change=move |ev| {
+                        kind.set(RecordKind::parse(&event_target_value(&ev)));
+                        search(query.get_untracked());
+                    }
+                >
+                    <option value="">"All kinds"</option>
+                    <option value="contact">"Contacts"</option>
+                    <option value="account">"Accounts"</option>
+                    <option value="lead">"Leads"</option>
+                    <option value="opportunity">"Opportunities"</option>
+                </select>
+            </label>
             {move || {
                 results
                     .answer()
@@ -139,7 +158,7 @@ pub fn Search(
                                         .into_iter()
                                         .map(|record| {
                                             let label = format!("Link {}", record.name);
-                                            let kind = kind_text(&record);
+                                            let kind = kind_text(record.kind);
                                             let name = record.name.clone();
                                             let id = record.id.clone();
                                             view! {

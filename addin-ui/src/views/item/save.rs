@@ -3,8 +3,9 @@
 //! the owner's calendar when the server reads it; until Graph shows it, the save waits (queued).
 
 use leptos::prelude::*;
-use liaison_domain::api::SaveOutcome;
+use liaison_domain::api::{Attendee, SaveOutcome};
 
+use super::attendees::Attendees;
 use super::records::{Chosen, Search};
 use super::scope::{ItemScope, SaveAnswer};
 use crate::api::{self, ApiFailure};
@@ -21,6 +22,8 @@ pub fn SaveBox(
     /// Why not, in the server's words, and its code.
     refusal: String,
     refusal_code: String,
+    /// The meeting's people, to link or create records from.
+    attendees: Vec<Attendee>,
 ) -> impl IntoView {
     if !may_save {
         return view! {
@@ -66,6 +69,7 @@ pub fn SaveBox(
         });
     };
     view! {
+        <Attendees attendees chosen />
         <Search chosen />
         <div class="lz-save">
             <button

@@ -8,7 +8,7 @@ use super::events::{
     self, claim_key, clear_status_statement, load_event, load_status, replay, store_response,
     stored_answer,
 };
-use super::records::{RECORD_COLUMNS, records};
+use super::records::{RECORD_COLUMNS, RecordRow, VISIBLE_TO_VIEWER, records};
 use super::{SqlStore, audit, changes, placeholders};
 use crate::clock::now_ms;
 use crate::store::audit::AuditEntry;
@@ -19,6 +19,14 @@ use crate::store::crm::{
 };
 use crate::store::error::StoreError;
 use crate::store::ids::{EventId, TenantId, UserId};
+
+/// A record, and the address of it an attendee's matched.
+#[derive(sqlx::FromRow)]
+struct MatchedRow {
+    matched: String,
+    #[sqlx(flatten)]
+    record: RecordRow,
+}
 
 #[async_trait]
 impl CrmStore for SqlStore {
@@ -90,6 +98,33 @@ impl CrmStore for SqlStore {
         super::record_search::search(&self.pool, tenant_id, viewer_id, query).await
     }
 
+    async fn records_by_address(
+        &self,
+        tenant_id: &TenantId,
+        viewer_id: &UserId,
+        addresses: &[String],
+    ) -> Result<Vec<(String, CrmRecord)>, StoreError> {
+        if addresses.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut statement = sql(format!(
+            "SELECT m.email AS matched, {RECORD_COLUMNS} FROM crm_record_emails m \
+             JOIN crm_records r ON r.tenant_id = m.tenant_id AND r.id = m.record_id \
+             WHERE m.tenant_id = $1 AND {VISIBLE_TO_VIEWER} AND r.deleted_at_ms IS NULL \
+             AND r.kind IN ('contact', 'lead') AND m.email IN ({}) ORDER BY r.name, r.id",
+            placeholders(3, addresses.len())
+        ))
+        .bind(tenant_id)
+        .bind(viewer_id);
+        for address in addresses {
+            statement = statement.bind(address);
+        }
+        let rows: Vec<MatchedRow> = statement.fetch_all(&self.pool).await?;
+        rows.into_iter()
+            .map(|row| Ok((row.matched, CrmRecord::try_from(row.record)?)))
+            .collect()
+    }
+
     async fn visible_records(
         &self,
         tenant_id: &TenantId,
@@ -101,9 +136,7 @@ impl CrmStore for SqlStore {
         }
         let mut statement = sql(format!(
             "SELECT {RECORD_COLUMNS} FROM crm_records r WHERE r.tenant_id = $1 \
-             AND (r.owner_id = $2 OR EXISTS (SELECT 1 FROM crm_record_shares s \
-             WHERE s.tenant_id = r.tenant_id AND s.record_id = r.id AND s.user_id = $2)) \
-             AND r.deleted_at_ms IS NULL \
+             AND {VISIBLE_TO_VIEWER} AND r.deleted_at_ms IS NULL \
              AND r.id IN ({}) ORDER BY r.name, r.id",
             placeholders(3, ids.len())
         ))

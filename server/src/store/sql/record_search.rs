@@ -11,7 +11,7 @@ use liaison_domain::api::{CrmRecord, RecordKind};
 
 use super::db::{Pool, sql};
 use super::escape_like;
-use super::records::{RECORD_COLUMNS, records};
+use super::records::{RECORD_COLUMNS, VISIBLE_TO_VIEWER, records};
 use crate::store::crm::RecordQuery;
 use crate::store::error::StoreError;
 use crate::store::ids::{TenantId, UserId};
@@ -61,10 +61,9 @@ pub(super) async fn search(
     } else {
         format!("SELECT {RECORD_COLUMNS} FROM crm_records r WHERE r.tenant_id = $1")
     };
+    text.push_str(&format!(" AND {VISIBLE_TO_VIEWER}"));
     text.push_str(
-        " AND (r.owner_id = $2 OR EXISTS (SELECT 1 FROM crm_record_shares s \
-         WHERE s.tenant_id = r.tenant_id AND s.record_id = r.id AND s.user_id = $2)) \
-         AND r.deleted_at_ms IS NULL \
+        " AND r.deleted_at_ms IS NULL \
          AND ($3 IS NULL OR r.kind = $3) \
          AND ($4 IS NULL OR r.name > $4 OR (r.name = $4 AND r.id > $5))",
     );

@@ -6,6 +6,11 @@ use crate::store::error::StoreError;
 
 pub(super) const RECORD_COLUMNS: &str = "r.id, r.kind, r.name, r.email, r.company";
 
+/// The records the viewer (`$2`) may see: their own, and those shared with them.
+pub(super) const VISIBLE_TO_VIEWER: &str = "(r.owner_id = $2 OR EXISTS (SELECT 1 \
+     FROM crm_record_shares s WHERE s.tenant_id = r.tenant_id AND s.record_id = r.id \
+     AND s.user_id = $2))";
+
 #[derive(sqlx::FromRow)]
 pub(super) struct RecordRow {
     pub(super) id: String,

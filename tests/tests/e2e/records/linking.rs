@@ -5,7 +5,7 @@
 
 use liaison_e2e::TestApp;
 use liaison_e2e::people::items::{FABRIKAM_INVITATION, OLGAS_REVIEW};
-use liaison_e2e::people::{ADELE, ANN, OLGA, OLGA_ID, day, item, save, seeded_item};
+use liaison_e2e::people::{ADELE, ANN, ARTHUR, OLGA, OLGA_ID, day, item, save, seeded_item};
 use liaison_e2e::test_db::backends;
 use m365_sim::outlook::NewMeeting;
 use reqwest::{Method, StatusCode};
@@ -137,4 +137,86 @@ async fn a_meeting_synced_by_its_category_arrives_with_its_attendees_linked() {
         let ids: Vec<&str> = event.records.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["demo-con-nancy"]);
     }
+}
+
+/// The attendees of `id` in Olga's calendar as `who`'s sidebar gets them: address → the
+/// matched record's name.
+async fn attendees(app: &TestApp, who: &str, id: &str) -> Vec<(String, Option<String>)> {
+    let context: Value = app
+        .post_as(who, "/api/items/context", &item(OLGA, id), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    context["attendees"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|a| {
+            (
+                a["address"].as_str().unwrap().to_owned(),
+                a["record"]["name"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_sidebar_shows_each_attendee_with_only_the_records_its_reader_may_see() {
+    let app = TestApp::spawn().await;
+    let id = app.simulator.outlook().create(
+        OLGA,
+        &NewMeeting::new("Pricing with Hopper Labs", day(2), 30)
+            .attendee("Nancy.Davolio@northwind.example")
+            .attendee("grace@hopper.example"),
+    );
+    let (status, _, _) = call(
+        &app,
+        ANN,
+        Method::POST,
+        "/api/crm/records",
+        Some(json!({ "kind": "lead", "name": "Grace Hopper", "emails": ["grace@hopper.example"] })),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let nancy = (
+        "nancy.davolio@northwind.example".to_owned(),
+        Some("Nancy Davolio".to_owned()),
+    );
+    // Ann's own lead matches for her; Olga, with whom it is not shared, sees Grace unmatched.
+    assert_eq!(
+        attendees(&app, ANN, &id).await,
+        [
+            ("olga@contoso.com".to_owned(), None),
+            nancy.clone(),
+            (
+                "grace@hopper.example".to_owned(),
+                Some("Grace Hopper".to_owned())
+            ),
+        ]
+    );
+    assert_eq!(
+        attendees(&app, OLGA, &id).await,
+        [
+            ("olga@contoso.com".to_owned(), None),
+            nancy,
+            ("grace@hopper.example".to_owned(), None),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_delegate_who_may_not_see_a_private_item_gets_none_of_its_attendees() {
+    let app = TestApp::spawn().await;
+    let id = app.simulator.outlook().create(
+        OLGA,
+        &NewMeeting::new("Doctor", day(2), 30)
+            .sensitivity("private")
+            .attendee("nancy.davolio@northwind.example"),
+    );
+    // Arthur (Author) may not see Olga's private items; Olga sees her own.
+    assert!(attendees(&app, ARTHUR, &id).await.is_empty());
+    assert_eq!(attendees(&app, OLGA, &id).await.len(), 2);
 }
