@@ -22,9 +22,9 @@ use crate::http::pane_files::{PaneFiles, serve_embedded};
 use crate::http::rate_limit::{RouteClass, limit_route_class};
 use crate::routes::openapi::ApiDoc;
 use crate::routes::{
-    admin, admin_consent, assets, connections, console, crm, crm_import, crm_webhooks, diagnostics,
-    fallback, graph_webhooks, health, home, items, manifest, me, metrics, openapi, pages,
-    permissions, records, sign_in, sync, taskpane,
+    admin, admin_consent, assets, connections, console, crm, crm_calendars, crm_import,
+    crm_webhooks, diagnostics, fallback, graph_webhooks, health, home, items, manifest, me,
+    metrics, openapi, pages, permissions, records, sign_in, sync, taskpane,
 };
 use crate::state::AppState;
 
@@ -77,6 +77,8 @@ where
         .routes(routes!(records::record_history))
         .routes(routes!(records::get_changes))
         .routes(routes!(records::get_calendar_shares))
+        .routes(routes!(crm_calendars::list_calendars))
+        .routes(routes!(crm_calendars::calendar_events))
         .routes(routes!(records::share_calendar, records::unshare_calendar))
         .routes(routes!(sync::delete_event))
         .routes(routes!(me::get_me))
@@ -155,12 +157,14 @@ pub fn build(
         .route("/auth/{provider}/callback", get(sign_in::finish_sign_in))
         .route("/admin/consent", get(admin_consent::start_admin_consent))
         .route("/admin/sign-in", get(sign_in::start_console_sign_in))
+        .route("/crm/sign-in", get(crm_calendars::start_crm_sign_in))
         .route_layer(limited(RouteClass::SignIn))
         .route_layer(middleware::from_fn(navigations_only));
 
     let router = Router::new()
         .route("/", get(home::get_home))
         .route("/admin", get(console::get_console))
+        .route("/crm", get(crm_calendars::get_crm_page))
         .route("/healthz", get(health::get_health))
         .route("/metrics", get(metrics::get_metrics))
         .route("/manifest.xml", get(manifest::get_manifest))

@@ -171,6 +171,7 @@ impl Application {
                 crm: store.clone(),
                 identity: store.clone(),
                 feed: store.clone(),
+                calendars: store.clone(),
                 maintenance: store.clone(),
                 growth: crate::store::GrowthWatch::default(),
             }),

@@ -6,6 +6,7 @@
 mod admin;
 mod admin_sync;
 mod admin_users;
+mod calendars;
 mod imports;
 mod items;
 mod records;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use admin::{AuditLine, AuditPage, ConsoleUser, Deployment, Diagnosis, OrgSettings, ScopeLine};
 pub use admin_sync::{StoppedSync, SyncOverview, SyncSessionLine};
 pub use admin_users::{AdminUser, DelegateOf, OrganizerState, UserPage};
+pub use calendars::{CalendarEvent, CalendarEvents, CrmCalendar};
 pub use imports::{ChangeLine, ChangePage, ImportColumn, ImportLineError, ImportReport};
 pub use items::{
     Attendee, ConnectGoogle, ConnectionState, Connections, CrmCategory, CrmEvent, CrmRecord,

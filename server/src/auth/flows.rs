@@ -13,7 +13,7 @@
 use secrecy::ExposeSecret;
 
 use crate::auth::scopes;
-use crate::auth::sessions::{self, CONSOLE_PATH};
+use crate::auth::sessions::{self, CONSOLE_PATH, CRM_PAGE_PATH};
 use crate::auth::sign_in::{SignIn, SignInError, verifier_aad};
 use crate::clock::now_ms;
 use crate::identity::oauth;
@@ -43,6 +43,19 @@ impl SignIn {
             false,
             None,
             CONSOLE_PATH,
+        )
+        .await
+    }
+
+    /// Starts a Microsoft sign-in for the CRM page, in an ordinary browser: the same browser
+    /// session as the console's, back on the CRM page.
+    pub async fn start_crm_page(&self) -> Result<StartedFlow, SignInError> {
+        self.start_flow(
+            Provider::Microsoft,
+            FlowPurpose::SignIn,
+            false,
+            None,
+            CRM_PAGE_PATH,
         )
         .await
     }

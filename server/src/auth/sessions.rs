@@ -27,6 +27,9 @@ pub const ADMIN_MS: i64 = 15 * 60 * 1000;
 /// Where the administrators' console lives: a Microsoft sign-in started for it
 /// (`SignIn::start_console`) ends with a console session in [`CONSOLE_COOKIE`], and back there.
 pub const CONSOLE_PATH: &str = "/admin";
+/// The CRM page (`routes/crm_calendars.rs`): its sign-in (`SignIn::start_crm_page`) ends with the
+/// same browser session, back there.
+pub const CRM_PAGE_PATH: &str = "/crm";
 
 /// The administrators' console's session cookie (`SameSite=Strict`, `HttpOnly`): a console in
 /// an ordinary browser carries its session there, never where a script could read it.

@@ -91,12 +91,14 @@ pub enum Finished {
         dialog: bool,
     },
     AdminConsented,
-    /// Signed in for the administrators' console: `token` goes in the console cookie
-    /// ([`crate::auth::sessions::CONSOLE_COOKIE`]) until `expires_at_ms`.
+    /// Signed in for the administrators' console or the CRM page: `token` goes in the browser
+    /// session's cookie ([`crate::auth::sessions::CONSOLE_COOKIE`]) until `expires_at_ms`, and
+    /// the browser back to `return_to` (one of the two pages' paths).
     ConsoleSignedIn {
         user: User,
         token: String,
         expires_at_ms: i64,
+        return_to: &'static str,
     },
     /// The administrator signed in: on to Microsoft's admin consent page, in this browser.
     Continue(crate::auth::flow_cookie::StartedFlow),
@@ -361,13 +363,18 @@ impl SignIn {
                 &user.mailbox,
             ))
             .await?;
-        if flow.return_to == sessions::CONSOLE_PATH {
+        if flow.return_to == sessions::CONSOLE_PATH || flow.return_to == sessions::CRM_PAGE_PATH {
             let (token, expires_at_ms) =
                 sessions::start(self.store.as_ref(), &user.key(), is_admin(&claims), None).await?;
             return Ok(Finished::ConsoleSignedIn {
                 user,
                 token,
                 expires_at_ms,
+                return_to: if flow.return_to == sessions::CRM_PAGE_PATH {
+                    sessions::CRM_PAGE_PATH
+                } else {
+                    sessions::CONSOLE_PATH
+                },
             });
         }
         let dialog_code = if flow.dialog {

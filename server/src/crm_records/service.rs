@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::store::{
-    ChangeFeed, CrmStore, GrowthWatch, IdentityStore, Maintenance, RecordStore, User,
+    CalendarStore, ChangeFeed, CrmStore, GrowthWatch, IdentityStore, Maintenance, RecordStore, User,
 };
 
 /// Who is asking: the signed-in user, and whether they hold `Liaison.Admin`.
@@ -18,6 +18,7 @@ pub struct Records {
     pub crm: Arc<dyn CrmStore>,
     pub identity: Arc<dyn IdentityStore>,
     pub feed: Arc<dyn ChangeFeed>,
+    pub calendars: Arc<dyn CalendarStore>,
     /// For the planner's statistics after large imports.
     pub maintenance: Arc<dyn Maintenance>,
     pub growth: GrowthWatch,

@@ -42,6 +42,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../assets/console.js"),
     ),
     (
+        "crm.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../assets/crm.js"),
+    ),
+    (
         "site.css",
         "text/css; charset=utf-8",
         include_bytes!("../../../assets/site.css"),

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use liaison_domain::api::{ErrorCode, RecordKind, RecordPage};
 use serde::Deserialize;
 
-use crate::http::caller::Caller;
+use crate::http::console::ConsoleCaller;
 use crate::http::error::{ApiError, Result};
 use crate::http::extract::AppQuery;
 use crate::state::AppState;
@@ -35,11 +35,11 @@ pub struct SearchQuery {
     tag = "crm",
     params(("q" = Option<String>, Query), ("kind" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = liaison_domain::api::RecordPage), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
-    security(("session" = []))
+    security(("session" = []), ("console" = []))
 )]
 pub async fn search_records(
     State(state): State<AppState>,
-    caller: Caller,
+    ConsoleCaller { caller, .. }: ConsoleCaller,
     AppQuery(search): AppQuery<SearchQuery>,
 ) -> Result<Json<RecordPage>> {
     let words: Vec<String> = search.q.split_whitespace().map(str::to_lowercase).collect();

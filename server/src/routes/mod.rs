@@ -7,6 +7,7 @@ pub mod assets;
 pub mod connections;
 pub mod console;
 pub mod crm;
+pub mod crm_calendars;
 pub mod crm_import;
 pub mod crm_webhooks;
 pub mod diagnostics;

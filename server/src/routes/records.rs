@@ -13,11 +13,12 @@ use serde::Deserialize;
 
 use crate::crm_records::Reader;
 use crate::http::caller::Caller;
+use crate::http::console::ConsoleCaller;
 use crate::http::error::{ApiError, Result};
 use crate::http::extract::{AppJson, AppQuery};
 use crate::state::AppState;
 
-fn reader(caller: &Caller) -> Reader<'_> {
+pub(crate) fn reader(caller: &Caller) -> Reader<'_> {
     Reader {
         user: &caller.user,
         is_admin: caller.is_admin,
@@ -100,11 +101,11 @@ pub async fn create_record(
     tag = "crm",
     params(("id" = String, Path)),
     responses((status = 200, body = liaison_domain::api::RecordDetail), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
-    security(("session" = []))
+    security(("session" = []), ("console" = []))
 )]
 pub async fn get_record(
     State(state): State<AppState>,
-    caller: Caller,
+    ConsoleCaller { caller, .. }: ConsoleCaller,
     Path(id): Path<String>,
 ) -> Result<Response> {
     let detail = state.records.get(reader(&caller), &id).await?;
@@ -232,11 +233,11 @@ pub struct HistoryQuery {
     tag = "crm",
     params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = liaison_domain::api::RecordEvents), (status = "4XX", description = "refused or invalid: the error envelope", body = liaison_domain::api::ErrorBody)),
-    security(("session" = []))
+    security(("session" = []), ("console" = []))
 )]
 pub async fn record_history(
     State(state): State<AppState>,
-    caller: Caller,
+    ConsoleCaller { caller, .. }: ConsoleCaller,
     Path(id): Path<String>,
     AppQuery(query): AppQuery<HistoryQuery>,
 ) -> Result<Json<RecordEvents>> {

@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 use crate::auth::cookies::SameSite;
 use crate::auth::flow_cookie::{self, StartedFlow};
-use crate::auth::sessions::{CONSOLE_COOKIE, CONSOLE_PATH};
+use crate::auth::sessions::CONSOLE_COOKIE;
 use crate::auth::sign_in::{Callback, Finished, SignedIn};
 use crate::http::caller::{Caller, bearer};
 use crate::http::error::{ApiError, Result};
@@ -201,6 +201,7 @@ pub async fn finish_sign_in(
         Ok(Finished::ConsoleSignedIn {
             token,
             expires_at_ms,
+            return_to,
             ..
         }) => {
             let max_age_s = (expires_at_ms - crate::clock::now_ms()) / 1000;
@@ -208,7 +209,7 @@ pub async fn finish_sign_in(
                 CONSOLE_COOKIE.set(&token, max_age_s, https, SameSite::Strict),
                 flow_cookie::clear_cookie(https),
             ];
-            let mut response = Redirect::to(CONSOLE_PATH).into_response();
+            let mut response = Redirect::to(return_to).into_response();
             for cookie in cookies {
                 if let Ok(value) = HeaderValue::from_str(&cookie) {
                     response.headers_mut().append(header::SET_COOKIE, value);

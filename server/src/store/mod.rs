@@ -9,6 +9,8 @@
 //!   removals. [`SubscriptionStore`] (`subscriptions.rs`): change-notification subscriptions.
 //! - [`ChangeFeed`] (`changes.rs`): the CRM's changes in commit order; [`WebhookStore`]
 //!   (`webhooks.rs`): the webhooks that deliver them, their leases and dead letters.
+//! - [`CalendarStore`] (`calendars.rs`): the Organizers' CRM calendars as the CRM page reads
+//!   them.
 //! - [`AuditLog`] (`audit.rs`): the append-only audit log.
 //! - [`Operations`] (`operations.rs`): what the administrators' console and the metrics read —
 //!   sync sessions' history, the jobs the circuit breaker stopped, the work waiting.
@@ -24,6 +26,7 @@
 //! by triggers).
 
 mod audit;
+mod calendars;
 mod changes;
 mod crm;
 mod error;
@@ -41,6 +44,7 @@ mod webhooks;
 use std::sync::Arc;
 
 pub use audit::{AuditAction, AuditEntry, AuditFilter, AuditLog, AuditRecord, AuditView};
+pub use calendars::{CalendarEventRow, CalendarEventsQuery, CalendarStore, ReadableCalendar};
 pub use changes::{Change, ChangeEntity, ChangeFeed, ChangeKind, StoredChange};
 pub use crm::{
     CrmStore, EventKey, EventTime, EventType, EventWrite, IdempotencyKey, Idempotent,
@@ -84,6 +88,7 @@ pub trait Store:
     + RecordStore
     + ChangeFeed
     + WebhookStore
+    + CalendarStore
     + Maintenance
     + 'static
 {
@@ -99,6 +104,7 @@ impl<T> Store for T where
         + RecordStore
         + ChangeFeed
         + WebhookStore
+        + CalendarStore
         + Maintenance
         + 'static
 {

@@ -7,6 +7,7 @@ mod abuse;
 mod admin;
 mod admin_console;
 mod crash;
+mod crm_page;
 mod delegate_view;
 mod isolation;
 mod item_lookup;

@@ -7,6 +7,7 @@
 
 mod audit;
 mod auto_link;
+mod calendars;
 mod changes;
 mod crm;
 mod db;

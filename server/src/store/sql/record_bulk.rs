@@ -86,18 +86,14 @@ impl SqlStore {
         query: &RecordEventsQuery<'_>,
     ) -> Result<Vec<RecordEventRow>, StoreError> {
         // When the meeting starts, for the order: an all-day one at midnight UTC of its date.
-        let all_day_ms = if matches!(self.pool, Pool::Postgres(_)) {
-            "(EXTRACT(EPOCH FROM CAST(e.start_date AS date)) * 1000)::bigint"
-        } else {
-            "CAST(strftime('%s', e.start_date) AS INTEGER) * 1000"
-        };
+        let start = super::calendars::start_ms_of(&self.pool);
         let before = query.before.as_ref();
         sql(format!(
             "SELECT * FROM (SELECT e.id AS event_id, e.subject, e.is_private, e.starts_at_ms, \
              e.ends_at_ms, e.start_date, e.end_date, e.organizer_id, \
              o.mailbox AS organizer_mailbox, s.mailbox AS saved_by_mailbox, \
              l.linked_at_ms AS saved_at_ms, e.cancelled_at_ms IS NOT NULL AS cancelled, \
-             COALESCE(e.starts_at_ms, {all_day_ms}, 0) AS sort_ms \
+             {start} AS sort_ms \
              FROM crm_event_records l \
              JOIN crm_events e ON e.tenant_id = l.tenant_id AND e.id = l.event_id \
              JOIN users o ON o.tenant_id = e.tenant_id AND o.id = e.organizer_id \
