@@ -6,7 +6,6 @@ use liaison_domain::api::{
     ShareAccess,
 };
 use liaison_domain::permissions::{CrmAccess, RecordRights, record_rights};
-use sha2::{Digest, Sha256};
 
 use super::error::RecordError;
 use super::service::{Reader, Records};
@@ -16,8 +15,6 @@ use crate::store::{
     RecordRead, RecordWrite, Share, StoredResponse, User,
 };
 
-/// The longest `Idempotency-Key` accepted.
-const MAX_IDEMPOTENCY_KEY: usize = 255;
 /// A record's history, per page.
 const DEFAULT_EVENTS: u32 = 50;
 const MAX_EVENTS: u32 = 200;
@@ -491,21 +488,9 @@ fn audit(actor: &User, action: AuditAction, target: &str, detail: &str) -> Audit
 }
 
 fn idempotency(key: &str, input: &RecordInput) -> Result<IdempotencyKey, RecordError> {
-    if key.is_empty()
-        || key.len() > MAX_IDEMPOTENCY_KEY
-        || !key.bytes().all(|b| b.is_ascii_graphic())
-    {
-        return Err(RecordError::invalid(
-            "Idempotency-Key",
-            &format!("must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
-        ));
-    }
     // The path is part of what the key names: the same key on another endpoint is reuse.
     let mut canonical = b"POST /api/crm/records\n".to_vec();
     canonical.extend(serde_json::to_vec(input).unwrap_or_default());
-    let digest = Sha256::digest(&canonical);
-    Ok(IdempotencyKey {
-        key: key.to_owned(),
-        request_hash: digest.iter().map(|b| format!("{b:02x}")).collect(),
-    })
+    IdempotencyKey::of(key, &canonical)
+        .map_err(|message| RecordError::invalid("Idempotency-Key", &message))
 }

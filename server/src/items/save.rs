@@ -6,7 +6,6 @@ use std::collections::HashSet;
 use liaison_domain::api::{SaveItemRequest, SaveItemResponse, SaveOutcome};
 use liaison_domain::linking::{AutoLinkPolicy, addresses_to_match};
 use liaison_domain::permissions::{Action, Reason, Verdict};
-use sha2::{Digest, Sha256};
 
 use crate::graph::model::GraphEvent;
 use crate::items::error::ItemError;
@@ -24,7 +23,7 @@ use crate::telemetry::metrics;
 /// How many records one save may link.
 const MAX_LINKS: usize = 50;
 /// The longest `Idempotency-Key` accepted.
-pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+pub const MAX_IDEMPOTENCY_KEY: usize = IdempotencyKey::MAX;
 
 /// How a queued save ended when a sync session tried it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -371,21 +370,8 @@ fn first_of_each<T: std::hash::Hash + Eq>(items: &[T]) -> Vec<&T> {
 }
 
 fn idempotency(key: &str, request: &SaveItemRequest) -> Result<IdempotencyKey, ItemError> {
-    if key.is_empty()
-        || key.len() > MAX_IDEMPOTENCY_KEY
-        || !key.bytes().all(|b| b.is_ascii_graphic())
-    {
-        return Err(ItemError::invalid(
-            "Idempotency-Key",
-            format!("must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
-        ));
-    }
-    let canonical = serde_json::to_vec(request).unwrap_or_default();
-    let digest = Sha256::digest(&canonical);
-    Ok(IdempotencyKey {
-        key: key.to_owned(),
-        request_hash: digest.iter().map(|b| format!("{b:02x}")).collect(),
-    })
+    IdempotencyKey::of(key, &serde_json::to_vec(request).unwrap_or_default())
+        .map_err(|message| ItemError::invalid("Idempotency-Key", message))
 }
 
 /// The event fields of a save that waits for its item (nothing of it is written).

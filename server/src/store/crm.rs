@@ -226,6 +226,28 @@ pub struct IdempotencyKey {
     pub request_hash: String,
 }
 
+impl IdempotencyKey {
+    /// The longest key accepted.
+    pub const MAX: usize = 255;
+
+    /// `key` with the SHA-256 of `request` (the bytes that say what was asked: the same key
+    /// with other bytes is a reuse); why not, when the key is not 1 to [`Self::MAX`] visible
+    /// ASCII characters.
+    pub fn of(key: &str, request: &[u8]) -> Result<Self, String> {
+        if key.is_empty() || key.len() > Self::MAX || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(format!(
+                "must be 1 to {} visible ASCII characters",
+                Self::MAX
+            ));
+        }
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(request);
+        Ok(Self {
+            key: key.to_owned(),
+            request_hash: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        })
+    }
+}
+
 /// A response kept for replay.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredResponse {
