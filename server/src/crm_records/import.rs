@@ -15,7 +15,7 @@ use tokio::io::AsyncRead;
 
 use super::error::RecordError;
 use super::service::Records;
-use crate::store::{AuditAction, AuditEntry, ImportWrite, StoredRecord, User};
+use crate::store::{AuditAction, AuditEntry, ImportWrite, StoreError, StoredRecord, User};
 
 /// Rows per transaction.
 const BATCH: usize = 500;
@@ -222,6 +222,9 @@ struct Run<'a> {
     pending: Vec<(u64, Option<String>, RecordInput)>,
     /// A dry run's new external ids: a later row naming one counts as an update.
     dry_created: HashSet<String>,
+    /// The previous batch's write, running while the next batch's rows are read; settled
+    /// before the next batch looks up the records it names (so it sees the previous batch's).
+    writing: Option<tokio::task::JoinHandle<Result<usize, StoreError>>>,
 }
 
 impl Run<'_> {
@@ -242,6 +245,7 @@ impl Run<'_> {
         if rows.is_empty() {
             return Ok(());
         }
+        self.settle().await?;
         let tenant = &self.admin.tenant_id;
         let (by_id, by_external) = self.existing(&rows).await?;
         // The batch's writes, by the record they name (a repeat merges into the earlier one).
@@ -352,13 +356,28 @@ impl Run<'_> {
                 self.kind.as_str(),
             )
         };
-        self.records
-            .records
-            .import_records(tenant, &self.admin.id, &batch, &audit)
-            .await?;
+        let store = self.records.records.clone();
+        let (tenant, admin) = (tenant.clone(), self.admin.id.clone());
+        self.writing = Some(tokio::spawn(async move {
+            store
+                .import_records(&tenant, &admin, &batch, &audit)
+                .await
+                .map(|()| batch.len())
+        }));
+        Ok(())
+    }
+
+    /// Waits for the batch being written, if any.
+    async fn settle(&mut self) -> Result<(), RecordError> {
+        let Some(writing) = self.writing.take() else {
+            return Ok(());
+        };
+        let written = writing.await.map_err(|error| {
+            StoreError::Setup(format!("an import batch's write ended: {error}"))
+        })??;
         // An import can multiply a table's size as it goes: the planner learns it
         // (`GrowthWatch`), or it plans the next batches' lookups as if the tables were empty.
-        if self.records.growth.wrote(batch.len() as u64)
+        if self.records.growth.wrote(written as u64)
             && let Err(error) = self.records.maintenance.refresh_statistics().await
         {
             tracing::warn!(%error, "the store's statistics could not be refreshed");
@@ -438,6 +457,9 @@ impl Run<'_> {
     }
 }
 
+/// Rows written past which an import ends with the store's statistics refreshed.
+const LARGE_IMPORT: u64 = 2_000;
+
 impl Records {
     /// Imports the CSV `body` as records of one kind, owned by the administrator who imports.
     pub async fn import(
@@ -480,6 +502,7 @@ impl Records {
             },
             pending: Vec::new(),
             dry_created: HashSet::new(),
+            writing: None,
         };
         let mut rows = reader.records();
         let mut line = 1;
@@ -512,6 +535,17 @@ impl Records {
             }
         }
         run.flush().await?;
+        run.settle().await?;
+        // A large import changed the tables a lot since their statistics were last refreshed
+        // (at most half of them, `GrowthWatch`): the searches that follow are planned, and
+        // read, on what is there now.
+        let written = run.report.created + run.report.updated;
+        if !options.dry_run
+            && written >= LARGE_IMPORT
+            && let Err(error) = self.maintenance.refresh_statistics().await
+        {
+            tracing::warn!(%error, "the store's statistics could not be refreshed");
+        }
         Ok(run.report)
     }
 }
