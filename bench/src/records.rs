@@ -166,7 +166,8 @@ type Row = (String, String, String, String, String, String, String);
 /// The same rows written by hand into an empty store's tables, as each backend takes them
 /// best (PostgreSQL: one array per column and `UNNEST`, 1,000 rows a statement; SQLite:
 /// `VALUES` of 50 rows, past which its prepare time outgrows the rows), one transaction: the
-/// records, their addresses and their search words — what the import stores.
+/// records, their addresses and their search words (with the record's name, owner and kind)
+/// — what the import stores.
 async fn raw_rows_per_second(backend: &Backend, rows: usize) -> anyhow::Result<f64> {
     let db = TestDatabase::create(backend).await;
     drop(crate::store::prepared(&db).await?);
@@ -223,21 +224,24 @@ async fn raw_rows_per_second(backend: &Backend, rows: usize) -> anyhow::Result<f
             .bind(column(&|r| r.3.clone()))
             .execute(&mut *tx)
             .await?;
-            let (mut ids, mut words) = (Vec::new(), Vec::new());
+            let (mut ids, mut words, mut names) = (Vec::new(), Vec::new(), Vec::new());
             for r in &batch {
                 let mut seen = std::collections::HashSet::new();
                 for word in r.6.split_whitespace().filter(|w| seen.insert(*w)) {
                     ids.push(r.0.clone());
                     words.push(word.to_owned());
+                    names.push(r.2.clone());
                 }
             }
             sqlx::query(
-                "INSERT INTO crm_record_words (tenant_id, record_id, word) \
-                 SELECT $1, id, word FROM UNNEST($2::text[], $3::text[]) AS t(id, word)",
+                "INSERT INTO crm_record_words (tenant_id, record_id, word, name, owner_id, kind) \
+                 SELECT $1, id, word, name, 'organizer', 'contact' \
+                 FROM UNNEST($2::text[], $3::text[], $4::text[]) AS t(id, word, name)",
             )
             .bind(tenant)
             .bind(ids)
             .bind(words)
+            .bind(names)
             .execute(&mut *tx)
             .await?;
         }
@@ -290,24 +294,31 @@ async fn raw_rows_per_second(backend: &Backend, rows: usize) -> anyhow::Result<f
                 q = q.bind(tenant).bind(&r.0).bind(&r.3).bind(0i32);
             }
             q.execute(&mut *tx).await?;
-            let pairs: Vec<(&str, &str)> = batch
+            let words: Vec<(&str, &str, &str)> = batch
                 .iter()
                 .flat_map(|r| {
                     let mut seen = std::collections::HashSet::new();
                     r.6.split_whitespace()
                         .filter(move |w| seen.insert(*w))
-                        .map(move |w| (r.0.as_str(), w))
+                        .map(move |w| (r.0.as_str(), w, r.2.as_str()))
                         .collect::<Vec<_>>()
                 })
                 .collect();
-            for chunk in pairs.chunks(50) {
+            for chunk in words.chunks(50) {
                 let sql = format!(
-                    "INSERT INTO crm_record_words (tenant_id, record_id, word) VALUES {}",
-                    values(chunk.len(), 3)
+                    "INSERT INTO crm_record_words (tenant_id, record_id, word, name, owner_id, \
+                     kind) VALUES {}",
+                    values(chunk.len(), 6)
                 );
                 let mut q = sqlx::query(&sql);
-                for (id, word) in chunk {
-                    q = q.bind(tenant).bind(*id).bind(*word);
+                for (id, word, name) in chunk {
+                    q = q
+                        .bind(tenant)
+                        .bind(*id)
+                        .bind(*word)
+                        .bind(*name)
+                        .bind("organizer")
+                        .bind("contact");
                 }
                 q.execute(&mut *tx).await?;
             }

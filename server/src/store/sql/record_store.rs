@@ -414,6 +414,7 @@ impl RecordStore for SqlStore {
             tx.rollback().await?;
             return Ok(why);
         }
+        record_words::remove(&mut tx, tenant_id, id).await?;
         done(
             tx,
             (tenant_id, id, actor_id),
@@ -446,6 +447,13 @@ impl RecordStore for SqlStore {
             tx.rollback().await?;
             return Ok(RecordWrite::Missing);
         }
+        let text: String =
+            sql("SELECT search_text FROM crm_records WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant_id)
+                .bind(id)
+                .fetch_scalar(&mut tx)
+                .await?;
+        record_words::write(&mut tx, tenant_id, &[(id, &text)], false).await?;
         done(
             tx,
             (tenant_id, id, actor_id),

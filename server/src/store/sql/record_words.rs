@@ -1,6 +1,9 @@
 //! The record search's index: every word of a record's search text (`crm_record_words`),
 //! written with the record, so the search finds a word's prefix through an index range. The
-//! words are the search text's, so what the index finds is what `LIKE '% word%'` would.
+//! words are the search text's, so what the index finds is what `LIKE '% word%'` would. Each
+//! word carries its record's name, owner and kind (migration 0023), copied from the record as
+//! it is written: the search filters and sorts on them without reading the records. A deleted
+//! record has none ([`remove`]).
 
 use std::collections::HashSet;
 
@@ -19,7 +22,18 @@ fn words(search_text: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Replaces the words of `records` — (id, search text) — with their search texts' words.
+/// Removes the words of a record: no search finds it (it was deleted).
+pub(super) async fn remove(tx: &mut Tx, tenant_id: &TenantId, id: &str) -> Result<(), StoreError> {
+    sql("DELETE FROM crm_record_words WHERE tenant_id = $1 AND record_id = $2")
+        .bind(tenant_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the words of `records` — (id, search text), written already in this transaction —
+/// with their search texts' words.
 pub(super) async fn write(
     tx: &mut Tx,
     tenant_id: &TenantId,
@@ -50,9 +64,13 @@ pub(super) async fn write(
         }
     }
     for statement in rows.statements(tx.is_postgres(), |source| {
+        // `WHERE true`: SQLite reads `ON CONFLICT` after a `SELECT` only past a `WHERE`.
         format!(
-            "INSERT INTO crm_record_words (tenant_id, word, record_id) {source} \
-             ON CONFLICT (tenant_id, word, record_id) DO NOTHING"
+            "WITH v(tenant_id, word, record_id) AS ({source}) \
+             INSERT INTO crm_record_words (tenant_id, word, record_id, name, owner_id, kind) \
+             SELECT v.tenant_id, v.word, v.record_id, r.name, r.owner_id, r.kind FROM v \
+             JOIN crm_records r ON r.tenant_id = v.tenant_id AND r.id = v.record_id \
+             WHERE true ON CONFLICT (tenant_id, word, record_id) DO NOTHING"
         )
     }) {
         statement.execute(&mut *tx).await?;
@@ -62,9 +80,25 @@ pub(super) async fn write(
 
 impl SqlStore {
     /// Fills the index for records written before it existed (migration 0020); run after
-    /// migrating.
+    /// migrating, once: done, it is marked in `store_upkeep` (migration 0024) and never looked
+    /// for again (records written since 0020 get their words as they are written).
     pub(super) async fn backfill_record_words(&self) -> Result<(), StoreError> {
-        backfill(&self.pool).await
+        let done: Option<i64> =
+            sql("SELECT done_at_ms FROM store_upkeep WHERE task = 'record_words'")
+                .fetch_optional_scalar(&self.pool)
+                .await?;
+        if done.is_some() {
+            return Ok(());
+        }
+        backfill(&self.pool).await?;
+        sql(
+            "INSERT INTO store_upkeep (task, done_at_ms) VALUES ('record_words', $1) \
+             ON CONFLICT (task) DO NOTHING",
+        )
+        .bind(crate::clock::now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 }
 
@@ -82,7 +116,8 @@ async fn backfill(pool: &Pool) -> Result<(), StoreError> {
             "SELECT r.tenant_id, r.id, r.search_text FROM crm_records r \
              WHERE NOT EXISTS (SELECT 1 FROM crm_record_words w \
              WHERE w.tenant_id = r.tenant_id AND w.record_id = r.id) \
-             AND r.search_text <> '' ORDER BY r.tenant_id, r.id LIMIT 1000",
+             AND r.search_text <> '' AND r.deleted_at_ms IS NULL \
+             ORDER BY r.tenant_id, r.id LIMIT 1000",
         )
         .fetch_all(pool)
         .await?;
