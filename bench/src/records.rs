@@ -166,8 +166,8 @@ type Row = (String, String, String, String, String, String, String);
 /// The same rows written by hand into an empty store's tables, as each backend takes them
 /// best (PostgreSQL: one array per column and `UNNEST`, 1,000 rows a statement; SQLite:
 /// `VALUES` of 50 rows, past which its prepare time outgrows the rows), one transaction: the
-/// records, their addresses and their search words (with the record's name, owner and kind)
-/// — what the import stores.
+/// records, their addresses, their search words (with the record's name, owner and kind) and
+/// their changes in the feed — what the import stores.
 async fn raw_rows_per_second(backend: &Backend, rows: usize) -> anyhow::Result<f64> {
     let db = TestDatabase::create(backend).await;
     drop(crate::store::prepared(&db).await?);
@@ -224,6 +224,14 @@ async fn raw_rows_per_second(backend: &Backend, rows: usize) -> anyhow::Result<f
             .bind(column(&|r| r.3.clone()))
             .execute(&mut *tx)
             .await?;
+            sqlx::query(
+                "INSERT INTO crm_changes (tenant_id, at_ms, entity, entity_id, change, version) \
+                 SELECT $1, 0, 'record', id, 'created', 1 FROM UNNEST($2::text[]) AS t(id)",
+            )
+            .bind(tenant)
+            .bind(column(&|r| r.0.clone()))
+            .execute(&mut *tx)
+            .await?;
             let (mut ids, mut words, mut names) = (Vec::new(), Vec::new(), Vec::new());
             for r in &batch {
                 let mut seen = std::collections::HashSet::new();
@@ -252,12 +260,8 @@ async fn raw_rows_per_second(backend: &Backend, rows: usize) -> anyhow::Result<f
         let mut tx = pool.begin().await?;
         let values = |rows: usize, columns: usize| -> String {
             (0..rows)
-                .map(|r| {
-                    let p: Vec<String> = (1..=columns)
-                        .map(|c| format!("${}", r * columns + c))
-                        .collect();
-                    format!("({})", p.join(", "))
-                })
+                // Anonymous parameters, as the store writes many rows (`sql/rows.rs`).
+                .map(|_| format!("({})", vec!["?"; columns].join(", ")))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -292,6 +296,22 @@ async fn raw_rows_per_second(backend: &Backend, rows: usize) -> anyhow::Result<f
             let mut q = sqlx::query(&sql);
             for r in &batch {
                 q = q.bind(tenant).bind(&r.0).bind(&r.3).bind(0i32);
+            }
+            q.execute(&mut *tx).await?;
+            let sql = format!(
+                "INSERT INTO crm_changes (tenant_id, at_ms, entity, entity_id, change, version) \
+                 VALUES {}",
+                values(batch.len(), 6)
+            );
+            let mut q = sqlx::query(&sql);
+            for r in &batch {
+                q = q
+                    .bind(tenant)
+                    .bind(0i64)
+                    .bind("record")
+                    .bind(&r.0)
+                    .bind("created")
+                    .bind(1i64);
             }
             q.execute(&mut *tx).await?;
             let words: Vec<(&str, &str, &str)> = batch
