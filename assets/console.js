@@ -3,60 +3,19 @@
 // and the browser adds the Origin header the server checks on changes. Plain ES2020, no
 // dependencies: the page is served by the server binary itself.
 
-const $ = (selector) => document.querySelector(selector);
+import { $, api, ApiFailure, say, fieldError, clearErrors, setUpTheme, setUpTabs } from "./page.js";
+
 const COLOURS = ["Red", "Orange", "Brown", "Yellow", "Green", "Teal", "Olive", "Blue", "Purple",
   "Cranberry", "Steel", "Dark steel", "Gray", "Dark gray", "Black", "Dark red", "Dark orange",
   "Dark brown", "Dark yellow", "Dark green", "Dark teal", "Dark olive", "Dark blue",
   "Dark purple", "Dark cranberry"];
 
-/// A failed API call: the status and the body's error (`code`, `message`, `field`).
-class ApiFailure extends Error {
-  constructor(status, body) {
-    super((body && body.message) || `the server answered ${status}`);
-    this.status = status;
-    this.code = body && body.code;
-    this.field = body && body.field;
-  }
-}
-
-async function api(path, { method = "GET", body } = {}) {
-  const init = { method, credentials: "same-origin", headers: { accept: "application/json" } };
-  if (body !== undefined) {
-    init.headers["content-type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(path, init);
-  if (response.status === 204) return null;
-  const data = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiFailure(response.status, data);
-  return data;
-}
-
-function say(text, kind = "") {
-  const status = $("#status");
-  status.textContent = text;
-  status.className = `status ${kind}`;
-}
-
 /// Shows a failure: a field's own message beside it (and focus there), others in the status.
 function failed(error, form) {
   if (error.status === 401) return show("signed-out");
   if (error.status === 403 && error.code === "admin_required") return show("not-admin");
-  if (form && error.field) {
-    const input = form.querySelector(`[name="${CSS.escape(error.field)}"]`);
-    const slot = form.querySelector(`#${CSS.escape(`${input ? input.id : ""}-error`)}`);
-    if (input && slot) {
-      input.setAttribute("aria-invalid", "true");
-      slot.textContent = error.message;
-      input.focus();
-    }
-  }
+  fieldError(form, error);
   say(`Not done: ${error.message}`, "error");
-}
-
-function clearErrors(form) {
-  form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
-  form.querySelectorAll(".field-error").forEach((el) => { el.textContent = ""; });
 }
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -75,32 +34,8 @@ function show(view) {
   for (const id of ["signed-out", "not-admin", "console"]) $(`#${id}`).hidden = id !== view;
 }
 
-// Tabs: arrow keys move between them (WAI-ARIA tabs pattern, automatic activation).
+// Tabs: each loads its panel when selected.
 const loaders = {};
-function selectTab(tab, focus) {
-  for (const other of document.querySelectorAll('[role="tab"]')) {
-    const selected = other === tab;
-    other.setAttribute("aria-selected", String(selected));
-    other.tabIndex = selected ? 0 : -1;
-    $(`#${other.getAttribute("aria-controls")}`).hidden = !selected;
-  }
-  if (focus) tab.focus();
-  const load = loaders[tab.id];
-  if (load) load();
-}
-
-function setUpTabs() {
-  const tabs = [...document.querySelectorAll('[role="tab"]')];
-  tabs.forEach((tab, i) => {
-    tab.addEventListener("click", () => selectTab(tab, false));
-    tab.addEventListener("keydown", (event) => {
-      const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[event.key];
-      if (next === undefined) return;
-      event.preventDefault();
-      selectTab(tabs[(next + tabs.length) % tabs.length], true);
-    });
-  });
-}
 
 // Settings.
 async function loadSettings() {
@@ -355,15 +290,6 @@ async function loadDeploy() {
   } catch (error) { failed(error); }
 }
 
-function setUpTheme() {
-  const button = $("#theme");
-  const apply = (dark) => {
-    document.documentElement.dataset.theme = dark ? "dark" : "light";
-    button.setAttribute("aria-pressed", String(dark));
-  };
-  apply(window.matchMedia("(prefers-color-scheme: dark)").matches);
-  button.addEventListener("click", () => apply(button.getAttribute("aria-pressed") !== "true"));
-}
 
 // CRM records: a CSV import (a dry run first) and its report.
 async function importRecords(event) {
@@ -505,7 +431,7 @@ async function addWebhook(event) {
 
 async function start() {
   setUpTheme();
-  setUpTabs();
+  setUpTabs((tab) => loaders[tab.id] && loaders[tab.id]());
   loaders["tab-settings"] = loadSettings;
   loaders["tab-people"] = () => loadPeople();
   loaders["tab-sync"] = () => loadSync();

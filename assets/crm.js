@@ -3,30 +3,9 @@
 // session is the console's HttpOnly cookie (this script never sees it); every request is
 // same-origin. Plain ES2020, no dependencies: the page is served by the server binary itself.
 
-const $ = (selector) => document.querySelector(selector);
+import { $, api, say, fieldError, clearErrors, setUpTheme, setUpTabs } from "./page.js";
+
 const KINDS = { contact: "Contact", account: "Account", lead: "Lead", opportunity: "Opportunity" };
-
-class ApiFailure extends Error {
-  constructor(status, body) {
-    super((body && body.message) || `the server answered ${status}`);
-    this.status = status;
-    this.field = body && body.field;
-  }
-}
-
-async function api(path, { method = "GET" } = {}) {
-  const response = await fetch(path, { method, credentials: "same-origin", headers: { accept: "application/json" } });
-  if (response.status === 204) return null;
-  const data = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiFailure(response.status, data);
-  return data;
-}
-
-function say(text, kind = "") {
-  const status = $("#status");
-  status.textContent = text;
-  status.className = `status ${kind}`;
-}
 
 function show(view) {
   $("#loading").hidden = true;
@@ -35,21 +14,8 @@ function show(view) {
 
 function failed(error, form) {
   if (error.status === 401) return show("signed-out");
-  if (form && error.field) {
-    const input = form.querySelector(`[name="${CSS.escape(error.field)}"]`);
-    const slot = input && form.querySelector(`#${CSS.escape(`${input.id}-error`)}`);
-    if (slot) {
-      input.setAttribute("aria-invalid", "true");
-      slot.textContent = error.message;
-      input.focus();
-    }
-  }
+  fieldError(form, error);
   say(`Not done: ${error.message}`, "error");
-}
-
-function clearErrors(form) {
-  form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
-  form.querySelectorAll(".field-error").forEach((el) => { el.textContent = ""; });
 }
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -58,39 +24,6 @@ const day = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: 
 function shownTime(text) {
   if (!text) return "—";
   return text.length === 10 ? day.format(new Date(`${text}T00:00:00Z`)) : when.format(new Date(text));
-}
-
-function setUpTabs() {
-  const tabs = [...document.querySelectorAll('[role="tab"]')];
-  const select = (tab, focus) => {
-    for (const other of tabs) {
-      const selected = other === tab;
-      other.setAttribute("aria-selected", String(selected));
-      other.tabIndex = selected ? 0 : -1;
-      $(`#${other.getAttribute("aria-controls")}`).hidden = !selected;
-    }
-    if (focus) tab.focus();
-    if (tab.id === "tab-calendars") loadCalendars();
-  };
-  tabs.forEach((tab, i) => {
-    tab.addEventListener("click", () => select(tab, false));
-    tab.addEventListener("keydown", (event) => {
-      const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[event.key];
-      if (next === undefined) return;
-      event.preventDefault();
-      select(tabs[(next + tabs.length) % tabs.length], true);
-    });
-  });
-}
-
-function setUpTheme() {
-  const button = $("#theme");
-  const apply = (dark) => {
-    document.documentElement.dataset.theme = dark ? "dark" : "light";
-    button.setAttribute("aria-pressed", String(dark));
-  };
-  apply(window.matchMedia("(prefers-color-scheme: dark)").matches);
-  button.addEventListener("click", () => apply(button.getAttribute("aria-pressed") !== "true"));
 }
 
 /// One meeting as a timeline line: when, what, who saved it (on whose behalf), the records.
@@ -240,7 +173,7 @@ async function showCalendar(event) {
 
 async function start() {
   setUpTheme();
-  setUpTabs();
+  setUpTabs((tab) => { if (tab.id === "tab-calendars") loadCalendars(); });
   $("#search-form").addEventListener("submit", (event) => { event.preventDefault(); search(); });
   $("#records-more").addEventListener("click", () => search(true));
   $("#timeline-more").addEventListener("click", () => loadTimeline().catch(failed));

@@ -6,6 +6,7 @@
 use liaison_domain::api::{CalendarEvent, CalendarEvents, CrmCalendar, Person};
 
 use super::error::RecordError;
+use super::present;
 use super::service::{Reader, Records};
 use crate::clock::{from_rfc3339, now_ms, to_rfc3339};
 use crate::store::{CalendarEventRow, CalendarEventsQuery};
@@ -136,21 +137,13 @@ fn day_text(ms: i64) -> String {
 
 /// A meeting as the calendar shows it; another's private meeting keeps its subject to itself.
 fn present(row: &CalendarEventRow, organizer: &str, own: bool) -> CalendarEvent {
-    let (start, end, is_all_day) = match (row.starts_at_ms, row.ends_at_ms) {
-        (Some(start), Some(end)) => (to_rfc3339(start), to_rfc3339(end), false),
-        _ => (
-            row.start_date.clone().unwrap_or_default(),
-            row.end_date.clone().unwrap_or_default(),
-            true,
-        ),
-    };
+    let (start, end, is_all_day) = present::span(
+        (row.starts_at_ms, row.ends_at_ms),
+        (&row.start_date, &row.end_date),
+    );
     CalendarEvent {
         event_id: row.event_id.clone(),
-        subject: if row.is_private && !own {
-            "Private appointment".to_owned()
-        } else {
-            row.subject.clone()
-        },
+        subject: present::subject(&row.subject, row.is_private, own),
         start,
         end,
         is_all_day,

@@ -47,23 +47,41 @@ pub fn detail(
     }
 }
 
+/// A meeting's start and end as the API writes them — RFC 3339 instants, or the dates of an
+/// all-day one — and whether it is all-day.
+pub fn span(
+    (starts_at_ms, ends_at_ms): (Option<i64>, Option<i64>),
+    (start_date, end_date): (&Option<String>, &Option<String>),
+) -> (String, String, bool) {
+    match (starts_at_ms, ends_at_ms) {
+        (Some(start), Some(end)) => (to_rfc3339(start), to_rfc3339(end), false),
+        _ => (
+            start_date.clone().unwrap_or_default(),
+            end_date.clone().unwrap_or_default(),
+            true,
+        ),
+    }
+}
+
+/// A meeting's subject for a reader: a private one's only for its Organizer (`own`).
+pub fn subject(subject: &str, is_private: bool, own: bool) -> String {
+    if is_private && !own {
+        "Private appointment".to_owned()
+    } else {
+        subject.to_owned()
+    }
+}
+
 /// One meeting of a record's history; a private one shows its subject to its Organizer only.
 pub fn event(row: &RecordEventRow, reader: &UserId) -> RecordEvent {
-    let (start, end) = match (row.starts_at_ms, row.ends_at_ms) {
-        (Some(start), Some(end)) => (to_rfc3339(start), to_rfc3339(end)),
-        _ => (
-            row.start_date.clone().unwrap_or_default(),
-            row.end_date.clone().unwrap_or_default(),
-        ),
-    };
+    let (start, end, _) = span(
+        (row.starts_at_ms, row.ends_at_ms),
+        (&row.start_date, &row.end_date),
+    );
     let own = row.organizer_id == reader.as_str();
     RecordEvent {
         event_id: row.event_id.clone(),
-        subject: if row.is_private && !own {
-            "Private appointment".to_owned()
-        } else {
-            row.subject.clone()
-        },
+        subject: subject(&row.subject, row.is_private, own),
         start,
         end,
         organizer: row.organizer_mailbox.clone(),

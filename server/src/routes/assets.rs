@@ -47,6 +47,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../assets/crm.js"),
     ),
     (
+        "page.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../assets/page.js"),
+    ),
+    (
         "site.css",
         "text/css; charset=utf-8",
         include_bytes!("../../../assets/site.css"),

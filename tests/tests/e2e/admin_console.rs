@@ -17,15 +17,25 @@ use serde_json::json;
 
 /// Opens the console and signs in as `mailbox` by redirect, through the identity platform.
 pub(crate) async fn sign_in(app: &TestApp, client: &Client, mailbox: &str) {
+    sign_in_at(app, client, mailbox, "/admin").await;
+}
+
+/// Opens `page` (the console, or the CRM page) and signs in as `mailbox` by redirect; the
+/// browser comes back to `page`.
+pub(crate) async fn sign_in_at(app: &TestApp, client: &Client, mailbox: &str, page: &str) {
     client
-        .goto(&format!("{}/admin", public_url(app)))
+        .goto(&format!("{}{page}", public_url(app)))
         .await
         .unwrap();
-    click(client, "#signed-out a[href='/admin/sign-in']").await;
+    click(client, &format!("#signed-out a[href='{page}/sign-in']")).await;
     click(client, &format!("input[name=user][value='{mailbox}']")).await;
     click(client, "#accept").await;
     let who = text_when(client, "#who", |t| t.contains(mailbox)).await;
     assert!(who.contains(mailbox), "signed in: {who}");
+    assert!(
+        client.current_url().await.unwrap().path().ends_with(page),
+        "back on {page}"
+    );
 }
 
 async fn visible(client: &Client, css: &str) -> bool {

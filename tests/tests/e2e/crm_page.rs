@@ -3,30 +3,16 @@
 //! behalf, when — and the Organizers' CRM calendars shared with them. By keyboard; and the
 //! calendars API refuses those a calendar is not shared with as "not found".
 
+use fantoccini::Locator;
 use fantoccini::key::Key;
-use fantoccini::{Client, Locator};
-use liaison_e2e::pane::{click, focused, press, public_url, text_when};
+use liaison_e2e::pane::{click, focused, press, text_when};
 use liaison_e2e::people::items::OLGAS_REVIEW;
 use liaison_e2e::people::{ANN, OLGA, OTTO, fiona, save, seeded_item};
 use liaison_e2e::test_db::backends;
 use liaison_e2e::{Browser, TestApp, require_built_task_pane};
 use reqwest::StatusCode;
 
-async fn sign_in(app: &TestApp, client: &Client, mailbox: &str) {
-    client
-        .goto(&format!("{}/crm", public_url(app)))
-        .await
-        .unwrap();
-    click(client, "#signed-out a[href='/crm/sign-in']").await;
-    click(client, &format!("input[name=user][value='{mailbox}']")).await;
-    click(client, "#accept").await;
-    let who = text_when(client, "#who", |t| t.contains(mailbox)).await;
-    assert!(who.contains(mailbox), "signed in: {who}");
-    assert!(
-        client.current_url().await.unwrap().path().ends_with("/crm"),
-        "back on the CRM page"
-    );
-}
+use crate::admin_console::sign_in_at;
 
 #[tokio::test]
 async fn a_records_timeline_shows_the_meeting_ann_saved_for_olga() {
@@ -44,7 +30,7 @@ async fn a_records_timeline_shows_the_meeting_ann_saved_for_olga() {
 
     let browser = Browser::start().await;
     let client = browser.client();
-    sign_in(&app, client, ANN).await;
+    sign_in_at(&app, client, ANN, "/crm").await;
     // Search by keyboard: the query, Enter; then open Nancy's record.
     let q = client.find(Locator::Css("#search-q")).await.unwrap();
     q.send_keys("nancy").await.unwrap();

@@ -11,7 +11,7 @@
 
 use liaison_domain::api::{CrmRecord, RecordKind};
 
-use super::db::{Pool, sql};
+use super::db::{Pool, Sql, sql};
 use super::escape_like;
 use super::records::{RECORD_COLUMNS, VISIBLE_TO_VIEWER, records};
 use crate::store::crm::RecordQuery;
@@ -66,6 +66,23 @@ struct WordsPlan<'a> {
     words: &'a [String],
     counts: &'a [i64],
     anchor: usize,
+}
+
+/// `text` with the parameters both plans share bound: the tenant ($1), the viewer ($2), the
+/// kind ($3) and the cursor (name $4, id $5).
+fn searching<'a>(
+    text: String,
+    tenant_id: &'a TenantId,
+    viewer_id: &'a UserId,
+    query: &'a RecordQuery,
+) -> Sql<'a> {
+    let after = query.after.as_ref();
+    sql(text)
+        .bind(tenant_id)
+        .bind(viewer_id)
+        .bind(query.kind.map(RecordKind::as_str))
+        .bind(after.map(|a| a.name.as_str()))
+        .bind(after.map(|a| a.id.as_str()))
 }
 
 /// The bounds of the words that start with `prefix`.
@@ -126,14 +143,8 @@ async fn by_words(
          SELECT {RECORD_COLUMNS} FROM c JOIN crm_records r \
          ON r.tenant_id = $1 AND r.id = c.record_id ORDER BY c.name, c.record_id"
     ));
-    let after = query.after.as_ref();
     let (from, to) = range(&words[anchor]);
-    let mut statement = sql(text)
-        .bind(tenant_id)
-        .bind(viewer_id)
-        .bind(query.kind.map(RecordKind::as_str))
-        .bind(after.map(|a| a.name.as_str()))
-        .bind(after.map(|a| a.id.as_str()))
+    let mut statement = searching(text, tenant_id, viewer_id, query)
         .bind(from)
         .bind(to)
         .bind(i64::from(query.limit));
@@ -163,14 +174,7 @@ async fn by_name(
         text.push_str(&format!(" AND r.search_text LIKE ${} ESCAPE '\\'", n + 7));
     }
     text.push_str(" ORDER BY r.name, r.id LIMIT $6");
-    let after = query.after.as_ref();
-    let mut statement = sql(text)
-        .bind(tenant_id)
-        .bind(viewer_id)
-        .bind(query.kind.map(RecordKind::as_str))
-        .bind(after.map(|a| a.name.as_str()))
-        .bind(after.map(|a| a.id.as_str()))
-        .bind(i64::from(query.limit));
+    let mut statement = searching(text, tenant_id, viewer_id, query).bind(i64::from(query.limit));
     for word in words {
         statement = statement.bind(format!("% {}%", escape_like(word)));
     }
