@@ -281,10 +281,15 @@ impl Run<'_> {
                 (None, Some(external)) => by_external.get(external),
                 (None, None) => None,
             };
-            let (base, record_id, was_there) = match (earlier, stored) {
+            let (base, record_id, was_there, owner_id) = match (earlier, stored) {
                 (Some(at), _) => {
                     let (_, write) = &writes[at];
-                    (write.fields.clone(), write.id.clone(), write.existing)
+                    (
+                        write.fields.clone(),
+                        write.id.clone(),
+                        write.existing,
+                        write.owner_id.clone(),
+                    )
                 }
                 (None, Some(record)) if record.deleted => {
                     self.reject(
@@ -294,11 +299,17 @@ impl Run<'_> {
                     );
                     continue;
                 }
-                (None, Some(record)) => (record.fields.clone(), record.id.clone(), true),
+                (None, Some(record)) => (
+                    record.fields.clone(),
+                    record.id.clone(),
+                    true,
+                    record.owner_id.clone(),
+                ),
                 (None, None) => (
                     RecordFields::empty(self.kind),
                     uuid::Uuid::now_v7().to_string(),
                     false,
+                    self.admin.id.clone(),
                 ),
             };
             let creating = earlier.is_none() && !was_there;
@@ -313,6 +324,7 @@ impl Run<'_> {
                 id: record_id,
                 fields,
                 existing: was_there,
+                owner_id,
             };
             match earlier {
                 Some(at) => writes[at] = (line, write),

@@ -60,6 +60,8 @@ pub struct ImportWrite {
     pub id: String,
     pub fields: RecordFields,
     pub existing: bool,
+    /// Its owner: the one it has, or for a new one the importer.
+    pub owner_id: UserId,
 }
 
 /// Builds the answer a create gives (kept under its idempotency key).

@@ -52,8 +52,14 @@ impl CrmStore for SqlStore {
         .execute(&mut tx)
         .await?;
         let text = record.search_text();
-        super::record_words::write(&mut tx, tenant_id, &[(record.id.as_str(), &text)], false)
-            .await?;
+        let words = super::record_words::WordsOf {
+            id: &record.id,
+            search_text: &text,
+            name: &record.name,
+            owner_id: record.owner_id.as_str(),
+            kind: record.kind.as_str(),
+        };
+        super::record_words::write(&mut tx, tenant_id, &[words], false).await?;
         if let Some(email) = record.email.as_deref().and_then(email_address) {
             sql(
                 "INSERT INTO crm_record_emails (tenant_id, record_id, email, position) \

@@ -5,6 +5,7 @@
 use liaison_domain::api::{LeadStatus, OpportunityStage, RecordKind};
 
 use super::db::{Pool, Tx, Value, sql};
+use super::record_words::WordsOf;
 use super::rows::{Kind, Rows};
 use super::{SqlStore, audit, changes, placeholders, record_words};
 use crate::clock::now_ms;
@@ -211,9 +212,19 @@ impl SqlStore {
             statement.execute(&mut tx).await?;
         }
         write_addresses(&mut tx, postgres, tenant_id, batch).await?;
-        let texts: Vec<(&str, &str)> = texts.iter().map(|(id, t)| (*id, t.as_str())).collect();
+        let words: Vec<WordsOf> = batch
+            .iter()
+            .zip(&texts)
+            .map(|(write, (id, text))| WordsOf {
+                id,
+                search_text: text,
+                name: &write.fields.name,
+                owner_id: write.owner_id.as_str(),
+                kind: write.fields.kind.as_str(),
+            })
+            .collect();
         let replacing = batch.iter().any(|w| w.existing);
-        record_words::write(&mut tx, tenant_id, &texts, replacing).await?;
+        record_words::write(&mut tx, tenant_id, &words, replacing).await?;
         audit::append(&mut tx, audit_entry).await?;
         let changed: Vec<Change> = batch
             .iter()

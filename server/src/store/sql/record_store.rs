@@ -6,6 +6,7 @@ use liaison_domain::api::{LeadStatus, OpportunityStage, RecordFields, RecordKind
 
 use super::db::{Pool, Tx, sql};
 use super::events::{claim_key, replay, store_response};
+use super::record_words::WordsOf;
 use super::{SqlStore, audit, changes, record_words, shares};
 use crate::clock::now_ms;
 use crate::store::audit::AuditEntry;
@@ -278,7 +279,15 @@ async fn create(
     .execute(&mut tx)
     .await?;
     write_emails(&mut tx, tenant_id, id, &fields.emails).await?;
-    record_words::write(&mut tx, tenant_id, &[(id, &search_words(fields))], false).await?;
+    let text = search_words(fields);
+    let words = WordsOf {
+        id,
+        search_text: &text,
+        name: &fields.name,
+        owner_id: owner_id.as_str(),
+        kind: fields.kind.as_str(),
+    };
+    record_words::write(&mut tx, tenant_id, &[words], false).await?;
     audit::append(&mut tx, audit_entry).await?;
     let written = read(&mut tx, tenant_id, id, owner_id)
         .await?
@@ -344,12 +353,13 @@ impl RecordStore for SqlStore {
         audit_entry: &AuditEntry,
     ) -> Result<RecordWrite, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let changed = sql(
+        let owner: Option<String> = sql(
             "UPDATE crm_records SET name = $1, email = $2, company = $3, \
              search_text = $4, phone = $5, account_id = $6, domain = $7, stage = $8, \
              amount_minor = $9, currency = $10, close_date = $11, lead_status = $12, \
              external_id = $13, version = version + 1, updated_at_ms = $14, updated_by_id = $15 \
-             WHERE tenant_id = $16 AND id = $17 AND version = $18 AND deleted_at_ms IS NULL",
+             WHERE tenant_id = $16 AND id = $17 AND version = $18 AND deleted_at_ms IS NULL \
+             RETURNING owner_id",
         )
         .bind(&fields.name)
         .bind(fields.emails.first().map(String::as_str))
@@ -369,15 +379,23 @@ impl RecordStore for SqlStore {
         .bind(tenant_id)
         .bind(id)
         .bind(expected)
-        .execute(&mut tx)
+        .fetch_optional_scalar(&mut tx)
         .await?;
-        if changed == 0 {
+        let Some(owner_id) = owner else {
             let why = why_not(&mut tx, tenant_id, id, actor_id).await?;
             tx.rollback().await?;
             return Ok(why);
-        }
+        };
         write_emails(&mut tx, tenant_id, id, &fields.emails).await?;
-        record_words::write(&mut tx, tenant_id, &[(id, &search_words(fields))], true).await?;
+        let text = search_words(fields);
+        let words = WordsOf {
+            id,
+            search_text: &text,
+            name: &fields.name,
+            owner_id: &owner_id,
+            kind: fields.kind.as_str(),
+        };
+        record_words::write(&mut tx, tenant_id, &[words], true).await?;
         done(
             tx,
             (tenant_id, id, actor_id),
@@ -447,13 +465,28 @@ impl RecordStore for SqlStore {
             tx.rollback().await?;
             return Ok(RecordWrite::Missing);
         }
-        let text: String =
-            sql("SELECT search_text FROM crm_records WHERE tenant_id = $1 AND id = $2")
-                .bind(tenant_id)
-                .bind(id)
-                .fetch_scalar(&mut tx)
-                .await?;
-        record_words::write(&mut tx, tenant_id, &[(id, &text)], false).await?;
+        #[derive(sqlx::FromRow)]
+        struct Restored {
+            search_text: String,
+            name: String,
+            owner_id: String,
+            kind: String,
+        }
+        let restored: Restored = sql("SELECT search_text, name, owner_id, kind FROM crm_records \
+             WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(&mut tx)
+        .await?
+        .ok_or_else(|| StoreError::Setup("a record restored is not there".into()))?;
+        let words = WordsOf {
+            id,
+            search_text: &restored.search_text,
+            name: &restored.name,
+            owner_id: &restored.owner_id,
+            kind: &restored.kind,
+        };
+        record_words::write(&mut tx, tenant_id, &[words], false).await?;
         done(
             tx,
             (tenant_id, id, actor_id),

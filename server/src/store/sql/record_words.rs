@@ -1,8 +1,8 @@
 //! The record search's index: every word of a record's search text (`crm_record_words`),
 //! written with the record, so the search finds a word's prefix through an index range. The
 //! words are the search text's, so what the index finds is what `LIKE '% word%'` would. Each
-//! word carries its record's name, owner and kind (migration 0023), copied from the record as
-//! it is written: the search filters and sorts on them without reading the records. A deleted
+//! word carries its record's name, owner and kind (migration 0023), given by the writer of the
+//! record with it: the search filters and sorts on them without reading the records. A deleted
 //! record has none ([`remove`]).
 
 use std::collections::HashSet;
@@ -32,12 +32,21 @@ pub(super) async fn remove(tx: &mut Tx, tenant_id: &TenantId, id: &str) -> Resul
     Ok(())
 }
 
-/// Replaces the words of `records` — (id, search text), written already in this transaction —
-/// with their search texts' words.
+/// A record as its words carry it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct WordsOf<'a> {
+    pub id: &'a str,
+    pub search_text: &'a str,
+    pub name: &'a str,
+    pub owner_id: &'a str,
+    pub kind: &'a str,
+}
+
+/// Replaces the words of `records` with their search texts' words.
 pub(super) async fn write(
     tx: &mut Tx,
     tenant_id: &TenantId,
-    records: &[(&str, &str)],
+    records: &[WordsOf<'_>],
     replacing: bool,
 ) -> Result<(), StoreError> {
     if replacing {
@@ -47,30 +56,29 @@ pub(super) async fn write(
                 placeholders(2, chunk.len())
             ))
             .bind(tenant_id);
-            for (id, _) in chunk {
-                statement = statement.bind(*id);
+            for record in chunk {
+                statement = statement.bind(record.id);
             }
             statement.execute(&mut *tx).await?;
         }
     }
-    let mut rows = Rows::new(&[Kind::Text, Kind::Text, Kind::Text]);
-    for (id, text) in records {
-        for word in words(text) {
+    let mut rows = Rows::new(&[Kind::Text; 6]);
+    for record in records {
+        for word in words(record.search_text) {
             rows.push([
                 Value::from(tenant_id.as_str().to_owned()),
                 Value::from(word.to_owned()),
-                Value::from((*id).to_owned()),
+                Value::from(record.id.to_owned()),
+                Value::from(record.name.to_owned()),
+                Value::from(record.owner_id.to_owned()),
+                Value::from(record.kind.to_owned()),
             ]);
         }
     }
     for statement in rows.statements(tx.is_postgres(), |source| {
-        // `WHERE true`: SQLite reads `ON CONFLICT` after a `SELECT` only past a `WHERE`.
         format!(
-            "WITH v(tenant_id, word, record_id) AS ({source}) \
-             INSERT INTO crm_record_words (tenant_id, word, record_id, name, owner_id, kind) \
-             SELECT v.tenant_id, v.word, v.record_id, r.name, r.owner_id, r.kind FROM v \
-             JOIN crm_records r ON r.tenant_id = v.tenant_id AND r.id = v.record_id \
-             WHERE true ON CONFLICT (tenant_id, word, record_id) DO NOTHING"
+            "INSERT INTO crm_record_words (tenant_id, word, record_id, name, owner_id, kind) \
+             {source} ON CONFLICT (tenant_id, word, record_id) DO NOTHING"
         )
     }) {
         statement.execute(&mut *tx).await?;
@@ -110,10 +118,14 @@ async fn backfill(pool: &Pool) -> Result<(), StoreError> {
         tenant_id: String,
         id: String,
         search_text: String,
+        name: String,
+        owner_id: String,
+        kind: String,
     }
     loop {
         let missing: Vec<Missing> = sql(
-            "SELECT r.tenant_id, r.id, r.search_text FROM crm_records r \
+            "SELECT r.tenant_id, r.id, r.search_text, r.name, r.owner_id, r.kind \
+             FROM crm_records r \
              WHERE NOT EXISTS (SELECT 1 FROM crm_record_words w \
              WHERE w.tenant_id = r.tenant_id AND w.record_id = r.id) \
              AND r.search_text <> '' AND r.deleted_at_ms IS NULL \
@@ -127,13 +139,14 @@ async fn backfill(pool: &Pool) -> Result<(), StoreError> {
         let mut tx = pool.begin().await?;
         for record in &missing {
             let tenant_id = TenantId::new(record.tenant_id.clone());
-            write(
-                &mut tx,
-                &tenant_id,
-                &[(record.id.as_str(), record.search_text.as_str())],
-                false,
-            )
-            .await?;
+            let words = WordsOf {
+                id: &record.id,
+                search_text: &record.search_text,
+                name: &record.name,
+                owner_id: &record.owner_id,
+                kind: &record.kind,
+            };
+            write(&mut tx, &tenant_id, &[words], false).await?;
         }
         tx.commit().await?;
     }
