@@ -78,6 +78,9 @@ pub struct DateTimeZone {
 pub struct Recipient {
     #[serde(default)]
     pub email_address: Option<EmailAddress>,
+    /// An attendee's `type`: `required`, `optional` or `resource` (a room or equipment).
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1,6 +1,9 @@
 //! The meeting's people as Graph showed the item to the user — its organizer, then its
 //! attendees, each once — with the contact or lead each one's address matches among the
-//! records the user may see. Nothing for those who may not see the item's details.
+//! records the user may see. Nothing for those who may not see the item's details. Graph's
+//! `attendee` resource gives each one's `emailAddress` ("the name and SMTP address of the
+//! attendee") and `type`; a `resource` (a room, equipment) is nobody to have a record of, and
+//! is left out (learn.microsoft.com/graph/api/resources/attendee).
 
 use liaison_domain::api::{Attendee, email_address};
 
@@ -49,7 +52,11 @@ impl Items {
 /// [`MAX_ATTENDEES`].
 fn people(event: &GraphEvent) -> Vec<Attendee> {
     let organizer = event.organizer.iter().map(|r| (r, true));
-    let attendees = event.attendees.iter().map(|r| (r, false));
+    let attendees = event
+        .attendees
+        .iter()
+        .filter(|r| r.kind.as_deref() != Some("resource"))
+        .map(|r| (r, false));
     let mut people: Vec<Attendee> = Vec::new();
     for (recipient, is_organizer) in organizer.chain(attendees) {
         let Some((address, name)) = named_address(recipient) else {
@@ -87,7 +94,8 @@ mod tests {
                 { "type": "required", "emailAddress": { "name": "Olga", "address": "olga@contoso.com" } },
                 { "type": "required", "emailAddress": { "name": "Ada", "address": "ADA@analytical.example" } },
                 { "type": "optional", "emailAddress": { "name": "No address" } },
-                { "type": "resource", "emailAddress": { "address": "not an address" } }
+                { "type": "optional", "emailAddress": { "address": "not an address" } },
+                { "type": "resource", "emailAddress": { "name": "Room 1", "address": "room1@contoso.com" } }
             ]
         }))
         .unwrap();
