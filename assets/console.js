@@ -3,7 +3,7 @@
 // and the browser adds the Origin header the server checks on changes. Plain ES2020, no
 // dependencies: the page is served by the server binary itself.
 
-import { $, api, ApiFailure, say, fieldError, clearErrors, setUpTheme, setUpTabs } from "./page.js";
+import { $, api, ApiFailure, say, fieldError, clearErrors, setUpTheme, setUpTabs, signedIn } from "./page.js";
 
 const COLOURS = ["Red", "Orange", "Brown", "Yellow", "Green", "Teal", "Olive", "Blue", "Purple",
   "Cranberry", "Steel", "Dark steel", "Gray", "Dark gray", "Black", "Dark red", "Dark orange",
@@ -447,17 +447,8 @@ async function start() {
   $("#diagnose-form").addEventListener("submit", diagnose);
   $("#import-form").addEventListener("submit", importRecords);
   $("#webhook-form").addEventListener("submit", addWebhook);
-  $("#sign-out").addEventListener("click", async () => {
-    try { await api("/api/admin/session", { method: "DELETE" }); } catch (_) { /* signed out already */ }
-    show("signed-out");
-    $("#who").textContent = "";
-    $("#sign-out").hidden = true;
-    say("Signed out.");
-  });
   try {
-    const me = await api("/api/admin/me");
-    $("#who").textContent = `${me.displayName} (${me.mailbox})`;
-    $("#sign-out").hidden = false;
+    const me = await signedIn(() => show("signed-out"));
     if (!me.isAdmin) return show("not-admin");
     show("console");
     await loadSettings();

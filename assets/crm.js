@@ -3,7 +3,7 @@
 // session is the console's HttpOnly cookie (this script never sees it); every request is
 // same-origin. Plain ES2020, no dependencies: the page is served by the server binary itself.
 
-import { $, api, say, fieldError, clearErrors, setUpTheme, setUpTabs } from "./page.js";
+import { $, api, say, fieldError, clearErrors, setUpTheme, setUpTabs, signedIn } from "./page.js";
 
 const KINDS = { contact: "Contact", account: "Account", lead: "Lead", opportunity: "Opportunity" };
 
@@ -178,17 +178,8 @@ async function start() {
   $("#records-more").addEventListener("click", () => search(true));
   $("#timeline-more").addEventListener("click", () => loadTimeline().catch(failed));
   $("#calendar-form").addEventListener("submit", showCalendar);
-  $("#sign-out").addEventListener("click", async () => {
-    try { await api("/api/admin/session", { method: "DELETE" }); } catch (_) { /* signed out already */ }
-    show("signed-out");
-    $("#who").textContent = "";
-    $("#sign-out").hidden = true;
-    say("Signed out.");
-  });
   try {
-    const me = await api("/api/admin/me");
-    $("#who").textContent = `${me.displayName} (${me.mailbox})`;
-    $("#sign-out").hidden = false;
+    await signedIn(() => show("signed-out"));
     show("crm");
     await search();
   } catch (error) { failed(error); }

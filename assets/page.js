@@ -53,6 +53,22 @@ export function clearErrors(form) {
   form.querySelectorAll(".field-error").forEach((el) => { el.textContent = ""; });
 }
 
+/// The signed-in person (`/api/admin/me`), named in the bar, with Sign out wired to end the
+/// session and `signedOut()` the page; a failure is the caller's (401: not signed in).
+export async function signedIn(signedOut) {
+  $("#sign-out").addEventListener("click", async () => {
+    try { await api("/api/admin/session", { method: "DELETE" }); } catch (_) { /* signed out already */ }
+    signedOut();
+    $("#who").textContent = "";
+    $("#sign-out").hidden = true;
+    say("Signed out.");
+  });
+  const me = await api("/api/admin/me");
+  $("#who").textContent = `${me.displayName} (${me.mailbox})`;
+  $("#sign-out").hidden = false;
+  return me;
+}
+
 /// The theme toggle: the system's theme first, then the person's choice.
 export function setUpTheme() {
   const button = $("#theme");
