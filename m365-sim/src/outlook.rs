@@ -26,6 +26,8 @@ pub struct NewMeeting {
     pub location: String,
     /// The attendees' addresses.
     pub attendees: Vec<String>,
+    /// What free/busy shows: `busy` (the default), `free`, `tentative`, `oof`…
+    pub show_as: String,
 }
 
 impl NewMeeting {
@@ -38,7 +40,14 @@ impl NewMeeting {
             sensitivity: "normal".to_owned(),
             location: String::new(),
             attendees: Vec::new(),
+            show_as: "busy".to_owned(),
         }
+    }
+
+    /// What free/busy shows for it (`free`, `tentative`, `busy`, `oof`, `workingElsewhere`).
+    pub fn show_as(mut self, status: &str) -> Self {
+        status.clone_into(&mut self.show_as);
+        self
     }
 
     /// An attendee, by address.
@@ -127,6 +136,8 @@ impl Outlook<'_> {
                 creator_name: creator.display_name.clone(),
                 attendees: meeting.attendees.clone(),
                 sensitivity: meeting.sensitivity.clone(),
+                show_as: meeting.show_as.clone(),
+                body: String::new(),
                 categories: meeting.categories.clone(),
                 kind: "singleInstance",
                 series_master_id: None,

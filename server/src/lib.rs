@@ -32,6 +32,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod booking;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -22,9 +22,9 @@ use crate::http::pane_files::{PaneFiles, serve_embedded};
 use crate::http::rate_limit::{RouteClass, limit_route_class};
 use crate::routes::openapi::ApiDoc;
 use crate::routes::{
-    admin, admin_consent, assets, connections, console, crm, crm_calendars, crm_import,
-    crm_webhooks, diagnostics, fallback, graph_webhooks, health, home, items, manifest, me,
-    metrics, openapi, pages, permissions, records, sign_in, sync, taskpane,
+    admin, admin_consent, assets, booking_links, booking_page, connections, console, crm,
+    crm_calendars, crm_import, crm_webhooks, diagnostics, fallback, graph_webhooks, health, home,
+    items, manifest, me, metrics, openapi, pages, permissions, records, sign_in, sync, taskpane,
 };
 use crate::state::AppState;
 
@@ -104,6 +104,14 @@ where
         .routes(routes!(crm_webhooks::delete_webhook))
         .routes(routes!(crm_webhooks::list_dead_letters))
         .routes(routes!(crm_webhooks::replay_dead_letter))
+        .routes(routes!(
+            booking_links::list_links,
+            booking_links::create_link
+        ))
+        .routes(routes!(booking_links::free_slots))
+        .routes(routes!(booking_links::revoke_link))
+        .routes(routes!(booking_links::admin_list_links))
+        .routes(routes!(booking_links::admin_revoke_link))
         .routes(routes!(connections::connect_google))
         .routes(routes!(connections::confirm_google))
         .routes(routes!(connections::check_microsoft))
@@ -161,6 +169,15 @@ pub fn build(
         .route_layer(limited(RouteClass::SignIn))
         .route_layer(middleware::from_fn(navigations_only));
 
+    // The public booking pages: no session (the link's secret is the credential), limited per
+    // client here and per link in the handler.
+    let booking_pages = Router::new()
+        .route(
+            "/book/{secret}",
+            get(booking_page::show).post(booking_page::book),
+        )
+        .route_layer(limited(RouteClass::Booking));
+
     let router = Router::new()
         .route("/", get(home::get_home))
         .route("/admin", get(console::get_console))
@@ -173,6 +190,7 @@ pub fn build(
         .route("/taskpane.html", get(taskpane::get_task_pane))
         .route("/assets/{name}", get(assets::get_asset))
         .merge(sign_in_pages)
+        .merge(booking_pages)
         .route("/auth/dialog.js", get(pages::get_dialog_js))
         .route("/permissions", get(pages::get_permissions_page))
         .route(
@@ -201,7 +219,7 @@ pub fn build(
             // Failures are logged once, where they happen (`ApiError`), not again here.
             TraceLayer::new_for_http()
                 .make_span_with(|req: &axum::extract::Request| {
-                    tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+                    tracing::debug_span!("request", method = %req.method(), path = %logged_path(req.uri().path()))
                 })
                 .on_failure(()),
         )
@@ -211,6 +229,16 @@ pub fn build(
         )
         .layer(middleware::from_fn(measure))
         .with_state(state)
+}
+
+/// A path as logs show it: a booking link's secret (`/book/{secret}`) is a credential, and
+/// never written down.
+fn logged_path(path: &str) -> &str {
+    if path.starts_with("/book/") {
+        "/book/{secret}"
+    } else {
+        path
+    }
 }
 
 #[cfg(test)]

@@ -149,6 +149,7 @@ impl Application {
             graph,
             tokens,
             items: items.clone(),
+            bookings: Arc::new(crate::booking::Bookings::new(items.clone())),
             accounts: Arc::new(Accounts {
                 identity: store.clone(),
                 audit: store.clone(),

@@ -44,6 +44,7 @@ pub struct AppState {
     pub tokens: Arc<TokenSource>,
     pub sign_in: Arc<SignIn>,
     pub items: Arc<Items>,
+    pub bookings: Arc<crate::booking::Bookings>,
     pub crm_events: Arc<CrmEvents>,
     pub records: Arc<Records>,
     pub webhooks: Arc<Webhooks>,

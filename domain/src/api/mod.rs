@@ -6,6 +6,7 @@
 mod admin;
 mod admin_sync;
 mod admin_users;
+mod booking;
 mod calendars;
 mod imports;
 mod items;
@@ -19,6 +20,10 @@ use serde::{Deserialize, Serialize};
 pub use admin::{AuditLine, AuditPage, ConsoleUser, Deployment, Diagnosis, OrgSettings, ScopeLine};
 pub use admin_sync::{StoppedSync, SyncOverview, SyncSessionLine};
 pub use admin_users::{AdminUser, DelegateOf, OrganizerState, UserPage};
+pub use booking::{
+    BookingKind, BookingLink, BookingLinkCreated, BookingLinkRequest, BookingLinks, BookingOffer,
+    FreeSlots, FreeSlotsRequest, Slot, WorkingHours,
+};
 pub use calendars::{CalendarEvent, CalendarEvents, CrmCalendar};
 pub use imports::{ChangeLine, ChangePage, ImportColumn, ImportLineError, ImportReport};
 pub use items::{
@@ -105,6 +110,10 @@ pub enum ErrorCode {
     PreconditionRequired,
     /// A webhook's receiver refused what was delivered, or could not be reached.
     ReceiverFailed,
+    /// A booking link's From is neither the caller nor an Organizer they may act for.
+    FromNotYours,
+    /// The booking link expired or was withdrawn.
+    LinkInactive,
     /// Something failed on the server; the cause is logged, never sent.
     Internal,
 }
@@ -143,6 +152,8 @@ crate::wire_names!(ErrorCode {
     PreconditionFailed => "precondition_failed",
     PreconditionRequired => "precondition_required",
     ReceiverFailed => "receiver_failed",
+    FromNotYours => "from_not_yours",
+    LinkInactive => "link_inactive",
     Internal => "internal",
 });
 

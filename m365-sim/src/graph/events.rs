@@ -99,8 +99,17 @@ pub struct EventWrite {
     location: Option<LocationWrite>,
     categories: Option<Vec<String>>,
     sensitivity: Option<String>,
+    show_as: Option<String>,
+    body: Option<BodyWrite>,
     transaction_id: Option<String>,
     attendees: Option<Vec<Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BodyWrite {
+    #[serde(default)]
+    content: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -189,6 +198,9 @@ pub async fn create_event(
             .filter_map(|a| a["emailAddress"]["address"].as_str().map(str::to_owned))
             .collect(),
         sensitivity: write.sensitivity.unwrap_or_else(|| "normal".into()),
+        // Graph's default for a new event.
+        show_as: write.show_as.unwrap_or_else(|| "busy".into()),
+        body: write.body.map(|b| b.content).unwrap_or_default(),
         categories: write.categories.unwrap_or_default(),
         kind: "singleInstance",
         series_master_id: None,

@@ -77,13 +77,28 @@ pub async fn get_schedule(
                 return json!({ "scheduleId": address, "availabilityView": "", "scheduleItems": [],
                     "error": { "message": "The user is not in the organization.", "responseCode": "ErrorMailRecipientNotFound" } });
             };
+            // Free items are not free/busy's business; the others show with their status
+            // (a recurring series through its occurrences: the master is not a time).
             let busy: Vec<&GraphEvent> = world.events.iter()
-                .filter(|e| e.mailbox == user.id && !e.deleted && e.kind != "seriesMaster" && e.overlaps(&start, &end))
+                .filter(|e| e.mailbox == user.id && !e.deleted && e.kind != "seriesMaster"
+                    && !e.show_as.eq_ignore_ascii_case("free") && e.overlaps(&start, &end))
                 .collect();
+            // availabilityView: "0 = free or working elsewhere, 1 = tentative, 2 = busy,
+            // 3 = out of office" (scheduleInformation); the busiest item of a slot wins.
+            let digit = |e: &GraphEvent| match e.show_as.to_ascii_lowercase().as_str() {
+                "tentative" => '1',
+                "oof" => '3',
+                "workingelsewhere" => '0',
+                _ => '2',
+            };
             let view: String = (0..((to - from + interval - 1) / interval))
                 .map(|slot| {
                     let (a, b) = (from + slot * interval, from + (slot + 1) * interval);
-                    if busy.iter().any(|e| minutes(&e.start) < b && minutes(&e.end) > a) { '2' } else { '0' }
+                    busy.iter()
+                        .filter(|e| minutes(&e.start) < b && minutes(&e.end) > a)
+                        .map(|e| digit(e))
+                        .max()
+                        .unwrap_or('0')
                 })
                 .collect();
             json!({
@@ -91,7 +106,7 @@ pub async fn get_schedule(
                 "availabilityView": view,
                 "scheduleItems": busy.iter().map(|e| json!({
                     "isPrivate": e.is_private(),
-                    "status": "busy",
+                    "status": e.show_as,
                     "start": { "dateTime": format!("{}.0000000", e.start), "timeZone": "UTC" },
                     "end": { "dateTime": format!("{}.0000000", e.end), "timeZone": "UTC" },
                 })).collect::<Vec<_>>(),

@@ -65,10 +65,14 @@ pub enum Operation {
     /// `POST /me/events` and `…/permanentDelete`: the item that shows Exchange's identity of
     /// the caller (`crate::graph::creator`)
     IdentityProbe,
+    /// `POST /me/calendar/getSchedule` (the Organizer's free/busy, for a booking link's page)
+    FreeBusy,
+    /// `POST /me/events` with a `transactionId` (the meeting an invitee books)
+    BookedMeeting,
 }
 
 impl Operation {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::Me,
         Self::CalendarPermissions,
         Self::CalendarViewDelta,
@@ -79,6 +83,8 @@ impl Operation {
         Self::MasterCategories,
         Self::Subscriptions,
         Self::IdentityProbe,
+        Self::FreeBusy,
+        Self::BookedMeeting,
     ];
 
     pub fn scope(self) -> &'static str {
@@ -89,7 +95,9 @@ impl Operation {
             | Self::WriteCategories
             | Self::OwnEvent
             | Self::Subscriptions
-            | Self::IdentityProbe => "Calendars.ReadWrite",
+            | Self::IdentityProbe
+            | Self::FreeBusy
+            | Self::BookedMeeting => "Calendars.ReadWrite",
             Self::MyCalendars | Self::SharedEvent => "Calendars.Read.Shared",
             Self::MasterCategories => "MailboxSettings.ReadWrite",
         }
@@ -98,7 +106,10 @@ impl Operation {
     fn idempotent(self) -> bool {
         // A PATCH that sets the whole category list is safe to repeat; creating a master
         // category is not (a repeat answers 409, which the caller reads as "exists"), nor is
-        // creating a probe item (a repeat after a lost answer would leave one behind).
+        // creating a probe item (a repeat after a lost answer would leave one behind). A
+        // booked meeting is created with a `transactionId`, which Graph documents for exactly
+        // this ("to avoid redundant POST operations in case of client retries"), and getSchedule
+        // only reads.
         !matches!(
             self,
             Self::MasterCategories | Self::Subscriptions | Self::IdentityProbe

@@ -9,4 +9,5 @@ pub mod creator;
 pub mod entry_id;
 pub mod model;
 pub mod retry;
+pub mod schedule;
 pub mod tally;

@@ -11,6 +11,7 @@ use liaison_domain::api::{ErrorBody, ErrorCode};
 use crate::admin::AdminError;
 use crate::auth::connections::TokenError;
 use crate::auth::sign_in::SignInError;
+use crate::booking::BookingError;
 use crate::crm_records::RecordError;
 use crate::items::ItemError;
 use crate::store::StoreError;
@@ -287,6 +288,26 @@ impl From<WebhookError> for ApiError {
             WebhookError::ReceiverFailed(_) => Self::ReceiverFailed(message),
             WebhookError::Sealed(why) => Self::Internal(anyhow::anyhow!("{why}")),
             WebhookError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<BookingError> for ApiError {
+    fn from(error: BookingError) -> Self {
+        let message = error.to_string();
+        match error {
+            BookingError::Item(error) => error.into(),
+            BookingError::Offer(offer) => Self::BadRequest {
+                code: ErrorCode::InvalidValue,
+                message,
+                field: Some(offer.field.into()),
+            },
+            BookingError::FromNotYours(_) => Self::Forbidden {
+                code: ErrorCode::FromNotYours,
+                message,
+            },
+            BookingError::NotFound => Self::NotFound,
+            BookingError::Store(error) => error.into(),
         }
     }
 }

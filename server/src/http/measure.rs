@@ -31,6 +31,7 @@ pub fn route_class(path: &str) -> &'static str {
         ("/admin/consent", "sign_in"),
         ("/admin", "admin_console"),
         ("/dev/", "simulator"),
+        ("/book/", "booking"),
         ("/metrics", "metrics"),
         ("/healthz", "health"),
         ("/manifest", "manifest"),

@@ -32,6 +32,8 @@ pub enum RouteClass {
     Resolve,
     /// Microsoft Graph's change and lifecycle notifications.
     Webhooks,
+    /// The public booking pages (`/book/*`): opening one reads the Organizer's free/busy.
+    Booking,
 }
 
 /// How fast clients may go.
@@ -87,6 +89,10 @@ pub struct RateLimits {
     sign_in: Buckets<IpAddr>,
     resolve: Buckets<IpAddr>,
     webhooks: Buckets<IpAddr>,
+    booking: Buckets<IpAddr>,
+    /// Per booking link, whoever asks: a link passed around cannot make Liaison read the
+    /// Organizer's free/busy faster than this.
+    booking_links: Buckets<String>,
     users: Buckets<String>,
     unknown_bearers: Buckets<IpAddr>,
     /// Clients over their unknown-token budget, until when: refused before any look-up.
@@ -103,6 +109,8 @@ impl RateLimits {
             sign_in: buckets(settings.anonymous),
             resolve: buckets(settings.anonymous),
             webhooks: buckets(settings.anonymous),
+            booking: buckets(settings.anonymous),
+            booking_links: buckets(settings.anonymous),
             users: buckets(settings.per_user),
             unknown_bearers: buckets(unknown),
             refused: Arc::default(),
@@ -121,27 +129,33 @@ impl RateLimits {
             Arc::downgrade(&self.users),
             Arc::downgrade(&self.unknown_bearers),
             Arc::downgrade(&self.refused),
+            Arc::downgrade(&self.booking),
+            Arc::downgrade(&self.booking_links),
         );
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
             loop {
                 tick.tick().await;
-                let (Some(a), Some(b), Some(c), Some(d), Some(e), Some(refused)) = (
+                let (Some(a), Some(b), Some(c), Some(d), Some(e), Some(refused), Some(f), Some(g)) = (
                     weak.0.upgrade(),
                     weak.1.upgrade(),
                     weak.2.upgrade(),
                     weak.3.upgrade(),
                     weak.4.upgrade(),
                     weak.5.upgrade(),
+                    weak.6.upgrade(),
+                    weak.7.upgrade(),
                 ) else {
                     break;
                 };
-                for ip_buckets in [a, b, c, e] {
+                for ip_buckets in [a, b, c, e, f] {
                     ip_buckets.retain_recent();
                     ip_buckets.shrink_to_fit();
                 }
-                d.retain_recent();
-                d.shrink_to_fit();
+                for keyed in [d, g] {
+                    keyed.retain_recent();
+                    keyed.shrink_to_fit();
+                }
                 let now = Instant::now();
                 if let Ok(mut refused) = refused.lock() {
                     refused.retain(|_, until| *until > now);
@@ -155,12 +169,18 @@ impl RateLimits {
             RouteClass::SignIn => &self.sign_in,
             RouteClass::Resolve => &self.resolve,
             RouteClass::Webhooks => &self.webhooks,
+            RouteClass::Booking => &self.booking,
         }
     }
 
     /// `Err(wait)` when `client` must wait before its next request of `class`.
     pub fn check_route(&self, class: RouteClass, client: IpAddr) -> Result<(), Duration> {
         check(self.class(class), &client)
+    }
+
+    /// `Err(wait)` when booking link `secret` was asked for too often of late.
+    pub fn check_booking_link(&self, secret: &str) -> Result<(), Duration> {
+        check(&self.booking_links, &secret.to_owned())
     }
 
     /// `Err(wait)` when the signed-in `user` (tenant and id) must wait.

@@ -32,6 +32,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../assets/icon-128.png"),
     ),
     (
+        "book.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../assets/book.js"),
+    ),
+    (
         "console.css",
         "text/css; charset=utf-8",
         include_bytes!("../../../assets/console.css"),

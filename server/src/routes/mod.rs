@@ -4,6 +4,8 @@
 pub mod admin;
 pub mod admin_consent;
 pub mod assets;
+pub mod booking_links;
+pub mod booking_page;
 pub mod connections;
 pub mod console;
 pub mod crm;

@@ -52,6 +52,12 @@ pub enum AuditAction {
     CrmWebhookDelete,
     /// An administrator delivered a dead letter again.
     CrmWebhookReplay,
+    /// A booking link made (or refused) from the sidebar.
+    BookingLinkCreate,
+    /// A booking link withdrawn by its sender, the Organizer or an administrator.
+    BookingLinkRevoke,
+    /// An invitee booked a meeting through a link (the actor is the link's sender).
+    BookingMade,
 }
 
 liaison_domain::wire_names!(AuditAction {
@@ -84,6 +90,9 @@ liaison_domain::wire_names!(AuditAction {
     CrmWebhookCreate => "crm.webhook.create",
     CrmWebhookDelete => "crm.webhook.delete",
     CrmWebhookReplay => "crm.webhook.replay",
+    BookingLinkCreate => "booking.link.create",
+    BookingLinkRevoke => "booking.link.revoke",
+    BookingMade => "booking.made",
 });
 
 /// One line to write to the audit log.

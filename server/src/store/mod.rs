@@ -9,6 +9,8 @@
 //!   removals. [`SubscriptionStore`] (`subscriptions.rs`): change-notification subscriptions.
 //! - [`ChangeFeed`] (`changes.rs`): the CRM's changes in commit order; [`WebhookStore`]
 //!   (`webhooks.rs`): the webhooks that deliver them, their leases and dead letters.
+//! - [`BookingStore`] (`bookings.rs`): booking links, their bookings, and the claims that let
+//!   one of two invitees racing for a time book it.
 //! - [`CalendarStore`] (`calendars.rs`): the Organizers' CRM calendars as the CRM page reads
 //!   them.
 //! - [`AuditLog`] (`audit.rs`): the append-only audit log.
@@ -26,6 +28,7 @@
 //! by triggers).
 
 mod audit;
+mod bookings;
 mod calendars;
 mod changes;
 mod crm;
@@ -44,6 +47,10 @@ mod webhooks;
 use std::sync::Arc;
 
 pub use audit::{AuditAction, AuditEntry, AuditFilter, AuditLog, AuditRecord, AuditView};
+pub use bookings::{
+    BookingStart, BookingStore, CLAIM_CELL_MS, LinksOf, NewBookingLink, StoredBooking,
+    StoredBookingLink,
+};
 pub use calendars::{CalendarEventRow, CalendarEventsQuery, CalendarStore, ReadableCalendar};
 pub use changes::{Change, ChangeEntity, ChangeFeed, ChangeKind, StoredChange};
 pub use crm::{
@@ -88,6 +95,7 @@ pub trait Store:
     + RecordStore
     + ChangeFeed
     + WebhookStore
+    + BookingStore
     + CalendarStore
     + Maintenance
     + 'static
@@ -104,6 +112,7 @@ impl<T> Store for T where
         + RecordStore
         + ChangeFeed
         + WebhookStore
+        + BookingStore
         + CalendarStore
         + Maintenance
         + 'static

@@ -6,6 +6,7 @@
 mod abuse;
 mod admin;
 mod admin_console;
+mod booking;
 mod crash;
 mod crm_page;
 mod delegate_view;

@@ -7,6 +7,7 @@
 
 mod audit;
 mod auto_link;
+mod bookings;
 mod calendars;
 mod changes;
 mod crm;
