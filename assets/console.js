@@ -429,6 +429,36 @@ async function addWebhook(event) {
   } catch (error) { failed(error, form); }
 }
 
+// Booking links.
+async function loadBookingLinks() {
+  const tbody = $("#booking-table tbody");
+  try {
+    const { links } = await api("/api/admin/booking-links");
+    tbody.textContent = "";
+    if (!links.length) cell(tbody.insertRow(), "No booking links yet.").colSpan = 6;
+    for (const link of links) {
+      const row = tbody.insertRow();
+      row.dataset.link = link.id;
+      cell(row, link.organizer.displayName);
+      const initiator = link.initiator.mailbox === link.organizer.mailbox
+        ? link.initiator.displayName
+        : `${link.initiator.displayName}, on behalf of ${link.organizer.displayName}`;
+      cell(row, initiator);
+      cell(row, link.subject);
+      cell(row, link.state === "active" ? `Active until ${shown(link.expiresAt)}` : link.state);
+      cell(row, String(link.bookings));
+      const actions = row.insertCell();
+      if (link.state === "active") {
+        actions.append(button("Withdraw", `Withdraw ${initiator}'s link to ${link.organizer.displayName}'s calendar`, async () => {
+          await api(`/api/admin/booking-links/${encodeURIComponent(link.id)}`, { method: "DELETE" });
+          say("Link withdrawn: its page now says so.", "ok");
+          await loadBookingLinks();
+        }));
+      }
+    }
+  } catch (error) { failed(error); }
+}
+
 async function start() {
   setUpTheme();
   setUpTabs((tab) => loaders[tab.id] && loaders[tab.id]());
@@ -438,6 +468,7 @@ async function start() {
   loaders["tab-audit"] = () => loadAudit();
   loaders["tab-deploy"] = loadDeploy;
   loaders["tab-records"] = loadWebhooks;
+  loaders["tab-booking"] = loadBookingLinks;
   $("#settings-form").addEventListener("submit", saveSettings);
   $("#people-attention").addEventListener("change", () => loadPeople());
   $("#people-more").addEventListener("click", () => loadPeople(true));

@@ -4,9 +4,10 @@
 use std::fmt;
 
 use liaison_domain::api::{
-    CrmRecord, DialogCode, ErrorBody, ErrorCode, Health, ItemContext, ItemRef, Me, RecordKind,
-    RecordPage, SaveItemRequest, SaveItemResponse, SessionGrant, SyncRun, SyncSetting,
-    UnlinkRequest,
+    BookingCalendars, BookingLink, BookingLinkCreated, BookingLinkRequest, BookingLinks, CrmRecord,
+    DialogCode, ErrorBody, ErrorCode, FreeSlots, FreeSlotsRequest, Health, ItemContext, ItemRef,
+    Me, RecordKind, RecordPage, SaveItemRequest, SaveItemResponse, SessionGrant, SyncRun,
+    SyncSetting, UnlinkRequest,
 };
 
 use crate::http::Request;
@@ -162,6 +163,43 @@ impl Session {
         idempotency_key: &str,
     ) -> Result<CrmRecord, ApiFailure> {
         parse(send(self.post("/api/crm/records", to_json(input), Some(idempotency_key))).await)
+    }
+
+    /// `GET /api/booking-links/calendars`: the calendars the user may offer.
+    pub async fn booking_calendars(&self) -> Result<BookingCalendars, ApiFailure> {
+        parse(
+            send(Ok(
+                self.authorized(Request::get("/api/booking-links/calendars"))
+            ))
+            .await,
+        )
+    }
+
+    /// `POST /api/booking-links/free-slots`
+    pub async fn free_slots(&self, request: &FreeSlotsRequest) -> Result<FreeSlots, ApiFailure> {
+        parse(send(self.post("/api/booking-links/free-slots", to_json(request), None)).await)
+    }
+
+    /// `POST /api/booking-links`
+    pub async fn create_booking_link(
+        &self,
+        request: &BookingLinkRequest,
+    ) -> Result<BookingLinkCreated, ApiFailure> {
+        parse(send(self.post("/api/booking-links", to_json(request), None)).await)
+    }
+
+    /// `GET /api/booking-links`
+    pub async fn booking_links(&self) -> Result<BookingLinks, ApiFailure> {
+        parse(send(Ok(self.authorized(Request::get("/api/booking-links")))).await)
+    }
+
+    /// `DELETE /api/booking-links/{id}`
+    pub async fn revoke_booking_link(&self, id: &str) -> Result<BookingLink, ApiFailure> {
+        let url = format!(
+            "/api/booking-links/{}",
+            String::from(js_sys::encode_uri_component(id))
+        );
+        parse(send(Ok(self.authorized(Request::delete(&url)))).await)
     }
 
     /// A JSON `POST` with the session, under an idempotency key when there is one.

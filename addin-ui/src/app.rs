@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::api::{self, Session};
 use crate::office::{self, Mailbox, OfficeHost, Outlook, Theme};
 use crate::remote::Remote;
+use crate::views::booking::BookingPanel;
 use crate::views::item::ItemView;
 
 /// The task pane.
@@ -66,6 +67,7 @@ fn InOutlook(outlook: Outlook) -> impl IntoView {
         .into_any();
     };
     let item = outlook.item;
+    let message = outlook.message;
     // First silently (Office SSO); after a failure, the person's click opens the sign-in dialog.
     let session = Remote::new();
     session.run(Session::sign_in());
@@ -75,6 +77,10 @@ fn InOutlook(outlook: Outlook) -> impl IntoView {
             (None, _) => view! { <p class="lz-status" role="status">"Signing in…"</p> }.into_any(),
             (Some(Ok(session)), Some(item)) => {
                 view! { <ItemView session item mailbox=mailbox.clone() /> }.into_any()
+            }
+            (Some(Ok(session)), None) if message.is_some() => {
+                let from = message.as_ref().and_then(|m| m.from.clone());
+                view! { <BookingPanel session user=mailbox.clone() from calendar=None /> }.into_any()
             }
             (Some(Ok(_)), None) => {
                 view! {

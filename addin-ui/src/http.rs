@@ -48,6 +48,10 @@ impl Request {
         Self::new("PUT", url)
     }
 
+    pub fn delete(url: &str) -> Self {
+        Self::new("DELETE", url)
+    }
+
     pub fn header(mut self, name: &'static str, value: String) -> Self {
         self.headers.push((name, value));
         self

@@ -64,6 +64,7 @@ mod tests {
             categories: Vec::new(),
             start: None,
             end: None,
+            organizer: None,
         }
     }
 

@@ -18,12 +18,16 @@
 //!   on SQLite and PostgreSQL: requests/s, p50/p99/p99.9, 5xx, lost and duplicated saves.
 //!   `load --abuse`: the same with the server's default protections, quiet and then under
 //!   attack (idle sockets, a flood of unknown item ids, SSO replay), both runs side by side.
+//! - `booking`: the public booking page's time to first byte under many invitees at once
+//!   (p50/p99, beside `/healthz` timed the same way), and the Graph requests per page view and
+//!   per booking.
 //! - `records`: a CSV of 100,000 contacts imported through the server (rows/s beside a raw
 //!   batched insert of the same rows), then the record search over them (p50/p99), on SQLite
 //!   and PostgreSQL.
 
 mod abuse;
 mod admin;
+mod booking;
 mod console;
 mod context;
 mod delegates;
@@ -155,6 +159,16 @@ enum Command {
         #[arg(long)]
         server_bin: Option<PathBuf>,
     },
+    /// The public booking page: time to first byte with many invitees at once, and Graph
+    /// requests per page view and per booking.
+    Booking {
+        /// Seconds of load per endpoint.
+        #[arg(long, default_value = "10")]
+        seconds: u64,
+        /// Invitees opening the page at once.
+        #[arg(long, default_value = "50")]
+        invitees: usize,
+    },
     /// Full and quiet sync sessions on each store, through the server and the simulator.
     Sync {
         /// Events in the Organizer's calendar.
@@ -180,6 +194,7 @@ async fn main() -> anyhow::Result<()> {
             server_bin,
         } => admin::report(users, lines, seconds, postgres, server_bin).await?,
         Command::Console { runs, server_bin } => console::report(runs, server_bin).await?,
+        Command::Booking { seconds, invitees } => booking::report(seconds, invitees).await?,
         Command::Resolve {
             seconds,
             connections,

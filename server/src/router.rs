@@ -109,6 +109,7 @@ where
             booking_links::create_link
         ))
         .routes(routes!(booking_links::free_slots))
+        .routes(routes!(booking_links::list_calendars))
         .routes(routes!(booking_links::revoke_link))
         .routes(routes!(booking_links::admin_list_links))
         .routes(routes!(booking_links::admin_revoke_link))

@@ -1,5 +1,7 @@
-//! The pane's screens: the item view and the Organizer's own settings.
+//! The pane's screens: the item view, the Organizer's own settings, and booking links while
+//! a message or meeting is composed.
 
+pub mod booking;
 pub mod item;
 pub mod settings;
 mod text;

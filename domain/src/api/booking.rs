@@ -149,3 +149,12 @@ pub struct BookingLinkCreated {
 pub struct BookingLinks {
     pub links: Vec<BookingLink>,
 }
+
+/// `GET /api/booking-links/calendars`: the calendars the sidebar offers to choose from (the
+/// caller's own first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BookingCalendars {
+    pub calendars: Vec<Person>,
+}

@@ -21,8 +21,8 @@ pub use admin::{AuditLine, AuditPage, ConsoleUser, Deployment, Diagnosis, OrgSet
 pub use admin_sync::{StoppedSync, SyncOverview, SyncSessionLine};
 pub use admin_users::{AdminUser, DelegateOf, OrganizerState, UserPage};
 pub use booking::{
-    BookingKind, BookingLink, BookingLinkCreated, BookingLinkRequest, BookingLinks, BookingOffer,
-    FreeSlots, FreeSlotsRequest, Slot, WorkingHours,
+    BookingCalendars, BookingKind, BookingLink, BookingLinkCreated, BookingLinkRequest,
+    BookingLinks, BookingOffer, FreeSlots, FreeSlotsRequest, Slot, WorkingHours,
 };
 pub use calendars::{CalendarEvent, CalendarEvents, CrmCalendar};
 pub use imports::{ChangeLine, ChangePage, ImportColumn, ImportLineError, ImportReport};

@@ -15,6 +15,9 @@
 //   Outlook version" (the host's flavour switch picks one), and Outlook on the web / the new
 //   Outlook refuse `categories` calls in compose mode; classic Outlook allows them, but keeps a
 //   category added to the open form only when the form is saved (`saveAsync`);
+// - a message being composed: `Office.MessageCompose`, its From read with `from.getAsync`;
+// - the body of an item being composed: `getTypeAsync` (HTML here) and `setSelectedDataAsync`,
+//   which inserts at the cursor;
 // - `userProfile.timeZone` is a Windows time zone name;
 // - `displayDialogAsync`: the page calls `messageParent` (DialogMessageReceived); closing the
 //   window raises DialogEventReceived with error 12006.
@@ -151,6 +154,7 @@
       end: field(new Date(e.end)),
       location: field(e.location),
       organizer: { getAsync: function () { later(lastArg(arguments), succeeded(organizerOf(e))); } },
+      body: composedBody(),
       categories: categories(e, true, form),
       getItemIdAsync: function () {
         var callback = lastArg(arguments);
@@ -171,6 +175,37 @@
     return withSharedProperties(item);
   }
 
+  // The body of an item being composed: HTML, as Outlook's editor writes it; what the pane
+  // inserts goes where the cursor is (here: at its end).
+  /** @returns {DeepPartial<Office.Body>} */
+  function composedBody() {
+    return {
+      getTypeAsync: function () { later(lastArg(arguments), succeeded("html")); },
+      getAsync: function () { later(lastArg(arguments), succeeded(host.body())); },
+      setSelectedDataAsync: function (data) {
+        host.insertIntoBody(String(data));
+        later(lastArg(arguments), succeeded(undefined));
+      },
+    };
+  }
+
+  // A message being composed: Office.MessageCompose. Its From is what the From field shows
+  // (`from.getAsync`, Mailbox 1.7): the user, or the mailbox they send on behalf of.
+  /** @param {any} e */
+  function messageComposition(e) {
+    /** @type {DeepPartial<Office.MessageCompose>} */
+    var item = {
+      itemType: "message",
+      subject: {
+        getAsync: function () { later(lastArg(arguments), succeeded(e.subject)); },
+        setAsync: function (/** @type {string} */ v) { e.subject = v; later(lastArg(arguments), succeeded(undefined)); },
+      },
+      from: { getAsync: function () { later(lastArg(arguments), succeeded(host.from())); } },
+      body: composedBody(),
+    };
+    return item;
+  }
+
   // As in Outlook: shared-folder properties only for items of a shared (delegated) folder.
   /** @param {any} item */
   function withSharedProperties(item) {
@@ -184,7 +219,9 @@
   }
 
   var current = host ? host.item() : null;
-  var selected = current ? (current.compose ? composition(current) : appointment(current)) : undefined;
+  var selected = !current ? undefined
+    : current.message ? messageComposition(current)
+    : current.compose ? composition(current) : appointment(current);
   var info = { host: "Outlook", platform: "OfficeOnline" };
   // As Office.js: ready once the page's DOM is parsed too (scripts in <head> may wait on it).
   var ready = new Promise(function (resolve) {

@@ -63,6 +63,16 @@
       return Object.assign({}, shown(state.item), { compose: opensAsOrganizer(state.item) });
     },
     flavour: function () { return FLAVOURS[state.flavour]; },
+    // A message's From field, and its body (HTML) being composed.
+    from: function () {
+      var p = person(state.item.from);
+      return { emailAddress: p.mail, displayName: p.display_name, recipientType: "user" };
+    },
+    body: function () { return state.item ? state.item.body || "" : ""; },
+    insertIntoBody: function (html) {
+      state.item.body = (state.item.body || "") + html;
+      renderItem();
+    },
     // Outlook's open issues with items of shared calendars (`idbug` in the query string):
     // `missing` — `itemId` null (OfficeDev/office-js #5939, #1394); `wrong` — an id Graph does
     // not know (#3827). Items of one's own calendar are not affected.
@@ -155,6 +165,9 @@
     var owners = [state.user].concat(tenant().delegations
       .filter(function (d) { return d.delegate === state.user && d.calendar_bits !== 0; })
       .map(function (d) { return d.owner; }));
+    var write = el("button", { type: "button", "class": "ol-new", "data-new-message": state.user }, "+ New message");
+    write.onclick = function () { state.item = newMessage(state.user); render(); };
+    nav.appendChild(write);
     owners.forEach(function (owner) {
       var g = grant(owner, state.user);
       var heading = el("h2", {}, owner === state.user ? "My calendar" : person(owner).display_name + "'s calendar ");
@@ -192,6 +205,38 @@
     };
   }
 
+  // A message being composed, from `from` (the user, or a mailbox they send on behalf of).
+  function newMessage(from) {
+    return { message: true, compose: true, id: null, calendar_owner: state.user, from: from,
+      subject: "", body: "", attendees: [], categories: [], sensitivity: "normal" };
+  }
+
+  // The mailboxes the From field offers: the user's own, and those of the people who made the
+  // user their delegate (Exchange decides at sending whether the user may send for them).
+  function fromChoices() {
+    return [state.user].concat(tenant().delegations
+      .filter(function (d) { return d.delegate === state.user; })
+      .map(function (d) { return d.owner; }));
+  }
+
+  function renderMessage(section) {
+    var e = state.item;
+    section.appendChild(el("h1", {}, "New message"));
+    var label = el("label", {}, "From ");
+    var select = el("select", { id: "ol-from", "aria-label": "From" });
+    fromChoices().forEach(function (mail) {
+      var option = el("option", { value: mail }, person(mail).display_name + " <" + mail + ">");
+      select.appendChild(option);
+    });
+    select.value = e.from;
+    // The task pane reads the From when it opens, as in Outlook: it opens again on a change.
+    select.onchange = function () { e.from = select.value; loadPane(); };
+    label.appendChild(select);
+    section.appendChild(label);
+    section.appendChild(el("h2", {}, "Body (HTML)"));
+    section.appendChild(el("pre", { id: "ol-body", "class": "ol-body" }, e.body));
+  }
+
   // Outlook shows times in the person's time zone, not as ISO strings.
   function when(e) {
     var start = new Date(e.start), end = new Date(e.end);
@@ -206,6 +251,7 @@
     var section = document.getElementById("ol-item");
     section.textContent = "";
     if (!state.item) { section.appendChild(el("p", { "class": "ol-hint" }, "Choose a calendar item on the left.")); return; }
+    if (state.item.message) { renderMessage(section); return; }
     var e = shown(state.item);
     section.appendChild(el("h1", {}, e.subject));
     var dl = el("dl");
@@ -235,7 +281,8 @@
     state.idBug = ["missing", "wrong"].indexOf(params.get("idbug") || "") >= 0 ? params.get("idbug") : "";
     var itemId = params.get("item");
     var composeIn = params.get("compose");
-    state.item = composeIn ? newMeeting(composeIn)
+    state.item = composeIn === "message" ? newMessage(params.get("from") || state.user)
+      : composeIn ? newMeeting(composeIn)
       : tenant().events.find(function (e) { return e.id === itemId; }) || null;
     renderUsers();
     render();

@@ -26,6 +26,8 @@ pub enum Feature {
     DelegateAccess,
     /// Find the CRM category in the Organizer's master list, or create it there.
     CrmCategory,
+    /// Booking links: the Organizer's free/busy, and the meetings invitees book.
+    BookingLinks,
 }
 
 impl Feature {
@@ -37,6 +39,7 @@ impl Feature {
             Self::OrganizerCalendar => "Organizer calendar sync",
             Self::DelegateAccess => "delegate permission check",
             Self::CrmCategory => "the CRM category",
+            Self::BookingLinks => "booking links",
         }
     }
 }
@@ -96,12 +99,19 @@ pub const SCOPES: &[ScopeInfo] = &[
         allows: "Read and write your calendars.",
         why: "An Organizer's calendar is read for sync, its delegate list is read to confirm \
               delegates' levels, and the CRM category is written back on synced events. \
-              Liaison never changes times, attendees or bodies. Once per delegate whose rights \
-              depend on who created an item (an Author), Liaison creates one free, private, \
+              Liaison never changes an existing event's times, attendees or body. Booking links \
+              read the Organizer's free/busy (getSchedule: times and free/busy only), and a \
+              meeting an invitee books is created in the Organizer's calendar — Graph sends the \
+              invitation as it creates the meeting, so no mail permission is needed. Once per \
+              delegate whose rights depend on who created an item (an Author), Liaison creates one free, private, \
               reminder-less item in the year 2000 in the delegate's own calendar and deletes \
               it for good at once: Exchange records on it who the delegate is in its address \
               book, the identity that tells the items they created (a name is not one).",
-        used_by: &[Feature::OrganizerCalendar, Feature::DelegateAccess],
+        used_by: &[
+            Feature::OrganizerCalendar,
+            Feature::DelegateAccess,
+            Feature::BookingLinks,
+        ],
         admin_only: false,
     },
     ScopeInfo {

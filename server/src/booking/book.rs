@@ -209,7 +209,7 @@ impl Bookings {
             BookingStart::Started => {}
             BookingStart::Taken => return Ok(Booked::Taken),
             BookingStart::Repeated(earlier) if earlier.event_id.is_some() => {
-                return Ok(Booked::Made(earlier));
+                return Ok(Booked::Made(*earlier));
             }
             BookingStart::Repeated(_) => return Ok(Booked::InProgress),
         }

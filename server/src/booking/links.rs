@@ -190,6 +190,39 @@ impl Bookings {
         )))
     }
 
+    /// The calendars `caller` may offer, for the sidebar to choose from: their own, then those
+    /// of the people whose calendar they added in Outlook (their copies in `/me/calendars`, as
+    /// Graph lists them) who use Liaison in their tenant. Only a choice: the link is judged on
+    /// the calendar's own facts when it is made.
+    pub async fn calendars(&self, caller: &User) -> Result<Vec<Person>, BookingError> {
+        let token = self.token_of(caller).await?;
+        let copies = self
+            .graph()?
+            .my_calendars(&token, &caller.mailbox)
+            .await
+            .map_err(|e| ItemError::graph_failed(e, "reading your calendars"))?;
+        let mut calendars = vec![person(caller)];
+        for owner in copies
+            .iter()
+            .filter_map(|c| c.owner.as_ref().and_then(|o| o.address.clone()))
+        {
+            if calendars
+                .iter()
+                .any(|p| p.mailbox.eq_ignore_ascii_case(&owner))
+            {
+                continue;
+            }
+            if let Some(user) = self
+                .store
+                .user_by_mailbox(&caller.tenant_id, &owner)
+                .await?
+            {
+                calendars.push(person(&user));
+            }
+        }
+        Ok(calendars)
+    }
+
     /// The links `caller` made or whose calendar they offer; an administrator's, the tenant's.
     pub async fn links(
         &self,

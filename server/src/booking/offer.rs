@@ -77,7 +77,7 @@ impl Offer {
     /// Checks `offer` as of `now`.
     pub fn read(offer: &BookingOffer, now: Timestamp) -> Result<Self, OfferError> {
         let minutes = offer.meeting_minutes;
-        if !(15..=480).contains(&minutes) || minutes % 5 != 0 {
+        if !(15..=480).contains(&minutes) || !minutes.is_multiple_of(5) {
             return Err(wrong(
                 "offer.meetingMinutes",
                 "a meeting of 15 to 480 minutes, in steps of 5",
@@ -393,5 +393,31 @@ mod tests {
             Offer::read(&offer, now).unwrap_err().field,
             "offer.meetingMinutes"
         );
+    }
+
+    proptest::proptest! {
+        /// Whatever the Organizer's calendar holds, a time offered as free overlaps nothing
+        /// busy and is not past, and a time held back does one or the other.
+        #[test]
+        fn free_times_are_exactly_the_candidates_nothing_blocks(
+            busy in proptest::collection::vec((0i64..7 * 24 * 60, 5i64..240), 0..12),
+            minutes in proptest::sample::select(vec![15u32, 30, 45, 60, 90]),
+            now_minute in 0i64..3 * 24 * 60,
+        ) {
+            let origin = at("2026-12-07T00:00:00Z");
+            let minute = |m: i64| origin + SignedDuration::from_mins(m);
+            let offer = Offer::read(&days("2026-12-07", "2026-12-13", minutes), origin).unwrap();
+            let busy: Vec<Busy> = busy
+                .iter()
+                .map(|(start, length)| Busy { start: minute(*start), end: minute(start + length) })
+                .collect();
+            let now = minute(now_minute);
+            let free = offer.free_slots(&busy, now);
+            let length = SignedDuration::from_mins(i64::from(minutes));
+            for start in offer.candidates() {
+                let blocked = busy.iter().any(|b| b.start < start + length && b.end > start);
+                proptest::prop_assert_eq!(free.contains(&start), !blocked && start >= now);
+            }
+        }
     }
 }

@@ -104,7 +104,12 @@ pub fn render(public_url: &PublicUrl, web_application: Option<&(String, String)>
                 "actions": [{ "id": "openLiaison", "type": "openPage", "view": "dashboard" }]
             }],
             "ribbons": [{
-                "contexts": ["meetingDetailsOrganizer", "meetingDetailsAttendee", "mailRead"],
+                "contexts": [
+                    "meetingDetailsOrganizer",
+                    "meetingDetailsAttendee",
+                    "mailRead",
+                    "mailCompose"
+                ],
                 "tabs": [{
                     "builtInTabId": "TabDefault",
                     "groups": [{

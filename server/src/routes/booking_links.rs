@@ -7,7 +7,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use liaison_domain::api::{
-    BookingLink, BookingLinkCreated, BookingLinkRequest, BookingLinks, FreeSlots, FreeSlotsRequest,
+    BookingCalendars, BookingLink, BookingLinkCreated, BookingLinkRequest, BookingLinks, FreeSlots,
+    FreeSlotsRequest,
 };
 
 use crate::http::caller::Caller;
@@ -63,6 +64,23 @@ pub async fn create_link(
         state.public_url.as_str().trim_end_matches('/')
     );
     Ok((StatusCode::CREATED, Json(BookingLinkCreated { link, url })))
+}
+
+/// `GET /api/booking-links/calendars`: the calendars the caller may choose to offer — their
+/// own, and those they added in Outlook of people who use Liaison.
+#[utoipa::path(
+    get,
+    path = "/booking-links/calendars",
+    tag = "booking",
+    responses((status = 200, body = liaison_domain::api::BookingCalendars), (status = "4XX", description = "the error envelope", body = liaison_domain::api::ErrorBody)),
+    security(("session" = []))
+)]
+pub async fn list_calendars(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<BookingCalendars>> {
+    let calendars = state.bookings.calendars(&caller.user).await?;
+    Ok(Json(BookingCalendars { calendars }))
 }
 
 /// `GET /api/booking-links`: the links the caller made, and those offering their calendar.

@@ -54,24 +54,24 @@ fn notice(status: StatusCode, title: &str, text: &str) -> Response {
     )
 }
 
-fn inactive(state: LinkState) -> Result<Box<OpenLink>, Response> {
+fn inactive(state: LinkState) -> Result<Box<OpenLink>, Box<Response>> {
     match state {
         LinkState::Active(open) => Ok(open),
-        LinkState::Unknown => Err(notice(
+        LinkState::Unknown => Err(Box::new(notice(
             StatusCode::NOT_FOUND,
             "This booking link is not valid",
             "Check that you have the whole link, or ask the person who sent it for a new one.",
-        )),
-        LinkState::Expired { initiator } => Err(notice(
+        ))),
+        LinkState::Expired { initiator } => Err(Box::new(notice(
             StatusCode::GONE,
             "This booking link has expired",
             &format!("Ask {initiator} for a new one."),
-        )),
-        LinkState::Revoked { initiator } => Err(notice(
+        ))),
+        LinkState::Revoked { initiator } => Err(Box::new(notice(
             StatusCode::GONE,
             "This booking link was withdrawn",
             &format!("Ask {initiator} for a new one if you still want to meet."),
-        )),
+        ))),
     }
 }
 
@@ -105,7 +105,7 @@ pub async fn show(
     let open = match state.bookings.open(&secret).await {
         Ok(found) => match inactive(found) {
             Ok(open) => open,
-            Err(page) => return page,
+            Err(page) => return *page,
         },
         Err(error) => return unavailable(&error),
     };
@@ -136,7 +136,7 @@ pub async fn book(
     let open = match state.bookings.open(&secret).await {
         Ok(found) => match inactive(found) {
             Ok(open) => open,
-            Err(page) => return page,
+            Err(page) => return *page,
         },
         Err(error) => return unavailable(&error),
     };

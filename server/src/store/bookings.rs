@@ -62,7 +62,7 @@ pub enum BookingStart {
     /// The booking is written and holds its cells: make the meeting.
     Started,
     /// This attempt was made before (a double submit): its booking.
-    Repeated(StoredBooking),
+    Repeated(Box<StoredBooking>),
     /// Another booking holds part of this time.
     Taken,
 }

@@ -46,7 +46,7 @@ async fn every_behaviour_liaison_relies_on_holds_in_the_simulator() {
         let report: Vec<String> = findings.iter().map(ToString::to_string).collect();
         println!("{}", report.join("\n"));
         for id in [
-            "D1", "D3", "D4", "D7", "D9", "D10", "D12", "D13", "D14", "D16", "S1",
+            "D1", "D3", "D4", "D7", "D9", "D10", "D12", "D13", "D14", "D16", "S1", "B1", "B4", "B5",
         ] {
             assert!(findings.iter().any(|f| f.id == id), "{id} is checked");
         }

@@ -28,6 +28,7 @@ use crate::item::item_ref;
 use crate::office::{Appointment, Mailbox};
 use crate::perf;
 use crate::remote::Remote;
+use crate::views::booking::BookingPanel;
 use crate::views::settings::OrganizerSettings;
 use crate::views::text::{action_text, level_text};
 use category::CategoryButton;
@@ -43,6 +44,7 @@ pub fn ItemView(session: Session, item: Appointment, mailbox: Mailbox) -> impl I
         session: StoredValue::new(session),
         target: RwSignal::new(item_ref(&item, &mailbox)),
         item: StoredValue::new(item),
+        mailbox: StoredValue::new(mailbox),
         version: RwSignal::new(0),
         last_save: RwSignal::new(None),
     };
@@ -175,6 +177,17 @@ fn Context(
                         categorized
                         category=context.crm_category.name.clone()
                         outside_window=context.status.state == SyncState::OutsideWindow
+                    />
+                }
+            })}
+        {(scope.item.with_value(|i| i.is_compose) && allowed(Action::SendAvailability))
+            .then(|| {
+                view! {
+                    <BookingPanel
+                        session=scope.session.get_value()
+                        user=scope.mailbox.get_value()
+                        from=scope.item.with_value(|i| i.organizer.clone())
+                        calendar=Some(context.owner.mailbox.clone())
                     />
                 }
             })}

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use liaison_domain::api::{ItemRef, SaveItemResponse};
 
 use crate::api::{ApiFailure, Session};
-use crate::office::Appointment;
+use crate::office::{Appointment, Mailbox};
 
 /// What a Save answered.
 pub type SaveAnswer = Result<SaveItemResponse, ApiFailure>;
@@ -16,6 +16,8 @@ pub struct ItemScope {
     pub session: StoredValue<Session>,
     /// The item as Office.js shows it.
     pub item: StoredValue<Appointment>,
+    /// The signed-in user.
+    pub mailbox: StoredValue<Mailbox>,
     /// The item as the server names it; a new meeting gets its id when Save saves it in Outlook.
     pub target: RwSignal<ItemRef>,
     /// Bumped after a change (a save, an unlink, the category) to read the context again.

@@ -173,7 +173,7 @@ impl BookingStore for SqlStore {
             .fetch_optional(&self.pool)
             .await?;
             // Abandoned between the two statements: this attempt may go again.
-            return Ok(earlier.map_or(BookingStart::Taken, BookingStart::Repeated));
+            return Ok(earlier.map_or(BookingStart::Taken, |b| BookingStart::Repeated(Box::new(b))));
         }
         let cells = cells(booking.start_ms, booking.end_ms);
         let listed = (0..cells.len())

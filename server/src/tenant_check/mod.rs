@@ -4,8 +4,11 @@
 //! access to private items). Each finding says what Microsoft answered and whether Liaison's
 //! assumption holds. Reads go through Liaison's own Graph client, so its parsing is checked
 //! too. The check creates two meetings in the owner's calendar (one private) and, when the
-//! delegate's token may, one as the delegate; it deletes them, and Liaison's identity probe
-//! creates and deletes its own item in each mailbox.
+//! delegate's token may, one as the delegate; for the booking links (`booking.rs`), a tentative
+//! and a free one and one inviting the delegate; it deletes them all, and Liaison's identity
+//! probe creates and deletes its own item in each mailbox.
+
+mod booking;
 
 use std::fmt;
 
@@ -298,6 +301,7 @@ pub async fn run(
         )),
     }
     findings.push(delegates_item(graph, &raw, owner, delegate, tomorrow + 7200).await);
+    findings.extend(booking::checks(graph, &raw, owner, delegate, tomorrow + 4 * 3600).await);
     for id in [normal, private].into_iter().flatten() {
         let _ = raw
             .send(

@@ -11,6 +11,10 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+mod compose;
+
+pub use compose::{ComposedMessage, insert_link};
+
 /// Where the pane is running.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OfficeHost {
@@ -27,6 +31,8 @@ pub struct Outlook {
     pub mailbox: Option<Mailbox>,
     /// The selected calendar item, when there is one.
     pub item: Option<Appointment>,
+    /// The message being composed, when that is what is open.
+    pub message: Option<ComposedMessage>,
     /// Outlook's theme colours (Mailbox 1.14), when it gives them.
     pub theme: Option<Theme>,
 }
@@ -53,6 +59,8 @@ pub struct Appointment {
     /// Its start and end as Outlook shows them (RFC 3339, UTC), when Office.js gives them.
     pub start: Option<String>,
     pub end: Option<String>,
+    /// Organizer mode: the organizer (`organizer.getAsync`), whom a meeting is from.
+    pub organizer: Option<Mailbox>,
 }
 
 /// `item.getSharedPropertiesAsync()`: whose calendar, and what the user may do in it.
@@ -122,7 +130,16 @@ async fn try_connect() -> Result<OfficeHost, JsValue> {
             email_address,
         });
     let item = get(&mailbox, "item");
-    let item = if item.is_object() {
+    let composing_message =
+        item.is_object() && compose::is_message(&item) && !get(&item, "subject").is_string();
+    let message = if composing_message {
+        Some(ComposedMessage {
+            from: compose::address_of(&item, "from").await,
+        })
+    } else {
+        None
+    };
+    let item = if item.is_object() && !composing_message {
         Some(appointment(&mailbox, &item).await?)
     } else {
         None
@@ -135,6 +152,7 @@ async fn try_connect() -> Result<OfficeHost, JsValue> {
     Ok(OfficeHost::Outlook(Box::new(Outlook {
         mailbox: user,
         item,
+        message,
         theme,
     })))
 }
@@ -192,7 +210,13 @@ async fn appointment(mailbox: &JsValue, item: &JsValue) -> Result<Appointment, J
         }
     };
     let (start, end) = (time("start").await, time("end").await);
+    let organizer = if is_compose {
+        compose::address_of(item, "organizer").await
+    } else {
+        None
+    };
     Ok(Appointment {
+        organizer,
         rest_id,
         subject: subject.unwrap_or_default(),
         is_compose,
@@ -508,5 +532,5 @@ mod tests {
 
 /// What Office.js answers is outside input to the pane (`office_values.rs`).
 #[cfg(all(test, target_arch = "wasm32"))]
-#[path = "office_values.rs"]
+#[path = "../office_values.rs"]
 mod office_values;
