@@ -4,17 +4,16 @@
 use std::fmt;
 
 use liaison_domain::api::{
-    BookingCalendars, BookingLink, BookingLinkCreated, BookingLinkRequest, BookingLinks, CrmRecord,
-    DialogCode, ErrorBody, ErrorCode, FreeSlots, FreeSlotsRequest, Health, ItemContext, ItemRef,
-    Me, RecordKind, RecordPage, SaveItemRequest, SaveItemResponse, SessionGrant, SyncRun,
-    SyncSetting, UnlinkRequest,
+    BookingCalendars, BookingLinkRequest, CrmRecord, DialogCode, ErrorBody, ErrorCode, FreeSlots,
+    FreeSlotsRequest, Health, ItemContext, ItemRef, Me, Person, RecordKind, RecordPage,
+    SaveItemRequest, SaveItemResponse, SessionGrant, SyncRun, SyncSetting, UnlinkRequest,
 };
 
 use crate::http::Request;
 use crate::json;
 use crate::office;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// Why a call to the server failed, in words a person can act on.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,17 +183,17 @@ impl Session {
     pub async fn create_booking_link(
         &self,
         request: &BookingLinkRequest,
-    ) -> Result<BookingLinkCreated, ApiFailure> {
+    ) -> Result<MadeLink, ApiFailure> {
         parse(send(self.post("/api/booking-links", to_json(request), None)).await)
     }
 
     /// `GET /api/booking-links`
-    pub async fn booking_links(&self) -> Result<BookingLinks, ApiFailure> {
+    pub async fn booking_links(&self) -> Result<LinkList, ApiFailure> {
         parse(send(Ok(self.authorized(Request::get("/api/booking-links")))).await)
     }
 
     /// `DELETE /api/booking-links/{id}`
-    pub async fn revoke_booking_link(&self, id: &str) -> Result<BookingLink, ApiFailure> {
+    pub async fn revoke_booking_link(&self, id: &str) -> Result<LinkLine, ApiFailure> {
         let url = format!(
             "/api/booking-links/{}",
             String::from(js_sys::encode_uri_component(id))
@@ -264,6 +263,41 @@ pub struct NewRecord<'a> {
     pub emails: &'a [&'a str],
     #[serde(skip_serializing_if = "str::is_empty")]
     pub company: &'a str,
+}
+
+// What the pane reads of a booking link: the server's `BookingLink` has a dozen more fields
+// (its whole offer), whose reader the pane's download would carry for nothing.
+
+/// A link as the sender's list shows it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkLine {
+    pub id: String,
+    pub subject: String,
+    /// `active`, `expired` or `revoked`.
+    pub state: String,
+    pub bookings: i64,
+    pub organizer: Person,
+}
+
+/// `GET /api/booking-links`, as the pane reads it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct LinkList {
+    pub links: Vec<LinkLine>,
+}
+
+/// `POST /api/booking-links`'s answer, as the pane reads it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MadeLink {
+    pub url: String,
+    pub link: MadeLinkHead,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MadeLinkHead {
+    pub expires_at: String,
+    pub organizer: Person,
 }
 
 /// A fresh key for one Save: a retry of the same click reuses it, the next click gets another.

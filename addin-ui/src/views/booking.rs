@@ -5,11 +5,11 @@
 
 use leptos::prelude::*;
 use liaison_domain::api::{
-    BookingKind, BookingLinkCreated, BookingLinkRequest, BookingLinks, BookingOffer, FreeSlots,
-    FreeSlotsRequest, ItemRef, Slot, WorkingHours,
+    BookingKind, BookingLinkRequest, BookingOffer, FreeSlots, FreeSlotsRequest, ItemRef, Slot,
+    WorkingHours,
 };
 
-use crate::api::{ApiFailure, Session};
+use crate::api::{ApiFailure, LinkList, MadeLink, Session};
 use crate::office::{self, Mailbox};
 use crate::remote::Remote;
 
@@ -49,6 +49,12 @@ fn local_time(rfc3339: &str) -> String {
         let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
     }
     date.to_locale_string("en-GB", &options).into()
+}
+
+/// The sender's links (one future type for every reload: each `run` site of its own would be
+/// compiled again).
+async fn load_links(session: StoredValue<Session>) -> Result<LinkList, ApiFailure> {
+    session.get_value().booking_links().await
 }
 
 /// The offer the form describes.
@@ -120,9 +126,9 @@ pub fn BookingPanel(
         slots: RwSignal::new(Vec::new()),
     };
     let free = Remote::<Result<FreeSlots, ApiFailure>>::new();
-    let made = Remote::<Result<BookingLinkCreated, ApiFailure>>::new();
-    let links = Remote::<Result<BookingLinks, ApiFailure>>::new();
-    links.run(async move { session.get_value().booking_links().await });
+    let made = Remote::<Result<MadeLink, ApiFailure>>::new();
+    let links = Remote::<Result<LinkList, ApiFailure>>::new();
+    links.run(load_links(session));
     let from_address = StoredValue::new(from.email_address.clone());
     let item = move || ItemRef {
         owner: chosen_calendar.get_untracked(),
@@ -164,7 +170,7 @@ pub fn BookingPanel(
             office::insert_link(&text, &created.url)
                 .await
                 .map_err(|e| ApiFailure::Office(e.message))?;
-            links.run(async move { session.get_value().booking_links().await });
+            links.run(load_links(session));
             Ok(created)
         });
     };
@@ -352,14 +358,14 @@ fn SlotPicker(
 /// The sender's links, each withdrawable while it is active.
 #[component]
 fn LinkList(
-    links: Remote<Result<BookingLinks, ApiFailure>>,
+    links: Remote<Result<LinkList, ApiFailure>>,
     session: StoredValue<Session>,
 ) -> impl IntoView {
     let revoke = Remote::new();
     let withdraw = move |id: String| {
         revoke.run(async move {
             let answer = session.get_value().revoke_booking_link(&id).await;
-            links.run(async move { session.get_value().booking_links().await });
+            links.run(load_links(session));
             answer
         });
     };

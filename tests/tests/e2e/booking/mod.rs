@@ -428,3 +428,79 @@ async fn bad_offers_name_their_field() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["field"], "offer.lastDay");
 }
+
+#[tokio::test]
+async fn one_link_is_rate_limited_whoever_asks() {
+    // Each request from another client (as a trusted proxy names them): only the link's own
+    // budget can stop them.
+    let app = TestApp::builder()
+        .rate_limit(2)
+        .trusted_proxy("127.0.0.1".parse().unwrap())
+        .spawn()
+        .await;
+    let (_, created) = make_link(&app, ANN, ANN, availability(1, 1, 30)).await;
+    let url = format!("{}{}", app.url, page_path(&created));
+    let mut limited = false;
+    for n in 0..10 {
+        let res = app
+            .http
+            .get(&url)
+            .header("x-forwarded-for", format!("198.51.100.{n}"))
+            .send()
+            .await
+            .unwrap();
+        if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "ten clients on one link at once are limited");
+}
+
+#[tokio::test]
+async fn only_offered_times_are_booked_and_the_page_shows_no_meetings_details() {
+    let app = TestApp::spawn().await;
+    let day = liaison_e2e::people::day(2);
+    app.simulator.outlook().create(
+        OLGA,
+        &NewMeeting::new("Secret board meeting", day + 3600, 60),
+    );
+    let (_, created) = make_link(&app, ANN, ANN, availability(2, 2, 30)).await;
+    let path = page_path(&created);
+    let (_, page) = open_page(&app, &path).await;
+    assert!(
+        !page.contains("Secret board meeting"),
+        "only free times are shown"
+    );
+    let (_, attempt) = offered(&page);
+    // A time outside the link's days, one off its half-hour marks, and one Olga is busy in.
+    let outside = jiff::Timestamp::from_second(day + 5 * 86_400)
+        .unwrap()
+        .to_string();
+    let off_mark = jiff::Timestamp::from_second(day + 600).unwrap().to_string();
+    let busy = jiff::Timestamp::from_second(day + 3600)
+        .unwrap()
+        .to_string();
+    for slot in [outside.as_str(), off_mark.as_str(), "not a time"] {
+        let (status, answer) = book(&app, &path, slot, &attempt, "x@example.com").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{slot}: {answer}");
+        assert!(
+            answer.contains("Choose one of the times offered"),
+            "{answer}"
+        );
+    }
+    let (status, _) = book(&app, &path, &busy, &attempt, "x@example.com").await;
+    assert_eq!(status, StatusCode::CONFLICT, "a busy time is refused");
+    assert_eq!(
+        olgas_meetings_at(&app, &busy).len(),
+        1,
+        "only Olga's own meeting"
+    );
+    // A bad address or no name: nothing booked, the form says what to fix.
+    let (_, page) = open_page(&app, &path).await;
+    let (slots, attempt) = offered(&page);
+    let (status, answer) = book(&app, &path, &slots[0], &attempt, "not-an-address").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(answer.contains("e-mail address"), "{answer}");
+    assert!(olgas_meetings_at(&app, &slots[0]).is_empty());
+}

@@ -246,3 +246,43 @@ async fn an_administrator_withdraws_a_link_from_the_console() {
     assert_eq!(page.status(), reqwest::StatusCode::GONE);
     browser.close().await;
 }
+
+#[tokio::test]
+async fn an_invitee_whose_time_was_taken_after_the_page_opened_is_told_so() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let (_, created) = super::make_link(&app, ANN, ANN, super::availability(2, 2, 30)).await;
+    let link = created["url"].as_str().unwrap().to_owned();
+    let browser = Browser::start().await;
+    let page = browser.client();
+    page.goto(&link).await.unwrap();
+    let slot = attribute(page, "input[name=slot]", "value").await;
+    // Olga fills that time in Outlook while the invitee reads the page.
+    let start = slot.parse::<jiff::Timestamp>().unwrap().as_second();
+    app.simulator.outlook().create(
+        OLGA,
+        &m365_sim::outlook::NewMeeting::new("Taken meanwhile", start, 30),
+    );
+    click(page, "input[name=slot]").await;
+    page.find(Locator::Css("#name"))
+        .await
+        .unwrap()
+        .send_keys("Late Invitee")
+        .await
+        .unwrap();
+    page.find(Locator::Css("#email"))
+        .await
+        .unwrap()
+        .send_keys("late@example.com")
+        .await
+        .unwrap();
+    click(page, "#book button[type=submit]").await;
+    let message = text(page, "#message").await;
+    assert!(message.contains("That time was just taken"), "{message}");
+    // The page offers the other times again, without the taken one, and keeps what was typed.
+    let name = attribute(page, "#name", "value").await;
+    assert_eq!(name, "Late Invitee");
+    let offered = attribute(page, "input[name=slot]", "value").await;
+    assert_ne!(offered, slot);
+    browser.close().await;
+}
