@@ -189,3 +189,63 @@ fn a_serde_attribute_the_reader_misreads_is_caught() {
     // And one it reads as serde_json does agrees.
     assert_eq!(disagreement::<Aliased>(&json!({"name": "x"})), None);
 }
+
+/// The pane reads only a slice of a booking link (`api::LinkList`, `api::MadeLink`): what the
+/// server writes — the whole `BookingLink`, and every variation of it — reads into that slice
+/// as serde_json reads it.
+#[test]
+fn the_pane_reads_its_slice_of_a_booking_link_as_serde_json_does() {
+    use liaison_domain::api::{
+        BookingKind, BookingLink, BookingLinkCreated, BookingLinks, BookingOffer, Person,
+    };
+
+    use crate::api::{LinkList, MadeLink};
+
+    let person = |mailbox: &str, name: &str| Person {
+        mailbox: mailbox.into(),
+        display_name: name.into(),
+    };
+    let link = BookingLink {
+        id: "0193-link".into(),
+        subject: "Intro call".into(),
+        organizer: person("olga@contoso.com", "Olga Organizer"),
+        initiator: person("ann@contoso.com", "Ann Editor"),
+        created_by: person("ann@contoso.com", "Ann Editor"),
+        offer: BookingOffer {
+            kind: BookingKind::Availability,
+            meeting_minutes: 30,
+            time_zone: "Europe/Paris".into(),
+            first_day: Some("2026-12-08".into()),
+            last_day: Some("2026-12-14".into()),
+            working_hours: None,
+            slots: Vec::new(),
+        },
+        created_at: "2026-12-07T09:00:00Z".into(),
+        expires_at: "2026-12-21T09:00:00Z".into(),
+        revoked_at: None,
+        state: "active".into(),
+        bookings: 2,
+    };
+    let created = serde_json::to_value(BookingLinkCreated {
+        link: link.clone(),
+        url: "https://liaison.example/book/bk_x".into(),
+    })
+    .unwrap();
+    let listed = serde_json::to_value(BookingLinks { links: vec![link] }).unwrap();
+    for value in std::iter::once(created.clone()).chain(variations(&created)) {
+        assert_eq!(disagreement::<MadeLink>(&value), None);
+    }
+    for value in std::iter::once(listed.clone()).chain(variations(&listed)) {
+        assert_eq!(disagreement::<LinkList>(&value), None);
+    }
+    let made = from_source::<MadeLink, _>(created).unwrap();
+    assert_eq!(
+        (made.url.as_str(), made.link.organizer.display_name.as_str()),
+        ("https://liaison.example/book/bk_x", "Olga Organizer")
+    );
+    let list = from_source::<LinkList, _>(listed).unwrap();
+    assert_eq!(
+        (list.links[0].bookings, list.links[0].state.as_str()),
+        (2, "active")
+    );
+}

@@ -6,10 +6,10 @@
 use std::fmt::Debug;
 
 use liaison_domain::api::{
-    Attendee, ConnectionState, Connections, CrmCategory, CrmEvent, CrmRecord, ErrorBody, ErrorCode,
-    Health, HealthStatus, ItemContext, ItemStatus, Me, Person, RecordKind, RecordPage,
-    ResolveRequest, ResolveResponse, SaveItemResponse, SaveOutcome, SessionGrant, SyncReport,
-    SyncRun, SyncState,
+    Attendee, BookingCalendars, ConnectionState, Connections, CrmCategory, CrmEvent, CrmRecord,
+    ErrorBody, ErrorCode, FreeSlots, Health, HealthStatus, ItemContext, ItemStatus, Me, Person,
+    RecordKind, RecordPage, ResolveRequest, ResolveResponse, SaveItemResponse, SaveOutcome,
+    SessionGrant, Slot, SyncReport, SyncRun, SyncState,
 };
 use liaison_domain::permissions::resolve;
 use serde::Serialize;
@@ -78,6 +78,18 @@ pub fn every_answer(check: &mut impl Check) {
         outcome: SaveOutcome::Queued,
         crm_event: Some(event()),
         status,
+    });
+    check.answer(&FreeSlots {
+        slots: vec![Slot {
+            start: "2026-12-08T09:00:00Z".into(),
+            end: "2026-12-08T09:30:00Z".into(),
+        }],
+    });
+    check.answer(&BookingCalendars {
+        calendars: vec![Person {
+            mailbox: "ann@contoso.com".into(),
+            display_name: "Ann Editor".into(),
+        }],
     });
     check.answer(&RecordPage {
         records: vec![record("r1", None)],

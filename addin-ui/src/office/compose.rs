@@ -7,7 +7,7 @@
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 
-use super::{Mailbox, OfficeError, call_async, get, office_error, path, string};
+use super::bridge::{Mailbox, OfficeError, call_async, get, office_error, path, string};
 
 /// A message being composed: the pane offers the Organizer's times to insert into it.
 #[derive(Debug, Clone, PartialEq, Eq)]

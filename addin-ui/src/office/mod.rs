@@ -11,8 +11,11 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+mod bridge;
 mod compose;
 
+pub use bridge::{Mailbox, OfficeError};
+use bridge::{call_async, get, office_error, path, string};
 pub use compose::{ComposedMessage, insert_link};
 
 /// Where the pane is running.
@@ -35,12 +38,6 @@ pub struct Outlook {
     pub message: Option<ComposedMessage>,
     /// Outlook's theme colours (Mailbox 1.14), when it gives them.
     pub theme: Option<Theme>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mailbox {
-    pub display_name: String,
-    pub email_address: String,
 }
 
 /// A calendar item as Office.js shows it. Office.js has no `iCalUId`, and the pane needs none:
@@ -86,19 +83,6 @@ impl Theme {
             + 0.7152 * f64::from(channel(2))
             + 0.0722 * f64::from(channel(4));
         hex.len() == 6 && luminance < 128.0
-    }
-}
-
-/// An Office.js call that failed, with Office's error name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OfficeError {
-    pub name: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for OfficeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
     }
 }
 
@@ -451,58 +435,6 @@ pub async fn add_category(name: &str) -> Result<(), OfficeError> {
         .await
         .map(drop)
         .map_err(office_error)
-}
-
-fn office_error(error: JsValue) -> OfficeError {
-    OfficeError {
-        name: string(&error, "name").unwrap_or_else(|| "Failed".into()),
-        message: string(&error, "message")
-            .or_else(|| error.as_string())
-            .unwrap_or_else(|| "Office reported an error".into()),
-    }
-}
-
-/// Calls an Office.js `…Async(args…, callback)` method and waits for its `AsyncResult`: the
-/// value when it succeeded, the error object when not (also when the method is missing).
-async fn call_async(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
-    let function: Function = get(target, method).dyn_into()?;
-    let target = target.clone();
-    let args: Vec<JsValue> = args.to_vec();
-    let promise = Promise::new(&mut |resolve, reject| {
-        let rejected = reject.clone();
-        let callback = Closure::once_into_js(move |result: JsValue| {
-            if string(&result, "status").as_deref() == Some("succeeded") {
-                let _ = resolve.call1(&JsValue::NULL, &get(&result, "value"));
-            } else {
-                let _ = rejected.call1(&JsValue::NULL, &get(&result, "error"));
-            }
-        });
-        let call_args = Array::new();
-        for arg in &args {
-            call_args.push(arg);
-        }
-        call_args.push(&callback);
-        if let Err(error) = function.apply(&target, &call_args) {
-            let _ = reject.call1(&JsValue::NULL, &error);
-        }
-    });
-    JsFuture::from(promise).await
-}
-
-fn get(target: &JsValue, key: &str) -> JsValue {
-    if target.is_undefined() || target.is_null() {
-        return JsValue::UNDEFINED;
-    }
-    Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn path(root: &JsValue, keys: &[&str]) -> JsValue {
-    keys.iter()
-        .fold(root.clone(), |value, key| get(&value, key))
-}
-
-fn string(target: &JsValue, key: &str) -> Option<String> {
-    get(target, key).as_string()
 }
 
 #[cfg(test)]

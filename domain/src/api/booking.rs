@@ -20,10 +20,11 @@ crate::wire_names!(BookingKind {
     Slots => "slots",
 });
 
-/// A time span, RFC 3339 at both ends (`2026-12-08T09:00:00Z`).
+/// A time span, RFC 3339 at both ends (`2026-12-08T09:00:00Z`). Also an answer (free times):
+/// unknown fields are not refused, so a field added later does not break a reader.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Slot {
     pub start: String,
     pub end: String,

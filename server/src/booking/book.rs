@@ -8,13 +8,15 @@ use liaison_domain::api::{BookingOffer, ItemRef, SaveItemRequest};
 
 use super::links::{TOKEN_PREFIX, now};
 use super::offer::Offer;
-use super::{BookingError, Bookings};
+use super::service::{BookingError, Bookings};
+use crate::auth::connections::Refresh;
 use crate::auth::sessions::hash;
 use crate::clock::now_ms;
 use crate::graph::schedule::{BookedMeeting, Busy};
 use crate::items::ItemError;
 use crate::store::{
-    AuditAction, AuditEntry, BookingStart, StoreError, StoredBooking, StoredBookingLink, User,
+    AuditAction, AuditEntry, BookingStart, Provider, StoreError, StoredBooking, StoredBookingLink,
+    User,
 };
 
 /// How long a booking's claim holds its time after the meeting is made: until Graph's
@@ -141,13 +143,48 @@ impl Bookings {
             .map_err(|e| ItemError::graph_failed(e, "reading the Organizer's free/busy").into())
     }
 
-    /// The free times the page offers now.
+    /// The free times the page offers now: the Organizer's free/busy read for this view, or —
+    /// when another view of the same calendar and window is reading it this moment — that
+    /// read's answer (`freebusy.rs`).
     pub async fn page_slots(&self, open: &OpenLink) -> Result<Vec<Timestamp>, BookingError> {
         let now = now();
-        let Some(window) = open.offer.window(now) else {
+        let Some((start, end)) = open.offer.window(now) else {
             return Ok(Vec::new());
         };
-        let busy = self.busy(&open.organizer, window).await?;
+        // From the minute's start: views within one minute ask the same window.
+        let start = Timestamp::from_second(start.as_second() / 60 * 60).unwrap_or(start);
+        let graph = self
+            .items
+            .graph
+            .clone()
+            .ok_or(BookingError::Item(ItemError::NotConfigured))?;
+        let tokens = self.items.tokens.clone();
+        let organizer = open.organizer.clone();
+        let read = async move {
+            let token = tokens
+                .access_token(&organizer.key(), Provider::Microsoft, Refresh::IfStale)
+                .await
+                .map_err(|e| e.to_string())?;
+            graph
+                .busy_times(&token, &organizer.mailbox, (start, end))
+                .await
+                .map_err(|e| e.to_string())
+        };
+        let busy = self
+            .reads
+            .read(
+                (
+                    open.organizer.tenant_id.as_str(),
+                    open.organizer.id.as_str(),
+                ),
+                (start, end),
+                read,
+            )
+            .await
+            .map_err(|why| {
+                tracing::warn!(%why, "a booking page could not read the Organizer's free/busy");
+                BookingError::Item(ItemError::GraphUnavailable)
+            })?;
         Ok(open.offer.free_slots(&busy, now))
     }
 

@@ -10,7 +10,7 @@ use liaison_domain::api::{
 use liaison_domain::permissions::{Action, Verdict};
 
 use super::offer::Offer;
-use super::{BookingError, Bookings, DEFAULT_LINK_DAYS, MAX_LINK_DAYS};
+use super::service::{BookingError, Bookings, DEFAULT_LINK_DAYS, MAX_LINK_DAYS};
 use crate::auth::sessions::{hash, new_token};
 use crate::clock::{now_ms, to_rfc3339};
 use crate::items::ItemError;
@@ -68,7 +68,7 @@ impl Bookings {
         request: &FreeSlotsRequest,
     ) -> Result<FreeSlots, BookingError> {
         if request.offer.kind != BookingKind::Availability {
-            return Err(BookingError::Offer(super::OfferError {
+            return Err(BookingError::Offer(super::offer::OfferError {
                 field: "offer.kind",
                 message: "free times are looked up in days and hours: kind availability".into(),
             }));

@@ -8,7 +8,8 @@ use jiff::Timestamp;
 use reqwest::Method;
 use serde_json::json;
 
-use super::{Finding, Mailbox, Raw, found, not_checked};
+use super::finding::{Finding, Mailbox, found, not_checked};
+use super::raw::Raw;
 use crate::graph::client::GraphClient;
 use crate::graph::schedule::BookedMeeting;
 

@@ -9,61 +9,19 @@
 //! probe creates and deletes its own item in each mailbox.
 
 mod booking;
-
-use std::fmt;
+mod finding;
+mod raw;
 
 use reqwest::Method;
-use secrecy::{ExposeSecret, SecretString};
-use serde_json::{Value, json};
+
+use serde_json::Value;
 
 use crate::graph::client::{GraphClient, GraphError};
 use crate::graph::entry_id::AddressBookId;
 use crate::graph::model::GraphEvent;
-
-/// A test mailbox and a delegated Graph access token of it (`User.Read`, `Calendars.ReadWrite`,
-/// `Calendars.Read.Shared`).
-pub struct Mailbox {
-    pub address: String,
-    pub token: SecretString,
-}
-
-/// Whether Liaison's assumption held.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    Holds,
-    /// Microsoft answered otherwise: Liaison's rule stands on something that is not so.
-    Differs,
-    /// Reported for the record; no rule stands on it.
-    Noted,
-    /// Could not be asked (a step before it failed, or the setup lacks something).
-    NotChecked,
-}
-
-/// One behaviour, asked.
-#[derive(Debug, Clone)]
-pub struct Finding {
-    /// The row of `docs/MICROSOFT.md`.
-    pub id: &'static str,
-    pub behaviour: &'static str,
-    pub answered: String,
-    pub verdict: Verdict,
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let verdict = match self.verdict {
-            Verdict::Holds => "holds",
-            Verdict::Differs => "DIFFERS",
-            Verdict::Noted => "noted",
-            Verdict::NotChecked => "not checked",
-        };
-        write!(
-            f,
-            "{:<4} {:<11} {}\n                 Microsoft answered: {}",
-            self.id, verdict, self.behaviour, self.answered
-        )
-    }
-}
+pub use finding::{Finding, Mailbox, Verdict};
+use finding::{found, not_checked};
+use raw::Raw;
 
 /// Runs every check with `owner` and `delegate` against Graph at `graph`'s base URL.
 pub async fn run(
@@ -385,28 +343,6 @@ fn describe_probe(probed: &Result<Option<AddressBookId>, GraphError>) -> String 
     }
 }
 
-fn found(id: &'static str, behaviour: &'static str, answered: String, holds: bool) -> Finding {
-    Finding {
-        id,
-        behaviour,
-        answered,
-        verdict: if holds {
-            Verdict::Holds
-        } else {
-            Verdict::Differs
-        },
-    }
-}
-
-fn not_checked(id: &'static str, behaviour: &'static str, why: &str) -> Finding {
-    Finding {
-        id,
-        behaviour,
-        answered: why.to_owned(),
-        verdict: Verdict::NotChecked,
-    }
-}
-
 fn describe(answer: &Result<(u16, Value), String>) -> String {
     match answer {
         Ok((status, body)) => format!(
@@ -414,76 +350,5 @@ fn describe(answer: &Result<(u16, Value), String>) -> String {
             body["value"].as_array().map_or(0, Vec::len)
         ),
         Err(error) => error.clone(),
-    }
-}
-
-/// Graph requests the check makes outside Liaison's client: what Liaison never asks.
-struct Raw<'a> {
-    http: &'a reqwest::Client,
-    base: &'a str,
-}
-
-impl Raw<'_> {
-    async fn send(
-        &self,
-        token: &SecretString,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Result<(u16, Value), String> {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token.expose_secret())
-            .header("Prefer", "IdType=\"ImmutableId\"");
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let res = request.send().await.map_err(|e| e.to_string())?;
-        let status = res.status().as_u16();
-        Ok((status, res.json().await.unwrap_or(Value::Null)))
-    }
-
-    async fn get(&self, token: &SecretString, path: &str) -> Result<(u16, Value), String> {
-        self.send(token, Method::GET, path, None).await
-    }
-
-    /// A one-hour meeting at `start_s` in `calendar` (`/me` or `/users/{owner}`): its
-    /// immutable id.
-    async fn create_event(
-        &self,
-        token: &SecretString,
-        calendar: &str,
-        subject: &str,
-        sensitivity: &str,
-        start_s: i64,
-    ) -> Result<String, String> {
-        // Graph's `dateTimeTimeZone`: a local time without offset, and its zone.
-        let at = |s: i64| {
-            crate::clock::to_rfc3339(s * 1000)
-                .trim_end_matches('Z')
-                .to_owned()
-        };
-        let body = json!({
-            "subject": subject,
-            "sensitivity": sensitivity,
-            "start": { "dateTime": at(start_s), "timeZone": "UTC" },
-            "end": { "dateTime": at(start_s + 3600), "timeZone": "UTC" },
-        });
-        match self
-            .send(
-                token,
-                Method::POST,
-                &format!("{calendar}/events"),
-                Some(body),
-            )
-            .await?
-        {
-            (201 | 200, body) => body["id"]
-                .as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| "no id in the answer".to_owned()),
-            (status, body) => Err(format!("{status}: {}", body["error"]["code"])),
-        }
     }
 }
