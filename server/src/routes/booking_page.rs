@@ -87,10 +87,17 @@ fn failure(open: &OpenLink, error: &BookingError) -> Response {
     )
 }
 
-/// Refuses a client or link over its rate.
-fn limited(state: &AppState, secret: &str) -> Option<Response> {
+/// The active link `secret` opens, or the page to answer instead: `429` for a link asked for
+/// too often, a clear page for one that is unknown, expired or withdrawn.
+async fn active_link(state: &AppState, secret: &str) -> Result<Box<OpenLink>, Box<Response>> {
     let key: String = secret.chars().take(64).collect();
-    state.limits.check_booking_link(&key).err().map(too_many)
+    if let Err(wait) = state.limits.check_booking_link(&key) {
+        return Err(Box::new(too_many(wait)));
+    }
+    match state.bookings.open(secret).await {
+        Ok(found) => inactive(found),
+        Err(error) => Err(Box::new(unavailable(&error))),
+    }
 }
 
 /// `GET /book/{secret}`: the free times.
@@ -99,15 +106,9 @@ pub async fn show(
     Path(secret): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Response {
-    if let Some(refused) = limited(&state, &secret) {
-        return refused;
-    }
-    let open = match state.bookings.open(&secret).await {
-        Ok(found) => match inactive(found) {
-            Ok(open) => open,
-            Err(page) => return *page,
-        },
-        Err(error) => return unavailable(&error),
+    let open = match active_link(&state, &secret).await {
+        Ok(open) => open,
+        Err(page) => return *page,
     };
     let (zone, zone_name) = shown_zone(&open, query.tz.as_deref());
     match state.bookings.page_slots(&open).await {
@@ -130,15 +131,9 @@ pub async fn book(
     Path(secret): Path<String>,
     body: Bytes,
 ) -> Response {
-    if let Some(refused) = limited(&state, &secret) {
-        return refused;
-    }
-    let open = match state.bookings.open(&secret).await {
-        Ok(found) => match inactive(found) {
-            Ok(open) => open,
-            Err(page) => return *page,
-        },
-        Err(error) => return unavailable(&error),
+    let open = match active_link(&state, &secret).await {
+        Ok(open) => open,
+        Err(page) => return *page,
     };
     let form: BookingForm = match serde_urlencoded::from_bytes(&body) {
         Ok(form) => form,

@@ -23,16 +23,8 @@ pub(super) async fn call(
     path: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut request = app
-        .http
-        .request(method, format!("{}{path}", app.url))
-        .bearer_auth(app.token(mailbox).await);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let res = request.send().await.expect("the server answers");
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
+    let (status, json, _) = crate::records::call(app, mailbox, method, path, body, &[]).await;
+    (status, json)
 }
 
 /// The day `days` from today (UTC), as `YYYY-MM-DD`.
