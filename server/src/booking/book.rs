@@ -306,6 +306,9 @@ impl Bookings {
             open.initiated_by()
         );
         let token = self.token_of(&open.organizer).await?;
+        // Of the link and the form, not of this booking: a form sent again after a failure that
+        // came after Graph made the meeting gets that meeting back, not a second one.
+        let transaction = hash(&format!("{}/{}", open.link.id, booking.attempt));
         let event_id = self
             .graph()?
             .create_booked_meeting(
@@ -319,7 +322,7 @@ impl Bookings {
                     invitee_name: &booking.invitee_name,
                     invitee_address: &booking.invitee_address,
                     categories: &categories,
-                    transaction_id: &booking.id,
+                    transaction_id: &transaction[..32],
                 },
             )
             .await

@@ -32,7 +32,7 @@ pub struct BookedMeeting<'a> {
     pub invitee_name: &'a str,
     pub invitee_address: &'a str,
     pub categories: &'a [String],
-    /// The booking's id: Graph creates one meeting however often it is posted.
+    /// Of the link and the booking form: Graph creates one meeting however often it is posted.
     pub transaction_id: &'a str,
 }
 
