@@ -259,6 +259,11 @@
      ["Calendar of", e.calendar_owner], ["Sensitivity", e.sensitivity], ["Categories", e.categories.join(", ") || "none"]]
       .forEach(function (row) { dl.appendChild(el("dt", {}, row[0])); dl.appendChild(el("dd", {}, row[1])); });
     section.appendChild(dl);
+    // A meeting being composed: its body, where the add-in may insert text.
+    if (opensAsOrganizer(state.item) && state.item.body) {
+      section.appendChild(el("h2", {}, "Body (HTML)"));
+      section.appendChild(el("pre", { id: "ol-body", "class": "ol-body" }, state.item.body));
+    }
   }
 
   function loadPane() {

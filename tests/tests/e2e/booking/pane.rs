@@ -3,7 +3,9 @@
 //! and books a time, and the meeting lands in Olga's simulated calendar — Ann named as its
 //! initiator — and in Olga's CRM calendar. Rita (Reviewer) and Sam (send on behalf only) are
 //! refused with their reasons; a From of Olga's makes Olga the initiator; time slots offer only
-//! what the sender picked.
+//! what the sender picked; a meeting Ann composes in Olga's calendar offers Olga's times from
+//! Olga; an administrator withdraws a link from the console; an invitee whose time was taken
+//! after the page opened is told so.
 
 use fantoccini::{Client, Locator};
 use liaison_e2e::pane::*;
@@ -284,5 +286,41 @@ async fn an_invitee_whose_time_was_taken_after_the_page_opened_is_told_so() {
     assert_eq!(name, "Late Invitee");
     let offered = attribute(page, "input[name=slot]", "value").await;
     assert_ne!(offered, slot);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_meeting_ann_composes_in_olgas_calendar_offers_olgas_times_from_olga() {
+    require_built_task_pane();
+    let app = TestApp::spawn().await;
+    let browser = Browser::start().await;
+    let client = browser.client();
+    open_host(
+        &app,
+        &browser,
+        &format!("mailbox={ANN}&compose={OLGA}&theme=light"),
+    )
+    .await;
+    // The meeting's calendar decides (Olga's, no choice), and its organizer is its From.
+    let from = attribute(client, ".lz-booking__from", "data-from").await;
+    assert_eq!(from, OLGA);
+    let calendar = attribute(client, "#lz-booking-calendar", "disabled").await;
+    assert!(!calendar.is_empty(), "the calendar is the meeting's");
+    click(client, "#lz-booking-insert").await;
+    text_when(client, "#lz-booking-done", |t| t.contains("inserted")).await;
+    let link = inserted_link(client).await;
+    let page = app
+        .http
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Sent by <strong>Olga Organizer</strong>"),
+        "{page}"
+    );
     browser.close().await;
 }
