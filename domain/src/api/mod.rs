@@ -112,8 +112,6 @@ pub enum ErrorCode {
     ReceiverFailed,
     /// A booking link's From is neither the caller nor an Organizer they may act for.
     FromNotYours,
-    /// The booking link expired or was withdrawn.
-    LinkInactive,
     /// Something failed on the server; the cause is logged, never sent.
     Internal,
 }
@@ -153,7 +151,6 @@ crate::wire_names!(ErrorCode {
     PreconditionRequired => "precondition_required",
     ReceiverFailed => "receiver_failed",
     FromNotYours => "from_not_yours",
-    LinkInactive => "link_inactive",
     Internal => "internal",
 });
 

@@ -25,6 +25,7 @@ use utoipa::{Modify, OpenApi};
         (name = "crm", description = "CRM records and events"),
         (name = "me", description = "The signed-in person's own account"),
         (name = "sync", description = "Sync sessions"),
+        (name = "booking", description = "Booking links: an Organizer's free times, sent from the sidebar"),
         (name = "connections", description = "Connected calendar accounts"),
         (name = "session", description = "Signing in and out"),
         (name = "permissions", description = "The permission rules as a pure service"),
