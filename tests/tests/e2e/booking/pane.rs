@@ -52,6 +52,20 @@ async fn inserted_link(client: &Client) -> String {
     link[..end].to_owned()
 }
 
+/// On the booking page: the first time offered, a name and an address, *Book this time*.
+async fn book_first_time(page: &Client, name: &str, email: &str) {
+    click(page, "input[name=slot]").await;
+    for (field, value) in [("#name", name), ("#email", email)] {
+        page.find(Locator::Css(field))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    click(page, "#book button[type=submit]").await;
+}
+
 #[tokio::test]
 async fn ann_inserts_olgas_availability_and_an_invitee_books_a_time_that_reaches_the_crm() {
     require_built_task_pane();
@@ -77,20 +91,7 @@ async fn ann_inserts_olgas_availability_and_an_invitee_books_a_time_that_reaches
         "{initiator}"
     );
     let slot = attribute(page, "input[name=slot]", "value").await;
-    click(page, "input[name=slot]").await;
-    page.find(Locator::Css("#name"))
-        .await
-        .unwrap()
-        .send_keys("Grace Hopper")
-        .await
-        .unwrap();
-    page.find(Locator::Css("#email"))
-        .await
-        .unwrap()
-        .send_keys("grace@hopper.example")
-        .await
-        .unwrap();
-    click(page, "#book button[type=submit]").await;
+    book_first_time(page, "Grace Hopper", "grace@hopper.example").await;
     let booked = text(page, "#booked").await;
     assert!(booked.contains("You are booked"), "{booked}");
 
@@ -265,20 +266,7 @@ async fn an_invitee_whose_time_was_taken_after_the_page_opened_is_told_so() {
         OLGA,
         &m365_sim::outlook::NewMeeting::new("Taken meanwhile", start, 30),
     );
-    click(page, "input[name=slot]").await;
-    page.find(Locator::Css("#name"))
-        .await
-        .unwrap()
-        .send_keys("Late Invitee")
-        .await
-        .unwrap();
-    page.find(Locator::Css("#email"))
-        .await
-        .unwrap()
-        .send_keys("late@example.com")
-        .await
-        .unwrap();
-    click(page, "#book button[type=submit]").await;
+    book_first_time(page, "Late Invitee", "late@example.com").await;
     let message = text(page, "#message").await;
     assert!(message.contains("That time was just taken"), "{message}");
     // The page offers the other times again, without the taken one, and keeps what was typed.
