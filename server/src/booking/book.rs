@@ -63,8 +63,8 @@ impl OpenLink {
     }
 }
 
-/// What an invitee submits.
-#[derive(Debug, Clone, serde::Deserialize)]
+/// What an invitee submits (a form that does not read is an empty one: every field missing).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct BookingForm {
     /// The slot's start, RFC 3339.
     pub slot: Option<String>,

@@ -272,11 +272,11 @@ impl Bookings {
         self.store
             .revoke_booking_link(&caller.tenant_id, id, at, &audit)
             .await?;
-        let link = self
-            .store
-            .booking_link(&caller.tenant_id, id)
-            .await?
-            .ok_or(BookingError::NotFound)?;
+        // Withdrawn now, or before (then its first withdrawal stands): read once, not again.
+        let link = StoredBookingLink {
+            revoked_at_ms: link.revoked_at_ms.or(Some(at)),
+            ..link
+        };
         self.present(&link, &mut HashMap::new()).await
     }
 

@@ -135,16 +135,7 @@ pub async fn book(
         Ok(open) => open,
         Err(page) => return *page,
     };
-    let form: BookingForm = match serde_urlencoded::from_bytes(&body) {
-        Ok(form) => form,
-        Err(_) => BookingForm {
-            slot: None,
-            name: String::new(),
-            email: String::new(),
-            attempt: String::new(),
-            tz: None,
-        },
-    };
+    let form: BookingForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let (zone, zone_name) = shown_zone(&open, form.tz.as_deref());
     let entered = Entered {
         name: form.name.clone(),

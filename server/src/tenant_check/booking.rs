@@ -141,15 +141,6 @@ pub(super) async fn checks(
     }
     made.sort();
     made.dedup();
-    for id in made {
-        let _ = raw
-            .send(
-                &owner.token,
-                Method::DELETE,
-                &format!("/me/events/{id}"),
-                None,
-            )
-            .await;
-    }
+    raw.delete_events(&owner.token, made).await;
     findings
 }

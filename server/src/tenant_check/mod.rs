@@ -260,16 +260,8 @@ pub async fn run(
     }
     findings.push(delegates_item(graph, &raw, owner, delegate, tomorrow + 7200).await);
     findings.extend(booking::checks(graph, &raw, owner, delegate, tomorrow + 4 * 3600).await);
-    for id in [normal, private].into_iter().flatten() {
-        let _ = raw
-            .send(
-                &owner.token,
-                Method::DELETE,
-                &format!("/me/events/{id}"),
-                None,
-            )
-            .await;
-    }
+    raw.delete_events(&owner.token, [normal, private].into_iter().flatten())
+        .await;
     findings
 }
 

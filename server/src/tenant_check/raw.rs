@@ -31,6 +31,19 @@ impl Raw<'_> {
         Ok((status, res.json().await.unwrap_or(Value::Null)))
     }
 
+    /// Deletes the owner's meetings `ids` the check made (best effort: what fails stays).
+    pub(super) async fn delete_events(
+        &self,
+        token: &SecretString,
+        ids: impl IntoIterator<Item = String>,
+    ) {
+        for id in ids {
+            let _ = self
+                .send(token, Method::DELETE, &format!("/me/events/{id}"), None)
+                .await;
+        }
+    }
+
     pub(super) async fn get(
         &self,
         token: &SecretString,

@@ -66,6 +66,25 @@ async fn book_first_time(page: &Client, name: &str, email: &str) {
     click(page, "#book button[type=submit]").await;
 }
 
+/// The booking page at `link`, as a browser without JavaScript gets it.
+async fn page_text(app: &TestApp, link: &str) -> String {
+    app.http
+        .get(link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// *Insert link*, once the sidebar says it is in: the link it inserted.
+async fn insert_link(client: &Client) -> String {
+    click(client, "#lz-booking-insert").await;
+    text_when(client, "#lz-booking-done", |t| t.contains("inserted")).await;
+    inserted_link(client).await
+}
+
 #[tokio::test]
 async fn ann_inserts_olgas_availability_and_an_invitee_books_a_time_that_reaches_the_crm() {
     require_built_task_pane();
@@ -168,9 +187,7 @@ async fn a_message_from_olgas_mailbox_makes_olga_the_initiator() {
     compose_message(&app, &browser, ANN, Some(OLGA)).await;
     // The From decides the calendar offered first.
     choose_calendar(client, OLGA).await;
-    click(client, "#lz-booking-insert").await;
-    text_when(client, "#lz-booking-done", |t| t.contains("inserted")).await;
-    let link = inserted_link(client).await;
+    let link = insert_link(client).await;
     client.goto(&link).await.unwrap();
     let initiator = text(client, "#initiator").await;
     assert_eq!(initiator, "Sent by Olga Organizer.");
@@ -201,25 +218,9 @@ async fn time_slots_offer_only_the_times_the_sender_picked() {
         picked.push(checkbox.attr("data-slot").await.unwrap().unwrap());
         checkbox.click().await.unwrap();
     }
-    click(client, "#lz-booking-insert").await;
-    text_when(client, "#lz-booking-done", |t| t.contains("inserted")).await;
-    let link = inserted_link(client).await;
-    let page = app
-        .http
-        .get(&link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let offered: Vec<String> = page
-        .match_indices("name=\"slot\" value=\"")
-        .map(|(i, m)| {
-            let rest = &page[i + m.len()..];
-            rest[..rest.find('"').unwrap()].to_owned()
-        })
-        .collect();
+    let link = insert_link(client).await;
+    let page = page_text(&app, &link).await;
+    let offered = super::offered(&page).0;
     picked.sort();
     assert_eq!(offered, picked);
     browser.close().await;
@@ -294,18 +295,8 @@ async fn a_meeting_ann_composes_in_olgas_calendar_offers_olgas_times_from_olga()
     assert_eq!(from, OLGA);
     let calendar = attribute(client, "#lz-booking-calendar", "disabled").await;
     assert!(!calendar.is_empty(), "the calendar is the meeting's");
-    click(client, "#lz-booking-insert").await;
-    text_when(client, "#lz-booking-done", |t| t.contains("inserted")).await;
-    let link = inserted_link(client).await;
-    let page = app
-        .http
-        .get(&link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let link = insert_link(client).await;
+    let page = page_text(&app, &link).await;
     assert!(
         page.contains("Sent by <strong>Olga Organizer</strong>"),
         "{page}"
