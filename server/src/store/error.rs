@@ -28,6 +28,15 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 Self::Unavailable(error)
             }
+            // The server ended the connection (SQLSTATE class 08, connection exception; 57P,
+            // shut down or restarting): the store is unavailable, not the statement wrong.
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")) =>
+            {
+                Self::Unavailable(error)
+            }
             _ => Self::Other(error),
         }
     }

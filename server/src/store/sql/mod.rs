@@ -57,6 +57,10 @@ impl SqlStore {
                 // 8 → 911, 4 → 909.
                 PgPoolOptions::new()
                     .max_connections(8)
+                    .test_before_acquire(false)
+                    .before_acquire(|connection, meta| {
+                        Box::pin(ping_if_idle(connection, meta.idle_for))
+                    })
                     .acquire_timeout(Duration::from_secs(5))
                     .connect(url.expose())
                     .await
@@ -74,6 +78,26 @@ impl SqlStore {
             Pool::Postgres(_) => Backend::Postgres,
         }
     }
+}
+
+/// How long a pooled PostgreSQL connection may sit idle before it is pinged on its way out of
+/// the pool.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
+
+/// sqlx's default pings every connection taken from the pool — a round trip to the server
+/// before each statement (and sqlx pings again when it is given back). A connection in steady
+/// use is known to be alive; one that sat idle may have been dropped by the server or the
+/// network, so it is pinged, and one that fails is replaced. This is the pattern sqlx's
+/// `PoolOptions::before_acquire` documents. Measured with `scripts/bench load`: see
+/// README's "Performance".
+async fn ping_if_idle(
+    connection: &mut sqlx::PgConnection,
+    idle_for: Duration,
+) -> Result<bool, sqlx::Error> {
+    if idle_for > PING_AFTER_IDLE {
+        sqlx::Connection::ping(connection).await?;
+    }
+    Ok(true)
 }
 
 /// One file, WAL journal, foreign keys on; the file and its directory are created if missing.
