@@ -63,6 +63,8 @@ pub struct Gathered {
     pub synced_window: SyncedWindow,
     /// The tenant's automatic linking: its policy and the domains never matched.
     pub auto_link: (AutoLinkPolicy, DomainList),
+    /// The tenant's insta-sync setting (read with the owner: no statement of its own).
+    pub insta_sync: bool,
     /// The item's REST id, as the client named it.
     pub item_id: Option<String>,
     pub sighting: Sighting,
@@ -260,6 +262,7 @@ pub async fn gather(items: &Items, caller: &User, item: &ItemRef) -> Result<Gath
         owner,
         crm_category: standing.crm_category,
         auto_link: standing.auto_link,
+        insta_sync: standing.insta_sync,
         synced_window: items
             .synced_window
             .with_days(standing.synced_days.0, standing.synced_days.1),

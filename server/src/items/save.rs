@@ -90,10 +90,6 @@ impl Items {
                 .refuse(audit, key.as_ref(), Refusal::RecordNotVisible)
                 .await;
         }
-        let tenant = store
-            .tenant(&caller.tenant_id)
-            .await?
-            .ok_or(ItemError::NotFound)?;
         let cmd = match &gathered.sighting {
             Sighting::Seen(event) => {
                 let (Some(ical_uid), Some(write)) = (event.ical_uid(), event.to_write()) else {
@@ -104,10 +100,11 @@ impl Items {
                 };
                 // The first save waits for the next sync session when insta-sync is off;
                 // updates of an existing CRM event go straight through.
-                let queue = (gathered.event.is_none() && !tenant.insta_sync).then(|| QueueWrite {
-                    payload: serde_json::to_string(request).unwrap_or_default(),
-                    item_id: gathered.item_id.clone(),
-                });
+                let queue =
+                    (gathered.event.is_none() && !gathered.insta_sync).then(|| QueueWrite {
+                        payload: serde_json::to_string(request).unwrap_or_default(),
+                        item_id: gathered.item_id.clone(),
+                    });
                 SaveCommand {
                     tenant_id: caller.tenant_id.clone(),
                     actor_id: caller.id.clone(),

@@ -110,6 +110,9 @@ pub struct OwnerStanding {
     pub synced_days: (Option<i32>, Option<i32>),
     /// The tenant's automatic linking: its policy and the domains never matched.
     pub auto_link: (AutoLinkPolicy, DomainList),
+    /// The tenant's insta-sync: a first save goes straight to the CRM (else it waits for the
+    /// next sync session).
+    pub insta_sync: bool,
 }
 
 /// What Microsoft said of a delegate's access to an owner's calendar when the server last

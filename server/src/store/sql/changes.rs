@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 
 use super::SqlStore;
-use super::db::{Tx, Value, sql};
+use super::db::{Batch, Tx, Value, sql};
 use super::rows::{Kind, Rows};
 use crate::clock::now_ms;
 use crate::store::changes::{Change, ChangeFeed, StoredChange};
@@ -18,8 +18,18 @@ pub(super) async fn append(
     tenant_id: &TenantId,
     changes: &[Change],
 ) -> Result<(), StoreError> {
+    append_with(tx, tenant_id, changes, Batch::default()).await
+}
+
+/// [`append`], and `writes` (which touch none of the changes' rows) in the same round trip.
+pub(super) async fn append_with<'a>(
+    tx: &mut Tx,
+    tenant_id: &TenantId,
+    changes: &[Change],
+    mut writes: Batch<'a>,
+) -> Result<(), StoreError> {
     if changes.is_empty() {
-        return Ok(());
+        return writes.execute(tx).await;
     }
     let postgres = tx.is_postgres();
     if postgres {
@@ -49,9 +59,9 @@ pub(super) async fn append(
              {source}"
         )
     }) {
-        statement.execute(&mut *tx).await?;
+        writes.push(statement);
     }
-    Ok(())
+    writes.execute(tx).await
 }
 
 #[async_trait]

@@ -209,17 +209,17 @@ pub(super) async fn save_item(
         })
     };
     let response = respond(event.as_ref(), &status);
+    // The answer kept for the key goes with the changes: one round trip on PostgreSQL.
+    let mut answer = Batch::default();
     if let Some(idempotency) = &cmd.idempotency {
-        store_response(
-            &mut tx,
+        answer.push(store_response_statement(
             &cmd.tenant_id,
             &cmd.actor_id,
             idempotency,
             &response,
-        )
-        .await?;
+        ));
     }
-    changes::append(&mut tx, &cmd.tenant_id, &changed).await?;
+    changes::append_with(&mut tx, &cmd.tenant_id, &changed, answer).await?;
     tx.commit().await?;
     Ok(Idempotent::Fresh(response))
 }
@@ -328,6 +328,19 @@ pub(super) async fn store_response(
     key: &IdempotencyKey,
     response: &StoredResponse,
 ) -> Result<(), StoreError> {
+    store_response_statement(tenant_id, user_id, key, response)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// The statement keeping `response` as the answer to the key.
+pub(super) fn store_response_statement<'a>(
+    tenant_id: &'a TenantId,
+    user_id: &'a UserId,
+    key: &'a IdempotencyKey,
+    response: &'a StoredResponse,
+) -> Sql<'a> {
     sql("UPDATE idempotency_keys SET status = $1, response = $2 \
          WHERE tenant_id = $3 AND user_id = $4 AND key = $5")
     .bind(i32::from(response.status))
@@ -335,9 +348,6 @@ pub(super) async fn store_response(
     .bind(tenant_id)
     .bind(user_id)
     .bind(&key.key)
-    .execute(tx)
-    .await?;
-    Ok(())
 }
 
 /// Creates or updates the one CRM event of (organizer, iCalUId) from Graph's account of the

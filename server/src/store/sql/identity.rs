@@ -141,7 +141,7 @@ impl IdentityStore for SqlStore {
              CASE WHEN c.refresh_token IS NULL THEN NULL ELSE c.status END \
                AS refreshable_status, t.crm_category_name, t.crm_category_color, \
              t.sync_days_back, t.sync_days_ahead, t.auto_link_policy, \
-             t.auto_link_blocked_domains \
+             t.auto_link_blocked_domains, t.insta_sync \
              FROM users u JOIN tenants t ON t.id = u.tenant_id \
              LEFT JOIN delegation_checks d ON d.tenant_id = u.tenant_id \
                AND d.owner_id = u.id AND d.delegate_id = $3 \

@@ -43,6 +43,7 @@ pub(super) struct OwnerStandingRow {
     pub(super) auto_link_policy: AutoLinkPolicy,
     #[sqlx(try_from = "String")]
     pub(super) auto_link_blocked_domains: DomainList,
+    pub(super) insta_sync: bool,
 }
 
 impl OwnerStandingRow {
@@ -70,6 +71,7 @@ impl OwnerStandingRow {
             },
             synced_days: (self.sync_days_back, self.sync_days_ahead),
             auto_link: (self.auto_link_policy, self.auto_link_blocked_domains),
+            insta_sync: self.insta_sync,
         }
     }
 }
