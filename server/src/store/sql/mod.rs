@@ -85,11 +85,12 @@ impl SqlStore {
 const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
 
 /// sqlx's default pings every connection taken from the pool — a round trip to the server
-/// before each statement (and sqlx pings again when it is given back). A connection in steady
-/// use is known to be alive; one that sat idle may have been dropped by the server or the
-/// network, so it is pinged, and one that fails is replaced. This is the pattern sqlx's
-/// `PoolOptions::before_acquire` documents. Measured with `scripts/bench load`: see
-/// README's "Performance".
+/// before each statement (and sqlx pings again when it is given back, which cannot be turned
+/// off). Only a connection that sat idle is pinged here, the pattern sqlx's
+/// `PoolOptions::before_acquire` documents: one in steady use was answered moments ago. If the
+/// server dropped it meanwhile (a restart, a failover), the call that meets it fails as the
+/// store unavailable (`503`) and the connection is replaced (`tests/e2e/store_reconnect.rs`).
+/// Measured with `scripts/bench load` (README, "Measure it").
 async fn ping_if_idle(
     connection: &mut sqlx::PgConnection,
     idle_for: Duration,
