@@ -209,16 +209,12 @@ pub(super) async fn save_item(
         })
     };
     let response = respond(event.as_ref(), &status);
-    // The answer kept for the key goes with the changes: one round trip on PostgreSQL.
-    let mut answer = Batch::default();
-    if let Some(idempotency) = &cmd.idempotency {
-        answer.push(store_response_statement(
-            &cmd.tenant_id,
-            &cmd.actor_id,
-            idempotency,
-            &response,
-        ));
-    }
+    let answer = kept_answer(
+        &cmd.tenant_id,
+        &cmd.actor_id,
+        cmd.idempotency.as_ref(),
+        &response,
+    );
     changes::append_with(&mut tx, &cmd.tenant_id, &changed, answer).await?;
     tx.commit().await?;
     Ok(Idempotent::Fresh(response))
@@ -334,8 +330,23 @@ pub(super) async fn store_response(
     Ok(())
 }
 
+/// Keeping `response` as the answer to the key, if any, as a batch to send with the change
+/// feed's rows (`changes::append_with`): one round trip on PostgreSQL.
+pub(super) fn kept_answer<'a>(
+    tenant_id: &'a TenantId,
+    user_id: &'a UserId,
+    key: Option<&'a IdempotencyKey>,
+    response: &'a StoredResponse,
+) -> Batch<'a> {
+    let mut answer = Batch::default();
+    if let Some(key) = key {
+        answer.push(store_response_statement(tenant_id, user_id, key, response));
+    }
+    answer
+}
+
 /// The statement keeping `response` as the answer to the key.
-pub(super) fn store_response_statement<'a>(
+fn store_response_statement<'a>(
     tenant_id: &'a TenantId,
     user_id: &'a UserId,
     key: &'a IdempotencyKey,

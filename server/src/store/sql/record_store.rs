@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use liaison_domain::api::{LeadStatus, OpportunityStage, RecordFields, RecordKind};
 
-use super::db::{Batch, Pool, Tx, sql};
-use super::events::{claim_key, replay, store_response_statement};
+use super::db::{Pool, Tx, sql};
+use super::events::{claim_key, kept_answer, replay};
 use super::record_words::WordsOf;
 use super::{SqlStore, audit, changes, record_words, shares};
 use crate::clock::now_ms;
@@ -293,13 +293,7 @@ async fn create(
         .await?
         .ok_or_else(|| StoreError::Setup("a record created is not there".into()))?;
     let response = respond(&written.record);
-    // The answer kept for the key goes with the change: one round trip on PostgreSQL.
-    let mut answer = Batch::default();
-    if let Some(key) = idempotency {
-        answer.push(store_response_statement(
-            tenant_id, owner_id, key, &response,
-        ));
-    }
+    let answer = kept_answer(tenant_id, owner_id, idempotency, &response);
     changes::append_with(
         &mut tx,
         tenant_id,
