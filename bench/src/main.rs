@@ -18,6 +18,7 @@
 //!   on SQLite and PostgreSQL: requests/s, p50/p99/p99.9, 5xx, lost and duplicated saves.
 //!   `load --abuse`: the same with the server's default protections, quiet and then under
 //!   attack (idle sockets, a flood of unknown item ids, SSO replay), both runs side by side.
+//!   `load --server-cpus 1`: this process on one CPU on both stores, PostgreSQL on the others.
 //! - `booking`: the public booking page's time to first byte under many invitees at once
 //!   (p50/p99, beside `/healthz` timed the same way), and the Graph requests per page view and
 //!   per booking.
@@ -30,6 +31,7 @@ mod admin;
 mod booking;
 mod console;
 mod context;
+mod cpus;
 mod delegates;
 mod load;
 mod pane;
@@ -129,6 +131,11 @@ enum Command {
         /// attackers hold idle sockets, flood unknown item ids and replay SSO tokens.
         #[arg(long)]
         abuse: bool,
+        /// The server, the simulator and the load generator (this process) on the first N
+        /// CPUs only, on both stores: the server's CPU held equal, and PostgreSQL — a service
+        /// of its own in a deployment — on the others. Default: all CPUs, shared.
+        #[arg(long)]
+        server_cpus: Option<usize>,
     },
     /// The administrators' API on each store: the people list with many people, and the audit
     /// export of a long log with the server's memory.
@@ -183,9 +190,25 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // Before the runtime starts, so that it sizes its worker threads to the CPUs left, as a
+    // server given that many CPUs would.
+    if let Command::Load {
+        server_cpus: Some(cpus),
+        ..
+    } = cli.command
+    {
+        cpus::pin_this_process(cpus)?;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(cli.command))
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Admin {
             users,
             lines,
@@ -257,6 +280,7 @@ async fn main() -> anyhow::Result<()> {
             organizers,
             postgres,
             abuse,
+            server_cpus: _,
         } => {
             delegates::report(
                 delegates::Scenario {
