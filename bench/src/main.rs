@@ -192,8 +192,8 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    // Before the runtime starts, so that it sizes its worker threads to the CPUs left, as a
-    // server given that many CPUs would.
+    // Before the runtime starts, so that it sizes its worker threads to the CPUs it may use,
+    // as a server given that many CPUs would.
     if let Command::Load {
         server_cpus: Some(cpus),
         ..
