@@ -16,6 +16,7 @@ mod events;
 mod identity;
 mod identity_rows;
 mod operations;
+mod postgres_tls;
 mod record_bulk;
 mod record_search;
 mod record_store;
@@ -51,21 +52,7 @@ pub struct SqlStore {
 impl SqlStore {
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, StoreError> {
         let pool = if url.is_postgres() {
-            Pool::Postgres(
-                // A few backends per core: more only contend for the CPU. Measured with 200
-                // delegates on 2 cores (`scripts/bench load`): 32 connections 845 contexts/s,
-                // 8 → 911, 4 → 909.
-                PgPoolOptions::new()
-                    .max_connections(8)
-                    .test_before_acquire(false)
-                    .before_acquire(|connection, meta| {
-                        Box::pin(ping_if_idle(connection, meta.idle_for))
-                    })
-                    .acquire_timeout(Duration::from_secs(5))
-                    .connect(url.expose())
-                    .await
-                    .map_err(StoreError::Unavailable)?,
-            )
+            Pool::Postgres(connect_postgres(url).await?)
         } else {
             Pool::Sqlite(connect_sqlite(url).await?)
         };
@@ -78,6 +65,29 @@ impl SqlStore {
             Pool::Postgres(_) => Backend::Postgres,
         }
     }
+}
+
+/// A pool of PostgreSQL connections, over TLS as [`postgres_tls`] chooses.
+async fn connect_postgres(url: &DatabaseUrl) -> Result<sqlx::PgPool, StoreError> {
+    let options = postgres_tls::options(url)?;
+    // A few backends per core: more only contend for the CPU. Measured with 200 delegates on
+    // 2 cores (`scripts/bench load`): 32 connections 845 contexts/s, 8 → 911, 4 → 909.
+    PgPoolOptions::new()
+        .max_connections(8)
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| Box::pin(ping_if_idle(connection, meta.idle_for)))
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options.clone())
+        .await
+        .map_err(|error| match error {
+            error
+                if postgres_tls::is_tls_failure(&error)
+                    && postgres_tls::chose_verification(url, &options) =>
+            {
+                postgres_tls::explain(error, &options)
+            }
+            other => StoreError::Unavailable(other),
+        })
 }
 
 /// How long a pooled PostgreSQL connection may sit idle before it is pinged on its way out of

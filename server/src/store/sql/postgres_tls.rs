@@ -1,0 +1,149 @@
+//! How the store reaches PostgreSQL: with TLS, and — for a server on another machine — with
+//! its certificate checked unless the URL says otherwise.
+//!
+//! The URL's own `sslmode` (or `PGSSLMODE`) is always honoured, with libpq's meanings, which
+//! sqlx follows: `disable`, `prefer` (TLS when offered, certificate not checked), `require`
+//! (TLS, certificate not checked), `verify-ca`, `verify-full`; `sslrootcert=PATH` adds a
+//! private CA to the public roots (webpki-roots). Without one, libpq and sqlx default to
+//! `prefer`, which sends the password and every token in clear to a server that offers no TLS
+//! and accepts any certificate from one that does. Liaison keeps that default only for a server
+//! on this machine (loopback or a Unix socket) and asks `verify-full` of any other.
+
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgSslMode};
+
+use crate::store::error::StoreError;
+use crate::store::url::DatabaseUrl;
+
+/// The connect options for `url`, with the TLS mode Liaison asks for.
+pub fn options(url: &DatabaseUrl) -> Result<PgConnectOptions, StoreError> {
+    let options = PgConnectOptions::from_str(url.expose()).map_err(StoreError::Unavailable)?;
+    let chosen = if mode_given(url) || is_local(&options) {
+        options
+    } else {
+        options.ssl_mode(PgSslMode::VerifyFull)
+    };
+    Ok(chosen)
+}
+
+/// Whether Liaison chose `verify-full` for `options` (not the URL): a TLS failure then says how
+/// to ask for less.
+pub fn chose_verification(url: &DatabaseUrl, options: &PgConnectOptions) -> bool {
+    !mode_given(url)
+        && !is_local(options)
+        && matches!(options.get_ssl_mode(), PgSslMode::VerifyFull)
+}
+
+/// The error for a TLS failure under the mode Liaison chose, with what the operator can do.
+pub fn explain(error: sqlx::Error, options: &PgConnectOptions) -> StoreError {
+    StoreError::Setup(format!(
+        "the record store could not be reached: {error}. Liaison reaches a PostgreSQL server \
+         on another machine with TLS and checks its certificate (sslmode=verify-full) unless \
+         the URL says otherwise: for a private CA add sslrootcert=PATH to the URL; to accept \
+         an unchecked certificate add sslmode=require; only on a network you trust, \
+         sslmode=disable (host {})",
+        options.get_host()
+    ))
+}
+
+/// The connection failed in TLS: the server offers none (sqlx's `Tls`), or rustls refused its
+/// certificate or the handshake (which sqlx hands on as an I/O error wrapping rustls').
+pub fn is_tls_failure(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Tls(_) => true,
+        sqlx::Error::Io(io) => io
+            .get_ref()
+            .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()),
+        _ => false,
+    }
+}
+
+/// The URL names its TLS mode (sqlx reads `sslmode` and `ssl-mode`), or the environment does.
+fn mode_given(url: &DatabaseUrl) -> bool {
+    let in_url = url::Url::parse(url.expose()).is_ok_and(|parsed| {
+        parsed
+            .query_pairs()
+            .any(|(key, _)| key == "sslmode" || key == "ssl-mode")
+    });
+    in_url || std::env::var_os("PGSSLMODE").is_some()
+}
+
+/// A server on this machine: a Unix socket, `localhost` or a loopback address.
+fn is_local(options: &PgConnectOptions) -> bool {
+    if options.get_socket().is_some() {
+        return true;
+    }
+    let host = options.get_host();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.starts_with('/')
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(url: &str) -> PgSslMode {
+        options(&url.parse().unwrap()).unwrap().get_ssl_mode()
+    }
+
+    #[test]
+    fn a_server_on_another_machine_is_verified_unless_the_url_says_otherwise() {
+        // PGSSLMODE would count as "said otherwise"; the test environment does not set it.
+        if std::env::var_os("PGSSLMODE").is_some() {
+            return;
+        }
+        assert!(matches!(
+            mode("postgres://liaison:pw@db.internal/liaison"),
+            PgSslMode::VerifyFull
+        ));
+        assert!(matches!(
+            mode("postgres://liaison:pw@10.0.0.5:5432/liaison"),
+            PgSslMode::VerifyFull
+        ));
+        assert!(matches!(
+            mode("postgres://liaison:pw@db.internal/liaison?sslmode=require"),
+            PgSslMode::Require
+        ));
+        assert!(matches!(
+            mode("postgres://liaison:pw@db.internal/liaison?ssl-mode=disable"),
+            PgSslMode::Disable
+        ));
+        assert!(matches!(
+            mode("postgres://liaison:pw@db.internal/liaison?sslmode=verify-ca&sslrootcert=/ca.pem"),
+            PgSslMode::VerifyCa
+        ));
+    }
+
+    #[test]
+    fn a_server_on_this_machine_keeps_the_drivers_default() {
+        if std::env::var_os("PGSSLMODE").is_some() {
+            return;
+        }
+        for url in [
+            "postgres://liaison:pw@localhost/liaison",
+            "postgres://liaison:pw@127.0.0.1:5432/liaison",
+            "postgres://liaison:pw@[::1]:5432/liaison",
+            "postgres://liaison:pw@db/liaison?host=/var/run/postgresql",
+        ] {
+            assert!(matches!(mode(url), PgSslMode::Prefer), "{url}");
+        }
+    }
+
+    #[test]
+    fn only_the_chosen_mode_gets_the_explanation() {
+        if std::env::var_os("PGSSLMODE").is_some() {
+            return;
+        }
+        let chosen: DatabaseUrl = "postgres://l:pw@db.internal/l".parse().unwrap();
+        let given: DatabaseUrl = "postgres://l:pw@db.internal/l?sslmode=verify-full"
+            .parse()
+            .unwrap();
+        assert!(chose_verification(&chosen, &options(&chosen).unwrap()));
+        assert!(!chose_verification(&given, &options(&given).unwrap()));
+    }
+}
