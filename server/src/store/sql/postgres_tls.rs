@@ -135,6 +135,32 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_certificate_is_a_tls_failure_and_the_explanation_says_what_to_do() {
+        let refused = sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        ));
+        assert!(is_tls_failure(&refused));
+        assert!(is_tls_failure(&sqlx::Error::Tls(
+            "server does not support TLS".into()
+        )));
+        assert!(!is_tls_failure(&sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused
+        ))));
+        let url: DatabaseUrl = "postgres://l:secret@db.internal/l".parse().unwrap();
+        let message = explain(refused, &options(&url).unwrap()).to_string();
+        for needed in [
+            "sslrootcert=",
+            "sslmode=require",
+            "db.internal",
+            "UnknownIssuer",
+        ] {
+            assert!(message.contains(needed), "{needed} in {message}");
+        }
+        assert!(!message.contains("secret"));
+    }
+
+    #[test]
     fn only_the_chosen_mode_gets_the_explanation() {
         if std::env::var_os("PGSSLMODE").is_some() {
             return;
