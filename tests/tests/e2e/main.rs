@@ -30,7 +30,7 @@ mod sign_in_flows;
 mod sign_in_people;
 mod store;
 mod store_reconnect;
-mod store_tls;
+mod store_setup;
 mod store_upkeep;
 mod sync;
 mod sync_chaos;

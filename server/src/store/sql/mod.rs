@@ -16,7 +16,7 @@ mod events;
 mod identity;
 mod identity_rows;
 mod operations;
-mod postgres_tls;
+mod postgres_setup;
 mod record_bulk;
 mod record_search;
 mod record_store;
@@ -67,11 +67,17 @@ impl SqlStore {
     }
 }
 
-/// A pool of PostgreSQL connections, over TLS as [`postgres_tls`] chooses.
+/// A pool of PostgreSQL connections, over TLS as [`postgres_setup`] chooses.
 async fn connect_postgres(url: &DatabaseUrl) -> Result<sqlx::PgPool, StoreError> {
-    let options = postgres_tls::options(url)?;
+    let options = postgres_setup::options(url)?;
     // A few backends per core: more only contend for the CPU. Measured with 200 delegates on
     // 2 cores (`scripts/bench load`): 32 connections 845 contexts/s, 8 → 911, 4 → 909.
+    tracing::info!(
+        host = options.get_host(),
+        database = options.get_database().unwrap_or_default(),
+        sslmode = ?options.get_ssl_mode(),
+        "opening the PostgreSQL record store"
+    );
     PgPoolOptions::new()
         .max_connections(8)
         .test_before_acquire(false)
@@ -81,10 +87,10 @@ async fn connect_postgres(url: &DatabaseUrl) -> Result<sqlx::PgPool, StoreError>
         .await
         .map_err(|error| match error {
             error
-                if postgres_tls::is_tls_failure(&error)
-                    && postgres_tls::chose_verification(url, &options) =>
+                if postgres_setup::is_tls_failure(&error)
+                    && postgres_setup::chose_verification(url, &options) =>
             {
-                postgres_tls::explain(error, &options)
+                postgres_setup::explain(error, &options)
             }
             other => StoreError::Unavailable(other),
         })
@@ -143,7 +149,10 @@ impl Maintenance for SqlStore {
     async fn migrate(&self) -> Result<(), StoreError> {
         match &self.pool {
             Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
-            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+            Pool::Postgres(pool) => POSTGRES_MIGRATIONS
+                .run(pool)
+                .await
+                .map_err(postgres_setup::explain_migration)?,
         }
         self.backfill_record_words().await
     }

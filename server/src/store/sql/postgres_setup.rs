@@ -1,5 +1,6 @@
-//! How the store reaches PostgreSQL: with TLS, and — for a server on another machine — with
-//! its certificate checked unless the URL says otherwise.
+//! How the store reaches PostgreSQL — with TLS, and for a server on another machine with its
+//! certificate checked unless the URL says otherwise — and what the operator is told when the
+//! server refuses.
 //!
 //! The URL's own `sslmode` (or `PGSSLMODE`) is always honoured, with libpq's meanings, which
 //! sqlx follows: `disable`, `prefer` (TLS when offered, certificate not checked), `require`
@@ -44,6 +45,27 @@ pub fn explain(error: sqlx::Error, options: &PgConnectOptions) -> StoreError {
          an unchecked certificate add sslmode=require; only on a network you trust, \
          sslmode=disable (host {})",
         options.get_host()
+    ))
+}
+
+/// A migration the role may not run (SQLSTATE `42501`, insufficient privilege), with the usual
+/// cause: from PostgreSQL 15 only a database's owner may create tables in its `public` schema.
+pub fn explain_migration(error: sqlx::migrate::MigrateError) -> StoreError {
+    let refused = match &error {
+        sqlx::migrate::MigrateError::Execute(sqlx::Error::Database(db))
+        | sqlx::migrate::MigrateError::ExecuteMigration(sqlx::Error::Database(db), _) => {
+            db.code().as_deref() == Some("42501")
+        }
+        _ => false,
+    };
+    if !refused {
+        return StoreError::Migration(error);
+    }
+    StoreError::Setup(format!(
+        "the record store's migrations failed: {error}. The role Liaison connects as must be \
+         able to create tables: from PostgreSQL 15 only a database's owner may create them in \
+         its public schema (CREATE DATABASE liaison OWNER <role>), or run `liaison migrate` \
+         once as such a role"
     ))
 }
 

@@ -1,6 +1,7 @@
-//! PostgreSQL over TLS, as the URL's `sslmode` asks (`store/sql/postgres_tls.rs`): `require`
-//! encrypts, `verify-full` checks the certificate and refuses one no trusted CA signed — here
-//! the self-signed certificate Debian gives a new cluster (`scripts/test-postgres`).
+//! Reaching PostgreSQL as an operator sets it up (`store/sql/postgres_setup.rs`): over TLS as
+//! the URL's `sslmode` asks — `require` encrypts, `verify-full` checks the certificate and
+//! refuses one no trusted CA signed (here the self-signed certificate Debian gives a new
+//! cluster, `scripts/test-postgres`) —, and a role that may not create tables told why.
 
 use liaison_e2e::test_db::{Backend, TestDatabase, backends};
 use liaison_server::store::{self, DatabaseUrl, StoreError, TenantId};
@@ -55,5 +56,40 @@ async fn postgresql_is_reached_over_tls_with_the_certificate_checked_when_asked(
             Ok(_) => panic!("a self-signed certificate passed verify-full"),
         }
         admin.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_role_that_may_not_create_tables_is_told_why() {
+    for backend in backends() {
+        let Backend::Postgres(admin_url) = &backend else {
+            continue;
+        };
+        // The database TEST_DATABASE_URL names (`postgres` for scripts/test-postgres), which
+        // the test role does not own: from PostgreSQL 15 it may not create tables there.
+        let admin = sqlx::PgPool::connect(admin_url).await.unwrap();
+        let (may_create,): (bool,) =
+            sqlx::query_as("SELECT has_schema_privilege('public', 'CREATE')")
+                .fetch_one(&admin)
+                .await
+                .unwrap();
+        admin.close().await;
+        assert!(
+            !may_create,
+            "this test needs TEST_DATABASE_URL to name a database whose public schema the role \
+             may not create in, as scripts/test-postgres's does"
+        );
+        let url: DatabaseUrl = admin_url.parse().unwrap();
+        let store = store::connect(&url).await.unwrap();
+        let error = store.migrate().await.expect_err("no CREATE on public");
+        let message = error.to_string();
+        assert!(matches!(error, StoreError::Setup(_)), "{error:?}");
+        for needed in [
+            "permission denied for schema public",
+            "OWNER",
+            "liaison migrate",
+        ] {
+            assert!(message.contains(needed), "{needed} in: {message}");
+        }
     }
 }
