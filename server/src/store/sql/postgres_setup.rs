@@ -119,26 +119,24 @@ mod tests {
         if std::env::var_os("PGSSLMODE").is_some() {
             return;
         }
-        assert!(matches!(
-            mode("postgres://liaison:pw@db.internal/liaison"),
-            PgSslMode::VerifyFull
-        ));
-        assert!(matches!(
-            mode("postgres://liaison:pw@10.0.0.5:5432/liaison"),
-            PgSslMode::VerifyFull
-        ));
-        assert!(matches!(
-            mode("postgres://liaison:pw@db.internal/liaison?sslmode=require"),
-            PgSslMode::Require
-        ));
-        assert!(matches!(
-            mode("postgres://liaison:pw@db.internal/liaison?ssl-mode=disable"),
-            PgSslMode::Disable
-        ));
-        assert!(matches!(
-            mode("postgres://liaison:pw@db.internal/liaison?sslmode=verify-ca&sslrootcert=/ca.pem"),
-            PgSslMode::VerifyCa
-        ));
+        for (url, expected) in [
+            ("postgres://l:pw@db.internal/l", PgSslMode::VerifyFull),
+            ("postgres://l:pw@10.0.0.5:5432/l", PgSslMode::VerifyFull),
+            (
+                "postgres://l:pw@db.internal/l?sslmode=require",
+                PgSslMode::Require,
+            ),
+            (
+                "postgres://l:pw@db.internal/l?ssl-mode=disable",
+                PgSslMode::Disable,
+            ),
+            (
+                "postgres://l:pw@db.internal/l?sslmode=verify-ca&sslrootcert=/ca.pem",
+                PgSslMode::VerifyCa,
+            ),
+        ] {
+            assert_eq!(format!("{:?}", mode(url)), format!("{expected:?}"), "{url}");
+        }
     }
 
     #[test]
