@@ -36,13 +36,17 @@ async fn postgresql_is_reached_over_tls_with_the_certificate_checked_when_asked(
         store.tenant(&TenantId::new("tenant-a")).await.unwrap();
         let (plain, encrypted): (i64, i64) = sqlx::query_as(
             "SELECT count(*) FILTER (WHERE NOT s.ssl), count(*) FILTER (WHERE s.ssl) \
-             FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.datname = $1",
+             FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) \
+             WHERE a.datname = $1 AND a.application_name = 'liaison'",
         )
         .bind(&database)
         .fetch_one(&admin)
         .await
         .unwrap();
-        assert!(encrypted > 0, "the store's connections use TLS");
+        assert!(
+            encrypted > 0,
+            "the store's connections, named liaison, use TLS"
+        );
         assert_eq!(plain, 0, "no connection of the store is in clear");
         drop(store);
 

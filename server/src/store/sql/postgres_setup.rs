@@ -17,9 +17,14 @@ use sqlx::postgres::{PgConnectOptions, PgSslMode};
 use crate::store::error::StoreError;
 use crate::store::url::DatabaseUrl;
 
-/// The connect options for `url`, with the TLS mode Liaison asks for.
+/// The connect options for `url`, with the TLS mode Liaison asks for, named `liaison` unless
+/// the URL names them (`application_name`).
 pub fn options(url: &DatabaseUrl) -> Result<PgConnectOptions, StoreError> {
-    let options = PgConnectOptions::from_str(url.expose()).map_err(StoreError::Unavailable)?;
+    let mut options = PgConnectOptions::from_str(url.expose()).map_err(StoreError::Unavailable)?;
+    if options.get_application_name().is_none() {
+        // How a DBA tells Liaison's connections apart (`pg_stat_activity.application_name`).
+        options = options.application_name("liaison");
+    }
     let chosen = if mode_given(url) || is_local(&options) {
         options
     } else {
