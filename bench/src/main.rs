@@ -18,7 +18,8 @@
 //!   on SQLite and PostgreSQL: requests/s, p50/p99/p99.9, 5xx, lost and duplicated saves.
 //!   `load --abuse`: the same with the server's default protections, quiet and then under
 //!   attack (idle sockets, a flood of unknown item ids, SSO replay), both runs side by side.
-//!   `load --server-cpus 1`: this process on one CPU on both stores, PostgreSQL on the others.
+//!   `load --server-cpus 1`: this process on one CPU on both stores, a local PostgreSQL on the
+//!   others.
 //! - `booking`: the public booking page's time to first byte under many invitees at once
 //!   (p50/p99, beside `/healthz` timed the same way), and the Graph requests per page view and
 //!   per booking.
@@ -132,8 +133,10 @@ enum Command {
         #[arg(long)]
         abuse: bool,
         /// The server, the simulator and the load generator (this process) on the first N
-        /// CPUs only, on both stores: the server's CPU held equal, and PostgreSQL — a service
-        /// of its own in a deployment — on the others. Default: all CPUs, shared.
+        /// CPUs only, on both stores: the server's CPU held equal; and a PostgreSQL on this
+        /// machine — a service of its own in a deployment — moved to the others while the
+        /// benchmark runs (when this user may move its processes; it says so when not).
+        /// Default: all CPUs, shared.
         #[arg(long)]
         server_cpus: Option<usize>,
     },
@@ -280,8 +283,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
             organizers,
             postgres,
             abuse,
-            server_cpus: _,
+            server_cpus,
         } => {
+            // PostgreSQL on the CPUs the server leaves, as on a machine of its own.
+            let _confined = match (server_cpus, &postgres) {
+                (Some(cpus), Some(url)) => cpus::confine_postgres(url, cpus).await,
+                _ => None,
+            };
             delegates::report(
                 delegates::Scenario {
                     seconds,
