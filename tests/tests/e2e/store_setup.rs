@@ -53,9 +53,8 @@ async fn postgresql_is_reached_over_tls_with_the_certificate_checked_when_asked(
         // `verify-full`: a certificate no trusted CA signed is refused, before any statement.
         let refused = store::connect(&with_query(&db.url, "sslmode=verify-full")).await;
         match refused {
-            // rustls' refusal, which sqlx hands on as an I/O error.
-            Err(StoreError::Unavailable(error))
-                if format!("{error:?}").contains("InvalidCertificate(UnknownIssuer)") => {}
+            // The same server answered `require` a moment ago: only its certificate differs.
+            Err(StoreError::Unavailable(error)) if error.to_string().contains("certificate") => {}
             Err(other) => panic!("refused for its certificate, not: {other:?}"),
             Ok(_) => panic!("a self-signed certificate passed verify-full"),
         }

@@ -87,7 +87,7 @@ async fn connect_postgres(url: &DatabaseUrl) -> Result<sqlx::PgPool, StoreError>
         .await
         .map_err(|error| match error {
             error
-                if postgres_setup::is_tls_failure(&error)
+                if postgres_setup::may_be_tls(&error)
                     && postgres_setup::chose_verification(url, &options) =>
             {
                 postgres_setup::explain(error, &options)
