@@ -69,9 +69,10 @@ impl SqlStore {
 
 /// A pool of PostgreSQL connections, over TLS as [`postgres_setup`] chooses.
 async fn connect_postgres(url: &DatabaseUrl) -> Result<sqlx::PgPool, StoreError> {
-    let options = postgres_setup::options(url)?;
-    // A few backends per core: more only contend for the CPU. Measured with 200 delegates on
-    // 2 cores (`scripts/bench load`): 32 connections 845 contexts/s, 8 → 911, 4 → 909.
+    let postgres_setup::Connect {
+        options,
+        verification_chosen,
+    } = postgres_setup::connect(url)?;
     tracing::info!(
         host = options.get_host(),
         database = options.get_database().unwrap_or_default(),
@@ -79,20 +80,20 @@ async fn connect_postgres(url: &DatabaseUrl) -> Result<sqlx::PgPool, StoreError>
         "opening the PostgreSQL record store"
     );
     PgPoolOptions::new()
+        // A few backends per core: more only contend for the CPU. Measured with 200 delegates
+        // on 2 cores (`scripts/bench load`): 32 connections 845 contexts/s, 8 → 911, 4 → 909.
         .max_connections(8)
         .test_before_acquire(false)
         .before_acquire(|connection, meta| Box::pin(ping_if_idle(connection, meta.idle_for)))
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(options.clone())
         .await
-        .map_err(|error| match error {
-            error
-                if postgres_setup::may_be_tls(&error)
-                    && postgres_setup::chose_verification(url, &options) =>
-            {
+        .map_err(|error| {
+            if verification_chosen && postgres_setup::may_be_tls(&error) {
                 postgres_setup::explain(error, &options)
+            } else {
+                StoreError::Unavailable(error)
             }
-            other => StoreError::Unavailable(other),
         })
 }
 

@@ -17,28 +17,30 @@ use sqlx::postgres::{PgConnectOptions, PgSslMode};
 use crate::store::error::StoreError;
 use crate::store::url::DatabaseUrl;
 
+/// How to connect to the PostgreSQL a URL names.
+pub struct Connect {
+    pub options: PgConnectOptions,
+    /// Liaison, not the URL, asked for `verify-full`: a TLS failure then says how to ask for
+    /// less.
+    pub verification_chosen: bool,
+}
+
 /// The connect options for `url`, with the TLS mode Liaison asks for, named `liaison` unless
 /// the URL names them (`application_name`).
-pub fn options(url: &DatabaseUrl) -> Result<PgConnectOptions, StoreError> {
+pub fn connect(url: &DatabaseUrl) -> Result<Connect, StoreError> {
     let mut options = PgConnectOptions::from_str(url.expose()).map_err(StoreError::Unavailable)?;
     if options.get_application_name().is_none() {
         // How a DBA tells Liaison's connections apart (`pg_stat_activity.application_name`).
         options = options.application_name("liaison");
     }
-    let chosen = if mode_given(url) || is_local(&options) {
-        options
-    } else {
-        options.ssl_mode(PgSslMode::VerifyFull)
-    };
-    Ok(chosen)
-}
-
-/// Whether Liaison chose `verify-full` for `options` (not the URL): a TLS failure then says how
-/// to ask for less.
-pub fn chose_verification(url: &DatabaseUrl, options: &PgConnectOptions) -> bool {
-    !mode_given(url)
-        && !is_local(options)
-        && matches!(options.get_ssl_mode(), PgSslMode::VerifyFull)
+    let verification_chosen = !mode_given(url) && !is_local(&options);
+    if verification_chosen {
+        options = options.ssl_mode(PgSslMode::VerifyFull);
+    }
+    Ok(Connect {
+        options,
+        verification_chosen,
+    })
 }
 
 /// The error for a failure that may be TLS's under the mode Liaison chose, with what the
@@ -48,9 +50,8 @@ pub fn explain(error: sqlx::Error, options: &PgConnectOptions) -> StoreError {
         "the record store could not be reached: {error}. Liaison reaches a PostgreSQL server \
          on another machine with TLS and checks its certificate (sslmode=verify-full) unless \
          the URL says otherwise. If TLS or the certificate is what failed: for a private CA \
-         add sslrootcert=PATH to the URL; to accept \
-         an unchecked certificate add sslmode=require; only on a network you trust, \
-         sslmode=disable (host {})",
+         add sslrootcert=PATH to the URL; to accept an unchecked certificate add \
+         sslmode=require; only on a network you trust, sslmode=disable (host {})",
         options.get_host()
     ))
 }
@@ -112,7 +113,10 @@ mod tests {
     use super::*;
 
     fn mode(url: &str) -> PgSslMode {
-        options(&url.parse().unwrap()).unwrap().get_ssl_mode()
+        connect(&url.parse().unwrap())
+            .unwrap()
+            .options
+            .get_ssl_mode()
     }
 
     #[test]
@@ -168,7 +172,7 @@ mod tests {
         )));
         assert!(!may_be_tls(&sqlx::Error::PoolTimedOut));
         let url: DatabaseUrl = "postgres://l:secret@db.internal/l".parse().unwrap();
-        let message = explain(refused, &options(&url).unwrap()).to_string();
+        let message = explain(refused, &connect(&url).unwrap().options).to_string();
         for needed in [
             "sslrootcert=",
             "sslmode=require",
@@ -189,7 +193,7 @@ mod tests {
         let given: DatabaseUrl = "postgres://l:pw@db.internal/l?sslmode=verify-full"
             .parse()
             .unwrap();
-        assert!(chose_verification(&chosen, &options(&chosen).unwrap()));
-        assert!(!chose_verification(&given, &options(&given).unwrap()));
+        assert!(connect(&chosen).unwrap().verification_chosen);
+        assert!(!connect(&given).unwrap().verification_chosen);
     }
 }
