@@ -22,13 +22,7 @@ pub fn pin_this_process(count: usize) -> anyhow::Result<()> {
         1 => "0".to_owned(),
         n => format!("0-{}", n - 1),
     };
-    let status = Command::new("taskset")
-        .args(["--all-tasks", "--cpu-list", "--pid", &cpus])
-        .arg(std::process::id().to_string())
-        .stdout(std::process::Stdio::null())
-        .status()
-        .map_err(|e| anyhow::anyhow!("taskset (util-linux) could not be started: {e}"))?;
-    anyhow::ensure!(status.success(), "taskset failed: {status}");
+    set_mask(std::process::id(), &cpus).map_err(anyhow::Error::msg)?;
     println!("server, simulator and load generator on CPU {cpus} of {available}");
     Ok(())
 }
