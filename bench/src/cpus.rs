@@ -84,16 +84,11 @@ impl Drop for PostgresConfined {
 /// The postmaster of the PostgreSQL `url` names, if it runs on this machine: the parent of the
 /// backend serving a connection of ours.
 async fn local_postmaster(url: &str) -> Result<u32, String> {
-    let options = sqlx::postgres::PgConnectOptions::from_str(url).map_err(|e| e.to_string())?;
-    let host = options.get_host();
-    let local = options.get_socket().is_some()
-        || host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if !local {
-        return Err(format!("{host} is another machine"));
+    let database: liaison_server::store::DatabaseUrl = url.parse()?;
+    if !database.is_on_this_machine() {
+        return Err(format!("{database} is on another machine"));
     }
+    let options = sqlx::postgres::PgConnectOptions::from_str(url).map_err(|e| e.to_string())?;
     let mut connection = sqlx::PgConnection::connect_with(&options)
         .await
         .map_err(|e| e.to_string())?;

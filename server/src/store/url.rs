@@ -32,6 +32,27 @@ impl DatabaseUrl {
         self.0.starts_with("sqlite:")
     }
 
+    /// The store is on this machine: an SQLite file, or a PostgreSQL reached through a Unix
+    /// socket, `localhost` or a loopback address.
+    pub fn is_on_this_machine(&self) -> bool {
+        if self.is_sqlite() {
+            return true;
+        }
+        let Ok(options) = sqlx::postgres::PgConnectOptions::from_str(&self.0) else {
+            return false;
+        };
+        if options.get_socket().is_some() {
+            return true;
+        }
+        let host = options.get_host();
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost")
+            || host.starts_with('/')
+            || bare
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+
     fn redacted(&self) -> String {
         match url::Url::parse(&self.0) {
             Ok(mut url) if url.password().is_some() => {

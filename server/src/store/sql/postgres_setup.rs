@@ -33,7 +33,7 @@ pub fn connect(url: &DatabaseUrl) -> Result<Connect, StoreError> {
         // How a DBA tells Liaison's connections apart (`pg_stat_activity.application_name`).
         options = options.application_name("liaison");
     }
-    let verification_chosen = !mode_given(url) && !is_local(&options);
+    let verification_chosen = !mode_given(url) && !url.is_on_this_machine();
     if verification_chosen {
         options = options.ssl_mode(PgSslMode::VerifyFull);
     }
@@ -92,20 +92,6 @@ fn mode_given(url: &DatabaseUrl) -> bool {
             .any(|(key, _)| key == "sslmode" || key == "ssl-mode")
     });
     in_url || std::env::var_os("PGSSLMODE").is_some()
-}
-
-/// A server on this machine: a Unix socket, `localhost` or a loopback address.
-fn is_local(options: &PgConnectOptions) -> bool {
-    if options.get_socket().is_some() {
-        return true;
-    }
-    let host = options.get_host();
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host.starts_with('/')
-        || bare
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
