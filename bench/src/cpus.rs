@@ -83,7 +83,7 @@ impl Drop for PostgresConfined {
 
 /// The postmaster of the PostgreSQL `url` names, if it runs on this machine: the parent of the
 /// backend serving a connection of ours.
-async fn local_postmaster(url: &str) -> Result<u32, String> {
+pub async fn local_postmaster(url: &str) -> Result<u32, String> {
     let database: liaison_server::store::DatabaseUrl = url.parse()?;
     if !database.is_on_this_machine() {
         return Err(format!("{database} is on another machine"));
@@ -117,7 +117,7 @@ fn parent_of(pid: u32) -> Option<u32> {
     after_name.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn children_of(parent: u32) -> Vec<u32> {
+pub fn children_of(parent: u32) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };

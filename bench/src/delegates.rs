@@ -4,7 +4,8 @@
 //! every Organizer's sync sessions run on a calendar that keeps changing. Through the real server
 //! and the Microsoft 365 simulator (zero latency) in one process, on SQLite, then PostgreSQL.
 //!
-//! Reported per store: requests/s, p50/p99/p99.9 per request kind, the count of 5xx answers
+//! Reported per store: requests/s, p50/p99/p99.9 per request kind, the CPU time per context
+//! (this process; a local PostgreSQL's processes), the count of 5xx answers
 //! (must be 0) and of transport errors, then the saves: every save answered `200` must be in the
 //! CRM (lost: must be 0), and the CRM holds exactly one event per meeting (duplicated: must be
 //! 0). Beside it, the same run's baseline: `GET /healthz` at the same concurrency.
@@ -29,6 +30,7 @@ use serde_json::json;
 use tokio::sync::Mutex;
 
 use crate::abuse::{self, Attackers};
+use crate::cpu_time::CpuMeter;
 use crate::load::{Load, Report, Request};
 
 /// Meetings in each Organizer's calendar the delegates work on (not CRM-tagged: they reach the
@@ -118,6 +120,10 @@ fn seed(scenario: &Scenario) -> Seed {
 }
 
 async fn run(scenario: &Scenario, backend: Backend) -> anyhow::Result<()> {
+    let meter = match &backend {
+        Backend::Postgres(url) => CpuMeter::new(Some(url)).await,
+        _ => CpuMeter::new(None).await,
+    };
     let builder = TestApp::builder().seed(seed(scenario)).backend(backend);
     let builder = if scenario.abuse {
         // The server's own defaults: 20 requests/s per client and class and per user, 1,024
@@ -268,11 +274,22 @@ async fn run(scenario: &Scenario, backend: Backend) -> anyhow::Result<()> {
             label,
         )
     };
-    let mut runs = vec![("quiet", work("quiet").await?)];
+    // Each run with the CPU time it took.
+    let measured = |label: &'static str| {
+        let run = work(label);
+        let meter = &meter;
+        async move {
+            let before = meter.read();
+            let (tally, elapsed) = run.await?;
+            let cpu = meter.line(before, meter.read(), tally.context_us.len());
+            anyhow::Ok((tally, elapsed, cpu))
+        }
+    };
+    let mut runs = vec![("quiet", measured("quiet").await?)];
     let mut attacks = None;
     if scenario.abuse {
         let attackers = Attackers::start(&app, "organizer-0@contoso.com").await?;
-        runs.push(("under attack", work("under attack").await?));
+        runs.push(("under attack", measured("under attack").await?));
         attacks = Some(attackers.stop().await);
     }
     stop.store(true, Ordering::Relaxed);
@@ -299,7 +316,7 @@ async fn run(scenario: &Scenario, backend: Backend) -> anyhow::Result<()> {
     }
     let all_saved: Vec<(usize, String)> = runs
         .iter()
-        .flat_map(|(_, (tally, _))| tally.saved.iter().cloned())
+        .flat_map(|(_, (tally, _, _))| tally.saved.iter().cloned())
         .collect();
     let saved: HashSet<(usize, String)> = all_saved.iter().cloned().collect();
     let mut lost = 0;
@@ -335,8 +352,9 @@ async fn run(scenario: &Scenario, backend: Backend) -> anyhow::Result<()> {
         baseline.line("GET /healthz (baseline, same concurrency)")
     );
     let mut p99s = Vec::new();
-    for (label, (tally, elapsed)) in &mut runs {
+    for (label, (tally, elapsed, cpu)) in &mut runs {
         p99s.push(tally.report(label, *elapsed));
+        println!("{cpu}");
     }
     if let [quiet, attacked] = p99s[..] {
         println!(

@@ -15,7 +15,8 @@
 //! - `sync`: a full sync of 10,000 events (events/s, Graph requests) and a quiet incremental
 //!   session (Graph requests) on SQLite and PostgreSQL, beside the raw insert rate.
 //! - `load`: 200 signed-in delegates opening items and saving for 60 s while sync sessions run,
-//!   on SQLite and PostgreSQL: requests/s, p50/p99/p99.9, 5xx, lost and duplicated saves.
+//!   on SQLite and PostgreSQL: requests/s, p50/p99/p99.9, 5xx, lost and duplicated saves, and
+//!   the CPU time per context of this process and of a local PostgreSQL (`cpu_time`).
 //!   `load --abuse`: the same with the server's default protections, quiet and then under
 //!   attack (idle sockets, a flood of unknown item ids, SSO replay), both runs side by side.
 //!   `load --server-cpus 1`: this process on one CPU on both stores, a local PostgreSQL on the
@@ -32,6 +33,7 @@ mod admin;
 mod booking;
 mod console;
 mod context;
+mod cpu_time;
 mod cpus;
 mod delegates;
 mod load;
