@@ -120,10 +120,11 @@ fn seed(scenario: &Scenario) -> Seed {
 }
 
 async fn run(scenario: &Scenario, backend: Backend) -> anyhow::Result<()> {
-    let meter = match &backend {
-        Backend::Postgres(url) => CpuMeter::new(Some(url)).await,
-        _ => CpuMeter::new(None).await,
-    };
+    let meter = CpuMeter::new(match &backend {
+        Backend::Postgres(url) => Some(url),
+        _ => None,
+    })
+    .await;
     let builder = TestApp::builder().seed(seed(scenario)).backend(backend);
     let builder = if scenario.abuse {
         // The server's own defaults: 20 requests/s per client and class and per user, 1,024
