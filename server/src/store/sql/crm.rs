@@ -4,10 +4,8 @@ use async_trait::async_trait;
 use liaison_domain::api::{CrmRecord, email_address};
 
 use super::db::sql;
-use super::events::{
-    self, claim_key, clear_status_statement, load_event, load_status, replay, store_response,
-    stored_answer,
-};
+use super::events::{self, clear_status_statement, load_event, load_status};
+use super::idempotency::{claim_key, replay, store_response, stored_answer};
 use super::records::{RECORD_COLUMNS, RecordRow, VISIBLE_TO_VIEWER, records};
 use super::{SqlStore, audit, changes, placeholders};
 use crate::clock::now_ms;

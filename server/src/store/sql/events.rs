@@ -6,13 +6,14 @@ use super::audit;
 use super::auto_link::link_by_address;
 use super::changes;
 use super::db::{Batch, On, Pool, Sql, Tx, sql};
+use super::idempotency::{claim_key, kept_answer, replay};
 use super::records::{RecordRow, records};
 use crate::clock::{from_rfc3339, now_ms};
 use crate::store::audit::AuditEntry;
 use crate::store::changes::Change;
 use crate::store::crm::{
-    EventKey, EventTime, EventType, EventWrite, IdempotencyKey, Idempotent, ItemSyncState, Respond,
-    SaveCommand, StoredEvent, StoredResponse, StoredStatus,
+    EventKey, EventTime, EventType, EventWrite, Idempotent, ItemSyncState, Respond, SaveCommand,
+    StoredEvent, StoredResponse, StoredStatus,
 };
 use crate::store::error::StoreError;
 use crate::store::ids::{EventId, TenantId, UserId, UserKey};
@@ -74,13 +75,6 @@ struct EventWithRecord {
     record_name: Option<String>,
     record_email: Option<String>,
     record_company: Option<String>,
-}
-
-#[derive(sqlx::FromRow)]
-struct KeyRow {
-    request_hash: String,
-    status: i32,
-    response: String,
 }
 
 pub(super) async fn save_item(
@@ -253,112 +247,6 @@ fn record_links<'a>(cmd: &'a SaveCommand, event_id: &EventId, now: i64) -> Optio
             .bind(now);
     }
     Some(statement)
-}
-
-/// What an earlier request under `key` answered: its answer, or "reused" when it came with
-/// another request; `None` when the key is new.
-pub(super) async fn stored_answer(
-    pool: &Pool,
-    tenant_id: &TenantId,
-    user_id: &UserId,
-    key: &IdempotencyKey,
-) -> Result<Option<Idempotent<StoredResponse>>, StoreError> {
-    let row: Option<KeyRow> = sql(
-        "SELECT request_hash, status, response FROM idempotency_keys \
-         WHERE tenant_id = $1 AND user_id = $2 AND key = $3",
-    )
-    .bind(tenant_id)
-    .bind(user_id)
-    .bind(&key.key)
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|row| {
-        if row.request_hash != key.request_hash {
-            return Idempotent::KeyReused;
-        }
-        Idempotent::Replayed(StoredResponse {
-            status: u16::try_from(row.status).unwrap_or(500),
-            body: row.response,
-        })
-    }))
-}
-
-/// The answer to replay for a key claimed before.
-pub(super) async fn replay(
-    pool: &Pool,
-    tenant_id: &TenantId,
-    user_id: &UserId,
-    key: &IdempotencyKey,
-) -> Result<Idempotent<StoredResponse>, StoreError> {
-    Ok(stored_answer(pool, tenant_id, user_id, key)
-        .await?
-        .unwrap_or(Idempotent::KeyReused))
-}
-
-/// Claims `key` for this transaction; `false` when it was claimed before.
-pub(super) async fn claim_key(
-    tx: &mut Tx,
-    tenant_id: &TenantId,
-    user_id: &UserId,
-    key: &IdempotencyKey,
-) -> Result<bool, StoreError> {
-    let claimed = sql(
-        "INSERT INTO idempotency_keys (tenant_id, user_id, key, request_hash, \
-         status, response, created_at_ms) VALUES ($1, $2, $3, $4, 0, '', $5) \
-         ON CONFLICT (tenant_id, user_id, key) DO NOTHING",
-    )
-    .bind(tenant_id)
-    .bind(user_id)
-    .bind(&key.key)
-    .bind(&key.request_hash)
-    .bind(now_ms())
-    .execute(tx)
-    .await?;
-    Ok(claimed == 1)
-}
-
-pub(super) async fn store_response(
-    tx: &mut Tx,
-    tenant_id: &TenantId,
-    user_id: &UserId,
-    key: &IdempotencyKey,
-    response: &StoredResponse,
-) -> Result<(), StoreError> {
-    store_response_statement(tenant_id, user_id, key, response)
-        .execute(tx)
-        .await?;
-    Ok(())
-}
-
-/// Keeping `response` as the answer to the key, if any, as a batch to send with the change
-/// feed's rows (`changes::append_with`): one round trip on PostgreSQL.
-pub(super) fn kept_answer<'a>(
-    tenant_id: &'a TenantId,
-    user_id: &'a UserId,
-    key: Option<&'a IdempotencyKey>,
-    response: &'a StoredResponse,
-) -> Batch<'a> {
-    let mut answer = Batch::default();
-    if let Some(key) = key {
-        answer.push(store_response_statement(tenant_id, user_id, key, response));
-    }
-    answer
-}
-
-/// The statement keeping `response` as the answer to the key.
-fn store_response_statement<'a>(
-    tenant_id: &'a TenantId,
-    user_id: &'a UserId,
-    key: &'a IdempotencyKey,
-    response: &'a StoredResponse,
-) -> Sql<'a> {
-    sql("UPDATE idempotency_keys SET status = $1, response = $2 \
-         WHERE tenant_id = $3 AND user_id = $4 AND key = $5")
-    .bind(i32::from(response.status))
-    .bind(&response.body)
-    .bind(tenant_id)
-    .bind(user_id)
-    .bind(&key.key)
 }
 
 /// Creates or updates the one CRM event of (organizer, iCalUId) from Graph's account of the

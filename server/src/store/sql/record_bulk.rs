@@ -16,7 +16,7 @@ use crate::store::error::StoreError;
 use crate::store::ids::{TenantId, UserId};
 use crate::store::records::{ImportWrite, RecordEventRow, RecordEventsQuery, StoredRecord};
 
-use super::record_store::{Row, records_with_emails};
+use super::record_rows::{Row, records_with_emails};
 
 const COLUMNS: &str = "tenant_id, id, kind, name, email, company, owner_id, search_text, \
      created_at_ms, phone, account_id, domain, stage, amount_minor, currency, close_date, \
