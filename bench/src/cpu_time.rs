@@ -81,7 +81,7 @@ fn process_ticks(pid: u32) -> Option<Ticks> {
 }
 
 fn parse_stat(stat: &str) -> Option<Ticks> {
-    let fields: Vec<u64> = stat[stat.rfind(')')? + 1..]
+    let fields: Vec<u64> = crate::cpus::after_command_name(stat)?
         .split_whitespace()
         .skip(11)
         .take(4)

@@ -109,12 +109,20 @@ pub async fn local_postmaster(url: &str) -> Result<u32, String> {
     Ok(postmaster)
 }
 
-/// A process's parent, from `/proc/PID/stat` (the field after the state, which follows the
-/// parenthesised command name).
+/// A process's parent, from `/proc/PID/stat` (the field after the state).
 fn parent_of(pid: u32) -> Option<u32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(1)?.parse().ok()
+    after_command_name(&stat)?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The fields of a `/proc/PID/stat` line from the state (field 3) on: those after the
+/// parenthesised command name, which may itself hold spaces and parentheses (proc(5)).
+pub fn after_command_name(stat: &str) -> Option<&str> {
+    Some(&stat[stat.rfind(')')? + 1..])
 }
 
 pub fn children_of(parent: u32) -> Vec<u32> {
